@@ -1,0 +1,3 @@
+namespace Taskcluster.Core
+
+// Placeholder: this module is being written.

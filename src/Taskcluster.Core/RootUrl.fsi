@@ -1,0 +1,70 @@
+namespace Taskcluster.Core
+
+/// Why a root URL was refused.
+[<RequireQualifiedAccess>]
+type RootUrlError =
+    | Empty
+    | NotAbsolute of rootUrl: string
+    | UnsupportedScheme of rootUrl: string * scheme: string
+    | HasUserInfo of rootUrl: string
+    | HasPath of rootUrl: string * path: string
+    | HasQueryOrFragment of rootUrl: string
+
+    /// A one-line description naming the bad value.
+    member Describe: unit -> string
+
+/// The root URL of a Taskcluster deployment: absolute http(s), scheme and host (and port) only,
+/// no trailing slash. The only way to get one is `RootUrl.parse`.
+[<Sealed>]
+type RootUrl =
+    /// The normalised text, e.g. `https://tc.example.com`.
+    member Value: string
+    override ToString: unit -> string
+    override Equals: obj -> bool
+    override GetHashCode: unit -> int
+    interface System.IEquatable<RootUrl>
+
+/// The URL rules of `taskcluster-lib-urls` (version 13) for deployments with a root URL.
+[<RequireQualifiedAccess>]
+module RootUrl =
+    /// Validates and normalises a root URL: trailing slashes dropped, scheme and host lower-cased.
+    val parse: rootUrl: string -> Result<RootUrl, RootUrlError>
+
+    /// `normalizeRootUrl`: the text with trailing slashes removed (no validation, as upstream).
+    val normalizeRootUrl: rootUrl: string -> string
+
+    /// `testRootUrl`: a root URL that never resolves, for tests.
+    val testRootUrl: string
+
+    /// `api`: `<root>/api/<service>/<version>/<path>` (leading slashes of the path dropped).
+    val api: rootUrl: RootUrl -> service: string -> version: string -> path: string -> string
+
+    /// `apiReference`: `<root>/references/<service>/<version>/api.json`.
+    val apiReference: rootUrl: RootUrl -> service: string -> version: string -> string
+
+    /// `docs`: `<root>/docs/<path>`.
+    val docs: rootUrl: RootUrl -> path: string -> string
+
+    /// `exchangeReference`: `<root>/references/<service>/<version>/exchanges.json`.
+    val exchangeReference: rootUrl: RootUrl -> service: string -> version: string -> string
+
+    /// `schema`: `<root>/schemas/<service>/<schema>`.
+    val schema: rootUrl: RootUrl -> service: string -> schema: string -> string
+
+    /// `apiReferenceSchema`: the schema of API references.
+    val apiReferenceSchema: rootUrl: RootUrl -> version: string -> string
+
+    /// `exchangesReferenceSchema`: the schema of exchange references.
+    val exchangesReferenceSchema: rootUrl: RootUrl -> version: string -> string
+
+    /// `apiManifestSchema`: the schema of the API manifest.
+    val apiManifestSchema: rootUrl: RootUrl -> version: string -> string
+
+    /// `metadataMetaschema`: the metaschema of service metadata.
+    val metadataMetaschema: rootUrl: RootUrl -> string
+
+    /// `ui`: `<root>/<path>`.
+    val ui: rootUrl: RootUrl -> path: string -> string
+
+    /// `apiManifest`: `<root>/references/manifest.json` (the services manifest).
+    val apiManifest: rootUrl: RootUrl -> string

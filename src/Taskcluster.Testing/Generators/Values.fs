@@ -1,0 +1,3 @@
+namespace Taskcluster.Testing
+
+// Placeholder: generators for this area are being written.

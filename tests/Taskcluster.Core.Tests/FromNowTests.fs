@@ -1,0 +1,6 @@
+module Taskcluster.Core.Tests.FromNowTests
+
+open Expecto
+
+// Placeholder: the FromNow tests are being written.
+let tests = testList "FromNow" []

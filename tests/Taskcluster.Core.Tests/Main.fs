@@ -1,0 +1,25 @@
+module Taskcluster.Core.Tests.Main
+
+open Expecto
+
+let allTests =
+    testList
+        "Taskcluster.Core"
+        [ JsonTests.tests
+          SlugIdTests.tests
+          ScopeTests.tests
+          ScopeTemplateTests.tests
+          RoleTests.tests
+          FromNowTests.tests
+          BackoffTests.tests
+          RootUrlTests.tests
+          HawkTests.tests
+          CertificateTests.tests
+          ReferenceTests.tests
+          RouteTests.tests
+          RoutingKeyTests.tests
+          PurityTests.tests ]
+
+[<EntryPoint>]
+let main argv =
+    runTestsWithCLIArgs [ CLIArguments.Summary ] argv allTests

@@ -1,0 +1,6 @@
+module Taskcluster.Core.Tests.ReferenceTests
+
+open Expecto
+
+// Placeholder: the Reference tests are being written.
+let tests = testList "Reference" []
