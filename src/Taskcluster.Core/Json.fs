@@ -29,8 +29,10 @@ type DecodeReason =
     | NoAlternative of DecodeError list
 
 and [<StructuralEquality; NoComparison>] DecodeError =
-    { Path: string
-      Reason: DecodeReason }
+    {
+        Path: string
+        Reason: DecodeReason
+    }
 
     member this.Describe() =
         let rec reason r =
@@ -57,8 +59,13 @@ type JsonPath private (reversed: JsonPathSegment list) =
         && name |> Seq.forall (fun c -> Char.IsAsciiLetterOrDigit c || c = '_' || c = '$')
 
     static member Root = root
-    member _.Field(name: string) = JsonPath(JsonPathSegment.Field name :: reversed)
-    member _.Index(index: int) = JsonPath(JsonPathSegment.Index index :: reversed)
+
+    member _.Field(name: string) =
+        JsonPath(JsonPathSegment.Field name :: reversed)
+
+    member _.Index(index: int) =
+        JsonPath(JsonPathSegment.Index index :: reversed)
+
     member _.Segments = List.rev reversed
 
     override this.ToString() =
@@ -91,8 +98,10 @@ module Decode =
 
     let private error (path: JsonPath) reason =
         Error
-            { Path = path.ToString()
-              Reason = reason }
+            {
+                Path = path.ToString()
+                Reason = reason
+            }
 
     let private wrongType path expected (el: JsonElement) =
         error path (DecodeReason.WrongType(expected, kindName el.ValueKind))
@@ -153,7 +162,8 @@ module Decode =
     let int: Decoder<int> =
         fun path el ->
             match int64 path el with
-            | Ok v when v >= Operators.int64 Int32.MinValue && v <= Operators.int64 Int32.MaxValue -> Ok(Operators.int v)
+            | Ok v when v >= Operators.int64 Int32.MinValue && v <= Operators.int64 Int32.MaxValue ->
+                Ok(Operators.int v)
             | Ok v -> failAt path $"expected a 32-bit integer but found {v}"
             | Error e -> Error e
 
@@ -351,7 +361,10 @@ module Encode =
     let float (value: float) = Json.Number value
     let nil = Json.Null
     let list values = Json.Array values
-    let strings (values: string seq) = Json.Array [ for v in values -> Json.String v ]
+
+    let strings (values: string seq) =
+        Json.Array [ for v in values -> Json.String v ]
+
     let object members = Json.Object members
 
     let option encoder value =
@@ -370,6 +383,7 @@ module Encode =
             let negative = value < 0.0
             // "E16" is not shortest; "R" is, so take its digits and exponent apart.
             let r = Math.Abs(value).ToString("R", CultureInfo.InvariantCulture)
+
             let mantissa, exponent =
                 match r.IndexOf 'E' with
                 | -1 -> r, 0
@@ -397,7 +411,13 @@ module Encode =
                 else
                     let e = n - 1
                     let sign = if e >= 0 then "+" else "-"
-                    let m = if k = 1 then digits else digits.Substring(0, 1) + "." + digits.Substring 1
+
+                    let m =
+                        if k = 1 then
+                            digits
+                        else
+                            digits.Substring(0, 1) + "." + digits.Substring 1
+
                     m + "e" + sign + Operators.string (abs e)
 
             if negative then "-" + body else body
@@ -419,7 +439,8 @@ module Encode =
             | '\r' -> sb.Append("\\r") |> ignore
             | '\t' -> sb.Append("\\t") |> ignore
             | c when c < ' ' ->
-                sb.Append("\\u00").Append(hex[Operators.int c >>> 4]).Append(hex[Operators.int c &&& 0xf]) |> ignore
+                sb.Append("\\u00").Append(hex[Operators.int c >>> 4]).Append(hex[Operators.int c &&& 0xf])
+                |> ignore
             | c when Char.IsSurrogate c ->
                 // Well-formed JSON.stringify: pairs are written as they are, lone halves escaped.
                 let paired =

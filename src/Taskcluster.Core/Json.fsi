@@ -38,8 +38,10 @@ type DecodeReason =
 
 /// A decoding failure: the reason plus the path of the offending value, e.g. `$.entries[3].name`.
 and [<StructuralEquality; NoComparison>] DecodeError =
-    { Path: string
-      Reason: DecodeReason }
+    {
+        Path: string
+        Reason: DecodeReason
+    }
 
     /// A one-line, human-readable description naming the path.
     member Describe: unit -> string

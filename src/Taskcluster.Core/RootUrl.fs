@@ -15,7 +15,8 @@ type RootUrlError =
         match this with
         | Empty -> "the root URL is empty"
         | NotAbsolute url -> $"the root URL '{url}' is not an absolute URL"
-        | UnsupportedScheme(url, scheme) -> $"the root URL '{url}' has scheme '{scheme}'; only http and https are allowed"
+        | UnsupportedScheme(url, scheme) ->
+            $"the root URL '{url}' has scheme '{scheme}'; only http and https are allowed"
         // The user-info part may hold a password, so it is not repeated.
         | HasUserInfo _ -> "the root URL carries user information (user:password@); pass credentials separately"
         | HasPath(url, path) -> $"the root URL '{url}' has a path '{path}'; a root URL is scheme, host and port only"
@@ -31,11 +32,13 @@ type RootUrl internal (value: string) =
         | :? RootUrl as r -> String.Equals(value, r.Value, StringComparison.Ordinal)
         | _ -> false
 
-    override _.GetHashCode() = StringComparer.Ordinal.GetHashCode value
+    override _.GetHashCode() =
+        StringComparer.Ordinal.GetHashCode value
 
     interface IEquatable<RootUrl> with
         member _.Equals(other: RootUrl) =
-            not (isNull (box other)) && String.Equals(value, other.Value, StringComparison.Ordinal)
+            not (isNull (box other))
+            && String.Equals(value, other.Value, StringComparison.Ordinal)
 
 [<RequireQualifiedAccess>]
 module RootUrl =
@@ -56,8 +59,7 @@ module RootUrl =
                 Error(RootUrlError.UnsupportedScheme(rootUrl, uri.Scheme))
             | true, uri when uri.UserInfo <> "" -> Error(RootUrlError.HasUserInfo rootUrl)
             | true, uri when uri.Query <> "" || uri.Fragment <> "" -> Error(RootUrlError.HasQueryOrFragment rootUrl)
-            | true, uri when uri.AbsolutePath.Trim('/') <> "" ->
-                Error(RootUrlError.HasPath(rootUrl, uri.AbsolutePath))
+            | true, uri when uri.AbsolutePath.Trim('/') <> "" -> Error(RootUrlError.HasPath(rootUrl, uri.AbsolutePath))
             | true, uri when uri.Host = "" -> Error(RootUrlError.NotAbsolute rootUrl)
             | true, uri ->
                 // Uri lower-cases scheme and host and drops a default port; keep an explicit one.
@@ -73,7 +75,8 @@ module RootUrl =
     let apiReference (rootUrl: RootUrl) (service: string) (version: string) =
         $"{rootUrl.Value}/references/{service}/{version}/api.json"
 
-    let docs (rootUrl: RootUrl) path = $"{rootUrl.Value}/docs/{cleanPath path}"
+    let docs (rootUrl: RootUrl) path =
+        $"{rootUrl.Value}/docs/{cleanPath path}"
 
     let exchangeReference (rootUrl: RootUrl) (service: string) (version: string) =
         $"{rootUrl.Value}/references/{service}/{version}/exchanges.json"
@@ -95,4 +98,5 @@ module RootUrl =
 
     let ui (rootUrl: RootUrl) path = $"{rootUrl.Value}/{cleanPath path}"
 
-    let apiManifest (rootUrl: RootUrl) = $"{rootUrl.Value}/references/manifest.json"
+    let apiManifest (rootUrl: RootUrl) =
+        $"{rootUrl.Value}/references/manifest.json"

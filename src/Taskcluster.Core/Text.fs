@@ -21,7 +21,10 @@ module internal Text =
     let tryDecodeBase64Url (text: string) : byte array option =
         if isNull text || text.Length % 4 = 1 then
             None
-        elif text |> Seq.exists (fun c -> not (Char.IsAsciiLetterOrDigit c || c = '-' || c = '_')) then
+        elif
+            text
+            |> Seq.exists (fun c -> not (Char.IsAsciiLetterOrDigit c || c = '-' || c = '_'))
+        then
             None
         else
             let padded =

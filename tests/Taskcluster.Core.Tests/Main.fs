@@ -5,21 +5,22 @@ open Expecto
 let allTests =
     testList
         "Taskcluster.Core"
-        [ JsonTests.tests
-          SlugIdTests.tests
-          ScopeTests.tests
-          ScopeTemplateTests.tests
-          RoleTests.tests
-          FromNowTests.tests
-          BackoffTests.tests
-          RootUrlTests.tests
-          HawkTests.tests
-          CertificateTests.tests
-          ReferenceTests.tests
-          RouteTests.tests
-          RoutingKeyTests.tests
-          PurityTests.tests ]
+        [
+            JsonTests.tests
+            SlugIdTests.tests
+            ScopeTests.tests
+            ScopeTemplateTests.tests
+            RoleTests.tests
+            FromNowTests.tests
+            BackoffTests.tests
+            RootUrlTests.tests
+            HawkTests.tests
+            CertificateTests.tests
+            ReferenceTests.tests
+            RouteTests.tests
+            RoutingKeyTests.tests
+            PurityTests.tests
+        ]
 
 [<EntryPoint>]
-let main argv =
-    runTestsWithCLIArgs [ CLIArguments.Summary ] argv allTests
+let main argv = runTestsWithCLIArgs [] argv allTests

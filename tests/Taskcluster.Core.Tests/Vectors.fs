@@ -34,7 +34,9 @@ let sharedFile (relative: string) =
     let path = Path.Combine(sharedFolder (), relative)
 
     if not (File.Exists path) then
-        failtestf "reference file %s is missing: put the shared folder beside the repository (or set TASKCLUSTER_SHARED)" path
+        failtestf
+            "reference file %s is missing: put the shared folder beside the repository (or set TASKCLUSTER_SHARED)"
+            path
 
     path
 
@@ -70,7 +72,10 @@ let label (case: JsonElement) =
         | Ok json -> Encode.toString json
         | Error _ -> case.GetRawText()
 
-    if compact.Length <= 100 then compact else compact.Substring(0, 97) + "..."
+    if compact.Length <= 100 then
+        compact
+    else
+        compact.Substring(0, 97) + "..."
 
 /// One test per case, named by the case, so a failure points at the exact vector.
 let testCases (name: string) (file: string) (check: JsonElement -> unit) =
@@ -82,5 +87,9 @@ let testCases (name: string) (file: string) (check: JsonElement -> unit) =
 
     match cases with
     | Ok cases ->
-        testList name [ for i, case in List.indexed cases -> testCase $"#{i} {label case}" (fun () -> check case) ]
+        testList
+            name
+            [
+                for i, case in List.indexed cases -> testCase $"#{i} {label case}" (fun () -> check case)
+            ]
     | Error message -> testCase name (fun () -> failtest message)

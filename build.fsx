@@ -1,0 +1,235 @@
+// The repository's only entry point: `dotnet fsi build.fsx <target>`.
+// A plain script on purpose (no FAKE): a table of targets and a small process runner.
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Text.RegularExpressions
+
+let root = __SOURCE_DIRECTORY__
+let solution = Path.Combine(root, "Taskcluster.Functional.sln")
+let configuration = "Release"
+let isCI = Environment.GetEnvironmentVariable "CI" = "true"
+
+exception BuildFailed of string
+
+let fail message = raise (BuildFailed message)
+
+/// Runs a program in the repository root; every output line goes to `onLine` (and the console).
+let runWith (onLine: string -> unit) (exe: string) (args: string list) =
+    let psi =
+        ProcessStartInfo(exe, args, WorkingDirectory = root, UseShellExecute = false)
+
+    psi.RedirectStandardOutput <- true
+    psi.RedirectStandardError <- true
+    psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] <- "1"
+    psi.Environment["DOTNET_NOLOGO"] <- "1"
+    use p = new Process(StartInfo = psi)
+    let gate = obj ()
+
+    let handler (e: DataReceivedEventArgs) =
+        if not (isNull e.Data) then
+            lock gate (fun () ->
+                Console.WriteLine e.Data
+                onLine e.Data)
+
+    p.OutputDataReceived.Add handler
+    p.ErrorDataReceived.Add handler
+    p.Start() |> ignore
+    p.BeginOutputReadLine()
+    p.BeginErrorReadLine()
+    p.WaitForExit()
+    p.ExitCode
+
+let run exe args =
+    match runWith ignore exe args with
+    | 0 -> ()
+    | code -> fail $"""'{exe} {String.Join(" ", (args: string list))}' exited with {code}"""
+
+let dotnet args = run "dotnet" args
+
+/// Projects under a folder, by extension.
+let projects folder (pattern: string) =
+    let dir = Path.Combine(root, folder)
+
+    if Directory.Exists dir then
+        Directory.GetFiles(dir, pattern, SearchOption.AllDirectories)
+        |> Array.filter (fun p -> not (p.Contains $"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+        |> Array.sort
+        |> List.ofArray
+    else
+        []
+
+let formattedPaths = [ "src"; "tests"; "scripts"; "build.fsx" ]
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+let restore () =
+    dotnet [ "tool"; "restore" ]
+    dotnet [ "restore"; solution ]
+
+let build () =
+    restore ()
+
+    dotnet
+        [
+            "build"
+            solution
+            "-c"
+            configuration
+            "--no-restore"
+            "-nologo"
+            "-clp:NoSummary"
+        ]
+
+let format () =
+    dotnet ([ "fantomas" ] @ formattedPaths)
+
+/// Counts of one test run.
+type Counts = { Passed: int; Failed: int }
+
+let private number (s: string) = Int32.Parse(s.Replace(",", ""))
+
+/// Runs an Expecto console project and reads its closing line.
+let runExpecto (project: string) =
+    let name = Path.GetFileNameWithoutExtension project
+
+    let dll =
+        Path.Combine(Path.GetDirectoryName project, "bin", configuration, "net10.0", name + ".dll")
+
+    let mutable counts = None
+
+    let onLine (line: string) =
+        let m =
+            Regex.Match(line, @"([\d,]+) passed, ([\d,]+) ignored, ([\d,]+) failed, ([\d,]+) errored")
+
+        if m.Success then
+            counts <-
+                Some
+                    {
+                        Passed = number m.Groups[1].Value
+                        Failed = number m.Groups[3].Value + number m.Groups[4].Value
+                    }
+
+    let code =
+        runWith onLine "dotnet" [ dll; "--colours"; "0"; "--no-spinner"; "--summary" ]
+
+    match counts with
+    | Some c when code <> 0 && c.Failed = 0 -> { c with Failed = 1 }
+    | Some c -> c
+    | None -> { Passed = 0; Failed = 1 } // a runner that crashed before its summary is a failure
+
+/// Runs an xunit project (the C# facade's tests) through `dotnet test`.
+let runXunit (project: string) =
+    let mutable counts = None
+
+    let onLine (line: string) =
+        let m = Regex.Match(line, @"Failed:\s+(\d+), Passed:\s+(\d+)")
+
+        if m.Success then
+            counts <-
+                Some
+                    {
+                        Passed = number m.Groups[2].Value
+                        Failed = number m.Groups[1].Value
+                    }
+
+    let code =
+        runWith onLine "dotnet" [ "test"; project; "-c"; configuration; "--no-build"; "--nologo" ]
+
+    match counts with
+    | Some c when code <> 0 && c.Failed = 0 -> { c with Failed = 1 }
+    | Some c -> c
+    | None -> { Passed = 0; Failed = 1 }
+
+let test () =
+    build ()
+
+    // Formatting is part of the contract: an unformatted file is one failed check.
+    let formatting =
+        match runWith ignore "dotnet" ([ "fantomas"; "--check" ] @ formattedPaths) with
+        | 0 -> { Passed = 1; Failed = 0 }
+        | _ ->
+            eprintfn "Formatting check failed: run `dotnet fsi build.fsx format`."
+            { Passed = 0; Failed = 1 }
+
+    let suites =
+        [
+            for p in projects "tests" "*.Tests.fsproj" -> runExpecto p
+            for p in projects "tests" "*.Tests.csproj" -> runXunit p
+        ]
+
+    let total =
+        formatting :: suites
+        |> List.fold
+            (fun acc c ->
+                {
+                    Passed = acc.Passed + c.Passed
+                    Failed = acc.Failed + c.Failed
+                })
+            { Passed = 0; Failed = 0 }
+
+    printfn "%d passed, %d failed" total.Passed total.Failed
+
+    if total.Failed > 0 || total.Passed = 0 then
+        exit 1
+
+/// Arguments after the target name go to BenchmarkDotNet (default: every benchmark).
+let bench (extra: string list) =
+    build ()
+    let benchArgs = if extra.IsEmpty then [ "--filter"; "*" ] else extra
+
+    dotnet (
+        [
+            "run"
+            "-c"
+            configuration
+            "--no-build"
+            "--project"
+            Path.Combine(root, "tests", "Taskcluster.Benchmarks", "Taskcluster.Benchmarks.fsproj")
+            "--"
+        ]
+        @ benchArgs
+    )
+
+let pack () =
+    build ()
+
+    for p in projects "src" "*.fsproj" @ projects "src" "*.csproj" do
+        dotnet [ "pack"; p; "-c"; configuration; "--no-build"; "-nologo" ]
+
+    printfn "Packages written to %s" (Path.Combine(root, "artifacts", "packages"))
+
+let targets: (string * string * (string list -> unit)) list =
+    [
+        "restore", "restore NuGet packages and local tools", (fun _ -> restore ())
+        "build", "build the solution (Release)", (fun _ -> build ())
+        "test", "build, check formatting, run every test project; ends with 'N passed, N failed'", (fun _ -> test ())
+        "format", "format the F# sources with fantomas", (fun _ -> format ())
+        "bench", "run the benchmarks (extra arguments go to BenchmarkDotNet, e.g. --filter *Hawk*)", bench
+        "pack", "build NuGet packages into artifacts/packages", (fun _ -> pack ())
+    ]
+
+let listTargets () =
+    printfn "usage: dotnet fsi build.fsx <target>\n\ntargets:"
+
+    for name, description, _ in targets do
+        printfn "  %-10s %s" name description
+
+let args = fsi.CommandLineArgs |> Array.skip 1 |> List.ofArray
+
+match args with
+| [] -> listTargets ()
+| name :: rest ->
+    match targets |> List.tryFind (fun (n, _, _) -> n = name) with
+    | None ->
+        eprintfn "unknown target '%s'\n" name
+        listTargets ()
+        exit 2
+    | Some(_, _, f) ->
+        try
+            f rest
+        with BuildFailed message ->
+            eprintfn "build.fsx %s failed: %s" name message
+            exit 1
