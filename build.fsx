@@ -193,6 +193,9 @@ let bench (extra: string list) =
         @ benchArgs
     )
 
+let generate () =
+    dotnet [ "fsi"; Path.Combine(root, "scripts", "generate.fsx") ]
+
 let pack () =
     build ()
 
@@ -208,6 +211,7 @@ let targets: (string * string * (string list -> unit)) list =
         "test", "build, check formatting, run every test project; ends with 'N passed, N failed'", (fun _ -> test ())
         "format", "format the F# sources with fantomas", (fun _ -> format ())
         "bench", "run the benchmarks (extra arguments go to BenchmarkDotNet, e.g. --filter *Hawk*)", bench
+        "generate", "regenerate the committed code and data derived from ../shared/taskcluster", (fun _ -> generate ())
         "pack", "build NuGet packages into artifacts/packages", (fun _ -> pack ())
     ]
 
