@@ -96,9 +96,10 @@ module ReferenceGen =
                 "\r\n"
                 "\uFEFF"
                 "．．"
-                "\uD800"
-                "a\uDC00"
-                "\uDBFF\uDFFF"
+                // Surrogates are built from code units: the compiler would replace lone ones in literals.
+                string (char 0xD800)
+                "a" + string (char 0xDC00)
+                String([| char 0xDBFF; char 0xDFFF |])
                 "~!*'()"
                 "<taskId>"
             ]
