@@ -172,7 +172,13 @@ module RoutingKey =
             Error RoutingKeyError.NullRoutingKey
         else
             let parts = Array.ofList entry.RoutingKey
-            let words = routingKey.Split('.')
+            // A key of no parts is the empty string, not one empty word.
+            let words =
+                if parts.Length = 0 && routingKey.Length = 0 then
+                    [||]
+                else
+                    routingKey.Split('.')
+
             let multi = parts |> Array.filter (fun p -> p.MultipleWords)
 
             let assign (part: RoutingKeyPart) (value: string) =
