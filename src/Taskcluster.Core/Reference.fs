@@ -263,7 +263,7 @@ module Reference =
     // Validation runs over already-shaped values, so each step is a plain Result.
     let private check condition error = if condition then Ok() else Error error
 
-    let rec private traverse (f: int -> 'A -> Result<'B, 'E>) (items: 'A list) =
+    let private traverse (f: int -> 'A -> Result<'B, 'E>) (items: 'A list) =
         let rec go i items acc =
             match items with
             | [] -> Ok(List.rev acc)

@@ -19,8 +19,10 @@ type RouteTemplate internal (route: string, segments: RouteSegment array) =
                 | RouteSegment.Literal _ -> ()
         ]
 
+    let segmentList = List.ofArray segments
+
     member _.Route = route
-    member _.Segments = List.ofArray segments
+    member _.Segments = segmentList
     member _.Parameters = parameters
     member internal _.SegmentArray = segments
     override _.ToString() = route

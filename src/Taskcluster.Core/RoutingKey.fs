@@ -23,6 +23,7 @@ type RoutingKeyError =
     | MissingRequiredPart of part: string
     | ConstantMismatch of part: string * constant: string * value: string
     | WrongWordCount of routingKey: string * expected: int * actual: int
+    | TooFewWords of routingKey: string * minimum: int * actual: int
     | SeveralMultiWordParts of parts: string list
     | TooLong of routingKey: string * bytes: int
     | NullRoutingKey
@@ -44,6 +45,8 @@ type RoutingKeyError =
             $"the routing-key part '{part}' is always '{constant}' but got '{value}'"
         | WrongWordCount(key, expected, actual) ->
             $"the routing key '{key}' has {actual} word(s) where {expected} are expected"
+        | TooFewWords(key, minimum, actual) ->
+            $"the routing key '{key}' has {actual} word(s) where at least {minimum} are expected"
         | SeveralMultiWordParts parts -> $"several routing-key parts span multiple words ({names parts})"
         | TooLong(key, bytes) ->
             let shown =
@@ -102,9 +105,16 @@ module RoutingKey =
         | Some "#" -> Error(RoutingKeyError.MultiWordWildcardInSingleWordPart part.Name)
         | Some v -> Ok v
 
-    let pattern (entry: ExchangeEntry) (values: Map<string, string>) = build entry (patternWord values)
+    // A null map can only come from C#; it means no values, as JS treats a missing pattern.
+    let private orEmpty (values: Map<string, string>) =
+        if isNull (box values) then Map.empty else values
+
+    let pattern (entry: ExchangeEntry) (values: Map<string, string>) =
+        build entry (patternWord (orEmpty values))
 
     let patternStrict (entry: ExchangeEntry) (values: Map<string, string>) =
+        let values = orEmpty values
+
         match firstUnknown entry values with
         | Some name -> Error(RoutingKeyError.UnknownPart(name, partNames entry))
         | None -> pattern entry values
@@ -119,7 +129,7 @@ module RoutingKey =
             match bindingPattern with
             | BindingPattern.Verbatim null -> patternOf entry Map.empty
             | BindingPattern.Verbatim text -> Ok text
-            | BindingPattern.Values values -> patternOf entry (if isNull (box values) then Map.empty else values)
+            | BindingPattern.Values values -> patternOf entry values
 
         routingKeyPattern
         |> Result.map (fun p ->
@@ -139,6 +149,8 @@ module RoutingKey =
         bindWith strictPattern reference entry pattern
 
     let render (entry: ExchangeEntry) (values: Map<string, string>) =
+        let values = orEmpty values
+
         let word (part: RoutingKeyPart) =
             let given =
                 match values.TryFind part.Name with
@@ -203,7 +215,7 @@ module RoutingKey =
                 Error(RoutingKeyError.WrongWordCount(routingKey, parts.Length, words.Length))
             | 0 -> collect (Seq.map2 assign parts words)
             | 1 when words.Length < parts.Length - 1 ->
-                Error(RoutingKeyError.WrongWordCount(routingKey, parts.Length - 1, words.Length))
+                Error(RoutingKeyError.TooFewWords(routingKey, parts.Length - 1, words.Length))
             | 1 ->
                 let at = parts |> Array.findIndex (fun p -> p.MultipleWords)
                 let after = parts.Length - at - 1

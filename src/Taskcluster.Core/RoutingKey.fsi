@@ -32,8 +32,10 @@ type RoutingKeyError =
     | MissingRequiredPart of part: string
     /// A value for a constant part that differs from its constant.
     | ConstantMismatch of part: string * constant: string * value: string
-    /// A routing key with too few words (or, without a multi-word part, too many).
+    /// A routing key whose number of words differs from its number of parts (no multi-word part).
     | WrongWordCount of routingKey: string * expected: int * actual: int
+    /// A routing key with fewer words than its single-word parts (with a multi-word part).
+    | TooFewWords of routingKey: string * minimum: int * actual: int
     /// More than one part spans several words, so a key cannot be split unambiguously.
     | SeveralMultiWordParts of parts: string list
     /// A routing key longer than the 255 bytes AMQP allows.

@@ -268,9 +268,26 @@ let private concreteTests =
                     "parse constant"
 
                 match RoutingKey.parse taskDefined "primary.abc" with
-                | Error(RoutingKeyError.WrongWordCount("primary.abc", 9, 2) as e) ->
+                | Error(RoutingKeyError.TooFewWords("primary.abc", 9, 2) as e) ->
                     Expect.stringContains (e.Describe()) "primary.abc" "quoted"
                 | other -> failtestf "%A" other
+
+                let _, push = exchangeEntry "GithubEvents" "push"
+
+                Expect.equal
+                    (RoutingKey.parse push "primary.org")
+                    (Error(RoutingKeyError.WrongWordCount("primary.org", 3, 2)))
+                    "too few"
+
+                Expect.equal
+                    (RoutingKey.parse push "primary.org.repo.x")
+                    (Error(RoutingKeyError.WrongWordCount("primary.org.repo.x", 3, 4)))
+                    "too many"
+
+                Expect.equal
+                    (RoutingKey.parse push "primary.org.repo")
+                    (Ok(Map [ "routingKeyKind", "primary"; "organization", "org"; "repository", "repo" ]))
+                    "exact"
 
                 Expect.equal (RoutingKey.parse notify null) (Error RoutingKeyError.NullRoutingKey) "null"
 
