@@ -397,6 +397,18 @@ let private queryTests =
                     (Error(RouteError.LoneSurrogateInQuery("limit", 1)))
                     "lone surrogate"
 
+            testPropertyWithConfig config "any names and values give a query or a typed error"
+            <| fun (pairs: (string * string) list) ->
+                let allowed = pairs |> List.map fst |> List.filter (fun n -> not (isNull n))
+
+                match Route.query allowed pairs with
+                | Ok q -> q = "" = pairs.IsEmpty
+                | Error(RouteError.UnknownQueryParameter _)
+                | Error(RouteError.DuplicateQueryParameter _)
+                | Error(RouteError.NullQueryValue _)
+                | Error(RouteError.LoneSurrogateInQuery _) -> true
+                | Error _ -> false
+
             testPropertyWithConfig config "round-trips through an independent parser"
             <| Prop.forAll (Arb.fromGen ReferenceGen.queryParameters) (fun (allowed, pairs) ->
                 match Route.query allowed pairs with

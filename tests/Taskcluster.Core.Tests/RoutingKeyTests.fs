@@ -370,6 +370,26 @@ let private concreteTests =
 
                 match RoutingKey.parse taskDefined text, RoutingKey.parse notify text with
                 | _ -> true
+
+            testPropertyWithConfig config "any part values give a pattern and a key, or a typed error"
+            <| fun (values: Map<string, string>) ->
+                let _, taskDefined = exchangeEntry "QueueEvents" "taskDefined"
+
+                let withParts =
+                    values
+                    |> Map.toList
+                    |> List.mapi (fun i (_, v) ->
+                        (List.item (i % taskDefined.RoutingKey.Length) taskDefined.RoutingKey).Name, v)
+                    |> Map.ofList
+
+                [ values; withParts ]
+                |> List.forall (fun m ->
+                    match
+                        RoutingKey.pattern taskDefined m,
+                        RoutingKey.patternStrict taskDefined m,
+                        RoutingKey.render taskDefined m
+                    with
+                    | _ -> true)
         ]
 
 let tests = testList "RoutingKey" [ vectorTests; patternTests; concreteTests ]
