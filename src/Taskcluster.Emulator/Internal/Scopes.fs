@@ -111,7 +111,7 @@ module internal Scopes =
         match node with
         | :? JsonValue as v ->
             match v.TryGetValue<string>() with
-            | true, s when valid s -> Some(Expr.Scope s)
+            | true, s -> Some(Expr.Scope s)
             | _ -> None
         | :? JsonObject as o when o.Count = 1 ->
             let parseAll (n: JsonNode) =
