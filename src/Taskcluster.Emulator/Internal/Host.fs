@@ -58,9 +58,28 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
         | "version" -> Some(J.obj [ "source", J.str "taskcluster-emulator"; "version", J.str "106.0.0" ])
         | _ -> None
 
-    let writeJson (ctx: HttpContext) (status: int) (body: JsonNode) (truncateTo: int option) =
+    // Outputs already found valid, by schema and content hash: a GET answered a thousand times
+    // is validated once (the real services validate every reply; the answer is the same).
+    let validOutputs =
+        Collections.Concurrent.ConcurrentDictionary<struct (string * Guid), bool>()
+
+    let checkOutput (schemaId: string) (schema: Json.Schema.JsonSchema) (bytes: byte array) =
+        let key =
+            struct (schemaId, Guid(ReadOnlySpan(Security.Cryptography.SHA256.HashData(bytes), 0, 16)))
+
+        if not (validOutputs.ContainsKey key) then
+            use doc = JsonDocument.Parse(bytes)
+
+            match Validation.validate schemaId schema doc.RootElement with
+            | Some message -> raise (ApiError("InternalServerError", 500, $"Output schema validation error: {message}"))
+            | None ->
+                if validOutputs.Count > 10_000 then
+                    validOutputs.Clear()
+
+                validOutputs[key] <- true
+
+    let writeBytes (ctx: HttpContext) (status: int) (bytes: byte array) (truncateTo: int option) =
         task {
-            let bytes = J.toBytes body
             ctx.Response.StatusCode <- status
             ctx.Response.ContentType <- "application/json; charset=utf-8"
             ctx.Response.ContentLength <- Nullable(int64 bytes.Length)
@@ -72,6 +91,9 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                 ctx.Abort()
             | None -> do! ctx.Response.Body.WriteAsync(bytes.AsMemory())
         }
+
+    let writeJson (ctx: HttpContext) (status: int) (body: JsonNode) (truncateTo: int option) =
+        writeBytes ctx status (J.toBytes body) truncateTo
 
     let errorBody
         (code: string)
@@ -405,27 +427,14 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
 
                                     match reply with
                                     | Reply.Json(statusCode, body) ->
+                                        let bytes = J.toBytes body
+
                                         // the real services validate their own output too
                                         match entry.Output |> Option.bind refs.Schema, statusCode with
-                                        | Some schema, 200 ->
-                                            match
-                                                Validation.validate
-                                                    entry.Output.Value
-                                                    schema
-                                                    (JsonSerializer.SerializeToElement body)
-                                            with
-                                            | Some message ->
-                                                raise (
-                                                    ApiError(
-                                                        "InternalServerError",
-                                                        500,
-                                                        $"Output schema validation error: {message}"
-                                                    )
-                                                )
-                                            | None -> ()
+                                        | Some schema, 200 -> checkOutput entry.Output.Value schema bytes
                                         | _ -> ()
 
-                                        do! writeJson ctx statusCode body truncate
+                                        do! writeBytes ctx statusCode bytes truncate
                                     | Reply.Redirect(location, body) ->
                                         ctx.Response.Headers.Location <- location
                                         do! writeJson ctx 303 body truncate

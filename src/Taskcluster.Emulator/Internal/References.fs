@@ -237,7 +237,11 @@ module internal Routing =
 /// Input validation against the method's schema, as the real services do before the handler.
 [<RequireQualifiedAccess>]
 module internal Validation =
-    let private options =
+    // A flag is all the hot path needs; the detailed list is computed only to explain a failure.
+    let private quick =
+        EvaluationOptions(OutputFormat = OutputFormat.Flag, RequireFormatValidation = true)
+
+    let private detailed =
         EvaluationOptions(OutputFormat = OutputFormat.List, RequireFormatValidation = true)
 
     /// `$.a.b[2]` from a JSON pointer, the path style the rest of the project uses.
@@ -258,11 +262,11 @@ module internal Validation =
 
     /// `None` when valid, else a message naming each failing path.
     let validate (schemaId: string) (schema: JsonSchema) (body: JsonElement) : string option =
-        let result = schema.Evaluate(body, options)
-
-        if result.IsValid then
+        if schema.Evaluate(body, quick).IsValid then
             None
         else
+            let result = schema.Evaluate(body, detailed)
+
             let errors =
                 [
                     for d in
