@@ -279,8 +279,14 @@ module Hawk =
 
                 let resource = uri.AsSpan(authorityEnd, fragmentStart - authorityEnd)
 
-                if authority.IndexOf('@') >= 0 then
-                    invalidUri uri "user information (user@host) is not supported; pass credentials separately"
+                let at = authority.LastIndexOf('@')
+
+                if at >= 0 then
+                    // The user information may hold a password, so it is not repeated.
+                    let redacted =
+                        uri.Substring(0, authorityStart) + "***" + uri.Substring(authorityStart + at)
+
+                    invalidUri redacted "user information (user@host) is not supported; pass credentials separately"
                 elif not hostOk then
                     invalidUri uri "the host must be a DNS name, an IPv4 address or a bracketed IPv6 address"
                 elif port < 0 then
@@ -663,7 +669,10 @@ module Hawk =
         Base64Url.EncodeToString(ReadOnlySpan(Text.utf8.GetBytes plain))
 
     let private checkBewit (uri: string) (expiry: int64) (ext: string option) =
-        let ext = defaultArg ext ""
+        let ext =
+            match ext with
+            | Some e when not (isNull e) -> e
+            | _ -> ""
 
         if expiry <= 0L then
             Error(HawkError.InvalidValue("expiry", string expiry))
@@ -716,7 +725,11 @@ module Hawk =
     let private isBlank (c: char) = c = ' ' || c = '\t'
 
     let private parseTimestamp (text: string) =
-        if text.Length > 0 && text.Length <= 18 && forall Char.IsAsciiDigit (text.AsSpan()) then
+        if
+            not (String.IsNullOrEmpty text)
+            && text.Length <= 18
+            && forall Char.IsAsciiDigit (text.AsSpan())
+        then
             ValueSome(Int64.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture))
         else
             ValueNone
