@@ -354,7 +354,8 @@ module Hawk =
 
     let private length (text: string) = if isNull text then 0 else text.Length
 
-    // A UTF-16 unit never takes more than 3 UTF-8 bytes; an escaped ext character takes 2.
+    // Fixed text, a 20-character timestamp, an 11-character port and newlines fit in 64 bytes;
+    // a UTF-16 unit never takes more than 3 UTF-8 bytes; an escaped ext character takes 2.
     let private maxNormalizedBytes (input: MacInput) =
         64
         + 3
@@ -459,10 +460,14 @@ module Hawk =
     let inline private readOnly (span: Span<'T>) : ReadOnlySpan<'T> = Span<'T>.op_Implicit span
 
     /// Writes the HMAC-SHA256 of the normalized string into `mac` (32 bytes).
+    [<System.Runtime.CompilerServices.SkipLocalsInit>]
     let private computeMac (key: byte array, input: MacInput, mac: Span<byte>) =
         let size = maxNormalizedBytes input
-        let stackPointer = NativePtr.stackalloc<byte> stackLimit
-        let stack = Span<byte>(NativePtr.toVoidPtr stackPointer, stackLimit)
+        // Only what is needed; the buffer is not zeroed (SkipLocalsInit) since only what was
+        // written is ever read.
+        let stackSize = if size > stackLimit then 0 else size
+        let stackPointer = NativePtr.stackalloc<byte> stackSize
+        let stack = Span<byte>(NativePtr.toVoidPtr stackPointer, stackSize)
 
         let rented =
             if size > stackLimit then
@@ -570,12 +575,17 @@ module Hawk =
         text.AsSpan().CopyTo(destination.Slice position)
         position + text.Length
 
+    [<System.Runtime.CompilerServices.SkipLocalsInit>]
     let private renderHeader
         (id: string, timestamp: int64, nonce: string, hash: string, ext: string, mac: ReadOnlySpan<byte>)
         =
-        let size = 96 + id.Length + nonce.Length + length hash + length ext
-        let stackPointer = NativePtr.stackalloc<char> stackLimit
-        let stack = Span<char>(NativePtr.toVoidPtr stackPointer, stackLimit)
+        // 116 characters of fixed text, a 20-digit timestamp at most and the 44-character MAC.
+        let size = 128 + id.Length + nonce.Length + length hash + length ext
+        // Only what is needed; the buffer is not zeroed (SkipLocalsInit) since only what was
+        // written is ever read.
+        let stackSize = if size > stackLimit then 0 else size
+        let stackPointer = NativePtr.stackalloc<char> stackSize
+        let stack = Span<char>(NativePtr.toVoidPtr stackPointer, stackSize)
 
         let rented =
             if size > stackLimit then
@@ -725,14 +735,9 @@ module Hawk =
     let private isBlank (c: char) = c = ' ' || c = '\t'
 
     let private parseTimestamp (text: string) =
-        if
-            not (String.IsNullOrEmpty text)
-            && text.Length <= 18
-            && forall Char.IsAsciiDigit (text.AsSpan())
-        then
-            ValueSome(Int64.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture))
-        else
-            ValueNone
+        match Int64.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture) with
+        | true, value when text.Length <= 19 -> ValueSome value
+        | _ -> ValueNone
 
     /// Reads `name="value"` pairs after the scheme into `values` (indexed like `attributeNames`).
     let private parseAttributes (header: string) (start: int) (values: string array) : Result<unit, HawkError> =

@@ -333,6 +333,26 @@ let signingTests =
                     "Hawk id=\"tester\", ts=\"1\", nonce=\"n\", hash=\"h\", ext=\"e\", mac=\""
                     "order"
 
+            testCase "long values sign correctly on both sides of the stack buffer size"
+            <| fun () ->
+                // Found when the buffers were sized exactly: the header length bound was too small.
+                let check (uri: string) (ext: string) timestamp =
+                    let header =
+                        Hawk.header creds "GET" uri timestamp "n" (Some ext) None |> ok "header"
+
+                    let normalized =
+                        Hawk.normalized "GET" uri timestamp "n" (Some ext) None |> ok "normalized"
+
+                    let parsed = Hawk.parseHeader header |> ok "parse"
+                    Expect.equal parsed.Mac (macOf "no-secret" normalized) $"ext of {ext.Length}, URI of {uri.Length}"
+                    Expect.equal parsed.Ext (Some ext) "ext"
+
+                for length in 850..1150 do
+                    check "http://h/" (String('e', length)) Int64.MaxValue
+
+                for length in 280..420 do
+                    check ("http://h/" + String('p', length)) "x" 1L
+
             testCase "refuses values a header cannot carry"
             <| fun () ->
                 let refused name result =
