@@ -165,7 +165,8 @@ module Hawk =
 
     /// Finds the single `bewit` parameter anywhere in the query of a URL or path, and returns the
     /// bewit with the URL minus that parameter (which is what its MAC covers). Padding, characters
-    /// outside base64url and a structure other than `id\exp\mac\ext` are refused. Never throws.
+    /// outside base64url, a structure other than `id\exp\mac\ext` and URLs longer than 4096
+    /// characters (hawk's limit) are refused. Never throws.
     val parseBewit: url: string -> Result<Bewit * string, HawkError>
 
     /// Server-side check of a parsed header, as the Taskcluster services do it: the MAC (constant
