@@ -31,3 +31,34 @@ type FromNowBenchmarks() =
     [<Benchmark(Description = "FromNow.fromNowJSON '-3 days'")>]
     member _.FromNowJson() =
         FromNow.fromNowJSON "-3 days" reference |> unwrap
+
+/// The physical floor of a Hawk header is one HMAC-SHA256 over the normalized string; the header
+/// benchmark shows how close the whole header gets to it.
+[<MemoryDiagnoser>]
+type HawkBenchmarks() =
+    let clientId = "project/ci/benchmark"
+    let accessToken = "aB3_-aB3_-aB3_-aB3_-aB3_-aB3_-aB3_-aB3_-aB3_-"
+    let credentials = Hawk.credentials clientId accessToken |> unwrap
+
+    let uri =
+        "https://tc.example.com/api/queue/v1/task-group/ZgmJBXVIQtqyhaRUXpAOzg/list?limit=5&continuationToken=x"
+
+    let ts = 1_800_000_000L
+    let nonce = "kehlhi"
+    let key = Text.Encoding.UTF8.GetBytes accessToken
+
+    let macInput =
+        Hawk.normalized "GET" uri ts nonce None None
+        |> unwrap
+        |> Text.Encoding.UTF8.GetBytes
+
+    [<Benchmark(Baseline = true, Description = "floor: HMACSHA256.HashData(normalized)")>]
+    member _.Floor() =
+        Security.Cryptography.HMACSHA256.HashData(key, macInput)
+
+    [<Benchmark(Description = "Hawk.header")>]
+    member _.Header() =
+        Hawk.header credentials "GET" uri ts nonce None None
+
+    [<Benchmark(Description = "Hawk.bewit")>]
+    member _.Bewit() = Hawk.bewit credentials uri ts None
