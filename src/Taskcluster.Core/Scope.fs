@@ -213,15 +213,12 @@ type ScopeSet internal (normalized: string array) =
     let exact = HashSet<string>(normalized, StringComparer.Ordinal)
 
     // Normalised star prefixes never prefix one another, so the only one that can prefix a scope
-    // is the greatest one ordinally at or below it.
+    // is the greatest one ordinally at or below it. `scopeCompare` orders star scopes by their
+    // prefixes, so they come out of the normalised array already sorted.
     let starPrefixes =
-        let prefixes =
-            normalized
-            |> Array.filter Algebra.endsWithStar
-            |> Array.map (fun s -> s.Substring(0, s.Length - 1))
-
-        Array.Sort(prefixes, StringComparer.Ordinal)
-        prefixes
+        normalized
+        |> Array.filter Algebra.endsWithStar
+        |> Array.map (fun s -> s.Substring(0, s.Length - 1))
 
     let coveredByStar (scope: string) =
         let mutable lo = 0

@@ -149,19 +149,34 @@ module private Syntax =
 
             Ok(parts, List.distinct names)
 
-    let rec sequence results =
-        match results with
-        | [] -> Ok []
-        | Error e :: _ -> Error e
-        | Ok x :: rest -> sequence rest |> Result.map (fun xs -> x :: xs)
+    /// Collects results, stopping at the first error; a loop, since lists may be long.
+    let sequence (results: Result<'T, 'E> list) : Result<'T list, 'E> =
+        let mutable failure = None
+        let items = ResizeArray<'T>()
+        let mutable rest = results
 
-    let rec check (path: JsonPath) (inList: bool) (node: ScopeTemplateNode) =
+        while failure.IsNone && not rest.IsEmpty do
+            match rest.Head with
+            | Ok x -> items.Add x
+            | Error e -> failure <- Some e
+
+            rest <- rest.Tail
+
+        match failure with
+        | Some e -> Error e
+        | None -> Ok(List.ofSeq items)
+
+    let maxDepth = 256
+
+    let rec check (depth: int) (path: JsonPath) (inList: bool) (node: ScopeTemplateNode) =
         match node with
+        | _ when isNull (box node) -> invalid path "a template node is null"
+        | _ when depth > maxDepth -> invalid path $"the template is nested deeper than {maxDepth} levels"
         | ScopeTemplateNode.Pattern text ->
             checkPattern path text
             |> Result.map (fun (parts, ps) -> Compiled.Pattern parts, ps)
-        | ScopeTemplateNode.AllOf items -> checkList (path.Field "AllOf") items Compiled.AllOf
-        | ScopeTemplateNode.AnyOf items -> checkList (path.Field "AnyOf") items Compiled.AnyOf
+        | ScopeTemplateNode.AllOf items -> checkList depth (path.Field "AllOf") items Compiled.AllOf
+        | ScopeTemplateNode.AnyOf items -> checkList depth (path.Field "AnyOf") items Compiled.AnyOf
         | ScopeTemplateNode.For _ when not inList ->
             invalid path "a for loop is allowed only as an element of AllOf or AnyOf"
         | ScopeTemplateNode.For(variable, items, each) ->
@@ -175,24 +190,24 @@ module private Syntax =
                 |> Result.map (fun ps -> Compiled.For(variable, items, parts), ps))
         | ScopeTemplateNode.If(condition, thenBranch, elseBranch) ->
             checkName (path.Field "if") condition
-            |> Result.bind (fun _ -> check (path.Field "then") false thenBranch)
+            |> Result.bind (fun _ -> check (depth + 1) (path.Field "then") false thenBranch)
             |> Result.bind (fun (compiledThen, thenParams) ->
                 match elseBranch with
                 | None -> Ok(None, thenParams)
                 | Some e ->
-                    check (path.Field "else") false e
+                    check (depth + 1) (path.Field "else") false e
                     |> Result.bind (fun (compiledElse, elseParams) ->
                         merge path thenParams elseParams |> Result.map (fun ps -> Some compiledElse, ps))
                 |> Result.bind (fun (compiledElse, branchParams) ->
                     merge path [ condition, TemplateParameterKind.Boolean ] branchParams
                     |> Result.map (fun ps -> Compiled.If(condition, compiledThen, compiledElse), ps)))
 
-    and private checkList path items build =
+    and private checkList depth path items build =
         if isNull (box items) then
             invalid path "the list is null"
         else
             items
-            |> List.mapi (fun i item -> check (path.Index i) true item)
+            |> List.mapi (fun i item -> check (depth + 1) (path.Index i) true item)
             |> sequence
             |> Result.bind (fun checkedItems ->
                 let compiled = checkedItems |> List.map fst
@@ -201,8 +216,6 @@ module private Syntax =
                 |> List.map snd
                 |> List.fold (fun acc ps -> acc |> Result.bind (fun a -> merge path a ps)) (Ok [])
                 |> Result.map (fun ps -> build compiled, ps))
-
-    let maxDepth = 256
 
     let private jsonKind (json: Json) =
         match json with
@@ -342,7 +355,7 @@ type private Environment =
 [<RequireQualifiedAccess>]
 module ScopeTemplate =
     let private build path node =
-        Syntax.check path false node
+        Syntax.check 0 path false node
         |> Result.map (fun (compiled, ps) -> ScopeTemplate(node, compiled, ps))
         |> Result.mapError ScopeTemplateError.InvalidTemplate
 
@@ -363,7 +376,7 @@ module ScopeTemplate =
             Decode.json path el
             |> Result.bind (Syntax.ofJson 0 path)
             |> Result.bind (fun node ->
-                Syntax.check path false node
+                Syntax.check 0 path false node
                 |> Result.map (fun (compiled, ps) -> ScopeTemplate(node, compiled, ps)))
 
     let ofJson (json: Json) =
