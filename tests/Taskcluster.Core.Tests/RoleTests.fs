@@ -465,9 +465,9 @@ let private parseTests =
 let private naiveExpand (roles: Role list) (scopes: string list) =
     let grantsOf (scope: string) (r: Role) =
         let id = r.RoleId
-        let isStar = id.EndsWith "*"
+        let isStar = id.EndsWith '*'
         let pattern = "assume:" + (if isStar then id.Substring(0, id.Length - 1) else id)
-        let scopeIsStar = scope.EndsWith "*"
+        let scopeIsStar = scope.EndsWith '*'
 
         let scopeCore =
             if scopeIsStar then
@@ -475,16 +475,16 @@ let private naiveExpand (roles: Role list) (scopes: string list) =
             else
                 scope
 
+        let startsWith (prefix: string) (s: string) =
+            s.StartsWith(prefix, System.StringComparison.Ordinal)
+
+        // The role's `assume:` pattern matched by the scope itself, or covered by a `*` scope.
         let parameter =
-            if isStar && scope.StartsWith pattern then
+            if isStar && startsWith pattern scope then
                 Some(scope.Substring pattern.Length)
             elif not isStar && scope = pattern then
                 Some ""
-            elif
-                scopeIsStar
-                && pattern.StartsWith scopeCore
-                && (isStar || pattern <> scopeCore || true)
-            then
+            elif scopeIsStar && startsWith scopeCore pattern then
                 Some "*"
             else
                 None
@@ -494,10 +494,10 @@ let private naiveExpand (roles: Role list) (scopes: string list) =
         | Some p ->
             [
                 for s in r.Scopes ->
-                    let at = s.IndexOf "<..>"
+                    let at = s.IndexOf("<..>", System.StringComparison.Ordinal)
 
                     if not isStar || at < 0 then s
-                    elif p.EndsWith "*" then s.Substring(0, at) + p
+                    elif p.EndsWith '*' then s.Substring(0, at) + p
                     else s.Substring(0, at) + p + s.Substring(at + 4)
             ]
 

@@ -249,7 +249,7 @@ let private unitTests =
                 let required =
                     ScopeExpression.AllOf
                         [
-                            for s in held |> List.filter (fun s -> s.EndsWith "*") |> List.skip 100 |> List.take 20 ->
+                            for s in held |> List.filter (fun s -> s.EndsWith '*') |> List.skip 100 |> List.take 20 ->
                                 ScopeExpression.Scope(s.TrimEnd '*' + "x")
                         ]
 

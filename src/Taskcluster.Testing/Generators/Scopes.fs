@@ -216,7 +216,7 @@ module Scopes =
     let role: Gen<Role> =
         gen {
             let! id = roleId
-            let isStar = id.EndsWith "*"
+            let isStar = id.EndsWith '*'
             let! scopes = Gen.resize 4 (Gen.listOf (roleScope isStar))
 
             return
