@@ -23,7 +23,7 @@ type CertificateError =
     | BadSignature
 
     member this.Describe() =
-        let q = Display.quote
+        let q = Text.quote
 
         match this with
         | InvalidJson e -> $"the certificate or ext is not what Taskcluster expects: {e.Describe()}"

@@ -15,7 +15,7 @@ type RoleError =
     | InvalidJson of DecodeError
 
     member this.Describe() =
-        let q = ScopeText.quote
+        let q = Text.quote
 
         match this with
         | InvalidRoleId roleId ->
@@ -38,8 +38,8 @@ type Role internal (roleId: string, scopes: string list) =
     member _.Scopes = scopes
 
     override _.ToString() =
-        let listed = scopes |> List.map ScopeText.quote |> String.concat "; "
-        $"Role({ScopeText.quote roleId}, [{listed}])"
+        let listed = scopes |> List.map Text.quote |> String.concat "; "
+        $"Role({Text.quote roleId}, [{listed}])"
 
     override _.Equals(other: obj) =
         match other with

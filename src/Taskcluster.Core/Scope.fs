@@ -5,16 +5,6 @@ open System.Collections.Generic
 open System.Text.Json
 
 [<RequireQualifiedAccess>]
-module internal ScopeText =
-    let private maxQuoted = 200
-
-    let quote (value: string) =
-        match value with
-        | null -> "null"
-        | v when v.Length > maxQuoted -> Encode.toString (Json.String(v.Substring(0, maxQuoted))) + "..."
-        | v -> Encode.toString (Json.String v)
-
-[<RequireQualifiedAccess>]
 type ScopeExpression =
     | Scope of string
     | AnyOf of ScopeExpression list
@@ -28,7 +18,7 @@ type ScopeError =
     member this.Describe() =
         match this with
         | InvalidScope scope ->
-            $"the scope {ScopeText.quote scope} is not valid: scopes are printable ASCII characters (0x20-0x7E) only"
+            $"the scope {Text.quote scope} is not valid: scopes are printable ASCII characters (0x20-0x7E) only"
         | InvalidExpression e -> $"not a scope expression {e.Describe()}"
 
 /// The primitives shared by `ScopeSet` and `Scope`; all comparisons are ordinal on UTF-16 code
@@ -249,7 +239,7 @@ type ScopeSet internal (normalized: string array) =
 
     override _.ToString() =
         normalized
-        |> Seq.map ScopeText.quote
+        |> Seq.map Text.quote
         |> String.concat "; "
         |> sprintf "ScopeSet [%s]"
 
@@ -344,7 +334,7 @@ module Scope =
                 let s = el.GetString()
 
                 if strict && not (validScope s) then
-                    Decode.failAt path $"the scope {ScopeText.quote s} has characters outside 0x20-0x7E"
+                    Decode.failAt path $"the scope {Text.quote s} has characters outside 0x20-0x7E"
                 else
                     Ok(ScopeExpression.Scope s)
             | JsonValueKind.Object when depth >= maxDepth ->
@@ -358,7 +348,7 @@ module Scope =
                 | [ p ] when p.Name = "AllOf" -> inner (path.Field "AllOf") p.Value |> Result.map ScopeExpression.AllOf
                 | _ ->
                     let names =
-                        members |> List.map (fun p -> ScopeText.quote p.Name) |> String.concat ", "
+                        members |> List.map (fun p -> Text.quote p.Name) |> String.concat ", "
 
                     Decode.failAt path $"expected exactly one member, AnyOf or AllOf, but found [{names}]"
             | kind ->

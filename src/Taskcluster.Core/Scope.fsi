@@ -1,11 +1,5 @@
 namespace Taskcluster.Core
 
-/// Quoting of untrusted text inside one-line error messages.
-[<RequireQualifiedAccess>]
-module internal ScopeText =
-    /// The value as a JSON string literal (control characters escaped, long values cut), or `null`.
-    val quote: value: string -> string
-
 /// A scope expression as `taskcluster-lib-scopes` defines it: a required scope, or `AnyOf` /
 /// `AllOf` of further expressions. `AnyOf []` is never satisfied, `AllOf []` always is.
 [<RequireQualifiedAccess>]

@@ -34,11 +34,11 @@ type ScopeTemplateError =
 
         match this with
         | InvalidTemplate e -> $"invalid scope expression template {e.Describe()}"
-        | MissingParameter name -> $"the scope expression template needs the parameter {ScopeText.quote name}"
+        | MissingParameter name -> $"the scope expression template needs the parameter {Text.quote name}"
         | WrongParameterType(name, expected, actual) ->
-            $"the parameter {ScopeText.quote name} must be {kind expected} but is {ScopeText.quote (Encode.toString actual)}"
+            $"the parameter {Text.quote name} must be {kind expected} but is {Text.quote (Encode.toString actual)}"
         | InvalidScope(parameter, scope) ->
-            $"the parameter {ScopeText.quote parameter} makes the scope {ScopeText.quote scope}, which has characters outside 0x20-0x7E"
+            $"the parameter {Text.quote parameter} makes the scope {Text.quote scope}, which has characters outside 0x20-0x7E"
 
 /// Patterns compiled once into literal text and placeholders, so rendering never re-parses.
 [<RequireQualifiedAccess>]
@@ -120,7 +120,7 @@ module private Syntax =
                 | Some(_, k) when k <> kind ->
                     invalid
                         path
-                        $"the parameter {ScopeText.quote name} is used both as {kindText k} and as {kindText kind}"
+                        $"the parameter {Text.quote name} is used both as {kindText k} and as {kindText kind}"
                 | Some _ -> Ok list
                 | None -> Ok(list @ [ name, kind ])
 
@@ -130,13 +130,13 @@ module private Syntax =
         if isIdentifier name then
             Ok name
         else
-            invalid path $"{ScopeText.quote name} is not a parameter name (a letter, then letters, digits or _)"
+            invalid path $"{Text.quote name} is not a parameter name (a letter, then letters, digits or _)"
 
     let checkPattern (path: JsonPath) (text: string) =
         if isNull text then
             invalid path "a pattern is null"
         elif not (Scope.validScope text) then
-            invalid path $"the pattern {ScopeText.quote text} has characters outside 0x20-0x7E"
+            invalid path $"the pattern {Text.quote text} has characters outside 0x20-0x7E"
         else
             let parts = parsePattern text
 
@@ -285,7 +285,7 @@ module private Syntax =
                         else
                             Ok(ScopeTemplateNode.If(condition, thenBranch, None))))
             | _ ->
-                let found = keys |> List.map ScopeText.quote |> String.concat ", "
+                let found = keys |> List.map Text.quote |> String.concat ", "
 
                 invalid
                     path

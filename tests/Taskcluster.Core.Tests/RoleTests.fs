@@ -348,7 +348,7 @@ let private definitionTests =
 
             refused "" [] (fun e -> e = RoleError.InvalidRoleId "")
             refused null [] (fun e -> e = RoleError.InvalidRoleId null)
-            refused "r\n" [] (fun e -> e.Describe().Contains "\"r\\n\"")
+            refused "r\n" [] (fun e -> e.Describe().Contains "'r\\n'")
             refused "r" [ "ok"; "caf\u00e9" ] (fun e -> e = RoleError.InvalidScope("r", "caf\u00e9"))
             refused "a*" [ "assume:b*<..>" ] (fun e -> e = RoleError.AmbiguousKleene("a*", "assume:b*<..>"))
             refused "a*" [ "b<..>c<..>" ] (fun e -> e = RoleError.MultipleParameters("a*", "b<..>c<..>"))

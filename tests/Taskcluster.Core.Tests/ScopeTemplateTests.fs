@@ -298,7 +298,7 @@ let private errorTests =
                 match renderWith "taskId" (str "new\nline") with
                 | Error e ->
                     let text = e.Describe()
-                    Expect.stringContains text "\"taskId\"" "named"
+                    Expect.stringContains text "'taskId'" "named"
                     Expect.stringContains text "new\\nline" "quoted"
                     Expect.isFalse (text.Contains "\n") "one line"
                 | Ok x -> failtestf "rendered %A" x
@@ -317,8 +317,8 @@ let private errorTests =
                 refused """{"AllOf": [{"for": "x", "in": "xs", "each": {"AllOf": []}}]}""" "$.AllOf[0].each" "a string"
                 refused """{"if": "p", "then": {"for": "x", "in": "xs", "each": "a"}}""" "$.then" "AllOf or AnyOf"
                 refused """{"if": "p", "then": "a", "extra": 1}""" "$" "extra"
-                refused """{"AllOf": ["<x>", {"if": "x", "then": "a"}]}""" "$.AllOf" "\"x\""
-                refused """{"AllOf": [{"for": "i", "in": "xs", "each": "a"}, "<xs>"]}""" "$.AllOf" "\"xs\""
+                refused """{"AllOf": ["<x>", {"if": "x", "then": "a"}]}""" "$.AllOf" "'x'"
+                refused """{"AllOf": [{"for": "i", "in": "xs", "each": "a"}, "<xs>"]}""" "$.AllOf" "'xs'"
                 refused """{"AnyOf": ["ok", "caf\u00e9"]}""" "$.AnyOf[1]" "caf"
                 refused """{"AnyOf": "a"}""" "$.AnyOf" "an array"
                 refused "3" "$" "a number"

@@ -198,7 +198,7 @@ let private unitTests =
                 match Scope.parseExpression """{"AllOf":["a",{"AnyOf":["ok","tab\t"]}]}""" with
                 | Error(ScopeError.InvalidExpression e) ->
                     Expect.equal e.Path "$.AllOf[1].AnyOf[1]" "path"
-                    Expect.stringContains (e.Describe()) "\"tab\\t\"" "quoted"
+                    Expect.stringContains (e.Describe()) "'tab\\t'" "quoted"
                 | other -> failtestf "got %A" other
 
                 match Scope.parseExpression """{"AllOf":[],"AnyOf":[]}""" with
@@ -218,7 +218,7 @@ let private unitTests =
                 match Scope.validateScope "a\nb" with
                 | Error e ->
                     let text = e.Describe()
-                    Expect.stringContains text "\"a\\nb\"" "quoted"
+                    Expect.stringContains text "'a\\nb'" "quoted"
                     Expect.isFalse (text.Contains "\n") "one line"
                 | Ok _ -> failtest "accepted"
 
