@@ -1,3 +1,182 @@
 namespace Taskcluster.Core
 
-// Placeholder: this module is being written.
+/// Why a Hawk operation failed. No case carries an access token or a key.
+[<RequireQualifiedAccess>]
+type HawkError =
+    /// The client id is empty or has a character a Hawk header cannot carry (`"`, `\`, controls, non-ASCII).
+    | InvalidClientId of clientId: string
+    /// The access token is empty.
+    | EmptyAccessToken
+    /// The URI is not an absolute http(s) URI that can be signed byte for byte.
+    | InvalidUri of uri: string * reason: string
+    /// A value to sign (method, nonce, ext, hash, timestamp) cannot be carried by a header or bewit.
+    | InvalidValue of name: string * value: string
+    /// The `Authorization` header does not follow the Hawk grammar.
+    | MalformedHeader of reason: string
+    /// The `Authorization` header uses another scheme than `Hawk`.
+    | UnsupportedScheme of scheme: string
+    /// The header has an attribute Hawk does not know (known: id, ts, nonce, hash, ext, mac, app, dlg).
+    | UnknownAttribute of name: string
+    /// The header repeats an attribute.
+    | DuplicateAttribute of name: string
+    /// An attribute value is empty, is not a number where one is needed, or has a character
+    /// outside Hawk's set (printable ASCII except `"` and `\`).
+    | BadAttributeValue of name: string
+    /// A required attribute (id, ts, nonce, mac) is absent.
+    | MissingAttribute of name: string
+    /// The URL has no `bewit` query parameter.
+    | MissingBewit
+    /// The `bewit` parameter is not a well-formed bewit.
+    | MalformedBewit of reason: string
+    /// Bewits authenticate GET and HEAD requests only.
+    | BewitMethodNotAllowed of method: string
+    /// The MAC does not match the request: wrong key or a changed request.
+    | BadMac
+    /// The payload hash in the header does not match the payload received.
+    | BadPayloadHash
+    /// The header's timestamp is outside the skew window. `serverTime` lets a client correct its clock.
+    | StaleTimestamp of timestamp: int64 * serverTime: int64
+    /// The bewit's expiry is not after the server's time.
+    | ExpiredBewit of expiry: int64 * serverTime: int64
+
+    /// A one-line description naming the bad value.
+    member Describe: unit -> string
+
+/// Hawk 1.0 request signing and verification as Taskcluster uses it (`hawk` 9 with SHA-256):
+/// `Authorization` headers, bewits (signed URLs) and the server-side checks.
+///
+/// Times are Unix seconds. URIs are signed exactly as written: path and query are taken from the
+/// text byte for byte (never re-escaped or normalised), so the URI sent must be the URI signed.
+[<RequireQualifiedAccess>]
+module Hawk =
+    /// A Hawk identity: a client id and its access token. The token never appears in `ToString`,
+    /// `%A` or any error. The key bytes are computed once, since every request uses them.
+    [<Sealed>]
+    type Credentials =
+        /// The client id sent as the `id` attribute.
+        member ClientId: string
+        /// The access token (the HMAC key). Handle with care: it is the secret.
+        member AccessToken: string
+        /// `Credentials(clientId=…)`, never the token.
+        override ToString: unit -> string
+
+    /// The attributes of a parsed `Authorization: Hawk …` header.
+    type Header =
+        {
+            /// The client id.
+            Id: string
+            /// Unix seconds when the client signed.
+            Timestamp: int64
+            /// The client's nonce.
+            Nonce: string
+            /// The payload hash, when the client sent one.
+            Hash: string option
+            /// Application data; Taskcluster puts certificates and authorized scopes here.
+            Ext: string option
+            /// The base64 HMAC-SHA256.
+            Mac: string
+            /// Oz application id (unused by Taskcluster, but covered by the MAC when present).
+            App: string option
+            /// Oz delegating application id (covered by the MAC when `App` is present).
+            Dlg: string option
+        }
+
+    /// The parts of a parsed bewit.
+    type Bewit =
+        {
+            /// The client id.
+            Id: string
+            /// Unix seconds after which the bewit is refused.
+            Expiry: int64
+            /// The base64 HMAC-SHA256.
+            Mac: string
+            /// Application data, if any.
+            Ext: string option
+        }
+
+    /// What a server knows about a request: enough to recompute its MAC.
+    type Request =
+        {
+            /// The HTTP method (compared upper-cased).
+            Method: string
+            /// Path and query exactly as received (for a bewit: with the `bewit` parameter removed).
+            Resource: string
+            /// The host name (compared lower-cased).
+            Host: string
+            /// The port.
+            Port: int
+        }
+
+    /// The clock skew the Taskcluster services accept either way: 15 minutes.
+    val defaultSkewSeconds: int64
+
+    /// Validates and wraps a client id and access token.
+    val credentials: clientId: string -> accessToken: string -> Result<Credentials, HawkError>
+
+    /// The request a server would see for a method and an absolute http(s) URI: path and query
+    /// as written (the fragment dropped, `/` when the path is empty), host lower-cased, the port
+    /// defaulting to 80 or 443 by scheme.
+    val request: method: string -> uri: string -> Result<Request, HawkError>
+
+    /// Hawk's payload hash: base64 SHA-256 of `hawk.1.payload\n{content type}\n{payload}\n`, where
+    /// the content type loses its parameters and is lower-cased.
+    val payloadHash: contentType: string -> payload: byte array -> string
+
+    /// The text the header MAC is computed over:
+    /// `hawk.1.header\n{ts}\n{nonce}\n{METHOD}\n{path?query}\n{host}\n{port}\n{hash}\n{ext}\n`.
+    val normalized:
+        method: string ->
+        uri: string ->
+        timestamp: int64 ->
+        nonce: string ->
+        ext: string option ->
+        payloadHash: string option ->
+            Result<string, HawkError>
+
+    /// The `Authorization` header value (`Hawk id="…", ts="…", nonce="…", hash="…", ext="…", mac="…"`,
+    /// absent attributes omitted) for a request. An empty ext or hash counts as absent.
+    val header:
+        credentials: Credentials ->
+        method: string ->
+        uri: string ->
+        timestamp: int64 ->
+        nonce: string ->
+        ext: string option ->
+        payloadHash: string option ->
+            Result<string, HawkError>
+
+    /// `getBewit`: the bewit token for a GET of the URI valid until `expiry` (Unix seconds):
+    /// base64url without padding of `id\expiry\mac\ext`.
+    val bewit:
+        credentials: Credentials -> uri: string -> expiry: int64 -> ext: string option -> Result<string, HawkError>
+
+    /// The URI with `bewit=<token>` appended to its query (`?` or `&`); scheme and host lower-cased.
+    val signUrl:
+        credentials: Credentials -> uri: string -> expiry: int64 -> ext: string option -> Result<string, HawkError>
+
+    /// Parses an `Authorization` header strictly: scheme `Hawk` (any case), known attributes only,
+    /// no duplicates, values in Hawk's character set, at most 4096 characters. Never throws.
+    val parseHeader: header: string -> Result<Header, HawkError>
+
+    /// Finds the single `bewit` parameter anywhere in the query of a URL or path, and returns the
+    /// bewit with the URL minus that parameter (which is what its MAC covers). Padding, characters
+    /// outside base64url, a structure other than `id\exp\mac\ext` and URLs longer than 4096
+    /// characters (hawk's limit) are refused. Never throws.
+    val parseBewit: url: string -> Result<Bewit * string, HawkError>
+
+    /// Server-side check of a parsed header, as the Taskcluster services do it: the MAC (constant
+    /// time) with the client's access token, then the payload hash when both the header and the
+    /// caller have one (`payloadHash` is the hash of the body received; a header without a hash is
+    /// accepted), then `|ts − now| ≤ skewSeconds`. Nonces are not tracked, as upstream.
+    val verifyHeader:
+        header: Header ->
+        request: Request ->
+        accessToken: string ->
+        payloadHash: string option ->
+        now: int64 ->
+        skewSeconds: int64 ->
+            Result<unit, HawkError>
+
+    /// Server-side check of a bewit against the request with the bewit removed (`Request.Resource`
+    /// from `parseBewit`): GET or HEAD only, expiry strictly after `now`, then the MAC (constant time).
+    val verifyBewit: bewit: Bewit -> request: Request -> accessToken: string -> now: int64 -> Result<unit, HawkError>
