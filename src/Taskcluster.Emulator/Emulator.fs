@@ -75,12 +75,9 @@ type EmulatorState internal (env: Env) =
                 LastModified = now
             }
 
-        match Roles.validateRole roleId role.Scopes with
+        match stores.Auth.ChangeRole(roleId, Some role) with
+        | Ok() -> ()
         | Error m -> invalidArg "scopes" m
-        | Ok() ->
-            match stores.Auth.ChangeRole(roleId, Some role) with
-            | Ok() -> ()
-            | Error m -> invalidArg "scopes" m
 
     member _.ClientIds = stores.Auth.Clients() |> Seq.map (fun c -> c.ClientId) |> sorted
     member _.RoleIds = stores.Auth.Roles() |> Seq.map (fun r -> r.RoleId) |> sorted

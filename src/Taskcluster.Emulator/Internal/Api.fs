@@ -4,6 +4,7 @@ open System
 open System.Collections.Generic
 open System.Text.Json
 open System.Text.Json.Nodes
+open Taskcluster.Core
 open Taskcluster.Emulator
 
 /// Everything a handler may use: state, clock, randomness, blob URLs and limits.
@@ -63,7 +64,7 @@ module internal Api =
         n.ToJsonString(JsonSerializerOptions(WriteIndented = true))
 
     /// `InsufficientScopes` with the message the real services write.
-    let insufficient (clientId: string) (scopes: string array) (required: Expr) =
+    let insufficient (clientId: string) (scopes: string array) (required: ScopeExpression) =
         let missing =
             match Scopes.removeGiven scopes required with
             | Some e -> Scopes.describe e
@@ -97,7 +98,9 @@ module internal Api =
 
     /// Checks the method's scope expression rendered with the route parameters plus `extra`.
     let authorizeWith (call: Call) (extra: (string * JsonNode) list) =
-        if not (isNull call.Entry.Scopes) then
+        match call.Entry.Scopes with
+        | None -> ()
+        | Some template ->
             let ps = Dictionary<string, JsonNode>(StringComparer.Ordinal)
 
             for KeyValue(k, v) in call.Params do
@@ -106,7 +109,7 @@ module internal Api =
             for k, v in extra do
                 ps[k] <- v
 
-            match ScopeTemplate.tryRender call.Entry.Scopes ps with
+            match Templates.render template ps with
             | Ok None -> ()
             | Ok(Some expr) ->
                 if not (Scopes.satisfies call.Scopes expr) then
@@ -142,50 +145,22 @@ module internal Api =
         (start: DateTimeOffset)
         (expiry: DateTimeOffset)
         =
-        let seed = env.Random.AccessToken()
-        let startMs = start.ToUnixTimeMilliseconds()
-        let expiryMs = expiry.ToUnixTimeMilliseconds()
-
-        let lines =
-            [
-                "version:1"
-                match name with
-                | Some n ->
-                    "clientId:" + n
-                    "issuer:" + issuerId
-                | None -> ()
-                "seed:" + seed
-                $"start:{startMs}"
-                $"expiry:{expiryMs}"
-                "scopes:"
-                yield! scopes
-            ]
-
-        let signature =
-            Convert.ToBase64String(Util.hmacSha256 issuerToken (String.Join("\n", lines)))
-
-        let certificate =
+        match
+            Certificate.createTemporaryCredentials
+                issuerId
+                issuerToken
+                false
+                (start.ToUnixTimeMilliseconds())
+                (expiry.ToUnixTimeMilliseconds())
+                scopes
+                name
+                (env.Random.AccessToken())
+        with
+        | Ok t ->
             J.obj
                 [
-                    "version", J.int 1
-                    "scopes", J.strs scopes
-                    "start", J.num startMs
-                    "expiry", J.num expiryMs
-                    "seed", J.str seed
-                    "signature", J.str signature
-                    match name with
-                    | Some _ -> "issuer", J.str issuerId
-                    | None -> ()
+                    "clientId", J.str t.ClientId
+                    "accessToken", J.str t.AccessToken
+                    "certificate", J.str (Certificate.encode t.Certificate)
                 ]
-
-        J.obj
-            [
-                "clientId",
-                J.str (
-                    match name with
-                    | Some n -> n
-                    | None -> issuerId
-                )
-                "accessToken", J.str (Util.base64Url (ReadOnlySpan(Util.hmacSha256 issuerToken seed)))
-                "certificate", J.str (J.text certificate)
-            ]
+        | Error e -> raise (ApiError("InternalServerError", 500, $"cannot issue temporary credentials: {e.Describe()}"))

@@ -1,14 +1,13 @@
 namespace Taskcluster.Emulator.Internal
 
 open System
-open System.Text.Json
-open System.Text.Json.Nodes
 open Taskcluster.Core
 
 /// What a request presents for authentication.
 type internal AuthRequest =
     {
-        Hawk: HawkRequest
+        /// Method, path and query exactly as received, host and port.
+        Hawk: Hawk.Request
         /// The `Authorization` header, `null` when absent.
         Authorization: string
         ContentType: string
@@ -25,45 +24,58 @@ type internal AuthOutcome =
 
 /// The auth service's signature validation (`createSignatureValidator`) plus taskcluster-lib-api's
 /// checks around it: Hawk header or bewit, `ext.certificate`, `ext.authorizedScopes`, the
-/// implicit `assume:anonymous` and role expansion.
+/// implicit `assume:anonymous` and role expansion. The protocol pieces are the core's; this
+/// module adds the lookups and the auth service's wording of each failure.
 [<RequireQualifiedAccess>]
 module internal Authenticator =
     let anonymous = "assume:anonymous"
 
-    let private fail message =
-        raise (InvalidOperationException message)
+    exception private Refused of string
 
-    let private parseExt (ext: string) : JsonNode =
-        try
-            let s = ext.Trim().Replace('-', '+').Replace('_', '/').TrimEnd('=')
-            let padded = s + String('=', (4 - s.Length % 4) % 4)
-            JsonNode.Parse(Convert.FromBase64String padded)
-        with _ ->
-            fail "Failed to parse ext"
+    let private fail message = raise (Refused message)
 
-    let private isNumber (n: JsonNode) =
-        match n with
-        | :? JsonValue as v -> v.GetValueKind() = JsonValueKind.Number
-        | _ -> false
+    /// Hawk failures in the words of `hawk` (as the services report them: `<error>: <message>`).
+    let hawkMessage (e: HawkError) =
+        match e with
+        | HawkError.UnsupportedScheme _ -> "Unauthorized"
+        | HawkError.MalformedHeader _ -> "Bad Request: Invalid header syntax"
+        | HawkError.UnknownAttribute _ -> "Bad Request: Unknown attribute"
+        | HawkError.DuplicateAttribute _ -> "Bad Request: Duplicate attribute"
+        | HawkError.BadAttributeValue _ -> "Bad Request: Bad attribute value"
+        | HawkError.MissingAttribute _ -> "Bad Request: Missing attributes"
+        | HawkError.MissingBewit -> "Unauthorized: Missing bewit"
+        | HawkError.MalformedBewit reason -> $"Unauthorized: Invalid bewit ({reason})"
+        | HawkError.BewitMethodNotAllowed _ -> "Unauthorized: Invalid method"
+        | HawkError.BadMac -> "Unauthorized: Bad mac"
+        | HawkError.StaleTimestamp _ -> "Unauthorized: Stale timestamp"
+        | HawkError.ExpiredBewit _ -> "Unauthorized: Access expired"
+        | HawkError.BadPayloadHash ->
+            "Invalid payload hash\nThis happens when your request carries a signed hash of the payload and the hash doesn't match the hash we've computed on the server-side."
+        | other -> "Unauthorized: " + other.Describe()
 
-    let private number (n: JsonNode) = n.GetValue<double>()
-
-    let private scopeList (what: string) (n: JsonNode) =
-        match n with
-        | :? JsonArray as a ->
-            let items =
-                [|
-                    for i in a do
-                        match i with
-                        | :? JsonValue as v when v.GetValueKind() = JsonValueKind.String -> v.GetValue<string>()
-                        | _ -> null
-                |]
-
-            if items |> Array.forall Scopes.valid then
-                items
-            else
-                fail $"{what} must be an array of valid scopes"
-        | _ -> fail $"{what} must be an array"
+    /// Certificate failures in the words of the auth service's signature validator.
+    let private certificateMessage (e: CertificateError) (named: bool) =
+        match e with
+        | CertificateError.InvalidJson d when d.Path.StartsWith "$.certificate" ->
+            $"ext.certificate is malformed: {d.Describe()}"
+        | CertificateError.InvalidJson d when d.Path.StartsWith "$.authorizedScopes" ->
+            "ext.authorizedScopes must be an array"
+        | CertificateError.InvalidJson _
+        | CertificateError.InvalidBase64 _ -> "Failed to parse ext"
+        | CertificateError.UnsupportedVersion _ -> "ext.certificate.version must be 1"
+        | CertificateError.InvalidSeed _ -> "ext.certificate.seed must be 44 characters"
+        | CertificateError.InvalidScope _ -> "ext.certificate.scopes must be an array of valid scopes"
+        | CertificateError.NotYetValid _ -> "ext.certificate.start > now"
+        | CertificateError.Expired _ -> "ext.certificate.expiry < now"
+        | CertificateError.LifetimeTooLong _ -> "ext.certificate cannot last longer than 31 days!"
+        | CertificateError.UnexpectedClientId ->
+            "ext.certificate.clientId must only be used with ext.certificate.issuer"
+        | CertificateError.NameEqualsIssuer _ -> "ext.certificate.issuer must differ from the supplied clientId"
+        | CertificateError.InvalidClientId _ -> "ext.certificate.issuer must be a string"
+        | CertificateError.BadSignature when named ->
+            "ext.certificate.signature is not valid, or wrong clientId provided"
+        | CertificateError.BadSignature -> "ext.certificate.signature is not valid"
+        | other -> other.Describe()
 
     /// Certificates and authorizedScopes narrow what a client may do (`limitClientWithExt`).
     let private limit
@@ -71,55 +83,20 @@ module internal Authenticator =
         (now: DateTimeOffset)
         (credentialName: string)
         (issuer: Credentials)
-        (ext: JsonNode)
+        (ext: Certificate.Ext)
         : string array * string * DateTimeOffset =
         let mutable scopes = issuer.Scopes
         let mutable accessToken = issuer.AccessToken
         let mutable expires = issuer.Expires
 
-        match J.tryField "certificate" ext with
+        match ext.Certificate with
         | Some cert ->
-            if not (cert :? JsonObject) then
-                fail "ext.certificate must be a JSON object"
+            let named = cert.Issuer.IsSome
 
-            match J.tryField "version" cert with
-            | Some v when isNumber v && number v = 1.0 -> ()
-            | _ -> fail "ext.certificate.version must be 1"
-
-            let seed =
-                match J.tryString "seed" cert with
-                | Some s -> s
-                | None -> fail "ext.certificate.seed must be a string"
-
-            if seed.Length <> 44 then
-                fail "ext.certificate.seed must be 44 characters"
-
-            let start =
-                match J.tryField "start" cert with
-                | Some v when isNumber v -> number v
-                | _ -> fail "ext.certificate.start must be a number"
-
-            let expiry =
-                match J.tryField "expiry" cert with
-                | Some v when isNumber v -> number v
-                | _ -> fail "ext.certificate.expiry must be a number"
-
-            let certScopes =
-                match J.tryField "scopes" cert with
-                | Some s -> scopeList "ext.certificate.scopes" s
-                | None -> fail "ext.certificate.scopes must be an array"
-
-            let nowMs = float (now.ToUnixTimeMilliseconds())
-            let slack = 5.0 * 60.0 * 1000.0
-
-            if start > nowMs + slack then
-                fail "ext.certificate.start > now"
-
-            if expiry < nowMs - slack then
-                fail "ext.certificate.expiry < now"
-
-            if expiry - start > 31.0 * 24.0 * 60.0 * 60.0 * 1000.0 then
-                fail "ext.certificate cannot last longer than 31 days!"
+            let verified =
+                match Certificate.verify cert credentialName issuer.AccessToken (now.ToUnixTimeMilliseconds()) with
+                | Ok v -> v
+                | Error e -> fail (certificateMessage e named)
 
             if issuer.ClientId <> credentialName then
                 let createScope = "auth:create-client:" + credentialName
@@ -127,8 +104,8 @@ module internal Authenticator =
                 if not (Scopes.satisfiesScope issuer.Scopes createScope) then
                     fail
                         $"ext.certificate issuer `{issuer.ClientId}` doesn't have `{createScope}` for supplied clientId."
-            elif (cert :?> JsonObject).ContainsKey "clientId" then
-                fail "ext.certificate.clientId must only be used with ext.certificate.issuer"
+
+            let certScopes = Array.ofList verified.Scopes
 
             if not (certScopes |> Array.forall (Scopes.satisfiesScope issuer.Scopes)) then
                 let listed = String.Join(", ", certScopes)
@@ -138,36 +115,8 @@ module internal Authenticator =
                     + "  The temporary credentials were not generated correctly."
                 )
 
-            let certIssuer = J.tryString "issuer" cert
-
-            let lines =
-                [
-                    "version:1"
-                    match certIssuer with
-                    | Some i when i <> "" ->
-                        "clientId:" + credentialName
-                        "issuer:" + i
-                    | _ -> ()
-                    "seed:" + seed
-                    "start:" + Encode.formatNumber start
-                    "expiry:" + Encode.formatNumber expiry
-                    "scopes:"
-                    yield! certScopes
-                ]
-
-            let signature =
-                Convert.ToBase64String(Util.hmacSha256 issuer.AccessToken (String.Join("\n", lines)))
-
-            match J.tryString "signature" cert with
-            | Some s when Util.constantTimeEquals s signature -> ()
-            | _ ->
-                match certIssuer with
-                | Some i when i <> "" -> fail "ext.certificate.signature is not valid, or wrong clientId provided"
-                | _ -> fail "ext.certificate.signature is not valid"
-
-            accessToken <- Util.base64Url (ReadOnlySpan(Util.hmacSha256 issuer.AccessToken seed))
-
-            let certExpires = DateTimeOffset.FromUnixTimeMilliseconds(int64 expiry)
+            accessToken <- verified.AccessToken
+            let certExpires = DateTimeOffset.FromUnixTimeMilliseconds verified.Expiry
 
             if expires > certExpires then
                 expires <- certExpires
@@ -175,9 +124,9 @@ module internal Authenticator =
             scopes <- certScopes
         | None -> ()
 
-        match J.tryField "authorizedScopes" ext with
-        | Some a ->
-            let authorized = scopeList "ext.authorizedScopes" a
+        match ext.AuthorizedScopes with
+        | Some authorized ->
+            let authorized = Array.ofList authorized
             let have = expand (Seq.append scopes [ anonymous ])
 
             if not (authorized |> Array.forall (Scopes.satisfiesScope have)) then
@@ -211,20 +160,25 @@ module internal Authenticator =
         (expand: string seq -> string array)
         (now: DateTimeOffset)
         (clientId: string)
-        (ext: string)
+        (ext: string option)
         =
-        let ext = if String.IsNullOrEmpty ext then null else parseExt ext
+        let ext =
+            match ext with
+            | None
+            | Some "" -> None
+            | Some text ->
+                match Certificate.Ext.decode text with
+                | Ok e -> Some e
+                | Error(CertificateError.InvalidScope _) -> fail "ext.authorizedScopes must be an array of valid scopes"
+                | Error e -> fail (certificateMessage e false)
 
         let issuingClientId =
-            match J.tryField "certificate" ext |> Option.bind (J.tryField "issuer") with
-            | Some(:? JsonValue as v) when v.GetValueKind() = JsonValueKind.String ->
-                let issuer = v.GetValue<string>()
-
-                if issuer = clientId then
+            match ext |> Option.bind (fun e -> e.Certificate) with
+            | Some cert ->
+                match cert.Issuer with
+                | Some issuer when issuer = clientId ->
                     fail "ext.certificate.issuer must differ from the supplied clientId"
-
-                issuer
-            | Some _ -> fail "ext.certificate.issuer must be a string"
+                | _ -> Certificate.issuingClientId cert clientId
             | None -> clientId
 
         let issuer =
@@ -233,23 +187,19 @@ module internal Authenticator =
             | Error message -> fail message
 
         let scopes, key, expires =
-            if isNull ext then
-                issuer.Scopes, issuer.AccessToken, issuer.Expires
-            else
-                limit expand now clientId issuer ext
+            match ext with
+            | None -> issuer.Scopes, issuer.AccessToken, issuer.Expires
+            | Some e -> limit expand now clientId issuer e
 
-        let scopes =
-            if Array.contains anonymous scopes && obj.ReferenceEquals(scopes, issuer.Scopes) then
-                scopes
-            else
-                expand (Seq.append scopes [ anonymous ])
+        key, expand (Seq.append scopes [ anonymous ]), expires
 
-        key, scopes, expires
+    /// The resource holds a `bewit` query parameter.
+    let private hasBewit (resource: string) =
+        let q = resource.IndexOf '?'
 
-    let private stale (now: DateTimeOffset) (ts: string) =
-        match Int64.TryParse ts with
-        | true, t -> abs (float (t * 1000L - now.ToUnixTimeMilliseconds())) > Hawk.skew.TotalMilliseconds
-        | _ -> true
+        q >= 0
+        && (resource.IndexOf("?bewit=", q, StringComparison.Ordinal) >= 0
+            || resource.IndexOf("&bewit=", q, StringComparison.Ordinal) >= 0)
 
     /// Authenticates a request. `loader` returns a client's credentials with expanded scopes.
     let authenticate
@@ -258,7 +208,8 @@ module internal Authenticator =
         (now: DateTimeOffset)
         (req: AuthRequest)
         : AuthOutcome =
-        let bewit = Hawk.hasBewit req.Hawk.Resource
+        let bewit = hasBewit req.Hawk.Resource
+        let nowSeconds = now.ToUnixTimeSeconds()
 
         try
             if not (isNull req.Authorization) && bewit then
@@ -267,48 +218,32 @@ module internal Authenticator =
                 )
             elif not (isNull req.Authorization) then
                 match Hawk.parseHeader req.Authorization with
-                | Error "Unauthorized" -> AuthOutcome.Failed "Unauthorized"
-                | Error message -> AuthOutcome.Failed("Bad Request: " + message)
-                | Ok attrs ->
-                    let key, scopes, expires = load loader expand now attrs.Id attrs.Ext
-                    let expected = Hawk.mac key (Hawk.normalized "header" req.Hawk attrs)
+                | Error e -> AuthOutcome.Failed(hawkMessage e)
+                | Ok header ->
+                    let key, scopes, expires = load loader expand now header.Id header.Ext
 
-                    if not (Util.constantTimeEquals expected attrs.Mac) then
-                        AuthOutcome.Failed "Unauthorized: Bad mac"
-                    elif
-                        not (isNull attrs.Hash)
-                        && not (Util.constantTimeEquals attrs.Hash (Hawk.payloadHash req.ContentType req.Body.Span))
-                    then
-                        let computed = Hawk.payloadHash req.ContentType req.Body.Span
+                    let bodyHash =
+                        header.Hash
+                        |> Option.map (fun _ -> Hawk.payloadHash req.ContentType (req.Body.ToArray()))
 
-                        AuthOutcome.Failed(
-                            $"Invalid payload hash: {attrs.Hash}\nComputed payload hash: {computed}\n"
-                            + "This happens when your request carries a signed hash of the payload and the hash doesn't match the hash we've computed on the server-side."
-                        )
-                    elif stale now attrs.Ts then
-                        AuthOutcome.Failed "Unauthorized: Stale timestamp"
-                    else
-                        AuthOutcome.Success(attrs.Id, scopes, expires, "hawk")
+                    match Hawk.verifyHeader header req.Hawk key bodyHash nowSeconds Hawk.defaultSkewSeconds with
+                    | Ok() -> AuthOutcome.Success(header.Id, scopes, expires, "hawk")
+                    | Error e -> AuthOutcome.Failed(hawkMessage e)
             elif bewit then
                 if req.Hawk.Method <> "GET" && req.Hawk.Method <> "HEAD" then
                     AuthOutcome.Failed "Unauthorized: Invalid method"
                 else
                     match Hawk.parseBewit req.Hawk.Resource with
-                    | Error message -> AuthOutcome.Failed("Unauthorized: " + message)
-                    | Ok(attrs, resource) ->
-                        match Int64.TryParse attrs.Ts with
-                        | true, exp when exp * 1000L > now.ToUnixTimeMilliseconds() ->
-                            let key, scopes, expires = load loader expand now attrs.Id attrs.Ext
+                    | Error e -> AuthOutcome.Failed(hawkMessage e)
+                    // hawk checks the expiry before it looks the client up
+                    | Ok(b, _) when b.Expiry <= nowSeconds -> AuthOutcome.Failed "Unauthorized: Access expired"
+                    | Ok(b, resource) ->
+                        let key, scopes, expires = load loader expand now b.Id b.Ext
 
-                            let expected =
-                                Hawk.mac key (Hawk.normalized "bewit" { req.Hawk with Resource = resource } attrs)
-
-                            if Util.constantTimeEquals expected attrs.Mac then
-                                AuthOutcome.Success(attrs.Id, scopes, expires, "bewit")
-                            else
-                                AuthOutcome.Failed "Unauthorized: Bad mac"
-                        | _ -> AuthOutcome.Failed "Unauthorized: Access expired"
+                        match Hawk.verifyBewit b { req.Hawk with Resource = resource } key nowSeconds with
+                        | Ok() -> AuthOutcome.Success(b.Id, scopes, expires, "bewit")
+                        | Error e -> AuthOutcome.Failed(hawkMessage e)
             else
                 AuthOutcome.Anonymous(expand [ anonymous ])
-        with :? InvalidOperationException as e ->
-            AuthOutcome.Failed e.Message
+        with Refused message ->
+            AuthOutcome.Failed message

@@ -316,7 +316,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                 match testLoader entry payload with
                                 | Some loader ->
                                     Authenticator.authenticate loader env.Stores.Auth.Expand now authRequest
-                                | None when isNull entry.Scopes -> AuthOutcome.Anonymous [||]
+                                | None when entry.Scopes.IsNone -> AuthOutcome.Anonymous [||]
                                 | None ->
                                     Authenticator.authenticate
                                         (fun id -> env.Stores.Auth.Credentials(id, now))
@@ -350,7 +350,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                     }
 
                                 try
-                                    if entry.AuthorizeFromRoute && not (isNull entry.Scopes) then
+                                    if entry.AuthorizeFromRoute && not (entry.Scopes.IsNone) then
                                         Api.authorizeWith call []
 
                                     match entry.Input, malformed with
@@ -390,7 +390,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
 
                                     let reply =
                                         match monitoring entry with
-                                        | Some body when isNull entry.Scopes && service.Name <> "" ->
+                                        | Some body when entry.Scopes.IsNone && service.Name <> "" ->
                                             match handlers.TryGetValue(struct (service.Name, entry.Name)) with
                                             | true, h -> h call
                                             | _ -> Api.ok body
@@ -399,7 +399,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                             | true, h -> h call
                                             | _ ->
                                                 // authorise what can be authorised before admitting the gap
-                                                if not entry.AuthorizeFromRoute && not (isNull entry.Scopes) then
+                                                if not entry.AuthorizeFromRoute && not (entry.Scopes.IsNone) then
                                                     let extra =
                                                         match payload with
                                                         | :? JsonObject as o -> [ for KeyValue(k, v) in o -> k, v ]
@@ -413,7 +413,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                                     for k, v in extra do
                                                         ps'[k] <- v
 
-                                                    match ScopeTemplate.tryRender entry.Scopes ps' with
+                                                    match Templates.render entry.Scopes.Value ps' with
                                                     | Ok _ -> Api.authorizeWith call extra
                                                     | Error _ -> ()
 

@@ -6,6 +6,7 @@ open System.IO
 open System.Text.Json
 open System.Text.Json.Nodes
 open Json.Schema
+open Taskcluster.Core
 
 /// One segment of a route template.
 [<RequireQualifiedAccess>]
@@ -24,8 +25,8 @@ type internal Entry =
         Route: string
         Segments: Segment array
         Query: string list
-        /// The templated scope expression, `null` when the method needs no scopes.
-        Scopes: JsonNode
+        /// The templated scope expression, `None` when the method needs no scopes.
+        Scopes: ScopeTemplate option
         /// The route parameters alone render the scopes, so they are checked before the
         /// handler runs (the real services do the same); otherwise the handler supplies
         /// the parameters from the payload or from state.
@@ -103,7 +104,16 @@ type internal ReferenceSet
                         for e in content["entries"].AsArray() do
                             let route = string e["route"]
                             let segments = parseRoute route
-                            let scopes = e["scopes"] |> J.clone
+
+                            let scopes =
+                                match e["scopes"] with
+                                | null -> None
+                                | node ->
+                                    match Templates.parse node with
+                                    | Ok t -> Some t
+                                    | Error message ->
+                                        let methodName = string e["name"]
+                                        failwith $"the scopes of {name}.{methodName} do not parse: {message}"
 
                             let routeParams =
                                 segments
@@ -113,9 +123,10 @@ type internal ReferenceSet
                                 |> dict
 
                             let fromRoute =
-                                isNull scopes
-                                || (ScopeTemplate.tryRender scopes (routeParams :?> IReadOnlyDictionary<_, _>)
-                                    |> Result.isOk)
+                                match scopes with
+                                | None -> true
+                                | Some t ->
+                                    Templates.render t (routeParams :?> IReadOnlyDictionary<_, _>) |> Result.isOk
 
                             {
                                 Service = name

@@ -4,6 +4,7 @@ open System
 open System.Collections.Concurrent
 open System.Collections.Generic
 open System.Text.Json.Nodes
+open Taskcluster.Core
 
 /// A client of the auth service.
 type internal ClientRec =
@@ -47,7 +48,11 @@ type internal AuthStore() =
     let gate = obj ()
     let clients = Dictionary<string, ClientRec>(StringComparer.Ordinal)
     let roles = Dictionary<string, RoleRec>(StringComparer.Ordinal)
-    let mutable roleDefs: RoleDef array = [||]
+
+    let mutable resolver =
+        match Role.resolver [] with
+        | Ok r -> r
+        | Error e -> failwith (e.Describe())
     // Keyed by the scope set joined with newlines; cleared whenever a role changes.
     let expansions = ConcurrentDictionary<string, string array>(StringComparer.Ordinal)
 
@@ -92,22 +97,34 @@ type internal AuthStore() =
             | Some r -> next[roleId] <- r
             | None -> next.Remove roleId |> ignore
 
-            let defs =
+            let prepared =
                 next.Values
-                |> Seq.map (fun r -> { RoleId = r.RoleId; Scopes = r.Scopes })
-                |> Seq.toArray
+                |> Seq.sortWith (fun a b -> String.CompareOrdinal(a.RoleId, b.RoleId))
+                |> Seq.map (fun r -> Role.create r.RoleId r.Scopes)
+                |> Seq.toList
 
-            match Roles.findCycle defs with
-            | Some cycle ->
-                let text = String.Join("' -> '", cycle |> List.map (fun id -> "assume:" + id))
-                Error $"Roles may not contain dependency cycles, found: '{text}'"
-            | None ->
+            let checkedRoles =
+                match
+                    prepared
+                    |> List.tryPick (function
+                        | Error e -> Some e
+                        | Ok _ -> None)
+                with
+                | Some e -> Error e
+                | None ->
+                    let roles = prepared |> List.choose Result.toOption
+
+                    Role.validateRoles roles |> Result.bind (fun () -> Role.resolver roles)
+
+            match checkedRoles with
+            | Error e -> Error(e.Describe())
+            | Ok r ->
                 roles.Clear()
 
                 for KeyValue(k, v) in next do
                     roles[k] <- v
 
-                roleDefs <- defs
+                resolver <- r
                 expansions.Clear()
                 Ok())
 
@@ -119,8 +136,12 @@ type internal AuthStore() =
         match expansions.TryGetValue key with
         | true, v -> v
         | _ ->
-            let defs = roleDefs
-            let v = Roles.expand defs arr
+            let v =
+                match Role.expandWith resolver arr with
+                | Ok scopes -> Array.ofList scopes
+                // scopes a role cannot parse (not printable ASCII) still count as themselves
+                | Error _ -> Scopes.normalize arr
+
             expansions[key] <- v
             v
 

@@ -4,6 +4,7 @@ module internal Taskcluster.Emulator.Services.Auth
 open System
 open System.Collections.Generic
 open System.Text.Json.Nodes
+open Taskcluster.Core
 open Taskcluster.Emulator.Internal
 
 let private clientJson (store: AuthStore) (c: ClientRec) =
@@ -201,9 +202,9 @@ let private writeRole (call: Call) (create: bool) =
     let scopes = scopesOf "scopes" call.Body |> Scopes.normalize
     let description = J.string "description" call.Body
 
-    match Roles.validateRole roleId scopes with
-    | Error message -> Fail.input message
-    | Ok() -> ()
+    match Role.create roleId scopes with
+    | Error e -> Fail.input (e.Describe())
+    | Ok _ -> ()
 
     let r =
         lock store.Gate (fun () ->
@@ -321,7 +322,7 @@ let testGetClientScopes = [ "test:*"; "auth:create-client:test:*" ]
 let testGetRequiredScopes = [ "test:scope" ]
 
 let private testReply (call: Call) (required: string list) =
-    let expr = Expr.AllOf(required |> List.map Expr.Scope)
+    let expr = ScopeExpression.AllOf(required |> List.map ScopeExpression.Scope)
 
     if not (Scopes.satisfies call.Scopes expr) then
         Api.insufficient call.ClientId call.Scopes expr

@@ -2,6 +2,7 @@
 module internal Taskcluster.Emulator.Services.Index
 
 open System
+open Taskcluster.Core
 open Taskcluster.Emulator.Internal
 
 let private taskJson (t: IndexedTask) =
@@ -132,7 +133,15 @@ let findArtifactFromTask (call: Call) =
             url
         else
             match env.Stores.Auth.TryClient env.ServiceClientId with
-            | Some c -> Hawk.signUrl c.ClientId c.AccessToken url (call.Now + TimeSpan.FromMinutes 15.0)
+            | Some c ->
+                let expiry = (call.Now + TimeSpan.FromMinutes 15.0).ToUnixTimeSeconds()
+
+                match
+                    Hawk.credentials c.ClientId c.AccessToken
+                    |> Result.bind (fun k -> Hawk.signUrl k url expiry None)
+                with
+                | Ok signed -> signed
+                | Error e -> raise (ApiError("InternalServerError", 500, $"cannot sign the URL: {e.Describe()}"))
             | None -> url
 
     Reply.Redirect(url, J.obj [ "url", J.str url ])
