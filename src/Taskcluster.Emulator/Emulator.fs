@@ -127,11 +127,13 @@ type EmulatorInstance internal (app: WebApplication, env: Env, clientId: string,
     member _.Faults = env.Faults
     member _.BlobDirectory = blobs.Directory
 
-    member _.StopAsync(?cancellationToken: CancellationToken) : Task =
+    member this.StopAsync() : Task = this.StopAsync CancellationToken.None
+
+    member _.StopAsync(cancellationToken: CancellationToken) : Task =
         task {
             if Interlocked.Exchange(&stopped, 1) = 0 then
                 try
-                    do! app.StopAsync(defaultArg cancellationToken CancellationToken.None)
+                    do! app.StopAsync(cancellationToken)
                     do! app.DisposeAsync()
                 finally
                     (blobs :> IDisposable).Dispose()
@@ -154,8 +156,8 @@ module Emulator =
             let options = if isNull options then EmulatorOptions() else options
 
             match options.Validate() with
-            | [] -> ()
-            | problems -> invalidArg "options" (String.Join("; ", problems))
+            | problems when problems.Count > 0 -> invalidArg "options" (String.Join("; ", problems))
+            | _ -> ()
 
             let random = RandomSource options.Random
 
@@ -210,5 +212,11 @@ module Emulator =
 
 [<AbstractClass; Sealed>]
 type TaskclusterEmulator =
-    static member StartAsync(?options: EmulatorOptions, ?cancellationToken: CancellationToken) =
-        Emulator.startWith (defaultArg options null) (defaultArg cancellationToken CancellationToken.None)
+    static member StartAsync() =
+        Emulator.startWith null CancellationToken.None
+
+    static member StartAsync(options: EmulatorOptions) =
+        Emulator.startWith options CancellationToken.None
+
+    static member StartAsync(options: EmulatorOptions, cancellationToken: CancellationToken) =
+        Emulator.startWith options cancellationToken

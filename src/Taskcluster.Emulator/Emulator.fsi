@@ -68,7 +68,10 @@ type EmulatorInstance =
     /// The folder where uploaded blobs are stored.
     member BlobDirectory: string
     /// Stops the server and deletes the blob folder it created. Safe to call twice.
-    member StopAsync: ?cancellationToken: CancellationToken -> Task
+    member StopAsync: unit -> Task
+    /// Stops the server (waiting for requests in flight until the token fires) and deletes the
+    /// blob folder it created. Safe to call twice.
+    member StopAsync: cancellationToken: CancellationToken -> Task
     interface IAsyncDisposable
     interface IDisposable
 
@@ -84,6 +87,9 @@ module Emulator =
 /// Starting emulators from C#: `await using var tc = await TaskclusterEmulator.StartAsync();`.
 [<AbstractClass; Sealed>]
 type TaskclusterEmulator =
+    /// Starts an emulator with every default.
+    static member StartAsync: unit -> Task<EmulatorInstance>
     /// Starts an emulator; `options` may be null for every default.
-    static member StartAsync:
-        ?options: EmulatorOptions * ?cancellationToken: CancellationToken -> Task<EmulatorInstance>
+    static member StartAsync: options: EmulatorOptions -> Task<EmulatorInstance>
+    /// Starts an emulator, honouring cancellation while it binds; `options` may be null.
+    static member StartAsync: options: EmulatorOptions * cancellationToken: CancellationToken -> Task<EmulatorInstance>

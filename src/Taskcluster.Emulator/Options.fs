@@ -16,8 +16,8 @@ type EmulatorOptions() =
     member val BlobDirectory: string = null with get, set
     member val MaxPageSize = 1000 with get, set
 
-    member this.Validate() =
-        [
+    member this.Validate() : Collections.Generic.IReadOnlyList<string> =
+        [|
             if this.Port < 0 || this.Port > 65535 then
                 $"Port must be between 0 and 65535, got {this.Port}"
             if String.IsNullOrEmpty this.RootClientId then
@@ -36,4 +36,4 @@ type EmulatorOptions() =
                 $"BlobUrlLifetime must be positive, got {this.BlobUrlLifetime}"
             if this.MaxPageSize < 1 then
                 $"MaxPageSize must be at least 1, got {this.MaxPageSize}"
-        ]
+        |]

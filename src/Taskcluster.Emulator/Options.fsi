@@ -49,4 +49,4 @@ type EmulatorOptions =
     member MaxPageSize: int with get, set
 
     /// Checks the options, returning a description of each invalid one (empty when valid).
-    member Validate: unit -> string list
+    member Validate: unit -> System.Collections.Generic.IReadOnlyList<string>

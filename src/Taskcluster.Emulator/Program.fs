@@ -69,12 +69,12 @@ let main argv =
             2
         | Ok options ->
             match options.Validate() with
-            | _ :: _ as problems ->
+            | problems when problems.Count > 0 ->
                 for p in problems do
                     eprintfn "%s" p
 
                 2
-            | [] ->
+            | _ ->
                 use stop = new ManualResetEventSlim(false)
                 let instance = (Emulator.start options).GetAwaiter().GetResult()
 

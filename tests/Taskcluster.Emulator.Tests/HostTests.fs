@@ -24,6 +24,15 @@ let private emulatorDll () =
         let root = config.Parent.Parent.Parent.Parent.FullName
         Path.Combine(root, "src", "Taskcluster.Emulator", "bin", config.Name, tfm.Name, "Taskcluster.Emulator.dll")
 
+/// Types that leak F# into the C# surface.
+let private isFSharpType (t: Type) =
+    let rec check (t: Type) =
+        (not (isNull t.Namespace) && t.Namespace.StartsWith "Microsoft.FSharp")
+        || (t.IsGenericType && t.GetGenericArguments() |> Array.exists check)
+        || (t.HasElementType && check (t.GetElementType()))
+
+    check t
+
 let tests =
     testList
         "Host"
@@ -64,6 +73,25 @@ let tests =
                     do! (e :> IAsyncDisposable).DisposeAsync()
                     Expect.isFalse (Directory.Exists dir) "blob folder deleted"
                 })
+            test "the public surface is usable from C#: no F# types in any public signature" {
+                let offenders =
+                    [
+                        for t in typeof<EmulatorOptions>.Assembly.GetExportedTypes() do
+                            for m in
+                                t.GetMethods(
+                                    Reflection.BindingFlags.Public
+                                    ||| Reflection.BindingFlags.Instance
+                                    ||| Reflection.BindingFlags.Static
+                                    ||| Reflection.BindingFlags.DeclaredOnly
+                                ) do
+                                let types = m.ReturnType :: [ for p in m.GetParameters() -> p.ParameterType ]
+
+                                if types |> List.exists isFSharpType then
+                                    $"{t.Name}.{m.Name}"
+                    ]
+
+                Expect.isEmpty offenders "F# types in public signatures"
+            }
             test "invalid options are refused" {
                 Expect.throwsT<ArgumentException>
                     (fun () -> (Emulator.start (EmulatorOptions(Port = -1))).GetAwaiter().GetResult() |> ignore)
