@@ -6,6 +6,8 @@ open System.Net.Http
 open System.Text
 open System.Text.Json.Nodes
 open Expecto
+open System.Threading.Tasks
+open Taskcluster.Emulator
 open Taskcluster.Emulator.Tests.Harness
 open Taskcluster.Emulator.Tests.Signer
 
@@ -442,4 +444,89 @@ let private artifactTests =
                     })
         ]
 
-let tests = testList "Queue" [ taskTests; artifactTests ]
+/// A private emulator on a clock the test moves; requests are signed at that clock's time.
+let private onClock
+    (f: EmulatorInstance -> ManualClock -> (string -> string -> JsonNode -> Task<Response>) -> Task<unit>)
+    =
+    task {
+        let clock = ManualClock(DateTimeOffset.UtcNow)
+        use! e = Emulator.start (EmulatorOptions(TimeProvider = clock))
+        let c = creds e.ClientId e.AccessToken
+
+        let send method path (body: JsonNode) =
+            let shift = clock.GetUtcNow().ToUnixTimeSeconds() - nowSeconds ()
+            let text = if isNull body then None else Some(body.ToJsonString())
+            sendTo (Skewed(c, shift)) method $"{e.RootUrl}/api/queue/v1{path}" text
+
+        do! f e clock send
+    }
+
+let private timeTests =
+    testList
+        "time"
+        [
+            testCaseTask "an expired claim is retried, then resolved claim-expired" (fun () ->
+                onClock (fun _ clock send ->
+                    task {
+                        let id = slugId ()
+                        let! r = send "PUT" $"/task/{id}" (taskDef "p/w" [ "retries", jint 1L ])
+                        expectStatus r 200
+
+                        let claimBody =
+                            jobj [ "workerGroup", jstr "g"; "workerId", jstr "w"; "tasks", jint 1L ]
+
+                        let! c1 = send "POST" "/claim-work/p%2Fw" claimBody
+                        Expect.equal (c1.Json.["tasks"].AsArray().Count) 1 "claimed"
+                        clock.Advance(TimeSpan.FromMinutes 21.0)
+                        let! s1 = send "GET" $"/task/{id}/status" null
+                        let runs = s1.Json.["status"].["runs"].AsArray()
+                        Expect.equal (string runs.[0].["reasonResolved"]) "claim-expired" "first run expired"
+                        Expect.equal (string runs.[1].["reasonCreated"]) "retry" "retried"
+                        let! c2 = send "POST" "/claim-work/p%2Fw" claimBody
+                        Expect.equal (c2.Json.["tasks"].AsArray().Count) 1 "claimed again"
+                        clock.Advance(TimeSpan.FromMinutes 21.0)
+                        let! s2 = send "GET" $"/task/{id}/status" null
+                        Expect.equal (string s2.Json.["status"].["state"]) "exception" "no retries left"
+                    }))
+            testCaseTask "a task past its deadline is resolved deadline-exceeded" (fun () ->
+                onClock (fun _ clock send ->
+                    task {
+                        let id = slugId ()
+                        let! r = send "PUT" $"/task/{id}" (taskDef "p/w" [])
+                        expectStatus r 200
+                        clock.Advance(TimeSpan.FromHours 2.0)
+                        let! s = send "GET" $"/task/{id}/status" null
+                        let status = s.Json.["status"]
+                        Expect.equal (string status.["state"]) "exception" "resolved"
+                        Expect.equal (string status.["runs"].[0].["reasonResolved"]) "deadline-exceeded" "reason"
+                    }))
+            testCaseTask "rerunTask, getTaskGroup, pendingTasks and taskQueueCounts" (fun () ->
+                onClock (fun _ _ send ->
+                    task {
+                        let id = slugId ()
+                        let! _ = send "PUT" $"/task/{id}" (taskDef "p/w" [])
+                        let! pending = send "GET" "/pending/p%2Fw" null
+                        expectStatus pending 200
+                        Expect.equal (pending.Json.["pendingTasks"].GetValue<int>()) 1 "pending"
+
+                        let claimBody =
+                            jobj [ "workerGroup", jstr "g"; "workerId", jstr "w"; "tasks", jint 1L ]
+
+                        let! c = send "POST" "/claim-work/p%2Fw" claimBody
+                        let! counts = send "GET" "/task-queues/p%2Fw/counts" null
+                        expectStatus counts 200
+                        Expect.equal (counts.Json.["claimedTasks"].GetValue<int>()) 1 "claimed"
+                        let worker = workerCreds c.Json.["tasks"].[0]
+                        ignore worker
+                        let! cancel = send "POST" $"/task/{id}/cancel" null
+                        Expect.equal (string cancel.Json.["status"].["state"]) "exception" "canceled"
+                        let! rerun = send "POST" $"/task/{id}/rerun" null
+                        expectStatus rerun 200
+                        Expect.equal (string rerun.Json.["status"].["state"]) "pending" "rerun"
+                        let! group = send "GET" $"/task-group/{id}" null
+                        expectStatus group 200
+                        Expect.equal (string group.Json.["taskGroupId"]) id "group"
+                    }))
+        ]
+
+let tests = testList "Queue" [ taskTests; artifactTests; timeTests ]

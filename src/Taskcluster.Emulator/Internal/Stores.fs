@@ -196,6 +196,8 @@ type internal TaskRec =
         TaskId: string
         /// The task definition as `queue.task` returns it (defaults filled in).
         Definition: JsonObject
+        /// The definition's deadline, parsed once.
+        Deadline: DateTimeOffset
         mutable State: string
         mutable RetriesLeft: int
         Runs: ResizeArray<RunRec>

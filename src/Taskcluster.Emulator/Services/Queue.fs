@@ -126,6 +126,64 @@ let private resolveDependents (q: QueueStore) (t: TaskRec) (now: DateTimeOffset)
             | _ -> ()
     | _ -> ()
 
+/// Resolves what time has overtaken: runs whose claim expired (retried while retries are
+/// left, as the real queue does) and tasks past their deadline. Runs under the queue's lock
+/// before every queue call, so a fake clock drives it.
+let private sweep (q: QueueStore) (now: DateTimeOffset) =
+    for t in q.Tasks.Values do
+        if not (resolved t.State) then
+            let deadline = t.Deadline
+
+            if now > deadline then
+                let run =
+                    match Seq.tryLast t.Runs with
+                    | Some r when r.State = "pending" || r.State = "running" -> r
+                    | _ ->
+                        let r =
+                            {
+                                RunId = t.Runs.Count
+                                State = "pending"
+                                ReasonCreated = "exception"
+                                ReasonResolved = null
+                                WorkerGroup = null
+                                WorkerId = null
+                                TakenUntil = None
+                                Scheduled = deadline
+                                Started = None
+                                Resolved = None
+                            }
+
+                        t.Runs.Add r
+                        r
+
+                run.State <- "exception"
+                run.ReasonResolved <- "deadline-exceeded"
+                run.Resolved <- Some deadline
+                run.TakenUntil <- None
+                t.State <- "exception"
+                resolveDependents q t now
+            else
+                match Seq.tryLast t.Runs with
+                | Some r when r.State = "running" && r.TakenUntil |> Option.exists (fun u -> u < now) ->
+                    r.State <- "exception"
+                    r.ReasonResolved <- "claim-expired"
+                    r.Resolved <- r.TakenUntil
+                    r.TakenUntil <- None
+
+                    if t.RetriesLeft > 0 then
+                        t.RetriesLeft <- t.RetriesLeft - 1
+                        addRun q t "retry" now
+                    else
+                        t.State <- "exception"
+                        resolveDependents q t now
+                | _ -> ()
+
+/// Runs `f` under the queue's lock after bringing the state up to `now`.
+let private locked (q: QueueStore) (now: DateTimeOffset) (f: unit -> 'T) =
+    lock q.Gate (fun () ->
+        sweep q now
+        f ())
+
 /// The definition `queue.task` returns: the request with the schema's defaults filled in.
 let private normalize (taskId: string) (body: JsonNode) : JsonObject =
     let b = body.DeepClone() :?> JsonObject
@@ -177,11 +235,11 @@ let private normalize (taskId: string) (body: JsonNode) : JsonObject =
 
 let task (call: Call) =
     let q = call.Env.Stores.Queue
-    lock q.Gate (fun () -> Api.ok ((getTask q (Api.param call "taskId")).Definition.DeepClone()))
+    locked q call.Now (fun () -> Api.ok ((getTask q (Api.param call "taskId")).Definition.DeepClone()))
 
 let status (call: Call) =
     let q = call.Env.Stores.Queue
-    lock q.Gate (fun () -> statusReply (getTask q (Api.param call "taskId")))
+    locked q call.Now (fun () -> statusReply (getTask q (Api.param call "taskId")))
 
 let createTask (call: Call) =
     let q = call.Env.Stores.Queue
@@ -202,7 +260,7 @@ let createTask (call: Call) =
             "priorities", J.strs (levels @ [ priority ])
         ]
 
-    lock q.Gate (fun () ->
+    locked q call.Now (fun () ->
         match q.Tasks.TryGetValue taskId with
         | true, existing ->
             if J.deepEquals existing.Definition def then
@@ -222,6 +280,7 @@ let createTask (call: Call) =
                 {
                     TaskId = taskId
                     Definition = def
+                    Deadline = J.time' "deadline" def
                     State = "unscheduled"
                     RetriesLeft = int (J.tryInt64 "retries" def |> Option.defaultValue 5L)
                     Runs = ResizeArray()
@@ -256,7 +315,7 @@ let private taskAuthParams (t: TaskRec) =
 let scheduleTask (call: Call) =
     let q = call.Env.Stores.Queue
 
-    lock q.Gate (fun () ->
+    locked q call.Now (fun () ->
         let t = getTask q (Api.param call "taskId")
         Api.authorizeWith call (taskAuthParams t)
 
@@ -268,7 +327,7 @@ let scheduleTask (call: Call) =
 let cancelTask (call: Call) =
     let q = call.Env.Stores.Queue
 
-    lock q.Gate (fun () ->
+    locked q call.Now (fun () ->
         let t = getTask q (Api.param call "taskId")
         Api.authorizeWith call (taskAuthParams t)
 
@@ -309,7 +368,7 @@ let listTaskGroup (call: Call) =
     let q = call.Env.Stores.Queue
     let groupId = Api.param call "taskGroupId"
 
-    lock q.Gate (fun () ->
+    locked q call.Now (fun () ->
         match q.Groups.TryGetValue groupId with
         | true, ids when ids.Count > 0 ->
             let tasks = ids |> Seq.map (fun id -> q.Tasks[id]) |> Seq.toArray
@@ -335,7 +394,7 @@ let listDependentTasks (call: Call) =
     let q = call.Env.Stores.Queue
     let taskId = Api.param call "taskId"
 
-    lock q.Gate (fun () ->
+    locked q call.Now (fun () ->
         getTask q taskId |> ignore
 
         let ids =
@@ -393,7 +452,7 @@ let claimWork (call: Call) =
     Api.authorizeWith call [ "workerGroup", J.str workerGroup; "workerId", J.str workerId ]
     let wanted = int (J.tryInt64 "tasks" call.Body |> Option.defaultValue 1L)
 
-    lock q.Gate (fun () ->
+    locked q call.Now (fun () ->
         let claimed = ResizeArray()
 
         match q.Pending.TryGetValue queueId with
@@ -439,7 +498,7 @@ let private runningRun (t: TaskRec) (runIdText: string) =
 let reclaimTask (call: Call) =
     let q = call.Env.Stores.Queue
 
-    lock q.Gate (fun () ->
+    locked q call.Now (fun () ->
         let t = getTask q (Api.param call "taskId")
         let run = runningRun t (Api.param call "runId")
         run.TakenUntil <- Some(call.Now + claimLength)
@@ -459,7 +518,7 @@ let reclaimTask (call: Call) =
 let private resolve (call: Call) (state: string) (reason: string) =
     let q = call.Env.Stores.Queue
 
-    lock q.Gate (fun () ->
+    locked q call.Now (fun () ->
         let t = getTask q (Api.param call "taskId")
         let runIdText = Api.param call "runId"
         let run = getRun t runIdText
@@ -507,7 +566,7 @@ let createArtifact (call: Call) =
     let body = call.Body
     let storageType = J.string "storageType" body
 
-    lock q.Gate (fun () ->
+    locked q call.Now (fun () ->
         let t = getTask q (Api.param call "taskId")
         let run = getRun t (Api.param call "runId")
 
@@ -621,7 +680,7 @@ let finishArtifact (call: Call) =
     let q = call.Env.Stores.Queue
     let name = Api.param call "name"
 
-    lock q.Gate (fun () ->
+    locked q call.Now (fun () ->
         let t = getTask q (Api.param call "taskId")
         let run = getRun t (Api.param call "runId")
 
@@ -670,7 +729,7 @@ let private authorizeArtifact (call: Call) =
 let private lookup (call: Call) (latest: bool) =
     let q = call.Env.Stores.Queue
 
-    lock q.Gate (fun () ->
+    locked q call.Now (fun () ->
         let t = getTask q (Api.param call "taskId")
 
         let run =
@@ -760,7 +819,7 @@ let private listImpl (latest: bool) (call: Call) =
     let q = call.Env.Stores.Queue
 
     let items =
-        lock q.Gate (fun () ->
+        locked q call.Now (fun () ->
             let t = getTask q (Api.param call "taskId")
 
             let run =
@@ -782,6 +841,93 @@ let private listImpl (latest: bool) (call: Call) =
 let listArtifacts call = listImpl false call
 let listLatestArtifacts call = listImpl true call
 
+let rerunTask (call: Call) =
+    let q = call.Env.Stores.Queue
+
+    locked q call.Now (fun () ->
+        let t = getTask q (Api.param call "taskId")
+        Api.authorizeWith call (taskAuthParams t)
+
+        if resolved t.State then
+            if t.Runs.Count >= 50 then
+                Fail.conflict $"Task {t.TaskId} cannot be rerun: it has reached 50 runs"
+
+            addRun q t "rerun" call.Now
+
+        statusReply t)
+
+let getTaskGroup (call: Call) =
+    let q = call.Env.Stores.Queue
+    let groupId = Api.param call "taskGroupId"
+
+    locked q call.Now (fun () ->
+        match q.Groups.TryGetValue groupId with
+        | true, ids when ids.Count > 0 ->
+            let tasks = ids |> Seq.map (fun id -> q.Tasks[id]) |> Seq.toArray
+
+            Api.ok (
+                J.obj
+                    [
+                        "taskGroupId", J.str groupId
+                        "schedulerId", J.clone tasks[0].Definition["schedulerId"]
+                        "expires", J.time (tasks |> Array.map (fun t -> J.time' "expires" t.Definition) |> Array.max)
+                    ]
+            )
+        | _ -> Fail.notFound $"No task-group with taskGroupId: `{groupId}`")
+
+let private counts (q: QueueStore) (queueId: string) =
+    let inQueue =
+        q.Tasks.Values
+        |> Seq.filter (fun t -> J.string "taskQueueId" t.Definition = queueId)
+
+    let countRuns state =
+        inQueue
+        |> Seq.sumBy (fun t -> t.Runs |> Seq.filter (fun r -> r.State = state) |> Seq.length)
+
+    countRuns "pending", countRuns "running"
+
+let private queueIds (queueId: string) =
+    match queueId.Split('/', 2) with
+    | [| p; w |] -> p, w
+    | _ -> queueId, ""
+
+let pendingTasks (call: Call) =
+    let q = call.Env.Stores.Queue
+    let queueId = Api.param call "taskQueueId"
+    let p, w = queueIds queueId
+
+    locked q call.Now (fun () ->
+        let pending, _ = counts q queueId
+
+        Api.ok (
+            J.obj
+                [
+                    "provisionerId", J.str p
+                    "workerType", J.str w
+                    "taskQueueId", J.str queueId
+                    "pendingTasks", J.int pending
+                ]
+        ))
+
+let taskQueueCounts (call: Call) =
+    let q = call.Env.Stores.Queue
+    let queueId = Api.param call "taskQueueId"
+    let p, w = queueIds queueId
+
+    locked q call.Now (fun () ->
+        let pending, claimed = counts q queueId
+
+        Api.ok (
+            J.obj
+                [
+                    "provisionerId", J.str p
+                    "workerType", J.str w
+                    "taskQueueId", J.str queueId
+                    "pendingTasks", J.int pending
+                    "claimedTasks", J.int claimed
+                ]
+        ))
+
 let handlers: (string * (Call -> Reply)) list =
     [
         "task", task
@@ -789,6 +935,10 @@ let handlers: (string * (Call -> Reply)) list =
         "createTask", createTask
         "scheduleTask", scheduleTask
         "cancelTask", cancelTask
+        "rerunTask", rerunTask
+        "getTaskGroup", getTaskGroup
+        "pendingTasks", pendingTasks
+        "taskQueueCounts", taskQueueCounts
         "listTaskGroup", listTaskGroup
         "listDependentTasks", listDependentTasks
         "claimWork", claimWork
