@@ -66,6 +66,17 @@ let run () =
         let taskUrl = $"{e.RootUrl}/api/queue/v1/task/{taskId}"
         let scopesUrl = $"{e.RootUrl}/api/auth/v1/scopes/current"
         printfn "Taskcluster emulator benchmark on %s (%d cores)" e.RootUrl Environment.ProcessorCount
+        let pingUrl = $"{e.RootUrl}/api/queue/v1/ping"
+
+        let ping () =
+            task {
+                let! bytes = http.GetByteArrayAsync pingUrl
+                ignore bytes
+            }
+            :> Task
+
+        let! _ = measure "GET queue.ping (no authentication), sequential" 5000 1 ping
+        let! _ = measure "GET queue.ping (no authentication), 64 concurrent" 20000 64 ping
         let! _ = measure "GET queue.task (Hawk + scopes + output schema), sequential" 5000 1 (fun () -> get c taskUrl)
 
         let! _ =
