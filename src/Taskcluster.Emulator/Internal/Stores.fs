@@ -49,12 +49,13 @@ type internal AuthStore() =
     let clients = Dictionary<string, ClientRec>(StringComparer.Ordinal)
     let roles = Dictionary<string, RoleRec>(StringComparer.Ordinal)
 
-    let mutable resolver =
+    // The resolver and the cache of its results travel together and are swapped as one, so an
+    // expansion computed with old roles can never land in the cache of new ones.
+    let mutable roleState =
         match Role.resolver [] with
-        | Ok r -> r
+        | Ok r -> r, ConcurrentDictionary<string, string array>(StringComparer.Ordinal)
         | Error e -> failwith (e.Describe())
     // Keyed by the scope set joined with newlines; cleared whenever a role changes.
-    let expansions = ConcurrentDictionary<string, string array>(StringComparer.Ordinal)
 
     member _.Gate = gate
 
@@ -124,14 +125,15 @@ type internal AuthStore() =
                 for KeyValue(k, v) in next do
                     roles[k] <- v
 
-                resolver <- r
-                expansions.Clear()
+                roleState <- r, ConcurrentDictionary<string, string array>(StringComparer.Ordinal)
                 Ok())
 
     /// The scopes with every role applied (cached).
     member _.Expand(scopes: string seq) : string array =
         let arr = scopes |> Seq.toArray
         let key = String.Join('\n', arr)
+
+        let resolver, expansions = roleState
 
         match expansions.TryGetValue key with
         | true, v -> v
