@@ -59,6 +59,23 @@ let private hawkTests =
                     let! r = current (Header c)
                     expect401 r "disabled"
                 })
+            testCaseTask "an expired client is refused" (fun () ->
+                task {
+                    let id = "test/expired/" + slugId ()
+
+                    let body =
+                        jobj
+                            [
+                                "description", jstr "expired"
+                                "expires", jstr (fromNow (TimeSpan.FromDays -1.0))
+                                "scopes", jstrs [ "auth:current-scopes" ]
+                            ]
+
+                    let! created = rootCall "PUT" "auth" $"/clients/{Uri.EscapeDataString id}" body
+                    expectStatus created 200
+                    let! r = current (Header(creds id (string created.Json.["accessToken"])))
+                    expect401 r "has expired"
+                })
             testCaseTask "15 minutes of skew are tolerated, more is stale" (fun () ->
                 task {
                     let! ok = current (Skewed(root (), -14L * 60L))

@@ -152,7 +152,7 @@ type internal AuthStore() =
         match this.TryClient clientId with
         | None -> Error $"Client with clientId '{clientId}' not found"
         | Some c when c.Disabled -> Error $"Client with clientId '{clientId}' is disabled"
-        | Some c when c.Expires < now -> Error $"Client with clientId '{clientId}' has expired"
+        | Some c when c.Expires < now -> Error $"Client with clientId: '{clientId}' has expired"
         | Some c ->
             Ok
                 {
