@@ -81,6 +81,17 @@ let tests =
                     Expect.equal (all |> List.map string) names "every name once, in order"
                     Expect.equal pages 5 "pages of 5"
                 })
+            testCaseTask "an error never echoes the secret" (fun () ->
+                task {
+                    let c = clientWith [ "secrets:get:*" ]
+
+                    let! r =
+                        call (Header c) "PUT" "secrets" "/secret/nope" (secretBody (fromNow (TimeSpan.FromDays 1.0)))
+
+                    expectStatus r 403
+                    Expect.equal (string r.Json.["requestInfo"].["payload"].["secret"]) "(OMITTED)" "omitted"
+                    Expect.isFalse (r.Text.Contains "hunter2") "not in the body"
+                })
             testCaseTask "get needs secrets:get:<name>" (fun () ->
                 task {
                     let c = clientWith [ "secrets:get:allowed/*" ]

@@ -132,10 +132,14 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                     for KeyValue(k, v) in ps -> k, J.str v
                             ]
                         "payload",
-                        (if isNull payload then
-                             JsonObject() :> JsonNode
-                         else
-                             J.clone payload)
+                        (match payload with
+                         | null -> JsonObject() :> JsonNode
+                         // the secrets service never echoes a secret back, even in an error
+                         | :? JsonObject as o when methodName = "set" && o.ContainsKey "secret" ->
+                             let c = o.DeepClone().AsObject()
+                             c["secret"] <- J.str "(OMITTED)"
+                             c :> JsonNode
+                         | p -> J.clone p)
                         "time", J.str time
                     ]
             ]
