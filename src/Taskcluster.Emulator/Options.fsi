@@ -26,8 +26,8 @@ type EmulatorOptions =
     /// Pass a seeded `Random` for reproducible runs.
     member Random: Random with get, set
 
-    /// The largest API request body accepted (default 1 MiB, the real services' limit is
-    /// similar); beyond it the answer is 413 `InputTooLarge`.
+    /// The largest API request body accepted (default 10 MiB, as taskcluster-lib-api's input
+    /// limit); beyond it the answer is 413 `InputTooLarge`.
     member MaxRequestBodyBytes: int64 with get, set
 
     /// The largest total size of request headers accepted (default 32 KiB); beyond it the

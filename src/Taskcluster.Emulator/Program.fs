@@ -13,7 +13,7 @@ let private usage =
   --port N                 loopback port to bind (default 0: a free port)
   --client-id ID           root clientId (default static/taskcluster/root)
   --access-token TOKEN     root accessToken (default: a fresh random token)
-  --max-body-bytes N       largest API request body (default 1048576)
+  --max-body-bytes N       largest API request body (default 10485760)
   --max-blob-bytes N       largest blob upload (default 1073741824)
   --blob-dir DIR           where uploaded blobs are kept (default: a fresh temporary folder)
   --help                   this text

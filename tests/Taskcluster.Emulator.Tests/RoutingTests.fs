@@ -88,11 +88,11 @@ let tests =
                 })
             testCaseTask "a body over the limit answers 413 InputTooLarge" (fun () ->
                 task {
-                    let e = shared.Force()
+                    use! e = Emulator.start (EmulatorOptions(MaxRequestBodyBytes = 64L * 1024L))
 
                     let big =
                         "{\"secret\":{\"x\":\""
-                        + String('a', 2 * 1024 * 1024)
+                        + String('a', 200 * 1024)
                         + "\"},\"expires\":\"2100-01-01T00:00:00.000Z\"}"
 
                     let uri = Uri $"{e.RootUrl}/api/secrets/v1/secret/big"
@@ -103,7 +103,7 @@ let tests =
 
                     req.Headers.TryAddWithoutValidation(
                         "Authorization",
-                        Signer.header (root ()) "PUT" uri (nowSeconds ()) "big" None None
+                        Signer.header (Signer.creds e.ClientId e.AccessToken) "PUT" uri (nowSeconds ()) "big" None None
                     )
                     |> ignore
 
@@ -112,6 +112,37 @@ let tests =
                     let! text = resp.Content.ReadAsStringAsync()
                     Expect.stringContains text "InputTooLarge" "code"
                 })
+            testCaseTask
+                "a payload that is not a JSON object or array, or not application/json, is malformed"
+                (fun () ->
+                    task {
+                        let e = shared.Force()
+                        let url = $"{e.RootUrl}/api/secrets/v1/secret/x"
+                        let! number = sendTo (Header(root ())) "PUT" url (Some "42")
+                        expectStatus number 400
+                        Expect.equal number.Code "MalformedPayload" "number"
+                        let! empty = sendTo (Header(root ())) "PUT" url None
+                        expectStatus empty 400
+                        Expect.stringContains empty.Message "content-type" "no body"
+                        let uri = Uri url
+                        use req = new HttpRequestMessage(HttpMethod.Put, uri)
+
+                        req.Content <-
+                            new StringContent(
+                                """{"secret":{},"expires":"2100-01-01T00:00:00.000Z"}""",
+                                Encoding.UTF8,
+                                "text/plain"
+                            )
+
+                        req.Headers.TryAddWithoutValidation(
+                            "Authorization",
+                            Signer.header (root ()) "PUT" uri (nowSeconds ()) "t" None None
+                        )
+                        |> ignore
+
+                        use! resp = http.SendAsync req
+                        Expect.equal (int resp.StatusCode) 400 "text/plain is not parsed"
+                    })
             testCaseTask "headers over the limit answer 431" (fun () ->
                 task {
                     let e = shared.Force()

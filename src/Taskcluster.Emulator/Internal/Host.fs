@@ -357,27 +357,44 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                     if entry.AuthorizeFromRoute && not (entry.Scopes.IsNone) then
                                         Api.authorizeWith call []
 
+                                    // as taskcluster-lib-api: only a JSON content type is parsed, and the
+                                    // payload must be an object or an array
+                                    let jsonBody =
+                                        match ctx.Request.ContentType with
+                                        | null -> false
+                                        | ct ->
+                                            String.Equals(
+                                                (ct.Split(';')[0]).Trim(),
+                                                "application/json",
+                                                StringComparison.OrdinalIgnoreCase
+                                            )
+
                                     match entry.Input, malformed with
-                                    | Some _, Some message ->
+                                    | Some _, _ when not jsonBody || (isNull payload && malformed.IsNone) ->
+                                        let shown =
+                                            match ctx.Request.ContentType with
+                                            | null -> "null"
+                                            | ct -> ct
+
                                         raise (
                                             ApiError(
                                                 "MalformedPayload",
                                                 400,
-                                                $"Failed to parse JSON payload: {message}"
+                                                $"Payload must be JSON with content-type: application/json got content-type: {shown}"
+                                            )
+                                        )
+                                    | Some _, Some message ->
+                                        raise (ApiError("MalformedPayload", 400, $"Failed to parse JSON: {message}"))
+                                    | Some _, None when not (payload :? JsonObject || payload :? JsonArray) ->
+                                        raise (
+                                            ApiError(
+                                                "MalformedPayload",
+                                                400,
+                                                "Failed to parse JSON: Must be an object or array"
                                             )
                                         )
                                     | Some schemaId, None ->
-                                        let element =
-                                            if isNull payload then
-                                                raise (
-                                                    ApiError(
-                                                        "MalformedPayload",
-                                                        400,
-                                                        "Payload must be JSON with content-type: application/json"
-                                                    )
-                                                )
-                                            else
-                                                JsonSerializer.SerializeToElement payload
+                                        let element = JsonSerializer.SerializeToElement payload
 
                                         match refs.Schema schemaId with
                                         | Some schema ->
