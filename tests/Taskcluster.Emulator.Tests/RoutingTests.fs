@@ -143,6 +143,26 @@ let tests =
                         use! resp = http.SendAsync req
                         Expect.equal (int resp.StatusCode) 400 "text/plain is not parsed"
                     })
+            testCaseTask "the pipeline runs in taskcluster-lib-api's order" (fun () ->
+                task {
+                    let e = shared.Force()
+                    // malformed JSON is refused before authentication
+                    let! bad = sendTo NoAuth "PUT" $"{e.RootUrl}/api/secrets/v1/secret/x" (Some "{nope")
+                    expectStatus bad 400
+                    Expect.equal bad.Code "MalformedPayload" "parse first"
+                    // then authorisation from the route, before the schema
+                    let! denied = sendTo NoAuth "PUT" $"{e.RootUrl}/api/secrets/v1/secret/x" (Some "{}")
+                    expectStatus denied 403
+                    // then the query string
+                    let! query = rootCall "GET" "secrets" "/secrets?color=blue" null
+                    expectStatus query 400
+                    Expect.equal query.Code "InvalidRequestArguments" "query"
+                    Expect.stringContains query.Message "color" "names the parameter"
+                    // then the schema
+                    let! invalid = rootCall "PUT" "secrets" "/secret/x" (jobj [])
+                    expectStatus invalid 400
+                    Expect.equal invalid.Code "InputValidationError" "schema last"
+                })
             testCaseTask "headers over the limit answer 431" (fun () ->
                 task {
                     let e = shared.Force()

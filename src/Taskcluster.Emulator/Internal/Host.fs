@@ -207,6 +207,8 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
         task {
             // /api/<service>/<version>/<route>
             let parts = rawPath.Split('/', 5)
+            ctx.Response.Headers.CacheControl <- "no-store no-cache must-revalidate"
+            ctx.Response.Headers.AccessControlAllowOrigin <- "*"
 
             let found =
                 if parts.Length >= 4 then
@@ -288,12 +290,27 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                         | Some bytes ->
                             let now = env.Now()
 
+                            // as taskcluster-lib-api: only an application/json body is parsed, and it
+                            // must be an object or an array (checked before authentication)
+                            let jsonBody =
+                                match ctx.Request.ContentType with
+                                | null -> false
+                                | ct ->
+                                    String.Equals(
+                                        (ct.Split(';')[0]).Trim(),
+                                        "application/json",
+                                        StringComparison.OrdinalIgnoreCase
+                                    )
+
                             let payload, malformed =
-                                if bytes.Length = 0 then
+                                if bytes.Length = 0 || not jsonBody then
                                     null, None
                                 else
                                     try
-                                        JsonNode.Parse(ReadOnlySpan bytes), None
+                                        match JsonNode.Parse(ReadOnlySpan bytes) with
+                                        | :? JsonObject
+                                        | :? JsonArray as n -> n, None
+                                        | _ -> null, Some "Must be an object or array"
                                     with :? JsonException as e ->
                                         null, Some e.Message
 
@@ -329,6 +346,8 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                         authRequest
 
                             match outcome with
+                            | _ when malformed.IsSome ->
+                                do! fail "MalformedPayload" 400 $"Failed to parse JSON: {malformed.Value}" null null
                             | AuthOutcome.Failed message -> do! fail "AuthenticationFailed" 401 message payload null
                             | outcome ->
                                 let clientId, scopes =
@@ -357,20 +376,18 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                     if entry.AuthorizeFromRoute && not (entry.Scopes.IsNone) then
                                         Api.authorizeWith call []
 
-                                    // as taskcluster-lib-api: only a JSON content type is parsed, and the
-                                    // payload must be an object or an array
-                                    let jsonBody =
-                                        match ctx.Request.ContentType with
-                                        | null -> false
-                                        | ct ->
-                                            String.Equals(
-                                                (ct.Split(';')[0]).Trim(),
-                                                "application/json",
-                                                StringComparison.OrdinalIgnoreCase
-                                            )
+                                    // unknown query-string parameters are refused (bewit aside)
+                                    let unsupported =
+                                        ctx.Request.Query.Keys
+                                        |> Seq.filter (fun k -> k <> "bewit" && not (List.contains k entry.Query))
+                                        |> Seq.map (fun k -> $"Query-string parameter: {k} is not supported!")
+                                        |> Seq.toList
 
-                                    match entry.Input, malformed with
-                                    | Some _, _ when not jsonBody || (isNull payload && malformed.IsNone) ->
+                                    if not unsupported.IsEmpty then
+                                        raise (ApiError("InvalidRequestArguments", 400, String.Join("\n", unsupported)))
+
+                                    match entry.Input with
+                                    | Some _ when isNull payload ->
                                         let shown =
                                             match ctx.Request.ContentType with
                                             | null -> "null"
@@ -383,17 +400,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                                 $"Payload must be JSON with content-type: application/json got content-type: {shown}"
                                             )
                                         )
-                                    | Some _, Some message ->
-                                        raise (ApiError("MalformedPayload", 400, $"Failed to parse JSON: {message}"))
-                                    | Some _, None when not (payload :? JsonObject || payload :? JsonArray) ->
-                                        raise (
-                                            ApiError(
-                                                "MalformedPayload",
-                                                400,
-                                                "Failed to parse JSON: Must be an object or array"
-                                            )
-                                        )
-                                    | Some schemaId, None ->
+                                    | Some schemaId ->
                                         let element = JsonSerializer.SerializeToElement payload
 
                                         match refs.Schema schemaId with
@@ -407,7 +414,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                                 raise (ApiError("InputValidationError", 400, message))
                                             | None -> ()
                                         | None -> ()
-                                    | None, _ -> ()
+                                    | None -> ()
 
                                     let reply =
                                         match monitoring entry with
