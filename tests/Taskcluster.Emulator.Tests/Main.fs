@@ -25,4 +25,10 @@ let main argv =
     if argv |> Array.contains "--bench" then
         (Bench.run ()).GetAwaiter().GetResult()
     else
-        runTestsWithCLIArgs [] argv allTests
+        let code = runTestsWithCLIArgs [] argv allTests
+
+        // the shared emulator owns a temporary blob folder: stop it so the folder goes too
+        if Harness.shared.IsValueCreated then
+            Harness.shared.Value.StopAsync().GetAwaiter().GetResult()
+
+        code
