@@ -164,3 +164,16 @@ module internal Api =
                     "certificate", J.str (Certificate.encode t.Certificate)
                 ]
         | Error e -> raise (ApiError("InternalServerError", 500, $"cannot issue temporary credentials: {e.Describe()}"))
+
+    /// Temporary credentials issued by the emulator's own service client (the queue's), as the
+    /// queue hands them to workers, uploaders and downloaders.
+    let serviceCredentials
+        (env: Env)
+        (name: string option)
+        (scopes: string list)
+        (start: DateTimeOffset)
+        (expiry: DateTimeOffset)
+        =
+        match env.Stores.Auth.TryClient env.ServiceClientId with
+        | Some issuer -> temporaryCredentials env issuer.ClientId issuer.AccessToken name scopes start expiry
+        | None -> raise (ApiError("InternalServerError", 500, "the queue's own client is missing"))

@@ -126,6 +126,29 @@ let private resolveDependents (q: QueueStore) (t: TaskRec) (now: DateTimeOffset)
             | _ -> ()
     | _ -> ()
 
+/// The run an exception resolves: the unresolved last run, or (for a task that never ran) a
+/// new one created for the purpose, as the real queue records it.
+let private openRun (t: TaskRec) (at: DateTimeOffset) =
+    match Seq.tryLast t.Runs with
+    | Some r when r.State = "pending" || r.State = "running" -> r
+    | _ ->
+        let r =
+            {
+                RunId = t.Runs.Count
+                State = "pending"
+                ReasonCreated = "exception"
+                ReasonResolved = null
+                WorkerGroup = null
+                WorkerId = null
+                TakenUntil = None
+                Scheduled = at
+                Started = None
+                Resolved = None
+            }
+
+        t.Runs.Add r
+        r
+
 /// Resolves what time has overtaken: runs whose claim expired (retried while retries are
 /// left, as the real queue does) and tasks past their deadline. Runs under the queue's lock
 /// before every queue call, so a fake clock drives it.
@@ -135,26 +158,7 @@ let private sweep (q: QueueStore) (now: DateTimeOffset) =
             let deadline = t.Deadline
 
             if now > deadline then
-                let run =
-                    match Seq.tryLast t.Runs with
-                    | Some r when r.State = "pending" || r.State = "running" -> r
-                    | _ ->
-                        let r =
-                            {
-                                RunId = t.Runs.Count
-                                State = "pending"
-                                ReasonCreated = "exception"
-                                ReasonResolved = null
-                                WorkerGroup = null
-                                WorkerId = null
-                                TakenUntil = None
-                                Scheduled = deadline
-                                Started = None
-                                Resolved = None
-                            }
-
-                        t.Runs.Add r
-                        r
+                let run = openRun t deadline
 
                 run.State <- "exception"
                 run.ReasonResolved <- "deadline-exceeded"
@@ -332,26 +336,7 @@ let cancelTask (call: Call) =
         Api.authorizeWith call (taskAuthParams t)
 
         if not (resolved t.State) then
-            let run =
-                match Seq.tryLast t.Runs with
-                | Some r when r.State = "pending" || r.State = "running" -> r
-                | _ ->
-                    let r =
-                        {
-                            RunId = t.Runs.Count
-                            State = "pending"
-                            ReasonCreated = "exception"
-                            ReasonResolved = null
-                            WorkerGroup = null
-                            WorkerId = null
-                            TakenUntil = None
-                            Scheduled = call.Now
-                            Started = None
-                            Resolved = None
-                        }
-
-                    t.Runs.Add r
-                    r
+            let run = openRun t call.Now
 
             run.State <- "exception"
             run.ReasonResolved <- "canceled"
@@ -415,32 +400,25 @@ let listDependentTasks (call: Call) =
 
 /// Temporary credentials for a run, as the queue gives workers.
 let private runCredentials (call: Call) (t: TaskRec) (run: RunRec) =
-    let env = call.Env
+    let takenUntil = run.TakenUntil |> Option.defaultValue call.Now
 
-    match env.Stores.Auth.TryClient env.ServiceClientId with
-    | Some issuer ->
-        let takenUntil = run.TakenUntil |> Option.defaultValue call.Now
+    let scopes =
+        (J.tryStrings "scopes" t.Definition |> Option.defaultValue [])
+        @ [
+            $"queue:reclaim-task:{t.TaskId}/{run.RunId}"
+            $"queue:resolve-task:{t.TaskId}/{run.RunId}"
+            $"queue:create-artifact:{t.TaskId}/{run.RunId}"
+        ]
 
-        let scopes =
-            (J.tryStrings "scopes" t.Definition |> Option.defaultValue [])
-            @ [
-                $"queue:reclaim-task:{t.TaskId}/{run.RunId}"
-                $"queue:resolve-task:{t.TaskId}/{run.RunId}"
-                $"queue:create-artifact:{t.TaskId}/{run.RunId}"
-            ]
+    let name =
+        $"task-client/{t.TaskId}/{run.RunId}/on/{run.WorkerGroup}/{run.WorkerId}/until/{takenUntil.ToUnixTimeSeconds()}"
 
-        let name =
-            $"task-client/{t.TaskId}/{run.RunId}/on/{run.WorkerGroup}/{run.WorkerId}/until/{takenUntil.ToUnixTimeSeconds()}"
-
-        Api.temporaryCredentials
-            env
-            issuer.ClientId
-            issuer.AccessToken
-            (Some name)
-            scopes
-            (call.Now - TimeSpan.FromMinutes 15.0)
-            (takenUntil + TimeSpan.FromMinutes 5.0)
-    | None -> raise (ApiError("InternalServerError", 500, "the queue's own client is missing"))
+    Api.serviceCredentials
+        call.Env
+        (Some name)
+        scopes
+        (call.Now - TimeSpan.FromMinutes 15.0)
+        (takenUntil + TimeSpan.FromMinutes 5.0)
 
 let private claimLength = TimeSpan.FromMinutes 20.0
 
@@ -642,17 +620,12 @@ let createArtifact (call: Call) =
             let projectId = J.string "projectId" t.Definition
 
             let credentials =
-                match env.Stores.Auth.TryClient env.ServiceClientId with
-                | Some issuer ->
-                    Api.temporaryCredentials
-                        env
-                        issuer.ClientId
-                        issuer.AccessToken
-                        None
-                        [ $"object:upload:{projectId}:{objectName}" ]
-                        (call.Now - TimeSpan.FromMinutes 15.0)
-                        (min expires (call.Now + TimeSpan.FromDays 1.0))
-                | None -> raise (ApiError("InternalServerError", 500, "the queue's own client is missing"))
+                Api.serviceCredentials
+                    env
+                    None
+                    [ $"object:upload:{projectId}:{objectName}" ]
+                    (call.Now - TimeSpan.FromMinutes 15.0)
+                    (min expires (call.Now + TimeSpan.FromDays 1.0))
 
             Api.ok (
                 J.obj
@@ -784,17 +757,12 @@ let private contentImpl (latest: bool) (call: Call) =
         )
     | "object" ->
         let credentials =
-            match env.Stores.Auth.TryClient env.ServiceClientId with
-            | Some issuer ->
-                Api.temporaryCredentials
-                    env
-                    issuer.ClientId
-                    issuer.AccessToken
-                    None
-                    [ $"object:download:{a.Target}" ]
-                    (call.Now - TimeSpan.FromMinutes 15.0)
-                    (call.Now + TimeSpan.FromHours 1.0)
-            | None -> raise (ApiError("InternalServerError", 500, "the queue's own client is missing"))
+            Api.serviceCredentials
+                env
+                None
+                [ $"object:download:{a.Target}" ]
+                (call.Now - TimeSpan.FromMinutes 15.0)
+                (call.Now + TimeSpan.FromHours 1.0)
 
         Api.ok (
             J.obj
@@ -891,25 +859,7 @@ let private queueIds (queueId: string) =
     | [| p; w |] -> p, w
     | _ -> queueId, ""
 
-let pendingTasks (call: Call) =
-    let q = call.Env.Stores.Queue
-    let queueId = Api.param call "taskQueueId"
-    let p, w = queueIds queueId
-
-    locked q call.Now (fun () ->
-        let pending, _ = counts q queueId
-
-        Api.ok (
-            J.obj
-                [
-                    "provisionerId", J.str p
-                    "workerType", J.str w
-                    "taskQueueId", J.str queueId
-                    "pendingTasks", J.int pending
-                ]
-        ))
-
-let taskQueueCounts (call: Call) =
+let private countsReply (call: Call) (withClaimed: bool) =
     let q = call.Env.Stores.Queue
     let queueId = Api.param call "taskQueueId"
     let p, w = queueIds queueId
@@ -924,9 +874,13 @@ let taskQueueCounts (call: Call) =
                     "workerType", J.str w
                     "taskQueueId", J.str queueId
                     "pendingTasks", J.int pending
-                    "claimedTasks", J.int claimed
+                    if withClaimed then
+                        "claimedTasks", J.int claimed
                 ]
         ))
+
+let pendingTasks (call: Call) = countsReply call false
+let taskQueueCounts (call: Call) = countsReply call true
 
 let handlers: (string * (Call -> Reply)) list =
     [
