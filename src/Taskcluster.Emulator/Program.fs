@@ -78,6 +78,24 @@ let main argv =
                 use stop = new ManualResetEventSlim(false)
                 let instance = (Emulator.start options).GetAwaiter().GetResult()
 
+                // registered before the first line is printed, so a script that reads the line and
+                // signals at once still gets a clean stop
+                use _term =
+                    PosixSignalRegistration.Create(
+                        PosixSignal.SIGTERM,
+                        fun ctx ->
+                            ctx.Cancel <- true
+                            stop.Set()
+                    )
+
+                use _int =
+                    PosixSignalRegistration.Create(
+                        PosixSignal.SIGINT,
+                        fun ctx ->
+                            ctx.Cancel <- true
+                            stop.Set()
+                    )
+
                 let line =
                     JsonSerializer.Serialize(
                         dict
@@ -101,22 +119,6 @@ let main argv =
                 Console.Out.WriteLine "  services:     auth, queue, object, secrets, index (others answer 501)"
                 Console.Out.WriteLine "Press Ctrl+C (or send SIGTERM) to stop."
                 Console.Out.Flush()
-
-                use _term =
-                    PosixSignalRegistration.Create(
-                        PosixSignal.SIGTERM,
-                        fun ctx ->
-                            ctx.Cancel <- true
-                            stop.Set()
-                    )
-
-                use _int =
-                    PosixSignalRegistration.Create(
-                        PosixSignal.SIGINT,
-                        fun ctx ->
-                            ctx.Cancel <- true
-                            stop.Set()
-                    )
 
                 stop.Wait()
                 instance.StopAsync().GetAwaiter().GetResult()
