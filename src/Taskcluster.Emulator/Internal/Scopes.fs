@@ -33,8 +33,6 @@ module internal CoreJson =
 module internal Scopes =
     let valid (scope: string) = Scope.validScope scope
 
-    let patternMatch (pattern: string) (scope: string) = Scope.patternMatch pattern scope
-
     let satisfiesScope (scopes: string array) (scope: string) =
         let mutable found = false
         let mutable i = 0

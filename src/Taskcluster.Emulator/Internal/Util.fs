@@ -64,9 +64,6 @@ module internal Util =
             with :? FormatException ->
                 None
 
-    let hmacSha256 (key: string) (message: string) =
-        HMACSHA256.HashData(utf8.GetBytes key, utf8.GetBytes message)
-
     let constantTimeEquals (a: string) (b: string) =
         CryptographicOperations.FixedTimeEquals(ReadOnlySpan(utf8.GetBytes a), ReadOnlySpan(utf8.GetBytes b))
 
@@ -193,8 +190,6 @@ module internal J =
     /// Serialisation close to JavaScript's `JSON.stringify` (no needless `\uXXXX` escapes).
     let options =
         JsonSerializerOptions(Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
-
-    let text (n: JsonNode) = n.ToJsonString options
 
     let toBytes (n: JsonNode) =
         match n with
