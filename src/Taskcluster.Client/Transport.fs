@@ -248,8 +248,8 @@ module internal Transport =
         | _ -> false
 
     let private retryableStatus (r: Received) =
-        r.Status >= 500
-        || (r.Status = 429 && (r.RetryAfter |> Option.forall (fun d -> d <= maxRetryAfter)))
+        (r.Status >= 500 || r.Status = 429)
+        && (r.RetryAfter |> Option.forall (fun d -> d <= maxRetryAfter))
 
     let private shouldRetry (context: ResilienceContext) (outcome: Outcome<Received>) =
         if context.CancellationToken.IsCancellationRequested then
