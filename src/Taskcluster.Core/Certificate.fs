@@ -23,7 +23,7 @@ type CertificateError =
     | BadSignature
 
     member this.Describe() =
-        let q = Display.quote
+        let q = Text.quote
 
         match this with
         | InvalidJson e -> $"the certificate or ext is not what Taskcluster expects: {e.Describe()}"
@@ -130,11 +130,6 @@ module Certificate =
 
     let private seedLength = 44
 
-    // TODO(merge): call Scope.validScope once the Scope module lands; this is its rule
-    // (printable ASCII, the empty scope included).
-    let private validScope (scope: string) =
-        not (isNull scope) && scope |> String.forall (fun c -> c >= ' ' && c <= '~')
-
     // The auth service's clientId pattern: ^[A-Za-z0-9!@/:.+|_-]+$
     let private validClientId (clientId: string) =
         not (String.IsNullOrEmpty clientId)
@@ -142,7 +137,7 @@ module Certificate =
            |> String.forall (fun c -> Char.IsAsciiLetterOrDigit c || "!@/:.+|_-".Contains c)
 
     let private firstInvalidScope (scopes: string list) =
-        scopes |> List.tryFind (validScope >> not)
+        scopes |> List.tryFind (Scope.validScope >> not)
 
     let toJson (certificate: Certificate) = certificate.ToJson()
 

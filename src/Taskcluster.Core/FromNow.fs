@@ -4,15 +4,6 @@ open System
 open System.Globalization
 
 module internal FromNowText =
-    /// Hostile input may be huge; messages quote only its start.
-    let quote (text: string) =
-        if isNull text then
-            "''"
-        elif text.Length <= 64 then
-            $"'{text}'"
-        else
-            $"'{text.Substring(0, 64)}…' ({text.Length} characters)"
-
     /// The seconds between `DateTimeOffset.MinValue` and `MaxValue`: no offset longer than this
     /// can land in range, whatever the reference.
     let maxSeconds =
@@ -100,7 +91,7 @@ type FromNowError =
     | OutOfRange of offset: string * reference: DateTimeOffset
 
     member this.Describe() =
-        let q = FromNowText.quote
+        let q = Text.quote
         let order = "years, months, weeks, days, hours, minutes, seconds"
 
         match this with

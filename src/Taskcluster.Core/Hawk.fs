@@ -13,30 +13,6 @@ open System.Security.Cryptography
 open System.Text
 open Microsoft.FSharp.NativeInterop
 
-/// Renders untrusted text inside one-line messages: controls escaped, long values shortened.
-module internal Display =
-    let quote (value: string) =
-        match value with
-        | null -> "(null)"
-        | _ ->
-            let sb = StringBuilder(min value.Length 120 + 2)
-            sb.Append('\'') |> ignore
-
-            for i in 0 .. min value.Length 100 - 1 do
-                match value[i] with
-                | '\n' -> sb.Append("\\n") |> ignore
-                | '\r' -> sb.Append("\\r") |> ignore
-                | '\t' -> sb.Append("\\t") |> ignore
-                | c when Char.IsControl c || Char.IsSurrogate c -> sb.Append($"\\u{int c:x4}") |> ignore
-                | c -> sb.Append(c) |> ignore
-
-            sb.Append('\'') |> ignore
-
-            if value.Length > 100 then
-                sb.Append($"… ({value.Length} characters)") |> ignore
-
-            sb.ToString()
-
 [<RequireQualifiedAccess>]
 type HawkError =
     | InvalidClientId of clientId: string
@@ -58,7 +34,7 @@ type HawkError =
     | ExpiredBewit of expiry: int64 * serverTime: int64
 
     member this.Describe() =
-        let q = Display.quote
+        let q = Text.quote
 
         match this with
         | InvalidClientId clientId ->
@@ -296,7 +272,7 @@ module Hawk =
 
                     invalidUri
                         uri
-                        $"the character {Display.quote (string resource[i])} in the path or query must be percent-encoded"
+                        $"the character {Text.quote (string resource[i])} in the path or query must be percent-encoded"
                 else
                     Ok
                         {
@@ -757,14 +733,14 @@ module Hawk =
                 result <- Error(HawkError.MalformedHeader $"expected an attribute name at position {i}")
                 finished <- true
             elif i + 1 >= header.Length || header[i] <> '=' || header[i + 1] <> '"' then
-                result <- Error(HawkError.MalformedHeader $"expected =\"…\" after the attribute {Display.quote name}")
+                result <- Error(HawkError.MalformedHeader $"expected =\"…\" after the attribute {Text.quote name}")
                 finished <- true
             else
                 let valueStart = i + 2
 
                 match header.IndexOfAny([| '"'; '\\' |], valueStart) with
                 | -1 ->
-                    result <- Error(HawkError.MalformedHeader $"the value of {Display.quote name} is not terminated")
+                    result <- Error(HawkError.MalformedHeader $"the value of {Text.quote name} is not terminated")
                     finished <- true
                 | close when header[close] = '\\' ->
                     result <- Error(HawkError.BadAttributeValue name)
@@ -802,7 +778,7 @@ module Hawk =
                         else
                             result <-
                                 Error(
-                                    HawkError.MalformedHeader $"expected ',' after the attribute {Display.quote name}"
+                                    HawkError.MalformedHeader $"expected ',' after the attribute {Text.quote name}"
                                 )
 
                             finished <- true
@@ -891,7 +867,7 @@ module Hawk =
                                 Mac = mac
                                 Ext = if ext.Length = 0 then None else Some ext
                             }
-                    | _ -> Error(HawkError.MalformedBewit $"the expiry {Display.quote exp} is not a positive number")
+                    | _ -> Error(HawkError.MalformedBewit $"the expiry {Text.quote exp} is not a positive number")
                 | _ -> Error(HawkError.MalformedBewit "expected four parts: id\\expiry\\mac\\ext")
 
     let parseBewit (url: string) =

@@ -1,10 +1,5 @@
 namespace Taskcluster.Core
 
-/// Renders untrusted text inside one-line error messages.
-module internal Display =
-    /// The text in single quotes, control characters escaped, cut after 100 characters.
-    val quote: value: string -> string
-
 /// Why a Hawk operation failed. No case carries an access token or a key.
 [<RequireQualifiedAccess>]
 type HawkError =

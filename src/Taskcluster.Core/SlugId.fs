@@ -6,15 +6,6 @@ open System.Buffers.Binary
 
 /// Helpers shared by the error messages and the slug codec.
 module internal SlugIdText =
-    /// Hostile input may be huge; messages quote only its start.
-    let quote (text: string) =
-        if isNull text then
-            "null"
-        elif text.Length <= 64 then
-            $"'{text}'"
-        else
-            $"'{text.Substring(0, 64)}…' ({text.Length} characters)"
-
     [<Literal>]
     let NilSlug = "AAAAAAAAAAAAAAAAAAAAAA"
 
@@ -130,7 +121,7 @@ type SlugIdError =
     | WrongRandomLength of length: int
 
     member this.Describe() =
-        let q = SlugIdText.quote
+        let q = Text.quote
 
         match this with
         | WrongLength(slug, length) -> $"the slugId {q slug} has {length} characters; a slugId has 22"

@@ -42,6 +42,30 @@ module internal Text =
         let bb = utf8.GetBytes b
         CryptographicOperations.FixedTimeEquals(ReadOnlySpan ba, ReadOnlySpan bb)
 
+    /// Renders untrusted text inside a one-line message: single-quoted, control characters and
+    /// lone surrogates escaped, cut after 100 characters (hostile input may be huge).
+    let quote (value: string) =
+        match value with
+        | null -> "(null)"
+        | _ ->
+            let sb = StringBuilder(min value.Length 120 + 2)
+            sb.Append('\'') |> ignore
+
+            for i in 0 .. min value.Length 100 - 1 do
+                match value[i] with
+                | '\n' -> sb.Append("\\n") |> ignore
+                | '\r' -> sb.Append("\\r") |> ignore
+                | '\t' -> sb.Append("\\t") |> ignore
+                | c when Char.IsControl c || Char.IsSurrogate c -> sb.Append($"\\u{int c:x4}") |> ignore
+                | c -> sb.Append(c) |> ignore
+
+            sb.Append('\'') |> ignore
+
+            if value.Length > 100 then
+                sb.Append($"… ({value.Length} characters)") |> ignore
+
+            sb.ToString()
+
     /// HMAC-SHA256 of a UTF-8 message with a UTF-8 key.
     let hmacSha256 (key: string) (message: string) =
         HMACSHA256.HashData(utf8.GetBytes key, utf8.GetBytes message)

@@ -11,8 +11,7 @@ let main argv =
     let job =
         Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(8)
 
-    let config =
-        DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.JoinSummary)
+    let config = DefaultConfig.Instance.AddJob(job)
 
     BenchmarkSwitcher.FromAssembly(typeof<CoreBenchmarks.SlugIdBenchmarks>.Assembly).Run(argv, config)
     |> ignore

@@ -20,6 +20,7 @@ let allTests =
             RouteTests.tests
             RoutingKeyTests.tests
             PurityTests.tests
+            PolicyExampleTests.tests
         ]
 
 [<EntryPoint>]
