@@ -166,11 +166,17 @@ module internal Transport =
         call.Attempts <- call.Attempts + 1
         let prepared = call.Prepared
         let options = settings.Options
-        Log.sendingRequest settings.Logger prepared.Info.Name prepared.Info.Method prepared.Info.Url call.Attempts
 
         let run =
             task {
                 try
+                    Log.sendingRequest
+                        settings.Logger
+                        prepared.Info.Name
+                        prepared.Info.Method
+                        prepared.Info.Url
+                        call.Attempts
+
                     use request = new HttpRequestMessage(prepared.Method, prepared.Uri)
                     request.Headers.TryAddWithoutValidation("User-Agent", userAgent) |> ignore
 

@@ -46,7 +46,10 @@ let private bodies =
                 use server = start ()
                 server.Default <- Reply.text 400 "text/plain" (String('\u00e9', 400))
                 let client = clientFor server id
-                let s = callFake client ping [] [] Payload.Empty |> expectError "400" |> serviceError
+
+                let s =
+                    callFake client ping [] [] Payload.Empty |> expectError "400" |> serviceError
+
                 Expect.equal s.Body (Some(String('\u00e9', 256))) "256 whole characters"
             }
 
@@ -54,7 +57,10 @@ let private bodies =
                 use server = start ()
                 server.Default <- Reply.withReason "Teapot Trouble" (Reply.text 418 "text/plain" "short and stout")
                 let client = clientFor server id
-                let s = callFake client ping [] [] Payload.Empty |> expectError "418" |> serviceError
+
+                let s =
+                    callFake client ping [] [] Payload.Empty |> expectError "418" |> serviceError
+
                 Expect.equal s.ReasonPhrase "Teapot Trouble" "reason"
                 Expect.equal s.Body (Some "short and stout") "body"
             }
@@ -63,7 +69,10 @@ let private bodies =
                 use server = start ()
                 server.Default <- Reply.error 404 "ResourceNotFound" "Task not found"
                 let client = clientFor server id
-                let e = callFake client getThing [ "abc"; "x" ] [] Payload.Empty |> expectError "404"
+
+                let e =
+                    callFake client getThing [ "abc"; "x" ] [] Payload.Empty |> expectError "404"
+
                 let s = serviceError e
                 Expect.equal s.Code (Some "ResourceNotFound") "code"
                 Expect.stringStarts s.Message "Task not found\n\n---" "the whole message"
@@ -82,7 +91,15 @@ let private bodies =
                 let line = e.Describe()
                 Expect.isFalse (line.Contains '\n') "one line"
 
-                for part in [ "fake.getThing"; "GET"; "/thing/abc/x"; "404"; "ResourceNotFound"; "Task not found" ] do
+                for part in
+                    [
+                        "fake.getThing"
+                        "GET"
+                        "/thing/abc/x"
+                        "404"
+                        "ResourceNotFound"
+                        "Task not found"
+                    ] do
                     Expect.stringContains line part "described"
             }
 
@@ -90,7 +107,10 @@ let private bodies =
                 use server = start ()
                 server.Default <- Reply.json 400 """{"error":"nope"}"""
                 let client = clientFor server id
-                let s = callFake client ping [] [] Payload.Empty |> expectError "400" |> serviceError
+
+                let s =
+                    callFake client ping [] [] Payload.Empty |> expectError "400" |> serviceError
+
                 Expect.isNone s.Code "no code"
                 Expect.equal s.Body (Some """{"error":"nope"}""") "excerpt"
             }
@@ -136,7 +156,10 @@ let private redirects =
                 server.Default <- Reply.redirect 302 (other.Url + "/landing")
                 use http = new HttpClient(new HttpClientHandler(AllowAutoRedirect = true))
                 let client = clientFor server (fun o -> { o with HttpClient = Some http })
-                callFake client ping [] [] Payload.Empty |> expectOk "followed by the caller's client" |> ignore
+
+                callFake client ping [] [] Payload.Empty
+                |> expectOk "followed by the caller's client"
+                |> ignore
 
                 match other.Requests with
                 | [ landed ] -> Expect.isNone (landed.Header "Authorization") "no Authorization header"

@@ -206,7 +206,9 @@ type ServerState() =
                     match keyFor bewit.Id bewit.Ext with
                     | Error m -> Rejected m
                     | Ok(key, ext) ->
-                        match Hawk.verifyBewit bewit { request with Resource = resource } key (now.ToUnixTimeSeconds()) with
+                        match
+                            Hawk.verifyBewit bewit { request with Resource = resource } key (now.ToUnixTimeSeconds())
+                        with
                         | Ok() -> Authenticated(bewit.Id, ext)
                         | Error e -> Rejected(hawkMessage e)
             else
@@ -236,7 +238,9 @@ type ServerState() =
                 |> Dictionary
 
             let query =
-                ctx.Request.Query |> Seq.map (fun kv -> kv.Key, kv.Value.ToString()) |> Map.ofSeq
+                ctx.Request.Query
+                |> Seq.map (fun kv -> kv.Key, kv.Value.ToString())
+                |> Map.ofSeq
 
             let recorded =
                 {
@@ -273,6 +277,7 @@ type Server
     member _.Url = url
     /// The access token of each client id the server knows.
     member _.Clients = clients
+
     /// Replies for the next requests, in order; when none is left, `Default` answers.
     member _.Enqueue([<ParamArray>] replies: Reply array) =
         for r in replies do
@@ -323,4 +328,5 @@ type Server
             (app :> IDisposable).Dispose()
 
 /// Starts a server (synchronously, for test bodies).
-let start () = Server.StartAsync().GetAwaiter().GetResult()
+let start () =
+    Server.StartAsync().GetAwaiter().GetResult()
