@@ -4,6 +4,8 @@ open System
 open System.Net.Http
 open System.Text
 open Expecto
+open FsCheck
+open FsCheck.FSharp
 open Taskcluster.Client
 open Taskcluster.Client.Tests.TestServer
 open Taskcluster.Client.Tests.Fixtures
@@ -167,4 +169,78 @@ let private redirects =
             }
         ]
 
-let tests = testList "Errors" [ bodies; redirects ]
+let private model =
+    testList
+        "model"
+        [
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 150
+                }
+                "every status from 200 to 599 gets its case and its number of attempts"
+            <| (let server = lazy (start ())
+
+                Prop.forAll (Arb.fromGen (Gen.choose (200, 599))) (fun status ->
+                    let server = server.Force()
+                    server.Default <- Reply.status status
+                    let client = clientFor server (fun o -> { o with MaxRetries = 2 })
+                    let before = server.Requests.Length
+                    let result = callFake client ping [] [] Payload.Empty
+                    let attempts = server.Requests.Length - before
+
+                    let retried = status >= 500 || status = 429
+                    let expectedAttempts = if retried then 3 else 1
+
+                    let rightCase =
+                        match result with
+                        | Ok element -> status < 300 && element.ValueKind = Text.Json.JsonValueKind.Null
+                        | Error(TaskclusterError.Redirect(e, None)) -> status >= 300 && status < 400 && e.Attempts = 1
+                        | Error(TaskclusterError.AuthenticationFailed e) -> status = 401 && e.Attempts = 1
+                        | Error(TaskclusterError.InsufficientScopes e) -> status = 403 && e.Attempts = 1
+                        | Error(TaskclusterError.ClientError e) ->
+                            status >= 400
+                            && status < 500
+                            && status <> 401
+                            && status <> 403
+                            && e.Attempts = expectedAttempts
+                        | Error(TaskclusterError.ServerError e) -> status >= 500 && e.Attempts = expectedAttempts
+                        | Error _ -> false
+
+                    rightCase && attempts = expectedAttempts))
+
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 300
+                }
+                "descriptions are one line whatever the server says"
+            <| fun (message: string) (body: string) (code: string) ->
+                let info =
+                    {
+                        Name = "fake.ping"
+                        Method = "GET"
+                        Url = "https://tc.example.com/api/fake/v1/ping"
+                    }
+
+                let service: ServiceError =
+                    {
+                        Request = info
+                        Status = 500
+                        ReasonPhrase = "Internal Server Error"
+                        Code = Option.ofObj code
+                        Message = if isNull message then "" else message
+                        Body = Option.ofObj body
+                        Attempts = 3
+                    }
+
+                [
+                    TaskclusterError.ServerError service
+                    TaskclusterError.ClientError service
+                    TaskclusterError.Redirect(service, Option.ofObj body)
+                    TaskclusterError.ConnectionFailed(info, (if isNull message then "" else message), 2)
+                ]
+                |> List.forall (fun e ->
+                    let d = e.Describe()
+                    not (d.Contains '\n' || d.Contains '\r'))
+        ]
+
+let tests = testList "Errors" [ bodies; redirects; model ]

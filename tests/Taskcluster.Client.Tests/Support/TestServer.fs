@@ -66,9 +66,10 @@ module Reply =
                 ctx.Response.ContentType <- contentType
 
             let bytes = Encoding.UTF8.GetBytes body
-            ctx.Response.ContentLength <- int64 bytes.Length
 
+            // No Content-Length at all on an empty body: 204 and 304 must not announce one.
             if bytes.Length > 0 then
+                ctx.Response.ContentLength <- int64 bytes.Length
                 do! ctx.Response.Body.WriteAsync(bytes, 0, bytes.Length)
         }
         :> Task
