@@ -310,13 +310,16 @@ module Client =
             let buffered = Queue<JsonElement>()
             let mutable finished = false
 
-            let rec next (token: CancellationToken) : Task<Result<JsonElement, TaskclusterError> voption> =
+            let noItems reason =
+                Error(TaskclusterError.InvalidRequest(nameOf reference entry, RequestError.NoItems reason))
+
+            fun (token: CancellationToken) ->
                 task {
-                    if buffered.Count > 0 then
-                        return ValueSome(Ok(buffered.Dequeue()))
-                    elif finished then
-                        return ValueNone
-                    else
+                    let mutable result = ValueNone
+
+                    // Pages are fetched until one has items (an empty page may still carry a
+                    // continuation token), the listing ends, or it fails.
+                    while result.IsNone && buffered.Count = 0 && not finished do
                         if isNull pageEnumerator then
                             pageEnumerator <- source.GetAsyncEnumerator(token)
 
@@ -324,35 +327,27 @@ module Client =
 
                         if not more then
                             finished <- true
-                            return ValueNone
                         else
                             match pageEnumerator.Current with
                             | Error e ->
                                 finished <- true
-                                return ValueSome(Error e)
+                                result <- ValueSome(Error e)
                             | Ok page ->
                                 match itemsOf itemsField page with
                                 | Error reason ->
                                     finished <- true
-
-                                    return
-                                        ValueSome(
-                                            Error(
-                                                TaskclusterError.InvalidRequest(
-                                                    nameOf reference entry,
-                                                    RequestError.NoItems reason
-                                                )
-                                            )
-                                        )
+                                    result <- ValueSome(noItems reason)
                                 | Ok pageItems ->
                                     for item in pageItems do
                                         buffered.Enqueue item
 
-                                    // An empty page may still carry a continuation token.
-                                    return! next token
-                }
-
-            next)
+                    if result.IsSome then
+                        return result
+                    elif buffered.Count > 0 then
+                        return ValueSome(Ok(buffered.Dequeue()))
+                    else
+                        return ValueNone
+                })
         :> IAsyncEnumerable<_>
 
     let paginate client reference entry args query payload (handler: JsonElement -> Task) cancellationToken =

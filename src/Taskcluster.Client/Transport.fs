@@ -463,7 +463,7 @@ module internal Transport =
     let send (settings: Settings) (prepared: Prepared) (token: CancellationToken) =
         task {
             let call = CallState(prepared)
-            let! first = run settings call token
+            let! first = (run settings call token).ConfigureAwait(false)
 
             let! outcome =
                 match first.Exception with
@@ -476,6 +476,7 @@ module internal Transport =
                         run settings call token
                     | _ -> Task.FromResult first
                 | _ -> Task.FromResult first
+                |> _.ConfigureAwait(false)
 
             let result = classify settings call token outcome
 
