@@ -14,7 +14,7 @@ type TaskclusterClient internal (settings: Transport.Settings) =
     member _.RootUrl = settings.Valid.RootUrl
     member _.ClientId = settings.Valid.Credentials |> Option.map _.ClientId
     member _.ClockOffset = settings.Offset.Value
-    member _.Options = settings.Options
+    member _.Options = { settings.Options with ClockOffset = settings.Offset.Value }
 
     override this.ToString() =
         let clientId = this.ClientId |> Option.defaultValue "(none)"

@@ -18,7 +18,8 @@ type TaskclusterClient =
     /// The offset added to the local clock when signing: the configured one, or the one
     /// measured after the server rejected a stale timestamp.
     member ClockOffset: TimeSpan
-    /// The options the client was created with (secrets masked in `ToString`).
+    /// The options the client was created with, `ClockOffset` being the one in use now
+    /// (secrets masked in `ToString`).
     member Options: ClientOptions
     /// `TaskclusterClient(RootUrl=…, ClientId=…)`.
     override ToString: unit -> string

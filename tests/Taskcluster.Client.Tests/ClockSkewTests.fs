@@ -54,6 +54,7 @@ let tests =
 
                     near -offset client.ClockOffset "the measured offset"
                     near -offset (Client.clockOffset client) "exposed"
+                    near -offset client.Options.ClockOffset "and in the options"
 
                     Expect.exists logger.Events (fun e -> e.EventName = "ClockSkew") "the correction is logged"
 
