@@ -3,6 +3,7 @@ namespace Taskcluster.Client
 open System
 open System.Collections.Generic
 open System.Net.Http
+open System.Runtime.CompilerServices
 open System.Text.Json
 open System.Threading
 open System.Threading.Tasks
@@ -14,7 +15,11 @@ type TaskclusterClient internal (settings: Transport.Settings) =
     member _.RootUrl = settings.Valid.RootUrl
     member _.ClientId = settings.Valid.Credentials |> Option.map _.ClientId
     member _.ClockOffset = settings.Offset.Value
-    member _.Options = { settings.Options with ClockOffset = settings.Offset.Value }
+
+    member _.Options =
+        { settings.Options with
+            ClockOffset = settings.Offset.Value
+        }
 
     override this.ToString() =
         let clientId = this.ClientId |> Option.defaultValue "(none)"
@@ -62,8 +67,42 @@ module Client =
         | RequestMethod.Options -> HttpMethod.Options
         | RequestMethod.Trace -> HttpMethod.Trace
 
+    /// Parsed route templates by entry: parsing a template costs more than rendering it, and
+    /// the generated clients call the same few hundred entries over and over.
+    let private templates = ConditionalWeakTable<ApiEntry, RouteTemplate>()
+
+    let private templateOf (entry: ApiEntry) =
+        match templates.TryGetValue entry with
+        | true, template -> Ok template
+        | _ ->
+            Route.ofEntry entry
+            |> Result.map (fun template ->
+                templates.AddOrUpdate(entry, template)
+                template)
+
+    /// `Route.buildUrl` with the template cached: `RootUrl.api` of the rendered path plus the
+    /// query (a property test holds the two equal).
+    let internal urlOf (rootUrl: RootUrl) (reference: ApiReference) (entry: ApiEntry) args query =
+        templateOf entry
+        |> Result.bind (fun template -> Route.render template args)
+        |> Result.bind (fun path ->
+            Route.query entry.Query query
+            |> Result.map (fun q ->
+                String.Concat(
+                    [|
+                        rootUrl.Value
+                        "/api/"
+                        reference.ServiceName
+                        "/"
+                        reference.ApiVersion
+                        "/"
+                        path.TrimStart '/'
+                        q
+                    |]
+                )))
+
     let buildUrl (client: TaskclusterClient) (reference: ApiReference) (entry: ApiEntry) args query =
-        Route.buildUrl client.RootUrl reference entry args query
+        urlOf client.RootUrl reference entry args query
         |> Result.mapError (fun e ->
             TaskclusterError.InvalidRequest(nameOf reference entry, RequestError.InvalidRoute e))
 

@@ -50,6 +50,15 @@ module Client =
     /// The clock offset in use (see `TaskclusterClient.ClockOffset`).
     val clockOffset: client: TaskclusterClient -> TimeSpan
 
+    /// `Route.buildUrl` with the entry's parsed template cached.
+    val internal urlOf:
+        rootUrl: RootUrl ->
+        reference: ApiReference ->
+        entry: ApiEntry ->
+        args: string list ->
+        query: (string * string) list ->
+            Result<string, RouteError>
+
     /// `buildUrl`: the URL of a call, `<root>/api/<service>/<version><route>[?query]`, unsigned.
     val buildUrl:
         client: TaskclusterClient ->

@@ -385,4 +385,58 @@ let private http =
             }
         ]
 
-let tests = testList "Requests" [ signing; bodies; refusals; http ]
+let private urls =
+    testList
+        "URLs"
+        [
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 1000
+                }
+                "the cached-template URL equals Route.buildUrl, errors included, on every call"
+            <| Prop.forAll
+                (Arb.fromGen (
+                    gen {
+                        let! route, parameters = ReferenceGen.routeTemplate
+                        let! args = Gen.listOfLength parameters.Length ReferenceGen.argument
+
+                        let! extra =
+                            Gen.frequency [ 9, Gen.constant []; 1, Gen.map List.singleton ReferenceGen.argument ]
+
+                        let! allowed, query = ReferenceGen.queryParameters
+
+                        let! root =
+                            Gen.elements [ "https://tc.example.com"; "http://127.0.0.1:8080"; "http://taskcluster" ]
+
+                        return route, parameters, args @ extra, allowed, query, root
+                    }
+                ))
+                (fun (route, parameters, args, allowed, query, root) ->
+                    let rootUrl =
+                        match RootUrl.parse root with
+                        | Ok r -> r
+                        | Error e -> failtest (e.Describe())
+
+                    let entry: ApiEntry =
+                        {
+                            Name = "m"
+                            Title = ""
+                            Description = ""
+                            Category = ""
+                            Stability = Stability.Stable
+                            Method = RequestMethod.Get
+                            Route = route
+                            Args = parameters
+                            Query = allowed
+                            Input = None
+                            Output = None
+                            Scopes = None
+                        }
+
+                    let expected = Route.buildUrl rootUrl fakeReference entry args query
+
+                    Client.urlOf rootUrl fakeReference entry args query = expected
+                    && Client.urlOf rootUrl fakeReference entry args query = expected)
+        ]
+
+let tests = testList "Requests" [ signing; bodies; refusals; http; urls ]
