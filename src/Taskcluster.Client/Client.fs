@@ -212,40 +212,45 @@ module Client =
             }
         )
 
-    let private send (client: TaskclusterClient) reference entry args query payload token =
+    /// Sends a call and turns its 2xx response into a value with `decode`, in one task.
+    let private send
+        (client: TaskclusterClient)
+        reference
+        entry
+        args
+        query
+        payload
+        token
+        (decode: RequestInfo -> Received -> Result<'T, TaskclusterError>)
+        =
         match prepare client reference entry args query payload with
         | Error e -> Task.FromResult(Error e)
         | Ok prepared ->
             task {
                 let! received = (Transport.send client.Settings prepared token).ConfigureAwait(false)
-                return received |> Result.map (fun r -> prepared.Info, r)
+
+                return
+                    match received with
+                    | Ok r -> decode prepared.Info r
+                    | Error e -> Error e
             }
 
-    let call client reference entry args query payload (cancellationToken: CancellationToken) =
-        task {
-            let! sent = (send client reference entry args query payload cancellationToken).ConfigureAwait(false)
+    let private asElement (info: RequestInfo) (r: Received) =
+        parseElement r.Body |> Result.mapError (invalidJson info r.Status)
 
-            return
-                sent
-                |> Result.bind (fun (info, r) -> parseElement r.Body |> Result.mapError (invalidJson info r.Status))
-        }
+    let call client reference entry args query payload (cancellationToken: CancellationToken) =
+        send client reference entry args query payload cancellationToken asElement
 
     let callDecoded (decoder: Decoder<'T>) client reference entry args query payload cancellationToken =
-        task {
-            let! sent = (send client reference entry args query payload cancellationToken).ConfigureAwait(false)
+        send client reference entry args query payload cancellationToken (fun info r ->
+            let decoded =
+                if isBlank r.Body then
+                    Decode.fromElement decoder nullElement
+                else
+                    Decode.fromUtf8 decoder (ReadOnlyMemory r.Body)
 
-            return
-                sent
-                |> Result.bind (fun (info, r) ->
-                    let decoded =
-                        if isBlank r.Body then
-                            Decode.fromElement decoder nullElement
-                        else
-                            Decode.fromUtf8 decoder (ReadOnlyMemory r.Body)
-
-                    decoded
-                    |> Result.mapError (fun e -> TaskclusterError.InvalidResponse(info, r.Status, e)))
-        }
+            decoded
+            |> Result.mapError (fun e -> TaskclusterError.InvalidResponse(info, r.Status, e)))
 
     let callByName client (reference: ApiReference) (methodName: string) args query payload cancellationToken =
         match Reference.tryFindEntry methodName reference with
