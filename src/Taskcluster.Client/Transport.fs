@@ -1,0 +1,488 @@
+namespace Taskcluster.Client
+
+open System
+open System.IO
+open System.Net
+open System.Net.Http
+open System.Net.Http.Headers
+open System.Net.Sockets
+open System.Reflection
+open System.Runtime.ExceptionServices
+open System.Text
+open System.Text.Json
+open System.Threading
+open System.Threading.Tasks
+open Microsoft.Extensions.Logging
+open Polly
+open Polly.Retry
+open Polly.Timeout
+open Taskcluster.Core
+
+/// What one attempt received, read to the end while the attempt's timeout still applied.
+[<NoEquality; NoComparison>]
+type internal Received =
+    {
+        Status: int
+        ReasonPhrase: string
+        Body: byte array
+        /// The response's `Date` header: the server's clock.
+        Date: DateTimeOffset option
+        /// The local clock (without offset) when the response arrived.
+        ReceivedAt: DateTimeOffset
+        /// How long `Retry-After` asks to wait, when the response has one.
+        RetryAfter: TimeSpan option
+        /// The `Location` header, absolute.
+        Location: string option
+    }
+
+/// A request ready to send: everything but the signature, which is made per attempt.
+[<NoEquality; NoComparison>]
+type internal Prepared =
+    {
+        Info: RequestInfo
+        Method: HttpMethod
+        Uri: Uri
+        Body: ReadOnlyMemory<byte> option
+    }
+
+/// Raised inside an attempt (and turned into an outcome there) when signing fails.
+type internal SigningFailedException(error: HawkError) =
+    inherit Exception("the request could not be signed")
+    member _.Error = error
+
+/// The per-call state an attempt and the retry callbacks share.
+[<Sealed; AllowNullLiteral>]
+type internal CallState(prepared: Prepared) =
+    member _.Prepared = prepared
+    member val Attempts = 0 with get, set
+
+/// The clock offset a client measured (or was given): read on every signature, written after a
+/// stale-timestamp rejection; ticks in a field so that reads and writes are atomic.
+[<Sealed>]
+type internal ClockOffset(initial: TimeSpan) =
+    let mutable ticks = initial.Ticks
+    member _.Value = TimeSpan(Volatile.Read(&ticks))
+    member _.Set(offset: TimeSpan) = Volatile.Write(&ticks, offset.Ticks)
+
+/// Sending, signing and retrying: the only place in the library that catches exceptions.
+[<RequireQualifiedAccess>]
+module internal Transport =
+    /// The library's version, for the `User-Agent`.
+    let version =
+        let assembly = typeof<CallState>.Assembly
+
+        match assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>() with
+        | null -> string (assembly.GetName().Version)
+        | attribute ->
+            // Drop the `+<commit>` build metadata the SDK appends.
+            match attribute.InformationalVersion.IndexOf '+' with
+            | -1 -> attribute.InformationalVersion
+            | i -> attribute.InformationalVersion.Substring(0, i)
+
+    let userAgent = $"Taskcluster.Functional/{version}"
+
+    /// The one connection pool shared by every client that is not given its own `HttpClient`:
+    /// redirects are never followed (credentials must not travel to another host), and pooled
+    /// connections are recycled so that DNS changes are seen.
+    let private sharedClient =
+        lazy
+            (let handler =
+                new SocketsHttpHandler(
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    AutomaticDecompression = DecompressionMethods.All,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes 5.0,
+                    PooledConnectionIdleTimeout = TimeSpan.FromMinutes 1.0,
+                    ConnectTimeout = TimeSpan.FromSeconds 30.0
+                )
+
+             new HttpClient(handler, false, Timeout = Timeout.InfiniteTimeSpan))
+
+    let httpClientFor (options: ClientOptions) =
+        match options.HttpClient, options.HttpMessageHandler with
+        | Some client, _ -> client
+        | None, Some handler -> new HttpClient(handler, false, Timeout = Timeout.InfiniteTimeSpan)
+        | None, None -> sharedClient.Value
+
+    let private nonceAlphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+    /// Hawk nonces need only be unlikely to repeat (the services do not even track them).
+    let nonce () =
+        String.Create(
+            8,
+            0,
+            fun span _ ->
+                for i in 0 .. span.Length - 1 do
+                    span[i] <- nonceAlphabet[Random.Shared.Next 64]
+        )
+
+    /// A `Retry-After` longer than this is not waited for: the error goes back to the caller.
+    let maxRetryAfter = TimeSpan.FromMinutes 5.0
+
+    let private retryAfter (response: HttpResponseMessage) (now: DateTimeOffset) =
+        match response.Headers.RetryAfter with
+        | null -> None
+        | value when value.Delta.HasValue -> Some(max TimeSpan.Zero value.Delta.Value)
+        | value when value.Date.HasValue ->
+            // Against the server's own clock when it sent one, so our skew does not count.
+            let reference =
+                if response.Headers.Date.HasValue then
+                    response.Headers.Date.Value
+                else
+                    now
+
+            Some(max TimeSpan.Zero (value.Date.Value - reference))
+        | _ -> None
+
+    let private location (request: Uri) (response: HttpResponseMessage) =
+        match response.Headers.Location with
+        | null -> None
+        | target when target.IsAbsoluteUri -> Some target.OriginalString
+        | target -> Some(Uri(request, target).AbsoluteUri)
+
+    let private contentType = MediaTypeHeaderValue("application/json")
+
+    /// Per-client settings every attempt needs.
+    [<NoEquality; NoComparison>]
+    type Settings =
+        {
+            Valid: ValidOptions
+            Http: HttpClient
+            Logger: ILogger
+            Offset: ClockOffset
+            Pipeline: ResiliencePipeline<Received>
+        }
+
+        member this.Options = this.Valid.Options
+        member this.Now = this.Options.TimeProvider.GetUtcNow() + this.Offset.Value
+
+    let private callKey = ResiliencePropertyKey<CallState>("Taskcluster.Call")
+
+    /// One attempt: a fresh request message and a fresh signature, sent, and the body read in
+    /// full. It never throws (Polly's outcome API requires it): every exception becomes the
+    /// outcome, to be judged by `shouldRetry` and `classify`.
+    let private attempt (settings: Settings) (context: ResilienceContext) (call: CallState) =
+        call.Attempts <- call.Attempts + 1
+        let prepared = call.Prepared
+        let options = settings.Options
+
+        let run =
+            task {
+                try
+                    Log.sendingRequest
+                        settings.Logger
+                        prepared.Info.Name
+                        prepared.Info.Method
+                        prepared.Info.Url
+                        call.Attempts
+
+                    use request = new HttpRequestMessage(prepared.Method, prepared.Uri)
+                    request.Headers.TryAddWithoutValidation("User-Agent", userAgent) |> ignore
+
+                    match options.TraceId with
+                    | Some traceId ->
+                        request.Headers.TryAddWithoutValidation("x-taskcluster-trace-id", traceId)
+                        |> ignore
+                    | None -> ()
+
+                    match settings.Valid.Credentials with
+                    | Some credentials ->
+                        let timestamp = settings.Now.ToUnixTimeSeconds()
+
+                        match
+                            Hawk.header
+                                credentials
+                                prepared.Info.Method
+                                prepared.Info.Url
+                                timestamp
+                                (nonce ())
+                                settings.Valid.Ext
+                                None
+                        with
+                        | Ok header -> request.Headers.TryAddWithoutValidation("Authorization", header) |> ignore
+                        | Error e -> raise (SigningFailedException e)
+                    | None -> ()
+
+                    match prepared.Body with
+                    | Some body ->
+                        let content = new ReadOnlyMemoryContent(body)
+                        content.Headers.ContentType <- contentType
+                        request.Content <- content
+                    | None -> ()
+
+                    let token = context.CancellationToken
+
+                    use! response =
+                        settings.Http
+                            .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token)
+                            .ConfigureAwait(false)
+
+                    let! body = response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false)
+                    let now = options.TimeProvider.GetUtcNow()
+
+                    let received =
+                        {
+                            Status = int response.StatusCode
+                            ReasonPhrase = response.ReasonPhrase |> Option.ofObj |> Option.defaultValue ""
+                            Body = body
+                            Date = Option.ofNullable response.Headers.Date
+                            ReceivedAt = now
+                            RetryAfter = retryAfter response now
+                            Location = location prepared.Uri response
+                        }
+
+                    return Outcome.FromResult received
+                with e ->
+                    return Outcome.FromException<Received> e
+            }
+
+        ValueTask<Outcome<Received>>(run)
+
+    let private isTransport (e: exn) =
+        match e with
+        | :? HttpRequestException
+        | :? IOException
+        | :? SocketException -> true
+        | _ -> false
+
+    /// `HttpClient.Timeout` of a caller-supplied client fires as a cancellation wrapping a
+    /// `TimeoutException`.
+    let private isHttpClientTimeout (e: exn) =
+        match e with
+        | :? OperationCanceledException as c -> (c.InnerException :? TimeoutException)
+        | _ -> false
+
+    let private retryableStatus (r: Received) =
+        (r.Status >= 500 || r.Status = 429)
+        && (r.RetryAfter |> Option.forall (fun d -> d <= maxRetryAfter))
+
+    let private shouldRetry (context: ResilienceContext) (outcome: Outcome<Received>) =
+        if context.CancellationToken.IsCancellationRequested then
+            false
+        else
+            match outcome.Exception with
+            | null -> retryableStatus outcome.Result
+            | :? TimeoutRejectedException -> true
+            | e -> isTransport e || isHttpClientTimeout e
+
+    let private describeOutcome (outcome: Outcome<Received>) =
+        match outcome.Exception with
+        | null -> $"status {outcome.Result.Status}"
+        | :? TimeoutRejectedException -> "timeout"
+        | e when isHttpClientTimeout e -> "timeout"
+        | e -> $"{e.GetType().Name}: {e.Message}"
+
+    /// The retry delay: `Retry-After` when the server sent one, else the official backoff.
+    let private delayFor (options: ClientOptions) (attemptNumber: int) (outcome: Outcome<Received>) =
+        match outcome.Exception with
+        | null when outcome.Result.RetryAfter.IsSome -> outcome.Result.RetryAfter.Value
+        | _ -> Backoff.calculateSleepTime options.Backoff (attemptNumber + 1) (options.Random())
+
+    /// The pipeline of one client: retries outside, a timeout around each attempt inside.
+    let pipeline (options: ClientOptions) (logger: ILogger) =
+        let builder = ResiliencePipelineBuilder<Received>()
+        builder.TimeProvider <- options.TimeProvider
+
+        if options.MaxRetries > 0 then
+            let retry = RetryStrategyOptions<Received>()
+            retry.MaxRetryAttempts <- options.MaxRetries
+            retry.ShouldHandle <- fun args -> ValueTask<bool>(shouldRetry args.Context args.Outcome)
+
+            retry.DelayGenerator <-
+                fun args -> ValueTask<Nullable<TimeSpan>>(Nullable(delayFor options args.AttemptNumber args.Outcome))
+
+            retry.OnRetry <-
+                fun args ->
+                    match args.Context.Properties.TryGetValue callKey with
+                    | true, call ->
+                        Log.retryingRequest
+                            logger
+                            call.Prepared.Info.Name
+                            (describeOutcome args.Outcome)
+                            (args.AttemptNumber + 1)
+                            args.RetryDelay
+                    | _ -> ()
+
+                    ValueTask.CompletedTask
+
+            builder.AddRetry retry |> ignore
+
+        if options.Timeout <> Timeout.InfiniteTimeSpan then
+            builder.AddTimeout options.Timeout |> ignore
+
+        builder.Build()
+
+    /// The Taskcluster error body `{code, message, …}`, when the body is one.
+    let private errorBody (body: byte array) =
+        if body.Length = 0 then
+            None
+        else
+            try
+                use doc = JsonDocument.Parse(ReadOnlyMemory body)
+                let root = doc.RootElement
+
+                if root.ValueKind = JsonValueKind.Object then
+                    let text name =
+                        match root.TryGetProperty(name: string) with
+                        | true, v when v.ValueKind = JsonValueKind.String -> Some(v.GetString())
+                        | _ -> None
+
+                    match text "code", text "message" with
+                    | None, None -> None
+                    | code, message -> Some(code, message)
+                else
+                    None
+            with :? JsonException ->
+                None
+
+    /// The first bytes of a body, as text, cut on a character boundary.
+    let excerptLength = 512
+
+    let private excerpt (body: byte array) =
+        if body.Length = 0 then
+            None
+        else
+            let length = min body.Length excerptLength
+            let text = Encoding.UTF8.GetString(body, 0, length)
+            // A multi-byte character cut in two decodes to U+FFFD at the end: drop it.
+            let text =
+                if length < body.Length && text.EndsWith '\uFFFD' then
+                    text.TrimEnd '\uFFFD'
+                else
+                    text
+
+            Some text
+
+    let serviceError (info: RequestInfo) (attempts: int) (r: Received) =
+        match errorBody r.Body with
+        | Some(code, message) ->
+            {
+                Request = info
+                Status = r.Status
+                ReasonPhrase = r.ReasonPhrase
+                Code = code
+                Message = message |> Option.defaultValue r.ReasonPhrase
+                Body = None
+                Attempts = attempts
+            }
+        | None ->
+            {
+                Request = info
+                Status = r.Status
+                ReasonPhrase = r.ReasonPhrase
+                Code = None
+                Message = $"HTTP {r.Status} {r.ReasonPhrase}".TrimEnd()
+                Body = excerpt r.Body
+                Attempts = attempts
+            }
+
+    /// The auth service's words for a Hawk timestamp outside its ±15 minutes window.
+    let private staleTimestamp = "Stale timestamp"
+
+    /// The server's time, when the response is a stale-timestamp rejection that says it.
+    let staleTimestampServerTime (r: Received) =
+        if r.Status = 401 then
+            match errorBody r.Body, r.Date with
+            | Some(_, Some message), Some date when message.Contains(staleTimestamp, StringComparison.OrdinalIgnoreCase) ->
+                Some date
+            | _ -> None
+        else
+            None
+
+    let private classifyStatus (info: RequestInfo) attempts (r: Received) =
+        if r.Status >= 200 && r.Status < 300 then
+            Ok r
+        else
+            let e = serviceError info attempts r
+
+            Error(
+                match r.Status with
+                | 401 -> TaskclusterError.AuthenticationFailed e
+                | 403 -> TaskclusterError.InsufficientScopes e
+                | s when s >= 300 && s < 400 -> TaskclusterError.Redirect(e, r.Location)
+                | s when s >= 400 && s < 500 -> TaskclusterError.ClientError e
+                | _ -> TaskclusterError.ServerError e
+            )
+
+    /// The result of a whole call. Cancellation by the caller is rethrown, as .NET code expects;
+    /// an exception that is neither a transport failure, a timeout nor a cancellation is a bug
+    /// and is rethrown as it is.
+    let private classify
+        (settings: Settings)
+        (call: CallState)
+        (token: CancellationToken)
+        (outcome: Outcome<Received>)
+        =
+        let info = call.Prepared.Info
+
+        match outcome.Exception with
+        | null -> classifyStatus info call.Attempts outcome.Result
+        | :? OperationCanceledException as e when token.IsCancellationRequested ->
+            ExceptionDispatchInfo.Throw e
+            Unchecked.defaultof<_>
+        | :? SigningFailedException as e ->
+            Error(TaskclusterError.InvalidRequest(info.Name, RequestError.SigningFailed e.Error))
+        | :? TimeoutRejectedException as e -> Error(TaskclusterError.Timeout(info, e.Timeout, call.Attempts))
+        | e when isHttpClientTimeout e -> Error(TaskclusterError.Timeout(info, settings.Http.Timeout, call.Attempts))
+        | :? OperationCanceledException -> Error(TaskclusterError.Cancelled info)
+        | e when isTransport e ->
+            let rec messages (e: exn) =
+                match e.InnerException with
+                | null -> [ e.Message ]
+                | inner -> e.Message :: messages inner
+
+            let message = messages e |> List.distinct |> String.concat " — "
+            Error(TaskclusterError.ConnectionFailed(info, message, call.Attempts))
+        | e ->
+            ExceptionDispatchInfo.Throw e
+            Unchecked.defaultof<_>
+
+    let private run (settings: Settings) (call: CallState) (token: CancellationToken) =
+        task {
+            let context = ResilienceContextPool.Shared.Get(token)
+            context.Properties.Set(callKey, call)
+
+            try
+                let! outcome =
+                    settings.Pipeline
+                        .ExecuteOutcomeAsync(
+                            Func<ResilienceContext, CallState, ValueTask<Outcome<Received>>>(attempt settings),
+                            context,
+                            call
+                        )
+                        .ConfigureAwait(false)
+
+                return outcome
+            finally
+                ResilienceContextPool.Shared.Return context
+        }
+
+    /// Sends a prepared request with retries; after a stale-timestamp rejection, sets the clock
+    /// offset from the response's `Date` and tries once more. Returns a 2xx response or an error.
+    let send (settings: Settings) (prepared: Prepared) (token: CancellationToken) =
+        task {
+            let call = CallState(prepared)
+            let! first = (run settings call token).ConfigureAwait(false)
+
+            let! outcome =
+                match first.Exception with
+                | null ->
+                    match settings.Valid.Credentials, staleTimestampServerTime first.Result with
+                    | Some _, Some serverTime ->
+                        let offset = serverTime - first.Result.ReceivedAt
+                        settings.Offset.Set offset
+                        Log.correctingClock settings.Logger prepared.Info.Name offset
+                        run settings call token
+                    | _ -> Task.FromResult first
+                | _ -> Task.FromResult first
+                |> _.ConfigureAwait(false)
+
+            let result = classify settings call token outcome
+
+            match result with
+            | Ok r -> Log.requestSucceeded settings.Logger prepared.Info.Name r.Status call.Attempts
+            | Error e -> Log.requestFailed settings.Logger prepared.Info.Name e
+
+            return result
+        }

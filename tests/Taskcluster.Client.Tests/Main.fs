@@ -1,0 +1,23 @@
+module Taskcluster.Client.Tests.Main
+
+open Expecto
+
+let allTests =
+    testList
+        "Taskcluster.Client"
+        [
+            OptionsTests.tests
+            PayloadTests.tests
+            RequestTests.tests
+            RetryTests.tests
+            ClockSkewTests.tests
+            ErrorTests.tests
+            PagingTests.tests
+            SignedUrlTests.tests
+            HelpersTests.tests
+            LoggingTests.tests
+            SyncContextTests.tests
+        ]
+
+[<EntryPoint>]
+let main argv = runTestsWithCLIArgs [] argv allTests
