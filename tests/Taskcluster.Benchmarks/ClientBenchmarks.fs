@@ -1,0 +1,160 @@
+/// Authenticated GETs per second through the client against a bare Kestrel endpoint on
+/// loopback, beside raw `HttpClient` sending one pre-signed request (the ceiling). Report only.
+module Taskcluster.Benchmarks.ClientBenchmarks
+
+open System
+open System.Net
+open System.Net.Http
+open System.Threading
+open System.Threading.Tasks
+open BenchmarkDotNet.Attributes
+open Microsoft.AspNetCore.Builder
+open Microsoft.AspNetCore.Hosting
+open Microsoft.AspNetCore.Hosting.Server
+open Microsoft.AspNetCore.Hosting.Server.Features
+open Microsoft.AspNetCore.Http
+open Microsoft.Extensions.DependencyInjection
+open Microsoft.Extensions.Logging
+open Taskcluster.Core
+open Taskcluster.Client
+
+let private reference =
+    """
+{ "$schema": "/schemas/common/api-reference-v0.json#", "serviceName": "bench", "apiVersion": "v1",
+  "title": "Bench", "description": "",
+  "entries": [ { "type": "function", "name": "getThing", "title": "", "description": "", "category": "",
+                 "stability": "stable", "method": "get", "route": "/thing/<thingId>", "args": ["thingId"],
+                 "query": [] } ] }
+"""
+    |> Reference.parseApiReference
+    |> function
+        | Ok r -> r
+        | Error e -> failwith (e.Describe())
+
+let private entry = reference.Entries.Head
+
+let private body =
+    """{"thingId":"abc","state":"completed","runs":[{"runId":0}]}""" B
+
+/// A loopback endpoint that answers every request with the same small JSON document.
+let private startServer () =
+    let builder = WebApplication.CreateEmptyBuilder(WebApplicationOptions())
+
+    builder.WebHost.UseKestrelCore().ConfigureKestrel(fun o -> o.Listen(IPAddress.Loopback, 0))
+    |> ignore
+
+    builder.Services.AddLogging(fun l -> l.ClearProviders() |> ignore) |> ignore
+    let app = builder.Build()
+
+    app.Run(
+        RequestDelegate(fun ctx ->
+            ctx.Response.StatusCode <- 200
+            ctx.Response.ContentType <- "application/json"
+            ctx.Response.ContentLength <- int64 body.Length
+            ctx.Response.Body.WriteAsync(body, 0, body.Length))
+    )
+
+    app.StartAsync().GetAwaiter().GetResult()
+
+    let url =
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>().Addresses
+        |> Seq.head
+
+    app, url.TrimEnd('/')
+
+[<MemoryDiagnoser>]
+[<GroupBenchmarksBy(BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByCategory)>]
+[<CategoriesColumn>]
+type ClientRequestBenchmarks() =
+    let mutable app: WebApplication = null
+    let mutable client: TaskclusterClient = Unchecked.defaultof<_>
+    let mutable raw: HttpClient = null
+    let mutable url = ""
+    let mutable authorization = ""
+
+    /// Concurrent requests per operation in the `Concurrent` benchmarks.
+    static member Concurrency = 64
+
+    [<GlobalSetup>]
+    member _.Setup() =
+        let started, rootUrl = startServer ()
+        app <- started
+
+        client <-
+            match
+                Client.create (
+                    Options.create rootUrl
+                    |> Options.withCredentials "bench/client" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                )
+            with
+            | Ok c -> c
+            | Error e -> failwith (e.Describe())
+
+        url <-
+            match Client.buildUrl client reference entry [ "abc" ] [] with
+            | Ok u -> u
+            | Error e -> failwith (e.Describe())
+
+        let credentials =
+            match Hawk.credentials "bench/client" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" with
+            | Ok c -> c
+            | Error e -> failwith (e.Describe())
+
+        // Signed once: the ceiling sends the very same header every time.
+        authorization <-
+            match Hawk.header credentials "GET" url (DateTimeOffset.UtcNow.ToUnixTimeSeconds()) "n0nce" None None with
+            | Ok h -> h
+            | Error e -> failwith (e.Describe())
+
+        raw <-
+            new HttpClient(
+                new SocketsHttpHandler(AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes 5.0),
+                Timeout = Timeout.InfiniteTimeSpan
+            )
+
+    [<GlobalCleanup>]
+    member _.Cleanup() =
+        raw.Dispose()
+        app.StopAsync().GetAwaiter().GetResult()
+        (app :> IDisposable).Dispose()
+
+    member private _.RawGet() : Task<int> =
+        task {
+            use request = new HttpRequestMessage(HttpMethod.Get, url)
+
+            request.Headers.TryAddWithoutValidation("Authorization", authorization)
+            |> ignore
+
+            request.Headers.TryAddWithoutValidation("User-Agent", "Taskcluster.Functional/0.1.0")
+            |> ignore
+
+            use! response = raw.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, CancellationToken.None)
+
+            let! bytes = response.Content.ReadAsByteArrayAsync()
+            return bytes.Length
+        }
+
+    member private _.ClientGet() : Task<int> =
+        task {
+            match! Client.call client reference entry [ "abc" ] [] Payload.Empty CancellationToken.None with
+            | Ok element -> return int element.ValueKind
+            | Error e -> return failwith (e.Describe())
+        }
+
+    [<BenchmarkCategory("sequential")>]
+    [<Benchmark(Baseline = true, Description = "raw HttpClient, pre-signed GET")>]
+    member this.RawSequential() = this.RawGet()
+
+    [<BenchmarkCategory("sequential")>]
+    [<Benchmark(Description = "Client.call GET, signed per request")>]
+    member this.ClientSequential() = this.ClientGet()
+
+    [<BenchmarkCategory("64 concurrent")>]
+    [<Benchmark(Baseline = true, OperationsPerInvoke = 64, Description = "raw HttpClient, pre-signed GET")>]
+    member this.RawConcurrent() =
+        Task.WhenAll(Array.init ClientRequestBenchmarks.Concurrency (fun _ -> this.RawGet()))
+
+    [<BenchmarkCategory("64 concurrent")>]
+    [<Benchmark(OperationsPerInvoke = 64, Description = "Client.call GET, signed per request")>]
+    member this.ClientConcurrent() =
+        Task.WhenAll(Array.init ClientRequestBenchmarks.Concurrency (fun _ -> this.ClientGet()))
