@@ -49,24 +49,66 @@ type internal BorrowedStream(inner: Stream) =
     override _.Seek(offset: int64, origin: SeekOrigin) = inner.Seek(offset, origin)
     override _.SetLength(value: int64) = inner.SetLength(value)
 
-/// SHA-256 and SHA-512 of one pass over the data.
+/// SHA-256 and SHA-512 of one pass over the data, chunk by chunk. SHA-512 is the slower of
+/// the two, so it runs on another thread while the caller hashes SHA-256 and moves the bytes on:
+/// a chunk must stay untouched until the next `Append` (or `Finish`) has returned, which two
+/// buffers used in turn guarantee.
 [<Sealed>]
 type internal Hasher() =
     let sha256 = IncrementalHash.CreateHash HashAlgorithmName.SHA256
     let sha512 = IncrementalHash.CreateHash HashAlgorithmName.SHA512
+    let mutable pending = Task.CompletedTask
 
-    member _.Append(data: ReadOnlySpan<byte>) =
-        sha256.AppendData data
-        sha512.AppendData data
+    member _.Append(chunk: ReadOnlyMemory<byte>) : Task =
+        task {
+            do! pending
+            pending <- Task.Run(fun () -> sha512.AppendData chunk.Span)
+            sha256.AppendData chunk.Span
+        }
 
     /// The lower-case hex digests, as the object service records them.
     member _.Finish() =
-        struct (Convert.ToHexStringLower(sha256.GetHashAndReset()), Convert.ToHexStringLower(sha512.GetHashAndReset()))
+        task {
+            do! pending
+
+            return
+                struct (Convert.ToHexStringLower(sha256.GetHashAndReset()),
+                        Convert.ToHexStringLower(sha512.GetHashAndReset()))
+        }
+
+    /// The digests of bytes in memory.
+    static member Of(data: ReadOnlySpan<byte>) =
+        struct (Convert.ToHexStringLower(SHA256.HashData data), Convert.ToHexStringLower(SHA512.HashData data))
+
+    /// Waits for the SHA-512 of the last chunk (a moment), so that its buffer may be reused.
+    member _.Settle() =
+        try
+            pending.Wait()
+        with _ ->
+            ()
 
     interface IDisposable with
-        member _.Dispose() =
+        member this.Dispose() =
+            this.Settle()
             sha256.Dispose()
             sha512.Dispose()
+
+/// Fills `buffer` from `stream` up to `count` bytes or the end of the stream; the bytes read
+/// and whether the end was reached. `onRead` runs after every read (the stall watchdog).
+module internal Chunks =
+    let fill (stream: Stream) (buffer: byte array) (count: int) (onRead: unit -> unit) (ct: CancellationToken) =
+        task {
+            let mutable n = 0
+            let mutable ended = false
+
+            while n < count && not ended do
+                let! read = stream.ReadAsync(buffer.AsMemory(n, count - n), ct)
+                onRead ()
+
+                if read = 0 then ended <- true else n <- n + read
+
+            return struct (n, ended)
+        }
 
 /// The body of an upload attempt: the reader's bytes, hashed and counted on their way to the
 /// connection. A reader that ends early or goes on past the announced length stops the upload
@@ -94,34 +136,41 @@ type internal UploadContent(reader: Stream, length: int64, chunkSize: int, hashe
 
     override this.SerializeToStreamAsync(stream: Stream, _context: TransportContext, ct: CancellationToken) : Task =
         task {
-            let buffer = ArrayPool<byte>.Shared.Rent chunkSize
+            let buffers =
+                [|
+                    ArrayPool<byte>.Shared.Rent chunkSize
+                    ArrayPool<byte>.Shared.Rent chunkSize
+                |]
 
             try
                 try
                     let mutable sent = 0L
-                    let mutable reading = true
+                    let mutable turn = 0
+                    let mutable ended = false
 
-                    while reading do
+                    while not ended do
+                        let buffer = buffers[turn &&& 1]
                         // One byte more than remains, so that a reader longer than announced shows.
                         let want = int (min (int64 chunkSize) (length - sent + 1L))
                         let mutable n = 0
 
                         try
-                            let! read = reader.ReadAsync(buffer.AsMemory(0, want), ct)
+                            let! struct (read, atEnd) = Chunks.fill reader buffer want ignore ct
                             n <- read
+                            ended <- atEnd
                         with e ->
                             this.ReaderError <- e
                             ExceptionDispatchInfo.Throw e
 
-                        if n = 0 then
-                            reading <- false
-                        elif sent + int64 n > length then
+                        if sent + int64 n > length then
                             this.Mismatch <- ValueSome(sent + int64 n)
                             raise (IOException "the reader gave more bytes than the content length")
-                        else
-                            hasher.Append(ReadOnlySpan(buffer, 0, n))
-                            do! stream.WriteAsync(ReadOnlyMemory(buffer, 0, n), ct)
+                        elif n > 0 then
+                            let chunk = ReadOnlyMemory(buffer, 0, n)
+                            do! hasher.Append chunk
+                            do! stream.WriteAsync(chunk, ct)
                             sent <- sent + int64 n
+                            turn <- turn + 1
                             onChunk sent
 
                     if sent <> length then
@@ -133,7 +182,10 @@ type internal UploadContent(reader: Stream, length: int64, chunkSize: int, hashe
                     finished.TrySetException e |> ignore
                     ExceptionDispatchInfo.Throw e
             finally
-                ArrayPool<byte>.Shared.Return buffer
+                hasher.Settle()
+
+                for b in buffers do
+                    ArrayPool<byte>.Shared.Return b
         }
 
 /// What data requests use of a client: its connection, its logger and its clock.
@@ -188,10 +240,10 @@ type internal Body =
 /// readers and writers, and cancellation by the caller's token, go back to the caller as they are.
 [<RequireQualifiedAccess>]
 module internal DataTransfer =
-    /// Big enough to keep system calls and hash calls few, small enough to stay out of the
-    /// large-object heap.
+    /// Big enough to keep system calls, hash calls and thread hand-overs few; two of them per
+    /// transfer (pooled) are all the memory a transfer takes.
     [<Literal>]
-    let ChunkSize = 81920
+    let ChunkSize = 262144
 
     /// The most of an error body kept for the message.
     [<Literal>]
@@ -325,7 +377,7 @@ module internal DataTransfer =
 
         walk e |> List.distinct |> String.concat " — "
 
-    let private retryAfter (response: HttpResponseMessage) =
+    let private retryAfter (response: HttpResponseMessage) (received: DateTimeOffset) =
         match response.Headers.RetryAfter with
         | null -> None
         | value when value.Delta.HasValue -> Some(max TimeSpan.Zero value.Delta.Value)
@@ -334,7 +386,7 @@ module internal DataTransfer =
                 if response.Headers.Date.HasValue then
                     response.Headers.Date.Value
                 else
-                    DateTimeOffset.UtcNow
+                    received
 
             Some(max TimeSpan.Zero (value.Date.Value - now))
         | _ -> None
@@ -359,10 +411,11 @@ module internal DataTransfer =
         }
 
     /// The outcome of a response that is not a success.
-    let private refused (request: RequestInfo) attempt (signed: bool) (response: HttpResponseMessage) ct =
+    let private refused (link: Link) (request: RequestInfo) attempt (signed: bool) (response: HttpResponseMessage) ct =
         task {
             let! body = readErrorBody response ct
             let status = int response.StatusCode
+            let now = link.Options.TimeProvider.GetUtcNow()
 
             let received: Received =
                 {
@@ -370,8 +423,8 @@ module internal DataTransfer =
                     ReasonPhrase = response.ReasonPhrase |> Option.ofObj |> Option.defaultValue ""
                     Body = body
                     Date = Option.ofNullable response.Headers.Date
-                    ReceivedAt = DateTimeOffset.UtcNow
-                    RetryAfter = retryAfter response
+                    ReceivedAt = now
+                    RetryAfter = retryAfter response now
                     Location =
                         match response.Headers.Location with
                         | null -> None
@@ -412,6 +465,9 @@ module internal DataTransfer =
             match e with
             | :? OperationCanceledException when idle.IsCancellationRequested ->
                 Outcome.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
+            // The `Timeout` of a caller's own `HttpClient`.
+            | :? OperationCanceledException as c when (c.InnerException :? TimeoutException) ->
+                Outcome.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
             | :? OperationCanceledException -> Outcome.Fatal(TransferError.Request(TaskclusterError.Cancelled request))
             | e when isTransport e ->
                 Outcome.Retry(TaskclusterError.ConnectionFailed(request, messages e, attempt), None)
@@ -422,14 +478,26 @@ module internal DataTransfer =
     /// A watchdog per attempt: cancels when no byte moved for the client's `Timeout`.
     let private watchdog (link: Link) (ct: CancellationToken) =
         let timeout = link.Options.Timeout
-        let idle = CancellationTokenSource.CreateLinkedTokenSource ct
+        // On the client's clock, like the per-attempt timeout of API calls.
+        let stall =
+            new CancellationTokenSource(Timeout.InfiniteTimeSpan, link.Options.TimeProvider)
+
+        let idle = CancellationTokenSource.CreateLinkedTokenSource(ct, stall.Token)
 
         let touch () =
             if timeout <> Timeout.InfiniteTimeSpan then
-                idle.CancelAfter timeout
+                stall.CancelAfter timeout
 
         touch ()
-        idle, touch, timeout
+
+        let dispose =
+            { new IDisposable with
+                member _.Dispose() =
+                    idle.Dispose()
+                    stall.Dispose()
+            }
+
+        idle, touch, timeout, dispose
 
     let private addHeaders (request: HttpRequestMessage) (content: HttpContent) (headers: (string * string) list) =
         for name, value in headers do
@@ -452,8 +520,8 @@ module internal DataTransfer =
         : Task<Outcome<struct (string * string)>> =
         task {
             let request = info origin "PUT" target.Url
-            let idle, touch, timeout = watchdog link ct
-            use _ = idle
+            let idle, touch, timeout, watch = watchdog link ct
+            use _ = watch
             Log.sendingRequest link.Logger origin "PUT" request.Url attempt
             report progress attempt 0L (Some length)
             use! stream = reader ct
@@ -484,9 +552,10 @@ module internal DataTransfer =
                     if response.IsSuccessStatusCode then
                         // A server may answer before reading everything; the hashes need it all.
                         do! content.Finished.WaitAsync(idle.Token)
-                        return Outcome.Done(hasher.Finish())
+                        let! hashes = hasher.Finish()
+                        return Outcome.Done hashes
                     else
-                        return! refused request attempt true response idle.Token
+                        return! refused link request attempt true response idle.Token
                 with e ->
                     match content.Mismatch with
                     | ValueSome actual when isNull content.ReaderError ->
@@ -549,8 +618,8 @@ module internal DataTransfer =
         : Task<Outcome<Body>> =
         task {
             let request = info origin "GET" url
-            let idle, touch, timeout = watchdog link ct
-            use _ = idle
+            let idle, touch, timeout, watch = watchdog link ct
+            use _ = watch
             Log.sendingRequest link.Logger origin "GET" request.Url attempt
             // What the caller's writer throws is the caller's error, not a transfer failure.
             let writerError = ref null
@@ -568,7 +637,7 @@ module internal DataTransfer =
                 use! response = get link.Http url follow 0 idle.Token
 
                 if not response.IsSuccessStatusCode then
-                    return! refused request attempt signed response idle.Token
+                    return! refused link request attempt signed response idle.Token
                 else
                     let encodings = response.Content.Headers.ContentEncoding
 
@@ -607,25 +676,32 @@ module internal DataTransfer =
 
                         use destination = destination
                         use hasher = new Hasher()
-                        let buffer = ArrayPool<byte>.Shared.Rent ChunkSize
+
+                        let buffers =
+                            [|
+                                ArrayPool<byte>.Shared.Rent ChunkSize
+                                ArrayPool<byte>.Shared.Rent ChunkSize
+                            |]
 
                         try
                             let mutable total = 0L
-                            let mutable reading = true
+                            let mutable turn = 0
+                            let mutable ended = false
 
-                            while reading do
-                                let! n = body.ReadAsync(buffer.AsMemory(0, ChunkSize), idle.Token)
+                            while not ended do
+                                let buffer = buffers[turn &&& 1]
+                                let! struct (n, atEnd) = Chunks.fill body buffer ChunkSize touch idle.Token
+                                ended <- atEnd
 
-                                if n = 0 then
-                                    reading <- false
-                                else
-                                    touch ()
+                                if n > 0 then
+                                    let chunk = ReadOnlyMemory(buffer, 0, n)
 
                                     if hash then
-                                        hasher.Append(ReadOnlySpan(buffer, 0, n))
+                                        do! hasher.Append chunk
 
-                                    do! write destination (ReadOnlyMemory(buffer, 0, n))
+                                    do! write destination chunk
                                     total <- total + int64 n
+                                    turn <- turn + 1
                                     report progress attempt total announced
 
                             try
@@ -640,15 +716,24 @@ module internal DataTransfer =
                             | _ ->
                                 report progress attempt total (Some total)
 
+                                let! hashes =
+                                    if hash then
+                                        hasher.Finish()
+                                    else
+                                        Task.FromResult(struct ("", ""))
+
                                 return
                                     Outcome.Done
                                         {
                                             Length = total
                                             ContentType = contentType
-                                            Hashes = if hash then ValueSome(hasher.Finish()) else ValueNone
+                                            Hashes = if hash then ValueSome hashes else ValueNone
                                         }
                         finally
-                            ArrayPool<byte>.Shared.Return buffer
+                            hasher.Settle()
+
+                            for b in buffers do
+                                ArrayPool<byte>.Shared.Return b
             with e ->
                 return failed request attempt timeout ct idle writerError.Value e
         }
@@ -835,7 +920,9 @@ module internal DataTransfer =
                     | Some n when n >= 0L && n <= preallocateLimit -> new MemoryStream(int n)
                     | _ -> new MemoryStream()
 
-                Task.FromResult(last.Value :> Stream)
+                // Borrowed: the attempt disposes its writer, and a closed MemoryStream no longer
+                // tells its length.
+                Task.FromResult(new BorrowedStream(last.Value) :> Stream)
 
             let! result = run factory
 

@@ -45,10 +45,7 @@ module Transfer =
                 return Ok(Array.sub buffer 0 length)
         }
 
-    let private hashesOf (data: byte array) =
-        use hasher = new Hasher()
-        hasher.Append(ReadOnlySpan data)
-        hasher.Finish()
+    let private hashesOf (data: byte array) = Hasher.Of(ReadOnlySpan data)
 
     let private uploadPath (name: string) = "/upload/" + Uri.EscapeDataString name
 
