@@ -361,14 +361,6 @@ module internal DataTransfer =
     // -----------------------------------------------------------------------------------------
     // One attempt
 
-    let private isTransport (e: exn) =
-        match e with
-        | :? HttpRequestException
-        | :? IOException
-        | :? SocketException
-        | :? ObjectDisposedException -> true
-        | _ -> false
-
     let private messages (e: exn) =
         let rec walk (e: exn) =
             match e.InnerException with
@@ -376,21 +368,6 @@ module internal DataTransfer =
             | inner -> e.Message :: walk inner
 
         walk e |> List.distinct |> String.concat " — "
-
-    let private retryAfter (response: HttpResponseMessage) (received: DateTimeOffset) =
-        match response.Headers.RetryAfter with
-        | null -> None
-        | value when value.Delta.HasValue -> Some(max TimeSpan.Zero value.Delta.Value)
-        | value when value.Date.HasValue ->
-            let now =
-                if response.Headers.Date.HasValue then
-                    response.Headers.Date.Value
-                else
-                    received
-
-            Some(max TimeSpan.Zero (value.Date.Value - now))
-        | _ -> None
-        |> Option.filter (fun d -> d <= Transport.maxRetryAfter)
 
     let private readErrorBody (response: HttpResponseMessage) (ct: CancellationToken) =
         task {
@@ -406,7 +383,7 @@ module internal DataTransfer =
                     if n = 0 then reading <- false else total <- total + n
 
                 return Array.sub buffer 0 total
-            with e when isTransport e ->
+            with e when Transport.isTransport e ->
                 return [||]
         }
 
@@ -424,7 +401,7 @@ module internal DataTransfer =
                     Body = body
                     Date = Option.ofNullable response.Headers.Date
                     ReceivedAt = now
-                    RetryAfter = retryAfter response now
+                    RetryAfter = Transport.retryAfter response now
                     Location =
                         match response.Headers.Location with
                         | null -> None
@@ -433,11 +410,16 @@ module internal DataTransfer =
 
             let e = Transport.serviceError request attempt received
 
+            // A `Retry-After` longer than the client waits for sends the error back, as for API calls.
+            let patient =
+                received.RetryAfter |> Option.forall (fun d -> d <= Transport.maxRetryAfter)
+
             return
                 match status with
-                | s when s >= 500 -> Outcome.Retry(TaskclusterError.ServerError e, received.RetryAfter)
+                | s when s >= 500 && patient -> Outcome.Retry(TaskclusterError.ServerError e, received.RetryAfter)
+                | s when s >= 500 -> Outcome.Fatal(TransferError.Request(TaskclusterError.ServerError e))
                 | 408
-                | 429 -> Outcome.Retry(TaskclusterError.ClientError e, received.RetryAfter)
+                | 429 when patient -> Outcome.Retry(TaskclusterError.ClientError e, received.RetryAfter)
                 | 401
                 | 403 when signed -> Outcome.Renew(TaskclusterError.ClientError e)
                 | s when s >= 300 && s < 400 ->
@@ -469,7 +451,7 @@ module internal DataTransfer =
             | :? OperationCanceledException as c when (c.InnerException :? TimeoutException) ->
                 Outcome.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
             | :? OperationCanceledException -> Outcome.Fatal(TransferError.Request(TaskclusterError.Cancelled request))
-            | e when isTransport e ->
+            | e when Transport.isTransport e ->
                 Outcome.Retry(TaskclusterError.ConnectionFailed(request, messages e, attempt), None)
             | e ->
                 ExceptionDispatchInfo.Throw e
