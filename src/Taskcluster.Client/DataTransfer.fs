@@ -302,7 +302,8 @@ module internal DataTransfer =
     // -----------------------------------------------------------------------------------------
     // Decoding responses
 
-    let private time =
+    /// An ISO 8601 date-time, as the services write them.
+    let decodeTime =
         Decode.string
         |> Decode.validate (fun text ->
             match
@@ -330,8 +331,6 @@ module internal DataTransfer =
     let optionalHashes =
         Decode.optionalField "hashes" hashes |> Decode.map (Option.defaultValue [])
 
-    let decodeTime = time
-
     /// `uploadMethod` of a `createUpload` response.
     type UploadChoice =
         | Inline
@@ -350,7 +349,7 @@ module internal DataTransfer =
                         (Decode.object (fun put ->
                             {
                                 Url = put.Required "url" Decode.string
-                                Expires = put.Required "expires" time
+                                Expires = put.Required "expires" decodeTime
                                 Headers =
                                     put.Optional "headers" (Decode.keyValuePairs Decode.string)
                                     |> Option.defaultValue []
