@@ -3,6 +3,7 @@ namespace Taskcluster.Client
 open System
 open System.Collections.Generic
 open System.Net.Http
+open System.Runtime.CompilerServices
 open System.Text.Json
 open System.Threading
 open System.Threading.Tasks
@@ -14,7 +15,11 @@ type TaskclusterClient internal (settings: Transport.Settings) =
     member _.RootUrl = settings.Valid.RootUrl
     member _.ClientId = settings.Valid.Credentials |> Option.map _.ClientId
     member _.ClockOffset = settings.Offset.Value
-    member _.Options = settings.Options
+
+    member _.Options =
+        { settings.Options with
+            ClockOffset = settings.Offset.Value
+        }
 
     override this.ToString() =
         let clientId = this.ClientId |> Option.defaultValue "(none)"
@@ -62,8 +67,42 @@ module Client =
         | RequestMethod.Options -> HttpMethod.Options
         | RequestMethod.Trace -> HttpMethod.Trace
 
+    /// Parsed route templates by entry: parsing a template costs more than rendering it, and
+    /// the generated clients call the same few hundred entries over and over.
+    let private templates = ConditionalWeakTable<ApiEntry, RouteTemplate>()
+
+    let private templateOf (entry: ApiEntry) =
+        match templates.TryGetValue entry with
+        | true, template -> Ok template
+        | _ ->
+            Route.ofEntry entry
+            |> Result.map (fun template ->
+                templates.AddOrUpdate(entry, template)
+                template)
+
+    /// `Route.buildUrl` with the template cached: `RootUrl.api` of the rendered path plus the
+    /// query (a property test holds the two equal).
+    let internal urlOf (rootUrl: RootUrl) (reference: ApiReference) (entry: ApiEntry) args query =
+        templateOf entry
+        |> Result.bind (fun template -> Route.render template args)
+        |> Result.bind (fun path ->
+            Route.query entry.Query query
+            |> Result.map (fun q ->
+                String.Concat(
+                    [|
+                        rootUrl.Value
+                        "/api/"
+                        reference.ServiceName
+                        "/"
+                        reference.ApiVersion
+                        "/"
+                        path.TrimStart '/'
+                        q
+                    |]
+                )))
+
     let buildUrl (client: TaskclusterClient) (reference: ApiReference) (entry: ApiEntry) args query =
-        Route.buildUrl client.RootUrl reference entry args query
+        urlOf client.RootUrl reference entry args query
         |> Result.mapError (fun e ->
             TaskclusterError.InvalidRequest(nameOf reference entry, RequestError.InvalidRoute e))
 
@@ -173,40 +212,45 @@ module Client =
             }
         )
 
-    let private send (client: TaskclusterClient) reference entry args query payload token =
+    /// Sends a call and turns its 2xx response into a value with `decode`, in one task.
+    let private send
+        (client: TaskclusterClient)
+        reference
+        entry
+        args
+        query
+        payload
+        token
+        (decode: RequestInfo -> Received -> Result<'T, TaskclusterError>)
+        =
         match prepare client reference entry args query payload with
         | Error e -> Task.FromResult(Error e)
         | Ok prepared ->
             task {
                 let! received = (Transport.send client.Settings prepared token).ConfigureAwait(false)
-                return received |> Result.map (fun r -> prepared.Info, r)
+
+                return
+                    match received with
+                    | Ok r -> decode prepared.Info r
+                    | Error e -> Error e
             }
 
-    let call client reference entry args query payload (cancellationToken: CancellationToken) =
-        task {
-            let! sent = (send client reference entry args query payload cancellationToken).ConfigureAwait(false)
+    let private asElement (info: RequestInfo) (r: Received) =
+        parseElement r.Body |> Result.mapError (invalidJson info r.Status)
 
-            return
-                sent
-                |> Result.bind (fun (info, r) -> parseElement r.Body |> Result.mapError (invalidJson info r.Status))
-        }
+    let call client reference entry args query payload (cancellationToken: CancellationToken) =
+        send client reference entry args query payload cancellationToken asElement
 
     let callDecoded (decoder: Decoder<'T>) client reference entry args query payload cancellationToken =
-        task {
-            let! sent = (send client reference entry args query payload cancellationToken).ConfigureAwait(false)
+        send client reference entry args query payload cancellationToken (fun info r ->
+            let decoded =
+                if isBlank r.Body then
+                    Decode.fromElement decoder nullElement
+                else
+                    Decode.fromUtf8 decoder (ReadOnlyMemory r.Body)
 
-            return
-                sent
-                |> Result.bind (fun (info, r) ->
-                    let decoded =
-                        if isBlank r.Body then
-                            Decode.fromElement decoder nullElement
-                        else
-                            Decode.fromUtf8 decoder (ReadOnlyMemory r.Body)
-
-                    decoded
-                    |> Result.mapError (fun e -> TaskclusterError.InvalidResponse(info, r.Status, e)))
-        }
+            decoded
+            |> Result.mapError (fun e -> TaskclusterError.InvalidResponse(info, r.Status, e)))
 
     let callByName client (reference: ApiReference) (methodName: string) args query payload cancellationToken =
         match Reference.tryFindEntry methodName reference with
@@ -310,13 +354,16 @@ module Client =
             let buffered = Queue<JsonElement>()
             let mutable finished = false
 
-            let rec next (token: CancellationToken) : Task<Result<JsonElement, TaskclusterError> voption> =
+            let noItems reason =
+                Error(TaskclusterError.InvalidRequest(nameOf reference entry, RequestError.NoItems reason))
+
+            fun (token: CancellationToken) ->
                 task {
-                    if buffered.Count > 0 then
-                        return ValueSome(Ok(buffered.Dequeue()))
-                    elif finished then
-                        return ValueNone
-                    else
+                    let mutable result = ValueNone
+
+                    // Pages are fetched until one has items (an empty page may still carry a
+                    // continuation token), the listing ends, or it fails.
+                    while result.IsNone && buffered.Count = 0 && not finished do
                         if isNull pageEnumerator then
                             pageEnumerator <- source.GetAsyncEnumerator(token)
 
@@ -324,35 +371,27 @@ module Client =
 
                         if not more then
                             finished <- true
-                            return ValueNone
                         else
                             match pageEnumerator.Current with
                             | Error e ->
                                 finished <- true
-                                return ValueSome(Error e)
+                                result <- ValueSome(Error e)
                             | Ok page ->
                                 match itemsOf itemsField page with
                                 | Error reason ->
                                     finished <- true
-
-                                    return
-                                        ValueSome(
-                                            Error(
-                                                TaskclusterError.InvalidRequest(
-                                                    nameOf reference entry,
-                                                    RequestError.NoItems reason
-                                                )
-                                            )
-                                        )
+                                    result <- ValueSome(noItems reason)
                                 | Ok pageItems ->
                                     for item in pageItems do
                                         buffered.Enqueue item
 
-                                    // An empty page may still carry a continuation token.
-                                    return! next token
-                }
-
-            next)
+                    if result.IsSome then
+                        return result
+                    elif buffered.Count > 0 then
+                        return ValueSome(Ok(buffered.Dequeue()))
+                    else
+                        return ValueNone
+                })
         :> IAsyncEnumerable<_>
 
     let paginate client reference entry args query payload (handler: JsonElement -> Task) cancellationToken =

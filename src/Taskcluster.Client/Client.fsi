@@ -18,7 +18,8 @@ type TaskclusterClient =
     /// The offset added to the local clock when signing: the configured one, or the one
     /// measured after the server rejected a stale timestamp.
     member ClockOffset: TimeSpan
-    /// The options the client was created with (secrets masked in `ToString`).
+    /// The options the client was created with, `ClockOffset` being the one in use now
+    /// (secrets masked in `ToString`).
     member Options: ClientOptions
     /// `TaskclusterClient(RootUrl=…, ClientId=…)`.
     override ToString: unit -> string
@@ -48,6 +49,15 @@ module Client =
 
     /// The clock offset in use (see `TaskclusterClient.ClockOffset`).
     val clockOffset: client: TaskclusterClient -> TimeSpan
+
+    /// `Route.buildUrl` with the entry's parsed template cached.
+    val internal urlOf:
+        rootUrl: RootUrl ->
+        reference: ApiReference ->
+        entry: ApiEntry ->
+        args: string list ->
+        query: (string * string) list ->
+            Result<string, RouteError>
 
     /// `buildUrl`: the URL of a call, `<root>/api/<service>/<version><route>[?query]`, unsigned.
     val buildUrl:

@@ -115,11 +115,23 @@ type TaskclusterError =
         let times n =
             if n = 1 then "1 attempt" else $"{n} attempts"
 
-        // Taskcluster messages run over many lines (scopes, request details): the first one says it.
+        // Taskcluster messages run over many lines (scopes, request details): the first line
+        // that says something is the summary.
         let firstLine (text: string) =
-            match text.IndexOfAny [| '\r'; '\n' |] with
-            | -1 -> text
-            | i -> text.Substring(0, i)
+            text.Split([| '\r'; '\n' |], StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
+            |> Array.tryHead
+            |> Option.defaultValue ""
+
+        // A body excerpt (an HTML page, say) on one line and short.
+        let squeeze (text: string) =
+            let words =
+                text.Split([| ' '; '\t'; '\r'; '\n' |], StringSplitOptions.RemoveEmptyEntries)
+                |> String.concat " "
+
+            if words.Length > 200 then
+                words.Substring(0, 200) + "…"
+            else
+                words
 
         let service (kind: string) (e: ServiceError) =
             let code =
@@ -129,29 +141,33 @@ type TaskclusterError =
 
             let body =
                 match e.Body with
-                | Some b when b.Length > 0 -> $" — body: {firstLine b}"
+                | Some b when b.Length > 0 -> $" — body: {squeeze b}"
                 | _ -> ""
 
             $"{call e.Request}: {kind}: {e.Status} {e.ReasonPhrase}{code}: {firstLine e.Message}{body} (after {times e.Attempts})"
 
-        match this with
-        | InvalidRequest(name, reason) -> $"{name}: invalid request: {reason.Describe()}"
-        | AuthenticationFailed e -> service "authentication failed" e
-        | InsufficientScopes e -> service "insufficient scopes" e
-        | ClientError e -> service "request refused" e
-        | ServerError e -> service "server error" e
-        | Redirect(e, location) ->
-            // The target of a redirect may be a pre-signed URL: its query is a credential.
-            let target =
-                match location with
-                | Some l ->
-                    match l.IndexOfAny [| '?'; '#' |] with
-                    | -1 -> l
-                    | i -> l.Substring(0, i) + "?…"
-                | None -> "(no Location)"
+        let text =
+            match this with
+            | InvalidRequest(name, reason) -> $"{name}: invalid request: {reason.Describe()}"
+            | AuthenticationFailed e -> service "authentication failed" e
+            | InsufficientScopes e -> service "insufficient scopes" e
+            | ClientError e -> service "request refused" e
+            | ServerError e -> service "server error" e
+            | Redirect(e, location) ->
+                // The target of a redirect may be a pre-signed URL: its query is a credential.
+                let target =
+                    match location with
+                    | Some l ->
+                        match l.IndexOfAny [| '?'; '#' |] with
+                        | -1 -> l
+                        | i -> l.Substring(0, i) + "?…"
+                    | None -> "(no Location)"
 
-            $"{call e.Request}: unexpected redirect {e.Status} to {target}"
-        | ConnectionFailed(r, message, attempts) -> $"{call r}: connection failed after {times attempts}: {message}"
-        | Timeout(r, timeout, attempts) -> $"{call r}: no response within {timeout} on each of {times attempts}"
-        | Cancelled r -> $"{call r}: the request was cancelled"
-        | InvalidResponse(r, status, e) -> $"{call r}: the {status} response could not be decoded: {e.Describe()}"
+                $"{call e.Request}: unexpected redirect {e.Status} to {target}"
+            | ConnectionFailed(r, message, attempts) -> $"{call r}: connection failed after {times attempts}: {message}"
+            | Timeout(r, timeout, attempts) -> $"{call r}: no response within {timeout} on each of {times attempts}"
+            | Cancelled r -> $"{call r}: the request was cancelled"
+            | InvalidResponse(r, status, e) -> $"{call r}: the {status} response could not be decoded: {e.Describe()}"
+
+        // Exception messages and quoted values may hold line breaks: a description is one line.
+        text.Replace("\r\n", " ").Replace('\r', ' ').Replace('\n', ' ')

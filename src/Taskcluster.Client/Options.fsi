@@ -9,7 +9,7 @@ open Taskcluster.Core
 /// Where the certificate of temporary credentials comes from.
 [<RequireQualifiedAccess>]
 type CertificateSource =
-    /// JSON text, as in `TASKCLUSTER_CERTIFICATE` or the `certificate` of `auth.createTemporaryCredentials`-style output.
+    /// JSON text, as in `TASKCLUSTER_CERTIFICATE`.
     | Text of json: string
     /// A JSON object.
     | Element of json: JsonElement
@@ -167,7 +167,7 @@ module Options =
     /// `defaults` with a root URL.
     val create: rootUrl: string -> ClientOptions
 
-    /// `defaults` with credentials.
+    /// The options with these credentials (permanent ones: no certificate).
     val withCredentials: clientId: string -> accessToken: string -> options: ClientOptions -> ClientOptions
 
     /// `optionsFromEnvironment`: the options with `RootUrl` from `TASKCLUSTER_ROOT_URL` and

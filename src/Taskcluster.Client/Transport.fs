@@ -166,11 +166,17 @@ module internal Transport =
         call.Attempts <- call.Attempts + 1
         let prepared = call.Prepared
         let options = settings.Options
-        Log.sendingRequest settings.Logger prepared.Info.Name prepared.Info.Method prepared.Info.Url call.Attempts
 
         let run =
             task {
                 try
+                    Log.sendingRequest
+                        settings.Logger
+                        prepared.Info.Name
+                        prepared.Info.Method
+                        prepared.Info.Url
+                        call.Attempts
+
                     use request = new HttpRequestMessage(prepared.Method, prepared.Uri)
                     request.Headers.TryAddWithoutValidation("User-Agent", userAgent) |> ignore
 
@@ -457,7 +463,7 @@ module internal Transport =
     let send (settings: Settings) (prepared: Prepared) (token: CancellationToken) =
         task {
             let call = CallState(prepared)
-            let! first = run settings call token
+            let! first = (run settings call token).ConfigureAwait(false)
 
             let! outcome =
                 match first.Exception with
@@ -470,6 +476,7 @@ module internal Transport =
                         run settings call token
                     | _ -> Task.FromResult first
                 | _ -> Task.FromResult first
+                |> _.ConfigureAwait(false)
 
             let result = classify settings call token outcome
 

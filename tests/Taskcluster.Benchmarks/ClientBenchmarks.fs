@@ -34,7 +34,7 @@ let private reference =
 let private entry = reference.Entries.Head
 
 let private body =
-    """{"thingId":"abc","state":"completed","runs":[{"runId":0}]}""" B
+    Text.Encoding.UTF8.GetBytes """{"thingId":"abc","state":"completed","runs":[{"runId":0}]}"""
 
 /// A loopback endpoint that answers every request with the same small JSON document.
 let private startServer () =

@@ -34,7 +34,12 @@ let tests =
     testList
         "ClockSkew"
         [
-            for offset in [ TimeSpan.FromMinutes -20.0; TimeSpan.FromMinutes 20.0; TimeSpan.FromHours -7.0 ] do
+            for offset in
+                [
+                    TimeSpan.FromMinutes -20.0
+                    TimeSpan.FromMinutes 20.0
+                    TimeSpan.FromHours -7.0
+                ] do
                 test $"a clock {offset} off is corrected after one stale-timestamp rejection" {
                     use server = start ()
                     let logger = CapturingLogger()
@@ -49,11 +54,9 @@ let tests =
 
                     near -offset client.ClockOffset "the measured offset"
                     near -offset (Client.clockOffset client) "exposed"
+                    near -offset client.Options.ClockOffset "and in the options"
 
-                    Expect.exists
-                        logger.Events
-                        (fun e -> e.EventName = "ClockSkew")
-                        "the correction is logged"
+                    Expect.exists logger.Events (fun e -> e.EventName = "ClockSkew") "the correction is logged"
 
                     // Later calls are signed with the offset from the start.
                     callFake client ping [] [] Payload.Empty |> expectOk "later" |> ignore
@@ -78,7 +81,10 @@ let tests =
 
             test "another 401 is not retried and leaves the offset alone" {
                 use server = start ()
-                let client = clientFor server (fun o -> o |> Options.withCredentials clientId "wrong")
+
+                let client =
+                    clientFor server (fun o -> o |> Options.withCredentials clientId "wrong")
+
                 callFake client ping [] [] Payload.Empty |> expectError "bad mac" |> ignore
                 Expect.equal server.Requests.Length 1 "no retry"
                 Expect.equal client.ClockOffset TimeSpan.Zero "no offset"
@@ -114,7 +120,10 @@ let tests =
 
             test "only a 401 saying 'Stale timestamp' with a Date header triggers the correction" {
                 let date = Some DateTimeOffset.UtcNow
-                let stale = """{"code":"AuthenticationFailed","message":"Unauthorized: Stale timestamp\n\n---"}"""
+
+                let stale =
+                    """{"code":"AuthenticationFailed","message":"Unauthorized: Stale timestamp\n\n---"}"""
+
                 Expect.isSome (Transport.staleTimestampServerTime (received 401 stale date)) "stale"
                 Expect.isNone (Transport.staleTimestampServerTime (received 401 stale None)) "no Date"
                 Expect.isNone (Transport.staleTimestampServerTime (received 403 stale date)) "not a 401"

@@ -4,6 +4,8 @@ open System
 open System.Net.Http
 open System.Text
 open Expecto
+open FsCheck
+open FsCheck.FSharp
 open Taskcluster.Client
 open Taskcluster.Client.Tests.TestServer
 open Taskcluster.Client.Tests.Fixtures
@@ -46,7 +48,10 @@ let private bodies =
                 use server = start ()
                 server.Default <- Reply.text 400 "text/plain" (String('\u00e9', 400))
                 let client = clientFor server id
-                let s = callFake client ping [] [] Payload.Empty |> expectError "400" |> serviceError
+
+                let s =
+                    callFake client ping [] [] Payload.Empty |> expectError "400" |> serviceError
+
                 Expect.equal s.Body (Some(String('\u00e9', 256))) "256 whole characters"
             }
 
@@ -54,7 +59,10 @@ let private bodies =
                 use server = start ()
                 server.Default <- Reply.withReason "Teapot Trouble" (Reply.text 418 "text/plain" "short and stout")
                 let client = clientFor server id
-                let s = callFake client ping [] [] Payload.Empty |> expectError "418" |> serviceError
+
+                let s =
+                    callFake client ping [] [] Payload.Empty |> expectError "418" |> serviceError
+
                 Expect.equal s.ReasonPhrase "Teapot Trouble" "reason"
                 Expect.equal s.Body (Some "short and stout") "body"
             }
@@ -63,7 +71,10 @@ let private bodies =
                 use server = start ()
                 server.Default <- Reply.error 404 "ResourceNotFound" "Task not found"
                 let client = clientFor server id
-                let e = callFake client getThing [ "abc"; "x" ] [] Payload.Empty |> expectError "404"
+
+                let e =
+                    callFake client getThing [ "abc"; "x" ] [] Payload.Empty |> expectError "404"
+
                 let s = serviceError e
                 Expect.equal s.Code (Some "ResourceNotFound") "code"
                 Expect.stringStarts s.Message "Task not found\n\n---" "the whole message"
@@ -82,7 +93,15 @@ let private bodies =
                 let line = e.Describe()
                 Expect.isFalse (line.Contains '\n') "one line"
 
-                for part in [ "fake.getThing"; "GET"; "/thing/abc/x"; "404"; "ResourceNotFound"; "Task not found" ] do
+                for part in
+                    [
+                        "fake.getThing"
+                        "GET"
+                        "/thing/abc/x"
+                        "404"
+                        "ResourceNotFound"
+                        "Task not found"
+                    ] do
                     Expect.stringContains line part "described"
             }
 
@@ -90,7 +109,10 @@ let private bodies =
                 use server = start ()
                 server.Default <- Reply.json 400 """{"error":"nope"}"""
                 let client = clientFor server id
-                let s = callFake client ping [] [] Payload.Empty |> expectError "400" |> serviceError
+
+                let s =
+                    callFake client ping [] [] Payload.Empty |> expectError "400" |> serviceError
+
                 Expect.isNone s.Code "no code"
                 Expect.equal s.Body (Some """{"error":"nope"}""") "excerpt"
             }
@@ -136,7 +158,10 @@ let private redirects =
                 server.Default <- Reply.redirect 302 (other.Url + "/landing")
                 use http = new HttpClient(new HttpClientHandler(AllowAutoRedirect = true))
                 let client = clientFor server (fun o -> { o with HttpClient = Some http })
-                callFake client ping [] [] Payload.Empty |> expectOk "followed by the caller's client" |> ignore
+
+                callFake client ping [] [] Payload.Empty
+                |> expectOk "followed by the caller's client"
+                |> ignore
 
                 match other.Requests with
                 | [ landed ] -> Expect.isNone (landed.Header "Authorization") "no Authorization header"
@@ -144,4 +169,78 @@ let private redirects =
             }
         ]
 
-let tests = testList "Errors" [ bodies; redirects ]
+let private model =
+    testList
+        "model"
+        [
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 150
+                }
+                "every status from 200 to 599 gets its case and its number of attempts"
+            <| (let server = lazy (start ())
+
+                Prop.forAll (Arb.fromGen (Gen.choose (200, 599))) (fun status ->
+                    let server = server.Force()
+                    server.Default <- Reply.status status
+                    let client = clientFor server (fun o -> { o with MaxRetries = 2 })
+                    let before = server.Requests.Length
+                    let result = callFake client ping [] [] Payload.Empty
+                    let attempts = server.Requests.Length - before
+
+                    let retried = status >= 500 || status = 429
+                    let expectedAttempts = if retried then 3 else 1
+
+                    let rightCase =
+                        match result with
+                        | Ok element -> status < 300 && element.ValueKind = Text.Json.JsonValueKind.Null
+                        | Error(TaskclusterError.Redirect(e, None)) -> status >= 300 && status < 400 && e.Attempts = 1
+                        | Error(TaskclusterError.AuthenticationFailed e) -> status = 401 && e.Attempts = 1
+                        | Error(TaskclusterError.InsufficientScopes e) -> status = 403 && e.Attempts = 1
+                        | Error(TaskclusterError.ClientError e) ->
+                            status >= 400
+                            && status < 500
+                            && status <> 401
+                            && status <> 403
+                            && e.Attempts = expectedAttempts
+                        | Error(TaskclusterError.ServerError e) -> status >= 500 && e.Attempts = expectedAttempts
+                        | Error _ -> false
+
+                    rightCase && attempts = expectedAttempts))
+
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 300
+                }
+                "descriptions are one line whatever the server says"
+            <| fun (message: string) (body: string) (code: string) ->
+                let info =
+                    {
+                        Name = "fake.ping"
+                        Method = "GET"
+                        Url = "https://tc.example.com/api/fake/v1/ping"
+                    }
+
+                let service: ServiceError =
+                    {
+                        Request = info
+                        Status = 500
+                        ReasonPhrase = "Internal Server Error"
+                        Code = Option.ofObj code
+                        Message = if isNull message then "" else message
+                        Body = Option.ofObj body
+                        Attempts = 3
+                    }
+
+                [
+                    TaskclusterError.ServerError service
+                    TaskclusterError.ClientError service
+                    TaskclusterError.Redirect(service, Option.ofObj body)
+                    TaskclusterError.ConnectionFailed(info, (if isNull message then "" else message), 2)
+                ]
+                |> List.forall (fun e ->
+                    let d = e.Describe()
+                    not (d.Contains '\n' || d.Contains '\r'))
+        ]
+
+let tests = testList "Errors" [ bodies; redirects; model ]

@@ -37,7 +37,11 @@ let tests =
                 Parallel.For(0, 2000, fun i -> seen.Add(names[i % 50], stable names[i % 50]))
                 |> ignore
 
-                let byName = seen |> Seq.groupBy fst |> Seq.map (fun (_, ids) -> ids |> Seq.map snd |> Seq.distinct |> Seq.length)
+                let byName =
+                    seen
+                    |> Seq.groupBy fst
+                    |> Seq.map (fun (_, ids) -> ids |> Seq.map snd |> Seq.distinct |> Seq.length)
+
                 Expect.allEqual byName 1 "one id per name"
             }
 
@@ -62,7 +66,12 @@ let tests =
                 let clock = FixedClock(DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero))
 
                 let t =
-                    Helpers.createTemporaryCredentialsFor clock credentials (TimeSpan.FromHours 1.0) [] (Some "worker/1")
+                    Helpers.createTemporaryCredentialsFor
+                        clock
+                        credentials
+                        (TimeSpan.FromHours 1.0)
+                        []
+                        (Some "worker/1")
                     |> Result.defaultWith (fun e -> failtest (e.Describe()))
 
                 Expect.equal t.ClientId "worker/1" "named"

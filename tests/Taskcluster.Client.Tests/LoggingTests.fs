@@ -45,7 +45,10 @@ let tests =
                 callFake client ping [] [] Payload.Empty |> expectOk "ping" |> ignore
                 // A payload, and an error that echoes it.
                 server.Enqueue(Reply.error 400 "InputError" "bad input")
-                callFake client createThing [ "t" ] [] (Payload.Text """{"x":1}""") |> expectError "400" |> ignore
+
+                callFake client createThing [ "t" ] [] (Payload.Text """{"x":1}""")
+                |> expectError "400"
+                |> ignore
                 // A redirect to a pre-signed URL.
                 server.Enqueue(Reply.redirect 303 "https://bucket.example.com/o?X-Amz-Signature=PRESIGNEDsecret")
                 callFake client ping [] [] Payload.Empty |> expectError "redirect" |> ignore
@@ -54,7 +57,8 @@ let tests =
                 callFake client ping [] [] Payload.Empty |> expectError "503" |> ignore
 
                 let signed =
-                    Client.buildSignedUrl client fakeReference ping [] [] None |> expectOk "signed URL"
+                    Client.buildSignedUrl client fakeReference ping [] [] None
+                    |> expectOk "signed URL"
 
                 let bewit = signed.Substring(signed.IndexOf "bewit=" + 6)
 
@@ -79,10 +83,12 @@ let tests =
                         "Hawk scheme", "Hawk id="
                     ]
                     @ [ for h in macs -> "MAC", h.Mac ]
-                    @ [ for h in macs do
+                    @ [
+                        for h in macs do
                             match h.Ext with
                             | Some ext -> "ext", ext
-                            | None -> () ]
+                            | None -> ()
+                    ]
 
                 let events = logger.Events
                 Expect.isGreaterThan events.Length 10 "the session was logged"

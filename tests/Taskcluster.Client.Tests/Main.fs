@@ -16,6 +16,7 @@ let allTests =
             SignedUrlTests.tests
             HelpersTests.tests
             LoggingTests.tests
+            SyncContextTests.tests
         ]
 
 [<EntryPoint>]

@@ -92,7 +92,13 @@ let private validationTests =
                     Expect.equal e OptionsError.MissingRootUrl "missing"
                 }
 
-            for relative in [ "tc.example.com"; "/api/queue"; "ftp://tc.example.com"; "https://tc.example.com/x" ] do
+            for relative in
+                [
+                    "tc.example.com"
+                    "/api/queue"
+                    "ftp://tc.example.com"
+                    "https://tc.example.com/x"
+                ] do
                 test $"bad root URL {relative}" {
                     match expectOptionsError "rootUrl" (Options.create relative) with
                     | OptionsError.InvalidRootUrl _ -> ()
@@ -156,13 +162,27 @@ let private validationTests =
             }
 
             test "negative retries" {
-                expectOptionsError "maxRetries" { Options.create rootUrl with MaxRetries = -1 }
+                expectOptionsError
+                    "maxRetries"
+                    { Options.create rootUrl with
+                        MaxRetries = -1
+                    }
                 |> ignore
             }
 
-            for timeout in [ TimeSpan.Zero; TimeSpan.FromMilliseconds 5.0; TimeSpan.FromDays 2.0; TimeSpan.FromSeconds -1.0 ] do
+            for timeout in
+                [
+                    TimeSpan.Zero
+                    TimeSpan.FromMilliseconds 5.0
+                    TimeSpan.FromDays 2.0
+                    TimeSpan.FromSeconds -1.0
+                ] do
                 test $"timeout {timeout}" {
-                    expectOptionsError "timeout" { Options.create rootUrl with Timeout = timeout }
+                    expectOptionsError
+                        "timeout"
+                        { Options.create rootUrl with
+                            Timeout = timeout
+                        }
                     |> ignore
                 }
 
@@ -177,7 +197,11 @@ let private validationTests =
 
             for traceId in [ ""; "a\r\nInjected: header"; "caf\u00e9" ] do
                 test $"trace id {Display.quote traceId}" {
-                    expectOptionsError "traceId" { Options.create rootUrl with TraceId = Some traceId }
+                    expectOptionsError
+                        "traceId"
+                        { Options.create rootUrl with
+                            TraceId = Some traceId
+                        }
                     |> ignore
                 }
 
@@ -195,7 +219,11 @@ let private validationTests =
             }
 
             test "no clock" {
-                expectOptionsError "timeProvider" { Options.create rootUrl with TimeProvider = null }
+                expectOptionsError
+                    "timeProvider"
+                    { Options.create rootUrl with
+                        TimeProvider = null
+                    }
                 |> ignore
             }
 
@@ -213,7 +241,9 @@ let private validationTests =
             }
 
             testPropertyWithConfig
-                { FsCheckConfig.defaultConfig with maxTest = 300 }
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 300
+                }
                 "any root URL text gives a client or a typed error, never an exception"
             <| fun (text: string) ->
                 match Client.create (Options.create text) with
@@ -239,7 +269,11 @@ let private certificateTests =
                     let client =
                         createClient
                             { Options.create rootUrl with
-                                Credentials = Some { Helpers.credentialsOf t with Certificate = Some source }
+                                Credentials =
+                                    Some
+                                        { Helpers.credentialsOf t with
+                                            Certificate = Some source
+                                        }
                             }
 
                     Expect.equal client.ClientId (Some t.ClientId) "temporary client id"
@@ -282,7 +316,9 @@ let private environmentTests =
                 let given = Options.create rootUrl |> Options.withCredentials "mine" "token"
 
                 let options =
-                    Options.optionsFromEnvironment (envOf [ "TASKCLUSTER_ROOT_URL", ""; "TASKCLUSTER_CLIENT_ID", "" ]) given
+                    Options.optionsFromEnvironment
+                        (envOf [ "TASKCLUSTER_ROOT_URL", ""; "TASKCLUSTER_CLIENT_ID", "" ])
+                        given
 
                 Expect.equal options.RootUrl rootUrl "root URL kept"
                 Expect.equal (options.Credentials |> Option.map _.ClientId) (Some "mine") "credentials kept"
@@ -325,9 +361,7 @@ let private environmentTests =
                 Expect.isTrue (Log.resolve None debugOn :? ConsoleLogger) "console when set"
                 Expect.isTrue (Log.resolve None (envOf []) :? NullLogger) "nothing when unset"
 
-                Expect.isTrue
-                    (obj.ReferenceEquals(Log.resolve (Some mine) debugOn, mine))
-                    "the caller's logger wins"
+                Expect.isTrue (obj.ReferenceEquals(Log.resolve (Some mine) debugOn, mine)) "the caller's logger wins"
             }
         ]
 
@@ -336,12 +370,16 @@ let private secretTests =
         "secrets stay out of text"
         [
             testPropertyWithConfig
-                { FsCheckConfig.defaultConfig with maxTest = 200 }
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 200
+                }
                 "ToString and %A of credentials, options and clients never show the token"
             <| Prop.forAll (Arb.fromGen (Gen.zip Requests.clientId Requests.accessToken)) (fun (id, token) ->
                 let token = "tok" + token // never a substring of the surrounding text by chance
                 let options = Options.create rootUrl |> Options.withCredentials id token
-                let texts = [ string options; sprintf "%A" options; sprintf "%A" options.Credentials ]
+
+                let texts =
+                    [ string options; sprintf "%A" options; sprintf "%A" options.Credentials ]
 
                 let texts =
                     match Client.create options with
@@ -354,4 +392,10 @@ let private secretTests =
 let tests =
     testList
         "Options"
-        [ defaultsTests; validationTests; certificateTests; environmentTests; secretTests ]
+        [
+            defaultsTests
+            validationTests
+            certificateTests
+            environmentTests
+            secretTests
+        ]

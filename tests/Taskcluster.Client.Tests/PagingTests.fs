@@ -31,7 +31,10 @@ let private paged (count: int) (pageSize: int) : Reply =
                 "prefix", Encode.string (r.Query.TryFind "prefix" |> Option.defaultValue "")
             ]
             @ (if stop < count then
-                   [ "continuationToken", Encode.string (Convert.ToBase64String(Text.Encoding.UTF8.GetBytes(string stop))) ]
+                   [
+                       "continuationToken",
+                       Encode.string (Convert.ToBase64String(Text.Encoding.UTF8.GetBytes(string stop)))
+                   ]
                else
                    [])
 
@@ -45,7 +48,9 @@ let private toList source =
 
 let private completeness =
     testPropertyWithConfig
-        { FsCheckConfig.defaultConfig with maxTest = 25 }
+        { FsCheckConfig.defaultConfig with
+            maxTest = 25
+        }
         "every item comes exactly once, in order, over ceil(n/k) pages"
     <| (let server = lazy (start ())
 
@@ -65,7 +70,8 @@ let private completeness =
 
             numbers items = [ 0 .. count - 1 ]
             && requests.Length = expectedPages
-            && requests |> List.forall (fun r -> r.Query.TryFind "prefix" = Some "p" && r.Auth.IsAuthenticated)))
+            && requests
+               |> List.forall (fun r -> r.Query.TryFind "prefix" = Some "p" && r.Auth.IsAuthenticated)))
 
 let private tests' =
     [
@@ -83,7 +89,9 @@ let private tests' =
 
             Expect.equal pages.Length 3 "three pages"
 
-            let tokens = server.Requests |> List.map (fun r -> r.Query.TryFind "continuationToken")
+            let tokens =
+                server.Requests |> List.map (fun r -> r.Query.TryFind "continuationToken")
+
             let given = pages |> List.map (fun p -> p.TryGetProperty "continuationToken" |> fst)
             Expect.equal tokens.Head None "no token on the first request"
             Expect.equal (given |> List.filter id).Length 2 "two pages carry a token"
@@ -233,7 +241,10 @@ let private tests' =
 
             Expect.equal (named |> List.map _.GetInt32()) [ 2 ] "the named member"
 
-            match Client.items (Some "c") client fakeReference listThings [] [] Payload.Empty |> toList with
+            match
+                Client.items (Some "c") client fakeReference listThings [] [] Payload.Empty
+                |> toList
+            with
             | Error(TaskclusterError.InvalidRequest(_, RequestError.NoItems _)) -> ()
             | other -> failtestf "unexpected %A" other
         }

@@ -10,7 +10,12 @@ open FsCheck.FSharp
 open Taskcluster.Core
 open Taskcluster.Client
 
-type Thing = { Name: string; Count: int; Missing: string }
+type Thing =
+    {
+        Name: string
+        Count: int
+        Missing: string
+    }
 
 let private text (payload: Payload) =
     match Payload.toUtf8 payload with
@@ -54,7 +59,14 @@ let tests =
 
             test "objects use camelCase names and leave nulls out" {
                 let written =
-                    text (Payload.ofObj { Name = "n"; Count = 3; Missing = null })
+                    text (
+                        Payload.ofObj
+                            {
+                                Name = "n"
+                                Count = 3
+                                Missing = null
+                            }
+                    )
 
                 Expect.equal written """{"name":"n","count":3}""" "web defaults"
             }
@@ -78,7 +90,9 @@ let tests =
             }
 
             testPropertyWithConfig
-                { FsCheckConfig.defaultConfig with maxTest = 500 }
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 500
+                }
                 "any text is accepted exactly when System.Text.Json parses it, and never throws"
             <| fun (s: string) ->
                 let parses =

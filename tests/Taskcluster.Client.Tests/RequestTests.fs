@@ -42,8 +42,7 @@ let private signing =
                 Expect.equal r.Auth Auth.Anonymous "anonymous"
                 Expect.isNone (r.Header "Authorization") "no header"
 
-                let version =
-                    typeof<TaskclusterClient>.Assembly.GetName().Version
+                let version = typeof<TaskclusterClient>.Assembly.GetName().Version
 
                 Expect.equal
                     (r.Header "User-Agent")
@@ -70,8 +69,7 @@ let private signing =
             test "the trace id goes in x-taskcluster-trace-id" {
                 use server = start ()
 
-                let client =
-                    clientFor server (fun o -> { o with TraceId = Some "trace-123" })
+                let client = clientFor server (fun o -> { o with TraceId = Some "trace-123" })
 
                 callFake client ping [] [] Payload.Empty |> expectOk "ping" |> ignore
                 Expect.equal ((single server).Header "x-taskcluster-trace-id") (Some "trace-123") "trace id"
@@ -132,7 +130,9 @@ let private signing =
             }
 
             testPropertyWithConfig
-                { FsCheckConfig.defaultConfig with maxTest = 60 }
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 60
+                }
                 "any arguments and query reach the server as Route.buildUrl wrote them, correctly signed"
             <| (let server = lazy (start ())
 
@@ -177,7 +177,11 @@ let private bodies =
                 use server = start ()
                 let client = clientFor server id
                 let json = """{"name":"caf\u00e9","n":[1,2]}"""
-                callFake client createThing [ "t1" ] [] (Payload.Text json) |> expectOk "create" |> ignore
+
+                callFake client createThing [ "t1" ] [] (Payload.Text json)
+                |> expectOk "create"
+                |> ignore
+
                 let r = single server
                 Expect.equal r.Method "PUT" "method"
                 Expect.equal r.BodyText json "body"
@@ -188,7 +192,11 @@ let private bodies =
             test "a method without input sends no body" {
                 use server = start ()
                 let client = clientFor server id
-                callFake client deleteThing [ "t1" ] [] Payload.Empty |> expectOk "delete" |> ignore
+
+                callFake client deleteThing [ "t1" ] [] Payload.Empty
+                |> expectOk "delete"
+                |> ignore
+
                 let r = single server
                 Expect.equal r.Method "DELETE" "method"
                 Expect.isEmpty r.Body "no body"
@@ -198,7 +206,10 @@ let private bodies =
                 use server = start ()
                 server.Default <- Reply.status 204
                 let client = clientFor server id
-                let response = callFake client deleteThing [ "t1" ] [] Payload.Empty |> expectOk "delete"
+
+                let response =
+                    callFake client deleteThing [ "t1" ] [] Payload.Empty |> expectOk "delete"
+
                 Expect.equal response.ValueKind JsonValueKind.Null "null"
             }
 
@@ -252,7 +263,10 @@ let private refusals =
             test "a missing payload" {
                 use server = start ()
                 let client = clientFor server id
-                let reason = callFake client createThing [ "t" ] [] Payload.Empty |> expectInvalid server
+
+                let reason =
+                    callFake client createThing [ "t" ] [] Payload.Empty |> expectInvalid server
+
                 Expect.equal reason RequestError.MissingPayload "missing"
             }
 
@@ -267,7 +281,10 @@ let private refusals =
                 use server = start ()
                 let client = clientFor server id
 
-                match callFake client createThing [ "t" ] [] (Payload.Text "{") |> expectInvalid server with
+                match
+                    callFake client createThing [ "t" ] [] (Payload.Text "{")
+                    |> expectInvalid server
+                with
                 | RequestError.InvalidPayload _ -> ()
                 | other -> failtestf "unexpected %A" other
             }
@@ -322,7 +339,10 @@ let private http =
                 let handler = new CountingHandler()
 
                 let client =
-                    clientFor server (fun o -> { o with HttpMessageHandler = Some handler })
+                    clientFor server (fun o ->
+                        { o with
+                            HttpMessageHandler = Some handler
+                        })
 
                 callFake client ping [] [] Payload.Empty |> expectOk "ping" |> ignore
                 Expect.equal handler.Count 1 "through the handler"
@@ -365,4 +385,58 @@ let private http =
             }
         ]
 
-let tests = testList "Requests" [ signing; bodies; refusals; http ]
+let private urls =
+    testList
+        "URLs"
+        [
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 1000
+                }
+                "the cached-template URL equals Route.buildUrl, errors included, on every call"
+            <| Prop.forAll
+                (Arb.fromGen (
+                    gen {
+                        let! route, parameters = ReferenceGen.routeTemplate
+                        let! args = Gen.listOfLength parameters.Length ReferenceGen.argument
+
+                        let! extra =
+                            Gen.frequency [ 9, Gen.constant []; 1, Gen.map List.singleton ReferenceGen.argument ]
+
+                        let! allowed, query = ReferenceGen.queryParameters
+
+                        let! root =
+                            Gen.elements [ "https://tc.example.com"; "http://127.0.0.1:8080"; "http://taskcluster" ]
+
+                        return route, parameters, args @ extra, allowed, query, root
+                    }
+                ))
+                (fun (route, parameters, args, allowed, query, root) ->
+                    let rootUrl =
+                        match RootUrl.parse root with
+                        | Ok r -> r
+                        | Error e -> failtest (e.Describe())
+
+                    let entry: ApiEntry =
+                        {
+                            Name = "m"
+                            Title = ""
+                            Description = ""
+                            Category = ""
+                            Stability = Stability.Stable
+                            Method = RequestMethod.Get
+                            Route = route
+                            Args = parameters
+                            Query = allowed
+                            Input = None
+                            Output = None
+                            Scopes = None
+                        }
+
+                    let expected = Route.buildUrl rootUrl fakeReference entry args query
+
+                    Client.urlOf rootUrl fakeReference entry args query = expected
+                    && Client.urlOf rootUrl fakeReference entry args query = expected)
+        ]
+
+let tests = testList "Requests" [ signing; bodies; refusals; http; urls ]

@@ -16,11 +16,7 @@ open Taskcluster.Client.Tests.Fixtures
 let private retryDelays (logger: CapturingLogger) =
     logger.Events
     |> List.filter (fun e -> e.EventName = "Retrying")
-    |> List.map (fun e ->
-        e.State
-        |> List.find (fun (k, _) -> k = "Delay")
-        |> snd
-        |> TimeSpan.Parse)
+    |> List.map (fun e -> e.State |> List.find (fun (k, _) -> k = "Delay") |> snd |> TimeSpan.Parse)
 
 let private nonces (server: Server) =
     server.Requests
@@ -125,7 +121,10 @@ let private statusTests =
 
                 server.Enqueue(
                     Reply.withHeaders
-                        [ "Date", date.ToString "R"; "Retry-After", (date.AddSeconds 12.0).ToString "R" ]
+                        [
+                            "Date", date.ToString "R"
+                            "Retry-After", (date.AddSeconds 12.0).ToString "R"
+                        ]
                         (Reply.status 429)
                 )
 
@@ -203,7 +202,10 @@ let private transportTests =
                 server.Enqueue(Reply.truncated)
                 server.Default <- Reply.json 200 """{"whole":true}"""
                 let client = clientFor server id
-                let response = callFake client ping [] [] Payload.Empty |> expectOk "after truncation"
+
+                let response =
+                    callFake client ping [] [] Payload.Empty |> expectOk "after truncation"
+
                 Expect.isTrue (response.GetProperty("whole").GetBoolean()) "the whole body"
             }
 
@@ -245,7 +247,10 @@ let private transportTests =
                 server.Enqueue(Reply.delayed (TimeSpan.FromSeconds 5.0) (Reply.json 200 "{}"))
 
                 let client =
-                    clientFor server (fun o -> { o with Timeout = TimeSpan.FromSeconds 500.0 })
+                    clientFor server (fun o ->
+                        { o with
+                            Timeout = TimeSpan.FromSeconds 500.0
+                        })
 
                 callFake client ping [] [] Payload.Empty |> expectOk "after a timeout" |> ignore
                 Expect.equal server.Requests.Length 2 "two attempts"
@@ -281,7 +286,9 @@ let private cancellationTests =
                 cts.Cancel()
 
                 let call () =
-                    Client.call client fakeReference ping [] [] Payload.Empty cts.Token |> run |> ignore
+                    Client.call client fakeReference ping [] [] Payload.Empty cts.Token
+                    |> run
+                    |> ignore
 
                 expectCancelled "cancelled" call
                 Expect.isEmpty server.Requests "nothing sent"
@@ -290,12 +297,20 @@ let private cancellationTests =
             test "cancelling during a slow response ends the call promptly" {
                 use server = start ()
                 server.Default <- Reply.delayed (TimeSpan.FromSeconds 30.0) (Reply.json 200 "{}")
-                let client = createClient { optionsFor server with TimeProvider = TimeProvider.System }
+
+                let client =
+                    createClient
+                        { optionsFor server with
+                            TimeProvider = TimeProvider.System
+                        }
+
                 use cts = new CancellationTokenSource(TimeSpan.FromMilliseconds 200.0)
                 let watch = Stopwatch.StartNew()
 
                 let call () =
-                    Client.call client fakeReference ping [] [] Payload.Empty cts.Token |> run |> ignore
+                    Client.call client fakeReference ping [] [] Payload.Empty cts.Token
+                    |> run
+                    |> ignore
 
                 expectCancelled "cancelled" call
                 Expect.isLessThan watch.Elapsed (TimeSpan.FromSeconds 5.0) "promptly"
@@ -306,12 +321,19 @@ let private cancellationTests =
                 use server = start ()
                 server.Default <- Reply.withHeaders [ "Retry-After", "120" ] (Reply.status 503)
                 // A real clock: the 120 s delay would really be waited for.
-                let client = createClient { optionsFor server with TimeProvider = TimeProvider.System }
+                let client =
+                    createClient
+                        { optionsFor server with
+                            TimeProvider = TimeProvider.System
+                        }
+
                 use cts = new CancellationTokenSource(TimeSpan.FromMilliseconds 300.0)
                 let watch = Stopwatch.StartNew()
 
                 let call () =
-                    Client.call client fakeReference ping [] [] Payload.Empty cts.Token |> run |> ignore
+                    Client.call client fakeReference ping [] [] Payload.Empty cts.Token
+                    |> run
+                    |> ignore
 
                 expectCancelled "cancelled" call
                 Expect.isLessThan watch.Elapsed (TimeSpan.FromSeconds 5.0) "promptly"
@@ -353,5 +375,4 @@ let private cancellationTests =
             }
         ]
 
-let tests =
-    testList "Retries" [ statusTests; transportTests; cancellationTests ]
+let tests = testList "Retries" [ statusTests; transportTests; cancellationTests ]

@@ -93,7 +93,9 @@ let api name =
 /// a `CancellationTokenSource` with a time provider sets its timeout).
 type private ScaledTimer(inner: ITimer, scale: TimeSpan -> TimeSpan) =
     interface ITimer with
-        member _.Change(dueTime, period) = inner.Change(scale dueTime, scale period)
+        member _.Change(dueTime, period) =
+            inner.Change(scale dueTime, scale period)
+
         member _.Dispose() = inner.Dispose()
         member _.DisposeAsync() = inner.DisposeAsync()
 
@@ -109,7 +111,9 @@ type TestClock(offset: TimeSpan, speedUp: float) =
             TimeSpan.FromTicks(max 1L (int64 (float t.Ticks / speedUp)))
 
     member val Offset = offset with get, set
-    override this.GetUtcNow() = TimeProvider.System.GetUtcNow() + this.Offset
+
+    override this.GetUtcNow() =
+        TimeProvider.System.GetUtcNow() + this.Offset
 
     override _.CreateTimer(callback, state, dueTime, period) =
         new ScaledTimer(TimeProvider.System.CreateTimer(callback, state, scale dueTime, scale period), scale)
@@ -132,7 +136,11 @@ type LogEvent =
 
     /// Everything the event carries, to search for secrets in.
     member this.AllText =
-        String.Join("\n", [ this.Message; this.Exception ] @ (this.State |> List.map (fun (k, v) -> k + "=" + v)))
+        String.Join(
+            "\n",
+            [ this.Message; this.Exception ]
+            @ (this.State |> List.map (fun (k, v) -> k + "=" + v))
+        )
 
 /// A logger that keeps every event at every level.
 type CapturingLogger() =
@@ -204,7 +212,8 @@ let expectError what (result: Result<'T, TaskclusterError>) =
 
 /// Calls a method of the fake service.
 let callFake client entry args query payload =
-    Client.call client fakeReference entry args query payload CancellationToken.None |> run
+    Client.call client fakeReference entry args query payload CancellationToken.None
+    |> run
 
 /// Every request a server received was authenticated with the expected client id.
 let expectAllAuthenticated (server: Server) =

@@ -66,9 +66,10 @@ module Reply =
                 ctx.Response.ContentType <- contentType
 
             let bytes = Encoding.UTF8.GetBytes body
-            ctx.Response.ContentLength <- int64 bytes.Length
 
+            // No Content-Length at all on an empty body: 204 and 304 must not announce one.
             if bytes.Length > 0 then
+                ctx.Response.ContentLength <- int64 bytes.Length
                 do! ctx.Response.Body.WriteAsync(bytes, 0, bytes.Length)
         }
         :> Task
@@ -206,7 +207,9 @@ type ServerState() =
                     match keyFor bewit.Id bewit.Ext with
                     | Error m -> Rejected m
                     | Ok(key, ext) ->
-                        match Hawk.verifyBewit bewit { request with Resource = resource } key (now.ToUnixTimeSeconds()) with
+                        match
+                            Hawk.verifyBewit bewit { request with Resource = resource } key (now.ToUnixTimeSeconds())
+                        with
                         | Ok() -> Authenticated(bewit.Id, ext)
                         | Error e -> Rejected(hawkMessage e)
             else
@@ -236,7 +239,9 @@ type ServerState() =
                 |> Dictionary
 
             let query =
-                ctx.Request.Query |> Seq.map (fun kv -> kv.Key, kv.Value.ToString()) |> Map.ofSeq
+                ctx.Request.Query
+                |> Seq.map (fun kv -> kv.Key, kv.Value.ToString())
+                |> Map.ofSeq
 
             let recorded =
                 {
@@ -273,6 +278,7 @@ type Server
     member _.Url = url
     /// The access token of each client id the server knows.
     member _.Clients = clients
+
     /// Replies for the next requests, in order; when none is left, `Default` answers.
     member _.Enqueue([<ParamArray>] replies: Reply array) =
         for r in replies do
@@ -323,4 +329,5 @@ type Server
             (app :> IDisposable).Dispose()
 
 /// Starts a server (synchronously, for test bodies).
-let start () = Server.StartAsync().GetAwaiter().GetResult()
+let start () =
+    Server.StartAsync().GetAwaiter().GetResult()

@@ -1,0 +1,222 @@
+namespace Taskcluster.Emulator
+
+open System
+open System.Collections.Generic
+open System.IO
+open System.Threading
+open System.Threading.Tasks
+open Microsoft.AspNetCore.Builder
+open Taskcluster.Emulator.Internal
+
+[<Sealed>]
+type RecordedRequest internal (r: RequestRecord) =
+    member _.Time = r.Time
+    member _.HttpMethod = r.HttpMethod
+    member _.Path = r.Path
+    member _.Service = r.Service
+    member _.Method = r.Method
+    member _.ClientId = r.ClientId
+    member _.Status = r.Status
+
+    override _.ToString() =
+        $"{r.HttpMethod} {r.Path} -> {r.Status} ({r.Service}.{r.Method})"
+
+[<Sealed>]
+type EmulatorState internal (env: Env) =
+    let stores = env.Stores
+
+    let sorted (xs: string seq) : IReadOnlyList<string> =
+        let a = Seq.toArray xs
+        Array.Sort(a, StringComparer.Ordinal)
+        a
+
+    member _.CreateClient(clientId: string, accessToken: string, scopes: IEnumerable<string>) =
+        if String.IsNullOrEmpty clientId then
+            nullArg "clientId"
+
+        if String.IsNullOrEmpty accessToken then
+            nullArg "accessToken"
+
+        if isNull scopes then
+            nullArg "scopes"
+
+        let now = env.Now()
+
+        stores.Auth.PutClient
+            {
+                ClientId = clientId
+                Description = "created through the emulator's state handle"
+                AccessToken = accessToken
+                Scopes = Scopes.normalize scopes
+                Expires = DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero)
+                Created = now
+                LastModified = now
+                LastDateUsed = now
+                LastRotated = now
+                Disabled = false
+                DeleteOnExpiration = false
+            }
+
+    member _.CreateRole(roleId: string, scopes: IEnumerable<string>) =
+        if String.IsNullOrEmpty roleId then
+            nullArg "roleId"
+
+        if isNull scopes then
+            nullArg "scopes"
+
+        let now = env.Now()
+
+        let role =
+            {
+                RoleId = roleId
+                Description = "created through the emulator's state handle"
+                Scopes = Scopes.normalize scopes
+                Created = now
+                LastModified = now
+            }
+
+        match stores.Auth.ChangeRole(roleId, Some role) with
+        | Ok() -> ()
+        | Error m -> invalidArg "scopes" m
+
+    member _.ClientIds = stores.Auth.Clients() |> Seq.map (fun c -> c.ClientId) |> sorted
+    member _.RoleIds = stores.Auth.Roles() |> Seq.map (fun r -> r.RoleId) |> sorted
+
+    member _.ExpandScopes(scopes: IEnumerable<string>) : IReadOnlyList<string> =
+        if isNull scopes then
+            nullArg "scopes"
+
+        stores.Auth.Expand scopes
+
+    member _.TaskIds = lock stores.Queue.Gate (fun () -> stores.Queue.Tasks.Keys |> sorted)
+
+    member _.TaskState(taskId: string) =
+        lock stores.Queue.Gate (fun () ->
+            match stores.Queue.Tasks.TryGetValue taskId with
+            | true, t -> t.State
+            | _ -> null)
+
+    member _.TaskDefinitionJson(taskId: string) =
+        lock stores.Queue.Gate (fun () ->
+            match stores.Queue.Tasks.TryGetValue taskId with
+            | true, t -> t.Definition.ToJsonString()
+            | _ -> null)
+
+    member _.SecretNames =
+        lock stores.Secrets.Gate (fun () -> stores.Secrets.Secrets.Keys |> sorted)
+
+    member _.ObjectNames =
+        lock stores.Objects.Gate (fun () -> stores.Objects.Objects.Keys |> sorted)
+
+    member _.IndexPaths =
+        lock stores.Index.Gate (fun () -> stores.Index.Tasks.Keys |> sorted)
+
+    member _.Requests: IReadOnlyList<RecordedRequest> =
+        stores.Requests() |> Array.map RecordedRequest :> _
+
+[<Sealed>]
+type EmulatorInstance internal (app: WebApplication, env: Env, clientId: string, accessToken: string, blobs: BlobStore)
+    =
+    let mutable stopped = 0
+    let state = EmulatorState env
+
+    member _.RootUrl = env.RootUrl
+    member _.ClientId = clientId
+    member _.AccessToken = accessToken
+    member _.State = state
+    member _.Faults = env.Faults
+    member _.BlobDirectory = blobs.Directory
+
+    member this.StopAsync() : Task = this.StopAsync CancellationToken.None
+
+    member _.StopAsync(cancellationToken: CancellationToken) : Task =
+        task {
+            if Interlocked.Exchange(&stopped, 1) = 0 then
+                try
+                    do! app.StopAsync(cancellationToken)
+                    do! app.DisposeAsync()
+                finally
+                    (blobs :> IDisposable).Dispose()
+        }
+
+    override _.ToString() =
+        $"Taskcluster emulator at {env.RootUrl}"
+
+    interface IAsyncDisposable with
+        member this.DisposeAsync() = ValueTask(this.StopAsync())
+
+    interface IDisposable with
+        member this.Dispose() =
+            this.StopAsync().GetAwaiter().GetResult()
+
+[<RequireQualifiedAccess>]
+module Emulator =
+    let startWith (options: EmulatorOptions) (cancellationToken: CancellationToken) : Task<EmulatorInstance> =
+        task {
+            let options = if isNull options then EmulatorOptions() else options
+
+            match options.Validate() with
+            | problems when problems.Count > 0 -> invalidArg "options" (String.Join("; ", problems))
+            | _ -> ()
+
+            let random = RandomSource options.Random
+
+            let directory, owns =
+                match options.BlobDirectory with
+                | null -> Path.Combine(Path.GetTempPath(), "taskcluster-emulator-" + random.SlugId()), true
+                | d -> d, false
+
+            let blobs = new BlobStore(directory, owns, random.Bytes 32, options.MaxBlobBytes)
+            let env = Env(options, random, blobs, FaultInjector())
+            let now = env.Now()
+
+            let rootToken =
+                match options.RootAccessToken with
+                | null -> random.AccessToken()
+                | t -> t
+
+            let staticClient id token =
+                env.Stores.Auth.PutClient
+                    {
+                        ClientId = id
+                        Description = "static client of the emulator"
+                        AccessToken = token
+                        Scopes = [| "*" |]
+                        Expires = DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero)
+                        Created = now
+                        LastModified = now
+                        LastDateUsed = now
+                        LastRotated = now
+                        Disabled = false
+                        DeleteOnExpiration = false
+                    }
+
+            staticClient options.RootClientId rootToken
+
+            if options.RootClientId <> env.ServiceClientId then
+                staticClient env.ServiceClientId (random.AccessToken())
+
+            try
+                let pipeline = Pipeline(env, ReferenceSet.Instance)
+                let! app, url = Server.start options pipeline cancellationToken
+                env.RootUrl <- url
+                return new EmulatorInstance(app, env, options.RootClientId, rootToken, blobs)
+            with ex ->
+                (blobs :> IDisposable).Dispose()
+                Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw()
+                return Unchecked.defaultof<_>
+        }
+
+    let start (options: EmulatorOptions) =
+        startWith options CancellationToken.None
+
+[<AbstractClass; Sealed>]
+type TaskclusterEmulator =
+    static member StartAsync() =
+        Emulator.startWith null CancellationToken.None
+
+    static member StartAsync(options: EmulatorOptions) =
+        Emulator.startWith options CancellationToken.None
+
+    static member StartAsync(options: EmulatorOptions, cancellationToken: CancellationToken) =
+        Emulator.startWith options cancellationToken

@@ -1,0 +1,95 @@
+namespace Taskcluster.Emulator
+
+open System
+open System.Collections.Generic
+open System.Threading
+open System.Threading.Tasks
+
+/// One request the emulator answered.
+[<Sealed>]
+type RecordedRequest =
+    /// When it was answered (by the emulator's clock).
+    member Time: DateTimeOffset
+    /// The HTTP method.
+    member HttpMethod: string
+    /// The request path.
+    member Path: string
+    /// The service name (`queue`, ...), empty for unknown paths.
+    member Service: string
+    /// The API method name (`createTask`, ...), empty for unknown paths.
+    member Method: string
+    /// The authenticated clientId, or `null`.
+    member ClientId: string
+    /// The status code answered.
+    member Status: int
+
+/// A view of an emulator's state for tests: seed clients and roles, inspect what calls did.
+[<Sealed>]
+type EmulatorState =
+    /// Adds (or replaces) a client directly, without an API call. It never expires.
+    member CreateClient: clientId: string * accessToken: string * scopes: IEnumerable<string> -> unit
+    /// Adds (or replaces) a role directly. Fails with `ArgumentException` on a role cycle.
+    member CreateRole: roleId: string * scopes: IEnumerable<string> -> unit
+    /// Every clientId, sorted.
+    member ClientIds: IReadOnlyList<string>
+    /// Every roleId, sorted.
+    member RoleIds: IReadOnlyList<string>
+    /// The scopes `scopes` expand to under the current roles (what the auth service computes).
+    member ExpandScopes: scopes: IEnumerable<string> -> IReadOnlyList<string>
+    /// Every taskId, sorted.
+    member TaskIds: IReadOnlyList<string>
+    /// A task's state (`unscheduled`, `pending`, `running`, `completed`, `failed`,
+    /// `exception`), or `null` when there is no such task.
+    member TaskState: taskId: string -> string
+    /// A task's definition as `queue.task` returns it (JSON), or `null`.
+    member TaskDefinitionJson: taskId: string -> string
+    /// Every secret name (expired ones included), sorted.
+    member SecretNames: IReadOnlyList<string>
+    /// Every object name of the object service, sorted.
+    member ObjectNames: IReadOnlyList<string>
+    /// Every indexed path of the index, sorted.
+    member IndexPaths: IReadOnlyList<string>
+    /// The most recent requests (at most 10,000), oldest first.
+    member Requests: IReadOnlyList<RecordedRequest>
+
+/// A running emulator. Dispose it (or call `StopAsync`) to stop it.
+[<Sealed>]
+type EmulatorInstance =
+    /// `http://127.0.0.1:<port>`: the root URL to give a Taskcluster client.
+    member RootUrl: string
+    /// The root client's id; it holds the scope `*`.
+    member ClientId: string
+    /// The root client's access token.
+    member AccessToken: string
+    /// Inspect and seed state.
+    member State: EmulatorState
+    /// Program faults into routes and blob URLs.
+    member Faults: FaultInjector
+    /// The folder where uploaded blobs are stored.
+    member BlobDirectory: string
+    /// Stops the server and deletes the blob folder it created. Safe to call twice.
+    member StopAsync: unit -> Task
+    /// Stops the server (waiting for requests in flight until the token fires) and deletes the
+    /// blob folder it created. Safe to call twice.
+    member StopAsync: cancellationToken: CancellationToken -> Task
+    interface IAsyncDisposable
+    interface IDisposable
+
+/// Starting emulators from F#.
+[<RequireQualifiedAccess>]
+module Emulator =
+    /// Starts an emulator with the options (`EmulatorOptions()` for every default).
+    val start: options: EmulatorOptions -> Task<EmulatorInstance>
+
+    /// Starts an emulator, honouring cancellation while it binds.
+    val startWith: options: EmulatorOptions -> cancellationToken: CancellationToken -> Task<EmulatorInstance>
+
+/// Starting emulators from C#: `await using var tc = await TaskclusterEmulator.StartAsync();`.
+[<AbstractClass; Sealed>]
+type TaskclusterEmulator =
+    /// Starts an emulator with every default.
+    static member StartAsync: unit -> Task<EmulatorInstance>
+    /// Starts an emulator; `options` may be null for every default.
+    static member StartAsync: options: EmulatorOptions -> Task<EmulatorInstance>
+    /// Starts an emulator, honouring cancellation while it binds; `options` may be null.
+    static member StartAsync: options: EmulatorOptions * cancellationToken: CancellationToken -> Task<EmulatorInstance>

@@ -1,0 +1,683 @@
+namespace Taskcluster.Emulator.Internal
+
+open System
+open System.Buffers
+open System.Collections.Generic
+open System.IO
+open System.Net
+open System.Text.Json
+open System.Text.Json.Nodes
+open System.Threading
+open System.Threading.Tasks
+open Microsoft.AspNetCore.Builder
+open Microsoft.AspNetCore.Hosting
+open Microsoft.AspNetCore.Hosting.Server
+open Microsoft.AspNetCore.Hosting.Server.Features
+open Microsoft.AspNetCore.Http
+open Microsoft.AspNetCore.Http.Features
+open Microsoft.AspNetCore.Server.Kestrel.Core
+open Microsoft.Extensions.DependencyInjection
+open Taskcluster.Emulator
+open Taskcluster.Emulator.Services
+
+/// The request pipeline: routing, faults, limits, authentication, validation, authorisation,
+/// handlers and Taskcluster-style errors; plus blob URLs and the reference documents.
+[<Sealed>]
+type internal Pipeline(env: Env, refs: ReferenceSet) =
+    let started = env.Now()
+
+    let handlers =
+        let d = Dictionary<struct (string * string), Call -> Reply>()
+
+        let add service (hs: (string * (Call -> Reply)) list) =
+            for name, h in hs do
+                d[struct (service, name)] <- h
+
+        add "auth" Auth.handlers
+        add "queue" Queue.handlers
+        add "object" Object.handlers
+        add "secrets" Secrets.handlers
+        add "index" Index.handlers
+        d
+
+    let services =
+        refs.Services |> Array.map (fun s -> struct (s.Name, s.Version), s) |> dict
+
+    let monitoring (entry: Entry) =
+        match entry.Name with
+        | "ping" ->
+            Some(
+                J.obj
+                    [
+                        "alive", J.bool true
+                        "uptime", JsonValue.Create((env.Now() - started).TotalSeconds)
+                    ]
+            )
+        | "lbheartbeat"
+        | "heartbeat" -> Some(JsonObject())
+        | "version" -> Some(J.obj [ "source", J.str "taskcluster-emulator"; "version", J.str "106.0.0" ])
+        | _ -> None
+
+    // Outputs already found valid, by schema and content hash: a GET answered a thousand times
+    // is validated once (the real services validate every reply; the answer is the same).
+    let validOutputs =
+        Collections.Concurrent.ConcurrentDictionary<struct (string * Guid), bool>()
+
+    let checkOutput (schemaId: string) (schema: Json.Schema.JsonSchema) (bytes: byte array) =
+        let key =
+            struct (schemaId, Guid(ReadOnlySpan(Security.Cryptography.SHA256.HashData(bytes), 0, 16)))
+
+        if not (validOutputs.ContainsKey key) then
+            use doc = JsonDocument.Parse(bytes)
+
+            match Validation.validate schemaId schema doc.RootElement with
+            | Some message -> raise (ApiError("InternalServerError", 500, $"Output schema validation error: {message}"))
+            | None ->
+                if validOutputs.Count > 10_000 then
+                    validOutputs.Clear()
+
+                validOutputs[key] <- true
+
+    let writeBytes (ctx: HttpContext) (status: int) (bytes: byte array) (truncateTo: int option) =
+        task {
+            ctx.Response.StatusCode <- status
+            ctx.Response.ContentType <- "application/json; charset=utf-8"
+            ctx.Response.ContentLength <- Nullable(int64 bytes.Length)
+
+            match truncateTo with
+            | Some n ->
+                do! ctx.Response.Body.WriteAsync(bytes.AsMemory(0, min n bytes.Length))
+                do! ctx.Response.Body.FlushAsync()
+                ctx.Abort()
+            | None -> do! ctx.Response.Body.WriteAsync(bytes.AsMemory())
+        }
+
+    let writeJson (ctx: HttpContext) (status: int) (body: JsonNode) (truncateTo: int option) =
+        writeBytes ctx status (J.toBytes body) truncateTo
+
+    let errorBody
+        (code: string)
+        (status: int)
+        (message: string)
+        (methodName: string)
+        (ps: IReadOnlyDictionary<string, string>)
+        (payload: JsonNode)
+        =
+        let time = Util.isoTime (env.Now())
+
+        let footer =
+            String.Join(
+                "\n",
+                [
+                    "\n\n---\n"
+                    $"* method:     {methodName}"
+                    $"* errorCode:  {code}"
+                    $"* statusCode: {status}"
+                    $"* time:       {time}"
+                ]
+            )
+
+        J.obj
+            [
+                "code", J.str code
+                "message", J.str (message + footer)
+                "requestInfo",
+                J.obj
+                    [
+                        "method", J.str methodName
+                        "params",
+                        J.obj
+                            [
+                                if not (isNull ps) then
+                                    for KeyValue(k, v) in ps -> k, J.str v
+                            ]
+                        "payload",
+                        (match payload with
+                         | null -> JsonObject() :> JsonNode
+                         // the secrets service never echoes a secret back, even in an error
+                         | :? JsonObject as o when methodName = "set" && o.ContainsKey "secret" ->
+                             let c = o.DeepClone().AsObject()
+                             c["secret"] <- J.str "(OMITTED)"
+                             c :> JsonNode
+                         | p -> J.clone p)
+                        "time", J.str time
+                    ]
+            ]
+
+    let record (ctx: HttpContext) (service: string) (methodName: string) (clientId: string) =
+        env.Stores.Record
+            {
+                Time = env.Now()
+                HttpMethod = ctx.Request.Method
+                Path = ctx.Request.Path.Value
+                Service = service
+                Method = methodName
+                ClientId = clientId
+                Status = ctx.Response.StatusCode
+            }
+
+    /// Reads the body within the configured cap; `None` when it is too large.
+    let readBody (ctx: HttpContext) : Task<byte array option> =
+        task {
+            let limit = env.Options.MaxRequestBodyBytes
+            let declared = ctx.Request.ContentLength
+
+            if declared.HasValue && declared.Value > limit then
+                return None
+            elif declared.HasValue && declared.Value = 0L then
+                return Some [||]
+            else
+                use ms = new MemoryStream()
+                let buffer = ArrayPool<byte>.Shared.Rent 16384
+                let mutable total = 0L
+                let mutable reading = true
+                let mutable tooLarge = false
+
+                try
+                    while reading do
+                        let! n = ctx.Request.Body.ReadAsync(buffer.AsMemory(0, buffer.Length))
+
+                        if n = 0 then
+                            reading <- false
+                        else
+                            total <- total + int64 n
+
+                            if total > limit then
+                                tooLarge <- true
+                                reading <- false
+                            else
+                                ms.Write(buffer, 0, n)
+                with :? Microsoft.AspNetCore.Http.BadHttpRequestException ->
+                    tooLarge <- true
+
+                ArrayPool<byte>.Shared.Return buffer
+                return if tooLarge then None else Some(ms.ToArray())
+        }
+
+    let testLoader (entry: Entry) (body: JsonNode) =
+        let expand = env.Stores.Auth.Expand
+
+        match entry.Name with
+        | "testAuthenticate" ->
+            Some(Auth.testerCredentials (J.tryStrings "clientScopes" body |> Option.defaultValue []) expand)
+        | "testAuthenticateGet" -> Some(Auth.testerCredentials Auth.testGetClientScopes expand)
+        | _ -> None
+
+    let handleApi (ctx: HttpContext) (rawPath: string) (rawTarget: string) : Task =
+        task {
+            // /api/<service>/<version>/<route>
+            let parts = rawPath.Split('/', 5)
+            ctx.Response.Headers.CacheControl <- "no-store no-cache must-revalidate"
+            ctx.Response.Headers.AccessControlAllowOrigin <- "*"
+
+            let found =
+                if parts.Length >= 4 then
+                    match services.TryGetValue(struct (parts[2], parts[3])) with
+                    | true, s ->
+                        let rest = if parts.Length = 5 then "/" + parts[4] else "/"
+                        Some(s, Routing.find s ctx.Request.Method rest)
+                    | _ -> None
+                else
+                    None
+
+            match found with
+            | None
+            | Some(_, Error _) ->
+                do!
+                    writeJson
+                        ctx
+                        404
+                        (errorBody
+                            "ResourceNotFound"
+                            404
+                            $"No such API method: {ctx.Request.Method} {rawPath}"
+                            "unknown"
+                            null
+                            null)
+                        None
+
+                record ctx "" "" null
+            | Some(service, Ok(entry, ps)) ->
+                let ps = ps :> IReadOnlyDictionary<string, string>
+                let faults = env.Faults.TakeRoute(service.Name, entry.Name)
+                let mutable truncate = None
+                let mutable status = None
+                let mutable drop = false
+
+                for f in faults do
+                    match env.Faults.IsDelay f with
+                    | Some d -> do! Task.Delay(d, ctx.RequestAborted)
+                    | None -> ()
+
+                    match env.Faults.IsStatus f with
+                    | Some s -> status <- Some s
+                    | None -> ()
+
+                    if env.Faults.IsDrop f then
+                        drop <- true
+
+                    match env.Faults.IsTruncate f with
+                    | Some n -> truncate <- Some n
+                    | None -> ()
+
+                let fail (code: string) (statusCode: int) (message: string) (payload: JsonNode) (clientId: string) =
+                    task {
+                        if statusCode = 401 then
+                            ctx.Response.Headers["www-authenticate"] <- "hawk"
+
+                        do! writeJson ctx statusCode (errorBody code statusCode message entry.Name ps payload) truncate
+                        record ctx service.Name entry.Name clientId
+                    }
+
+                if drop then
+                    ctx.Abort()
+                    record ctx service.Name entry.Name null
+                else
+                    match status with
+                    | Some s -> do! fail "InjectedFault" s $"The emulator was told to answer {s} to this call" null null
+                    | None ->
+                        let! body = readBody ctx
+
+                        match body with
+                        | None ->
+                            do!
+                                fail
+                                    "InputTooLarge"
+                                    413
+                                    $"The request body is larger than {env.Options.MaxRequestBodyBytes} bytes"
+                                    null
+                                    null
+                        | Some bytes ->
+                            let now = env.Now()
+
+                            // as taskcluster-lib-api: only an application/json body is parsed, and it
+                            // must be an object or an array (checked before authentication)
+                            let jsonBody =
+                                match ctx.Request.ContentType with
+                                | null -> false
+                                | ct ->
+                                    String.Equals(
+                                        (ct.Split(';')[0]).Trim(),
+                                        "application/json",
+                                        StringComparison.OrdinalIgnoreCase
+                                    )
+
+                            let payload, malformed =
+                                if bytes.Length = 0 || not jsonBody then
+                                    null, None
+                                else
+                                    try
+                                        match JsonNode.Parse(ReadOnlySpan bytes) with
+                                        | :? JsonObject
+                                        | :? JsonArray as n -> n, None
+                                        | _ -> null, Some "Must be an object or array"
+                                    with :? JsonException as e ->
+                                        null, Some e.Message
+
+                            let host = ctx.Request.Host
+
+                            let authRequest =
+                                {
+                                    Hawk =
+                                        {
+                                            Method = ctx.Request.Method
+                                            Resource = rawTarget
+                                            Host = host.Host
+                                            Port = (if host.Port.HasValue then host.Port.Value else 80)
+                                        }
+                                    Authorization =
+                                        match ctx.Request.Headers.Authorization with
+                                        | v when v.Count > 0 -> v[0]
+                                        | _ -> null
+                                    ContentType = ctx.Request.ContentType
+                                    Body = ReadOnlyMemory bytes
+                                }
+
+                            let outcome =
+                                match testLoader entry payload with
+                                | Some loader ->
+                                    Authenticator.authenticate loader env.Stores.Auth.Expand now authRequest
+                                | None when entry.Scopes.IsNone -> AuthOutcome.Anonymous [||]
+                                | None ->
+                                    Authenticator.authenticate
+                                        (fun id -> env.Stores.Auth.Credentials(id, now))
+                                        env.Stores.Auth.Expand
+                                        now
+                                        authRequest
+
+                            match outcome with
+                            | _ when malformed.IsSome ->
+                                do! fail "MalformedPayload" 400 $"Failed to parse JSON: {malformed.Value}" null null
+                            | AuthOutcome.Failed message -> do! fail "AuthenticationFailed" 401 message payload null
+                            | outcome ->
+                                let clientId, scopes =
+                                    match outcome with
+                                    | AuthOutcome.Success(id, s, _, _) -> id, s
+                                    | AuthOutcome.Anonymous s -> "auth-failed:no-auth", s
+                                    | AuthOutcome.Failed _ -> null, [||]
+
+                                let call =
+                                    {
+                                        Env = env
+                                        Entry = entry
+                                        Params = ps
+                                        Query =
+                                            fun name ->
+                                                match ctx.Request.Query.TryGetValue name with
+                                                | true, v when v.Count > 0 -> Some v[0]
+                                                | _ -> None
+                                        Body = payload
+                                        ClientId = clientId
+                                        Scopes = scopes
+                                        Now = now
+                                    }
+
+                                try
+                                    if entry.AuthorizeFromRoute && not (entry.Scopes.IsNone) then
+                                        Api.authorizeWith call []
+
+                                    // unknown query-string parameters are refused (bewit aside)
+                                    let unsupported =
+                                        ctx.Request.Query.Keys
+                                        |> Seq.filter (fun k -> k <> "bewit" && not (List.contains k entry.Query))
+                                        |> Seq.map (fun k -> $"Query-string parameter: {k} is not supported!")
+                                        |> Seq.toList
+
+                                    if not unsupported.IsEmpty then
+                                        raise (ApiError("InvalidRequestArguments", 400, String.Join("\n", unsupported)))
+
+                                    match entry.Input with
+                                    | Some _ when isNull payload ->
+                                        let shown =
+                                            match ctx.Request.ContentType with
+                                            | null -> "null"
+                                            | ct -> ct
+
+                                        raise (
+                                            ApiError(
+                                                "MalformedPayload",
+                                                400,
+                                                $"Payload must be JSON with content-type: application/json got content-type: {shown}"
+                                            )
+                                        )
+                                    | Some schemaId ->
+                                        let element = JsonSerializer.SerializeToElement payload
+
+                                        match refs.Schema schemaId with
+                                        | Some schema ->
+                                            match Validation.validate schemaId schema element with
+                                            | Some message ->
+                                                let shown =
+                                                    schemaId.Replace("http://taskcluster.emulator.invalid", env.RootUrl)
+
+                                                let message = message.Replace(schemaId, shown)
+                                                raise (ApiError("InputValidationError", 400, message))
+                                            | None -> ()
+                                        | None -> ()
+                                    | None -> ()
+
+                                    let reply =
+                                        match monitoring entry with
+                                        | Some body when entry.Scopes.IsNone && service.Name <> "" ->
+                                            match handlers.TryGetValue(struct (service.Name, entry.Name)) with
+                                            | true, h -> h call
+                                            | _ -> Api.ok body
+                                        | _ ->
+                                            match handlers.TryGetValue(struct (service.Name, entry.Name)) with
+                                            | true, h -> h call
+                                            | _ ->
+                                                // authorise what can be authorised before admitting the gap
+                                                if not entry.AuthorizeFromRoute && not (entry.Scopes.IsNone) then
+                                                    let extra =
+                                                        match payload with
+                                                        | :? JsonObject as o -> [ for KeyValue(k, v) in o -> k, v ]
+                                                        | _ -> []
+
+                                                    let ps' = Dictionary<string, JsonNode>()
+
+                                                    for KeyValue(k, v) in ps do
+                                                        ps'[k] <- J.str v
+
+                                                    for k, v in extra do
+                                                        ps'[k] <- v
+
+                                                    match Templates.render entry.Scopes.Value ps' with
+                                                    | Ok _ -> Api.authorizeWith call extra
+                                                    | Error _ -> ()
+
+                                                raise (
+                                                    ApiError(
+                                                        "NotImplemented",
+                                                        501,
+                                                        $"The emulator does not implement {service.Name}.{entry.Name}"
+                                                    )
+                                                )
+
+                                    match reply with
+                                    | Reply.Json(statusCode, body) ->
+                                        let bytes = J.toBytes body
+
+                                        // the real services validate their own output too
+                                        match entry.Output |> Option.bind refs.Schema, statusCode with
+                                        | Some schema, 200 -> checkOutput entry.Output.Value schema bytes
+                                        | _ -> ()
+
+                                        do! writeBytes ctx statusCode bytes truncate
+                                    | Reply.Redirect(location, body) ->
+                                        ctx.Response.Headers.Location <- location
+                                        do! writeJson ctx 303 body truncate
+
+                                    record ctx service.Name entry.Name clientId
+                                with ApiError(code, statusCode, message) ->
+                                    do! fail code statusCode message payload clientId
+        }
+
+    let blobFaultName (key: string) =
+        let slash = key.IndexOf '/'
+        if slash < 0 then key else key.Substring(slash + 1)
+
+    let handleBlob (ctx: HttpContext) (rawPath: string) : Task =
+        task {
+            let key =
+                rawPath.Substring("/__blobs/".Length).Split('/')
+                |> Array.map Uri.UnescapeDataString
+                |> fun segs -> String.Join('/', segs)
+
+            let query name =
+                match ctx.Request.Query.TryGetValue name with
+                | true, v when v.Count > 0 -> v[0]
+                | _ -> null
+
+            let faults = env.Faults.TakeBlob(blobFaultName key)
+            let mutable status = None
+            let mutable drop = false
+            let mutable truncate = None
+            let mutable corrupt = false
+            let mutable expired = false
+
+            for f in faults do
+                match env.Faults.IsDelay f with
+                | Some d -> do! Task.Delay(d, ctx.RequestAborted)
+                | None -> ()
+
+                status <- env.Faults.IsStatus f |> Option.orElse status
+                truncate <- env.Faults.IsTruncate f |> Option.orElse truncate
+                drop <- drop || env.Faults.IsDrop f
+                corrupt <- corrupt || env.Faults.IsCorrupt f
+                expired <- expired || env.Faults.IsExpired f
+
+            let plain (code: int) (message: string) =
+                task {
+                    ctx.Response.StatusCode <- code
+                    ctx.Response.ContentType <- "application/json; charset=utf-8"
+
+                    do!
+                        ctx.Response.WriteAsync(
+                            J.obj([ "code", J.str (string code); "message", J.str message ]).ToJsonString()
+                        )
+                }
+
+            let op =
+                match ctx.Request.Method with
+                | "PUT" -> "put"
+                | "GET"
+                | "HEAD" -> "get"
+                | _ -> ""
+
+            if drop then
+                ctx.Abort()
+            else
+                match status with
+                | Some s -> do! plain s $"The emulator was told to answer {s} to this request"
+                | None ->
+                    match env.Blobs.Verify(op, key, query "expires", query "signature", env.Now()) with
+                    | Error(code, message) -> do! plain code message
+                    | Ok() when expired -> do! plain 403 "Request has expired"
+                    | Ok() when op = "put" ->
+                        let feature = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>()
+
+                        if not (isNull feature) && not feature.IsReadOnly then
+                            feature.MaxRequestBodySize <- Nullable env.Options.MaxBlobBytes
+
+                        let expected =
+                            if key.StartsWith "object/" then
+                                let store = env.Stores.Objects
+
+                                lock store.Gate (fun () ->
+                                    match store.Objects.TryGetValue(key.Substring 7) with
+                                    | true, o -> o.ExpectedLength
+                                    | _ -> None)
+                            else
+                                None
+
+                        let! result =
+                            try
+                                env.Blobs.WriteAsync(
+                                    key,
+                                    ctx.Request.ContentType,
+                                    expected,
+                                    ctx.Request.Body,
+                                    ctx.RequestAborted
+                                )
+                            with :? Microsoft.AspNetCore.Http.BadHttpRequestException ->
+                                Task.FromResult(Error(BlobWriteError.TooLarge env.Options.MaxBlobBytes))
+
+                        match result with
+                        | Ok info ->
+                            ctx.Response.StatusCode <- 200
+                            ctx.Response.Headers.ETag <- $"\"{info.Sha256}\""
+                        | Error(BlobWriteError.TooLarge limit) ->
+                            do! plain 413 $"The object is larger than {limit} bytes"
+                        | Error(BlobWriteError.LengthMismatch(e, a)) ->
+                            do! plain 400 $"Expected {e} bytes as announced, received {a}"
+                    | Ok() ->
+                        let inlineData =
+                            if key.StartsWith "object/" then
+                                let store = env.Stores.Objects
+
+                                lock store.Gate (fun () ->
+                                    match store.Objects.TryGetValue(key.Substring 7) with
+                                    | true, o ->
+                                        match o.Data with
+                                        | ObjectData.Inline bytes -> Some(bytes, o.ContentType)
+                                        | _ -> None
+                                    | _ -> None)
+                            else
+                                None
+
+                        let source, length, contentType =
+                            match inlineData with
+                            | Some(bytes, ct) -> Some(new MemoryStream(bytes, false) :> Stream), int64 bytes.Length, ct
+                            | None ->
+                                match env.Blobs.OpenRead key, env.Blobs.TryInfo key with
+                                | Some s, Some info -> Some s, info.Length, info.ContentType
+                                | _ -> None, 0L, null
+
+                        match source with
+                        | None -> do! plain 404 "The specified key does not exist."
+                        | Some stream ->
+                            use stream = stream
+                            ctx.Response.StatusCode <- 200
+
+                            ctx.Response.ContentType <-
+                                (if String.IsNullOrEmpty contentType then
+                                     "application/octet-stream"
+                                 else
+                                     contentType)
+
+                            ctx.Response.ContentLength <- Nullable length
+
+                            if ctx.Request.Method <> "HEAD" then
+                                let buffer = ArrayPool<byte>.Shared.Rent 65536
+                                let mutable sent = 0L
+                                let limit = truncate |> Option.map int64 |> Option.defaultValue Int64.MaxValue
+                                let mutable go = true
+
+                                try
+                                    while go do
+                                        let! n = stream.ReadAsync(buffer.AsMemory(0, 65536), ctx.RequestAborted)
+
+                                        if n = 0 || sent >= limit then
+                                            go <- false
+                                        else
+                                            let n = int (min (int64 n) (limit - sent))
+
+                                            if corrupt then
+                                                buffer[0] <- buffer[0] ^^^ 0xFFuy
+
+                                            do! ctx.Response.Body.WriteAsync(buffer.AsMemory(0, n), ctx.RequestAborted)
+                                            sent <- sent + int64 n
+                                finally
+                                    ArrayPool<byte>.Shared.Return buffer
+
+                                if truncate.IsSome then
+                                    do! ctx.Response.Body.FlushAsync()
+                                    ctx.Abort()
+        }
+
+    member _.Handle(ctx: HttpContext) : Task =
+        let rawTarget =
+            match ctx.Features.Get<IHttpRequestFeature>() with
+            | null -> ctx.Request.Path.Value + ctx.Request.QueryString.Value
+            | f -> f.RawTarget
+
+        let q = rawTarget.IndexOf '?'
+        let rawPath = if q < 0 then rawTarget else rawTarget.Substring(0, q)
+
+        if rawPath.StartsWith("/api/", StringComparison.Ordinal) then
+            handleApi ctx rawPath rawTarget
+        elif rawPath.StartsWith("/__blobs/", StringComparison.Ordinal) then
+            handleBlob ctx rawPath
+        else
+            match refs.Document rawPath with
+            | Some bytes when ctx.Request.Method = "GET" ->
+                ctx.Response.ContentType <- "application/json"
+                ctx.Response.ContentLength <- Nullable(int64 bytes.Length)
+                ctx.Response.Body.WriteAsync(bytes.AsMemory()).AsTask()
+            | _ -> writeJson ctx 404 (errorBody "ResourceNotFound" 404 $"Not found: {rawPath}" "unknown" null null) None
+
+/// Starting and stopping Kestrel on loopback.
+[<RequireQualifiedAccess>]
+module internal Server =
+    let start (options: EmulatorOptions) (pipeline: Pipeline) (ct: CancellationToken) : Task<WebApplication * string> =
+        task {
+            let builder = WebApplication.CreateEmptyBuilder(WebApplicationOptions())
+            builder.WebHost.UseKestrelCore() |> ignore
+
+            builder.WebHost.ConfigureKestrel(fun (k: KestrelServerOptions) ->
+                k.AddServerHeader <- false
+                k.Limits.MaxRequestBodySize <- Nullable options.MaxRequestBodyBytes
+                k.Limits.MaxRequestHeadersTotalSize <- options.MaxRequestHeadersBytes
+                k.Listen(IPAddress.Loopback, options.Port))
+            |> ignore
+
+            let app = builder.Build()
+            app.Run(RequestDelegate(fun ctx -> pipeline.Handle ctx))
+            do! app.StartAsync ct
+
+            let addresses =
+                app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>().Addresses
+
+            let url = addresses |> Seq.head
+            return app, url.TrimEnd('/')
+        }

@@ -1,0 +1,913 @@
+/// The queue: tasks, their runs on the worker path, and artifacts of every storage type.
+module internal Taskcluster.Emulator.Services.Queue
+
+open System
+open System.Collections.Generic
+open System.Text.Json.Nodes
+open Taskcluster.Emulator.Internal
+
+let priorityLevels =
+    [ "highest"; "very-high"; "high"; "medium"; "low"; "very-low"; "lowest" ]
+
+let private resolved state =
+    state = "completed" || state = "failed" || state = "exception"
+
+let private defString (t: TaskRec) (name: string) = J.string name t.Definition
+let private defString' (def: JsonObject) (name: string) = J.string name def
+
+let private runJson (r: RunRec) =
+    J.obj
+        [
+            "runId", J.int r.RunId
+            "state", J.str r.State
+            "reasonCreated", J.str r.ReasonCreated
+            if not (isNull r.ReasonResolved) then
+                "reasonResolved", J.str r.ReasonResolved
+            if not (isNull r.WorkerGroup) then
+                "workerGroup", J.str r.WorkerGroup
+            if not (isNull r.WorkerId) then
+                "workerId", J.str r.WorkerId
+            match r.TakenUntil with
+            | Some t -> "takenUntil", J.time t
+            | None -> ()
+            "scheduled", J.time r.Scheduled
+            match r.Started with
+            | Some t -> "started", J.time t
+            | None -> ()
+            match r.Resolved with
+            | Some t -> "resolved", J.time t
+            | None -> ()
+        ]
+
+let statusJson (t: TaskRec) =
+    let d = t.Definition
+
+    J.obj
+        [
+            "taskId", J.str t.TaskId
+            "provisionerId", J.clone d["provisionerId"]
+            "workerType", J.clone d["workerType"]
+            "taskQueueId", J.clone d["taskQueueId"]
+            "schedulerId", J.clone d["schedulerId"]
+            "projectId", J.clone d["projectId"]
+            "taskGroupId", J.clone d["taskGroupId"]
+            "deadline", J.clone d["deadline"]
+            "expires", J.clone d["expires"]
+            "priority", J.clone d["priority"]
+            "retriesLeft", J.int t.RetriesLeft
+            "state", J.str t.State
+            "runs", J.arr (t.Runs |> Seq.map runJson)
+        ]
+
+let private statusReply (t: TaskRec) =
+    Api.ok (J.obj [ "status", statusJson t ])
+
+let private getTask (q: QueueStore) (taskId: string) =
+    match q.Tasks.TryGetValue taskId with
+    | true, t -> t
+    | _ -> Fail.notFound $"Task {taskId} not found"
+
+let private getRun (t: TaskRec) (runIdText: string) =
+    match Int32.TryParse runIdText with
+    | true, runId when runId >= 0 && runId < t.Runs.Count -> t.Runs[runId]
+    | _ -> Fail.notFound $"Run {runIdText} of task {t.TaskId} not found"
+
+let private enqueuePending (q: QueueStore) (t: TaskRec) (runId: int) =
+    let queueId = defString t "taskQueueId"
+
+    let list =
+        match q.Pending.TryGetValue queueId with
+        | true, l -> l
+        | _ ->
+            let l = LinkedList()
+            q.Pending[queueId] <- l
+            l
+
+    list.AddLast(struct (t.TaskId, runId)) |> ignore
+
+let private addRun (q: QueueStore) (t: TaskRec) (reason: string) (now: DateTimeOffset) =
+    let run =
+        {
+            RunId = t.Runs.Count
+            State = "pending"
+            ReasonCreated = reason
+            ReasonResolved = null
+            WorkerGroup = null
+            WorkerId = null
+            TakenUntil = None
+            Scheduled = now
+            Started = None
+            Resolved = None
+        }
+
+    t.Runs.Add run
+    t.State <- "pending"
+    enqueuePending q t run.RunId
+
+let private dependenciesMet (q: QueueStore) (t: TaskRec) =
+    let requires = defString t "requires"
+
+    J.tryStrings "dependencies" t.Definition
+    |> Option.defaultValue []
+    |> List.forall (fun dep ->
+        match q.Tasks.TryGetValue dep with
+        | true, d when requires = "all-resolved" -> resolved d.State
+        | true, d -> d.State = "completed"
+        | _ -> false)
+
+/// Schedules the unscheduled dependents whose dependencies are now met.
+let private resolveDependents (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) =
+    match q.Dependents.TryGetValue t.TaskId with
+    | true, ds ->
+        for id in ds do
+            match q.Tasks.TryGetValue id with
+            | true, d when d.State = "unscheduled" && d.Runs.Count = 0 && dependenciesMet q d ->
+                addRun q d "scheduled" now
+            | _ -> ()
+    | _ -> ()
+
+/// The run an exception resolves: the unresolved last run, or (for a task that never ran) a
+/// new one created for the purpose, as the real queue records it.
+let private openRun (t: TaskRec) (at: DateTimeOffset) =
+    match Seq.tryLast t.Runs with
+    | Some r when r.State = "pending" || r.State = "running" -> r
+    | _ ->
+        let r =
+            {
+                RunId = t.Runs.Count
+                State = "pending"
+                ReasonCreated = "exception"
+                ReasonResolved = null
+                WorkerGroup = null
+                WorkerId = null
+                TakenUntil = None
+                Scheduled = at
+                Started = None
+                Resolved = None
+            }
+
+        t.Runs.Add r
+        r
+
+/// Resolves what time has overtaken: runs whose claim expired (retried while retries are
+/// left, as the real queue does) and tasks past their deadline. Runs under the queue's lock
+/// before every queue call, so a fake clock drives it.
+let private sweep (q: QueueStore) (now: DateTimeOffset) =
+    for t in q.Tasks.Values do
+        if not (resolved t.State) then
+            let deadline = t.Deadline
+
+            if now > deadline then
+                let run = openRun t deadline
+
+                run.State <- "exception"
+                run.ReasonResolved <- "deadline-exceeded"
+                run.Resolved <- Some deadline
+                run.TakenUntil <- None
+                t.State <- "exception"
+                resolveDependents q t now
+            else
+                match Seq.tryLast t.Runs with
+                | Some r when r.State = "running" && r.TakenUntil |> Option.exists (fun u -> u < now) ->
+                    r.State <- "exception"
+                    r.ReasonResolved <- "claim-expired"
+                    r.Resolved <- r.TakenUntil
+                    r.TakenUntil <- None
+
+                    if t.RetriesLeft > 0 then
+                        t.RetriesLeft <- t.RetriesLeft - 1
+                        addRun q t "retry" now
+                    else
+                        t.State <- "exception"
+                        resolveDependents q t now
+                | _ -> ()
+
+/// Runs `f` under the queue's lock after bringing the state up to `now`.
+let private locked (q: QueueStore) (now: DateTimeOffset) (f: unit -> 'T) =
+    lock q.Gate (fun () ->
+        sweep q now
+        f ())
+
+/// The definition `queue.task` returns: the request with the schema's defaults filled in.
+let private normalize (taskId: string) (body: JsonNode) : JsonObject =
+    let b = body.DeepClone() :?> JsonObject
+
+    let setDefault (name: string) (value: JsonNode) =
+        if not (b.ContainsKey name) then
+            b[name] <- value
+
+    match J.tryString "taskQueueId" b, J.tryString "provisionerId" b, J.tryString "workerType" b with
+    | Some q, None, None ->
+        match q.Split('/', 2) with
+        | [| p; w |] when p <> "" && w <> "" ->
+            b["provisionerId"] <- J.str p
+            b["workerType"] <- J.str w
+        | _ -> Fail.input $"taskQueueId '{q}' must have the form <provisionerId>/<workerType>"
+    | None, Some p, Some w -> b["taskQueueId"] <- J.str $"{p}/{w}"
+    | Some q, Some p, Some w when q = $"{p}/{w}" -> ()
+    | Some _, Some _, Some _ -> Fail.input "taskQueueId must equal <provisionerId>/<workerType>"
+    | _ -> Fail.input "a task needs either taskQueueId or both provisionerId and workerType"
+
+    setDefault "schedulerId" (J.str "-")
+    setDefault "projectId" (J.str "none")
+    setDefault "taskGroupId" (J.str taskId)
+    setDefault "dependencies" (JsonArray())
+    setDefault "requires" (J.str "all-completed")
+    setDefault "routes" (JsonArray())
+    setDefault "priority" (J.str "lowest")
+    setDefault "retries" (J.int 5)
+    setDefault "scopes" (JsonArray())
+    setDefault "tags" (JsonObject())
+    setDefault "extra" (JsonObject())
+
+    let created = J.time' "created" b
+    let deadline = J.time' "deadline" b
+
+    if deadline > created + TimeSpan.FromDays 5.0 then
+        Fail.input "Deadline cannot be more than 5 days into the future"
+
+    if deadline < created then
+        Fail.input "Deadline cannot be before created"
+
+    match J.tryString "expires" b with
+    | None -> b["expires"] <- J.time (deadline + TimeSpan.FromDays 365.0)
+    | Some _ ->
+        if J.time' "expires" b < deadline then
+            Fail.input "Expires cannot be before the deadline"
+
+    b
+
+let task (call: Call) =
+    let q = call.Env.Stores.Queue
+    locked q call.Now (fun () -> Api.ok ((getTask q (Api.param call "taskId")).Definition.DeepClone()))
+
+let status (call: Call) =
+    let q = call.Env.Stores.Queue
+    locked q call.Now (fun () -> statusReply (getTask q (Api.param call "taskId")))
+
+let createTask (call: Call) =
+    let q = call.Env.Stores.Queue
+    let taskId = Api.param call "taskId"
+    let def = normalize taskId call.Body
+    let priority = defString' def "priority"
+    let levels = priorityLevels |> List.takeWhile (fun p -> p <> priority)
+
+    Api.authorizeWith
+        call
+        [
+            "scopes", J.clone def["scopes"]
+            "routes", J.clone def["routes"]
+            "projectId", J.clone def["projectId"]
+            "schedulerId", J.clone def["schedulerId"]
+            "provisionerId", J.clone def["provisionerId"]
+            "workerType", J.clone def["workerType"]
+            "priorities", J.strs (levels @ [ priority ])
+        ]
+
+    locked q call.Now (fun () ->
+        match q.Tasks.TryGetValue taskId with
+        | true, existing ->
+            if J.deepEquals existing.Definition def then
+                statusReply existing
+            else
+                Fail.conflict "taskId already used by another task"
+        | _ ->
+            let deps = J.tryStrings "dependencies" def |> Option.defaultValue []
+
+            match deps |> List.filter (fun d -> d <> taskId && not (q.Tasks.ContainsKey d)) with
+            | [] -> ()
+            | missing ->
+                let listed = String.Join(", ", missing)
+                Fail.input $"task.dependencies references non-existing tasks: {listed}"
+
+            let t =
+                {
+                    TaskId = taskId
+                    Definition = def
+                    Deadline = J.time' "deadline" def
+                    State = "unscheduled"
+                    RetriesLeft = int (J.tryInt64 "retries" def |> Option.defaultValue 5L)
+                    Runs = ResizeArray()
+                    Artifacts = Dictionary()
+                }
+
+            q.Tasks[taskId] <- t
+            let group = defString' def "taskGroupId"
+
+            match q.Groups.TryGetValue group with
+            | true, s -> s.Add taskId |> ignore
+            | _ -> q.Groups[group] <- SortedSet([ taskId ], StringComparer.Ordinal)
+
+            for d in deps do
+                match q.Dependents.TryGetValue d with
+                | true, s -> s.Add taskId |> ignore
+                | _ -> q.Dependents[d] <- SortedSet([ taskId ], StringComparer.Ordinal)
+
+            if dependenciesMet q t then
+                addRun q t "scheduled" call.Now
+
+            statusReply t)
+
+let private taskAuthParams (t: TaskRec) =
+    [
+        "schedulerId", J.clone t.Definition["schedulerId"]
+        "taskGroupId", J.clone t.Definition["taskGroupId"]
+        "projectId", J.clone t.Definition["projectId"]
+        "taskQueueId", J.clone t.Definition["taskQueueId"]
+    ]
+
+let scheduleTask (call: Call) =
+    let q = call.Env.Stores.Queue
+
+    locked q call.Now (fun () ->
+        let t = getTask q (Api.param call "taskId")
+        Api.authorizeWith call (taskAuthParams t)
+
+        if t.State = "unscheduled" && t.Runs.Count = 0 then
+            addRun q t "scheduled" call.Now
+
+        statusReply t)
+
+let cancelTask (call: Call) =
+    let q = call.Env.Stores.Queue
+
+    locked q call.Now (fun () ->
+        let t = getTask q (Api.param call "taskId")
+        Api.authorizeWith call (taskAuthParams t)
+
+        if not (resolved t.State) then
+            let run = openRun t call.Now
+
+            run.State <- "exception"
+            run.ReasonResolved <- "canceled"
+            run.Resolved <- Some call.Now
+            t.State <- "exception"
+            resolveDependents q t call.Now
+
+        statusReply t)
+
+let private definitionAndStatus (t: TaskRec) =
+    J.obj [ "task", t.Definition.DeepClone(); "status", statusJson t ]
+
+let listTaskGroup (call: Call) =
+    let q = call.Env.Stores.Queue
+    let groupId = Api.param call "taskGroupId"
+
+    locked q call.Now (fun () ->
+        match q.Groups.TryGetValue groupId with
+        | true, ids when ids.Count > 0 ->
+            let tasks = ids |> Seq.map (fun id -> q.Tasks[id]) |> Seq.toArray
+            let page, token = Api.page call (tasks |> Array.map (fun t -> t.TaskId, t))
+            let first = tasks[0]
+
+            let expires =
+                tasks |> Array.map (fun t -> J.time' "expires" t.Definition) |> Array.max
+
+            Api.ok (
+                Api.withToken
+                    token
+                    [
+                        "taskGroupId", J.str groupId
+                        "schedulerId", J.clone first.Definition["schedulerId"]
+                        "expires", J.time expires
+                        "tasks", J.arr (page |> List.map definitionAndStatus)
+                    ]
+            )
+        | _ -> Fail.notFound $"No task-group with taskGroupId: `{groupId}`")
+
+let listDependentTasks (call: Call) =
+    let q = call.Env.Stores.Queue
+    let taskId = Api.param call "taskId"
+
+    locked q call.Now (fun () ->
+        getTask q taskId |> ignore
+
+        let ids =
+            match q.Dependents.TryGetValue taskId with
+            | true, s -> s |> Seq.toArray
+            | _ -> [||]
+
+        let page, token = Api.page call (ids |> Array.map (fun id -> id, q.Tasks[id]))
+
+        Api.ok (
+            Api.withToken
+                token
+                [
+                    "taskId", J.str taskId
+                    "tasks", J.arr (page |> List.map definitionAndStatus)
+                ]
+        ))
+
+/// Temporary credentials for a run, as the queue gives workers.
+let private runCredentials (call: Call) (t: TaskRec) (run: RunRec) =
+    let takenUntil = run.TakenUntil |> Option.defaultValue call.Now
+
+    let scopes =
+        (J.tryStrings "scopes" t.Definition |> Option.defaultValue [])
+        @ [
+            $"queue:reclaim-task:{t.TaskId}/{run.RunId}"
+            $"queue:resolve-task:{t.TaskId}/{run.RunId}"
+            $"queue:create-artifact:{t.TaskId}/{run.RunId}"
+        ]
+
+    let name =
+        $"task-client/{t.TaskId}/{run.RunId}/on/{run.WorkerGroup}/{run.WorkerId}/until/{takenUntil.ToUnixTimeSeconds()}"
+
+    Api.serviceCredentials
+        call.Env
+        (Some name)
+        scopes
+        (call.Now - TimeSpan.FromMinutes 15.0)
+        (takenUntil + TimeSpan.FromMinutes 5.0)
+
+let private claimLength = TimeSpan.FromMinutes 20.0
+
+let claimWork (call: Call) =
+    let q = call.Env.Stores.Queue
+    let queueId = Api.param call "taskQueueId"
+    let workerGroup = J.string "workerGroup" call.Body
+    let workerId = J.string "workerId" call.Body
+    Api.authorizeWith call [ "workerGroup", J.str workerGroup; "workerId", J.str workerId ]
+    let wanted = int (J.tryInt64 "tasks" call.Body |> Option.defaultValue 1L)
+
+    locked q call.Now (fun () ->
+        let claimed = ResizeArray()
+
+        match q.Pending.TryGetValue queueId with
+        | true, pending ->
+            while claimed.Count < wanted && pending.Count > 0 do
+                let struct (taskId, runId) = pending.First.Value
+                pending.RemoveFirst()
+                let t = q.Tasks[taskId]
+                let run = t.Runs[runId]
+
+                if run.State = "pending" then
+                    run.State <- "running"
+                    run.WorkerGroup <- workerGroup
+                    run.WorkerId <- workerId
+                    run.Started <- Some call.Now
+                    run.TakenUntil <- Some(call.Now + claimLength)
+                    t.State <- "running"
+
+                    claimed.Add(
+                        J.obj
+                            [
+                                "status", statusJson t
+                                "runId", J.int runId
+                                "workerGroup", J.str workerGroup
+                                "workerId", J.str workerId
+                                "takenUntil", J.time run.TakenUntil.Value
+                                "task", t.Definition.DeepClone()
+                                "credentials", runCredentials call t run
+                            ]
+                    )
+        | _ -> ()
+
+        Api.ok (J.obj [ "tasks", J.arr claimed ]))
+
+let private runningRun (t: TaskRec) (runIdText: string) =
+    let run = getRun t runIdText
+
+    if run.State <> "running" then
+        Fail.conflict $"Run {run.RunId} of task {t.TaskId} is not running (it is {run.State})"
+
+    run
+
+let reclaimTask (call: Call) =
+    let q = call.Env.Stores.Queue
+
+    locked q call.Now (fun () ->
+        let t = getTask q (Api.param call "taskId")
+        let run = runningRun t (Api.param call "runId")
+        run.TakenUntil <- Some(call.Now + claimLength)
+
+        Api.ok (
+            J.obj
+                [
+                    "status", statusJson t
+                    "runId", J.int run.RunId
+                    "workerGroup", J.str run.WorkerGroup
+                    "workerId", J.str run.WorkerId
+                    "takenUntil", J.time run.TakenUntil.Value
+                    "credentials", runCredentials call t run
+                ]
+        ))
+
+let private resolve (call: Call) (state: string) (reason: string) =
+    let q = call.Env.Stores.Queue
+
+    locked q call.Now (fun () ->
+        let t = getTask q (Api.param call "taskId")
+        let runIdText = Api.param call "runId"
+        let run = getRun t runIdText
+
+        // the real queue answers a repeated report of the same resolution idempotently
+        if run.State = state && run.ReasonResolved = reason then
+            statusReply t
+        else
+            let run = runningRun t runIdText
+            run.State <- state
+            run.ReasonResolved <- reason
+            run.Resolved <- Some call.Now
+            run.TakenUntil <- None
+
+            let retry =
+                state = "exception"
+                && (reason = "worker-shutdown" || reason = "intermittent-task")
+                && t.RetriesLeft > 0
+
+            if retry then
+                t.RetriesLeft <- t.RetriesLeft - 1
+                addRun q t (if reason = "worker-shutdown" then "retry" else "task-retry") call.Now
+            else
+                t.State <- state
+                resolveDependents q t call.Now
+
+            statusReply t)
+
+let reportCompleted call = resolve call "completed" "completed"
+let reportFailed call = resolve call "failed" "failed"
+
+let reportException (call: Call) =
+    resolve call "exception" (J.string "reason" call.Body)
+
+// ---------------------------------------------------------------------------------------------
+// Artifacts
+
+let private artifactKey (taskId: string) (runId: int) (name: string) = $"artifact/{taskId}/{runId}/{name}"
+let private objectNameOf (taskId: string) (runId: int) (name: string) = $"t/{taskId}/{runId}/{name}"
+
+let createArtifact (call: Call) =
+    let env = call.Env
+    let q = env.Stores.Queue
+    let name = Api.param call "name"
+    let body = call.Body
+    let storageType = J.string "storageType" body
+
+    locked q call.Now (fun () ->
+        let t = getTask q (Api.param call "taskId")
+        let run = getRun t (Api.param call "runId")
+
+        let recentException =
+            run.State = "exception"
+            && run.Resolved
+               |> Option.exists (fun r -> call.Now - r < TimeSpan.FromMinutes 25.0)
+
+        if run.State <> "running" && not recentException then
+            Fail.conflict $"Artifacts cannot be created for run {run.RunId} of task {t.TaskId}: it is {run.State}"
+
+        let taskExpires = J.time' "expires" t.Definition
+
+        let expires =
+            match J.tryString "expires" body with
+            | Some _ -> J.time' "expires" body
+            | None -> taskExpires
+
+        if expires > taskExpires then
+            Fail.input "Artifact expires after the task"
+
+        let key = struct (run.RunId, name)
+
+        let existing =
+            match t.Artifacts.TryGetValue key with
+            | true, a ->
+                if not (J.deepEquals a.Request body) then
+                    Fail.conflict $"Artifact {name} already exists with different parameters"
+
+                Some a
+            | _ -> None
+
+        let contentType =
+            J.tryString "contentType" body |> Option.defaultValue "application/octet-stream"
+
+        let record target uploadId present =
+            match existing with
+            | Some a -> a
+            | None ->
+                let a =
+                    {
+                        Name = name
+                        StorageType = storageType
+                        ContentType = contentType
+                        Expires = expires
+                        Present = present
+                        Request = body.DeepClone()
+                        Target = target
+                        UploadId = uploadId
+                    }
+
+                t.Artifacts[key] <- a
+                a
+
+        match storageType with
+        | "s3" ->
+            let blobKey = artifactKey t.TaskId run.RunId name
+            record blobKey null true |> ignore
+            let url, _ = env.BlobUrl("put", blobKey)
+
+            Api.ok (
+                J.obj
+                    [
+                        "storageType", J.str "s3"
+                        "putUrl", J.str url
+                        "expires", J.time expires
+                        "contentType", J.str contentType
+                    ]
+            )
+        | "object" ->
+            let objectName = objectNameOf t.TaskId run.RunId name
+            let a = record objectName (env.Random.SlugId()) false
+            let projectId = J.string "projectId" t.Definition
+
+            let credentials =
+                Api.serviceCredentials
+                    env
+                    None
+                    [ $"object:upload:{projectId}:{objectName}" ]
+                    (call.Now - TimeSpan.FromMinutes 15.0)
+                    (min expires (call.Now + TimeSpan.FromDays 1.0))
+
+            Api.ok (
+                J.obj
+                    [
+                        "storageType", J.str "object"
+                        "name", J.str objectName
+                        "projectId", J.str projectId
+                        "uploadId", J.str a.UploadId
+                        "expires", J.time expires
+                        "credentials", credentials
+                    ]
+            )
+        | "reference" ->
+            record (J.string "url" body) null true |> ignore
+            Api.ok (J.obj [ "storageType", J.str "reference" ])
+        | "link" ->
+            record (J.string "artifact" body) null true |> ignore
+            Api.ok (J.obj [ "storageType", J.str "link" ])
+        | "error" ->
+            record null null true |> ignore
+            Api.ok (J.obj [ "storageType", J.str "error" ])
+        | other -> Fail.input $"Unknown storageType {other}")
+
+let finishArtifact (call: Call) =
+    let q = call.Env.Stores.Queue
+    let name = Api.param call "name"
+
+    locked q call.Now (fun () ->
+        let t = getTask q (Api.param call "taskId")
+        let run = getRun t (Api.param call "runId")
+
+        match t.Artifacts.TryGetValue(struct (run.RunId, name)) with
+        | true, a when a.StorageType = "object" ->
+            if a.UploadId <> J.string "uploadId" call.Body then
+                Fail.conflict "uploadId does not match the artifact's uploadId"
+
+            a.Present <- true
+            Api.empty ()
+        | true, a -> Fail.input $"Artifacts of storageType {a.StorageType} cannot be finished"
+        | _ -> Fail.notFound $"Artifact {name} not found")
+
+let private artifactJson (a: ArtifactRec) =
+    J.obj
+        [
+            "storageType", J.str a.StorageType
+            "name", J.str a.Name
+            "expires", J.time a.Expires
+            "contentType", J.str a.ContentType
+        ]
+
+/// The artifact, following links (at most a few hops, as the real queue does).
+let rec private findArtifact (t: TaskRec) (run: RunRec) (name: string) (hops: int) =
+    match t.Artifacts.TryGetValue(struct (run.RunId, name)) with
+    | true, a when a.Present ->
+        if a.StorageType = "link" then
+            if hops >= 10 then
+                Fail.input $"Too many links to follow from artifact {name}"
+
+            findArtifact t run a.Target (hops + 1)
+        else
+            a
+    | _ -> Fail.notFound $"Artifact {name} not found for run {run.RunId} of task {t.TaskId}"
+
+let private latestRun (t: TaskRec) =
+    match Seq.tryLast t.Runs with
+    | Some r -> r
+    | None -> Fail.notFound $"Task {t.TaskId} has no runs"
+
+let private authorizeArtifact (call: Call) =
+    let name = Api.param call "name"
+    let names = if name.StartsWith "public/" then [] else [ name ]
+    Api.authorizeWith call [ "names", J.strs names ]
+
+let private lookup (call: Call) (latest: bool) =
+    let q = call.Env.Stores.Queue
+
+    locked q call.Now (fun () ->
+        let t = getTask q (Api.param call "taskId")
+
+        let run =
+            if latest then
+                latestRun t
+            else
+                getRun t (Api.param call "runId")
+
+        findArtifact t run (Api.param call "name") 0)
+
+/// A URL serving the artifact's bytes: a signed blob URL for s3 and object artifacts.
+let private downloadUrl (call: Call) (a: ArtifactRec) =
+    match a.StorageType with
+    | "s3" -> fst (call.Env.BlobUrl("get", a.Target))
+    | "object" -> fst (call.Env.BlobUrl("get", "object/" + a.Target))
+    | _ -> a.Target
+
+let private errorDetails (a: ArtifactRec) =
+    J.tryString "reason" a.Request |> Option.defaultValue "", J.tryString "message" a.Request |> Option.defaultValue ""
+
+let private getArtifactImpl (latest: bool) (call: Call) =
+    authorizeArtifact call
+    let a = lookup call latest
+
+    match a.StorageType with
+    | "error" ->
+        let reason, message = errorDetails a
+        Reply.Json(424, J.obj [ "reason", J.str reason; "message", J.str message ])
+    | storageType ->
+        let url = downloadUrl call a
+        Reply.Redirect(url, J.obj [ "storageType", J.str storageType; "url", J.str url ])
+
+let getArtifact call = getArtifactImpl false call
+let getLatestArtifact call = getArtifactImpl true call
+
+let private contentImpl (latest: bool) (call: Call) =
+    authorizeArtifact call
+    let a = lookup call latest
+    let env = call.Env
+
+    match a.StorageType with
+    | "error" ->
+        let reason, message = errorDetails a
+
+        Api.ok (
+            J.obj
+                [
+                    "storageType", J.str "error"
+                    "reason", J.str reason
+                    "message", J.str message
+                ]
+        )
+    | "object" ->
+        let credentials =
+            Api.serviceCredentials
+                env
+                None
+                [ $"object:download:{a.Target}" ]
+                (call.Now - TimeSpan.FromMinutes 15.0)
+                (call.Now + TimeSpan.FromHours 1.0)
+
+        Api.ok (
+            J.obj
+                [
+                    "storageType", J.str "object"
+                    "name", J.str a.Target
+                    "credentials", credentials
+                ]
+        )
+    | storageType -> Api.ok (J.obj [ "storageType", J.str storageType; "url", J.str (downloadUrl call a) ])
+
+let artifact call = contentImpl false call
+let latestArtifact call = contentImpl true call
+
+let artifactInfo (call: Call) =
+    Api.ok (artifactJson (lookup call false))
+
+let latestArtifactInfo (call: Call) =
+    Api.ok (artifactJson (lookup call true))
+
+let private listImpl (latest: bool) (call: Call) =
+    let q = call.Env.Stores.Queue
+
+    let items =
+        locked q call.Now (fun () ->
+            let t = getTask q (Api.param call "taskId")
+
+            let run =
+                if latest then
+                    latestRun t
+                else
+                    getRun t (Api.param call "runId")
+
+            t.Artifacts
+            |> Seq.choose (fun (KeyValue(struct (runId, _), a)) ->
+                if runId = run.RunId && a.Present then Some a else None)
+            |> Seq.sortWith (fun a b -> String.CompareOrdinal(a.Name, b.Name))
+            |> Seq.map (fun a -> a.Name, artifactJson a)
+            |> Seq.toArray)
+
+    let page, token = Api.page call items
+    Api.ok (Api.withToken token [ "artifacts", J.arr page ])
+
+let listArtifacts call = listImpl false call
+let listLatestArtifacts call = listImpl true call
+
+let rerunTask (call: Call) =
+    let q = call.Env.Stores.Queue
+
+    locked q call.Now (fun () ->
+        let t = getTask q (Api.param call "taskId")
+        Api.authorizeWith call (taskAuthParams t)
+
+        if resolved t.State then
+            if t.Runs.Count >= 50 then
+                Fail.conflict $"Task {t.TaskId} cannot be rerun: it has reached 50 runs"
+
+            addRun q t "rerun" call.Now
+
+        statusReply t)
+
+let getTaskGroup (call: Call) =
+    let q = call.Env.Stores.Queue
+    let groupId = Api.param call "taskGroupId"
+
+    locked q call.Now (fun () ->
+        match q.Groups.TryGetValue groupId with
+        | true, ids when ids.Count > 0 ->
+            let tasks = ids |> Seq.map (fun id -> q.Tasks[id]) |> Seq.toArray
+
+            Api.ok (
+                J.obj
+                    [
+                        "taskGroupId", J.str groupId
+                        "schedulerId", J.clone tasks[0].Definition["schedulerId"]
+                        "expires", J.time (tasks |> Array.map (fun t -> J.time' "expires" t.Definition) |> Array.max)
+                    ]
+            )
+        | _ -> Fail.notFound $"No task-group with taskGroupId: `{groupId}`")
+
+let private counts (q: QueueStore) (queueId: string) =
+    let inQueue =
+        q.Tasks.Values
+        |> Seq.filter (fun t -> J.string "taskQueueId" t.Definition = queueId)
+
+    let countRuns state =
+        inQueue
+        |> Seq.sumBy (fun t -> t.Runs |> Seq.filter (fun r -> r.State = state) |> Seq.length)
+
+    countRuns "pending", countRuns "running"
+
+let private queueIds (queueId: string) =
+    match queueId.Split('/', 2) with
+    | [| p; w |] -> p, w
+    | _ -> queueId, ""
+
+let private countsReply (call: Call) (withClaimed: bool) =
+    let q = call.Env.Stores.Queue
+    let queueId = Api.param call "taskQueueId"
+    let p, w = queueIds queueId
+
+    locked q call.Now (fun () ->
+        let pending, claimed = counts q queueId
+
+        Api.ok (
+            J.obj
+                [
+                    "provisionerId", J.str p
+                    "workerType", J.str w
+                    "taskQueueId", J.str queueId
+                    "pendingTasks", J.int pending
+                    if withClaimed then
+                        "claimedTasks", J.int claimed
+                ]
+        ))
+
+let pendingTasks (call: Call) = countsReply call false
+let taskQueueCounts (call: Call) = countsReply call true
+
+let handlers: (string * (Call -> Reply)) list =
+    [
+        "task", task
+        "status", status
+        "createTask", createTask
+        "scheduleTask", scheduleTask
+        "cancelTask", cancelTask
+        "rerunTask", rerunTask
+        "getTaskGroup", getTaskGroup
+        "pendingTasks", pendingTasks
+        "taskQueueCounts", taskQueueCounts
+        "listTaskGroup", listTaskGroup
+        "listDependentTasks", listDependentTasks
+        "claimWork", claimWork
+        "reclaimTask", reclaimTask
+        "reportCompleted", reportCompleted
+        "reportFailed", reportFailed
+        "reportException", reportException
+        "createArtifact", createArtifact
+        "finishArtifact", finishArtifact
+        "getArtifact", getArtifact
+        "getLatestArtifact", getLatestArtifact
+        "artifact", artifact
+        "latestArtifact", latestArtifact
+        "artifactInfo", artifactInfo
+        "latestArtifactInfo", latestArtifactInfo
+        "listArtifacts", listArtifacts
+        "listLatestArtifacts", listLatestArtifacts
+    ]

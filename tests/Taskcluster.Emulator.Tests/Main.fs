@@ -1,0 +1,34 @@
+module Taskcluster.Emulator.Tests.Main
+
+open Expecto
+
+let allTests =
+    testList
+        "Taskcluster.Emulator"
+        [
+            ScopesTests.tests
+            RolesTests.tests
+            HawkTests.tests
+            PaginationTests.tests
+            RoutingTests.tests
+            AuthTests.tests
+            QueueTests.tests
+            ObjectTests.tests
+            SecretsTests.tests
+            IndexTests.tests
+            FaultTests.tests
+            HostTests.tests
+        ]
+
+[<EntryPoint>]
+let main argv =
+    if argv |> Array.contains "--bench" then
+        (Bench.run ()).GetAwaiter().GetResult()
+    else
+        let code = runTestsWithCLIArgs [] argv allTests
+
+        // the shared emulator owns a temporary blob folder: stop it so the folder goes too
+        if Harness.shared.IsValueCreated then
+            Harness.shared.Value.StopAsync().GetAwaiter().GetResult()
+
+        code

@@ -1,0 +1,196 @@
+/// Routing from the references, unimplemented methods, validation and size limits.
+module Taskcluster.Emulator.Tests.RoutingTests
+
+open System
+open System.Net.Http
+open System.Text
+open Expecto
+open Taskcluster.Emulator
+open Taskcluster.Emulator.Internal
+open Taskcluster.Emulator.Tests.Harness
+
+let tests =
+    testList
+        "Routing"
+        [
+            test "every method of every service in the references has a route" {
+                let refs = ReferenceSet.Instance
+                let count = refs.Services |> Array.sumBy (fun s -> s.Entries.Length)
+                Expect.isGreaterThan count 150 "all API methods are loaded"
+
+                for s in refs.Services do
+                    for e in s.Entries do
+                        let path =
+                            e.Segments
+                            |> Array.map (function
+                                | Segment.Literal l -> l
+                                | Segment.Param _ -> "p")
+                            |> fun segs -> "/" + String.Join('/', segs)
+
+                        match Routing.find s e.HttpMethod path with
+                        | Ok(found, _) ->
+                            Expect.equal (found.HttpMethod, found.Route) (e.HttpMethod, e.Route) $"{s.Name}.{e.Name}"
+                        | Error _ -> failtestf "%s.%s is not routed" s.Name e.Name
+            }
+            test "every input schema named by a method is registered" {
+                let refs = ReferenceSet.Instance
+
+                for s in refs.Services do
+                    for e in s.Entries do
+                        for id in Option.toList e.Input @ Option.toList e.Output do
+                            Expect.isSome (refs.Schema id) $"{s.Name}.{e.Name}: {id}"
+            }
+            testCaseTask "ping answers on every service" (fun () ->
+                task {
+                    for service in [ "auth"; "queue"; "hooks"; "worker-manager"; "secrets" ] do
+                        let! r = call NoAuth "GET" service "/ping" null
+                        expectStatus r 200
+                        Expect.equal (r.Json.["alive"].GetValue<bool>()) true service
+                })
+            testCaseTask "an unimplemented method answers 501 after authentication and authorisation" (fun () ->
+                task {
+                    let! r = rootCall "GET" "hooks" "/hooks/some-group" null
+                    expectStatus r 501
+                    Expect.equal r.Code "NotImplemented" "code"
+                    let! anon = call NoAuth "GET" "hooks" "/hooks/some-group" null
+                    expectStatus anon 403
+                    let! bad = call (Header(Signer.creds "nobody/x" "y")) "GET" "hooks" "/hooks/some-group" null
+                    expectStatus bad 401
+                })
+            testCaseTask "an unknown path answers 404 with an error body" (fun () ->
+                task {
+                    let! r = rootCall "GET" "queue" "/no/such/route" null
+                    expectStatus r 404
+                    Expect.equal r.Code "ResourceNotFound" "code"
+                    let! s = rootCall "GET" "no-such-service" "/ping" null
+                    expectStatus s 404
+                })
+            testCaseTask "an invalid payload answers 400 naming the failing path" (fun () ->
+                task {
+                    let id = slugId ()
+                    let bad = taskDef "prov/wt" [ "priority", jstr "urgent" ]
+                    let! r = rootCall "PUT" "queue" $"/task/{id}" bad
+                    expectStatus r 400
+                    Expect.equal r.Code "InputValidationError" "code"
+                    Expect.stringContains r.Message "$.priority" "path"
+                    Expect.stringContains r.Message "/schemas/queue/v1/create-task-request.json" "schema"
+                    let noMeta = taskDef "prov/wt" [ "metadata", jobj [ "name", jstr "x" ] ]
+                    let! r2 = rootCall "PUT" "queue" $"/task/{slugId ()}" noMeta
+                    expectStatus r2 400
+                    Expect.stringContains r2.Message "$.metadata" "nested path"
+                })
+            testCaseTask "malformed JSON answers 400 MalformedPayload" (fun () ->
+                task {
+                    let e = shared.Force()
+                    let! r = sendTo (Header(root ())) "PUT" $"{e.RootUrl}/api/secrets/v1/secret/x" (Some "{not json")
+                    expectStatus r 400
+                    Expect.equal r.Code "MalformedPayload" "code"
+                })
+            testCaseTask "a body over the limit answers 413 InputTooLarge" (fun () ->
+                task {
+                    use! e = Emulator.start (EmulatorOptions(MaxRequestBodyBytes = 64L * 1024L))
+
+                    let big =
+                        "{\"secret\":{\"x\":\""
+                        + String('a', 200 * 1024)
+                        + "\"},\"expires\":\"2100-01-01T00:00:00.000Z\"}"
+
+                    let uri = Uri $"{e.RootUrl}/api/secrets/v1/secret/big"
+                    use req = new HttpRequestMessage(HttpMethod.Put, uri)
+                    req.Content <- new StringContent(big, Encoding.UTF8, "application/json")
+                    // so that the answer can arrive before the body is sent, as with a real proxy
+                    req.Headers.ExpectContinue <- true
+
+                    req.Headers.TryAddWithoutValidation(
+                        "Authorization",
+                        Signer.header (Signer.creds e.ClientId e.AccessToken) "PUT" uri (nowSeconds ()) "big" None None
+                    )
+                    |> ignore
+
+                    use! resp = http.SendAsync req
+                    Expect.equal (int resp.StatusCode) 413 "status"
+                    let! text = resp.Content.ReadAsStringAsync()
+                    Expect.stringContains text "InputTooLarge" "code"
+                })
+            testCaseTask
+                "a payload that is not a JSON object or array, or not application/json, is malformed"
+                (fun () ->
+                    task {
+                        let e = shared.Force()
+                        let url = $"{e.RootUrl}/api/secrets/v1/secret/x"
+                        let! number = sendTo (Header(root ())) "PUT" url (Some "42")
+                        expectStatus number 400
+                        Expect.equal number.Code "MalformedPayload" "number"
+                        let! empty = sendTo (Header(root ())) "PUT" url None
+                        expectStatus empty 400
+                        Expect.stringContains empty.Message "content-type" "no body"
+                        let uri = Uri url
+                        use req = new HttpRequestMessage(HttpMethod.Put, uri)
+
+                        req.Content <-
+                            new StringContent(
+                                """{"secret":{},"expires":"2100-01-01T00:00:00.000Z"}""",
+                                Encoding.UTF8,
+                                "text/plain"
+                            )
+
+                        req.Headers.TryAddWithoutValidation(
+                            "Authorization",
+                            Signer.header (root ()) "PUT" uri (nowSeconds ()) "t" None None
+                        )
+                        |> ignore
+
+                        use! resp = http.SendAsync req
+                        Expect.equal (int resp.StatusCode) 400 "text/plain is not parsed"
+                    })
+            testCaseTask "the pipeline runs in taskcluster-lib-api's order" (fun () ->
+                task {
+                    let e = shared.Force()
+                    // malformed JSON is refused before authentication
+                    let! bad = sendTo NoAuth "PUT" $"{e.RootUrl}/api/secrets/v1/secret/x" (Some "{nope")
+                    expectStatus bad 400
+                    Expect.equal bad.Code "MalformedPayload" "parse first"
+                    // then authorisation from the route, before the schema
+                    let! denied = sendTo NoAuth "PUT" $"{e.RootUrl}/api/secrets/v1/secret/x" (Some "{}")
+                    expectStatus denied 403
+                    // then the query string
+                    let! query = rootCall "GET" "secrets" "/secrets?color=blue" null
+                    expectStatus query 400
+                    Expect.equal query.Code "InvalidRequestArguments" "query"
+                    Expect.stringContains query.Message "color" "names the parameter"
+                    // then the schema
+                    let! invalid = rootCall "PUT" "secrets" "/secret/x" (jobj [])
+                    expectStatus invalid 400
+                    Expect.equal invalid.Code "InputValidationError" "schema last"
+                })
+            testCaseTask "headers over the limit answer 431" (fun () ->
+                task {
+                    let e = shared.Force()
+                    let req = new HttpRequestMessage(HttpMethod.Get, $"{e.RootUrl}/api/queue/v1/ping")
+
+                    req.Headers.TryAddWithoutValidation("X-Padding", String('p', 64 * 1024))
+                    |> ignore
+
+                    let! resp = http.SendAsync req
+                    Expect.equal (int resp.StatusCode) 431 "431"
+                })
+            testCaseTask "the references and schemas are served" (fun () ->
+                task {
+                    let e = shared.Force()
+                    let! r = sendTo NoAuth "GET" $"{e.RootUrl}/references/queue/v1/api.json" None
+                    expectStatus r 200
+                    Expect.equal (string r.Json.["serviceName"]) "queue" "api reference"
+                    let! s = sendTo NoAuth "GET" $"{e.RootUrl}/schemas/queue/v1/task.json" None
+                    expectStatus s 200
+                })
+            testCaseTask "error bodies carry requestInfo like the real services" (fun () ->
+                task {
+                    let! r = rootCall "GET" "queue" "/task/nope" null
+                    expectStatus r 404
+                    let info = r.Json.["requestInfo"]
+                    Expect.equal (string info.["method"]) "task" "method"
+                    Expect.equal (string info.["params"].["taskId"]) "nope" "params"
+                    Expect.isNotNull info.["time"] "time"
+                    Expect.stringContains r.Message "* errorCode:  ResourceNotFound" "footer"
+                })
+        ]
