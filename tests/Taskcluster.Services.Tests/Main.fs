@@ -3,7 +3,7 @@ module Taskcluster.Services.Tests.Main
 open Expecto
 
 let allTests =
-    testList "Taskcluster.Services" [ GeneratedTests.tests; BindingTests.tests; UrlTests.tests ]
+    testList "Taskcluster.Services" [ GeneratedTests.tests; BindingTests.tests; UrlTests.tests; SweepTests.tests ]
 
 [<EntryPoint>]
 let main argv = runTestsWithCLIArgs [] argv allTests

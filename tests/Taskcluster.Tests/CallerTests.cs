@@ -114,14 +114,25 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
     [Fact]
     public async Task TemporaryCredentialsWork()
     {
-        var temporary = _tc.Root.CreateTemporary(TimeSpan.FromMinutes(10), new[] { "secrets:get:garbage/*" });
+        var name = "garbage/" + SlugIds.NewSlugId();
+        var secret = new { secret = new { answer = 42 }, expires = FromNowOffsets.FromNowJson("1 hour") };
+        (await new SecretsClient(_tc.RootUrl, _tc.Root).SetAsync(name, secret)).GetValueOrThrow();
+
+        var temporary = _tc.Root.CreateTemporary(TimeSpan.FromMinutes(10), new[] { "auth:current-scopes", "secrets:get:garbage/*" });
         Assert.True(temporary.IsTemporary);
         Assert.DoesNotContain(temporary.AccessToken, temporary.ToString());
 
-        var auth = new AuthClient(_tc.RootUrl, temporary);
-        var scopes = (await auth.CurrentScopesAsync()).GetValueOrThrow();
+        var secrets = new SecretsClient(_tc.RootUrl, temporary);
+        var read = (await secrets.GetAsync(name)).GetValueOrThrow();
+        Assert.Equal(42, read.GetProperty("secret").GetProperty("answer").GetInt32());
 
-        Assert.Equal(new[] { "secrets:get:garbage/*" }, scopes.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
+        var denied = await secrets.GetAsync("elsewhere/" + SlugIds.NewSlugId());
+        Assert.Equal(TaskclusterErrorKind.InsufficientScopes, denied.Error?.Kind);
+
+        var scopes = (await new AuthClient(_tc.RootUrl, temporary).CurrentScopesAsync()).GetValueOrThrow();
+        var current = scopes.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()).ToList();
+        Assert.Contains("secrets:get:garbage/*", current);
+        Assert.DoesNotContain("*", current); // not the issuer's scopes
     }
 
     [Fact]
@@ -195,7 +206,7 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
     [Fact]
     public void BadArgumentsThrowArgumentExceptions()
     {
-        Assert.Throws<ArgumentNullException>(() => new QueueClient(null!));
+        Assert.Throws<ArgumentNullException>(() => new QueueClient((Uri)null!));
         var bad = Assert.Throws<ArgumentException>(() => new QueueClient(_tc.RootUrl, new TaskclusterCredentials("someone", "")));
         Assert.Equal("credentials", bad.ParamName);
         var relative = Assert.Throws<ArgumentException>(() => new QueueClient(new Uri("/relative", UriKind.Relative)));
@@ -281,7 +292,7 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
     private sealed class FakeQueue : QueueClient
     {
         public override Task<TaskclusterResult<JsonElement>> TaskAsync(string taskId, CancellationToken cancellationToken = default) =>
-            Task.FromResult(TaskclusterResult.Success(JsonDocument.Parse("""{"name": "fake"}""").RootElement));
+            System.Threading.Tasks.Task.FromResult(TaskclusterResult.Success(JsonDocument.Parse("""{"name": "fake"}""").RootElement));
     }
 
     private sealed class CountingHandler(Action onSend) : DelegatingHandler

@@ -15,7 +15,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Emulator = await TaskclusterEmulator.StartAsync();
 
-    public async Task DisposeAsync() => await Emulator.DisposeAsync();
+    public Task DisposeAsync() => Emulator.StopAsync();
 }
 
 /// <summary>
