@@ -193,6 +193,65 @@ let bench (extra: string list) =
         @ benchArgs
     )
 
+/// Runs scripts/demo.fsx. Without TASKCLUSTER_ROOT_URL it first starts the embedded emulator
+/// (its command line prints the root URL and root credentials as its first line) and gives the
+/// demo those credentials; with it, the demo runs its read-only steps against that deployment.
+let demo () =
+    build ()
+    let script = Path.Combine(root, "scripts", "demo.fsx")
+
+    match Environment.GetEnvironmentVariable "TASKCLUSTER_ROOT_URL" with
+    | null
+    | "" ->
+        let emulator =
+            Path.Combine(
+                root,
+                "src",
+                "Taskcluster.Emulator",
+                "bin",
+                configuration,
+                "net10.0",
+                "Taskcluster.Emulator.dll"
+            )
+
+        let psi =
+            ProcessStartInfo("dotnet", [ emulator; "--port"; "0" ], WorkingDirectory = root)
+
+        psi.RedirectStandardOutput <- true
+        use server = Process.Start psi
+
+        try
+            let first = server.StandardOutput.ReadLine()
+
+            if isNull first then
+                fail "the emulator exited before printing its root URL"
+
+            use doc = System.Text.Json.JsonDocument.Parse first
+
+            let get (name: string) =
+                doc.RootElement.GetProperty(name).GetString()
+
+            printfn "Embedded emulator listening on %s" (get "rootUrl")
+
+            let demoProcess =
+                ProcessStartInfo("dotnet", [ "fsi"; script ], WorkingDirectory = root)
+
+            demoProcess.Environment["TASKCLUSTER_ROOT_URL"] <- get "rootUrl"
+            demoProcess.Environment["TASKCLUSTER_CLIENT_ID"] <- get "clientId"
+            demoProcess.Environment["TASKCLUSTER_ACCESS_TOKEN"] <- get "accessToken"
+            demoProcess.Environment["TASKCLUSTER_DEMO_EMULATOR"] <- "1"
+            use p = Process.Start demoProcess
+            p.WaitForExit()
+
+            if p.ExitCode <> 0 then
+                fail $"the demo exited with {p.ExitCode}"
+        finally
+            if not server.HasExited then
+                server.Kill true
+    | rootUrl ->
+        printfn "Running the read-only demo steps against %s" rootUrl
+        run "dotnet" [ "fsi"; script ]
+
 /// The generator is a project (the Services tests use it to check that the committed output is
 /// not stale); the script runs its Release build.
 let generate () =
@@ -223,6 +282,7 @@ let targets: (string * string * (string list -> unit)) list =
         "test", "build, check formatting, run every test project; ends with 'N passed, N failed'", (fun _ -> test ())
         "format", "format the F# sources with fantomas", (fun _ -> format ())
         "bench", "run the benchmarks (extra arguments go to BenchmarkDotNet, e.g. --filter *Hawk*)", bench
+        "demo", "start the embedded emulator and run scripts/demo.fsx against it", (fun _ -> demo ())
         "generate", "regenerate the committed code and data derived from ../shared/taskcluster", (fun _ -> generate ())
         "pack", "build NuGet packages into artifacts/packages", (fun _ -> pack ())
     ]

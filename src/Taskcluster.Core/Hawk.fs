@@ -777,9 +777,7 @@ module Hawk =
                             finished <- i >= header.Length
                         else
                             result <-
-                                Error(
-                                    HawkError.MalformedHeader $"expected ',' after the attribute {Text.quote name}"
-                                )
+                                Error(HawkError.MalformedHeader $"expected ',' after the attribute {Text.quote name}")
 
                             finished <- true
 

@@ -347,8 +347,7 @@ module Scope =
                 | [ p ] when p.Name = "AnyOf" -> inner (path.Field "AnyOf") p.Value |> Result.map ScopeExpression.AnyOf
                 | [ p ] when p.Name = "AllOf" -> inner (path.Field "AllOf") p.Value |> Result.map ScopeExpression.AllOf
                 | _ ->
-                    let names =
-                        members |> List.map (fun p -> Text.quote p.Name) |> String.concat ", "
+                    let names = members |> List.map (fun p -> Text.quote p.Name) |> String.concat ", "
 
                     Decode.failAt path $"expected exactly one member, AnyOf or AllOf, but found [{names}]"
             | kind ->

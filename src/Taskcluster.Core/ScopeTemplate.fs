@@ -118,9 +118,7 @@ module private Syntax =
             | Ok list ->
                 match List.tryFind (fun (n, _) -> n = name) list with
                 | Some(_, k) when k <> kind ->
-                    invalid
-                        path
-                        $"the parameter {Text.quote name} is used both as {kindText k} and as {kindText kind}"
+                    invalid path $"the parameter {Text.quote name} is used both as {kindText k} and as {kindText kind}"
                 | Some _ -> Ok list
                 | None -> Ok(list @ [ name, kind ])
 

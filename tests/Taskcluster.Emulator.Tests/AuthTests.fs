@@ -284,6 +284,23 @@ let private certificateTests =
                     let! r = current (Header t)
                     expect401 r "doesn't satisfy all certificate scopes"
                 })
+            testCaseTask "a certificate whose seed is not 44 characters is refused" (fun () ->
+                task {
+                    let issuer = clientWith [ "auth:current-scopes" ]
+                    let t = issue issuer None [ "auth:current-scopes" ] (nowMs ()) (nowMs () + hour)
+                    let cert = JsonNode.Parse t.Certificate.Value
+                    cert.["seed"] <- jstr "short"
+
+                    let! r =
+                        current (
+                            Header
+                                { t with
+                                    Certificate = Some(cert.ToJsonString())
+                                }
+                        )
+
+                    expect401 r "44 characters"
+                })
             testCaseTask "a certificate of a different version is refused" (fun () ->
                 task {
                     let issuer = clientWith [ "auth:current-scopes" ]
@@ -422,6 +439,16 @@ let private scopeTests =
                     expectStatus denied 403
                     let! allowed = sendTo NoAuth "GET" $"{e.RootUrl}/api/secrets/v1/secret/public%%2Fx" None
                     expectStatus allowed 404
+                    // authenticated clients hold assume:anonymous too, even under empty authorizedScopes
+                    e.State.CreateClient("plain", "plain-token", [])
+
+                    let plain =
+                        { creds "plain" "plain-token" with
+                            AuthorizedScopes = Some []
+                        }
+
+                    let! viaRole = sendTo (Header plain) "GET" $"{e.RootUrl}/api/secrets/v1/secret/public%%2Fy" None
+                    expectStatus viaRole 404
                 })
         ]
 
