@@ -73,6 +73,32 @@ let private start (w: Writer) (source: string) (version: string) =
     w.Lines opens
     w.Line ""
 
+/// A field of a record literal: one line, or a list written one item a line.
+type private Field =
+    | Scalar of name: string * value: string
+    | Items of name: string * items: string list
+
+/// `let name: Type = { … }`, one field a line.
+let private recordValue (w: Writer) (name: string) (typeName: string) (fields: Field list) =
+    w.Line $"let {name}: {typeName} ="
+
+    w.Indented(fun () ->
+        w.Line "{"
+
+        w.Indented(fun () ->
+            for field in fields do
+                match field with
+                | Scalar(n, v) -> w.Line $"{n} = {v}"
+                | Items(n, items) ->
+                    w.Line $"{n} ="
+
+                    w.Indented(fun () ->
+                        w.Line "["
+                        w.Indented(fun () -> w.Lines items)
+                        w.Line "]"))
+
+        w.Line "}")
+
 let private entryValue (w: Writer) (service: Service) (m: Method) =
     let e = m.Entry
 
@@ -83,26 +109,24 @@ let private entryValue (w: Writer) (service: Service) (m: Method) =
             ]
     )
 
-    w.Line $"let {(fsIdentifier e.Name |> Result.defaultValue e.Name)}: ApiEntry ="
-
-    w.Indented(fun () ->
-        w.Line "{"
-
-        w.Indented(fun () ->
-            w.Line $"Name = {fsString e.Name}"
-            w.Line $"Title = {fsString e.Title}"
-            w.Line $"Description = {fsString e.Description}"
-            w.Line $"Category = {fsString e.Category}"
-            w.Line $"Stability = {stability e.Stability}"
-            w.Line $"Method = {requestMethod e.Method}"
-            w.Line $"Route = {fsString e.Route}"
-            w.Line $"Args = {list (List.map fsString e.Args)}"
-            w.Line $"Query = {list (List.map fsString e.Query)}"
-            w.Line $"Input = {option fsString e.Input}"
-            w.Line $"Output = {option output e.Output}"
-            w.Line $"Scopes = {option json e.Scopes}")
-
-        w.Line "}")
+    recordValue
+        w
+        (fsIdentifier e.Name |> Result.defaultValue e.Name)
+        "ApiEntry"
+        [
+            Scalar("Name", fsString e.Name)
+            Scalar("Title", fsString e.Title)
+            Scalar("Description", fsString e.Description)
+            Scalar("Category", fsString e.Category)
+            Scalar("Stability", stability e.Stability)
+            Scalar("Method", requestMethod e.Method)
+            Scalar("Route", fsString e.Route)
+            Scalar("Args", list (List.map fsString e.Args))
+            Scalar("Query", list (List.map fsString e.Query))
+            Scalar("Input", option fsString e.Input)
+            Scalar("Output", option output e.Output)
+            Scalar("Scopes", option json e.Scopes)
+        ]
 
     w.Line ""
 
@@ -276,24 +300,18 @@ let service (source: string) (version: string) (service: Service) =
             entryValue w service m
 
         w.Lines(docLines [ $"<summary>The whole {xml r.ServiceName} API reference.</summary>" ])
-        w.Line "let reference: ApiReference ="
 
-        w.Indented(fun () ->
-            w.Line "{"
-
-            w.Indented(fun () ->
-                w.Line $"ServiceName = {fsString r.ServiceName}"
-                w.Line $"ApiVersion = {fsString r.ApiVersion}"
-                w.Line $"Title = {fsString r.Title}"
-                w.Line $"Description = {fsString r.Description}"
-                w.Line "Entries ="
-
-                w.Indented(fun () ->
-                    w.Line "["
-                    w.Indented(fun () -> w.Lines(service.Methods |> List.map entryName))
-                    w.Line "]"))
-
-            w.Line "}"))
+        recordValue
+            w
+            "reference"
+            "ApiReference"
+            [
+                Scalar("ServiceName", fsString r.ServiceName)
+                Scalar("ApiVersion", fsString r.ApiVersion)
+                Scalar("Title", fsString r.Title)
+                Scalar("Description", fsString r.Description)
+                Items("Entries", service.Methods |> List.map entryName)
+            ])
 
     w.Line ""
 
@@ -361,55 +379,39 @@ let exchangeSet (source: string) (version: string) (set: ExchangeSet) =
                     ]
             )
 
-            w.Line $"let {(fsIdentifier e.Entry.Name |> Result.defaultValue e.Entry.Name)}: ExchangeEntry ="
-
-            w.Indented(fun () ->
-                w.Line "{"
-
-                w.Indented(fun () ->
-                    w.Line $"Name = {fsString e.Entry.Name}"
-                    w.Line $"Exchange = {fsString e.Entry.Exchange}"
-                    w.Line $"Title = {fsString e.Entry.Title}"
-                    w.Line $"Description = {fsString e.Entry.Description}"
-                    w.Line "RoutingKey ="
-
-                    w.Indented(fun () ->
-                        w.Line "["
-                        w.Indented(fun () -> w.Lines(e.Entry.RoutingKey |> List.map part))
-                        w.Line "]")
-
-                    w.Line $"Schema = {fsString e.Entry.Schema}")
-
-                w.Line "}")
+            recordValue
+                w
+                (fsIdentifier e.Entry.Name |> Result.defaultValue e.Entry.Name)
+                "ExchangeEntry"
+                [
+                    Scalar("Name", fsString e.Entry.Name)
+                    Scalar("Exchange", fsString e.Entry.Exchange)
+                    Scalar("Title", fsString e.Entry.Title)
+                    Scalar("Description", fsString e.Entry.Description)
+                    Items("RoutingKey", e.Entry.RoutingKey |> List.map part)
+                    Scalar("Schema", fsString e.Entry.Schema)
+                ]
 
             w.Line ""
 
         w.Lines(docLines [ $"<summary>The whole {xml r.ServiceName} exchange reference.</summary>" ])
-        w.Line "let reference: ExchangeReference ="
 
-        w.Indented(fun () ->
-            w.Line "{"
-
-            w.Indented(fun () ->
-                w.Line $"ServiceName = {fsString r.ServiceName}"
-                w.Line $"ApiVersion = {fsString r.ApiVersion}"
-                w.Line $"Title = {fsString r.Title}"
-                w.Line $"Description = {fsString r.Description}"
-                w.Line $"ExchangePrefix = {fsString r.ExchangePrefix}"
-                w.Line "Entries ="
-
-                w.Indented(fun () ->
-                    w.Line "["
-
-                    w.Indented(fun () ->
-                        w.Lines(
-                            set.Exchanges
-                            |> List.map (fun e -> fsIdentifier e.Entry.Name |> Result.defaultValue e.Entry.Name)
-                        ))
-
-                    w.Line "]"))
-
-            w.Line "}"))
+        recordValue
+            w
+            "reference"
+            "ExchangeReference"
+            [
+                Scalar("ServiceName", fsString r.ServiceName)
+                Scalar("ApiVersion", fsString r.ApiVersion)
+                Scalar("Title", fsString r.Title)
+                Scalar("Description", fsString r.Description)
+                Scalar("ExchangePrefix", fsString r.ExchangePrefix)
+                Items(
+                    "Entries",
+                    set.Exchanges
+                    |> List.map (fun e -> fsIdentifier e.Entry.Name |> Result.defaultValue e.Entry.Name)
+                )
+            ])
 
     w.Line ""
 

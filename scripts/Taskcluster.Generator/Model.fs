@@ -245,6 +245,7 @@ let private reservedMembers =
             "TaskclusterClient"
             "ApiReference"
             "RootUrl"
+            "ServiceName"
             "Call"
             "CallAsync"
             "BuildUrl"
