@@ -120,7 +120,7 @@ module internal Transport =
     /// A `Retry-After` longer than this is not waited for: the error goes back to the caller.
     let maxRetryAfter = TimeSpan.FromMinutes 5.0
 
-    let private retryAfter (response: HttpResponseMessage) (now: DateTimeOffset) =
+    let retryAfter (response: HttpResponseMessage) (now: DateTimeOffset) =
         match response.Headers.RetryAfter with
         | null -> None
         | value when value.Delta.HasValue -> Some(max TimeSpan.Zero value.Delta.Value)
@@ -239,7 +239,7 @@ module internal Transport =
 
         ValueTask<Outcome<Received>>(run)
 
-    let private isTransport (e: exn) =
+    let isTransport (e: exn) =
         match e with
         | :? HttpRequestException
         | :? IOException

@@ -36,6 +36,7 @@ type internal FaultKind =
     | Truncate of int
     | Corrupt
     | Expired
+    | Pass
 
 [<Sealed>]
 type Fault private (kind: FaultKind) =
@@ -63,6 +64,7 @@ type Fault private (kind: FaultKind) =
 
     static member CorruptBytes = Fault(FaultKind.Corrupt)
     static member ExpiredUrl = Fault(FaultKind.Expired)
+    static member Pass = Fault(FaultKind.Pass)
 
     override _.ToString() = sprintf "%A" kind
 
@@ -71,6 +73,8 @@ type private Rule =
         Target: FaultTarget
         Fault: Fault
         mutable Remaining: int
+        /// Matching requests to let through before the rule applies (its place in a schedule).
+        mutable Skip: int
     }
 
 [<Sealed>]
@@ -90,11 +94,16 @@ type FaultInjector internal () =
                                 r
                     ]
 
+                let applied = hit |> List.filter (fun r -> r.Skip = 0)
+
                 for r in hit do
-                    r.Remaining <- r.Remaining - 1
+                    if r.Skip > 0 then
+                        r.Skip <- r.Skip - 1
+                    else
+                        r.Remaining <- r.Remaining - 1
 
                 rules.RemoveAll(fun r -> r.Remaining <= 0) |> ignore
-                hit |> List.map (fun r -> r.Fault))
+                applied |> List.map (fun r -> r.Fault))
 
     let wild (pattern: string) (value: string) = pattern = "*" || pattern = value
 
@@ -114,7 +123,31 @@ type FaultInjector internal () =
                     Target = target
                     Fault = fault
                     Remaining = count
+                    Skip = 0
                 })
+
+    member _.Schedule(target: FaultTarget, faults: Collections.Generic.IEnumerable<Fault>) =
+        if isNull (box target) then
+            nullArg "target"
+
+        if isNull faults then
+            nullArg "faults"
+
+        let faults = List.ofSeq faults
+
+        if faults |> List.exists (fun f -> isNull (box f)) then
+            invalidArg "faults" "faults must not contain null (use Fault.Pass to let a request through)"
+
+        lock gate (fun () ->
+            faults
+            |> List.iteri (fun i fault ->
+                rules.Add
+                    {
+                        Target = target
+                        Fault = fault
+                        Remaining = 1
+                        Skip = i
+                    }))
 
     member this.FailNext(service, method, statusCode, count) =
         this.Inject(FaultTarget.Route(service, method), Fault.Status statusCode, count)

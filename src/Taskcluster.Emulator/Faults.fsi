@@ -29,6 +29,8 @@ type Fault =
     static member CorruptBytes: Fault
     /// Blob URLs only: treat the URL as expired even though it is still valid.
     static member ExpiredUrl: Fault
+    /// No fault: the request is handled normally (a gap in a `Schedule`).
+    static member Pass: Fault
     override ToString: unit -> string
 
 /// Programs faults into a running emulator: each applies to the next `count` matching
@@ -39,6 +41,10 @@ type FaultInjector =
 
     /// Applies the fault to the next `count` requests the target matches.
     member Inject: target: FaultTarget * fault: Fault * count: int -> unit
+
+    /// Applies the faults to the next requests the target matches, one request each, in order
+    /// (`Fault.Pass` lets a request through): a schedule such as 503, drop, pass, corrupt.
+    member Schedule: target: FaultTarget * faults: System.Collections.Generic.IEnumerable<Fault> -> unit
 
     /// Shorthand: the next `count` calls of the method answer `statusCode`.
     member FailNext: service: string * method: string * statusCode: int * count: int -> unit

@@ -158,3 +158,123 @@ type ClientRequestBenchmarks() =
     [<Benchmark(OperationsPerInvoke = 64, Description = "Client.call GET, signed per request")>]
     member this.ClientConcurrent() =
         Task.WhenAll(Array.init ClientRequestBenchmarks.Concurrency (fun _ -> this.ClientGet()))
+
+/// The same comparison against the emulator, which authenticates every request as the auth
+/// service does (Hawk verification, scope expansion): `auth.currentScopes`.
+[<MemoryDiagnoser>]
+[<GroupBenchmarksBy(BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByCategory)>]
+[<CategoriesColumn>]
+type EmulatorRequestBenchmarks() =
+    let mutable emulator: Taskcluster.Emulator.EmulatorInstance = Unchecked.defaultof<_>
+    let mutable client: TaskclusterClient = Unchecked.defaultof<_>
+    let mutable raw: HttpClient = null
+    let mutable url = ""
+    let mutable authorization = ""
+    let mutable auth: ApiReference = Unchecked.defaultof<_>
+    let mutable currentScopes: ApiEntry = Unchecked.defaultof<_>
+
+    [<GlobalSetup>]
+    member _.Setup() =
+        emulator <-
+            Taskcluster.Emulator.Emulator.start (Taskcluster.Emulator.EmulatorOptions())
+            |> _.GetAwaiter().GetResult()
+
+        let references =
+            let root =
+                let rec up (dir: IO.DirectoryInfo) =
+                    if IO.File.Exists(IO.Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then
+                        dir.FullName
+                    else
+                        up dir.Parent
+
+                up (IO.DirectoryInfo AppContext.BaseDirectory)
+
+            IO.File.ReadAllText(IO.Path.Combine(root, "src", "Taskcluster.Emulator", "Generated", "references.json"))
+            |> Reference.parseReferences
+            |> function
+                | Ok r -> r
+                | Error e -> failwith (e.Describe())
+
+        auth <- (Reference.tryFindApi "auth" references).Value
+        currentScopes <- (Reference.tryFindEntry "currentScopes" auth).Value
+
+        client <-
+            match
+                Client.create (
+                    Options.create emulator.RootUrl
+                    |> Options.withCredentials emulator.ClientId emulator.AccessToken
+                )
+            with
+            | Ok c -> c
+            | Error e -> failwith (e.Describe())
+
+        url <-
+            match Client.buildUrl client auth currentScopes [] [] with
+            | Ok u -> u
+            | Error e -> failwith (e.Describe())
+
+        let credentials =
+            match Hawk.credentials emulator.ClientId emulator.AccessToken with
+            | Ok c -> c
+            | Error e -> failwith (e.Describe())
+
+        // Valid for the 15 minutes of clock skew the services allow: long enough for a run.
+        authorization <-
+            match Hawk.header credentials "GET" url (DateTimeOffset.UtcNow.ToUnixTimeSeconds()) "n0nce" None None with
+            | Ok h -> h
+            | Error e -> failwith (e.Describe())
+
+        raw <-
+            new HttpClient(
+                new SocketsHttpHandler(AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes 5.0),
+                Timeout = Timeout.InfiniteTimeSpan
+            )
+
+    [<GlobalCleanup>]
+    member _.Cleanup() =
+        raw.Dispose()
+        (emulator :> IDisposable).Dispose()
+
+    member private _.RawGet() : Task<int> =
+        task {
+            use request = new HttpRequestMessage(HttpMethod.Get, url)
+
+            request.Headers.TryAddWithoutValidation("Authorization", authorization)
+            |> ignore
+
+            request.Headers.TryAddWithoutValidation("User-Agent", "Taskcluster.Functional/0.1.0")
+            |> ignore
+
+            use! response = raw.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, CancellationToken.None)
+
+            if not response.IsSuccessStatusCode then
+                failwith $"raw request failed: {response.StatusCode}"
+
+            let! bytes = response.Content.ReadAsByteArrayAsync()
+            return bytes.Length
+        }
+
+    member private _.ClientGet() : Task<int> =
+        task {
+            match! Client.call client auth currentScopes [] [] Payload.Empty CancellationToken.None with
+            | Ok element -> return int element.ValueKind
+            | Error e -> return failwith (e.Describe())
+        }
+
+    [<BenchmarkCategory("sequential")>]
+    [<Benchmark(Baseline = true, Description = "emulator: raw HttpClient, pre-signed GET")>]
+    member this.RawSequential() = this.RawGet()
+
+    [<BenchmarkCategory("sequential")>]
+    [<Benchmark(Description = "emulator: Client.call GET, signed per request")>]
+    member this.ClientSequential() = this.ClientGet()
+
+    [<BenchmarkCategory("64 concurrent")>]
+    [<Benchmark(Baseline = true, OperationsPerInvoke = 64, Description = "emulator: raw HttpClient, pre-signed GET")>]
+    member this.RawConcurrent() =
+        Task.WhenAll(Array.init 64 (fun _ -> this.RawGet()))
+
+    [<BenchmarkCategory("64 concurrent")>]
+    [<Benchmark(OperationsPerInvoke = 64, Description = "emulator: Client.call GET, signed per request")>]
+    member this.ClientConcurrent() =
+        Task.WhenAll(Array.init 64 (fun _ -> this.ClientGet()))

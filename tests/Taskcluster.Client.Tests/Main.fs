@@ -17,6 +17,7 @@ let allTests =
             HelpersTests.tests
             LoggingTests.tests
             SyncContextTests.tests
+            EmulatorTests.tests
         ]
 
 [<EntryPoint>]

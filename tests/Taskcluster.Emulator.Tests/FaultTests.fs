@@ -199,6 +199,29 @@ let tests =
                                 Expect.equal finally' data "all faults spent"
                             })
                 })
+            testCaseTask "a schedule gives the next requests one fault each, in order" (fun () ->
+                task {
+                    do!
+                        withEmulator (fun e _ ->
+                            task {
+                                e.Faults.Schedule(
+                                    FaultTarget.Route("queue", "ping"),
+                                    [ Fault.Status 503; Fault.Pass; Fault.Status 500 ]
+                                )
+
+                                let! a = ping e
+                                let! b = ping e
+                                let! c = ping e
+                                let! d = ping e
+
+                                Expect.equal
+                                    [ a.Status; b.Status; c.Status; d.Status ]
+                                    [ 503; 200; 500; 200 ]
+                                    "503, through, 500, then normal service"
+
+                                Expect.equal e.Faults.Remaining 0 "spent"
+                            })
+                })
             test "fault arguments are checked" {
                 let e = shared.Force()
                 Expect.throwsT<ArgumentException> (fun () -> e.Faults.FailNext("queue", "ping", 42, 1)) "status"

@@ -1,0 +1,403 @@
+namespace Taskcluster.Client
+
+open System
+open System.IO
+open System.Text.Json
+open System.Threading
+open System.Threading.Tasks
+open Taskcluster.Core
+
+[<NoEquality; NoComparison>]
+type QueueApi =
+    {
+        Client: TaskclusterClient
+        Artifact: string -> int -> string -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+        LatestArtifact: string -> string -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+        CreateArtifact:
+            string -> int -> string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+        FinishArtifact:
+            string -> int -> string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+        Objects: TaskclusterClient -> ObjectApi
+    }
+
+[<RequireQualifiedAccess>]
+module QueueApi =
+    let ofClient (client: TaskclusterClient) (queue: ApiReference) (objects: ApiReference) =
+        let call methodName args payload cancellationToken =
+            Client.callByName client queue methodName args [] payload cancellationToken
+
+        {
+            Client = client
+            Artifact =
+                fun taskId runId name cancellationToken ->
+                    call "artifact" [ taskId; string runId; name ] Payload.Empty cancellationToken
+            LatestArtifact =
+                fun taskId name cancellationToken ->
+                    call "latestArtifact" [ taskId; name ] Payload.Empty cancellationToken
+            CreateArtifact =
+                fun taskId runId name payload cancellationToken ->
+                    call "createArtifact" [ taskId; string runId; name ] (Payload.Json payload) cancellationToken
+            FinishArtifact =
+                fun taskId runId name payload cancellationToken ->
+                    call "finishArtifact" [ taskId; string runId; name ] (Payload.Json payload) cancellationToken
+            Objects = fun objectClient -> ObjectApi.ofClient objectClient objects
+        }
+
+type ArtifactUpload =
+    {
+        TaskId: string
+        RunId: int
+        Name: string
+        ContentType: string
+        Expires: DateTimeOffset
+    }
+
+/// Where an artifact's data is.
+type private Location =
+    | AtUrl of DataTransfer.Source
+    | InObject of ObjectApi * objectName: string
+
+[<RequireQualifiedAccess>]
+module Artifact =
+    let uploadRequest taskId runId name expires =
+        {
+            TaskId = taskId
+            RunId = runId
+            Name = name
+            ContentType = DataTransfer.DefaultContentType
+            Expires = expires
+        }
+
+    let private invalid argument reason =
+        Task.FromResult(Error(TransferError.InvalidArgument(argument, reason)))
+
+    let private checkArtifact (taskId: string) (runId: int option) (name: string) =
+        if String.IsNullOrEmpty taskId then
+            Error(TransferError.InvalidArgument("taskId", "is empty"))
+        elif String.IsNullOrEmpty name then
+            Error(TransferError.InvalidArgument("name", "is empty"))
+        else
+            match runId with
+            | Some r when r < 0 -> Error(TransferError.InvalidArgument("runId", $"must not be negative, not {r}"))
+            | _ -> Ok()
+
+    let private escape (text: string) = Uri.EscapeDataString text
+
+    let private runPath (taskId: string) (runId: int) = $"/task/{escape taskId}/runs/{runId}"
+
+    let private credentials: Decoder<Credentials> =
+        Decode.object (fun get ->
+            {
+                ClientId = get.Required "clientId" Decode.string
+                AccessToken = get.Required "accessToken" Decode.string
+                Certificate = get.Optional "certificate" Decode.string |> Option.map CertificateSource.Text
+            })
+
+    /// The object service with the temporary credentials the queue handed out.
+    let private objectsWith (queue: QueueApi) (info: RequestInfo) (credentials: Credentials) =
+        let update (options: ClientOptions) =
+            { options with
+                Credentials = Some credentials
+                AuthorizedScopes = None
+            }
+
+        match Client.withOptions update queue.Client with
+        | Ok client -> Ok(queue.Objects client)
+        | Error e ->
+            Error(
+                DataTransfer.invalidResponse
+                    info
+                    {
+                        Path = "$.credentials"
+                        Reason = DecodeReason.InvalidValue(e.Describe())
+                    }
+            )
+
+    let private decodeWith (info: RequestInfo) decoder (element: JsonElement) =
+        Decode.fromElement decoder element
+        |> Result.mapError (DataTransfer.invalidResponse info)
+
+    /// Asks the queue where the artifact's data is.
+    let private locate (queue: QueueApi) (taskId: string) (runId: int option) (name: string) cancellationToken =
+        task {
+            let client = queue.Client
+
+            let! answer, info =
+                match runId with
+                | Some r ->
+                    task {
+                        let! answer = queue.Artifact taskId r name cancellationToken
+
+                        return
+                            answer,
+                            DataTransfer.apiInfo
+                                client
+                                "queue"
+                                "artifact"
+                                "GET"
+                                $"{runPath taskId r}/artifact-content/{escape name}"
+                    }
+                | None ->
+                    task {
+                        let! answer = queue.LatestArtifact taskId name cancellationToken
+
+                        return
+                            answer,
+                            DataTransfer.apiInfo
+                                client
+                                "queue"
+                                "latestArtifact"
+                                "GET"
+                                $"/task/{escape taskId}/artifact-content/{escape name}"
+                    }
+
+            let decode decoder =
+                answer |> DataTransfer.request |> Result.bind (decodeWith info decoder)
+
+            let atUrl (storageType: string) (signed: bool) =
+                decode (Decode.field "url" Decode.string)
+                |> Result.map (fun url ->
+                    AtUrl
+                        {
+                            Url = url
+                            Expires = None
+                            Hashes = []
+                            Method = DownloadMethod.ArtifactUrl
+                            Origin = $"{info.Name} ({storageType})"
+                            Signed = signed
+                            // Nothing secret goes with these requests, so a redirect may be followed.
+                            FollowRedirects = true
+                        })
+
+            return
+                match decode (Decode.field "storageType" Decode.string) with
+                | Error e -> Error e
+                | Ok "s3" -> atUrl "s3" true
+                | Ok "reference" -> atUrl "reference" false
+                | Ok "object" ->
+                    decode (
+                        Decode.object (fun get ->
+                            get.Required "name" Decode.string, get.Required "credentials" credentials)
+                    )
+                    |> Result.bind (fun (objectName, given) ->
+                        objectsWith queue info given
+                        |> Result.map (fun objects -> InObject(objects, objectName)))
+                | Ok "error" ->
+                    decode (
+                        Decode.object (fun get ->
+                            get.Optional "reason" Decode.string |> Option.defaultValue "",
+                            get.Optional "message" Decode.string |> Option.defaultValue "")
+                    )
+                    |> Result.bind (fun (reason, message) ->
+                        Error(TransferError.ArtifactError(taskId, name, reason, message)))
+                | Ok other -> Error(TransferError.UnsupportedMethod(name, other))
+        }
+
+    let private downloadWith
+        (queue: QueueApi)
+        (options: TransferOptions)
+        (taskId: string)
+        (runId: int option)
+        (name: string)
+        (writer: int64 option -> CancellationToken -> Task<Stream>)
+        (cancellationToken: CancellationToken)
+        =
+        match
+            checkArtifact taskId runId name
+            |> Result.bind (fun () -> DataTransfer.checkOptions options)
+        with
+        | Error e -> Task.FromResult(Error e)
+        | Ok() ->
+            task {
+                let! location = locate queue taskId runId name cancellationToken
+
+                match location with
+                | Error e -> return Error e
+                | Ok(AtUrl source) ->
+                    let refresh (cancellationToken: CancellationToken) =
+                        task {
+                            let! again = locate queue taskId runId name cancellationToken
+
+                            return
+                                match again with
+                                | Ok(AtUrl fresh) -> Ok fresh
+                                | Ok(InObject _) -> Error(TransferError.UnsupportedMethod(name, "object"))
+                                | Error e -> Error e
+                        }
+
+                    return!
+                        DataTransfer.downloadFrom
+                            (Link.Of queue.Client)
+                            options
+                            name
+                            source
+                            (if source.Signed then Some refresh else None)
+                            writer
+                            cancellationToken
+                | Ok(InObject(objects, objectName)) ->
+                    let! downloaded = Transfer.downloadWith objects options objectName writer cancellationToken
+                    return downloaded |> Result.map (fun d -> { d with Name = name })
+            }
+
+    let download queue options taskId runId name (writer: WriterFactory) cancellationToken =
+        if isNull (box writer) then
+            invalid "writer" "is null"
+        else
+            downloadWith queue options taskId runId name (fun _ c -> writer c) cancellationToken
+
+    let downloadToBuf queue options taskId runId name cancellationToken =
+        DataTransfer.toBuffer (fun writer -> downloadWith queue options taskId runId name writer cancellationToken)
+
+    let downloadToStream queue options taskId runId name (stream: Stream) cancellationToken =
+        DataTransfer.toStream stream (fun writer ->
+            downloadWith queue options taskId runId name writer cancellationToken)
+
+    let downloadToFile queue options taskId runId name (path: string) cancellationToken =
+        DataTransfer.toFile path (fun writer -> downloadWith queue options taskId runId name writer cancellationToken)
+
+    let private createPath (taskId: string) (runId: int) (name: string) =
+        $"{runPath taskId runId}/artifacts/{escape name}"
+
+    /// The `object` artifact's upload grant.
+    type private Grant =
+        {
+            ObjectName: string
+            ProjectId: string
+            UploadId: SlugId
+            Expires: DateTimeOffset
+            Credentials: Credentials
+        }
+
+    let private grant: Decoder<Grant> =
+        Decode.object (fun get ->
+            {
+                ObjectName = get.Required "name" Decode.string
+                ProjectId = get.Required "projectId" Decode.string
+                UploadId =
+                    get.Required
+                        "uploadId"
+                        (Decode.string
+                         |> Decode.validate (fun text -> SlugId.parse text |> Result.mapError _.Describe()))
+                Expires = get.Required "expires" DataTransfer.decodeTime
+                Credentials = get.Required "credentials" credentials
+            })
+
+    let upload
+        (queue: QueueApi)
+        (options: TransferOptions)
+        (artifact: ArtifactUpload)
+        (contentLength: int64)
+        (reader: ReaderFactory)
+        (cancellationToken: CancellationToken)
+        =
+        match checkArtifact artifact.TaskId (Some artifact.RunId) artifact.Name with
+        | Error e -> Task.FromResult(Error e)
+        | Ok() when isNull artifact.ContentType -> invalid "contentType" "is null"
+        | Ok() when contentLength < 0L -> invalid "contentLength" $"must not be negative, not {contentLength}"
+        | Ok() ->
+            task {
+                let {
+                        TaskId = taskId
+                        RunId = runId
+                        Name = name
+                    } =
+                    artifact
+
+                let info =
+                    DataTransfer.apiInfo queue.Client "queue" "createArtifact" "POST" (createPath taskId runId name)
+
+                let payload =
+                    Encode.object
+                        [
+                            "storageType", Encode.string "object"
+                            "expires", Encode.string (FromNow.format artifact.Expires)
+                            "contentType", Encode.string artifact.ContentType
+                            "contentLength", Encode.int64 contentLength
+                        ]
+
+                let! created = queue.CreateArtifact taskId runId name payload cancellationToken
+
+                match created |> DataTransfer.request |> Result.bind (decodeWith info grant) with
+                | Error e -> return Error e
+                | Ok grant ->
+                    match objectsWith queue info grant.Credentials with
+                    | Error e -> return Error e
+                    | Ok objects ->
+                        let request =
+                            {
+                                ProjectId = grant.ProjectId
+                                Name = grant.ObjectName
+                                ContentType = artifact.ContentType
+                                Expires = grant.Expires
+                                UploadId = Some grant.UploadId
+                            }
+
+                        let! uploaded = Transfer.upload objects options request contentLength reader cancellationToken
+
+                        match uploaded with
+                        | Error e -> return Error e
+                        | Ok uploaded ->
+                            let finishing = Encode.object [ "uploadId", Encode.string grant.UploadId.Value ]
+                            let! finished = queue.FinishArtifact taskId runId name finishing cancellationToken
+                            return finished |> DataTransfer.request |> Result.map (fun _ -> uploaded)
+            }
+
+    let uploadFromBuf queue options artifact (data: ReadOnlyMemory<byte>) cancellationToken =
+        upload queue options artifact (int64 data.Length) (DataTransfer.ofMemory data) cancellationToken
+
+    let uploadFromStream queue options artifact (stream: Stream) cancellationToken =
+        DataTransfer.fromStream stream (fun length reader ->
+            upload queue options artifact length reader cancellationToken)
+
+    let uploadFromFile queue options artifact (path: string) cancellationToken =
+        DataTransfer.fromFile path (fun length reader -> upload queue options artifact length reader cancellationToken)
+
+    let private create (queue: QueueApi) taskId runId name (members: (string * Json) list) cancellationToken =
+        match checkArtifact taskId (Some runId) name with
+        | Error e -> Task.FromResult(Error e)
+        | Ok() ->
+            task {
+                let! created = queue.CreateArtifact taskId runId name (Encode.object members) cancellationToken
+                return created |> DataTransfer.request |> Result.map ignore
+            }
+
+    let createReference queue taskId runId name (url: string) (contentType: string) expires cancellationToken =
+        create
+            queue
+            taskId
+            runId
+            name
+            [
+                "storageType", Encode.string "reference"
+                "expires", Encode.string (FromNow.format expires)
+                "url", Encode.string url
+                "contentType", Encode.string contentType
+            ]
+            cancellationToken
+
+    let createLink queue taskId runId name (target: string) expires cancellationToken =
+        create
+            queue
+            taskId
+            runId
+            name
+            [
+                "storageType", Encode.string "link"
+                "expires", Encode.string (FromNow.format expires)
+                "artifact", Encode.string target
+            ]
+            cancellationToken
+
+    let createError queue taskId runId name (reason: string) (message: string) expires cancellationToken =
+        create
+            queue
+            taskId
+            runId
+            name
+            [
+                "storageType", Encode.string "error"
+                "expires", Encode.string (FromNow.format expires)
+                "reason", Encode.string reason
+                "message", Encode.string message
+            ]
+            cancellationToken

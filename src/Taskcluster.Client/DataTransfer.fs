@@ -1,0 +1,1072 @@
+namespace Taskcluster.Client
+
+open System
+open System.Buffers
+open System.Globalization
+open System.IO
+open System.IO.Compression
+open System.Net
+open System.Net.Http
+open System.Net.Sockets
+open System.Runtime.ExceptionServices
+open System.Security.Cryptography
+open System.Text.Json
+open System.Threading
+open System.Threading.Tasks
+open Microsoft.Extensions.Logging
+open Taskcluster.Core
+
+/// A stream over a caller's stream that leaves it open when disposed, so that the stream can be
+/// handed to one attempt after another.
+[<Sealed>]
+type internal BorrowedStream(inner: Stream) =
+    inherit Stream()
+    override _.CanRead = inner.CanRead
+    override _.CanSeek = inner.CanSeek
+    override _.CanWrite = inner.CanWrite
+    override _.Length = inner.Length
+
+    override _.Position
+        with get () = inner.Position
+        and set value = inner.Position <- value
+
+    override _.Flush() = inner.Flush()
+    override _.FlushAsync(ct: CancellationToken) = inner.FlushAsync(ct)
+    override _.Read(buffer: byte array, offset: int, count: int) = inner.Read(buffer, offset, count)
+
+    override _.ReadAsync(buffer: Memory<byte>, ct: CancellationToken) = inner.ReadAsync(buffer, ct)
+
+    override _.ReadAsync(buffer: byte array, offset: int, count: int, ct: CancellationToken) =
+        inner.ReadAsync(buffer, offset, count, ct)
+
+    override _.Write(buffer: byte array, offset: int, count: int) = inner.Write(buffer, offset, count)
+
+    override _.WriteAsync(buffer: ReadOnlyMemory<byte>, ct: CancellationToken) = inner.WriteAsync(buffer, ct)
+
+    override _.WriteAsync(buffer: byte array, offset: int, count: int, ct: CancellationToken) =
+        inner.WriteAsync(buffer, offset, count, ct)
+
+    override _.Seek(offset: int64, origin: SeekOrigin) = inner.Seek(offset, origin)
+    override _.SetLength(value: int64) = inner.SetLength(value)
+
+/// SHA-256 and SHA-512 of one pass over the data, chunk by chunk. SHA-512 is the slower of
+/// the two, so it runs on another thread while the caller hashes SHA-256 and moves the bytes on:
+/// a chunk must stay untouched until the next `Append` (or `Finish`) has returned, which two
+/// buffers used in turn guarantee.
+[<Sealed>]
+type internal Hasher() =
+    let sha256 = IncrementalHash.CreateHash HashAlgorithmName.SHA256
+    let sha512 = IncrementalHash.CreateHash HashAlgorithmName.SHA512
+    let mutable pending = Task.CompletedTask
+
+    member _.Append(chunk: ReadOnlyMemory<byte>) : Task =
+        task {
+            do! pending
+            pending <- Task.Run(fun () -> sha512.AppendData chunk.Span)
+            sha256.AppendData chunk.Span
+        }
+
+    /// The lower-case hex digests, as the object service records them.
+    member _.Finish() =
+        task {
+            do! pending
+
+            return
+                struct (Convert.ToHexStringLower(sha256.GetHashAndReset()),
+                        Convert.ToHexStringLower(sha512.GetHashAndReset()))
+        }
+
+    /// The digests of bytes in memory.
+    static member Of(data: ReadOnlySpan<byte>) =
+        struct (Convert.ToHexStringLower(SHA256.HashData data), Convert.ToHexStringLower(SHA512.HashData data))
+
+    /// Waits for the SHA-512 of the last chunk (a moment), so that its buffer may be reused.
+    member _.Settle() =
+        try
+            pending.Wait()
+        with _ ->
+            ()
+
+    interface IDisposable with
+        member this.Dispose() =
+            this.Settle()
+            sha256.Dispose()
+            sha512.Dispose()
+
+/// Fills `buffer` from `stream` up to `count` bytes or the end of the stream; the bytes read
+/// and whether the end was reached. `onRead` runs after every read (the stall watchdog).
+module internal Chunks =
+    let fill (stream: Stream) (buffer: byte array) (count: int) (onRead: unit -> unit) (ct: CancellationToken) =
+        task {
+            let mutable n = 0
+            let mutable ended = false
+
+            while n < count && not ended do
+                let! read = stream.ReadAsync(buffer.AsMemory(n, count - n), ct)
+                onRead ()
+
+                if read = 0 then ended <- true else n <- n + read
+
+            return struct (n, ended)
+        }
+
+/// The body of an upload attempt: the reader's bytes, hashed and counted on their way to the
+/// connection. A reader that ends early or goes on past the announced length stops the upload
+/// before a wrong object can be stored.
+[<Sealed>]
+type internal UploadContent(reader: Stream, length: int64, chunkSize: int, hasher: Hasher, onChunk: int64 -> unit) =
+    inherit HttpContent()
+
+    let finished =
+        TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+    /// What the reader threw: the caller's error, not a transport failure.
+    member val ReaderError: exn = null with get, set
+    /// The bytes the reader gave, when they differ from the announced length.
+    member val Mismatch: int64 voption = ValueNone with get, set
+    /// Completes when every byte has been handed to the connection.
+    member _.Finished = finished.Task
+
+    override _.TryComputeLength(result: byref<int64>) =
+        result <- length
+        true
+
+    override this.SerializeToStreamAsync(stream: Stream, context: TransportContext) =
+        this.SerializeToStreamAsync(stream, context, CancellationToken.None)
+
+    override this.SerializeToStreamAsync(stream: Stream, _context: TransportContext, ct: CancellationToken) : Task =
+        task {
+            let buffers =
+                [|
+                    ArrayPool<byte>.Shared.Rent chunkSize
+                    ArrayPool<byte>.Shared.Rent chunkSize
+                |]
+
+            try
+                try
+                    let mutable sent = 0L
+                    let mutable turn = 0
+                    let mutable ended = false
+
+                    while not ended do
+                        let buffer = buffers[turn &&& 1]
+                        // One byte more than remains, so that a reader longer than announced shows.
+                        let want = int (min (int64 chunkSize) (length - sent + 1L))
+                        let mutable n = 0
+
+                        try
+                            let! struct (read, atEnd) = Chunks.fill reader buffer want ignore ct
+                            n <- read
+                            ended <- atEnd
+                        with e ->
+                            this.ReaderError <- e
+                            ExceptionDispatchInfo.Throw e
+
+                        if sent + int64 n > length then
+                            this.Mismatch <- ValueSome(sent + int64 n)
+                            raise (IOException "the reader gave more bytes than the content length")
+                        elif n > 0 then
+                            let chunk = ReadOnlyMemory(buffer, 0, n)
+                            do! hasher.Append chunk
+                            do! stream.WriteAsync(chunk, ct)
+                            sent <- sent + int64 n
+                            turn <- turn + 1
+                            onChunk sent
+
+                    if sent <> length then
+                        this.Mismatch <- ValueSome sent
+                        raise (IOException "the reader gave fewer bytes than the content length")
+
+                    finished.TrySetResult() |> ignore
+                with e ->
+                    finished.TrySetException e |> ignore
+                    ExceptionDispatchInfo.Throw e
+            finally
+                hasher.Settle()
+
+                for b in buffers do
+                    ArrayPool<byte>.Shared.Return b
+        }
+
+/// What data requests use of a client: its connection, its logger and its clock.
+[<NoEquality; NoComparison>]
+type internal Link =
+    {
+        Client: TaskclusterClient
+        Http: HttpClient
+        Logger: ILogger
+    }
+
+    member this.Options = this.Client.Options
+    /// The local clock corrected by the offset the client measured: the services' time.
+    member this.Now = this.Options.TimeProvider.GetUtcNow() + this.Client.ClockOffset
+
+    static member Of(client: TaskclusterClient) =
+        {
+            Client = client
+            Http = Transport.httpClientFor client.Options
+            Logger = Log.resolve client.Options.Logger Options.processEnvironment
+        }
+
+/// What one attempt of a data request came to.
+[<RequireQualifiedAccess>]
+type internal Outcome<'T> =
+    | Done of 'T
+    | Fatal of TransferError
+    /// Worth another attempt after the backoff, or after `Retry-After` when the server asked.
+    | Retry of TaskclusterError * retryAfter: TimeSpan option
+    /// A pre-signed URL was refused (expired, or its signature no longer valid): ask for a new
+    /// one and try again at once.
+    | Renew of TaskclusterError
+
+/// A `putUrl` upload method: where to PUT and with which headers.
+type internal PutTarget =
+    {
+        Url: string
+        Expires: DateTimeOffset
+        Headers: (string * string) list
+    }
+
+/// What a download attempt received.
+type internal Body =
+    {
+        Length: int64
+        ContentType: string
+        Hashes: struct (string * string) voption
+    }
+
+/// The data requests of transfers and their retries. Like `Transport` for API calls, this is
+/// where transfer failures are caught and turned into values; exceptions of the caller's own
+/// readers and writers, and cancellation by the caller's token, go back to the caller as they are.
+[<RequireQualifiedAccess>]
+module internal DataTransfer =
+    /// Big enough to keep system calls, hash calls and thread hand-overs few; two of them per
+    /// transfer (pooled) are all the memory a transfer takes.
+    [<Literal>]
+    let ChunkSize = 262144
+
+    /// The most of an error body kept for the message.
+    [<Literal>]
+    let ErrorBodyLimit = 65536
+
+    [<Literal>]
+    let DefaultContentType = "application/octet-stream"
+
+    /// Pre-signed URLs carry their signature in the query: never show it.
+    let redact (url: string) =
+        match url.IndexOfAny [| '?'; '#' |] with
+        | -1 -> url
+        | i -> url.Substring(0, i) + "?…"
+
+    let info (origin: string) (httpMethod: string) (url: string) =
+        {
+            Name = origin
+            Method = httpMethod
+            Url = redact url
+        }
+
+    /// The RequestInfo of an API call made through an `ObjectApi`/`QueueApi` function, for
+    /// errors found in its response.
+    let apiInfo (client: TaskclusterClient) (service: string) (methodName: string) (httpMethod: string) (path: string) =
+        {
+            Name = $"{service}.{methodName}"
+            Method = httpMethod
+            Url = RootUrl.api client.RootUrl service "v1" path
+        }
+
+    let invalidResponse (request: RequestInfo) (error: DecodeError) =
+        TransferError.Request(TaskclusterError.InvalidResponse(request, 200, error))
+
+    let request (result: Result<'T, TaskclusterError>) =
+        result |> Result.mapError TransferError.Request
+
+    let report (progress: IProgress<TransferProgress> option) attempt bytes total =
+        match progress with
+        | Some p ->
+            p.Report
+                {
+                    BytesTransferred = bytes
+                    TotalBytes = total
+                    Attempt = attempt
+                }
+        | None -> ()
+
+    let maxRetries (client: TaskclusterClient) (options: TransferOptions) =
+        options.MaxRetries |> Option.defaultValue client.Options.MaxRetries
+
+    let checkOptions (options: TransferOptions) =
+        match options.MaxRetries with
+        | Some n when n < 0 -> Error(TransferError.InvalidArgument("maxRetries", $"must not be negative, not {n}"))
+        | _ -> Ok()
+
+    // -----------------------------------------------------------------------------------------
+    // Decoding responses
+
+    /// An ISO 8601 date-time, as the services write them.
+    let decodeTime =
+        Decode.string
+        |> Decode.validate (fun text ->
+            match
+                DateTimeOffset.TryParse(
+                    text,
+                    CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal ||| DateTimeStyles.AdjustToUniversal
+                )
+            with
+            | true, value -> Ok value
+            | _ -> Error $"not a date-time: {Display.quote text}")
+
+    /// The hashes an object service response records; values that are not strings are ignored
+    /// (the schema allows any other algorithm).
+    let hashes: Decoder<(string * string) list> =
+        Decode.keyValuePairs Decode.element
+        |> Decode.map (
+            List.choose (fun (k, v) ->
+                if v.ValueKind = JsonValueKind.String then
+                    Some(k, v.GetString())
+                else
+                    None)
+        )
+
+    let optionalHashes =
+        Decode.optionalField "hashes" hashes |> Decode.map (Option.defaultValue [])
+
+    /// `uploadMethod` of a `createUpload` response.
+    type UploadChoice =
+        | Inline
+        | Put of PutTarget
+        | Nothing
+
+    let uploadChoice: Decoder<UploadChoice> =
+        Decode.field
+            "uploadMethod"
+            (Decode.object (fun get ->
+                match get.Optional "dataInline" Decode.bool, get.Optional "putUrl" Decode.element with
+                | Some true, _ -> Inline
+                | _, Some _ ->
+                    get.Required
+                        "putUrl"
+                        (Decode.object (fun put ->
+                            {
+                                Url = put.Required "url" Decode.string
+                                Expires = put.Required "expires" decodeTime
+                                Headers =
+                                    put.Optional "headers" (Decode.keyValuePairs Decode.string)
+                                    |> Option.defaultValue []
+                            }))
+                    |> Put
+                | _ -> Nothing))
+
+    // -----------------------------------------------------------------------------------------
+    // One attempt
+
+    let private messages (e: exn) =
+        let rec walk (e: exn) =
+            match e.InnerException with
+            | null -> [ e.Message ]
+            | inner -> e.Message :: walk inner
+
+        walk e |> List.distinct |> String.concat " — "
+
+    let private readErrorBody (response: HttpResponseMessage) (ct: CancellationToken) =
+        task {
+            try
+                use! body = response.Content.ReadAsStreamAsync(ct)
+                let buffer = Array.zeroCreate<byte> ErrorBodyLimit
+                let mutable total = 0
+                let mutable reading = true
+
+                while reading && total < buffer.Length do
+                    let! n = body.ReadAsync(buffer.AsMemory(total), ct)
+
+                    if n = 0 then reading <- false else total <- total + n
+
+                return Array.sub buffer 0 total
+            with e when Transport.isTransport e ->
+                return [||]
+        }
+
+    /// The outcome of a response that is not a success.
+    let private refused (link: Link) (request: RequestInfo) attempt (signed: bool) (response: HttpResponseMessage) ct =
+        task {
+            let! body = readErrorBody response ct
+            let status = int response.StatusCode
+            let now = link.Options.TimeProvider.GetUtcNow()
+
+            let received: Received =
+                {
+                    Status = status
+                    ReasonPhrase = response.ReasonPhrase |> Option.ofObj |> Option.defaultValue ""
+                    Body = body
+                    Date = Option.ofNullable response.Headers.Date
+                    ReceivedAt = now
+                    RetryAfter = Transport.retryAfter response now
+                    Location =
+                        match response.Headers.Location with
+                        | null -> None
+                        | l -> Some(string l)
+                }
+
+            let e = Transport.serviceError request attempt received
+
+            // A `Retry-After` longer than the client waits for sends the error back, as for API calls.
+            let patient =
+                received.RetryAfter |> Option.forall (fun d -> d <= Transport.maxRetryAfter)
+
+            return
+                match status with
+                | s when s >= 500 && patient -> Outcome.Retry(TaskclusterError.ServerError e, received.RetryAfter)
+                | s when s >= 500 -> Outcome.Fatal(TransferError.Request(TaskclusterError.ServerError e))
+                | 408
+                | 429 when patient -> Outcome.Retry(TaskclusterError.ClientError e, received.RetryAfter)
+                | 401
+                | 403 when signed -> Outcome.Renew(TaskclusterError.ClientError e)
+                | s when s >= 300 && s < 400 ->
+                    Outcome.Fatal(TransferError.Request(TaskclusterError.Redirect(e, received.Location)))
+                | _ -> Outcome.Fatal(TransferError.Request(TaskclusterError.ClientError e))
+        }
+
+    /// Turns what an attempt threw into an outcome. The caller's cancellation and the caller's
+    /// own reader or writer failures are rethrown.
+    let private failed
+        (request: RequestInfo)
+        attempt
+        (timeout: TimeSpan)
+        (ct: CancellationToken)
+        (idle: CancellationTokenSource)
+        (callerError: exn)
+        (e: exn)
+        =
+        if ct.IsCancellationRequested then
+            raise (OperationCanceledException(ct))
+        elif not (isNull callerError) then
+            ExceptionDispatchInfo.Throw callerError
+            Unchecked.defaultof<_>
+        else
+            match e with
+            | :? OperationCanceledException when idle.IsCancellationRequested ->
+                Outcome.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
+            // The `Timeout` of a caller's own `HttpClient`.
+            | :? OperationCanceledException as c when (c.InnerException :? TimeoutException) ->
+                Outcome.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
+            | :? OperationCanceledException -> Outcome.Fatal(TransferError.Request(TaskclusterError.Cancelled request))
+            | e when Transport.isTransport e ->
+                Outcome.Retry(TaskclusterError.ConnectionFailed(request, messages e, attempt), None)
+            | e ->
+                ExceptionDispatchInfo.Throw e
+                Unchecked.defaultof<_>
+
+    /// A watchdog per attempt: cancels when no byte moved for the client's `Timeout`.
+    let private watchdog (link: Link) (ct: CancellationToken) =
+        let timeout = link.Options.Timeout
+        // On the client's clock, like the per-attempt timeout of API calls.
+        let stall =
+            new CancellationTokenSource(Timeout.InfiniteTimeSpan, link.Options.TimeProvider)
+
+        let idle = CancellationTokenSource.CreateLinkedTokenSource(ct, stall.Token)
+
+        let touch () =
+            if timeout <> Timeout.InfiniteTimeSpan then
+                stall.CancelAfter timeout
+
+        touch ()
+
+        let dispose =
+            { new IDisposable with
+                member _.Dispose() =
+                    idle.Dispose()
+                    stall.Dispose()
+            }
+
+        idle, touch, timeout, dispose
+
+    let private addHeaders (request: HttpRequestMessage) (content: HttpContent) (headers: (string * string) list) =
+        for name, value in headers do
+            // The content computes Content-Length itself from the announced length.
+            if not (String.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase)) then
+                if not (request.Headers.TryAddWithoutValidation(name, value)) then
+                    content.Headers.TryAddWithoutValidation(name, value) |> ignore
+
+    /// One PUT of the reader's bytes; the hashes on success.
+    let putAttempt
+        (link: Link)
+        (origin: string)
+        (target: PutTarget)
+        (name: string)
+        (length: int64)
+        (reader: ReaderFactory)
+        (progress: IProgress<TransferProgress> option)
+        (attempt: int)
+        (ct: CancellationToken)
+        : Task<Outcome<struct (string * string)>> =
+        task {
+            let request = info origin "PUT" target.Url
+            let idle, touch, timeout, watch = watchdog link ct
+            use _ = watch
+            Log.sendingRequest link.Logger origin "PUT" request.Url attempt
+            report progress attempt 0L (Some length)
+            use! stream = reader ct
+            use hasher = new Hasher()
+
+            let content =
+                new UploadContent(
+                    stream,
+                    length,
+                    ChunkSize,
+                    hasher,
+                    fun sent ->
+                        touch ()
+                        report progress attempt sent (Some length)
+                )
+
+            try
+                try
+                    use message = new HttpRequestMessage(HttpMethod.Put, target.Url, Content = content)
+
+                    message.Headers.TryAddWithoutValidation("User-Agent", Transport.userAgent)
+                    |> ignore
+
+                    addHeaders message content target.Headers
+
+                    use! response = link.Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, idle.Token)
+
+                    if response.IsSuccessStatusCode then
+                        // A server may answer before reading everything; the hashes need it all.
+                        do! content.Finished.WaitAsync(idle.Token)
+                        let! hashes = hasher.Finish()
+                        return Outcome.Done hashes
+                    else
+                        return! refused link request attempt true response idle.Token
+                with e ->
+                    match content.Mismatch with
+                    | ValueSome actual when isNull content.ReaderError ->
+                        return Outcome.Fatal(TransferError.LengthMismatch(name, length, actual))
+                    | _ -> return failed request attempt timeout ct idle content.ReaderError e
+            finally
+                content.Dispose()
+        }
+
+    /// Sends a GET without credentials, following redirects when allowed (pre-signed URLs of
+    /// our own services promise none; others, like a reference artifact's, may redirect).
+    let rec private get (http: HttpClient) (url: string) (follow: bool) (hops: int) (ct: CancellationToken) =
+        task {
+            use message = new HttpRequestMessage(HttpMethod.Get, url)
+
+            message.Headers.TryAddWithoutValidation("User-Agent", Transport.userAgent)
+            |> ignore
+
+            let! response = http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct)
+            let status = int response.StatusCode
+
+            if
+                follow
+                && hops < 5
+                && status >= 300
+                && status < 400
+                && not (isNull response.Headers.Location)
+            then
+                let target = Uri(Uri url, response.Headers.Location).AbsoluteUri
+                response.Dispose()
+                return! get http target follow (hops + 1) ct
+            else
+                return response
+        }
+
+    /// The body, decoded when the server compressed it and the `HttpClient` did not already
+    /// (the object service's `getUrl` requires clients to take gzip).
+    let private decoded (response: HttpResponseMessage) (body: Stream) =
+        match response.Content.Headers.ContentEncoding |> Seq.tryLast with
+        | Some "gzip" -> Some(new GZipStream(body, CompressionMode.Decompress) :> Stream)
+        | Some "deflate" -> Some(new ZLibStream(body, CompressionMode.Decompress) :> Stream)
+        | Some "br" -> Some(new BrotliStream(body, CompressionMode.Decompress) :> Stream)
+        | Some "identity"
+        | None -> Some body
+        | Some _ -> None
+
+    /// One GET into a fresh writer.
+    let getAttempt
+        (link: Link)
+        (origin: string)
+        (url: string)
+        (signed: bool)
+        (follow: bool)
+        (hash: bool)
+        (name: string)
+        (writer: int64 option -> CancellationToken -> Task<Stream>)
+        (progress: IProgress<TransferProgress> option)
+        (attempt: int)
+        (ct: CancellationToken)
+        : Task<Outcome<Body>> =
+        task {
+            let request = info origin "GET" url
+            let idle, touch, timeout, watch = watchdog link ct
+            use _ = watch
+            Log.sendingRequest link.Logger origin "GET" request.Url attempt
+            // What the caller's writer throws is the caller's error, not a transfer failure.
+            let writerError = ref null
+
+            let write (stream: Stream) (data: ReadOnlyMemory<byte>) =
+                task {
+                    try
+                        do! stream.WriteAsync(data, ct)
+                    with e ->
+                        writerError.Value <- e
+                        ExceptionDispatchInfo.Throw e
+                }
+
+            try
+                use! response = get link.Http url follow 0 idle.Token
+
+                if not response.IsSuccessStatusCode then
+                    return! refused link request attempt signed response idle.Token
+                else
+                    let encodings = response.Content.Headers.ContentEncoding
+
+                    let announced =
+                        if encodings.Count = 0 then
+                            Option.ofNullable response.Content.Headers.ContentLength
+                        else
+                            None
+
+                    let contentType =
+                        match response.Content.Headers.ContentType with
+                        | null -> DefaultContentType
+                        | t -> string t
+
+                    use! raw = response.Content.ReadAsStreamAsync(idle.Token)
+
+                    match decoded response raw with
+                    | None ->
+                        return
+                            Outcome.Fatal(
+                                TransferError.UnsupportedMethod(name, $"Content-Encoding: {Seq.last encodings}")
+                            )
+                    | Some body ->
+                        use body = body
+                        report progress attempt 0L announced
+
+                        let! destination =
+                            task {
+                                try
+                                    return! writer announced ct
+                                with e ->
+                                    writerError.Value <- e
+                                    ExceptionDispatchInfo.Throw e
+                                    return null
+                            }
+
+                        use destination = destination
+                        use hasher = new Hasher()
+
+                        let buffers =
+                            [|
+                                ArrayPool<byte>.Shared.Rent ChunkSize
+                                ArrayPool<byte>.Shared.Rent ChunkSize
+                            |]
+
+                        try
+                            let mutable total = 0L
+                            let mutable turn = 0
+                            let mutable ended = false
+
+                            while not ended do
+                                let buffer = buffers[turn &&& 1]
+                                let! struct (n, atEnd) = Chunks.fill body buffer ChunkSize touch idle.Token
+                                ended <- atEnd
+
+                                if n > 0 then
+                                    let chunk = ReadOnlyMemory(buffer, 0, n)
+
+                                    if hash then
+                                        do! hasher.Append chunk
+
+                                    do! write destination chunk
+                                    total <- total + int64 n
+                                    turn <- turn + 1
+                                    report progress attempt total announced
+
+                            try
+                                do! destination.FlushAsync(ct)
+                            with e ->
+                                writerError.Value <- e
+                                ExceptionDispatchInfo.Throw e
+
+                            match announced with
+                            | Some expected when expected <> total ->
+                                return Outcome.Fatal(TransferError.LengthMismatch(name, expected, total))
+                            | _ ->
+                                report progress attempt total (Some total)
+
+                                let! hashes =
+                                    if hash then
+                                        hasher.Finish()
+                                    else
+                                        Task.FromResult(struct ("", ""))
+
+                                return
+                                    Outcome.Done
+                                        {
+                                            Length = total
+                                            ContentType = contentType
+                                            Hashes = if hash then ValueSome hashes else ValueNone
+                                        }
+                        finally
+                            hasher.Settle()
+
+                            for b in buffers do
+                                ArrayPool<byte>.Shared.Return b
+            with e ->
+                return failed request attempt timeout ct idle writerError.Value e
+        }
+
+    // -----------------------------------------------------------------------------------------
+    // Retries
+
+    /// Runs attempts until one is done or fatal, or the retries run out; waits the client's
+    /// backoff (or `Retry-After`) between attempts, and nothing before a renewed URL is tried.
+    let retry
+        (link: Link)
+        (maxRetries: int)
+        (origin: string)
+        (attempt: int -> Task<Outcome<'T>>)
+        (ct: CancellationToken)
+        : Task<Result<'T, TransferError>> =
+        task {
+            let options = link.Options
+            let logger = link.Logger
+            let mutable number = 0
+            let mutable result = ValueNone
+
+            while result.IsNone do
+                number <- number + 1
+                let! outcome = attempt number
+
+                match outcome with
+                | Outcome.Done value -> result <- ValueSome(Ok value)
+                | Outcome.Fatal e -> result <- ValueSome(Error e)
+                | Outcome.Retry(e, _)
+                | Outcome.Renew e when number > maxRetries ->
+                    Log.requestFailed logger origin e
+                    result <- ValueSome(Error(TransferError.Request e))
+                | Outcome.Retry(e, retryAfter) ->
+                    let delay =
+                        retryAfter
+                        |> Option.defaultWith (fun () ->
+                            Backoff.calculateSleepTime options.Backoff number (options.Random()))
+
+                    Log.retryingRequest logger origin (e.Describe()) number delay
+                    do! Task.Delay(delay, options.TimeProvider, ct)
+                | Outcome.Renew e -> Log.retryingRequest logger origin (e.Describe()) number TimeSpan.Zero
+
+            return result.Value
+        }
+
+    // -----------------------------------------------------------------------------------------
+    // Downloads
+
+    /// A download source: where the bytes are, which hashes to verify, and how it may be used.
+    type Source =
+        {
+            Url: string
+            Expires: DateTimeOffset option
+            Hashes: (string * string) list
+            Method: DownloadMethod
+            /// The API method that handed out the URL, for errors.
+            Origin: string
+            /// Pre-signed: a 401/403 asks for a fresh URL, once.
+            Signed: bool
+            /// Redirects may be followed (URLs that are not pre-signed by a Taskcluster service).
+            FollowRedirects: bool
+        }
+
+    let acceptable = [ "sha256"; "sha512" ]
+
+    /// Checks every hash the service recorded that we compute.
+    let verify (name: string) (expected: (string * string) list) (struct (sha256: string, sha512: string)) =
+        let computed algorithm =
+            match algorithm with
+            | "sha256" -> Some sha256
+            | "sha512" -> Some sha512
+            | _ -> None
+
+        let rec go verified remaining =
+            match remaining with
+            | [] -> Ok(List.rev verified)
+            | (algorithm, value: string) :: rest ->
+                match computed algorithm with
+                | None -> go verified rest
+                | Some actual when String.Equals(actual, value, StringComparison.OrdinalIgnoreCase) ->
+                    go (algorithm :: verified) rest
+                | Some actual -> Error(TransferError.HashMismatch(name, algorithm, value, actual))
+
+        match go [] expected with
+        | Ok [] -> Error(TransferError.NoAcceptableHash(name, expected |> List.map fst))
+        | result -> result
+
+    let downloadFrom
+        (link: Link)
+        (options: TransferOptions)
+        (name: string)
+        (first: Source)
+        (refresh: (CancellationToken -> Task<Result<Source, TransferError>>) option)
+        (writer: int64 option -> CancellationToken -> Task<Stream>)
+        (ct: CancellationToken)
+        =
+        task {
+            let source = ref first
+            let renew = ref false
+            let hash = not first.Hashes.IsEmpty
+
+            let attempt number =
+                task {
+                    let expired =
+                        number > 1 && source.Value.Expires |> Option.exists (fun e -> e <= link.Now)
+
+                    let! renewed =
+                        match refresh with
+                        | Some fetch when renew.Value || expired ->
+                            task {
+                                let! fetched = fetch ct
+                                return fetched |> Result.map Some
+                            }
+                        | _ -> Task.FromResult(Ok None)
+
+                    renew.Value <- false
+
+                    match renewed with
+                    | Error e -> return Outcome.Fatal e
+                    | Ok fresh ->
+                        fresh |> Option.iter (fun s -> source.Value <- s)
+                        let current = source.Value
+
+                        let! outcome =
+                            getAttempt
+                                link
+                                current.Origin
+                                current.Url
+                                current.Signed
+                                current.FollowRedirects
+                                hash
+                                name
+                                writer
+                                options.Progress
+                                number
+                                ct
+
+                        match outcome with
+                        // A URL just handed out and already refused will not get better.
+                        | Outcome.Renew e when fresh.IsSome || refresh.IsNone ->
+                            return Outcome.Fatal(TransferError.Request e)
+                        | Outcome.Renew _ ->
+                            renew.Value <- true
+                            return outcome
+                        | other -> return other
+                }
+
+            let! body = retry link (maxRetries link.Client options) first.Origin attempt ct
+
+            return
+                body
+                |> Result.bind (fun body ->
+                    let verified =
+                        match body.Hashes with
+                        | ValueSome computed -> verify name source.Value.Hashes computed
+                        | ValueNone -> Ok []
+
+                    verified
+                    |> Result.map (fun verified ->
+                        {
+                            Name = name
+                            ContentType = body.ContentType
+                            Length = body.Length
+                            Method = source.Value.Method
+                            VerifiedHashes = verified
+                        }))
+        }
+
+    // -----------------------------------------------------------------------------------------
+    // Destinations and sources
+
+    /// Objects announced larger than this are not given a buffer of their size up front (the
+    /// announcement comes from the network).
+    let private preallocateLimit = 256L * 1024L * 1024L
+
+    let toBuffer (run: (int64 option -> CancellationToken -> Task<Stream>) -> Task<Result<Downloaded, TransferError>>) =
+        task {
+            let last: MemoryStream ref = ref null
+
+            let factory (announced: int64 option) (_: CancellationToken) =
+                last.Value <-
+                    match announced with
+                    | Some n when n >= 0L && n <= preallocateLimit -> new MemoryStream(int n)
+                    | _ -> new MemoryStream()
+
+                // Borrowed: the attempt disposes its writer, and a closed MemoryStream no longer
+                // tells its length.
+                Task.FromResult(new BorrowedStream(last.Value) :> Stream)
+
+            let! result = run factory
+
+            return
+                result
+                |> Result.map (fun downloaded ->
+                    let bytes =
+                        match last.Value with
+                        | null -> [||]
+                        // Exactly the announced size: hand over the buffer itself, no copy.
+                        | ms when ms.Capacity = int ms.Length -> ms.GetBuffer()
+                        | ms -> ms.ToArray()
+
+                    bytes, downloaded)
+        }
+
+    let toStream (stream: Stream) run =
+        if isNull stream then
+            Task.FromResult(Error(TransferError.InvalidArgument("stream", "is null")))
+        elif not stream.CanWrite || not stream.CanSeek then
+            Task.FromResult(
+                Error(
+                    TransferError.InvalidArgument(
+                        "stream",
+                        "must be writable and seekable, so that a retry can discard what an attempt wrote"
+                    )
+                )
+            )
+        else
+            let start = stream.Position
+
+            run (fun _ (_: CancellationToken) ->
+                stream.Position <- start
+                stream.SetLength start
+                Task.FromResult(new BorrowedStream(stream) :> Stream))
+
+    let private isFileProblem (e: exn) =
+        match e with
+        | :? IOException
+        | :? UnauthorizedAccessException
+        | :? NotSupportedException
+        | :? ArgumentException
+        | :? Security.SecurityException -> true
+        | _ -> false
+
+    let toFile (path: string) run =
+        task {
+            if String.IsNullOrWhiteSpace path then
+                return Error(TransferError.InvalidArgument("path", "is empty"))
+            else
+                let prepared =
+                    try
+                        let full = Path.GetFullPath path
+                        let folder = Path.GetDirectoryName full
+
+                        // Beside the destination, so that the rename stays on one file system and
+                        // is atomic; hidden, so that nothing takes it for the real file.
+                        let temp =
+                            Path.Combine(folder, $".{Path.GetFileName full}.{(Helpers.slugId ()).Value}.part")
+
+                        let file =
+                            new FileStream(
+                                temp,
+                                FileMode.CreateNew,
+                                FileAccess.Write,
+                                FileShare.None,
+                                1,
+                                FileOptions.Asynchronous
+                            )
+
+                        Ok(full, temp, file)
+                    with e when isFileProblem e ->
+                        Error(TransferError.FileError(path, e.Message))
+
+                match prepared with
+                | Error e -> return Error e
+                | Ok(full, temp, file) ->
+                    let mutable moved = false
+
+                    try
+                        try
+                            let! result =
+                                run (fun _ (_: CancellationToken) ->
+                                    file.Position <- 0L
+                                    file.SetLength 0L
+                                    Task.FromResult(new BorrowedStream(file) :> Stream))
+
+                            match result with
+                            | Ok downloaded ->
+                                file.Dispose()
+                                File.Move(temp, full, true)
+                                moved <- true
+                                return Ok downloaded
+                            | Error e -> return Error e
+                        with e when isFileProblem e ->
+                            return Error(TransferError.FileError(full, e.Message))
+                    finally
+                        file.Dispose()
+
+                        if not moved then
+                            try
+                                File.Delete temp
+                            with _ ->
+                                ()
+        }
+
+    /// A reader factory over bytes in memory (no copy when they live in an array).
+    let ofMemory (data: ReadOnlyMemory<byte>) : ReaderFactory =
+        fun _ ->
+            let stream =
+                match Runtime.InteropServices.MemoryMarshal.TryGetArray data with
+                | true, segment -> new MemoryStream(segment.Array, segment.Offset, segment.Count, false)
+                | _ -> new MemoryStream(data.ToArray(), false)
+
+            Task.FromResult(stream :> Stream)
+
+    let fromStream (stream: Stream) (run: int64 -> ReaderFactory -> Task<Result<Uploaded, TransferError>>) =
+        if isNull stream then
+            Task.FromResult(Error(TransferError.InvalidArgument("stream", "is null")))
+        elif not stream.CanRead || not stream.CanSeek then
+            Task.FromResult(
+                Error(
+                    TransferError.InvalidArgument(
+                        "stream",
+                        "must be readable and seekable, so that a retry can read it again"
+                    )
+                )
+            )
+        else
+            run stream.Length (fun _ ->
+                stream.Position <- 0L
+                Task.FromResult(new BorrowedStream(stream) :> Stream))
+
+    let fromFile (path: string) (run: int64 -> ReaderFactory -> Task<Result<Uploaded, TransferError>>) =
+        task {
+            if String.IsNullOrWhiteSpace path then
+                return Error(TransferError.InvalidArgument("path", "is empty"))
+            else
+                let opened =
+                    try
+                        Ok(
+                            new FileStream(
+                                path,
+                                FileMode.Open,
+                                FileAccess.Read,
+                                FileShare.Read,
+                                1,
+                                FileOptions.Asynchronous
+                            )
+                        )
+                    with e when isFileProblem e ->
+                        Error(TransferError.FileError(path, e.Message))
+
+                match opened with
+                | Error e -> return Error e
+                | Ok file ->
+                    use file = file
+
+                    try
+                        return!
+                            run file.Length (fun _ ->
+                                file.Position <- 0L
+                                Task.FromResult(new BorrowedStream(file) :> Stream))
+                    with e when isFileProblem e ->
+                        return Error(TransferError.FileError(path, e.Message))
+        }
