@@ -156,7 +156,7 @@ let private queryList (m: Method) =
         "[]"
     else
         let pairs = m.Query |> List.map (fun q -> $"{fsString q.Name}, {q.FSharp}")
-        $"(Arguments.query {list pairs})"
+        $"(Taskcluster.Services.Arguments.query {list pairs})"
 
 let private payloadArg (m: Method) =
     if m.HasPayload then "payload" else "Payload.Empty"
@@ -190,7 +190,7 @@ let private methodMembers (w: Writer) (service: Service) (m: Method) =
     w.Line $"member _.{m.Member}({parameters m [] true}) : Task<Result<JsonElement, TaskclusterError>> ="
 
     let callFn = "Client.call"
-    w.Indented(fun () -> w.Line $"{call callFn} (Arguments.token cancellationToken)")
+    w.Indented(fun () -> w.Line $"{call callFn} (Taskcluster.Services.Arguments.token cancellationToken)")
     w.Line ""
 
     // The variants of a paginated method point at the method rather than repeat its documentation.
@@ -274,7 +274,10 @@ let private methodMembers (w: Writer) (service: Service) (m: Method) =
             $"member _.{m.Member}ForEachPage({parameters m handlerParam true}) : Task<Result<unit, TaskclusterError>> ="
 
         let paginateFn = "Client.paginate"
-        w.Indented(fun () -> w.Line $"{call paginateFn} handler (Arguments.token cancellationToken)")
+
+        w.Indented(fun () ->
+            w.Line $"{call paginateFn} handler (Taskcluster.Services.Arguments.token cancellationToken)")
+
         w.Line ""
 
 /// The F# source of one API client.
@@ -333,7 +336,7 @@ let service (source: string) (version: string) (service: Service) =
     w.Line $"type {service.Name}(client: TaskclusterClient) ="
 
     w.Indented(fun () ->
-        w.Line $"inherit ServiceClient(client, {service.Name}Reference.reference)"
+        w.Line $"inherit Taskcluster.Services.ApiClient(client, {service.Name}Reference.reference)"
         w.Line ""
         w.Lines(docLines [ $"<summary>The {xml r.ServiceName} API reference.</summary>" ])
         w.Line $"static member Reference: ApiReference = {service.Name}Reference.reference"
@@ -458,7 +461,8 @@ let exchangeSet (source: string) (version: string) (set: ExchangeSet) =
             let values = e.Parts |> List.map (fun p -> $"{fsString p.Name}, {p.FSharp}") |> list
 
             w.Indented(fun () ->
-                w.Line $"RoutingKey.binding {moduleName}.reference {entry} (Arguments.values {values})")
+                w.Line
+                    $"RoutingKey.binding {moduleName}.reference {entry} (Taskcluster.Services.Arguments.values {values})")
 
             w.Line ""
 

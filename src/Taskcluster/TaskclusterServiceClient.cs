@@ -8,7 +8,7 @@ namespace Taskcluster;
 /// </summary>
 public abstract class TaskclusterServiceClient
 {
-    private readonly Services.ServiceClient _client;
+    private readonly Services.ApiClient _client;
 
     /// <summary>For mocking: a client without a connection, whose members a test double overrides.</summary>
     protected TaskclusterServiceClient()
@@ -16,7 +16,7 @@ public abstract class TaskclusterServiceClient
         _client = null!;
     }
 
-    private protected TaskclusterServiceClient(Services.ServiceClient client)
+    private protected TaskclusterServiceClient(Services.ApiClient client)
     {
         _client = client;
     }

@@ -77,7 +77,7 @@ let tryGet (name: string) (decoder: Decoder<'T>) (case: JsonElement) =
 let serviceType (reference: ApiReference) =
     let name = $"Taskcluster.Services.{reference.ClassName}"
 
-    match typeof<Taskcluster.Services.ServiceClient>.Assembly.GetType name with
+    match typeof<Taskcluster.Services.ApiClient>.Assembly.GetType name with
     | null -> failtestf "no generated type %s" name
     | t -> t
 
@@ -85,6 +85,6 @@ let serviceType (reference: ApiReference) =
 let exchangesType (reference: ExchangeReference) =
     let name = $"Taskcluster.Services.{reference.ClassName}"
 
-    match typeof<Taskcluster.Services.ServiceClient>.Assembly.GetType name with
+    match typeof<Taskcluster.Services.ApiClient>.Assembly.GetType name with
     | null -> failtestf "no generated type %s" name
     | t -> t

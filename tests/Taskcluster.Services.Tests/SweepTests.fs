@@ -213,7 +213,7 @@ let private apiTests (api: ApiReference) =
                         |> run
                         |> ignore)
 
-                    let generic = service :?> ServiceClient
+                    let generic = service :?> ApiClient
 
                     checkCall api entry $"Call(\"{entry.Name}\")" true (fun () ->
                         generic.Call(

@@ -18,7 +18,7 @@ let private client (rootUrl: string) =
 
 let private service (className: string) (client: TaskclusterClient) =
     match Reference.tryFindApi className (references.Force()) with
-    | Some api -> Activator.CreateInstance(serviceType api, [| box client |]) :?> ServiceClient
+    | Some api -> Activator.CreateInstance(serviceType api, [| box client |]) :?> ApiClient
     | None -> failtestf "no API %s" className
 
 let tests =

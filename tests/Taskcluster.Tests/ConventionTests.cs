@@ -38,7 +38,7 @@ public sealed class ConventionTests
     {
         foreach (var client in ServiceClients)
         {
-            var reference = (Core.ApiReference)typeof(Services.ServiceClient).Assembly.GetType("Taskcluster.Services." + client.Name[..^"Client".Length])!
+            var reference = (Core.ApiReference)typeof(Services.ApiClient).Assembly.GetType("Taskcluster.Services." + client.Name[..^"Client".Length])!
                 .GetProperty("Reference")!.GetValue(null)!;
             foreach (var entry in reference.Entries)
             {

@@ -690,7 +690,7 @@ module AuthReference =
 /// </remarks>
 [<Sealed>]
 type Auth(client: TaskclusterClient) =
-    inherit ServiceClient(client, AuthReference.reference)
+    inherit Taskcluster.Services.ApiClient(client, AuthReference.reference)
 
     /// <summary>The auth API reference.</summary>
     static member Reference: ApiReference = AuthReference.reference
@@ -707,7 +707,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Ping(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.ping [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.ping [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Load Balancer Heartbeat</summary>
     /// <remarks>
@@ -721,7 +721,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Lbheartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.lbheartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.lbheartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Taskcluster Version</summary>
     /// <remarks>
@@ -735,7 +735,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Version(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.version [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.version [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Clients</summary>
     /// <remarks>
@@ -764,7 +764,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListClients(?prefix: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.listClients [] (Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.listClients [] (Taskcluster.Services.Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Clients: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListClients</c> (<c>GET /clients/</c>), following <c>continuationToken</c>; see <c>ListClients</c> for the method and its scopes.</remarks>
@@ -773,7 +773,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListClientsPages(?prefix: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client AuthReference.reference AuthReference.listClients [] (Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client AuthReference.reference AuthReference.listClients [] (Taskcluster.Services.Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Clients: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListClients</c> (<c>GET /clients/</c>), following <c>continuationToken</c>; see <c>ListClients</c> for the method and its scopes.</remarks>
@@ -782,7 +782,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>clients</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListClientsItems(?prefix: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "clients") client AuthReference.reference AuthReference.listClients [] (Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "clients") client AuthReference.reference AuthReference.listClients [] (Taskcluster.Services.Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Clients: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListClients</c> (<c>GET /clients/</c>), following <c>continuationToken</c>; see <c>ListClients</c> for the method and its scopes.</remarks>
@@ -793,7 +793,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListClientsForEachPage(handler: JsonElement -> Task, ?prefix: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client AuthReference.reference AuthReference.listClients [] (Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client AuthReference.reference AuthReference.listClients [] (Taskcluster.Services.Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Client</summary>
     /// <remarks>
@@ -809,7 +809,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Client(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.client [ clientId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.client [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Create Client</summary>
     /// <remarks>
@@ -843,7 +843,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateClient(clientId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.createClient [ clientId ] [] payload (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.createClient [ clientId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Entity History</summary>
     /// <remarks>
@@ -862,7 +862,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetEntityHistory(entityType: string, entityId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Entity History: every page, lazily.</summary>
     /// <remarks>The pages of <c>GetEntityHistory</c> (<c>GET /audit/&lt;entityType&gt;/&lt;entityId&gt;</c>), following <c>continuationToken</c>; see <c>GetEntityHistory</c> for the method and its scopes.</remarks>
@@ -872,7 +872,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.GetEntityHistoryPages(entityType: string, entityId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get Entity History: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>GetEntityHistory</c> (<c>GET /audit/&lt;entityType&gt;/&lt;entityId&gt;</c>), following <c>continuationToken</c>; see <c>GetEntityHistory</c> for the method and its scopes.</remarks>
@@ -882,7 +882,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>auditHistory</c>), lazily, page after page; a failure is the last element.</returns>
     member _.GetEntityHistoryItems(entityType: string, entityId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "auditHistory") client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "auditHistory") client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get Entity History: a handler called with every page.</summary>
     /// <remarks>The pages of <c>GetEntityHistory</c> (<c>GET /audit/&lt;entityType&gt;/&lt;entityId&gt;</c>), following <c>continuationToken</c>; see <c>GetEntityHistory</c> for the method and its scopes.</remarks>
@@ -894,7 +894,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.GetEntityHistoryForEachPage(entityType: string, entityId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Audit History</summary>
     /// <remarks>
@@ -912,7 +912,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListAuditHistory(clientId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Audit History: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListAuditHistory</c> (<c>GET /clients/&lt;clientId&gt;/audit</c>), following <c>continuationToken</c>; see <c>ListAuditHistory</c> for the method and its scopes.</remarks>
@@ -921,7 +921,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListAuditHistoryPages(clientId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Audit History: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListAuditHistory</c> (<c>GET /clients/&lt;clientId&gt;/audit</c>), following <c>continuationToken</c>; see <c>ListAuditHistory</c> for the method and its scopes.</remarks>
@@ -930,7 +930,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>auditHistory</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListAuditHistoryItems(clientId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "auditHistory") client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "auditHistory") client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Audit History: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListAuditHistory</c> (<c>GET /clients/&lt;clientId&gt;/audit</c>), following <c>continuationToken</c>; see <c>ListAuditHistory</c> for the method and its scopes.</remarks>
@@ -941,7 +941,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListAuditHistoryForEachPage(clientId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Reset `accessToken`</summary>
     /// <remarks>
@@ -965,7 +965,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ResetAccessToken(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.resetAccessToken [ clientId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.resetAccessToken [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Update Client</summary>
     /// <remarks>
@@ -991,7 +991,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.UpdateClient(clientId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.updateClient [ clientId ] [] payload (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.updateClient [ clientId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Enable Client</summary>
     /// <remarks>
@@ -1014,7 +1014,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.EnableClient(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.enableClient [ clientId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.enableClient [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Disable Client</summary>
     /// <remarks>
@@ -1034,7 +1034,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.DisableClient(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.disableClient [ clientId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.disableClient [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Delete Client</summary>
     /// <remarks>
@@ -1052,7 +1052,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.DeleteClient(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.deleteClient [ clientId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.deleteClient [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Roles (no pagination)</summary>
     /// <remarks>
@@ -1072,7 +1072,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListRoles(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.listRoles [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.listRoles [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Roles</summary>
     /// <remarks>
@@ -1098,7 +1098,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListRoles2(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.listRoles2 [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.listRoles2 [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Roles: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListRoles2</c> (<c>GET /roles2/</c>), following <c>continuationToken</c>; see <c>ListRoles2</c> for the method and its scopes.</remarks>
@@ -1106,7 +1106,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListRoles2Pages(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client AuthReference.reference AuthReference.listRoles2 [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client AuthReference.reference AuthReference.listRoles2 [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Roles: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListRoles2</c> (<c>GET /roles2/</c>), following <c>continuationToken</c>; see <c>ListRoles2</c> for the method and its scopes.</remarks>
@@ -1114,7 +1114,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>roles</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListRoles2Items(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "roles") client AuthReference.reference AuthReference.listRoles2 [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "roles") client AuthReference.reference AuthReference.listRoles2 [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Roles: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListRoles2</c> (<c>GET /roles2/</c>), following <c>continuationToken</c>; see <c>ListRoles2</c> for the method and its scopes.</remarks>
@@ -1124,7 +1124,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListRoles2ForEachPage(handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client AuthReference.reference AuthReference.listRoles2 [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client AuthReference.reference AuthReference.listRoles2 [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Role IDs</summary>
     /// <remarks>
@@ -1146,7 +1146,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListRoleIds(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.listRoleIds [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.listRoleIds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Role IDs: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListRoleIds</c> (<c>GET /roleids/</c>), following <c>continuationToken</c>; see <c>ListRoleIds</c> for the method and its scopes.</remarks>
@@ -1154,7 +1154,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListRoleIdsPages(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client AuthReference.reference AuthReference.listRoleIds [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client AuthReference.reference AuthReference.listRoleIds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Role IDs: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListRoleIds</c> (<c>GET /roleids/</c>), following <c>continuationToken</c>; see <c>ListRoleIds</c> for the method and its scopes.</remarks>
@@ -1162,7 +1162,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>roleIds</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListRoleIdsItems(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "roleIds") client AuthReference.reference AuthReference.listRoleIds [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "roleIds") client AuthReference.reference AuthReference.listRoleIds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Role IDs: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListRoleIds</c> (<c>GET /roleids/</c>), following <c>continuationToken</c>; see <c>ListRoleIds</c> for the method and its scopes.</remarks>
@@ -1172,7 +1172,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListRoleIdsForEachPage(handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client AuthReference.reference AuthReference.listRoleIds [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client AuthReference.reference AuthReference.listRoleIds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Role</summary>
     /// <remarks>
@@ -1191,7 +1191,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Role(roleId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.role [ roleId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.role [ roleId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Create Role</summary>
     /// <remarks>
@@ -1220,7 +1220,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateRole(roleId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.createRole [ roleId ] [] payload (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.createRole [ roleId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Update Role</summary>
     /// <remarks>
@@ -1248,7 +1248,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.UpdateRole(roleId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.updateRole [ roleId ] [] payload (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.updateRole [ roleId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Delete Role</summary>
     /// <remarks>
@@ -1266,7 +1266,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.DeleteRole(roleId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.deleteRole [ roleId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.deleteRole [ roleId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Expand Scopes</summary>
     /// <remarks>
@@ -1286,7 +1286,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ExpandScopes(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.expandScopes [] [] payload (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.expandScopes [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Current Scopes</summary>
     /// <remarks>
@@ -1305,7 +1305,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CurrentScopes(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.currentScopes [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.currentScopes [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Temporary Read/Write Credentials S3</summary>
     /// <remarks>
@@ -1372,7 +1372,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AwsS3Credentials(level: string, bucket: string, prefix: string, ?format: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.awsS3Credentials [ level; bucket; prefix ] (Arguments.query [ "format", format ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.awsS3Credentials [ level; bucket; prefix ] (Taskcluster.Services.Arguments.query [ "format", format ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Accounts Managed by Auth</summary>
     /// <remarks>
@@ -1387,7 +1387,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AzureAccounts(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.azureAccounts [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.azureAccounts [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Tables in an Account Managed by Auth</summary>
     /// <remarks>
@@ -1404,7 +1404,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AzureTables(account: string, ?continuationToken: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.azureTables [ account ] (Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.azureTables [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Tables in an Account Managed by Auth: every page, lazily.</summary>
     /// <remarks>The pages of <c>AzureTables</c> (<c>GET /azure/&lt;account&gt;/tables</c>), following <c>continuationToken</c>; see <c>AzureTables</c> for the method and its scopes.</remarks>
@@ -1412,7 +1412,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.AzureTablesPages(account: string, ?continuationToken: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client AuthReference.reference AuthReference.azureTables [ account ] (Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty
+        Client.pages client AuthReference.reference AuthReference.azureTables [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty
 
     /// <summary>List Tables in an Account Managed by Auth: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>AzureTables</c> (<c>GET /azure/&lt;account&gt;/tables</c>), following <c>continuationToken</c>; see <c>AzureTables</c> for the method and its scopes.</remarks>
@@ -1420,7 +1420,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>tables</c>), lazily, page after page; a failure is the last element.</returns>
     member _.AzureTablesItems(account: string, ?continuationToken: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "tables") client AuthReference.reference AuthReference.azureTables [ account ] (Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty
+        Client.items (Some "tables") client AuthReference.reference AuthReference.azureTables [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty
 
     /// <summary>List Tables in an Account Managed by Auth: a handler called with every page.</summary>
     /// <remarks>The pages of <c>AzureTables</c> (<c>GET /azure/&lt;account&gt;/tables</c>), following <c>continuationToken</c>; see <c>AzureTables</c> for the method and its scopes.</remarks>
@@ -1430,7 +1430,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.AzureTablesForEachPage(account: string, handler: JsonElement -> Task, ?continuationToken: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client AuthReference.reference AuthReference.azureTables [ account ] (Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client AuthReference.reference AuthReference.azureTables [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Shared-Access-Signature for Azure Table</summary>
     /// <remarks>
@@ -1461,7 +1461,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AzureTableSAS(account: string, table: string, level: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.azureTableSAS [ account; table; level ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.azureTableSAS [ account; table; level ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List containers in an Account Managed by Auth</summary>
     /// <remarks>
@@ -1478,7 +1478,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AzureContainers(account: string, ?continuationToken: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.azureContainers [ account ] (Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.azureContainers [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List containers in an Account Managed by Auth: every page, lazily.</summary>
     /// <remarks>The pages of <c>AzureContainers</c> (<c>GET /azure/&lt;account&gt;/containers</c>), following <c>continuationToken</c>; see <c>AzureContainers</c> for the method and its scopes.</remarks>
@@ -1486,7 +1486,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.AzureContainersPages(account: string, ?continuationToken: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client AuthReference.reference AuthReference.azureContainers [ account ] (Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty
+        Client.pages client AuthReference.reference AuthReference.azureContainers [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty
 
     /// <summary>List containers in an Account Managed by Auth: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>AzureContainers</c> (<c>GET /azure/&lt;account&gt;/containers</c>), following <c>continuationToken</c>; see <c>AzureContainers</c> for the method and its scopes.</remarks>
@@ -1494,7 +1494,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>containers</c>), lazily, page after page; a failure is the last element.</returns>
     member _.AzureContainersItems(account: string, ?continuationToken: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "containers") client AuthReference.reference AuthReference.azureContainers [ account ] (Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty
+        Client.items (Some "containers") client AuthReference.reference AuthReference.azureContainers [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty
 
     /// <summary>List containers in an Account Managed by Auth: a handler called with every page.</summary>
     /// <remarks>The pages of <c>AzureContainers</c> (<c>GET /azure/&lt;account&gt;/containers</c>), following <c>continuationToken</c>; see <c>AzureContainers</c> for the method and its scopes.</remarks>
@@ -1504,7 +1504,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.AzureContainersForEachPage(account: string, handler: JsonElement -> Task, ?continuationToken: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client AuthReference.reference AuthReference.azureContainers [ account ] (Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client AuthReference.reference AuthReference.azureContainers [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Shared-Access-Signature for Azure Container</summary>
     /// <remarks>
@@ -1535,7 +1535,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AzureContainerSAS(account: string, container: string, level: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.azureContainerSAS [ account; container; level ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.azureContainerSAS [ account; container; level ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get DSN for Sentry Project</summary>
     /// <remarks>
@@ -1560,7 +1560,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.SentryDSN(project: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.sentryDSN [ project ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.sentryDSN [ project ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a client token for the Websocktunnel service</summary>
     /// <remarks>
@@ -1590,7 +1590,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.WebsocktunnelToken(wstAudience: string, wstClient: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.websocktunnelToken [ wstAudience; wstClient ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.websocktunnelToken [ wstAudience; wstClient ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Temporary GCP Credentials</summary>
     /// <remarks>
@@ -1617,7 +1617,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GcpCredentials(projectId: string, serviceAccount: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.gcpCredentials [ projectId; serviceAccount ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.gcpCredentials [ projectId; serviceAccount ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a repository scoped github token</summary>
     /// <remarks>
@@ -1654,7 +1654,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GithubRepoToken(appName: string, owner: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.githubRepoToken [ appName; owner ] [] payload (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.githubRepoToken [ appName; owner ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Authenticate Hawk Request</summary>
     /// <remarks>
@@ -1676,7 +1676,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AuthenticateHawk(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.authenticateHawk [] [] payload (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.authenticateHawk [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Test Authentication</summary>
     /// <remarks>
@@ -1704,7 +1704,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.TestAuthenticate(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.testAuthenticate [] [] payload (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.testAuthenticate [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Test Authentication (GET)</summary>
     /// <remarks>
@@ -1735,7 +1735,7 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.TestAuthenticateGet(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.testAuthenticateGet [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.testAuthenticateGet [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>
@@ -1750,5 +1750,5 @@ type Auth(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Heartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client AuthReference.reference AuthReference.heartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client AuthReference.reference AuthReference.heartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 

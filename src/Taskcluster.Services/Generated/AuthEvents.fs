@@ -148,7 +148,7 @@ type AuthEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member ClientCreated(?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.clientCreated (Arguments.values [ "reserved", reserved ])
+        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.clientCreated (Taskcluster.Services.Arguments.values [ "reserved", reserved ])
 
     /// <summary>Client Created Messages</summary>
     /// <remarks>
@@ -170,7 +170,7 @@ type AuthEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member ClientUpdated(?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.clientUpdated (Arguments.values [ "reserved", reserved ])
+        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.clientUpdated (Taskcluster.Services.Arguments.values [ "reserved", reserved ])
 
     /// <summary>Client Updated Messages</summary>
     /// <remarks>
@@ -192,7 +192,7 @@ type AuthEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member ClientDeleted(?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.clientDeleted (Arguments.values [ "reserved", reserved ])
+        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.clientDeleted (Taskcluster.Services.Arguments.values [ "reserved", reserved ])
 
     /// <summary>Client Deleted Messages</summary>
     /// <remarks>
@@ -214,7 +214,7 @@ type AuthEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member RoleCreated(?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.roleCreated (Arguments.values [ "reserved", reserved ])
+        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.roleCreated (Taskcluster.Services.Arguments.values [ "reserved", reserved ])
 
     /// <summary>Role Created Messages</summary>
     /// <remarks>
@@ -236,7 +236,7 @@ type AuthEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member RoleUpdated(?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.roleUpdated (Arguments.values [ "reserved", reserved ])
+        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.roleUpdated (Taskcluster.Services.Arguments.values [ "reserved", reserved ])
 
     /// <summary>Role Updated Messages</summary>
     /// <remarks>
@@ -258,7 +258,7 @@ type AuthEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member RoleDeleted(?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.roleDeleted (Arguments.values [ "reserved", reserved ])
+        RoutingKey.binding AuthEventsReference.reference AuthEventsReference.roleDeleted (Taskcluster.Services.Arguments.values [ "reserved", reserved ])
 
     /// <summary>Role Deleted Messages</summary>
     /// <remarks>

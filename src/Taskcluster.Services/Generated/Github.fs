@@ -262,7 +262,7 @@ module GithubReference =
 /// </remarks>
 [<Sealed>]
 type Github(client: TaskclusterClient) =
-    inherit ServiceClient(client, GithubReference.reference)
+    inherit Taskcluster.Services.ApiClient(client, GithubReference.reference)
 
     /// <summary>The github API reference.</summary>
     static member Reference: ApiReference = GithubReference.reference
@@ -279,7 +279,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Ping(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.ping [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.ping [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Load Balancer Heartbeat</summary>
     /// <remarks>
@@ -293,7 +293,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Lbheartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.lbheartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.lbheartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Taskcluster Version</summary>
     /// <remarks>
@@ -307,7 +307,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Version(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.version [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.version [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List of Builds</summary>
     /// <remarks>
@@ -332,7 +332,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Builds(?continuationToken: string, ?limit: string, ?organization: string, ?repository: string, ?sha: string, ?pullRequest: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.builds [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.builds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List of Builds: every page, lazily.</summary>
     /// <remarks>The pages of <c>Builds</c> (<c>GET /builds</c>), following <c>continuationToken</c>; see <c>Builds</c> for the method and its scopes.</remarks>
@@ -344,7 +344,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="pullRequest">The optional <c>pullRequest</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.BuildsPages(?continuationToken: string, ?limit: string, ?organization: string, ?repository: string, ?sha: string, ?pullRequest: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client GithubReference.reference GithubReference.builds [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty
+        Client.pages client GithubReference.reference GithubReference.builds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty
 
     /// <summary>List of Builds: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>Builds</c> (<c>GET /builds</c>), following <c>continuationToken</c>; see <c>Builds</c> for the method and its scopes.</remarks>
@@ -356,7 +356,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="pullRequest">The optional <c>pullRequest</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>builds</c>), lazily, page after page; a failure is the last element.</returns>
     member _.BuildsItems(?continuationToken: string, ?limit: string, ?organization: string, ?repository: string, ?sha: string, ?pullRequest: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "builds") client GithubReference.reference GithubReference.builds [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty
+        Client.items (Some "builds") client GithubReference.reference GithubReference.builds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty
 
     /// <summary>List of Builds: a handler called with every page.</summary>
     /// <remarks>The pages of <c>Builds</c> (<c>GET /builds</c>), following <c>continuationToken</c>; see <c>Builds</c> for the method and its scopes.</remarks>
@@ -370,7 +370,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.BuildsForEachPage(handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?organization: string, ?repository: string, ?sha: string, ?pullRequest: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client GithubReference.reference GithubReference.builds [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client GithubReference.reference GithubReference.builds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Cancel repository builds</summary>
     /// <remarks>
@@ -389,7 +389,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CancelBuilds(owner: string, repo: string, ?sha: string, ?pullRequest: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.cancelBuilds [ owner; repo ] (Arguments.query [ "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.cancelBuilds [ owner; repo ] (Taskcluster.Services.Arguments.query [ "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Latest Build Status Badge</summary>
     /// <remarks>
@@ -409,7 +409,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Badge(owner: string, repo: string, branch: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.badge [ owner; repo; branch ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.badge [ owner; repo; branch ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Repository Info</summary>
     /// <remarks>
@@ -429,7 +429,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Repository(owner: string, repo: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.repository [ owner; repo ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.repository [ owner; repo ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Latest Status for Branch</summary>
     /// <remarks>
@@ -451,7 +451,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Latest(owner: string, repo: string, branch: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.latest [ owner; repo; branch ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.latest [ owner; repo; branch ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Post a status against a given changeset</summary>
     /// <remarks>
@@ -475,7 +475,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateStatus(owner: string, repo: string, sha: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.createStatus [ owner; repo; sha ] [] payload (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.createStatus [ owner; repo; sha ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Post a comment on a given GitHub Issue or Pull Request</summary>
     /// <remarks>
@@ -494,7 +494,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateComment(owner: string, repo: string, number: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.createComment [ owner; repo; number ] [] payload (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.createComment [ owner; repo; number ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Render .taskcluster.yml file</summary>
     /// <remarks>
@@ -513,7 +513,7 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.RenderTaskclusterYml(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.renderTaskclusterYml [] [] payload (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.renderTaskclusterYml [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>
@@ -528,5 +528,5 @@ type Github(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Heartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client GithubReference.reference GithubReference.heartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client GithubReference.reference GithubReference.heartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 

@@ -148,7 +148,7 @@ type GithubEvents =
     /// <param name="action">The GitHub `action` which triggered an event. See for possible values see the payload actions property. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member PullRequest(?organization: string, ?repository: string, ?action: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding GithubEventsReference.reference GithubEventsReference.pullRequest (Arguments.values [ "organization", organization; "repository", repository; "action", action ])
+        RoutingKey.binding GithubEventsReference.reference GithubEventsReference.pullRequest (Taskcluster.Services.Arguments.values [ "organization", organization; "repository", repository; "action", action ])
 
     /// <summary>GitHub Pull Request Event</summary>
     /// <remarks>
@@ -179,7 +179,7 @@ type GithubEvents =
     /// <param name="repository">The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member Push(?organization: string, ?repository: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding GithubEventsReference.reference GithubEventsReference.push (Arguments.values [ "organization", organization; "repository", repository ])
+        RoutingKey.binding GithubEventsReference.reference GithubEventsReference.push (Taskcluster.Services.Arguments.values [ "organization", organization; "repository", repository ])
 
     /// <summary>GitHub push Event</summary>
     /// <remarks>
@@ -210,7 +210,7 @@ type GithubEvents =
     /// <param name="repository">The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member Release(?organization: string, ?repository: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding GithubEventsReference.reference GithubEventsReference.release (Arguments.values [ "organization", organization; "repository", repository ])
+        RoutingKey.binding GithubEventsReference.reference GithubEventsReference.release (Taskcluster.Services.Arguments.values [ "organization", organization; "repository", repository ])
 
     /// <summary>GitHub release Event</summary>
     /// <remarks>
@@ -242,7 +242,7 @@ type GithubEvents =
     /// <param name="repository">The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member Rerun(?organization: string, ?repository: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding GithubEventsReference.reference GithubEventsReference.rerun (Arguments.values [ "organization", organization; "repository", repository ])
+        RoutingKey.binding GithubEventsReference.reference GithubEventsReference.rerun (Taskcluster.Services.Arguments.values [ "organization", organization; "repository", repository ])
 
     /// <summary>GitHub re-run task Event</summary>
     /// <remarks>
@@ -277,7 +277,7 @@ type GithubEvents =
     /// <param name="repository">The GitHub `repository` which had an event.All periods have been replaced by % - such that foo.bar becomes foo%bar - and all other special characters aside from - and _ have been stripped. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskGroupCreationRequested(?organization: string, ?repository: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding GithubEventsReference.reference GithubEventsReference.taskGroupCreationRequested (Arguments.values [ "organization", organization; "repository", repository ])
+        RoutingKey.binding GithubEventsReference.reference GithubEventsReference.taskGroupCreationRequested (Taskcluster.Services.Arguments.values [ "organization", organization; "repository", repository ])
 
     /// <summary>tc-gh requested the Queue service to create all the tasks in a group</summary>
     /// <remarks>

@@ -323,7 +323,7 @@ module HooksReference =
 /// </remarks>
 [<Sealed>]
 type Hooks(client: TaskclusterClient) =
-    inherit ServiceClient(client, HooksReference.reference)
+    inherit Taskcluster.Services.ApiClient(client, HooksReference.reference)
 
     /// <summary>The hooks API reference.</summary>
     static member Reference: ApiReference = HooksReference.reference
@@ -340,7 +340,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Ping(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.ping [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.ping [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Load Balancer Heartbeat</summary>
     /// <remarks>
@@ -354,7 +354,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Lbheartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.lbheartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.lbheartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Taskcluster Version</summary>
     /// <remarks>
@@ -368,7 +368,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Version(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.version [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.version [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List hook groups</summary>
     /// <remarks>
@@ -383,7 +383,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListHookGroups(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.listHookGroups [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.listHookGroups [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List hooks in a given group</summary>
     /// <remarks>
@@ -402,7 +402,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListHooks(hookGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.listHooks [ hookGroupId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.listHooks [ hookGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get hook definition</summary>
     /// <remarks>
@@ -422,7 +422,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Hook(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.hook [ hookGroupId; hookId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.hook [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get hook status</summary>
     /// <remarks>
@@ -443,7 +443,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetHookStatus(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.getHookStatus [ hookGroupId; hookId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.getHookStatus [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Create a hook</summary>
     /// <remarks>
@@ -469,7 +469,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateHook(hookGroupId: string, hookId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.createHook [ hookGroupId; hookId ] [] payload (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.createHook [ hookGroupId; hookId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Update a hook</summary>
     /// <remarks>
@@ -493,7 +493,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.UpdateHook(hookGroupId: string, hookId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.updateHook [ hookGroupId; hookId ] [] payload (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.updateHook [ hookGroupId; hookId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Delete a hook</summary>
     /// <remarks>
@@ -509,7 +509,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.RemoveHook(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.removeHook [ hookGroupId; hookId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.removeHook [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Trigger a hook</summary>
     /// <remarks>
@@ -537,7 +537,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.TriggerHook(hookGroupId: string, hookId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.triggerHook [ hookGroupId; hookId ] [] payload (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.triggerHook [ hookGroupId; hookId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a trigger token</summary>
     /// <remarks>
@@ -557,7 +557,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetTriggerToken(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.getTriggerToken [ hookGroupId; hookId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.getTriggerToken [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Reset a trigger token</summary>
     /// <remarks>
@@ -577,7 +577,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ResetTriggerToken(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.resetTriggerToken [ hookGroupId; hookId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.resetTriggerToken [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Trigger a hook with a token</summary>
     /// <remarks>
@@ -603,7 +603,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.TriggerHookWithToken(hookGroupId: string, hookId: string, token: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.triggerHookWithToken [ hookGroupId; hookId; token ] [] payload (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.triggerHookWithToken [ hookGroupId; hookId; token ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get information about recent hook fires</summary>
     /// <remarks>
@@ -626,7 +626,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListLastFires(hookGroupId: string, hookId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get information about recent hook fires: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListLastFires</c> (<c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/last-fires</c>), following <c>continuationToken</c>; see <c>ListLastFires</c> for the method and its scopes.</remarks>
@@ -636,7 +636,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListLastFiresPages(hookGroupId: string, hookId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get information about recent hook fires: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListLastFires</c> (<c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/last-fires</c>), following <c>continuationToken</c>; see <c>ListLastFires</c> for the method and its scopes.</remarks>
@@ -646,7 +646,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>lastFires</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListLastFiresItems(hookGroupId: string, hookId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "lastFires") client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "lastFires") client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get information about recent hook fires: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListLastFires</c> (<c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/last-fires</c>), following <c>continuationToken</c>; see <c>ListLastFires</c> for the method and its scopes.</remarks>
@@ -658,7 +658,7 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListLastFiresForEachPage(hookGroupId: string, hookId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>
@@ -673,5 +673,5 @@ type Hooks(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Heartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client HooksReference.reference HooksReference.heartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client HooksReference.reference HooksReference.heartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 

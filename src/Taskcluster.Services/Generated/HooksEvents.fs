@@ -93,7 +93,7 @@ type HooksEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member HookCreated(?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding HooksEventsReference.reference HooksEventsReference.hookCreated (Arguments.values [ "reserved", reserved ])
+        RoutingKey.binding HooksEventsReference.reference HooksEventsReference.hookCreated (Taskcluster.Services.Arguments.values [ "reserved", reserved ])
 
     /// <summary>Hook Created Messages</summary>
     /// <remarks>
@@ -115,7 +115,7 @@ type HooksEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member HookUpdated(?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding HooksEventsReference.reference HooksEventsReference.hookUpdated (Arguments.values [ "reserved", reserved ])
+        RoutingKey.binding HooksEventsReference.reference HooksEventsReference.hookUpdated (Taskcluster.Services.Arguments.values [ "reserved", reserved ])
 
     /// <summary>Hook Updated Messages</summary>
     /// <remarks>
@@ -137,7 +137,7 @@ type HooksEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member HookDeleted(?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding HooksEventsReference.reference HooksEventsReference.hookDeleted (Arguments.values [ "reserved", reserved ])
+        RoutingKey.binding HooksEventsReference.reference HooksEventsReference.hookDeleted (Taskcluster.Services.Arguments.values [ "reserved", reserved ])
 
     /// <summary>Hook Deleted Messages</summary>
     /// <remarks>

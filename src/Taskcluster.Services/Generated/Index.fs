@@ -241,7 +241,7 @@ module IndexReference =
 /// </remarks>
 [<Sealed>]
 type Index(client: TaskclusterClient) =
-    inherit ServiceClient(client, IndexReference.reference)
+    inherit Taskcluster.Services.ApiClient(client, IndexReference.reference)
 
     /// <summary>The index API reference.</summary>
     static member Reference: ApiReference = IndexReference.reference
@@ -258,7 +258,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Ping(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client IndexReference.reference IndexReference.ping [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client IndexReference.reference IndexReference.ping [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Load Balancer Heartbeat</summary>
     /// <remarks>
@@ -272,7 +272,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Lbheartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client IndexReference.reference IndexReference.lbheartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client IndexReference.reference IndexReference.lbheartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Taskcluster Version</summary>
     /// <remarks>
@@ -286,7 +286,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Version(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client IndexReference.reference IndexReference.version [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client IndexReference.reference IndexReference.version [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Find Indexed Task</summary>
     /// <remarks>
@@ -305,7 +305,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.FindTask(indexPath: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client IndexReference.reference IndexReference.findTask [ indexPath ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client IndexReference.reference IndexReference.findTask [ indexPath ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Find tasks at indexes</summary>
     /// <remarks>
@@ -331,7 +331,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.FindTasksAtIndex(payload: Payload, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client IndexReference.reference IndexReference.findTasksAtIndex [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Arguments.token cancellationToken)
+        Client.call client IndexReference.reference IndexReference.findTasksAtIndex [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Find tasks at indexes: every page, lazily.</summary>
     /// <remarks>The pages of <c>FindTasksAtIndex</c> (<c>POST /tasks/indexes</c>), following <c>continuationToken</c>; see <c>FindTasksAtIndex</c> for the method and its scopes.</remarks>
@@ -340,7 +340,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.FindTasksAtIndexPages(payload: Payload, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client IndexReference.reference IndexReference.findTasksAtIndex [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
+        Client.pages client IndexReference.reference IndexReference.findTasksAtIndex [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
 
     /// <summary>Find tasks at indexes: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>FindTasksAtIndex</c> (<c>POST /tasks/indexes</c>), following <c>continuationToken</c>; see <c>FindTasksAtIndex</c> for the method and its scopes.</remarks>
@@ -349,7 +349,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>tasks</c>), lazily, page after page; a failure is the last element.</returns>
     member _.FindTasksAtIndexItems(payload: Payload, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "tasks") client IndexReference.reference IndexReference.findTasksAtIndex [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
+        Client.items (Some "tasks") client IndexReference.reference IndexReference.findTasksAtIndex [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
 
     /// <summary>Find tasks at indexes: a handler called with every page.</summary>
     /// <remarks>The pages of <c>FindTasksAtIndex</c> (<c>POST /tasks/indexes</c>), following <c>continuationToken</c>; see <c>FindTasksAtIndex</c> for the method and its scopes.</remarks>
@@ -360,7 +360,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.FindTasksAtIndexForEachPage(payload: Payload, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client IndexReference.reference IndexReference.findTasksAtIndex [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload handler (Arguments.token cancellationToken)
+        Client.paginate client IndexReference.reference IndexReference.findTasksAtIndex [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Namespaces</summary>
     /// <remarks>
@@ -385,7 +385,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListNamespaces(``namespace``: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Namespaces: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListNamespaces</c> (<c>GET /namespaces/&lt;namespace&gt;</c>), following <c>continuationToken</c>; see <c>ListNamespaces</c> for the method and its scopes.</remarks>
@@ -394,7 +394,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListNamespacesPages(``namespace``: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Namespaces: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListNamespaces</c> (<c>GET /namespaces/&lt;namespace&gt;</c>), following <c>continuationToken</c>; see <c>ListNamespaces</c> for the method and its scopes.</remarks>
@@ -403,7 +403,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>namespaces</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListNamespacesItems(``namespace``: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "namespaces") client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "namespaces") client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Namespaces: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListNamespaces</c> (<c>GET /namespaces/&lt;namespace&gt;</c>), following <c>continuationToken</c>; see <c>ListNamespaces</c> for the method and its scopes.</remarks>
@@ -414,7 +414,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListNamespacesForEachPage(``namespace``: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Tasks</summary>
     /// <remarks>
@@ -443,7 +443,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListTasks(``namespace``: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Tasks: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListTasks</c> (<c>GET /tasks/&lt;namespace&gt;</c>), following <c>continuationToken</c>; see <c>ListTasks</c> for the method and its scopes.</remarks>
@@ -452,7 +452,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListTasksPages(``namespace``: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Tasks: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListTasks</c> (<c>GET /tasks/&lt;namespace&gt;</c>), following <c>continuationToken</c>; see <c>ListTasks</c> for the method and its scopes.</remarks>
@@ -461,7 +461,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>tasks</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListTasksItems(``namespace``: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "tasks") client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "tasks") client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Tasks: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListTasks</c> (<c>GET /tasks/&lt;namespace&gt;</c>), following <c>continuationToken</c>; see <c>ListTasks</c> for the method and its scopes.</remarks>
@@ -472,7 +472,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListTasksForEachPage(``namespace``: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Insert Task into Index</summary>
     /// <remarks>
@@ -497,7 +497,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.InsertTask(``namespace``: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client IndexReference.reference IndexReference.insertTask [ ``namespace`` ] [] payload (Arguments.token cancellationToken)
+        Client.call client IndexReference.reference IndexReference.insertTask [ ``namespace`` ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Remove Task from Index</summary>
     /// <remarks>
@@ -517,7 +517,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.DeleteTask(``namespace``: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client IndexReference.reference IndexReference.deleteTask [ ``namespace`` ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client IndexReference.reference IndexReference.deleteTask [ ``namespace`` ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact From Indexed Task</summary>
     /// <remarks>
@@ -549,7 +549,7 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.FindArtifactFromTask(indexPath: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client IndexReference.reference IndexReference.findArtifactFromTask [ indexPath; name ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client IndexReference.reference IndexReference.findArtifactFromTask [ indexPath; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>
@@ -564,5 +564,5 @@ type Index(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Heartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client IndexReference.reference IndexReference.heartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client IndexReference.reference IndexReference.heartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 

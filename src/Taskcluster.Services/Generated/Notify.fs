@@ -236,7 +236,7 @@ module NotifyReference =
 /// </remarks>
 [<Sealed>]
 type Notify(client: TaskclusterClient) =
-    inherit ServiceClient(client, NotifyReference.reference)
+    inherit Taskcluster.Services.ApiClient(client, NotifyReference.reference)
 
     /// <summary>The notify API reference.</summary>
     static member Reference: ApiReference = NotifyReference.reference
@@ -253,7 +253,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Ping(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client NotifyReference.reference NotifyReference.ping [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client NotifyReference.reference NotifyReference.ping [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Load Balancer Heartbeat</summary>
     /// <remarks>
@@ -267,7 +267,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Lbheartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client NotifyReference.reference NotifyReference.lbheartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client NotifyReference.reference NotifyReference.lbheartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Taskcluster Version</summary>
     /// <remarks>
@@ -281,7 +281,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Version(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client NotifyReference.reference NotifyReference.version [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client NotifyReference.reference NotifyReference.version [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Send an Email</summary>
     /// <remarks>
@@ -306,7 +306,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Email(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client NotifyReference.reference NotifyReference.email [] [] payload (Arguments.token cancellationToken)
+        Client.call client NotifyReference.reference NotifyReference.email [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Publish a Pulse Message</summary>
     /// <remarks>
@@ -323,7 +323,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Pulse(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client NotifyReference.reference NotifyReference.pulse [] [] payload (Arguments.token cancellationToken)
+        Client.call client NotifyReference.reference NotifyReference.pulse [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Post Matrix Message</summary>
     /// <remarks>
@@ -351,7 +351,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Matrix(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client NotifyReference.reference NotifyReference.matrix [] [] payload (Arguments.token cancellationToken)
+        Client.call client NotifyReference.reference NotifyReference.matrix [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Post Slack Message</summary>
     /// <remarks>
@@ -376,7 +376,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Slack(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client NotifyReference.reference NotifyReference.slack [] [] payload (Arguments.token cancellationToken)
+        Client.call client NotifyReference.reference NotifyReference.slack [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Denylist Given Address</summary>
     /// <remarks>
@@ -395,7 +395,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AddDenylistAddress(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client NotifyReference.reference NotifyReference.addDenylistAddress [] [] payload (Arguments.token cancellationToken)
+        Client.call client NotifyReference.reference NotifyReference.addDenylistAddress [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Delete Denylisted Address</summary>
     /// <remarks>
@@ -411,7 +411,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.DeleteDenylistAddress(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client NotifyReference.reference NotifyReference.deleteDenylistAddress [] [] payload (Arguments.token cancellationToken)
+        Client.call client NotifyReference.reference NotifyReference.deleteDenylistAddress [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Denylisted Notifications</summary>
     /// <remarks>
@@ -440,7 +440,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListDenylist(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client NotifyReference.reference NotifyReference.listDenylist [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client NotifyReference.reference NotifyReference.listDenylist [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Denylisted Notifications: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListDenylist</c> (<c>GET /denylist/list</c>), following <c>continuationToken</c>; see <c>ListDenylist</c> for the method and its scopes.</remarks>
@@ -448,7 +448,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListDenylistPages(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client NotifyReference.reference NotifyReference.listDenylist [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client NotifyReference.reference NotifyReference.listDenylist [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Denylisted Notifications: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListDenylist</c> (<c>GET /denylist/list</c>), following <c>continuationToken</c>; see <c>ListDenylist</c> for the method and its scopes.</remarks>
@@ -456,7 +456,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>addresses</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListDenylistItems(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "addresses") client NotifyReference.reference NotifyReference.listDenylist [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "addresses") client NotifyReference.reference NotifyReference.listDenylist [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Denylisted Notifications: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListDenylist</c> (<c>GET /denylist/list</c>), following <c>continuationToken</c>; see <c>ListDenylist</c> for the method and its scopes.</remarks>
@@ -466,7 +466,7 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListDenylistForEachPage(handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client NotifyReference.reference NotifyReference.listDenylist [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client NotifyReference.reference NotifyReference.listDenylist [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>
@@ -481,5 +481,5 @@ type Notify(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Heartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client NotifyReference.reference NotifyReference.heartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client NotifyReference.reference NotifyReference.heartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 

@@ -77,7 +77,7 @@ type NotifyEvents =
     /// <param name="topic">Custom topic. This is the &lt;topic&gt; portion of the `notify.pulse.&lt;topic&gt;.on-&lt;event&gt;` routes. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member Notify(?topic: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding NotifyEventsReference.reference NotifyEventsReference.notify (Arguments.values [ "topic", topic ])
+        RoutingKey.binding NotifyEventsReference.reference NotifyEventsReference.notify (Taskcluster.Services.Arguments.values [ "topic", topic ])
 
     /// <summary>Notification Messages</summary>
     /// <remarks>

@@ -202,7 +202,7 @@ module ObjectReference =
 /// </remarks>
 [<Sealed>]
 type Object(client: TaskclusterClient) =
-    inherit ServiceClient(client, ObjectReference.reference)
+    inherit Taskcluster.Services.ApiClient(client, ObjectReference.reference)
 
     /// <summary>The object API reference.</summary>
     static member Reference: ApiReference = ObjectReference.reference
@@ -219,7 +219,7 @@ type Object(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Ping(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client ObjectReference.reference ObjectReference.ping [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client ObjectReference.reference ObjectReference.ping [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Load Balancer Heartbeat</summary>
     /// <remarks>
@@ -233,7 +233,7 @@ type Object(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Lbheartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client ObjectReference.reference ObjectReference.lbheartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client ObjectReference.reference ObjectReference.lbheartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Taskcluster Version</summary>
     /// <remarks>
@@ -247,7 +247,7 @@ type Object(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Version(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client ObjectReference.reference ObjectReference.version [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client ObjectReference.reference ObjectReference.version [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Begin upload of a new object</summary>
     /// <remarks>
@@ -283,7 +283,7 @@ type Object(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateUpload(name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client ObjectReference.reference ObjectReference.createUpload [ name ] [] payload (Arguments.token cancellationToken)
+        Client.call client ObjectReference.reference ObjectReference.createUpload [ name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Mark an upload as complete.</summary>
     /// <remarks>
@@ -312,7 +312,7 @@ type Object(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.FinishUpload(name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client ObjectReference.reference ObjectReference.finishUpload [ name ] [] payload (Arguments.token cancellationToken)
+        Client.call client ObjectReference.reference ObjectReference.finishUpload [ name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Download object data</summary>
     /// <remarks>
@@ -335,7 +335,7 @@ type Object(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.StartDownload(name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client ObjectReference.reference ObjectReference.startDownload [ name ] [] payload (Arguments.token cancellationToken)
+        Client.call client ObjectReference.reference ObjectReference.startDownload [ name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get an object's metadata</summary>
     /// <remarks>
@@ -354,7 +354,7 @@ type Object(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Object(name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client ObjectReference.reference ObjectReference.``object`` [ name ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client ObjectReference.reference ObjectReference.``object`` [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get an object's data</summary>
     /// <remarks>
@@ -384,7 +384,7 @@ type Object(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Download(name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client ObjectReference.reference ObjectReference.download [ name ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client ObjectReference.reference ObjectReference.download [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>
@@ -399,5 +399,5 @@ type Object(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Heartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client ObjectReference.reference ObjectReference.heartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client ObjectReference.reference ObjectReference.heartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 

@@ -166,7 +166,7 @@ module PurgeCacheReference =
 /// </remarks>
 [<Sealed>]
 type PurgeCache(client: TaskclusterClient) =
-    inherit ServiceClient(client, PurgeCacheReference.reference)
+    inherit Taskcluster.Services.ApiClient(client, PurgeCacheReference.reference)
 
     /// <summary>The purge-cache API reference.</summary>
     static member Reference: ApiReference = PurgeCacheReference.reference
@@ -183,7 +183,7 @@ type PurgeCache(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Ping(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client PurgeCacheReference.reference PurgeCacheReference.ping [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client PurgeCacheReference.reference PurgeCacheReference.ping [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Load Balancer Heartbeat</summary>
     /// <remarks>
@@ -197,7 +197,7 @@ type PurgeCache(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Lbheartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client PurgeCacheReference.reference PurgeCacheReference.lbheartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client PurgeCacheReference.reference PurgeCacheReference.lbheartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Taskcluster Version</summary>
     /// <remarks>
@@ -211,7 +211,7 @@ type PurgeCache(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Version(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client PurgeCacheReference.reference PurgeCacheReference.version [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client PurgeCacheReference.reference PurgeCacheReference.version [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Purge Worker Cache</summary>
     /// <remarks>
@@ -235,7 +235,7 @@ type PurgeCache(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.PurgeCache(workerPoolId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client PurgeCacheReference.reference PurgeCacheReference.purgeCache [ workerPoolId ] [] payload (Arguments.token cancellationToken)
+        Client.call client PurgeCacheReference.reference PurgeCacheReference.purgeCache [ workerPoolId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>All Open Purge Requests</summary>
     /// <remarks>
@@ -259,7 +259,7 @@ type PurgeCache(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AllPurgeRequests(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>All Open Purge Requests: every page, lazily.</summary>
     /// <remarks>The pages of <c>AllPurgeRequests</c> (<c>GET /purge-cache/list</c>), following <c>continuationToken</c>; see <c>AllPurgeRequests</c> for the method and its scopes.</remarks>
@@ -267,7 +267,7 @@ type PurgeCache(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.AllPurgeRequestsPages(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>All Open Purge Requests: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>AllPurgeRequests</c> (<c>GET /purge-cache/list</c>), following <c>continuationToken</c>; see <c>AllPurgeRequests</c> for the method and its scopes.</remarks>
@@ -275,7 +275,7 @@ type PurgeCache(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>requests</c>), lazily, page after page; a failure is the last element.</returns>
     member _.AllPurgeRequestsItems(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "requests") client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "requests") client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>All Open Purge Requests: a handler called with every page.</summary>
     /// <remarks>The pages of <c>AllPurgeRequests</c> (<c>GET /purge-cache/list</c>), following <c>continuationToken</c>; see <c>AllPurgeRequests</c> for the method and its scopes.</remarks>
@@ -285,7 +285,7 @@ type PurgeCache(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.AllPurgeRequestsForEachPage(handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Open Purge Requests for a worker pool</summary>
     /// <remarks>
@@ -306,7 +306,7 @@ type PurgeCache(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.PurgeRequests(workerPoolId: string, ?since: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client PurgeCacheReference.reference PurgeCacheReference.purgeRequests [ workerPoolId ] (Arguments.query [ "since", since ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client PurgeCacheReference.reference PurgeCacheReference.purgeRequests [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "since", since ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>
@@ -321,5 +321,5 @@ type PurgeCache(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Heartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client PurgeCacheReference.reference PurgeCacheReference.heartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client PurgeCacheReference.reference PurgeCacheReference.heartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 

@@ -963,7 +963,7 @@ module QueueReference =
 /// </remarks>
 [<Sealed>]
 type Queue(client: TaskclusterClient) =
-    inherit ServiceClient(client, QueueReference.reference)
+    inherit Taskcluster.Services.ApiClient(client, QueueReference.reference)
 
     /// <summary>The queue API reference.</summary>
     static member Reference: ApiReference = QueueReference.reference
@@ -980,7 +980,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Ping(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.ping [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.ping [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Load Balancer Heartbeat</summary>
     /// <remarks>
@@ -994,7 +994,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Lbheartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.lbheartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.lbheartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Taskcluster Version</summary>
     /// <remarks>
@@ -1008,7 +1008,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Version(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.version [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.version [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Task Definition</summary>
     /// <remarks>
@@ -1028,7 +1028,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Task(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.task [ taskId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.task [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get multiple task definitions</summary>
     /// <remarks>
@@ -1050,7 +1050,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Tasks(payload: Payload, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.tasks [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.tasks [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get multiple task definitions: every page, lazily.</summary>
     /// <remarks>The pages of <c>Tasks</c> (<c>POST /tasks</c>), following <c>continuationToken</c>; see <c>Tasks</c> for the method and its scopes.</remarks>
@@ -1059,7 +1059,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.TasksPages(payload: Payload, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.tasks [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
+        Client.pages client QueueReference.reference QueueReference.tasks [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
 
     /// <summary>Get multiple task definitions: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>Tasks</c> (<c>POST /tasks</c>), following <c>continuationToken</c>; see <c>Tasks</c> for the method and its scopes.</remarks>
@@ -1068,7 +1068,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>tasks</c>), lazily, page after page; a failure is the last element.</returns>
     member _.TasksItems(payload: Payload, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "tasks") client QueueReference.reference QueueReference.tasks [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
+        Client.items (Some "tasks") client QueueReference.reference QueueReference.tasks [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
 
     /// <summary>Get multiple task definitions: a handler called with every page.</summary>
     /// <remarks>The pages of <c>Tasks</c> (<c>POST /tasks</c>), following <c>continuationToken</c>; see <c>Tasks</c> for the method and its scopes.</remarks>
@@ -1079,7 +1079,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.TasksForEachPage(payload: Payload, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.tasks [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.tasks [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get multiple task definitions</summary>
     /// <remarks>
@@ -1102,7 +1102,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Statuses(payload: Payload, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.statuses [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.statuses [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get multiple task definitions: every page, lazily.</summary>
     /// <remarks>The pages of <c>Statuses</c> (<c>POST /tasks/status</c>), following <c>continuationToken</c>; see <c>Statuses</c> for the method and its scopes.</remarks>
@@ -1111,7 +1111,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.StatusesPages(payload: Payload, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.statuses [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
+        Client.pages client QueueReference.reference QueueReference.statuses [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
 
     /// <summary>Get multiple task definitions: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>Statuses</c> (<c>POST /tasks/status</c>), following <c>continuationToken</c>; see <c>Statuses</c> for the method and its scopes.</remarks>
@@ -1120,7 +1120,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>statuses</c>), lazily, page after page; a failure is the last element.</returns>
     member _.StatusesItems(payload: Payload, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "statuses") client QueueReference.reference QueueReference.statuses [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
+        Client.items (Some "statuses") client QueueReference.reference QueueReference.statuses [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload
 
     /// <summary>Get multiple task definitions: a handler called with every page.</summary>
     /// <remarks>The pages of <c>Statuses</c> (<c>POST /tasks/status</c>), following <c>continuationToken</c>; see <c>Statuses</c> for the method and its scopes.</remarks>
@@ -1131,7 +1131,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.StatusesForEachPage(payload: Payload, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.statuses [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.statuses [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get task status</summary>
     /// <remarks>
@@ -1147,7 +1147,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Status(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.status [ taskId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.status [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Task Group</summary>
     /// <remarks>
@@ -1187,7 +1187,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListTaskGroup(taskGroupId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Task Group: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListTaskGroup</c> (<c>GET /task-group/&lt;taskGroupId&gt;/list</c>), following <c>continuationToken</c>; see <c>ListTaskGroup</c> for the method and its scopes.</remarks>
@@ -1196,7 +1196,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListTaskGroupPages(taskGroupId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Task Group: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListTaskGroup</c> (<c>GET /task-group/&lt;taskGroupId&gt;/list</c>), following <c>continuationToken</c>; see <c>ListTaskGroup</c> for the method and its scopes.</remarks>
@@ -1205,7 +1205,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>tasks</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListTaskGroupItems(taskGroupId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "tasks") client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "tasks") client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Task Group: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListTaskGroup</c> (<c>GET /task-group/&lt;taskGroupId&gt;/list</c>), following <c>continuationToken</c>; see <c>ListTaskGroup</c> for the method and its scopes.</remarks>
@@ -1216,7 +1216,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListTaskGroupForEachPage(taskGroupId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Cancel Task Group</summary>
     /// <remarks>
@@ -1244,7 +1244,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CancelTaskGroup(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.cancelTaskGroup [ taskGroupId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.cancelTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Task Group</summary>
     /// <remarks>
@@ -1268,7 +1268,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetTaskGroup(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.getTaskGroup [ taskGroupId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.getTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Seal Task Group</summary>
     /// <remarks>
@@ -1294,7 +1294,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.SealTaskGroup(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.sealTaskGroup [ taskGroupId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.sealTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Dependent Tasks</summary>
     /// <remarks>
@@ -1330,7 +1330,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListDependentTasks(taskId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Dependent Tasks: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListDependentTasks</c> (<c>GET /task/&lt;taskId&gt;/dependents</c>), following <c>continuationToken</c>; see <c>ListDependentTasks</c> for the method and its scopes.</remarks>
@@ -1339,7 +1339,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListDependentTasksPages(taskId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Dependent Tasks: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListDependentTasks</c> (<c>GET /task/&lt;taskId&gt;/dependents</c>), following <c>continuationToken</c>; see <c>ListDependentTasks</c> for the method and its scopes.</remarks>
@@ -1348,7 +1348,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>tasks</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListDependentTasksItems(taskId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "tasks") client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "tasks") client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Dependent Tasks: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListDependentTasks</c> (<c>GET /task/&lt;taskId&gt;/dependents</c>), following <c>continuationToken</c>; see <c>ListDependentTasks</c> for the method and its scopes.</remarks>
@@ -1359,7 +1359,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListDependentTasksForEachPage(taskId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Create New Task</summary>
     /// <remarks>
@@ -1419,7 +1419,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateTask(taskId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.createTask [ taskId ] [] payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.createTask [ taskId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Schedule Defined Task</summary>
     /// <remarks>
@@ -1458,7 +1458,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ScheduleTask(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.scheduleTask [ taskId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.scheduleTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Rerun a Resolved Task</summary>
     /// <remarks>
@@ -1494,7 +1494,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.RerunTask(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.rerunTask [ taskId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.rerunTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Cancel Task</summary>
     /// <remarks>
@@ -1529,7 +1529,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CancelTask(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.cancelTask [ taskId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.cancelTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Change Task Priority</summary>
     /// <remarks>
@@ -1553,7 +1553,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ChangeTaskPriority(taskId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.changeTaskPriority [ taskId ] [] payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.changeTaskPriority [ taskId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Change Task Group Priority</summary>
     /// <remarks>
@@ -1576,7 +1576,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ChangeTaskGroupPriority(taskGroupId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.changeTaskGroupPriority [ taskGroupId ] [] payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.changeTaskGroupPriority [ taskGroupId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Claim Work</summary>
     /// <remarks>
@@ -1604,7 +1604,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ClaimWork(taskQueueId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.claimWork [ taskQueueId ] [] payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.claimWork [ taskQueueId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Claim Task</summary>
     /// <remarks>
@@ -1625,7 +1625,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ClaimTask(taskId: string, runId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.claimTask [ taskId; runId ] [] payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.claimTask [ taskId; runId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Reclaim task</summary>
     /// <remarks>
@@ -1667,7 +1667,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ReclaimTask(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.reclaimTask [ taskId; runId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.reclaimTask [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Report Run Completed</summary>
     /// <remarks>
@@ -1684,7 +1684,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ReportCompleted(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.reportCompleted [ taskId; runId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.reportCompleted [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Report Run Failed</summary>
     /// <remarks>
@@ -1710,7 +1710,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ReportFailed(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.reportFailed [ taskId; runId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.reportFailed [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Report Task Exception</summary>
     /// <remarks>
@@ -1745,7 +1745,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ReportException(taskId: string, runId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.reportException [ taskId; runId ] [] payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.reportException [ taskId; runId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Create Artifact</summary>
     /// <remarks>
@@ -1776,7 +1776,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateArtifact(taskId: string, runId: string, name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.createArtifact [ taskId; runId; name ] [] payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.createArtifact [ taskId; runId; name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Finish Artifact</summary>
     /// <remarks>
@@ -1805,7 +1805,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.FinishArtifact(taskId: string, runId: string, name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.finishArtifact [ taskId; runId; name ] [] payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.finishArtifact [ taskId; runId; name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Data from Run</summary>
     /// <remarks>
@@ -1874,7 +1874,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetArtifact(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.getArtifact [ taskId; runId; name ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.getArtifact [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Data from Latest Run</summary>
     /// <remarks>
@@ -1947,7 +1947,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetLatestArtifact(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.getLatestArtifact [ taskId; name ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.getLatestArtifact [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifacts from Run</summary>
     /// <remarks>
@@ -1976,7 +1976,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListArtifacts(taskId: string, runId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifacts from Run: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListArtifacts</c> (<c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts</c>), following <c>continuationToken</c>; see <c>ListArtifacts</c> for the method and its scopes.</remarks>
@@ -1986,7 +1986,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListArtifactsPages(taskId: string, runId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get Artifacts from Run: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListArtifacts</c> (<c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts</c>), following <c>continuationToken</c>; see <c>ListArtifacts</c> for the method and its scopes.</remarks>
@@ -1996,7 +1996,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>artifacts</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListArtifactsItems(taskId: string, runId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "artifacts") client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "artifacts") client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get Artifacts from Run: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListArtifacts</c> (<c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts</c>), following <c>continuationToken</c>; see <c>ListArtifacts</c> for the method and its scopes.</remarks>
@@ -2008,7 +2008,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListArtifactsForEachPage(taskId: string, runId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifacts from Latest Run</summary>
     /// <remarks>
@@ -2039,7 +2039,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListLatestArtifacts(taskId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifacts from Latest Run: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListLatestArtifacts</c> (<c>GET /task/&lt;taskId&gt;/artifacts</c>), following <c>continuationToken</c>; see <c>ListLatestArtifacts</c> for the method and its scopes.</remarks>
@@ -2048,7 +2048,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListLatestArtifactsPages(taskId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get Artifacts from Latest Run: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListLatestArtifacts</c> (<c>GET /task/&lt;taskId&gt;/artifacts</c>), following <c>continuationToken</c>; see <c>ListLatestArtifacts</c> for the method and its scopes.</remarks>
@@ -2057,7 +2057,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>artifacts</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListLatestArtifactsItems(taskId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "artifacts") client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "artifacts") client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get Artifacts from Latest Run: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListLatestArtifacts</c> (<c>GET /task/&lt;taskId&gt;/artifacts</c>), following <c>continuationToken</c>; see <c>ListLatestArtifacts</c> for the method and its scopes.</remarks>
@@ -2068,7 +2068,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListLatestArtifactsForEachPage(taskId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Information From Run</summary>
     /// <remarks>
@@ -2091,7 +2091,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ArtifactInfo(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.artifactInfo [ taskId; runId; name ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.artifactInfo [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Information From Latest Run</summary>
     /// <remarks>
@@ -2113,7 +2113,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.LatestArtifactInfo(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.latestArtifactInfo [ taskId; name ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.latestArtifactInfo [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Content From Run</summary>
     /// <remarks>
@@ -2139,7 +2139,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Artifact(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.artifact [ taskId; runId; name ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.artifact [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Content From Latest Run</summary>
     /// <remarks>
@@ -2164,7 +2164,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.LatestArtifact(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.latestArtifact [ taskId; name ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.latestArtifact [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active provisioners</summary>
     /// <remarks>
@@ -2192,7 +2192,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListProvisioners(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.listProvisioners [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.listProvisioners [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active provisioners: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListProvisioners</c> (<c>GET /provisioners</c>), following <c>continuationToken</c>; see <c>ListProvisioners</c> for the method and its scopes.</remarks>
@@ -2200,7 +2200,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListProvisionersPages(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.listProvisioners [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client QueueReference.reference QueueReference.listProvisioners [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get a list of all active provisioners: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListProvisioners</c> (<c>GET /provisioners</c>), following <c>continuationToken</c>; see <c>ListProvisioners</c> for the method and its scopes.</remarks>
@@ -2208,7 +2208,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>provisioners</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListProvisionersItems(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "provisioners") client QueueReference.reference QueueReference.listProvisioners [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "provisioners") client QueueReference.reference QueueReference.listProvisioners [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get a list of all active provisioners: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListProvisioners</c> (<c>GET /provisioners</c>), following <c>continuationToken</c>; see <c>ListProvisioners</c> for the method and its scopes.</remarks>
@@ -2218,7 +2218,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListProvisionersForEachPage(handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.listProvisioners [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.listProvisioners [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get an active provisioner</summary>
     /// <remarks>
@@ -2239,7 +2239,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetProvisioner(provisionerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.getProvisioner [ provisionerId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.getProvisioner [ provisionerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Number of Pending Tasks</summary>
     /// <remarks>
@@ -2260,7 +2260,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.PendingTasks(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.pendingTasks [ taskQueueId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.pendingTasks [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Number of Pending and Claimed Tasks</summary>
     /// <remarks>
@@ -2282,7 +2282,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.TaskQueueCounts(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.taskQueueCounts [ taskQueueId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.taskQueueCounts [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Pending Tasks</summary>
     /// <remarks>
@@ -2304,7 +2304,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListPendingTasks(taskQueueId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Pending Tasks: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListPendingTasks</c> (<c>GET /task-queues/&lt;taskQueueId&gt;/pending</c>), following <c>continuationToken</c>; see <c>ListPendingTasks</c> for the method and its scopes.</remarks>
@@ -2313,7 +2313,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListPendingTasksPages(taskQueueId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Pending Tasks: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListPendingTasks</c> (<c>GET /task-queues/&lt;taskQueueId&gt;/pending</c>), following <c>continuationToken</c>; see <c>ListPendingTasks</c> for the method and its scopes.</remarks>
@@ -2322,7 +2322,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>tasks</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListPendingTasksItems(taskQueueId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "tasks") client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "tasks") client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Pending Tasks: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListPendingTasks</c> (<c>GET /task-queues/&lt;taskQueueId&gt;/pending</c>), following <c>continuationToken</c>; see <c>ListPendingTasks</c> for the method and its scopes.</remarks>
@@ -2333,7 +2333,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListPendingTasksForEachPage(taskQueueId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List claimed Tasks</summary>
     /// <remarks>
@@ -2355,7 +2355,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListClaimedTasks(taskQueueId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List claimed Tasks: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListClaimedTasks</c> (<c>GET /task-queues/&lt;taskQueueId&gt;/claimed</c>), following <c>continuationToken</c>; see <c>ListClaimedTasks</c> for the method and its scopes.</remarks>
@@ -2364,7 +2364,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListClaimedTasksPages(taskQueueId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List claimed Tasks: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListClaimedTasks</c> (<c>GET /task-queues/&lt;taskQueueId&gt;/claimed</c>), following <c>continuationToken</c>; see <c>ListClaimedTasks</c> for the method and its scopes.</remarks>
@@ -2373,7 +2373,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>tasks</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListClaimedTasksItems(taskQueueId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "tasks") client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "tasks") client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List claimed Tasks: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListClaimedTasks</c> (<c>GET /task-queues/&lt;taskQueueId&gt;/claimed</c>), following <c>continuationToken</c>; see <c>ListClaimedTasks</c> for the method and its scopes.</remarks>
@@ -2384,7 +2384,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListClaimedTasksForEachPage(taskQueueId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active worker-types</summary>
     /// <remarks>
@@ -2408,7 +2408,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkerTypes(provisionerId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active worker-types: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerTypes</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types</c>), following <c>continuationToken</c>; see <c>ListWorkerTypes</c> for the method and its scopes.</remarks>
@@ -2417,7 +2417,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListWorkerTypesPages(provisionerId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get a list of all active worker-types: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerTypes</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types</c>), following <c>continuationToken</c>; see <c>ListWorkerTypes</c> for the method and its scopes.</remarks>
@@ -2426,7 +2426,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>workerTypes</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListWorkerTypesItems(provisionerId: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "workerTypes") client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "workerTypes") client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get a list of all active worker-types: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListWorkerTypes</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types</c>), following <c>continuationToken</c>; see <c>ListWorkerTypes</c> for the method and its scopes.</remarks>
@@ -2437,7 +2437,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListWorkerTypesForEachPage(provisionerId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a worker-type</summary>
     /// <remarks>
@@ -2454,7 +2454,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetWorkerType(provisionerId: string, workerType: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.getWorkerType [ provisionerId; workerType ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.getWorkerType [ provisionerId; workerType ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active task queues</summary>
     /// <remarks>
@@ -2477,7 +2477,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListTaskQueues(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.listTaskQueues [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.listTaskQueues [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active task queues: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListTaskQueues</c> (<c>GET /task-queues</c>), following <c>continuationToken</c>; see <c>ListTaskQueues</c> for the method and its scopes.</remarks>
@@ -2485,7 +2485,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListTaskQueuesPages(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.listTaskQueues [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client QueueReference.reference QueueReference.listTaskQueues [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get a list of all active task queues: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListTaskQueues</c> (<c>GET /task-queues</c>), following <c>continuationToken</c>; see <c>ListTaskQueues</c> for the method and its scopes.</remarks>
@@ -2493,7 +2493,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>taskQueues</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListTaskQueuesItems(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "taskQueues") client QueueReference.reference QueueReference.listTaskQueues [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "taskQueues") client QueueReference.reference QueueReference.listTaskQueues [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Get a list of all active task queues: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListTaskQueues</c> (<c>GET /task-queues</c>), following <c>continuationToken</c>; see <c>ListTaskQueues</c> for the method and its scopes.</remarks>
@@ -2503,7 +2503,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListTaskQueuesForEachPage(handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.listTaskQueues [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.listTaskQueues [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a task queue</summary>
     /// <remarks>
@@ -2519,7 +2519,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetTaskQueue(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.getTaskQueue [ taskQueueId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.getTaskQueue [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active workers of a workerType</summary>
     /// <remarks>
@@ -2550,7 +2550,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkers(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?quarantined: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active workers of a workerType: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkers</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c>), following <c>continuationToken</c>; see <c>ListWorkers</c> for the method and its scopes.</remarks>
@@ -2561,7 +2561,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListWorkersPages(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?quarantined: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty
+        Client.pages client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty
 
     /// <summary>Get a list of all active workers of a workerType: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkers</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c>), following <c>continuationToken</c>; see <c>ListWorkers</c> for the method and its scopes.</remarks>
@@ -2572,7 +2572,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>workers</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListWorkersItems(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?quarantined: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "workers") client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty
+        Client.items (Some "workers") client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty
 
     /// <summary>Get a list of all active workers of a workerType: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListWorkers</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c>), following <c>continuationToken</c>; see <c>ListWorkers</c> for the method and its scopes.</remarks>
@@ -2585,7 +2585,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListWorkersForEachPage(provisionerId: string, workerType: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?quarantined: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a worker from worker-type</summary>
     /// <remarks>
@@ -2604,7 +2604,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.getWorker [ provisionerId; workerType; workerGroup; workerId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.getWorker [ provisionerId; workerType; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Quarantine a worker</summary>
     /// <remarks>
@@ -2625,7 +2625,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.QuarantineWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.quarantineWorker [ provisionerId; workerType; workerGroup; workerId ] [] payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.quarantineWorker [ provisionerId; workerType; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Declare a worker</summary>
     /// <remarks>
@@ -2650,7 +2650,7 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.DeclareWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.declareWorker [ provisionerId; workerType; workerGroup; workerId ] [] payload (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.declareWorker [ provisionerId; workerType; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>
@@ -2665,5 +2665,5 @@ type Queue(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Heartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client QueueReference.reference QueueReference.heartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client QueueReference.reference QueueReference.heartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 

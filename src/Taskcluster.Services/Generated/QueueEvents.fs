@@ -366,7 +366,7 @@ type QueueEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskDefined(?taskId: string, ?runId: string, ?workerGroup: string, ?workerId: string, ?provisionerId: string, ?workerType: string, ?schedulerId: string, ?taskGroupId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskDefined (Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
+        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskDefined (Taskcluster.Services.Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
 
     /// <summary>Task Defined Messages</summary>
     /// <remarks>
@@ -411,7 +411,7 @@ type QueueEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskPending(?taskId: string, ?runId: string, ?workerGroup: string, ?workerId: string, ?provisionerId: string, ?workerType: string, ?schedulerId: string, ?taskGroupId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskPending (Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
+        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskPending (Taskcluster.Services.Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
 
     /// <summary>Task Pending Messages</summary>
     /// <remarks>
@@ -451,7 +451,7 @@ type QueueEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskRunning(?taskId: string, ?runId: string, ?workerGroup: string, ?workerId: string, ?provisionerId: string, ?workerType: string, ?schedulerId: string, ?taskGroupId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskRunning (Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
+        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskRunning (Taskcluster.Services.Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
 
     /// <summary>Task Running Messages</summary>
     /// <remarks>
@@ -509,7 +509,7 @@ type QueueEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member ArtifactCreated(?taskId: string, ?runId: string, ?workerGroup: string, ?workerId: string, ?provisionerId: string, ?workerType: string, ?schedulerId: string, ?taskGroupId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.artifactCreated (Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
+        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.artifactCreated (Taskcluster.Services.Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
 
     /// <summary>Artifact Creation Messages</summary>
     /// <remarks>
@@ -570,7 +570,7 @@ type QueueEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskCompleted(?taskId: string, ?runId: string, ?workerGroup: string, ?workerId: string, ?provisionerId: string, ?workerType: string, ?schedulerId: string, ?taskGroupId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskCompleted (Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
+        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskCompleted (Taskcluster.Services.Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
 
     /// <summary>Task Completed Messages</summary>
     /// <remarks>
@@ -610,7 +610,7 @@ type QueueEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskFailed(?taskId: string, ?runId: string, ?workerGroup: string, ?workerId: string, ?provisionerId: string, ?workerType: string, ?schedulerId: string, ?taskGroupId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskFailed (Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
+        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskFailed (Taskcluster.Services.Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
 
     /// <summary>Task Failed Messages</summary>
     /// <remarks>
@@ -653,7 +653,7 @@ type QueueEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskException(?taskId: string, ?runId: string, ?workerGroup: string, ?workerId: string, ?provisionerId: string, ?workerType: string, ?schedulerId: string, ?taskGroupId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskException (Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
+        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskException (Taskcluster.Services.Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
 
     /// <summary>Task Exception Messages</summary>
     /// <remarks>
@@ -692,7 +692,7 @@ type QueueEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskGroupResolved(?taskGroupId: string, ?schedulerId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskGroupResolved (Arguments.values [ "taskGroupId", taskGroupId; "schedulerId", schedulerId; "reserved", reserved ])
+        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskGroupResolved (Taskcluster.Services.Arguments.values [ "taskGroupId", taskGroupId; "schedulerId", schedulerId; "reserved", reserved ])
 
     /// <summary>Task Group Resolved Messages</summary>
     /// <remarks>
@@ -725,7 +725,7 @@ type QueueEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskGroupSealed(?taskGroupId: string, ?schedulerId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskGroupSealed (Arguments.values [ "taskGroupId", taskGroupId; "schedulerId", schedulerId; "reserved", reserved ])
+        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskGroupSealed (Taskcluster.Services.Arguments.values [ "taskGroupId", taskGroupId; "schedulerId", schedulerId; "reserved", reserved ])
 
     /// <summary>Task Group Sealed Messages</summary>
     /// <remarks>
@@ -758,7 +758,7 @@ type QueueEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskPriorityChanged(?taskId: string, ?runId: string, ?workerGroup: string, ?workerId: string, ?provisionerId: string, ?workerType: string, ?schedulerId: string, ?taskGroupId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskPriorityChanged (Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
+        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskPriorityChanged (Taskcluster.Services.Arguments.values [ "taskId", taskId; "runId", runId; "workerGroup", workerGroup; "workerId", workerId; "provisionerId", provisionerId; "workerType", workerType; "schedulerId", schedulerId; "taskGroupId", taskGroupId; "reserved", reserved ])
 
     /// <summary>Task Priority Changed Messages</summary>
     /// <remarks>
@@ -782,7 +782,7 @@ type QueueEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskGroupPriorityChanged(?taskGroupId: string, ?schedulerId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskGroupPriorityChanged (Arguments.values [ "taskGroupId", taskGroupId; "schedulerId", schedulerId; "reserved", reserved ])
+        RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskGroupPriorityChanged (Taskcluster.Services.Arguments.values [ "taskGroupId", taskGroupId; "schedulerId", schedulerId; "reserved", reserved ])
 
     /// <summary>Task Group Priority Changed Messages</summary>
     /// <remarks>

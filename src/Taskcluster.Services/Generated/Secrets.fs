@@ -188,7 +188,7 @@ module SecretsReference =
 /// </remarks>
 [<Sealed>]
 type Secrets(client: TaskclusterClient) =
-    inherit ServiceClient(client, SecretsReference.reference)
+    inherit Taskcluster.Services.ApiClient(client, SecretsReference.reference)
 
     /// <summary>The secrets API reference.</summary>
     static member Reference: ApiReference = SecretsReference.reference
@@ -205,7 +205,7 @@ type Secrets(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Ping(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client SecretsReference.reference SecretsReference.ping [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client SecretsReference.reference SecretsReference.ping [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Load Balancer Heartbeat</summary>
     /// <remarks>
@@ -219,7 +219,7 @@ type Secrets(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Lbheartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client SecretsReference.reference SecretsReference.lbheartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client SecretsReference.reference SecretsReference.lbheartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Taskcluster Version</summary>
     /// <remarks>
@@ -233,7 +233,7 @@ type Secrets(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Version(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client SecretsReference.reference SecretsReference.version [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client SecretsReference.reference SecretsReference.version [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Set Secret</summary>
     /// <remarks>
@@ -253,7 +253,7 @@ type Secrets(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Set(name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client SecretsReference.reference SecretsReference.set [ name ] [] payload (Arguments.token cancellationToken)
+        Client.call client SecretsReference.reference SecretsReference.set [ name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Delete Secret</summary>
     /// <remarks>
@@ -268,7 +268,7 @@ type Secrets(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Remove(name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client SecretsReference.reference SecretsReference.remove [ name ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client SecretsReference.reference SecretsReference.remove [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Read Secret</summary>
     /// <remarks>
@@ -289,7 +289,7 @@ type Secrets(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Get(name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client SecretsReference.reference SecretsReference.get [ name ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client SecretsReference.reference SecretsReference.get [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Secrets</summary>
     /// <remarks>
@@ -318,7 +318,7 @@ type Secrets(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.List(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client SecretsReference.reference SecretsReference.list [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client SecretsReference.reference SecretsReference.list [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Secrets: every page, lazily.</summary>
     /// <remarks>The pages of <c>List</c> (<c>GET /secrets</c>), following <c>continuationToken</c>; see <c>List</c> for the method and its scopes.</remarks>
@@ -326,7 +326,7 @@ type Secrets(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListPages(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client SecretsReference.reference SecretsReference.list [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client SecretsReference.reference SecretsReference.list [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Secrets: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>List</c> (<c>GET /secrets</c>), following <c>continuationToken</c>; see <c>List</c> for the method and its scopes.</remarks>
@@ -334,7 +334,7 @@ type Secrets(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>secrets</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListItems(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "secrets") client SecretsReference.reference SecretsReference.list [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "secrets") client SecretsReference.reference SecretsReference.list [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Secrets: a handler called with every page.</summary>
     /// <remarks>The pages of <c>List</c> (<c>GET /secrets</c>), following <c>continuationToken</c>; see <c>List</c> for the method and its scopes.</remarks>
@@ -344,7 +344,7 @@ type Secrets(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListForEachPage(handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client SecretsReference.reference SecretsReference.list [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client SecretsReference.reference SecretsReference.list [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>
@@ -359,5 +359,5 @@ type Secrets(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Heartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client SecretsReference.reference SecretsReference.heartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client SecretsReference.reference SecretsReference.heartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 

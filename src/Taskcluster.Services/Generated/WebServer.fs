@@ -147,7 +147,7 @@ module WebServerReference =
 /// </remarks>
 [<Sealed>]
 type WebServer(client: TaskclusterClient) =
-    inherit ServiceClient(client, WebServerReference.reference)
+    inherit Taskcluster.Services.ApiClient(client, WebServerReference.reference)
 
     /// <summary>The web-server API reference.</summary>
     static member Reference: ApiReference = WebServerReference.reference
@@ -164,7 +164,7 @@ type WebServer(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Ping(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WebServerReference.reference WebServerReference.ping [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WebServerReference.reference WebServerReference.ping [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Load Balancer Heartbeat</summary>
     /// <remarks>
@@ -178,7 +178,7 @@ type WebServer(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Lbheartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WebServerReference.reference WebServerReference.lbheartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WebServerReference.reference WebServerReference.lbheartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Taskcluster Version</summary>
     /// <remarks>
@@ -192,7 +192,7 @@ type WebServer(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Version(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WebServerReference.reference WebServerReference.version [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WebServerReference.reference WebServerReference.version [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Task Group Profile</summary>
     /// <remarks>
@@ -207,7 +207,7 @@ type WebServer(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.TaskGroupProfile(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WebServerReference.reference WebServerReference.taskGroupProfile [ taskGroupId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WebServerReference.reference WebServerReference.taskGroupProfile [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Task Log Profile</summary>
     /// <remarks>
@@ -222,7 +222,7 @@ type WebServer(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.TaskProfile(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WebServerReference.reference WebServerReference.taskProfile [ taskId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WebServerReference.reference WebServerReference.taskProfile [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>
@@ -237,5 +237,5 @@ type WebServer(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Heartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WebServerReference.reference WebServerReference.heartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WebServerReference.reference WebServerReference.heartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 

@@ -526,7 +526,7 @@ module WorkerManagerReference =
 /// </remarks>
 [<Sealed>]
 type WorkerManager(client: TaskclusterClient) =
-    inherit ServiceClient(client, WorkerManagerReference.reference)
+    inherit Taskcluster.Services.ApiClient(client, WorkerManagerReference.reference)
 
     /// <summary>The worker-manager API reference.</summary>
     static member Reference: ApiReference = WorkerManagerReference.reference
@@ -543,7 +543,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Ping(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.ping [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.ping [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Load Balancer Heartbeat</summary>
     /// <remarks>
@@ -557,7 +557,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Lbheartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.lbheartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.lbheartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Taskcluster Version</summary>
     /// <remarks>
@@ -571,7 +571,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Version(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.version [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.version [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Providers</summary>
     /// <remarks>
@@ -588,7 +588,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListProviders(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Providers: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListProviders</c> (<c>GET /providers</c>), following <c>continuationToken</c>; see <c>ListProviders</c> for the method and its scopes.</remarks>
@@ -596,7 +596,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListProvidersPages(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Providers: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListProviders</c> (<c>GET /providers</c>), following <c>continuationToken</c>; see <c>ListProviders</c> for the method and its scopes.</remarks>
@@ -604,7 +604,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>providers</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListProvidersItems(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "providers") client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "providers") client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List Providers: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListProviders</c> (<c>GET /providers</c>), following <c>continuationToken</c>; see <c>ListProviders</c> for the method and its scopes.</remarks>
@@ -614,7 +614,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListProvidersForEachPage(handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Create Worker Pool</summary>
     /// <remarks>
@@ -634,7 +634,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateWorkerPool(workerPoolId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.createWorkerPool [ workerPoolId ] [] payload (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.createWorkerPool [ workerPoolId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Update Worker Pool</summary>
     /// <remarks>
@@ -663,7 +663,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.UpdateWorkerPool(workerPoolId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.updateWorkerPool [ workerPoolId ] [] payload (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.updateWorkerPool [ workerPoolId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Delete Worker Pool</summary>
     /// <remarks>
@@ -684,7 +684,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.DeleteWorkerPool(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.deleteWorkerPool [ workerPoolId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.deleteWorkerPool [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Worker Pool Launch Configs</summary>
     /// <remarks>
@@ -707,7 +707,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkerPoolLaunchConfigs(workerPoolId: string, ?continuationToken: string, ?limit: string, ?includeArchived: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Worker Pool Launch Configs: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolLaunchConfigs</c> (<c>GET /worker-pool/&lt;workerPoolId&gt;/launch-configs</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolLaunchConfigs</c> for the method and its scopes.</remarks>
@@ -717,7 +717,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="includeArchived">The optional <c>includeArchived</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListWorkerPoolLaunchConfigsPages(workerPoolId: string, ?continuationToken: string, ?limit: string, ?includeArchived: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty
+        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty
 
     /// <summary>List Worker Pool Launch Configs: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolLaunchConfigs</c> (<c>GET /worker-pool/&lt;workerPoolId&gt;/launch-configs</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolLaunchConfigs</c> for the method and its scopes.</remarks>
@@ -727,7 +727,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="includeArchived">The optional <c>includeArchived</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListWorkerPoolLaunchConfigsItems(workerPoolId: string, ?continuationToken: string, ?limit: string, ?includeArchived: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "workerPoolLaunchConfigs") client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty
+        Client.items (Some "workerPoolLaunchConfigs") client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty
 
     /// <summary>List Worker Pool Launch Configs: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolLaunchConfigs</c> (<c>GET /worker-pool/&lt;workerPoolId&gt;/launch-configs</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolLaunchConfigs</c> for the method and its scopes.</remarks>
@@ -739,7 +739,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListWorkerPoolLaunchConfigsForEachPage(workerPoolId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?includeArchived: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Worker Pool Statistics</summary>
     /// <remarks>
@@ -758,7 +758,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.WorkerPoolStats(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.workerPoolStats [ workerPoolId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.workerPoolStats [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Worker Pool</summary>
     /// <remarks>
@@ -774,7 +774,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.WorkerPool(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.workerPool [ workerPoolId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.workerPool [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List All Worker Pools</summary>
     /// <remarks>
@@ -791,7 +791,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkerPools(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List All Worker Pools: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPools</c> (<c>GET /worker-pools</c>), following <c>continuationToken</c>; see <c>ListWorkerPools</c> for the method and its scopes.</remarks>
@@ -799,7 +799,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListWorkerPoolsPages(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List All Worker Pools: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPools</c> (<c>GET /worker-pools</c>), following <c>continuationToken</c>; see <c>ListWorkerPools</c> for the method and its scopes.</remarks>
@@ -807,7 +807,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>workerPools</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListWorkerPoolsItems(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "workerPools") client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "workerPools") client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List All Worker Pools: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListWorkerPools</c> (<c>GET /worker-pools</c>), following <c>continuationToken</c>; see <c>ListWorkerPools</c> for the method and its scopes.</remarks>
@@ -817,7 +817,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListWorkerPoolsForEachPage(handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List All Worker Pools Stats</summary>
     /// <remarks>
@@ -834,7 +834,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkerPoolsStats(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List All Worker Pools Stats: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolsStats</c> (<c>GET /worker-pools/stats</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolsStats</c> for the method and its scopes.</remarks>
@@ -842,7 +842,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListWorkerPoolsStatsPages(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List All Worker Pools Stats: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolsStats</c> (<c>GET /worker-pools/stats</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolsStats</c> for the method and its scopes.</remarks>
@@ -850,7 +850,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListWorkerPoolsStatsItems(?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "workerPoolsStats") client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "workerPoolsStats") client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>List All Worker Pools Stats: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolsStats</c> (<c>GET /worker-pools/stats</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolsStats</c> for the method and its scopes.</remarks>
@@ -860,7 +860,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListWorkerPoolsStatsForEachPage(handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Report an error from a worker</summary>
     /// <remarks>
@@ -892,7 +892,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ReportWorkerError(workerPoolId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.reportWorkerError [ workerPoolId ] [] payload (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.reportWorkerError [ workerPoolId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Worker Pool Errors Count</summary>
     /// <remarks>
@@ -913,7 +913,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.WorkerPoolErrorStats(?workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.workerPoolErrorStats [] (Arguments.query [ "workerPoolId", workerPoolId ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.workerPoolErrorStats [] (Taskcluster.Services.Arguments.query [ "workerPoolId", workerPoolId ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Worker Pool Errors</summary>
     /// <remarks>
@@ -933,7 +933,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkerPoolErrors(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?errorId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Worker Pool Errors: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolErrors</c> (<c>GET /worker-pool-errors/&lt;workerPoolId&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolErrors</c> for the method and its scopes.</remarks>
@@ -944,7 +944,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="errorId">The optional <c>errorId</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListWorkerPoolErrorsPages(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?errorId: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty
+        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty
 
     /// <summary>List Worker Pool Errors: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolErrors</c> (<c>GET /worker-pool-errors/&lt;workerPoolId&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolErrors</c> for the method and its scopes.</remarks>
@@ -955,7 +955,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="errorId">The optional <c>errorId</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListWorkerPoolErrorsItems(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?errorId: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "workerPoolErrors") client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty
+        Client.items (Some "workerPoolErrors") client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty
 
     /// <summary>List Worker Pool Errors: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolErrors</c> (<c>GET /worker-pool-errors/&lt;workerPoolId&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolErrors</c> for the method and its scopes.</remarks>
@@ -968,7 +968,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListWorkerPoolErrorsForEachPage(workerPoolId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?errorId: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Workers in a specific Worker Group in a Worker Pool</summary>
     /// <remarks>
@@ -987,7 +987,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkersForWorkerGroup(workerPoolId: string, workerGroup: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkersForWorkerGroup</c> (<c>GET /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkersForWorkerGroup</c> for the method and its scopes.</remarks>
@@ -997,7 +997,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListWorkersForWorkerGroupPages(workerPoolId: string, workerGroup: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Workers in a specific Worker Group in a Worker Pool: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkersForWorkerGroup</c> (<c>GET /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkersForWorkerGroup</c> for the method and its scopes.</remarks>
@@ -1007,7 +1007,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>workers</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListWorkersForWorkerGroupItems(workerPoolId: string, workerGroup: string, ?continuationToken: string, ?limit: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "workers") client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
+        Client.items (Some "workers") client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty
 
     /// <summary>Workers in a specific Worker Group in a Worker Pool: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListWorkersForWorkerGroup</c> (<c>GET /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkersForWorkerGroup</c> for the method and its scopes.</remarks>
@@ -1019,7 +1019,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListWorkersForWorkerGroupForEachPage(workerPoolId: string, workerGroup: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a Worker</summary>
     /// <remarks>
@@ -1037,7 +1037,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Worker(workerPoolId: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.worker [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.worker [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Create a Worker</summary>
     /// <remarks>
@@ -1064,7 +1064,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateWorker(workerPoolId: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.createWorker [ workerPoolId; workerGroup; workerId ] [] payload (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.createWorker [ workerPoolId; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Update an existing Worker</summary>
     /// <remarks>
@@ -1092,7 +1092,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.UpdateWorker(workerPoolId: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.updateWorker [ workerPoolId; workerGroup; workerId ] [] payload (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.updateWorker [ workerPoolId; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Remove a Worker</summary>
     /// <remarks>
@@ -1115,7 +1115,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.RemoveWorker(workerPoolId: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.removeWorker [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.removeWorker [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Should worker terminate</summary>
     /// <remarks>
@@ -1140,7 +1140,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ShouldWorkerTerminate(workerPoolId: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.shouldWorkerTerminate [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.shouldWorkerTerminate [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Workers in a Worker Pool</summary>
     /// <remarks>
@@ -1160,7 +1160,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkersForWorkerPool(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?state: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Workers in a Worker Pool: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkersForWorkerPool</c> (<c>GET /workers/&lt;workerPoolId&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkersForWorkerPool</c> for the method and its scopes.</remarks>
@@ -1171,7 +1171,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="state">The optional <c>state</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListWorkersForWorkerPoolPages(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?state: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty
+        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty
 
     /// <summary>Workers in a Worker Pool: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkersForWorkerPool</c> (<c>GET /workers/&lt;workerPoolId&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkersForWorkerPool</c> for the method and its scopes.</remarks>
@@ -1182,7 +1182,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="state">The optional <c>state</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>workers</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListWorkersForWorkerPoolItems(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?state: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "workers") client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty
+        Client.items (Some "workers") client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty
 
     /// <summary>Workers in a Worker Pool: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListWorkersForWorkerPool</c> (<c>GET /workers/&lt;workerPoolId&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkersForWorkerPool</c> for the method and its scopes.</remarks>
@@ -1195,7 +1195,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListWorkersForWorkerPoolForEachPage(workerPoolId: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?state: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Register a running worker</summary>
     /// <remarks>
@@ -1214,7 +1214,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.RegisterWorker(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.registerWorker [] [] payload (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.registerWorker [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Reregister a Worker</summary>
     /// <remarks>
@@ -1237,7 +1237,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ReregisterWorker(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.reregisterWorker [] [] payload (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.reregisterWorker [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active workers of a workerType</summary>
     /// <remarks>
@@ -1271,7 +1271,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkers(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?quarantined: string, ?workerState: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active workers of a workerType: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkers</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c>), following <c>continuationToken</c>; see <c>ListWorkers</c> for the method and its scopes.</remarks>
@@ -1284,7 +1284,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="workerState">The optional <c>workerState</c> query parameter.</param>
     /// <returns>Every page, lazily, following <c>continuationToken</c>; a failure is the last element.</returns>
     member _.ListWorkersPages(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?quarantined: string, ?workerState: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty
+        Client.pages client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty
 
     /// <summary>Get a list of all active workers of a workerType: every item of every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkers</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c>), following <c>continuationToken</c>; see <c>ListWorkers</c> for the method and its scopes.</remarks>
@@ -1297,7 +1297,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="workerState">The optional <c>workerState</c> query parameter.</param>
     /// <returns>Every item (the elements of each page's <c>workers</c>), lazily, page after page; a failure is the last element.</returns>
     member _.ListWorkersItems(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?quarantined: string, ?workerState: string) : IAsyncEnumerable<Result<JsonElement, TaskclusterError>> =
-        Client.items (Some "workers") client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty
+        Client.items (Some "workers") client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty
 
     /// <summary>Get a list of all active workers of a workerType: a handler called with every page.</summary>
     /// <remarks>The pages of <c>ListWorkers</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c>), following <c>continuationToken</c>; see <c>ListWorkers</c> for the method and its scopes.</remarks>
@@ -1312,7 +1312,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once a page has no <c>continuationToken</c>, or the first failure.</returns>
     member _.ListWorkersForEachPage(provisionerId: string, workerType: string, handler: JsonElement -> Task, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?quarantined: string, ?workerState: string, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty handler (Arguments.token cancellationToken)
+        Client.paginate client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty handler (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a worker</summary>
     /// <remarks>
@@ -1331,7 +1331,7 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.getWorker [ provisionerId; workerType; workerGroup; workerId ] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.getWorker [ provisionerId; workerType; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>
@@ -1346,5 +1346,5 @@ type WorkerManager(client: TaskclusterClient) =
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Heartbeat(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
-        Client.call client WorkerManagerReference.reference WorkerManagerReference.heartbeat [] [] Payload.Empty (Arguments.token cancellationToken)
+        Client.call client WorkerManagerReference.reference WorkerManagerReference.heartbeat [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 

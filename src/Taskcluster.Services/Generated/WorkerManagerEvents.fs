@@ -278,7 +278,7 @@ type WorkerManagerEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member WorkerPoolCreated(?providerId: string, ?provisionerId: string, ?workerType: string, ?workerGroup: string, ?workerId: string, ?launchConfigId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolCreated (Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
+        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolCreated (Taskcluster.Services.Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
 
     /// <summary>Worker Pool Created Messages</summary>
     /// <remarks>
@@ -314,7 +314,7 @@ type WorkerManagerEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member WorkerPoolUpdated(?providerId: string, ?provisionerId: string, ?workerType: string, ?workerGroup: string, ?workerId: string, ?launchConfigId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolUpdated (Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
+        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolUpdated (Taskcluster.Services.Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
 
     /// <summary>Worker Pool Updated Messages</summary>
     /// <remarks>
@@ -351,7 +351,7 @@ type WorkerManagerEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member WorkerPoolError(?providerId: string, ?provisionerId: string, ?workerType: string, ?workerGroup: string, ?workerId: string, ?launchConfigId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolError (Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
+        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolError (Taskcluster.Services.Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
 
     /// <summary>Worker Pool Provisioning Error Messages</summary>
     /// <remarks>
@@ -387,7 +387,7 @@ type WorkerManagerEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member WorkerRequested(?providerId: string, ?provisionerId: string, ?workerType: string, ?workerGroup: string, ?workerId: string, ?launchConfigId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerRequested (Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
+        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerRequested (Taskcluster.Services.Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
 
     /// <summary>Worker Requested Messages</summary>
     /// <remarks>
@@ -422,7 +422,7 @@ type WorkerManagerEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member WorkerRunning(?providerId: string, ?provisionerId: string, ?workerType: string, ?workerGroup: string, ?workerId: string, ?launchConfigId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerRunning (Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
+        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerRunning (Taskcluster.Services.Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
 
     /// <summary>Worker Running Messages</summary>
     /// <remarks>
@@ -458,7 +458,7 @@ type WorkerManagerEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member WorkerStopped(?providerId: string, ?provisionerId: string, ?workerType: string, ?workerGroup: string, ?workerId: string, ?launchConfigId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerStopped (Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
+        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerStopped (Taskcluster.Services.Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
 
     /// <summary>Worker Stopped Messages</summary>
     /// <remarks>
@@ -495,7 +495,7 @@ type WorkerManagerEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member WorkerRemoved(?providerId: string, ?provisionerId: string, ?workerType: string, ?workerGroup: string, ?workerId: string, ?launchConfigId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerRemoved (Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
+        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerRemoved (Taskcluster.Services.Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
 
     /// <summary>Worker Removed Messages</summary>
     /// <remarks>
@@ -531,7 +531,7 @@ type WorkerManagerEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member LaunchConfigCreated(?providerId: string, ?provisionerId: string, ?workerType: string, ?workerGroup: string, ?workerId: string, ?launchConfigId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.launchConfigCreated (Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
+        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.launchConfigCreated (Taskcluster.Services.Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
 
     /// <summary>Launch Config Created Messages</summary>
     /// <remarks>
@@ -565,7 +565,7 @@ type WorkerManagerEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member LaunchConfigUpdated(?providerId: string, ?provisionerId: string, ?workerType: string, ?workerGroup: string, ?workerId: string, ?launchConfigId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.launchConfigUpdated (Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
+        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.launchConfigUpdated (Taskcluster.Services.Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
 
     /// <summary>Launch Config Updated Messages</summary>
     /// <remarks>
@@ -599,7 +599,7 @@ type WorkerManagerEvents =
     /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member LaunchConfigArchived(?providerId: string, ?provisionerId: string, ?workerType: string, ?workerGroup: string, ?workerId: string, ?launchConfigId: string, ?reserved: string) : Result<PulseBinding, RoutingKeyError> =
-        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.launchConfigArchived (Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
+        RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.launchConfigArchived (Taskcluster.Services.Arguments.values [ "providerId", providerId; "provisionerId", provisionerId; "workerType", workerType; "workerGroup", workerGroup; "workerId", workerId; "launchConfigId", launchConfigId; "reserved", reserved ])
 
     /// <summary>Launch Config Archived Messages</summary>
     /// <remarks>

@@ -6,7 +6,7 @@ open Taskcluster.Core
 open Taskcluster.Client
 
 [<AbstractClass>]
-type ServiceClient(client: TaskclusterClient, reference: ApiReference) =
+type ApiClient(client: TaskclusterClient, reference: ApiReference) =
     let entry methodName =
         match Reference.tryFindEntry methodName reference with
         | Some entry -> Ok entry

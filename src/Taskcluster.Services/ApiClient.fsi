@@ -10,9 +10,9 @@ open Taskcluster.Client
 /// What every generated service client has besides its methods: the client and reference it
 /// uses, the generic `Call` (the official clients' calling by method name), and URLs.
 [<AbstractClass>]
-type ServiceClient =
+type ApiClient =
     /// A service client sending with `client` the methods of `reference`.
-    new: client: TaskclusterClient * reference: ApiReference -> ServiceClient
+    new: client: TaskclusterClient * reference: ApiReference -> ApiClient
 
     /// The client requests are sent with.
     member TaskclusterClient: TaskclusterClient
