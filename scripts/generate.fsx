@@ -1,11 +1,16 @@
 // Generates the committed files derived from the Taskcluster references
-// (`../shared/taskcluster/references.json`, or the path in TASKCLUSTER_REFERENCES).
-// Run through `dotnet fsi build.fsx generate`. Output is deterministic: running it twice
+// (`../shared/taskcluster/references.json`, or the path in TASKCLUSTER_REFERENCES): the emulator's
+// copy of the references, the F# service clients (src/Taskcluster.Services/Generated) and the C#
+// facade (src/Taskcluster/Generated). Run through `dotnet fsi build.fsx generate`, which builds
+// the generator (scripts/Taskcluster.Generator) first. Output is deterministic: running it twice
 // changes nothing, and a test fails when the committed output is stale.
+
+#r "Taskcluster.Generator/bin/Release/net10.0/Taskcluster.Core.dll"
+#r "Taskcluster.Generator/bin/Release/net10.0/Taskcluster.Generator.dll"
 
 open System
 open System.IO
-open System.Text.Json
+open Taskcluster.Generator
 
 let root = Path.GetFullPath(Path.Combine(__SOURCE_DIRECTORY__, ".."))
 
@@ -32,17 +37,24 @@ let write (relative: string) (content: string) =
     else
         printfn "unchanged %s" relative
 
-// 1. The emulator embeds the references (API/exchange references and JSON schemas) so that a
-//    fresh clone runs without ../shared. Re-serialised compactly with a stable layout.
-let referencesText =
-    use doc = JsonDocument.Parse(File.ReadAllText referencesPath)
-    let options = JsonWriterOptions(Indented = false)
-    use stream = new MemoryStream()
+match Generator.generate (File.ReadAllText referencesPath) with
+| Error message ->
+    eprintfn "generation failed: %s" message
+    exit 1
+| Ok files ->
+    for file in files do
+        write file.Path file.Content
 
-    do
-        use writer = new Utf8JsonWriter(stream, options)
-        doc.RootElement.WriteTo writer
+    // A file in a generated folder that the generator no longer writes (a service removed
+    // upstream) would otherwise linger and still compile.
+    let written =
+        files |> List.map (fun f -> Path.GetFullPath(Path.Combine(root, f.Path))) |> set
 
-    Text.Encoding.UTF8.GetString(stream.ToArray()) + "\n"
+    for folder in Generator.generatedFolders do
+        let dir = Path.Combine(root, folder)
 
-write "src/Taskcluster.Emulator/Generated/references.json" referencesText
+        if Directory.Exists dir then
+            for path in Directory.GetFiles dir do
+                if not (written.Contains(Path.GetFullPath path)) then
+                    File.Delete path
+                    printfn "deleted %s" (Path.GetRelativePath(root, path))

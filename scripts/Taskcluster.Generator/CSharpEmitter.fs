@@ -1,0 +1,355 @@
+/// Writes the C# facade (`src/Taskcluster/Generated`): one class per service and per exchange
+/// set, every member a one-line adaptation of the generated F# member (F# types in, .NET types
+/// out) through the hand-written `Adapt` and `Sync` helpers.
+module Taskcluster.Generator.CSharpEmitter
+
+open Taskcluster.Core
+open Taskcluster.Generator.Code
+open Taskcluster.Generator.Model
+
+[<Literal>]
+let private JsonElement = "global::System.Text.Json.JsonElement"
+
+[<Literal>]
+let private CancellationToken = "global::System.Threading.CancellationToken"
+
+let private start (w: Writer) (source: string) (version: string) =
+    w.Lines(header "//" source version)
+    w.Line ""
+    // Generated files default to a disabled nullable context; the facade is annotated.
+    w.Line "#nullable enable"
+    w.Line ""
+    w.Line "namespace Taskcluster"
+    w.Line "{"
+
+let private payloadDoc (m: Method) =
+    let schema = m.Entry.Input |> Option.defaultValue ""
+
+    $"<param name=\"payload\">The request body (schema <c>{xml schema}</c>): JSON text (a string), a <see cref=\"T:System.Text.Json.JsonElement\"/>, a <see cref=\"T:System.Text.Json.Nodes.JsonNode\"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>"
+
+let private paramDocs (m: Method) =
+    [
+        for a in m.Args do
+            $"<param name=\"{a.Name}\">The <c>{a.Name}</c> route argument (sent as one path segment).</param>"
+        if m.HasPayload then
+            payloadDoc m
+        for q in m.Query do
+            $"<param name=\"{q.Name}\">The optional <c>{q.Name}</c> query parameter.</param>"
+        "<param name=\"cancellationToken\">Cancels the call (it then throws <see cref=\"T:System.OperationCanceledException\"/>).</param>"
+    ]
+
+let private parameters (m: Method) =
+    [
+        for a in m.Args do
+            $"string {a.CSharp}"
+        if m.HasPayload then
+            "object payload"
+        for q in m.Query do
+            $"string? {q.CSharp} = null"
+        $"{CancellationToken} cancellationToken = default"
+    ]
+    |> String.concat ", "
+
+/// The arguments of the F# member: route arguments checked for null, the payload, the query
+/// parameters as options, the token (as an option unless `token` is false).
+let private fsharpArguments (m: Method) (token: bool) =
+    [
+        for a in m.Args do
+            $"Adapt.NotNull({a.CSharp}, nameof({a.CSharp}))"
+        if m.HasPayload then
+            "Adapt.Payload(payload, nameof(payload))"
+        for q in m.Query do
+            $"Adapt.Option({q.CSharp})"
+        if token then
+            "Adapt.Token(cancellationToken)"
+    ]
+    |> String.concat ", "
+
+let private member' (w: Writer) (doc: string list) (signature: string) (body: string) =
+    w.Lines(docLines doc)
+    w.Line signature
+    w.Indented(fun () -> w.Line $"=> {body};")
+    w.Line ""
+
+let private methodMembers (w: Writer) (service: Service) (m: Method) =
+    let doc = Docs.methodDoc service m @ paramDocs m
+    let call = $"_service.{m.Member}({fsharpArguments m true})"
+
+    member'
+        w
+        (doc
+         @ [
+             "<returns>The response as JSON, or why the call failed.</returns>"
+             "<exception cref=\"T:System.ArgumentNullException\">A route argument or the payload is null.</exception>"
+         ])
+        $"public virtual global::System.Threading.Tasks.Task<TaskclusterResult<{JsonElement}>> {m.Member}Async({parameters m})"
+        $"Adapt.ResultAsync({call})"
+
+    let inherit' = $"<inheritdoc cref=\"{m.Member}Async\"/>"
+
+    member'
+        w
+        [ inherit' ]
+        $"public virtual TaskclusterResult<{JsonElement}> {m.Member}({parameters m})"
+        $"Adapt.Result(Sync.Run(() => {call}))"
+
+    if m.Paginated then
+        let pagesCall suffix =
+            $"_service.{m.Member}{suffix}({fsharpArguments m false})"
+
+        let itemsWhat =
+            match m.ItemsField with
+            | Some f -> $"the elements of each page's <c>{f}</c>"
+            | None -> "the elements of each page's array member"
+
+        let throws =
+            "<exception cref=\"T:Taskcluster.TaskclusterException\">While enumerating: a page could not be fetched.</exception>"
+
+        let summary what =
+            $"<summary>{xml (m.Entry.Title.Trim())}: {what}, following <c>continuationToken</c>.</summary>"
+
+        let pagesReturns =
+            "<returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>"
+
+        let itemsReturns =
+            $"<returns>Every item ({itemsWhat}), fetched page by page while enumerating.</returns>"
+
+        let pages = "Pages"
+        let items = "Items"
+
+        member'
+            w
+            [ inherit'; summary "every page"; pagesReturns; throws ]
+            $"public virtual global::System.Collections.Generic.IAsyncEnumerable<{JsonElement}> {m.Member}PagesAsync({parameters m})"
+            $"Adapt.Values({pagesCall pages}, cancellationToken)"
+
+        member'
+            w
+            [ inherit'; summary "every page"; pagesReturns; throws ]
+            $"public virtual global::System.Collections.Generic.IEnumerable<{JsonElement}> {m.Member}Pages({parameters m})"
+            $"Adapt.Blocking({pagesCall pages}, cancellationToken)"
+
+        member'
+            w
+            [ inherit'; summary "every item of every page"; itemsReturns; throws ]
+            $"public virtual global::System.Collections.Generic.IAsyncEnumerable<{JsonElement}> {m.Member}ItemsAsync({parameters m})"
+            $"Adapt.Values({pagesCall items}, cancellationToken)"
+
+        member'
+            w
+            [ inherit'; summary "every item of every page"; itemsReturns; throws ]
+            $"public virtual global::System.Collections.Generic.IEnumerable<{JsonElement}> {m.Member}Items({parameters m})"
+            $"Adapt.Blocking({pagesCall items}, cancellationToken)"
+
+/// The facade class name of a service, e.g. `QueueClient`.
+let serviceClassName (service: Service) = service.Name + "Client"
+
+/// The C# source of one service's facade class.
+let service (source: string) (version: string) (service: Service) =
+    let w = Writer()
+    let r = service.Reference
+    let name = serviceClassName service
+    let fsharpType = $"global::Taskcluster.Services.{service.Name}"
+    start w source version
+
+    w.Indented(fun () ->
+        w.Lines(
+            docLines (
+                [
+                    $"<summary>{xml (r.Title.Trim())}: every method of the {xml r.ServiceName} service.</summary>"
+                    "<remarks>"
+                ]
+                @ paragraphs r.Description
+                @ [
+                    "<para>Each method comes as <c>…Async</c> and as a blocking counterpart; both return a <see cref=\"T:Taskcluster.TaskclusterResult`1\"/> instead of throwing for failed calls. Thread-safe: create one and share it.</para>"
+                    "</remarks>"
+                ]
+            )
+        )
+
+        w.Line $"public partial class {name} : TaskclusterServiceClient"
+        w.Line "{"
+
+        w.Indented(fun () ->
+            w.Line $"private readonly {fsharpType} _service;"
+            w.Line ""
+
+            w.Lines(
+                docLines
+                    [
+                        $"<summary>Creates a client of the {xml r.ServiceName} service of a deployment.</summary>"
+                        "<param name=\"rootUrl\">The deployment's root URL, e.g. <c>https://tc.example.com</c>.</param>"
+                        "<param name=\"credentials\">The credentials to sign requests with; <c>null</c> for unauthenticated requests.</param>"
+                        "<param name=\"options\">Retries, timeouts, HTTP client, logging; <c>null</c> for the defaults.</param>"
+                        "<exception cref=\"T:System.ArgumentNullException\"><paramref name=\"rootUrl\"/> is null.</exception>"
+                        "<exception cref=\"T:System.ArgumentException\">An option is invalid (the message names it).</exception>"
+                    ]
+            )
+
+            w.Line
+                $"public {name}(global::System.Uri rootUrl, TaskclusterCredentials? credentials = null, TaskclusterClientOptions? options = null)"
+
+            w.Indented(fun () -> w.Line $": this(new {fsharpType}(Connection.Create(rootUrl, credentials, options)))")
+            w.Line "{"
+            w.Line "}"
+            w.Line ""
+            w.Line $"internal {name}({fsharpType} service)"
+            w.Indented(fun () -> w.Line ": base(service)")
+            w.Line "{"
+            w.Indented(fun () -> w.Line "_service = service;")
+            w.Line "}"
+            w.Line ""
+
+            w.Lines(
+                docLines
+                    [
+                        "<summary>For mocking: a client without a connection, whose members a test double overrides.</summary>"
+                    ]
+            )
+
+            w.Line $"protected {name}()"
+            w.Line "{"
+            w.Indented(fun () -> w.Line "_service = null!;")
+            w.Line "}"
+            w.Line ""
+
+            for m in service.Methods do
+                methodMembers w service m)
+
+        w.Line "}")
+
+    w.Line "}"
+    w.ToString()
+
+/// The C# source of one exchange set's facade class.
+let exchangeSet (source: string) (version: string) (set: ExchangeSet) =
+    let w = Writer()
+    let r = set.Reference
+    let fsharpType = $"global::Taskcluster.Services.{set.Name}"
+    start w source version
+
+    w.Indented(fun () ->
+        w.Lines(
+            docLines (
+                [
+                    $"<summary>{xml (r.Title.Trim())}: the Pulse bindings of every {xml r.ServiceName} exchange.</summary>"
+                    "<remarks>"
+                ]
+                @ paragraphs r.Description
+                @ [
+                    "<para>Each exchange takes routing-key values as optional named arguments (a part not given matches anything), as a dictionary, or as a verbatim pattern (<c>…WithPattern</c>). A value that cannot be used (a dot in a single-word part) throws <see cref=\"T:System.ArgumentException\"/>.</para>"
+                    "</remarks>"
+                ]
+            )
+        )
+
+        w.Line $"public partial class {set.Name}"
+        w.Line "{"
+
+        w.Indented(fun () ->
+            w.Lines(docLines [ $"<summary>The bindings of the {xml r.ServiceName} exchanges.</summary>" ])
+            w.Line $"public {set.Name}()"
+            w.Line "{"
+            w.Line "}"
+            w.Line ""
+
+            for e in set.Exchanges do
+                let doc = Docs.exchangeDoc set e
+
+                let returns =
+                    [
+                        "<returns>The exchange and routing-key pattern to bind to.</returns>"
+                        "<exception cref=\"T:System.ArgumentException\">A value cannot be used in the routing key.</exception>"
+                    ]
+
+                let ps =
+                    e.Parts
+                    |> List.map (fun p -> $"string? {p.CSharp} = null")
+                    |> String.concat ", "
+
+                let args =
+                    e.Parts |> List.map (fun p -> $"Adapt.Option({p.CSharp})") |> String.concat ", "
+
+                member'
+                    w
+                    (doc @ (e.Parts |> List.map (Docs.partDoc e)) @ returns)
+                    $"public virtual PulseBinding {e.Member}({ps})"
+                    $"Adapt.Binding({fsharpType}.{e.Member}({args}))"
+
+                member'
+                    w
+                    (doc
+                     @ [
+                         "<param name=\"routingKeyValues\">Routing-key values by part name; parts not given match anything, names that are not parts are ignored (as the JS client ignores them).</param>"
+                     ]
+                     @ returns
+                     @ [
+                         "<exception cref=\"T:System.ArgumentNullException\"><paramref name=\"routingKeyValues\"/> is null.</exception>"
+                     ])
+                    $"public virtual PulseBinding {e.Member}(global::System.Collections.Generic.IReadOnlyDictionary<string, string?> routingKeyValues)"
+                    $"Adapt.Binding({fsharpType}.{e.Member}(Adapt.Values(routingKeyValues, nameof(routingKeyValues))))"
+
+                member'
+                    w
+                    (doc
+                     @ [
+                         "<param name=\"routingKeyPattern\">An AMQP topic pattern used verbatim, e.g. <c>route.index.my-project.#</c>.</param>"
+                         "<returns>The exchange and routing-key pattern to bind to.</returns>"
+                         "<exception cref=\"T:System.ArgumentNullException\"><paramref name=\"routingKeyPattern\"/> is null.</exception>"
+                     ])
+                    $"public virtual PulseBinding {e.Member}WithPattern(string routingKeyPattern)"
+                    $"Adapt.Binding({fsharpType}.{e.Member}(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))))")
+
+        w.Line "}")
+
+    w.Line "}"
+    w.ToString()
+
+/// The C# source registering every facade class with dependency injection.
+let registrations (source: string) (version: string) (model: Model) =
+    let w = Writer()
+    start w source version
+
+    w.Indented(fun () ->
+        w.Lines(
+            docLines
+                [
+                    "<summary>Every generated facade class, for <c>AddTaskcluster</c>.</summary>"
+                ]
+        )
+
+        w.Line "internal static class GeneratedRegistrations"
+        w.Line "{"
+
+        w.Indented(fun () ->
+            w.Lines(
+                docLines
+                    [
+                        "<summary>Registers every service client (transient, over the client <paramref name=\"client\"/> makes) and every exchange set (singleton).</summary>"
+                        "<param name=\"services\">The service collection.</param>"
+                        "<param name=\"client\">Makes the F# client a facade class sends with.</param>"
+                    ]
+            )
+
+            w.Line
+                "internal static void AddClients(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::Taskcluster.Client.TaskclusterClient> client)"
+
+            w.Line "{"
+
+            w.Indented(fun () ->
+                for s in model.Services do
+                    let name = serviceClassName s
+
+                    w.Line
+                        $"global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddTransient(services, provider => new {name}(new global::Taskcluster.Services.{s.Name}(client(provider))));"
+
+                for e in model.ExchangeSets do
+                    w.Line
+                        $"global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<{e.Name}>(services);")
+
+            w.Line "}")
+
+        w.Line "}")
+
+    w.Line "}"
+    w.ToString()

@@ -1,0 +1,158 @@
+using F = Taskcluster.Client;
+
+namespace Taskcluster;
+
+/// <summary>What kind of failure a <see cref="TaskclusterError"/> is (one per case of the F# <c>TaskclusterError</c> union).</summary>
+public enum TaskclusterErrorKind
+{
+    /// <summary>The request could not be built or signed (unknown method, bad route argument or query parameter, missing or invalid payload, no credentials for a signed URL); nothing was sent.</summary>
+    InvalidRequest,
+
+    /// <summary>401: the credentials were refused (bad signature, unknown client, expired certificate, a stale timestamp a clock correction did not fix).</summary>
+    AuthenticationFailed,
+
+    /// <summary>403: the credentials lack the scopes the method requires.</summary>
+    InsufficientScopes,
+
+    /// <summary>Any other 4xx (never retried, except 429 which ends here when the retries run out).</summary>
+    ClientError,
+
+    /// <summary>A 5xx still failing after every retry.</summary>
+    ServerError,
+
+    /// <summary>A 3xx: redirects are never followed, so credentials never go to another host; <see cref="TaskclusterError.Location"/> is the target.</summary>
+    Redirect,
+
+    /// <summary>The connection failed (refused, reset, dropped, truncated body) on every attempt.</summary>
+    ConnectionFailed,
+
+    /// <summary>Every attempt took longer than the per-attempt timeout.</summary>
+    Timeout,
+
+    /// <summary>The request was cancelled by something other than the caller's token (the caller's token throws <see cref="OperationCanceledException"/> instead).</summary>
+    Cancelled,
+
+    /// <summary>A 2xx response whose body is not what was expected (not JSON).</summary>
+    InvalidResponse,
+}
+
+/// <summary>
+/// Why a Taskcluster call failed: the kind, the HTTP status, the Taskcluster error code and message,
+/// and the request (method and URL, never the credentials).
+/// </summary>
+public sealed class TaskclusterError
+{
+    private TaskclusterError(TaskclusterErrorKind kind, string description, F.RequestInfo? request)
+    {
+        Kind = kind;
+        Description = description;
+        ApiMethod = request?.Name;
+        HttpMethod = request?.Method;
+        Url = request?.Url;
+    }
+
+    /// <summary>The kind of failure.</summary>
+    public TaskclusterErrorKind Kind { get; }
+
+    /// <summary>A one-line description: the method, the URL and what went wrong.</summary>
+    public string Description { get; }
+
+    /// <summary>The API method, e.g. <c>queue.createTask</c>, when a request was built (for <see cref="TaskclusterErrorKind.InvalidRequest"/>, the method asked for).</summary>
+    public string? ApiMethod { get; private init; }
+
+    /// <summary>The HTTP method, e.g. <c>PUT</c>, when a request was built.</summary>
+    public string? HttpMethod { get; }
+
+    /// <summary>The request URL, when a request was built.</summary>
+    public string? Url { get; }
+
+    /// <summary>The HTTP status when the server answered.</summary>
+    public int? Status { get; private init; }
+
+    /// <summary>The HTTP reason phrase when the server answered.</summary>
+    public string? ReasonPhrase { get; private init; }
+
+    /// <summary>The Taskcluster error code, e.g. <c>ResourceNotFound</c>, when the server sent one.</summary>
+    public string? Code { get; private init; }
+
+    /// <summary>The service's error message (or, for a body that is not a Taskcluster error, the status and reason phrase).</summary>
+    public string? Message { get; private init; }
+
+    /// <summary>The first bytes of a response body that is not a Taskcluster JSON error (a proxy's 502 page, say).</summary>
+    public string? Body { get; private init; }
+
+    /// <summary>How many times the request was sent (0 when nothing was sent).</summary>
+    public int Attempts { get; private init; }
+
+    /// <summary>The redirect target of a <see cref="TaskclusterErrorKind.Redirect"/>.</summary>
+    public string? Location { get; private init; }
+
+    /// <summary>The per-attempt timeout of a <see cref="TaskclusterErrorKind.Timeout"/>.</summary>
+    public TimeSpan? Timeout { get; private init; }
+
+    /// <summary>The JSON path of the offending value of an <see cref="TaskclusterErrorKind.InvalidResponse"/>.</summary>
+    public string? JsonPath { get; private init; }
+
+    /// <inheritdoc/>
+    public override string ToString() => Description;
+
+    private static TaskclusterError Service(TaskclusterErrorKind kind, F.ServiceError e, string description, string? location = null) =>
+        new(kind, description, e.Request)
+        {
+            Status = e.Status,
+            ReasonPhrase = e.ReasonPhrase,
+            Code = OrNull(e.Code),
+            Message = e.Message,
+            Body = OrNull(e.Body),
+            Attempts = e.Attempts,
+            Location = location,
+        };
+
+    private static string? OrNull(Microsoft.FSharp.Core.FSharpOption<string>? value) =>
+        value is null ? null : value.Value;
+
+    internal static TaskclusterError From(F.TaskclusterError error)
+    {
+        var description = error.Describe();
+
+        return error switch
+        {
+            F.TaskclusterError.InvalidRequest e =>
+                new(TaskclusterErrorKind.InvalidRequest, description, null) { ApiMethod = e.name },
+            F.TaskclusterError.AuthenticationFailed e => Service(TaskclusterErrorKind.AuthenticationFailed, e.Item, description),
+            F.TaskclusterError.InsufficientScopes e => Service(TaskclusterErrorKind.InsufficientScopes, e.Item, description),
+            F.TaskclusterError.ClientError e => Service(TaskclusterErrorKind.ClientError, e.Item, description),
+            F.TaskclusterError.ServerError e => Service(TaskclusterErrorKind.ServerError, e.Item, description),
+            F.TaskclusterError.Redirect e => Service(TaskclusterErrorKind.Redirect, e.Item1, description, OrNull(e.location)),
+            F.TaskclusterError.ConnectionFailed e =>
+                new(TaskclusterErrorKind.ConnectionFailed, description, e.request) { Attempts = e.attempts, Message = e.message },
+            F.TaskclusterError.Timeout e =>
+                new(TaskclusterErrorKind.Timeout, description, e.request) { Attempts = e.attempts, Timeout = e.timeout },
+            F.TaskclusterError.Cancelled e => new(TaskclusterErrorKind.Cancelled, description, e.request) { Attempts = 1 },
+            F.TaskclusterError.InvalidResponse e =>
+                new(TaskclusterErrorKind.InvalidResponse, description, e.request)
+                {
+                    Status = e.status,
+                    Attempts = 1,
+                    JsonPath = e.error.Path,
+                    Message = e.error.Describe(),
+                },
+            _ => throw new ArgumentOutOfRangeException(nameof(error), description, "An error case this facade does not know."),
+        };
+    }
+}
+
+/// <summary>Thrown by <see cref="TaskclusterResult{T}.GetValueOrThrow"/> and while enumerating a pageable when a call failed.</summary>
+public sealed class TaskclusterException : Exception
+{
+    /// <summary>An exception for a failed call.</summary>
+    /// <param name="error">Why the call failed.</param>
+    public TaskclusterException(TaskclusterError error)
+        : base((error ?? throw new ArgumentNullException(nameof(error))).Description)
+    {
+        Error = error;
+    }
+
+    /// <summary>Why the call failed.</summary>
+    public TaskclusterError Error { get; }
+}

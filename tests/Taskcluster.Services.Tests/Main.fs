@@ -1,0 +1,9 @@
+module Taskcluster.Services.Tests.Main
+
+open Expecto
+
+let allTests =
+    testList "Taskcluster.Services" [ GeneratedTests.tests; BindingTests.tests; UrlTests.tests; SweepTests.tests ]
+
+[<EntryPoint>]
+let main argv = runTestsWithCLIArgs [] argv allTests
