@@ -94,6 +94,7 @@ if onEmulator then
             [
                 $"queue:create-task:lowest:{taskQueueId}"
                 "queue:scheduler-id:-"
+                "queue:create-task:project:none"
                 $"queue:list-task-group:{taskGroupId}"
             ]
             None
@@ -101,7 +102,7 @@ if onEmulator then
     let temporaryQueue =
         match temporary with
         | Ok t ->
-            printfn "  ok   %-44s %s" "createTemporaryCredentials" "valid for 1 hour, 3 scopes"
+            printfn "  ok   %-44s %s" "createTemporaryCredentials" "valid for 1 hour, 4 scopes"
 
             match
                 Client.withOptions
@@ -125,7 +126,7 @@ if onEmulator then
                 "taskGroupId", Encode.string taskGroupId
                 "created", Encode.string (FromNow.format now)
                 "deadline", Encode.string (FromNow.fromNowJSON "1 day" now |> Result.defaultValue "")
-                "payload", Encode.object [ "command", Encode.strings [ "echo"; $"hello {i}" ] ]
+                "payload", Encode.object [ ("command", Encode.strings [ "echo"; $"hello {i}" ]) ]
                 "metadata",
                 Encode.object
                     [
@@ -175,6 +176,7 @@ if onEmulator then
 
             match describe claimed with
             | Error e -> return Error e
+            | Ok el when el.GetProperty("tasks").GetArrayLength() = 0 -> return Error "no pending task to claim"
             | Ok el ->
                 let claim = el.GetProperty("tasks")[0]
                 let taskId = str (claim.GetProperty "status") "taskId"
@@ -185,7 +187,63 @@ if onEmulator then
                     |> Result.map (fun el -> $"""{taskId} is {str (el.GetProperty "status") "state"}""")
         })
 
-    // 5. A secret.
+    // 5. An artifact: claim the next task, upload through the object service, read it back.
+    step "artifact upload + download" (fun () ->
+        task {
+            let request =
+                Encode.object
+                    [
+                        "workerGroup", Encode.string "demo"
+                        "workerId", Encode.string "worker-1"
+                        "tasks", Encode.int 1
+                    ]
+
+            let! claimed = queue.ClaimWork(taskQueueId, Payload.Json request)
+
+            match describe claimed with
+            | Error e -> return Error e
+            | Ok el when el.GetProperty("tasks").GetArrayLength() = 0 -> return Error "no pending task to claim"
+            | Ok el ->
+                let claim = el.GetProperty("tasks")[0]
+                let taskId = str (claim.GetProperty "status") "taskId"
+                let runId = claim.GetProperty("runId").GetInt32()
+                let artifacts = QueueApi.ofClient client Queue.Reference Object.Reference
+                let content = Text.Encoding.UTF8.GetBytes "hello from Taskcluster.Functional\n"
+                let expires = now.AddDays 1.0
+
+                let upload =
+                    { Artifact.uploadRequest taskId runId "public/demo/hello.txt" expires with
+                        ContentType = "text/plain"
+                    }
+
+                let! uploaded =
+                    Artifact.uploadFromBuf
+                        artifacts
+                        Transfer.defaults
+                        upload
+                        (ReadOnlyMemory content)
+                        Threading.CancellationToken.None
+
+                match uploaded with
+                | Error e -> return Error(e.Describe())
+                | Ok _ ->
+                    let! downloaded =
+                        Artifact.downloadToBuf
+                            artifacts
+                            Transfer.defaults
+                            taskId
+                            None
+                            "public/demo/hello.txt"
+                            Threading.CancellationToken.None
+
+                    match downloaded with
+                    | Error e -> return Error(e.Describe())
+                    | Ok(bytes, info) when bytes = content ->
+                        return Ok $"{bytes.Length} bytes, {info.ContentType}, hashes verified ({taskId})"
+                    | Ok(bytes, _) -> return Error $"downloaded {bytes.Length} bytes that differ from the upload"
+        })
+
+    // 6. A secret.
     let secrets = Secrets client
     let secretName = "project/demo/greeting"
 
@@ -194,7 +252,7 @@ if onEmulator then
             let secret =
                 Encode.object
                     [
-                        "secret", Encode.object [ "greeting", Encode.string "hello" ]
+                        "secret", Encode.object [ ("greeting", Encode.string "hello") ]
                         "expires", Encode.string (FromNow.fromNowJSON "1 hour" now |> Result.defaultValue "")
                     ]
 
@@ -210,7 +268,7 @@ if onEmulator then
                     |> Result.map (fun el -> $"""greeting = {str (el.GetProperty "secret") "greeting"}""")
         })
 
-    // 6. Index a task and find it again.
+    // 7. Index a task and find it again.
     let index = Index client
     let ns = "project.demo.latest"
 
@@ -234,7 +292,7 @@ if onEmulator then
                 return describe found |> Result.map (fun el -> $"""{ns} -> {str el "taskId"}""")
         })
 
-    // 7. A signed URL (bewit) for the secret, fetched with a plain HttpClient.
+    // 8. A signed URL (bewit) for the secret, fetched with a plain HttpClient.
     step "buildSignedUrl + plain GET" (fun () ->
         task {
             match
