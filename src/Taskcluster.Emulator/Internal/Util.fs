@@ -43,29 +43,14 @@ module internal Util =
         | true, t -> Some t
         | _ -> None
 
-    let base64Url (bytes: ReadOnlySpan<byte>) =
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_')
+    // The core's encodings, shared rather than copied.
+    let base64Url (bytes: ReadOnlySpan<byte>) = Taskcluster.Core.Text.base64Url bytes
 
     let tryDecodeBase64Url (text: string) =
-        if isNull text || text.Length % 4 = 1 then
-            None
-        elif
-            text
-            |> Seq.exists (fun c -> not (Char.IsAsciiLetterOrDigit c || c = '-' || c = '_'))
-        then
-            None
-        else
-            let padded =
-                text.Replace('-', '+').Replace('_', '/')
-                + String('=', (4 - text.Length % 4) % 4)
-
-            try
-                Some(Convert.FromBase64String padded)
-            with :? FormatException ->
-                None
+        Taskcluster.Core.Text.tryDecodeBase64Url text
 
     let constantTimeEquals (a: string) (b: string) =
-        CryptographicOperations.FixedTimeEquals(ReadOnlySpan(utf8.GetBytes a), ReadOnlySpan(utf8.GetBytes b))
+        Taskcluster.Core.Text.constantTimeEquals a b
 
 /// Random identifiers and tokens, from the injected `Random` or a cryptographic generator.
 [<Sealed>]
