@@ -69,6 +69,30 @@ let restore () =
     dotnet [ "tool"; "restore" ]
     dotnet [ "restore"; solution ]
 
+/// The official JS packages (pinned in scripts/interop/package.json) go into the git-ignored
+/// scripts/interop/node_modules at run time. No npm, no registry: the target fails, it never skips.
+let interopFolder = Path.Combine(root, "scripts", "interop")
+
+let npmInstall () =
+    let code =
+        try
+            runWith
+                ignore
+                "npm"
+                [
+                    "install"
+                    "--no-package-lock"
+                    "--no-fund"
+                    "--no-audit"
+                    "--prefix"
+                    interopFolder
+                ]
+        with e ->
+            fail $"npm could not be started ({e.Message}); the interop and bench targets need Node.js and npm"
+
+    if code <> 0 then
+        fail $"npm install exited with {code}: the official JS packages could not be installed"
+
 let build () =
     restore ()
 
