@@ -3,27 +3,9 @@ namespace Taskcluster.Client
 open System
 open Taskcluster.Core
 
+/// Untrusted text in messages is rendered by the core's one quoting rule.
 module internal Display =
-    let quote (value: string) =
-        match value with
-        | null -> "null"
-        | _ ->
-            let shown =
-                if value.Length > 100 then
-                    value.Substring(0, 100) + "…"
-                else
-                    value
-
-            let b = System.Text.StringBuilder(shown.Length + 2)
-            b.Append('\'') |> ignore
-
-            for c in shown do
-                if Char.IsControl c then
-                    b.Append($"\\u{int c:x4}") |> ignore
-                else
-                    b.Append(c) |> ignore
-
-            b.Append('\'').ToString()
+    let quote (value: string) = Text.quote value
 
 type RequestInfo =
     {

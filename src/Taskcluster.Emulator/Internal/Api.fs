@@ -66,9 +66,10 @@ module internal Api =
     /// `InsufficientScopes` with the message the real services write.
     let insufficient (clientId: string) (scopes: string array) (required: ScopeExpression) =
         let missing =
+            // Never an empty block: if nothing is left to remove, the whole expression is missing.
             match Scopes.removeGiven scopes required with
             | Some e -> Scopes.describe e
-            | None -> ""
+            | None -> Scopes.describe required
 
         let message =
             String.Join(
