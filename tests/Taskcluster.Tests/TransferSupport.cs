@@ -51,7 +51,7 @@ public static class Transfers
             projectId = ProjectId,
             created = FromNowOffsets.FromNowJson("0 seconds"),
             deadline = FromNowOffsets.FromNowJson("1 hour"),
-            expires = FromNowOffsets.FromNowJson("2 days"),
+            expires = FromNowOffsets.FromNowJson("30 days"),
             payload = new { },
             metadata = new
             {
