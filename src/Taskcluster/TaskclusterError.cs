@@ -111,7 +111,7 @@ public sealed class TaskclusterError
     /// <summary>The Taskcluster error code, e.g. <c>ResourceNotFound</c>, when the server sent one.</summary>
     public string? Code { get; private init; }
 
-    /// <summary>The service's error message (or, for a body that is not a Taskcluster error, the status and reason phrase).</summary>
+    /// <summary>The service's error message (or, for a body that is not a Taskcluster error, the status and reason phrase); for a transfer or configuration failure, what went wrong (for an <see cref="TaskclusterErrorKind.ArtifactError"/>, the worker's message).</summary>
     public string? Message { get; private init; }
 
     /// <summary>The first bytes of a response body that is not a Taskcluster JSON error (a proxy's 502 page, say).</summary>
