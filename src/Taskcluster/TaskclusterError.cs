@@ -2,7 +2,7 @@ using F = Taskcluster.Client;
 
 namespace Taskcluster;
 
-/// <summary>What kind of failure a <see cref="TaskclusterError"/> is (one per case of the F# <c>TaskclusterError</c> union).</summary>
+/// <summary>What kind of failure a <see cref="TaskclusterError"/> is: one per case of the F# <c>TaskclusterError</c> union, then the transfer and configuration failures.</summary>
 public enum TaskclusterErrorKind
 {
     /// <summary>The request could not be built or signed (unknown method, bad route argument or query parameter, missing or invalid payload, no credentials for a signed URL); nothing was sent.</summary>
@@ -34,6 +34,42 @@ public enum TaskclusterErrorKind
 
     /// <summary>A 2xx response whose body is not what was expected (not JSON).</summary>
     InvalidResponse,
+
+    /// <summary>Downloaded bytes do not have the hash the object service recorded (corrupted on the way or in storage); never retried. <see cref="TaskclusterError.Algorithm"/>, <see cref="TaskclusterError.ExpectedHash"/> and <see cref="TaskclusterError.ActualHash"/> say which.</summary>
+    HashMismatch,
+
+    /// <summary>The bytes counted differ from the announced length (an upload's reader gave more or fewer than its content length, or a download body differs from its <c>Content-Length</c>); never retried. See <see cref="TaskclusterError.ExpectedLength"/> and <see cref="TaskclusterError.ActualLength"/>.</summary>
+    LengthMismatch,
+
+    /// <summary>The object service recorded no hash this client can check (<see cref="TaskclusterError.Algorithms"/> lists the ones it has), so the object is not downloaded.</summary>
+    NoAcceptableHash,
+
+    /// <summary>The service chose an upload or download method, or an artifact storage type, this client does not know (<see cref="TaskclusterError.TransferMethod"/>).</summary>
+    UnsupportedMethod,
+
+    /// <summary>The artifact is an <c>error</c> artifact: the worker recorded why it has no data (<see cref="TaskclusterError.Reason"/> and <see cref="TaskclusterError.Message"/>).</summary>
+    ArtifactError,
+
+    /// <summary>A local file could not be opened, written or renamed (<see cref="TaskclusterError.FilePath"/>).</summary>
+    FileError,
+
+    /// <summary>No root URL was given and <c>TASKCLUSTER_ROOT_URL</c> is not set.</summary>
+    MissingRootUrl,
+
+    /// <summary>A setting (root URL, credentials from the environment, ...) is invalid; <see cref="TaskclusterError.Field"/> names it.</summary>
+    InvalidOptions,
+
+    /// <summary>No Taskcluster service has the name asked for (<see cref="TaskclusterError.Name"/>).</summary>
+    UnknownService,
+
+    /// <summary>Neither a secret name nor local secrets were given to <c>LoadSecretsAsync</c>.</summary>
+    MissingSecretName,
+
+    /// <summary>The secret, or the section of a prefix, is not a JSON object.</summary>
+    SecretNotAnObject,
+
+    /// <summary>Required secret keys are missing after the merge; <see cref="TaskclusterError.MissingKeys"/> names them all.</summary>
+    MissingSecrets,
 }
 
 /// <summary>
@@ -75,7 +111,7 @@ public sealed class TaskclusterError
     /// <summary>The Taskcluster error code, e.g. <c>ResourceNotFound</c>, when the server sent one.</summary>
     public string? Code { get; private init; }
 
-    /// <summary>The service's error message (or, for a body that is not a Taskcluster error, the status and reason phrase).</summary>
+    /// <summary>The service's error message (or, for a body that is not a Taskcluster error, the status and reason phrase); for a transfer or configuration failure, what went wrong (for an <see cref="TaskclusterErrorKind.ArtifactError"/>, the worker's message).</summary>
     public string? Message { get; private init; }
 
     /// <summary>The first bytes of a response body that is not a Taskcluster JSON error (a proxy's 502 page, say).</summary>
@@ -92,6 +128,45 @@ public sealed class TaskclusterError
 
     /// <summary>The JSON path of the offending value of an <see cref="TaskclusterErrorKind.InvalidResponse"/>.</summary>
     public string? JsonPath { get; private init; }
+
+    /// <summary>The object, artifact or service the error is about (transfer and configuration errors).</summary>
+    public string? Name { get; private init; }
+
+    /// <summary>The task of an <see cref="TaskclusterErrorKind.ArtifactError"/>.</summary>
+    public string? TaskId { get; private init; }
+
+    /// <summary>The worker's reason of an <see cref="TaskclusterErrorKind.ArtifactError"/>, e.g. <c>file-missing-on-worker</c>.</summary>
+    public string? Reason { get; private init; }
+
+    /// <summary>The hash algorithm of a <see cref="TaskclusterErrorKind.HashMismatch"/>, e.g. <c>sha256</c>.</summary>
+    public string? Algorithm { get; private init; }
+
+    /// <summary>The hash the service recorded, of a <see cref="TaskclusterErrorKind.HashMismatch"/> (lower-case hex).</summary>
+    public string? ExpectedHash { get; private init; }
+
+    /// <summary>The hash of the bytes received, of a <see cref="TaskclusterErrorKind.HashMismatch"/> (lower-case hex).</summary>
+    public string? ActualHash { get; private init; }
+
+    /// <summary>The announced length of a <see cref="TaskclusterErrorKind.LengthMismatch"/>.</summary>
+    public long? ExpectedLength { get; private init; }
+
+    /// <summary>The length counted, of a <see cref="TaskclusterErrorKind.LengthMismatch"/>.</summary>
+    public long? ActualLength { get; private init; }
+
+    /// <summary>The hash algorithms the service recorded, of a <see cref="TaskclusterErrorKind.NoAcceptableHash"/>.</summary>
+    public IReadOnlyList<string>? Algorithms { get; private init; }
+
+    /// <summary>The method or storage type of an <see cref="TaskclusterErrorKind.UnsupportedMethod"/>.</summary>
+    public string? TransferMethod { get; private init; }
+
+    /// <summary>The local file of a <see cref="TaskclusterErrorKind.FileError"/>.</summary>
+    public string? FilePath { get; private init; }
+
+    /// <summary>The setting or argument at fault, of an <see cref="TaskclusterErrorKind.InvalidOptions"/> (e.g. <c>rootUrl</c>) or of an <see cref="TaskclusterErrorKind.InvalidRequest"/> refused before a transfer.</summary>
+    public string? Field { get; private init; }
+
+    /// <summary>The required keys missing, of a <see cref="TaskclusterErrorKind.MissingSecrets"/>.</summary>
+    public IReadOnlyList<string>? MissingKeys { get; private init; }
 
     /// <inheritdoc/>
     public override string ToString() => Description;
@@ -138,6 +213,80 @@ public sealed class TaskclusterError
                     Message = e.error.Describe(),
                 },
             _ => throw new ArgumentOutOfRangeException(nameof(error), description, "An error case this facade does not know."),
+        };
+    }
+
+    /// <summary>An upload, download or artifact failure; a failed request keeps its own kind.</summary>
+    internal static TaskclusterError From(F.TransferError error)
+    {
+        if (error is F.TransferError.Request request)
+        {
+            return From(request.Item);
+        }
+
+        var description = error.Describe();
+        return error switch
+        {
+            F.TransferError.HashMismatch e =>
+                new(TaskclusterErrorKind.HashMismatch, description, null)
+                {
+                    Name = e.name,
+                    Algorithm = e.algorithm,
+                    ExpectedHash = e.expected,
+                    ActualHash = e.actual,
+                    Message = description,
+                },
+            F.TransferError.LengthMismatch e =>
+                new(TaskclusterErrorKind.LengthMismatch, description, null)
+                {
+                    Name = e.name,
+                    ExpectedLength = e.expected,
+                    ActualLength = e.actual,
+                    Message = description,
+                },
+            F.TransferError.NoAcceptableHash e =>
+                new(TaskclusterErrorKind.NoAcceptableHash, description, null)
+                {
+                    Name = e.name,
+                    Algorithms = e.algorithms.ToArray(),
+                    Message = description,
+                },
+            F.TransferError.UnsupportedMethod e =>
+                new(TaskclusterErrorKind.UnsupportedMethod, description, null) { Name = e.name, TransferMethod = e.method, Message = description },
+            F.TransferError.ArtifactError e =>
+                new(TaskclusterErrorKind.ArtifactError, description, null) { TaskId = e.taskId, Name = e.name, Reason = e.reason, Message = e.message },
+            F.TransferError.InvalidArgument e =>
+                new(TaskclusterErrorKind.InvalidRequest, description, null) { Field = e.argument, Message = e.reason },
+            F.TransferError.FileError e =>
+                new(TaskclusterErrorKind.FileError, description, null) { FilePath = e.path, Message = e.message },
+            _ => throw new ArgumentOutOfRangeException(nameof(error), description, "A transfer error case this facade does not know."),
+        };
+    }
+
+    /// <summary>A <c>TaskclusterConfig</c> failure; a failed request keeps its own kind.</summary>
+    internal static TaskclusterError From(F.ConfigError error)
+    {
+        if (error is F.ConfigError.Request request)
+        {
+            return From(request.Item);
+        }
+
+        var description = error.Describe();
+        return error switch
+        {
+            F.ConfigError.InvalidOptions { Item.IsMissingRootUrl: true } e =>
+                new(TaskclusterErrorKind.MissingRootUrl, description, null) { Field = e.Item.Field, Message = description },
+            F.ConfigError.InvalidOptions e =>
+                new(TaskclusterErrorKind.InvalidOptions, description, null) { Field = e.Item.Field, Message = description },
+            F.ConfigError.UnknownService e =>
+                new(TaskclusterErrorKind.UnknownService, description, null) { Name = e.name, Message = description },
+            F.ConfigError.NotAnObject =>
+                new(TaskclusterErrorKind.SecretNotAnObject, description, null) { Message = description },
+            F.ConfigError.MissingSecrets e =>
+                new(TaskclusterErrorKind.MissingSecrets, description, null) { MissingKeys = e.keys.ToArray(), Message = description },
+            _ when error.IsMissingSecretName =>
+                new(TaskclusterErrorKind.MissingSecretName, description, null) { Message = description },
+            _ => throw new ArgumentOutOfRangeException(nameof(error), description, "A configuration error case this facade does not know."),
         };
     }
 }

@@ -19,6 +19,12 @@ public sealed class ConventionTests
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly))
             .Where(m => m.IsPublic || m.IsFamily || m.IsFamilyOrAssembly);
 
+    /// <summary>Every public or protected method of every exported type, static ones included.</summary>
+    private static IEnumerable<MethodInfo> AllPublicMethods() =>
+        Facade.GetExportedTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            .Where(m => (m.IsPublic || m.IsFamily || m.IsFamilyOrAssembly) && !m.IsSpecialName);
+
     private static bool IsAsync(Type type) =>
         typeof(Task).IsAssignableFrom(type)
         || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IAsyncEnumerable<>));
@@ -77,6 +83,51 @@ public sealed class ConventionTests
                 Assert.False(m.Name.EndsWith("Async", StringComparison.Ordinal), label);
             }
         }
+    }
+
+    [Fact]
+    public void EveryAsyncMethodOfTheWholeSurfaceEndsInAsyncAndTakesTheTokenLast()
+    {
+        // Not only the clients: TaskclusterConfig, helpers, anything exported.
+        var asyncMethods = AllPublicMethods().Where(m => IsAsync(m.ReturnType)).ToList();
+        Assert.Contains(asyncMethods, m => m.DeclaringType == typeof(TaskclusterConfig) && m.Name == nameof(TaskclusterConfig.LoadSecretsAsync));
+
+        var offenders = asyncMethods
+            .Where(m => !m.Name.EndsWith("Async", StringComparison.Ordinal)
+                        || m.GetParameters().LastOrDefault() is not { Name: "cancellationToken", HasDefaultValue: true } last
+                        || last.ParameterType != typeof(CancellationToken))
+            .Select(m => $"{m.DeclaringType!.Name}.{m.Name}")
+            .ToList();
+
+        Assert.Empty(offenders);
+    }
+
+    [Fact]
+    public void TheTransferSurfaceIsThere()
+    {
+        static string[] Returning(Type client, params Type[] values) =>
+            client.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+                .Where(m => values.Any(v => m.ReturnType == typeof(Task<>).MakeGenericType(typeof(TaskclusterResult<>).MakeGenericType(v))))
+                .Select(m => m.Name)
+                .Distinct()
+                .Order()
+                .ToArray();
+
+        Assert.Equal(
+            new[]
+            {
+                "DownloadToBytesAsync", "DownloadToFileAsync", "DownloadToStreamAsync", "DownloadToWriterAsync",
+                "UploadAsync", "UploadFromBytesAsync", "UploadFromFileAsync", "UploadFromStreamAsync",
+            },
+            Returning(typeof(ObjectClient), typeof(UploadResult), typeof(DownloadResult), typeof(BytesDownload)));
+        Assert.Equal(
+            new[]
+            {
+                "CreateErrorArtifactAsync", "CreateLinkArtifactAsync", "CreateReferenceArtifactAsync",
+                "DownloadArtifactAsync", "DownloadArtifactToBytesAsync", "DownloadArtifactToFileAsync", "DownloadArtifactToStreamAsync",
+                "UploadArtifactAsync", "UploadArtifactFromBytesAsync", "UploadArtifactFromFileAsync", "UploadArtifactFromStreamAsync",
+            },
+            Returning(typeof(QueueClient), typeof(UploadResult), typeof(DownloadResult), typeof(BytesDownload), typeof(CreatedArtifact)));
     }
 
     [Fact]
