@@ -156,11 +156,22 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                 Status = ctx.Response.StatusCode
             }
 
+    /// Lifts Kestrel's body limit for this request: the caller counts the bytes itself.
+    let unlimitBody (ctx: HttpContext) =
+        let feature = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>()
+
+        if not (isNull feature) && not feature.IsReadOnly then
+            feature.MaxRequestBodySize <- Nullable()
+
     /// Reads the body within the configured cap; `None` when it is too large.
     let readBody (ctx: HttpContext) : Task<byte array option> =
         task {
             let limit = env.Options.MaxRequestBodyBytes
             let declared = ctx.Request.ContentLength
+
+            // the cap is enforced here by counting, so that the answer is our JSON 413 and not
+            // the empty one Kestrel sends once its own limit throws
+            unlimitBody ctx
 
             if declared.HasValue && declared.Value > limit then
                 return None
@@ -533,11 +544,15 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                     match env.Blobs.Verify(op, key, query "expires", query "signature", env.Now()) with
                     | Error(code, message) -> do! plain code message
                     | Ok() when expired -> do! plain 403 "Request has expired"
+                    | Ok() when
+                        op = "put"
+                        && ctx.Request.ContentLength.HasValue
+                        && ctx.Request.ContentLength.Value > env.Options.MaxBlobBytes
+                        ->
+                        do! plain 413 $"The object is larger than {env.Options.MaxBlobBytes} bytes"
                     | Ok() when op = "put" ->
-                        let feature = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>()
-
-                        if not (isNull feature) && not feature.IsReadOnly then
-                            feature.MaxRequestBodySize <- Nullable env.Options.MaxBlobBytes
+                        // the blob store counts the bytes against MaxBlobBytes itself
+                        unlimitBody ctx
 
                         let expected =
                             if key.StartsWith "object/" then
@@ -700,7 +715,9 @@ module internal Server =
                 k.Limits.MaxRequestBodySize <- Nullable options.MaxRequestBodyBytes
                 // headers over the configured limit are answered by the pipeline with a JSON
                 // body; Kestrel's (empty) 431 is kept for requests four times over it
-                k.Limits.MaxRequestHeadersTotalSize <- int (min (4L * int64 options.MaxRequestHeadersBytes) (256L <<< 20))
+                k.Limits.MaxRequestHeadersTotalSize <-
+                    int (min (4L * int64 options.MaxRequestHeadersBytes) (256L <<< 20))
+
                 k.Listen(IPAddress.Loopback, options.Port))
             |> ignore
 
