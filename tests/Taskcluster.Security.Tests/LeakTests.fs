@@ -236,22 +236,25 @@ let private session () =
             }
         )
 
+    // both attempts stall beyond the 50 ms attempt timeout
     e.Faults.DelayNext("queue", "task", TimeSpan.FromMilliseconds 400.0, 2)
 
-    queue.Task taskId |> ignore
-
-    Queue(impatient).Task taskId
-    |> run
-    |> fun r -> out.Call("timeout", r)
-    |> ignore
+    match Queue(impatient).Task taskId |> run |> (fun r -> out.Call("timeout", r)) with
+    | Error(TaskclusterError.Timeout _) -> ()
+    | other -> failtestf "expected a Timeout, got %A" other
 
     // cancellation
-    (try
-        use cts = new CancellationTokenSource(TimeSpan.FromMilliseconds 50.0)
-        e.Faults.DelayNext("queue", "status", TimeSpan.FromMilliseconds 500.0, 1)
-        queue.Status(taskId, cts.Token) |> run |> ignore
-     with ex ->
-         out.Exception("cancelled", ex))
+    let cancelled =
+        try
+            use cts = new CancellationTokenSource(TimeSpan.FromMilliseconds 50.0)
+            e.Faults.DelayNext("queue", "status", TimeSpan.FromMilliseconds 500.0, 1)
+            queue.Status(taskId, cts.Token) |> run |> ignore
+            false
+        with ex ->
+            out.Exception("cancelled", ex)
+            true
+
+    Expect.isTrue cancelled "the cancelled call threw"
 
     // temporary credentials, unnamed and named, permanent issuer
     let issuer = rootOptions.Credentials.Value
