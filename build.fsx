@@ -291,6 +291,16 @@ let generate () =
 
     dotnet [ "fsi"; Path.Combine(root, "scripts", "generate.fsx") ]
 
+/// The soak run (tests/Taskcluster.Soak): 100,000 calls and 500 transfers through the client
+/// with 5 % injected faults against the emulator; fails on any lost, duplicated or corrupted
+/// result, untyped failure or memory growth. Extra arguments go to the program (`--calls N`).
+let soak (extra: string list) =
+    let project =
+        Path.Combine(root, "tests", "Taskcluster.Soak", "Taskcluster.Soak.fsproj")
+
+    dotnet [ "build"; project; "-c"; configuration; "-nologo"; "-clp:NoSummary" ]
+    dotnet ([ "run"; "-c"; configuration; "--no-build"; "--project"; project; "--" ] @ extra)
+
 let pack () =
     build ()
 
@@ -309,6 +319,7 @@ let targets: (string * string * (string list -> unit)) list =
         "demo", "start the embedded emulator and run scripts/demo.fsx against it", (fun _ -> demo ())
         "generate", "regenerate the committed code and data derived from ../shared/taskcluster", (fun _ -> generate ())
         "pack", "build NuGet packages into artifacts/packages", (fun _ -> pack ())
+        "soak", "100,000 calls and 500 transfers with 5 % faults against the emulator", soak
     ]
 
 let listTargets () =

@@ -85,7 +85,7 @@ type Certificate
         member this.Equals(other: Certificate) =
             not (isNull (box other)) && this.Key = other.Key
 
-[<StructuredFormatDisplay("TemporaryCredentials(ClientId={ClientId}, AccessToken=***, Certificate={Certificate})")>]
+[<StructuredFormatDisplay("TemporaryCredentials(ClientId={ClientId}, AccessToken=***, Certificate=(present))")>]
 type TemporaryCredentials =
     {
         ClientId: string
@@ -94,7 +94,7 @@ type TemporaryCredentials =
     }
 
     override this.ToString() =
-        $"TemporaryCredentials(ClientId={this.ClientId}, AccessToken=***, Certificate={this.Certificate})"
+        $"TemporaryCredentials(ClientId={this.ClientId}, AccessToken=***, Certificate=(present))"
 
 [<StructuredFormatDisplay("VerifiedCertificate(ClientId={ClientId}, Issuer={Issuer}, AccessToken=***, Scopes={Scopes}, Start={Start}, Expiry={Expiry})")>]
 type VerifiedCertificate =

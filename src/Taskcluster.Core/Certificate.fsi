@@ -66,8 +66,9 @@ type Certificate =
     interface System.IEquatable<Certificate>
 
 /// Temporary credentials: use `ClientId` and `AccessToken` to sign requests and send the
-/// certificate in the ext. The token never appears in `ToString` or `%A`.
-[<StructuredFormatDisplay("TemporaryCredentials(ClientId={ClientId}, AccessToken=***, Certificate={Certificate})")>]
+/// certificate in the ext. Neither the token nor the certificate (whose signature is a MAC)
+/// appears in `ToString` or `%A`.
+[<StructuredFormatDisplay("TemporaryCredentials(ClientId={ClientId}, AccessToken=***, Certificate=(present))")>]
 type TemporaryCredentials =
     {
         /// The name for named credentials, else the issuer's client id.

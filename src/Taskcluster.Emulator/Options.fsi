@@ -31,7 +31,8 @@ type EmulatorOptions =
     member MaxRequestBodyBytes: int64 with get, set
 
     /// The largest total size of request headers accepted (default 32 KiB); beyond it the
-    /// answer is 431.
+    /// answer is 431 `RequestHeaderFieldsTooLarge` with a JSON error body (Kestrel's own empty
+    /// 431 only beyond four times the limit).
     member MaxRequestHeadersBytes: int with get, set
 
     /// The largest object uploaded to an emulator-hosted blob URL (default 1 GiB).

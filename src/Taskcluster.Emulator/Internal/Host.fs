@@ -156,11 +156,22 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                 Status = ctx.Response.StatusCode
             }
 
+    /// Lifts Kestrel's body limit for this request: the caller counts the bytes itself.
+    let unlimitBody (ctx: HttpContext) =
+        let feature = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>()
+
+        if not (isNull feature) && not feature.IsReadOnly then
+            feature.MaxRequestBodySize <- Nullable()
+
     /// Reads the body within the configured cap; `None` when it is too large.
     let readBody (ctx: HttpContext) : Task<byte array option> =
         task {
             let limit = env.Options.MaxRequestBodyBytes
             let declared = ctx.Request.ContentLength
+
+            // the cap is enforced here by counting, so that the answer is our JSON 413 and not
+            // the empty one Kestrel sends once its own limit throws
+            unlimitBody ctx
 
             if declared.HasValue && declared.Value > limit then
                 return None
@@ -533,11 +544,15 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                     match env.Blobs.Verify(op, key, query "expires", query "signature", env.Now()) with
                     | Error(code, message) -> do! plain code message
                     | Ok() when expired -> do! plain 403 "Request has expired"
+                    | Ok() when
+                        op = "put"
+                        && ctx.Request.ContentLength.HasValue
+                        && ctx.Request.ContentLength.Value > env.Options.MaxBlobBytes
+                        ->
+                        do! plain 413 $"The object is larger than {env.Options.MaxBlobBytes} bytes"
                     | Ok() when op = "put" ->
-                        let feature = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>()
-
-                        if not (isNull feature) && not feature.IsReadOnly then
-                            feature.MaxRequestBodySize <- Nullable env.Options.MaxBlobBytes
+                        // the blob store counts the bytes against MaxBlobBytes itself
+                        unlimitBody ctx
 
                         let expected =
                             if key.StartsWith "object/" then
@@ -635,7 +650,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                     ctx.Abort()
         }
 
-    member _.Handle(ctx: HttpContext) : Task =
+    let dispatch (ctx: HttpContext) : Task =
         let rawTarget =
             match ctx.Features.Get<IHttpRequestFeature>() with
             | null -> ctx.Request.Path.Value + ctx.Request.QueryString.Value
@@ -656,6 +671,37 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                 ctx.Response.Body.WriteAsync(bytes.AsMemory()).AsTask()
             | _ -> writeJson ctx 404 (errorBody "ResourceNotFound" 404 $"Not found: {rawPath}" "unknown" null null) None
 
+    /// The request headers' total size, counted as Kestrel counts it (names and values).
+    let headerBytes (ctx: HttpContext) =
+        let mutable total = 0L
+
+        for KeyValue(name, values) in ctx.Request.Headers do
+            for v in values do
+                total <- total + int64 name.Length + int64 (if isNull v then 0 else v.Length)
+
+        total
+
+    member _.Handle(ctx: HttpContext) : Task =
+        // Kestrel's own header limit is set well above the configured one (see `Server.start`), so
+        // that an oversized request reaches this point and gets a Taskcluster-style error body
+        // instead of Kestrel's empty 431.
+        if headerBytes ctx > int64 env.Options.MaxRequestHeadersBytes then
+            let body =
+                errorBody
+                    "RequestHeaderFieldsTooLarge"
+                    431
+                    $"The request headers are larger than {env.Options.MaxRequestHeadersBytes} bytes"
+                    "unknown"
+                    null
+                    null
+
+            task {
+                do! writeJson ctx 431 body None
+                record ctx "" "" null
+            }
+        else
+            dispatch ctx
+
 /// Starting and stopping Kestrel on loopback.
 [<RequireQualifiedAccess>]
 module internal Server =
@@ -667,7 +713,11 @@ module internal Server =
             builder.WebHost.ConfigureKestrel(fun (k: KestrelServerOptions) ->
                 k.AddServerHeader <- false
                 k.Limits.MaxRequestBodySize <- Nullable options.MaxRequestBodyBytes
-                k.Limits.MaxRequestHeadersTotalSize <- options.MaxRequestHeadersBytes
+                // headers over the configured limit are answered by the pipeline with a JSON
+                // body; Kestrel's (empty) 431 is kept for requests four times over it
+                k.Limits.MaxRequestHeadersTotalSize <-
+                    int (min (4L * int64 options.MaxRequestHeadersBytes) (256L <<< 20))
+
                 k.Listen(IPAddress.Loopback, options.Port))
             |> ignore
 
