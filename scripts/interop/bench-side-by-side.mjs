@@ -57,8 +57,18 @@ const report = series => {
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 
-// Operations per second of a synchronous operation repeated for `secs` (clock read every 32).
+// CPU time of the whole process so far (µs): every thread, the GC's included.
+const cpu = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
+// One timed run: the rate per wall-clock second and the process CPU µs per operation.
+const runOf = (count, wall, cpuUsed) => ({ rate: count / wall, cpuPerOp: cpuUsed / count });
+
+// A synchronous operation repeated for `secs` (clock read every 32 operations).
 const rate = (secs, operation) => {
+  const cpuBefore = cpu();
   const start = now();
   let count = 0;
   let elapsed = 0;
@@ -69,11 +79,12 @@ const rate = (secs, operation) => {
     count += 32;
     elapsed = now() - start;
   }
-  return count / elapsed;
+  return runOf(count, elapsed, cpu() - cpuBefore);
 };
 
-// Operations per second of `workers` loops each awaiting `operation` until `secs` have passed.
+// `workers` loops each awaiting `operation` until `secs` have passed.
 const rateAsync = async (secs, workers, operation) => {
+  const cpuBefore = cpu();
   const start = now();
   let count = 0;
   const worker = async () => {
@@ -83,7 +94,7 @@ const rateAsync = async (secs, workers, operation) => {
     }
   };
   await Promise.all(Array.from({ length: workers }, worker));
-  return count / (now() - start);
+  return runOf(count, now() - start, cpu() - cpuBefore);
 };
 
 const repeat = async measure => {
@@ -93,6 +104,12 @@ const repeat = async measure => {
   }
   return values;
 };
+
+// The series of a list of runs: `name` (rates) and `name.cpu` (CPU µs per operation).
+const series = (name, list) => ({
+  [name]: list.map(r => r.rate),
+  [`${name}.cpu`]: list.map(r => r.cpuPerOp),
+});
 
 // The pattern block: byte i = low byte of the i-th xorshift32 (13, 17, 5) state from 0x9E3779B9,
 // the same block tests/Taskcluster.SideBySide/Pattern.fs builds.
@@ -170,8 +187,8 @@ const hawk = async () => {
       throw new Error('unexpected header shape');
     }
   };
-  rate(0.5, one);
-  report({ headers: await repeat(() => rate(seconds, one)) });
+  rate(1.0, one);
+  report(series('headers', await repeat(() => rate(seconds, one))));
 };
 
 // The same 10,000 held scopes and 20 required scopes as tests/Taskcluster.SideBySide/Cases.fs.
@@ -200,8 +217,8 @@ const scopeCase = async () => {
       throw new Error('check failed');
     }
   };
-  rate(0.3, one);
-  report({ satisfiesExpression: await repeat(() => rate(seconds, one)) });
+  rate(1.0, one);
+  report(series('satisfiesExpression', await repeat(() => rate(seconds, one))));
 };
 
 // queue.task(taskId) through the official client, sequential and 64 at a time.
@@ -219,7 +236,7 @@ const get = async () => {
   }
   const sequential = await repeat(() => rateAsync(seconds, 1, one));
   const concurrent = await repeat(() => rateAsync(seconds, 64, one));
-  report({ sequential, concurrent });
+  report({ ...series('sequential', sequential), ...series('concurrent', concurrent) });
 };
 
 // tc.upload and tc.download (hashes computed on the way up, verified on the way down), every
@@ -251,9 +268,10 @@ const transfer = async () => {
   };
   const objectName = (length, run) => `side-by-side/js/${length}/${run}/${randomUUID()}`;
   const throughput = async (length, f) => {
+    const cpuBefore = cpu();
     const start = now();
     await f();
-    return length / MiB / (now() - start);
+    return runOf(length / MiB, now() - start, cpu() - cpuBefore);
   };
 
   const warm = objectName(8 * MiB, 0);
@@ -266,7 +284,7 @@ const transfer = async () => {
     upload.push(await throughput(size, () => up(name, size)));
     download.push(await throughput(size, () => down(name, size)));
   }
-  report({ upload, download });
+  report({ ...series('upload', upload), ...series('download', download) });
 };
 
 const cases = { hawk, scopes: scopeCase, get, transfer };

@@ -64,7 +64,7 @@ let private nonce () =
                 span[i] <- nonceAlphabet[Random.Shared.Next 64]
     )
 
-let private repeat (settings: Settings) (measure: unit -> float) =
+let private repeat (settings: Settings) (measure: unit -> Run) =
     [ for _ in 1 .. settings.Runs -> measure () ]
 
 /// Hawk headers per second, single thread: the header of a GET of the task URL.
@@ -78,8 +78,8 @@ let hawk (settings: Settings) =
         | Ok header -> failwithf "unexpected header shape (%d characters)" header.Length
         | Error e -> failwithf "Hawk.header failed: %s" (e.Describe())
 
-    rate 0.5 one |> ignore
-    report [ "headers", repeat settings (fun () -> rate settings.Seconds one) ]
+    rate 1.0 one |> ignore
+    report (series "headers" (repeat settings (fun () -> rate settings.Seconds one)))
 
 /// The scope data both languages build: 10,000 held scopes of four shapes, and an AllOf of 20
 /// required scopes that prefix scopes among them satisfy (plus one that nothing satisfies).
@@ -132,14 +132,13 @@ let scopes (settings: Settings) =
         if not (Scope.satisfiesExpression heldScopes satisfiable) then
             failwith "one-shot check failed"
 
-    rate 0.3 preparedCheck |> ignore
-    rate 0.3 oneShotCheck |> ignore
+    rate 1.0 preparedCheck |> ignore
+    rate 1.0 oneShotCheck |> ignore
 
-    report
-        [
-            "prepared", repeat settings (fun () -> rate settings.Seconds preparedCheck)
-            "one-shot", repeat settings (fun () -> rate settings.Seconds oneShotCheck)
-        ]
+    report (
+        series "prepared" (repeat settings (fun () -> rate settings.Seconds preparedCheck))
+        @ series "one-shot" (repeat settings (fun () -> rate settings.Seconds oneShotCheck))
+    )
 
 let private client () =
     Client.fromEnvironment () |> orFail "Client.fromEnvironment"
@@ -156,7 +155,7 @@ let private getSeries (settings: Settings) (get: unit -> Task) =
     let concurrent =
         repeat settings (fun () -> rateAsync settings.Seconds 64 get |> runSync)
 
-    report [ "sequential", sequential; "concurrent", concurrent ]
+    report (series "sequential" sequential @ series "concurrent" concurrent)
 
 /// `queue.task(taskId)` through the generated F# client: signed per request, JSON parsed.
 let getOurs (settings: Settings) =
@@ -218,7 +217,7 @@ let private transferSeries (settings: Settings) (up: string -> int64 -> Task) (d
         uploads.Add(throughput settings.Size (fun () -> up name settings.Size) |> runSync)
         downloads.Add(throughput settings.Size (fun () -> down name settings.Size) |> runSync)
 
-    report [ "upload", List.ofSeq uploads; "download", List.ofSeq downloads ]
+    report (series "upload" (List.ofSeq uploads) @ series "download" (List.ofSeq downloads))
 
 let private expires () = DateTimeOffset.UtcNow.AddHours 1.0
 

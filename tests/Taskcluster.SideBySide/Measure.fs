@@ -12,9 +12,25 @@ open System.Threading.Tasks
 [<Literal>]
 let ResultPrefix = "SIDE-BY-SIDE-RESULT "
 
-/// Operations per second of a synchronous operation repeated for `seconds` (the clock is read
-/// every 32 operations, so a cheap operation is not dominated by reading it).
+/// CPU time used so far by the whole process (every thread: JIT, GC, the thread pool).
+let cpu () =
+    Process.GetCurrentProcess().TotalProcessorTime
+
+/// One timed run: the rate per wall-clock second, and the process CPU time per operation
+/// (µs), which a machine shared with other work disturbs much less than the rate.
+[<Struct>]
+type Run = { Rate: float; CpuPerOp: float }
+
+let private runOf (count: float) (wall: TimeSpan) (cpuUsed: TimeSpan) =
+    {
+        Rate = count / wall.TotalSeconds
+        CpuPerOp = cpuUsed.TotalMicroseconds / count
+    }
+
+/// A synchronous operation repeated for `seconds` (the clock is read every 32 operations, so a
+/// cheap operation is not dominated by reading it).
 let rate (seconds: float) (operation: unit -> unit) =
+    let cpuBefore = cpu ()
     let watch = Stopwatch.StartNew()
     let limit = TimeSpan.FromSeconds seconds
     let mutable count = 0L
@@ -25,11 +41,12 @@ let rate (seconds: float) (operation: unit -> unit) =
 
         count <- count + 32L
 
-    float count / watch.Elapsed.TotalSeconds
+    runOf (float count) watch.Elapsed (cpu () - cpuBefore)
 
-/// Operations per second of `workers` loops each awaiting `operation` until `seconds` have passed.
+/// `workers` loops each awaiting `operation` until `seconds` have passed.
 let rateAsync (seconds: float) (workers: int) (operation: unit -> Task) =
     task {
+        let cpuBefore = cpu ()
         let watch = Stopwatch.StartNew()
         let limit = TimeSpan.FromSeconds seconds
         let mutable count = 0L
@@ -43,16 +60,24 @@ let rateAsync (seconds: float) (workers: int) (operation: unit -> Task) =
             :> Task
 
         do! Task.WhenAll [ for _ in 1..workers -> Task.Run(Func<Task> worker) ]
-        return float (Interlocked.Read &count) / watch.Elapsed.TotalSeconds
+        return runOf (float (Interlocked.Read &count)) watch.Elapsed (cpu () - cpuBefore)
     }
 
-/// MiB per second of one transfer of `bytes`.
+/// One transfer of `bytes`: MiB per second, and CPU µs per MiB.
 let throughput (bytes: int64) (transfer: unit -> Task) =
     task {
+        let cpuBefore = cpu ()
         let watch = Stopwatch.StartNew()
         do! transfer ()
-        return float bytes / float Pattern.MiB / watch.Elapsed.TotalSeconds
+        return runOf (float bytes / float Pattern.MiB) watch.Elapsed (cpu () - cpuBefore)
     }
+
+/// The series of a list of runs: `name` (the rates) and `name.cpu` (CPU per operation).
+let series (name: string) (runs: Run list) =
+    [
+        name, [ for r in runs -> r.Rate ]
+        name + ".cpu", [ for r in runs -> r.CpuPerOp ]
+    ]
 
 /// The process's peak resident set (`VmHWM`) in KiB, from /proc/self/status; elsewhere the
 /// peak working set the runtime reports.

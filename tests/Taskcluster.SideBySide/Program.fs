@@ -289,142 +289,156 @@ let private drive (argv: string list) =
             | Some values -> median values
             | None -> failwithf "no series %s" name
 
-        let peak (r: CaseResult) = Some r.PeakKiB
-
-        let memory (o: CaseResult option) (j: CaseResult option) (r: CaseResult option) =
-            String.Join(
-                " / ",
-                [
-                    mib (o |> Option.bind peak)
-                    mib (j |> Option.bind peak)
-                    mib (r |> Option.bind peak)
-                ]
-            )
-
         let verdict ok = if ok then "met" else "**missed**"
 
-        let versusJs (label: string) unit goal (o: float) (j: float) (mem: string) =
+        /// A figure of one implementation: its result and the name of its series.
+        let at (r: CaseResult) (name: string) = r, name
+
+        /// One row. `raw` is the ceiling, when the case has one; `cpuUnit` and `cpuScale` turn
+        /// the CPU µs per operation into what the row shows (e.g. ms per MiB).
+        let row
+            (label: string)
+            (unit: string)
+            (ours: CaseResult * string)
+            (js: CaseResult * string)
+            (raw: (CaseResult * string) option)
+            (cpuUnit: string)
+            (cpuScale: float)
+            (goal: string)
+            (met: float -> float -> float -> bool)
+            =
+            let rate (r, n) = med r n
+            let cpuOf (r, n) = med r (n + ".cpu") * cpuScale
+            let o, j = rate ours, rate js
+            let rr = raw |> Option.map rate |> Option.defaultValue nan
+            let oc, jc = cpuOf ours, cpuOf js
+            let rc = raw |> Option.map cpuOf |> Option.defaultValue nan
+
+            let cpuCell =
+                let show (v: float) =
+                    if Double.IsNaN v then "—"
+                    elif v >= 100.0 then v.ToString "N0"
+                    elif v >= 10.0 then v.ToString "N1"
+                    else v.ToString "N2"
+
+                $"{show oc} / {show jc} / {show rc} {cpuUnit}"
+
+            let peakOf (r: CaseResult, _) = Some r.PeakKiB
+
             [
                 label
                 figure unit o
                 figure unit j
-                "—"
+                figure unit rr
                 ratio o j
-                "—"
-                mem
-                $"≥ {goal}× JS"
-                verdict (o / j >= goal)
+                percent o rr
+                cpuCell
+                String.Join(" / ", [ mib (peakOf ours); mib (peakOf js); mib (raw |> Option.bind peakOf) ])
+                goal
+                verdict (met o j rr)
             ]
 
-        let full (label: string) unit goal (o: float) (j: float) (r: float) (mem: string) =
-            [
-                label
-                figure unit o
-                figure unit j
-                figure unit r
-                ratio o j
-                percent o r
-                mem
-                $"≥ {goal}× JS"
-                verdict (o / j >= goal)
-            ]
+        let versusJs goal =
+            fun (o: float) (j: float) (_: float) -> o / j >= goal
 
-        let transferRow (label: string) (o: float) (j: float) (r: float) (mem: string) =
-            [
-                label
-                figure "MiB/s" o
-                figure "MiB/s" j
-                figure "MiB/s" r
-                ratio o j
-                percent o r
-                mem
-                "≥ 90 % of raw"
-                verdict (o / r >= 0.9)
-            ]
-
+        let versusRaw = fun (o: float) (_: float) (r: float) -> o / r >= 0.9
         let smallMiB = plan.SmallSize / Pattern.MiB
         let largeMiB = plan.LargeSize / Pattern.MiB
-        let getMem = memory (Some getOurs) (Some getJs) (Some getRaw)
-        let smallMem = memory (Some smallOurs) (Some smallJs) (Some smallRaw)
-        let largeMem = memory (Some largeOurs) (Some largeJs) (Some largeRaw)
         // flat: the peak grows by less than 16 MiB while the object grows by 3/4 of its size
-        let growth = float (largeOurs.PeakKiB - smallOurs.PeakKiB) / 1024.0
-        let jsGrowth = float (largeJs.PeakKiB - smallJs.PeakKiB) / 1024.0
-        let rawGrowth = float (largeRaw.PeakKiB - smallRaw.PeakKiB) / 1024.0
+        let growth (small: CaseResult) (large: CaseResult) =
+            float (large.PeakKiB - small.PeakKiB) / 1024.0
+
+        let oursGrowth = growth smallOurs largeOurs
+
+        let transferRows size (o, j, r) =
+            [
+                row
+                    $"upload {size} MiB"
+                    "MiB/s"
+                    (at o "upload")
+                    (at j "upload")
+                    (Some(at r "upload"))
+                    "ms/MiB"
+                    0.001
+                    "≥ 90 % of raw"
+                    versusRaw
+                row
+                    $"download {size} MiB (verified)"
+                    "MiB/s"
+                    (at o "download")
+                    (at j "download")
+                    (Some(at r "download"))
+                    "ms/MiB"
+                    0.001
+                    "≥ 90 % of raw"
+                    versusRaw
+            ]
 
         let rows =
             [
-                versusJs
-                    "Hawk `Authorization` headers, 1 thread"
+                row
+                    "Hawk `Authorization` header, 1 thread"
                     "/s"
-                    5.0
-                    (med hawkOurs "headers")
-                    (med hawkJs "headers")
-                    (memory (Some hawkOurs) (Some hawkJs) None)
-                versusJs
+                    (at hawkOurs "headers")
+                    (at hawkJs "headers")
+                    None
+                    "µs"
+                    1.0
+                    "≥ 5× JS"
+                    (versusJs 5.0)
+                row
                     "scopes: AllOf 20 vs 10,000 held, prepared `ScopeSet`"
                     "/s"
-                    5.0
-                    (med scopesOurs "prepared")
-                    (med scopesJs "satisfiesExpression")
-                    (memory (Some scopesOurs) (Some scopesJs) None)
-                versusJs
+                    (at scopesOurs "prepared")
+                    (at scopesJs "satisfiesExpression")
+                    None
+                    "µs"
+                    1.0
+                    "≥ 5× JS"
+                    (versusJs 5.0)
+                row
                     "scopes: same, one-shot `Scope.satisfiesExpression` (list)"
                     "/s"
-                    5.0
-                    (med scopesOurs "one-shot")
-                    (med scopesJs "satisfiesExpression")
-                    (memory (Some scopesOurs) (Some scopesJs) None)
-                full
+                    (at scopesOurs "one-shot")
+                    (at scopesJs "satisfiesExpression")
+                    None
+                    "µs"
+                    1.0
+                    "≥ 5× JS"
+                    (versusJs 5.0)
+                row
                     "GET `queue.task`, sequential"
                     "req/s"
-                    3.0
-                    (med getOurs "sequential")
-                    (med getJs "sequential")
-                    (med getRaw "sequential")
-                    getMem
-                full
+                    (at getOurs "sequential")
+                    (at getJs "sequential")
+                    (Some(at getRaw "sequential"))
+                    "µs"
+                    1.0
+                    "≥ 3× JS"
+                    (versusJs 3.0)
+                row
                     "GET `queue.task`, 64 concurrent"
                     "req/s"
-                    3.0
-                    (med getOurs "concurrent")
-                    (med getJs "concurrent")
-                    (med getRaw "concurrent")
-                    getMem
-                transferRow
-                    $"upload {smallMiB} MiB"
-                    (med smallOurs "upload")
-                    (med smallJs "upload")
-                    (med smallRaw "upload")
-                    smallMem
-                transferRow
-                    $"download {smallMiB} MiB (verified)"
-                    (med smallOurs "download")
-                    (med smallJs "download")
-                    (med smallRaw "download")
-                    smallMem
-                transferRow
-                    $"upload {largeMiB} MiB"
-                    (med largeOurs "upload")
-                    (med largeJs "upload")
-                    (med largeRaw "upload")
-                    largeMem
-                transferRow
-                    $"download {largeMiB} MiB (verified)"
-                    (med largeOurs "download")
-                    (med largeJs "download")
-                    (med largeRaw "download")
-                    largeMem
+                    (at getOurs "concurrent")
+                    (at getJs "concurrent")
+                    (Some(at getRaw "concurrent"))
+                    "µs"
+                    1.0
+                    "≥ 3× JS"
+                    (versusJs 3.0)
+                yield! transferRows smallMiB (smallOurs, smallJs, smallRaw)
+                yield! transferRows largeMiB (largeOurs, largeJs, largeRaw)
                 [
                     $"transfer peak memory growth, {smallMiB} → {largeMiB} MiB"
-                    $"%+.0f{growth} MiB"
-                    $"%+.0f{jsGrowth} MiB"
-                    $"%+.0f{rawGrowth} MiB"
+                    $"%+.0f{oursGrowth} MiB"
+                    $"%+.0f{growth smallJs largeJs} MiB"
+                    $"%+.0f{growth smallRaw largeRaw} MiB"
+                    "—"
                     "—"
                     "—"
                     "—"
                     "flat (< 16 MiB)"
-                    verdict (growth < 16.0)
+                    verdict (oursGrowth < 16.0)
                 ]
             ]
 
@@ -436,6 +450,7 @@ let private drive (argv: string list) =
                 "raw"
                 "ours ÷ JS"
                 "ours ÷ raw"
+                "CPU per op (ours / JS / raw)"
                 "peak memory (ours / JS / raw)"
                 "goal"
                 ""
@@ -449,7 +464,10 @@ let private drive (argv: string list) =
                 yield ""
                 yield
                     $"""Measured {started:``yyyy-MM-dd HH:mm``} UTC with `dotnet fsi build.fsx bench{(if plan.Quick then " --quick" else "")}`, one emulator process on loopback,"""
-                yield "each case in a process of its own; medians of the runs; peak memory is the case process's VmHWM."
+                yield
+                    "each case in a process of its own; medians of the runs. CPU per op is the case process's CPU time"
+                yield "(all threads) per operation, which other work on the machine disturbs much less than the rates;"
+                yield "peak memory is the case process's VmHWM."
                 yield ""
                 yield! [ for f in facts -> $"- {f}" ]
                 yield $"- Load average (1 min): {loadBefore} at the start, {loadAfter} at the end"
