@@ -231,9 +231,9 @@ const get = async () => {
       throw new Error('queue.task answered without a taskQueueId');
     }
   };
-  for (let i = 0; i < 200; i++) {
-    await one();
-  }
+  // warm-up by time, as the .NET cases do
+  await rateAsync(1.5 * seconds, 1, one);
+  await rateAsync(1.5 * seconds, 64, one);
   const sequential = await repeat(() => rateAsync(seconds, 1, one));
   const concurrent = await repeat(() => rateAsync(seconds, 64, one));
   report({ ...series('sequential', sequential), ...series('concurrent', concurrent) });
@@ -274,9 +274,11 @@ const transfer = async () => {
     return runOf(length / MiB, now() - start, cpu() - cpuBefore);
   };
 
-  const warm = objectName(8 * MiB, 0);
-  await up(warm, 8 * MiB);
-  await down(warm, 8 * MiB);
+  for (let round = 1; round <= 2; round++) {
+    const warm = objectName(16 * MiB, -round);
+    await up(warm, 16 * MiB);
+    await down(warm, 16 * MiB);
+  }
   const upload = [];
   const download = [];
   for (let run = 1; run <= runs; run++) {

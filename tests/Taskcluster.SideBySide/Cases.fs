@@ -146,8 +146,10 @@ let private client () =
 let private runSync (t: Task<'T>) = t.GetAwaiter().GetResult()
 
 let private getSeries (settings: Settings) (get: unit -> Task) =
-    for _ in 1..200 do
-        (get ()).GetAwaiter().GetResult()
+    // A warm-up by time, not by count: on a loaded machine the tiered JIT's background
+    // compilations lag, and a few hundred requests end while the code is still unoptimised.
+    rateAsync (1.5 * settings.Seconds) 1 get |> runSync |> ignore
+    rateAsync (1.5 * settings.Seconds) 64 get |> runSync |> ignore
 
     let sequential =
         repeat settings (fun () -> rateAsync settings.Seconds 1 get |> runSync)
@@ -206,9 +208,11 @@ let private objectName (impl: string) (size: int64) (run: int) =
 
 let private transferSeries (settings: Settings) (up: string -> int64 -> Task) (down: string -> int64 -> Task) impl =
     // warm-up: JIT, connections, the emulator's first writes
-    let warm = objectName impl (8L * MiB) 0
-    (up warm (8L * MiB)).GetAwaiter().GetResult()
-    (down warm (8L * MiB)).GetAwaiter().GetResult()
+    for round in 1..2 do
+        let warm = objectName impl (16L * MiB) (-round)
+        (up warm (16L * MiB)).GetAwaiter().GetResult()
+        (down warm (16L * MiB)).GetAwaiter().GetResult()
+
     let uploads = ResizeArray()
     let downloads = ResizeArray()
 
@@ -278,7 +282,7 @@ let transferRaw (settings: Settings) =
             sha256[size] <- h
             h
 
-    hashOf (8L * MiB) |> ignore
+    hashOf (16L * MiB) |> ignore
     hashOf settings.Size |> ignore
 
     let field (name: string) (e: Text.Json.JsonElement) = e.GetProperty name
