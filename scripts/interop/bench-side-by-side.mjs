@@ -232,8 +232,9 @@ const get = async () => {
     }
   };
   // warm-up by time, as the .NET cases do
-  await rateAsync(1.5 * seconds, 1, one);
-  await rateAsync(1.5 * seconds, 64, one);
+  const warmUp = Math.max(2, 1.5 * seconds);
+  await rateAsync(warmUp, 1, one);
+  await rateAsync(warmUp, 64, one);
   const sequential = await repeat(() => rateAsync(seconds, 1, one));
   const concurrent = await repeat(() => rateAsync(seconds, 64, one));
   report({ ...series('sequential', sequential), ...series('concurrent', concurrent) });

@@ -148,8 +148,9 @@ let private runSync (t: Task<'T>) = t.GetAwaiter().GetResult()
 let private getSeries (settings: Settings) (get: unit -> Task) =
     // A warm-up by time, not by count: on a loaded machine the tiered JIT's background
     // compilations lag, and a few hundred requests end while the code is still unoptimised.
-    rateAsync (1.5 * settings.Seconds) 1 get |> runSync |> ignore
-    rateAsync (1.5 * settings.Seconds) 64 get |> runSync |> ignore
+    let warmUp = max 2.0 (1.5 * settings.Seconds)
+    rateAsync warmUp 1 get |> runSync |> ignore
+    rateAsync warmUp 64 get |> runSync |> ignore
 
     let sequential =
         repeat settings (fun () -> rateAsync settings.Seconds 1 get |> runSync)

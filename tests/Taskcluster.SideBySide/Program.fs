@@ -107,25 +107,32 @@ let private startEmulator (root: string) (maxBlob: int64) =
         )
 
     let p = Process.Start psi
-    let first = p.StandardOutput.ReadLine()
 
-    if isNull first then
-        failwith "the emulator exited before printing its root URL"
+    try
+        let first = p.StandardOutput.ReadLine()
 
-    // the banner that follows is not needed; keep the pipe drained
-    p.StandardOutput.ReadToEndAsync() |> ignore
-    use doc = JsonDocument.Parse first
+        if isNull first then
+            failwith "the emulator exited before printing its root URL"
 
-    let get (name: string) =
-        doc.RootElement.GetProperty(name).GetString()
+        // the banner that follows is not needed; keep the pipe drained
+        p.StandardOutput.ReadToEndAsync() |> ignore
+        use doc = JsonDocument.Parse first
 
-    {
-        Process = p
-        RootUrl = get "rootUrl"
-        ClientId = get "clientId"
-        AccessToken = get "accessToken"
-        BlobDirectory = blobs
-    }
+        let get (name: string) =
+            doc.RootElement.GetProperty(name).GetString()
+
+        {
+            Process = p
+            RootUrl = get "rootUrl"
+            ClientId = get "clientId"
+            AccessToken = get "accessToken"
+            BlobDirectory = blobs
+        }
+    with _ ->
+        if not p.HasExited then
+            p.Kill true
+
+        reraise ()
 
 let private createTask (emulator: Emulator) =
     let client =
@@ -350,6 +357,11 @@ let private drive (argv: string list) =
 
         let oursGrowth = growth smallOurs largeOurs
 
+        let signed (mib: float) =
+            match Math.Round mib with
+            | 0.0 -> "±0 MiB"
+            | r -> $"%+.0f{r} MiB"
+
         let transferRows size (o, j, r) =
             [
                 row
@@ -430,9 +442,9 @@ let private drive (argv: string list) =
                 yield! transferRows largeMiB (largeOurs, largeJs, largeRaw)
                 [
                     $"transfer peak memory growth, {smallMiB} → {largeMiB} MiB"
-                    $"%+.0f{oursGrowth} MiB"
-                    $"%+.0f{growth smallJs largeJs} MiB"
-                    $"%+.0f{growth smallRaw largeRaw} MiB"
+                    signed oursGrowth
+                    signed (growth smallJs largeJs)
+                    signed (growth smallRaw largeRaw)
                     "—"
                     "—"
                     "—"
