@@ -199,8 +199,9 @@ let test () =
     if total.Failed > 0 || total.Passed = 0 then
         exit 1
 
-/// Arguments after the target name go to BenchmarkDotNet (default: every benchmark).
-let bench (extra: string list) =
+/// The BenchmarkDotNet micro-benchmarks of the core and the client. Arguments after the target
+/// name go to BenchmarkDotNet (default: every benchmark).
+let microbench (extra: string list) =
     build ()
     let benchArgs = if extra.IsEmpty then [ "--filter"; "*" ] else extra
 
@@ -216,6 +217,32 @@ let bench (extra: string list) =
         ]
         @ benchArgs
     )
+
+/// Our client beside the official JS packages and raw HttpClient, against one emulator process
+/// (tests/Taskcluster.SideBySide). Builds only the two projects it runs; `--quick` for a short
+/// trial. The table is printed and written to artifacts/bench/side-by-side.md.
+let bench (extra: string list) =
+    npmInstall ()
+
+    for project in
+        [
+            Path.Combine(root, "src", "Taskcluster.Emulator", "Taskcluster.Emulator.fsproj")
+            Path.Combine(root, "tests", "Taskcluster.SideBySide", "Taskcluster.SideBySide.fsproj")
+        ] do
+        dotnet [ "build"; project; "-c"; configuration; "-nologo"; "-clp:NoSummary" ]
+
+    let program =
+        Path.Combine(
+            root,
+            "tests",
+            "Taskcluster.SideBySide",
+            "bin",
+            configuration,
+            "net10.0",
+            "Taskcluster.SideBySide.dll"
+        )
+
+    dotnet ([ program; "--root"; root ] @ extra)
 
 /// Runs scripts/demo.fsx. Without TASKCLUSTER_ROOT_URL it first starts the embedded emulator
 /// (its command line prints the root URL and root credentials as its first line) and gives the
@@ -315,7 +342,12 @@ let targets: (string * string * (string list -> unit)) list =
         "build", "build the solution (Release)", (fun _ -> build ())
         "test", "build, check formatting, run every test project; ends with 'N passed, N failed'", (fun _ -> test ())
         "format", "format the F# sources with fantomas", (fun _ -> format ())
-        "bench", "run the benchmarks (extra arguments go to BenchmarkDotNet, e.g. --filter *Hawk*)", bench
+        "bench",
+        "our client vs the official JS packages vs raw HttpClient on one emulator (--quick: a short trial)",
+        bench
+        "microbench",
+        "the BenchmarkDotNet micro-benchmarks (extra arguments go to it, e.g. --filter *Hawk*)",
+        microbench
         "demo", "start the embedded emulator and run scripts/demo.fsx against it", (fun _ -> demo ())
         "generate", "regenerate the committed code and data derived from ../shared/taskcluster", (fun _ -> generate ())
         "pack", "build NuGet packages into artifacts/packages", (fun _ -> pack ())
