@@ -70,6 +70,8 @@ let private batch (op: string) (extra: (string * JsonNode) list) (inputs: JsonNo
 
 let private sample n g = Gen.sample n g |> List.ofArray
 
+let private unquote (json: string) = JsonNode.Parse(json).GetValue<string>()
+
 let reference = DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero)
 
 /// Text that is mostly not a fromNow expression, from the grammar's own alphabet.
@@ -97,7 +99,19 @@ let private invalidOffset =
 
 let private fromNowTest () =
     test "fromNow (taskcluster-client fromNow(expr, reference))" {
-        let inputs = sample 2000 Values.messyOffsetText @ sample 1500 invalidOffset
+        // beyond years 0001-9999: JS prints six-digit or negative years, we refuse (README)
+        let farAway =
+            [
+                "8000 years"
+                "9000 y"
+                "-2027 years"
+                "+7974 years 2 days"
+                "3000000 days"
+                "-740000 days"
+            ]
+
+        let inputs =
+            sample 2000 Values.messyOffsetText @ sample 1500 invalidOffset @ farAway
 
         let js =
             batch "fromNow" [ "reference", jstr "2026-11-27T12:00:00.000Z" ] (inputs |> List.map jstr)
@@ -107,7 +121,14 @@ let private fromNowTest () =
             | Ok s -> Value(asJson s)
             | Error _ -> Refused
 
-        compare "fromNow" inputs asJson ours js (fun _ _ _ -> false)
+        let outOfRange (input: string) ours theirs =
+            match FromNow.fromNowJSON input reference, ours, theirs with
+            | Error(FromNowError.OutOfRange _), Refused, Value t ->
+                let iso = unquote t
+                iso.StartsWith '+' || iso.StartsWith '-' || iso.StartsWith "0000"
+            | _ -> false
+
+        compare "fromNow" inputs asJson ours js outOfRange
     }
 
 /// The uuid package's (v9) validity rule, which the JS slugid package applies when it decodes
@@ -117,8 +138,6 @@ let private jsValidUuid (uuid: string) =
         uuid,
         "^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|00000000-0000-0000-0000-000000000000)$"
     )
-
-let private unquote (json: string) = JsonNode.Parse(json).GetValue<string>()
 
 /// Deliberate decode differences (README, "Where we differ"): we decode every 128-bit value,
 /// where JS refuses UUIDs that are not RFC 4122 v1-v5; and we refuse the spellings JS lets

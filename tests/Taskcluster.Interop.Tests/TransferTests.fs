@@ -2,6 +2,7 @@
 module Taskcluster.Interop.Tests.TransferTests
 
 open System
+open System.Text.Json.Nodes
 open System.Threading
 open Expecto
 open Taskcluster.Core
@@ -106,10 +107,153 @@ let private fsUploads =
 
          Map.ofList (List.zip names answers |> List.map (fun ((size, _), a) -> size, a)))
 
+let private queueApi () =
+    match Reference.tryFindApi "queue" (references.Force()), Reference.tryFindApi "object" (references.Force()) with
+    | Some q, Some o -> QueueApi.ofClient (client.Force()) q o
+    | _ -> failtest "no queue or object API in our references"
+
+let private call (name: string) (args: string list) (payload: Json) =
+    let queueRef = Reference.tryFindApi "queue" (references.Force()) |> Option.get
+
+    match
+        Client.callByName (client.Force()) queueRef name args [] (Payload.Json payload) CancellationToken.None
+        |> run
+    with
+    | Ok json -> json
+    | Error e -> failtestf "queue.%s: %s" name (e.Describe())
+
+/// A task created and claimed by F#, run 0 running, so that artifacts can be attached.
+let private claimedTask () =
+    let taskId = slugId ()
+    // a fresh provisioner per task, so that claimWork finds exactly this one
+    let taskQueueId =
+        "interop-"
+        + taskId.Substring(0, 8).Replace('_', 'x').Replace('-', 'x')
+        + "/interop"
+
+    let now = DateTimeOffset.UtcNow
+
+    call
+        "createTask"
+        [ taskId ]
+        (Encode.object
+            [
+                "taskQueueId", Encode.string taskQueueId
+                "created", Encode.string (FromNow.format now)
+                "deadline", Encode.string (FromNow.format (now.AddHours 1.0))
+                "payload", Encode.object []
+                "metadata",
+                Encode.object
+                    [
+                        "name", Encode.string "interop"
+                        "description", Encode.string "artifacts for the JS client"
+                        "owner", Encode.string "interop@example.com"
+                        "source", Encode.string "https://example.com/interop"
+                    ]
+            ])
+    |> ignore
+
+    let claimed =
+        call
+            "claimWork"
+            [ taskQueueId ]
+            (Encode.object
+                [
+                    "workerGroup", Encode.string "interop"
+                    "workerId", Encode.string "w1"
+                    "tasks", Encode.int 1
+                ])
+
+    Expect.equal (claimed.GetProperty("tasks").GetArrayLength()) 1 "claimed the task"
+    taskId
+
+/// Object artifacts uploaded by F#, and an error artifact, fetched by JS downloadArtifact.
+let private artifacts =
+    lazy
+        (let e = transferEmulator.Force()
+         let taskId = claimedTask ()
+
+         let uploaded =
+             [
+                 for size in [ 100; 20_000 ] do
+                     let name = $"public/interop-{size}.bin"
+
+                     match
+                         Artifact.uploadFromBuf
+                             (queueApi ())
+                             Transfer.defaults
+                             (Artifact.uploadRequest taskId 0 name (expires ()))
+                             (ReadOnlyMemory(data (size + 7) size))
+                             CancellationToken.None
+                         |> run
+                     with
+                     | Ok _ -> ()
+                     | Error err -> failtestf "Artifact.uploadFromBuf %d bytes: %A" size err
+
+                     size, name
+             ]
+
+         match
+             Artifact.createError
+                 (queueApi ())
+                 taskId
+                 0
+                 "public/broken.log"
+                 "file-missing-on-worker"
+                 "interop: no such file"
+                 (expires ())
+                 CancellationToken.None
+             |> run
+         with
+         | Ok() -> ()
+         | Error err -> failtestf "Artifact.createError: %A" err
+
+         let download (name: string) (runId: JsonNode) =
+             jobj
+                 [
+                     "op", jstr "downloadArtifact"
+                     "options", rootOptions e []
+                     "taskId", jstr taskId
+                     "runId", runId
+                     "name", jstr name
+                 ]
+
+         let keys =
+             [
+                 for size, name in uploaded do
+                     yield (size, "run 0"), download name (jint 0L)
+                     yield (size, "latest"), download name null
+                 yield (-1, "error"), download "public/broken.log" (jint 0L)
+             ]
+
+         List.zip (List.map fst keys) (runOps (List.map snd keys)) |> Map.ofList)
+
+let private artifactTests () =
+    testList
+        "downloadArtifact"
+        [
+            for size in [ 100; 20_000 ] do
+                for run in [ "run 0"; "latest" ] do
+                    test $"F# Artifact.uploadFromBuf of {size} bytes, JS downloadArtifact ({run})" {
+                        let answer = artifacts.Force()[size, run]
+                        Expect.isFalse (has answer "error") ("JS downloadArtifact failed: " + text answer "error")
+
+                        Expect.sequenceEqual
+                            (Convert.FromBase64String(text answer "data"))
+                            (data (size + 7) size)
+                            "the bytes"
+                    }
+            test "F# Artifact.createError, JS downloadArtifact throws the worker's message" {
+                let answer = artifacts.Force()[-1, "error"]
+                Expect.equal (text answer "error") "interop: no such file" "the message"
+            }
+        ]
+
 let tests () =
     testList
         "transfers"
         [
+            artifactTests ()
             for size in sizes do
                 test $"JS tc.upload of {size} bytes, F# Transfer.downloadToBuf" {
                     let n, answer = jsUploads.Force()[size]
