@@ -137,6 +137,11 @@ const run = async (op) => {
     }
     case 'slugDecode':
       return op.inputs.map(s => attempt(() => slugid.decode(s)));
+    case 'slugGenerate':
+      return {
+        nice: Array.from({ length: op.count }, () => slugid.nice()),
+        v4: Array.from({ length: op.count }, () => slugid.v4()),
+      };
     case 'slugEncode':
       return op.inputs.map(u => attempt(() => slugid.encode(u)));
     case 'scopes':

@@ -194,6 +194,35 @@ let private slugIdTests () =
 
             compare "slugid.decode" inputs asJson ours js expectedDecodeDifference
         }
+        test "slugid.nice() and slugid.v4() pass our isNice and isV4, ours decode in JS as v4 UUIDs" {
+            let generated = runOp (jobj [ "op", jstr "slugGenerate"; "count", jint 1000L ])
+
+            let ids (name: string) =
+                [ for x in generated[name].AsArray() -> x.GetValue<string>() ]
+
+            let notNice =
+                ids "nice" |> List.filter (fun s -> not (SlugId.isNice s && SlugId.isV4 s))
+
+            let notV4 = ids "v4" |> List.filter (fun s -> not (SlugId.isV4 s))
+            Expect.isEmpty notNice "JS nice slugIds that are not nice (and v4) to us"
+            Expect.isEmpty notV4 "JS v4 slugIds that are not v4 to us"
+
+            let ours =
+                sample 500 (Values.slugIdNice |> Gen.map (fun s -> s.Value))
+                @ sample 500 (Values.slugIdV4 |> Gen.map (fun s -> s.Value))
+
+            let decoded = batch "slugDecode" [] (ours |> List.map jstr)
+
+            let refused =
+                [
+                    for id, answer in List.zip ours decoded do
+                        match theirs answer with
+                        | Value uuid when (unquote uuid)[14] = '4' -> ()
+                        | other -> yield $"{id}: {other}"
+                ]
+
+            Expect.isEmpty refused "our nice/v4 slugIds that JS does not decode as v4 UUIDs"
+        }
         test "slugid.encode" {
             let inputs = sample 2000 Values.guid
             let js = batch "slugEncode" [] (inputs |> List.map (fun g -> jstr (g.ToString "D")))
