@@ -193,6 +193,10 @@ let private build (c: Case) (now: int64) =
         let sep = if resource.Contains '?' then "&" else "?"
         resource + sep + "bewit=" + token, null, null, ""
 
+/// A request target fit to print: the bewit's value is a credential, so it is left out.
+let private shown (resource: string) =
+    Text.RegularExpressions.Regex.Replace(resource, "bewit=[^&]*", "bewit=(omitted)")
+
 /// Sends the bytes as they are (no client library to re-encode the request target).
 let private send (port: int) (c: Case) (now: int64) =
     let resource, authorization, contentType, body = build c now
@@ -280,7 +284,7 @@ let tests () =
 
                                 if status <> 200 then
                                     yield
-                                        $"#{c.Index} {kindName c.Kind} {c.Method} {c.Sample.Uri} (sent {resource}): {status} {answer}"
+                                        $"#{c.Index} {kindName c.Kind} {c.Method} {c.Sample.Uri} (sent {shown resource}): {status} {answer}"
                         ]
 
                     for r in rejected do
