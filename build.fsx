@@ -178,6 +178,9 @@ let test () =
             eprintfn "Formatting check failed: run `dotnet fsi build.fsx format`."
             { Passed = 0; Failed = 1 }
 
+    // The interop tests need the official JS packages; no npm fails the run, it never skips.
+    npmInstall ()
+
     let suites =
         [
             for p in projects "tests" "*.Tests.fsproj" -> runExpecto p
@@ -197,6 +200,21 @@ let test () =
     printfn "%d passed, %d failed" total.Passed total.Failed
 
     if total.Failed > 0 || total.Passed = 0 then
+        exit 1
+
+/// Builds the interop tests alone, installs the pinned official JS packages into
+/// scripts/interop/node_modules and runs the tests (the JS client against the emulator, hawk's
+/// server against our core, differential checks).
+let interop () =
+    let project =
+        Path.Combine(root, "tests", "Taskcluster.Interop.Tests", "Taskcluster.Interop.Tests.fsproj")
+
+    dotnet [ "build"; project; "-c"; configuration; "-nologo"; "-clp:NoSummary" ]
+    npmInstall ()
+    let counts = runExpecto project
+    printfn "%d passed, %d failed" counts.Passed counts.Failed
+
+    if counts.Failed > 0 || counts.Passed = 0 then
         exit 1
 
 /// The BenchmarkDotNet micro-benchmarks of the core and the client. Arguments after the target
@@ -342,6 +360,7 @@ let targets: (string * string * (string list -> unit)) list =
         "build", "build the solution (Release)", (fun _ -> build ())
         "test", "build, check formatting, run every test project; ends with 'N passed, N failed'", (fun _ -> test ())
         "format", "format the F# sources with fantomas", (fun _ -> format ())
+        "interop", "install the pinned official JS packages and run the interop tests", (fun _ -> interop ())
         "bench",
         "our client vs the official JS packages vs raw HttpClient on one emulator (--quick: a short trial)",
         bench

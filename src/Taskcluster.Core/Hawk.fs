@@ -288,6 +288,109 @@ module Hawk =
                             FragmentStart = fragmentStart
                         }
 
+    // The eight 16-bit pieces of an IPv6 literal's inside (hex pieces, at most one `::`, an
+    // optional dotted IPv4 tail), or None. Parsed here because the core uses no System.Net.
+    let private ipv6Pieces (text: string) : int array option =
+        let hexPiece (p: string) =
+            if p.Length >= 1 && p.Length <= 4 && Seq.forall Char.IsAsciiHexDigit p then
+                Some [ Int32.Parse(p, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture) ]
+            else
+                None
+
+        let ipv4 (p: string) =
+            let octets = p.Split '.'
+
+            let valid (o: string) =
+                o.Length >= 1
+                && o.Length <= 3
+                && Seq.forall Char.IsAsciiDigit o
+                && (o.Length = 1 || o[0] <> '0')
+                && Int32.Parse(o, CultureInfo.InvariantCulture) <= 255
+
+            if octets.Length = 4 && Array.forall valid octets then
+                let b = octets |> Array.map (fun o -> Int32.Parse(o, CultureInfo.InvariantCulture))
+                Some [ (b[0] <<< 8) ||| b[1]; (b[2] <<< 8) ||| b[3] ]
+            else
+                None
+
+        // a side of `::`: pieces separated by `:`, the last one possibly dotted
+        let side (part: string) (mayEndInIPv4: bool) =
+            if part = "" then
+                Some []
+            else
+                let items = part.Split ':'
+
+                items
+                |> Array.mapi (fun i p ->
+                    if mayEndInIPv4 && i = items.Length - 1 && p.Contains '.' then
+                        ipv4 p
+                    else
+                        hexPiece p)
+                |> Array.fold
+                    (fun acc x ->
+                        match acc, x with
+                        | Some a, Some b -> Some(a @ b)
+                        | _ -> None)
+                    (Some [])
+
+        match text.IndexOf "::" with
+        | -1 ->
+            match side text true with
+            | Some pieces when pieces.Length = 8 -> Some(Array.ofList pieces)
+            | _ -> None
+        | at when text.IndexOf("::", at + 1) < 0 ->
+            match side (text.Substring(0, at)) false, side (text.Substring(at + 2)) true with
+            | Some left, Some right when left.Length + right.Length <= 7 ->
+                Some(Array.ofList (left @ List.replicate (8 - left.Length - right.Length) 0 @ right))
+            | _ -> None
+        | _ -> None
+
+    /// An IPv6 literal as WHATWG URLs serialise it, which is what `hawk` signs and checks (it
+    /// reads hosts through `URL`): lower-case hex without leading zeros, the first longest run
+    /// of two or more zero pieces as `::`, an embedded IPv4 address as two hex pieces
+    /// (`[::ffff:192.0.2.1]` is `[::ffff:c000:201]`). Other hosts, and literals that do not
+    /// parse, are returned as they are.
+    let private canonicalHost (host: string) =
+        if host.Length > 2 && host[0] = '[' && host[host.Length - 1] = ']' then
+            match ipv6Pieces (host.Substring(1, host.Length - 2)) with
+            | Some pieces ->
+                let mutable compress = -1
+                let mutable longest = 1
+                let mutable i = 0
+
+                while i < 8 do
+                    if pieces[i] = 0 then
+                        let start = i
+
+                        while i < 8 && pieces[i] = 0 do
+                            i <- i + 1
+
+                        if i - start > longest then
+                            compress <- start
+                            longest <- i - start
+                    else
+                        i <- i + 1
+
+                let sb = StringBuilder("[")
+                let mutable j = 0
+
+                while j < 8 do
+                    if j = compress then
+                        sb.Append(if j = 0 then "::" else ":") |> ignore
+                        j <- j + longest
+                    else
+                        sb.Append(pieces[j].ToString("x", CultureInfo.InvariantCulture)) |> ignore
+
+                        if j < 7 then
+                            sb.Append(':') |> ignore
+
+                        j <- j + 1
+
+                sb.Append(']').ToString()
+            | None -> host
+        else
+            host
+
     let request (method: string) (uri: string) =
         if String.IsNullOrEmpty method || not (forall isTokenChar (method.AsSpan())) then
             Error(HawkError.InvalidValue("method", method))
@@ -299,7 +402,7 @@ module Hawk =
                     {
                         Method = method.ToUpperInvariant()
                         Resource = (if t.RootSlash then "/" else "") + t.Resource.ToString()
-                        Host = t.Host.ToString().ToLowerInvariant()
+                        Host = canonicalHost (t.Host.ToString().ToLowerInvariant())
                         Port = t.Port
                     }
 
@@ -468,6 +571,13 @@ module Hawk =
         Convert.TryToBase64Chars(mac, destination, &written) |> ignore
 
     let private inputFor (kind: string) (target: Target) (method: string) timestamp nonce hash ext =
+        // IPv6 literals are the one host form that needs a copy (see canonicalHost)
+        let literal =
+            if target.Text[target.HostStart] = '[' then
+                canonicalHost (target.Host.ToString())
+            else
+                null
+
         {
             Kind = kind
             Timestamp = timestamp
@@ -477,9 +587,9 @@ module Hawk =
             ResourceStart = target.ResourceStart
             ResourceLength = target.ResourceLength
             RootSlash = target.RootSlash
-            HostText = target.Text
-            HostStart = target.HostStart
-            HostLength = target.HostLength
+            HostText = (if isNull literal then target.Text else literal)
+            HostStart = (if isNull literal then target.HostStart else 0)
+            HostLength = (if isNull literal then target.HostLength else literal.Length)
             Port = target.Port
             Hash = hash
             Ext = ext
@@ -489,7 +599,12 @@ module Hawk =
 
     let private inputForRequest (kind: string) (request: Request) timestamp nonce hash ext app dlg =
         let resource = if isNull request.Resource then "" else request.Resource
-        let host = if isNull request.Host then "" else request.Host
+
+        let host =
+            if isNull request.Host then
+                ""
+            else
+                canonicalHost request.Host
 
         {
             Kind = kind

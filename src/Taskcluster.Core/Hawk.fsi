@@ -114,8 +114,9 @@ module Hawk =
     val credentials: clientId: string -> accessToken: string -> Result<Credentials, HawkError>
 
     /// The request a server would see for a method and an absolute http(s) URI: path and query
-    /// as written (the fragment dropped, `/` when the path is empty), host lower-cased, the port
-    /// defaulting to 80 or 443 by scheme.
+    /// as written (the fragment dropped, `/` when the path is empty), host lower-cased (an IPv6
+    /// literal in its WHATWG form, `[::ffff:192.0.2.1]` as `[::ffff:c000:201]`, as `hawk` reads
+    /// it), the port defaulting to 80 or 443 by scheme.
     val request: method: string -> uri: string -> Result<Request, HawkError>
 
     /// Hawk's payload hash: base64 SHA-256 of `hawk.1.payload\n{content type}\n{payload}\n`, where

