@@ -72,8 +72,19 @@ let private guardWithin
     match outcome with
     | Choice2Of2 e -> failtestf "%s threw %s (%s) on %s" what (e.GetType().Name) e.Message (show body)
     | Choice1Of2 result ->
+        // Timed again before failing, so that one GC pause on a loaded machine is not a hang.
         if clock.Elapsed > limit then
-            failtestf "%s took %.0f ms on %s" what clock.Elapsed.TotalMilliseconds (show body)
+            let again = Stopwatch.StartNew()
+            run () |> ignore
+            again.Stop()
+
+            if again.Elapsed > limit then
+                failtestf
+                    "%s took %.0f ms, then %.0f ms, on %s"
+                    what
+                    clock.Elapsed.TotalMilliseconds
+                    again.Elapsed.TotalMilliseconds
+                    (show body)
 
         if allocated > allocationBound (int64 body.Length) then
             failtestf "%s allocated %d bytes for a body of %d bytes: %s" what allocated body.Length (show body)
@@ -177,7 +188,7 @@ let private errorBodyTests =
         "error bodies"
         [
             testPropertyWithConfig
-                (cases 50_000)
+                (cases 20_000)
                 "serviceError reads any body into a service error with at most 512 bytes of excerpt"
             <| Prop.forAll
                 (Arb.fromGen (Gen.zip (bodies errorJson) (Gen.elements [ 400; 401; 403; 404; 500; 502 ])))
@@ -390,8 +401,10 @@ let private pageTests =
 /// on a loaded one); the parse fails within the first 65 bytes. Hence the per-call limit.
 let private bigBodyLimit = TimeSpan.FromSeconds 20.0
 
-let private bigBody (name: string) (decoded: bool) (body: byte array) =
+let private bigBody (name: string) (decoded: bool) (makeBody: unit -> byte array) =
     test name {
+        // Made when the test runs, not when the test list is built.
+        let body = makeBody ()
         let answer, client = settable ()
         answer.Value <- 200, "{}"B
         callFake client ping [] [] Payload.Empty |> ignore // warm up on a small body
@@ -432,18 +445,12 @@ let private oddBodyTests =
         "odd bodies"
         [
             // callDecoded parses like Decode.fromUtf8, which the core tests give 50 MiB of '['.
-            bigBody
-                "50 MiB of '[' is InvalidResponse, or a server error with an excerpt"
-                false
-                (Array.create (50 * 1024 * 1024) '['B)
-            bigBody
-                "arrays nested 100,000 deep are InvalidResponse"
-                true
-                (Array.append (Array.create 100_000 '['B) (Array.create 100_000 ']'B))
-            bigBody
-                "objects nested 100,000 deep are InvalidResponse"
-                true
-                (utf8 (String.replicate 100_000 "{\"a\":" + "1" + String('}', 100_000)))
+            bigBody "50 MiB of '[' is InvalidResponse, or a server error with an excerpt" false (fun () ->
+                Array.create (50 * 1024 * 1024) '['B)
+            bigBody "arrays nested 100,000 deep are InvalidResponse" true (fun () ->
+                Array.append (Array.create 100_000 '['B) (Array.create 100_000 ']'B))
+            bigBody "objects nested 100,000 deep are InvalidResponse" true (fun () ->
+                utf8 (String.replicate 100_000 "{\"a\":" + "1" + String('}', 100_000)))
 
             test "invalid UTF-8 in a 2xx body is InvalidResponse naming the byte" {
                 let answer, client = settable ()
