@@ -562,5 +562,88 @@ let private oddBodyTests =
             }
         ]
 
+// ---- options ------------------------------------------------------------------------------
+
+let private certificateText: Gen<string> =
+    gen {
+        let! start = Gen.choose64 (1_500_000_000_000L, 1_900_000_000_000L)
+        let! scopes = Scopes.scopeSet
+
+        let temporary =
+            Certificate.createTemporaryCredentials
+                "issuer"
+                "issuer-token"
+                false
+                start
+                (start + 3_600_000L)
+                (scopes |> List.filter (String.forall (fun c -> c >= ' ' && c <= '~')))
+                None
+                (String('s', 44))
+
+        match temporary with
+        | Ok t -> return! Hostile.jsonText (Gen.constant (Certificate.toJson t.Certificate))
+        | Error e -> return failwith (e.Describe())
+    }
+
+/// Options with hostile values everywhere, and a distinctive access token to look for.
+let private hostileOptions: Gen<ClientOptions * string> =
+    gen {
+        let! rootUrl =
+            Hostile.mutationsOf Hostile.token (Gen.elements [ "https://tc.example.com"; "http://localhost:8080" ])
+
+        let! clientId = Hostile.mutationsOf Hostile.token (Gen.elements [ "tester"; "project/x/ci" ])
+
+        let! secret =
+            Gen.arrayOfLength 24 (Gen.elements "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+            |> Gen.map String
+
+        let! certificate = Gen.optionOf certificateText
+        let! scopes = Gen.optionOf (Gen.listOf (Hostile.mutationsOf Hostile.token Scopes.scope))
+        let! traceId = Gen.optionOf (Hostile.mutationsOf Hostile.token (Gen.constant "trace-1"))
+        let token = "secret-" + secret
+
+        return
+            { Options.create rootUrl with
+                Credentials =
+                    Some
+                        {
+                            ClientId = clientId
+                            AccessToken = token
+                            Certificate = certificate |> Option.map CertificateSource.Text
+                        }
+                AuthorizedScopes = scopes
+                TraceId = traceId
+            },
+            token
+    }
+
+let private optionsTests =
+    testList
+        "options"
+        [
+            testPropertyWithConfig
+                (cases 2_000)
+                "Options.validate with hostile option values gives options or an OptionsError, and neither shows the access token"
+            <| Prop.forAll (Arb.fromGen hostileOptions) (fun (options, token) ->
+                let clock = Stopwatch.StartNew()
+
+                let result =
+                    try
+                        Options.validate options
+                    with e ->
+                        failtestf "Options.validate threw %s (%s) on %s" (e.GetType().Name) e.Message options.Display
+
+                clock.Stop()
+                Expect.isLessThan clock.Elapsed perCaseLimit "time"
+                // `%A` of the options is their Display (StructuredFormatDisplay).
+                Expect.isFalse (options.Display.Contains token) "the options' display"
+
+                match result with
+                | Ok _ -> ()
+                | Error e ->
+                    Expect.isFalse (e.Describe().Contains token) $"the error: {e.Describe()}"
+                    Expect.isFalse (e.Field.Contains token) "the field")
+        ]
+
 let tests =
-    testList "Hostile" [ errorBodyTests; responseTests; pageTests; oddBodyTests ]
+    testList "Hostile" [ errorBodyTests; responseTests; pageTests; oddBodyTests; optionsTests ]
