@@ -327,6 +327,56 @@ let private responseTests =
                 | Error e -> failtestf "unexpected %s" (e.Describe()))
         ]
 
+// ---- object-service answers ---------------------------------------------------------------
+
+let private objectAnswerJson: Gen<Json> =
+    gen {
+        let! inlined = Gen.elements [ true; false ]
+        let! hashes = Gen.subListOf [ "sha256", "ab12"; "sha512", "cd34"; "md5", "ef56" ]
+
+        return
+            Encode.object
+                [
+                    "uploadMethod",
+                    (if inlined then
+                         Encode.object [ "dataInline", Encode.bool true ]
+                     else
+                         Encode.object
+                             [
+                                 "putUrl",
+                                 Encode.object
+                                     [
+                                         "url", Encode.string "https://bucket.example.com/x?sig=1"
+                                         "expires", Encode.string "2030-01-01T00:00:00.000Z"
+                                         "headers",
+                                         Encode.object [ "content-type", Encode.string "application/octet-stream" ]
+                                     ]
+                             ])
+                    "hashes", Encode.object [ for name, value in hashes -> name, Encode.string value ]
+                ]
+    }
+
+let private objectAnswerTests =
+    testList
+        "object-service answers"
+        [
+            testPropertyWithConfig (cases 10_000) "the upload-method and hashes decoders give a value or a DecodeError"
+            <| Prop.forAll (Arb.fromGen (bodies objectAnswerJson)) (fun body ->
+                let decode () =
+                    let memory = ReadOnlyMemory body
+
+                    [
+                        Decode.fromUtf8 DataTransfer.uploadChoice memory |> Result.map ignore
+                        Decode.fromUtf8 DataTransfer.optionalHashes memory |> Result.map ignore
+                    ]
+                    |> List.tryPick (function
+                        | Error e -> Some(Error(TaskclusterError.InvalidResponse(info, 200, e)))
+                        | Ok() -> None)
+                    |> Option.defaultValue (Ok())
+
+                guard "object-service decoders" body decode |> ignore)
+        ]
+
 // ---- pages --------------------------------------------------------------------------------
 
 let private pageJson: Gen<Json> =
@@ -646,4 +696,13 @@ let private optionsTests =
         ]
 
 let tests =
-    testList "Hostile" [ errorBodyTests; responseTests; pageTests; oddBodyTests; optionsTests ]
+    testList
+        "Hostile"
+        [
+            errorBodyTests
+            responseTests
+            objectAnswerTests
+            pageTests
+            oddBodyTests
+            optionsTests
+        ]
