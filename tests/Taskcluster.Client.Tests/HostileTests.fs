@@ -377,6 +377,67 @@ let private objectAnswerTests =
                 guard "object-service decoders" body decode |> ignore)
         ]
 
+// ---- secrets (TaskclusterConfig) ----------------------------------------------------------
+
+let private secretJson: Gen<Json> =
+    gen {
+        let! keys = Gen.subListOf [ "a"; "b"; "k"; "token" ]
+
+        return
+            Encode.object
+                [
+                    "secret",
+                    Encode.object
+                        [
+                            for key in keys -> key, Encode.object [ "k", Encode.string "v"; "x", Encode.int 1 ]
+                        ]
+                    "expires", Encode.string "2030-01-01T00:00:00.000Z"
+                ]
+    }
+
+let private secretsTests =
+    testList
+        "secrets"
+        [
+            testPropertyWithConfig
+                (cases 5_000)
+                "loadSecrets over wrong-shaped secrets gives the merged keys or a ConfigError"
+            <| Prop.forAll
+                (Arb.fromGen (Gen.zip (Hostile.jsonText secretJson) (Gen.elements [ []; [ "a" ]; [ "a"; "b" ] ])))
+                (fun (text, prefixes) ->
+                    // Only answers that are JSON reach loadSecrets; the rest is the client's business.
+                    match Decode.fromString Decode.element text with
+                    | Error _ -> ()
+                    | Ok answer ->
+                        let secrets: SecretsApi =
+                            {
+                                Get = fun _ _ -> Task.FromResult(Ok answer)
+                            }
+
+                        let body = utf8 text
+
+                        guard "loadSecrets" body (fun () ->
+                            Secrets.loadSecrets
+                                secrets
+                                (Some "project/x")
+                                prefixes
+                                [ "k" ]
+                                Map.empty
+                                None
+                                CancellationToken.None
+                            |> run
+                            |> Result.mapError (fun e ->
+                                TaskclusterError.InvalidResponse(
+                                    info,
+                                    200,
+                                    {
+                                        Path = "$"
+                                        Reason = DecodeReason.InvalidValue(e.Describe())
+                                    }
+                                )))
+                        |> ignore)
+        ]
+
 // ---- pages --------------------------------------------------------------------------------
 
 let private pageJson: Gen<Json> =
@@ -702,6 +763,7 @@ let tests =
             errorBodyTests
             responseTests
             objectAnswerTests
+            secretsTests
             pageTests
             oddBodyTests
             optionsTests
