@@ -186,10 +186,29 @@ module Client =
     let private isBlank (body: byte array) =
         body |> Array.forall (fun b -> b = ' 'B || b = '\t'B || b = '\r'B || b = '\n'B)
 
+    // The offset of the first byte that is not part of a valid UTF-8 sequence.
+    let private invalidUtf8At (body: byte array) =
+        let mutable i = 0
+        let mutable bad = -1
+
+        while bad < 0 && i < body.Length do
+            let mutable rune = System.Text.Rune()
+            let mutable consumed = 0
+
+            match System.Text.Rune.DecodeFromUtf8(ReadOnlySpan(body, i, body.Length - i), &rune, &consumed) with
+            | System.Buffers.OperationStatus.Done -> i <- i + consumed
+            | _ -> bad <- i
+
+        bad
+
     /// Parses the body straight into a detached element (one pass, no pooled document to dispose).
     let private parseElement (body: byte array) =
         if isBlank body then
             Ok nullElement
+        // System.Text.Json does not check the text inside strings: an element holding invalid
+        // UTF-8 would throw later, in the caller's GetString.
+        elif not (System.Text.Unicode.Utf8.IsValid(ReadOnlySpan body)) then
+            Error $"the body is not valid UTF-8 (byte {invalidUtf8At body})"
         else
             try
                 let mutable reader = Utf8JsonReader(ReadOnlySpan body, readerOptions)
@@ -268,12 +287,20 @@ module Client =
     [<Literal>]
     let private ContinuationToken = "continuationToken"
 
+    // A token that is not a non-empty string ends the listing; so does one that cannot be read
+    // as text (an escaped lone surrogate), which would otherwise throw
+    // InvalidOperationException out of the enumeration.
     let private continuationOf (page: JsonElement) =
         if page.ValueKind = JsonValueKind.Object then
-            match page.TryGetProperty ContinuationToken with
-            | true, token when token.ValueKind = JsonValueKind.String && token.GetString() <> "" ->
-                Some(token.GetString())
-            | _ -> None
+            try
+                match page.TryGetProperty ContinuationToken with
+                | true, token when token.ValueKind = JsonValueKind.String ->
+                    match token.GetString() with
+                    | "" -> None
+                    | t -> Some t
+                | _ -> None
+            with :? InvalidOperationException ->
+                None
         else
             None
 
@@ -319,7 +346,7 @@ module Client =
                         })
             :> IAsyncEnumerable<_>
 
-    let private itemsOf (itemsField: string option) (page: JsonElement) =
+    let private itemsOfPage (itemsField: string option) (page: JsonElement) =
         let arrays () =
             if page.ValueKind = JsonValueKind.Object then
                 page.EnumerateObject()
@@ -343,6 +370,13 @@ module Client =
             | several ->
                 let names = several |> List.map _.Name |> String.concat ", "
                 Error $"the page has several array members ({names}): name the one with the items"
+
+    let private itemsOf (itemsField: string option) (page: JsonElement) =
+        // Member names that are not Unicode (escaped lone surrogates) throw when read.
+        try
+            itemsOfPage itemsField page
+        with :? InvalidOperationException ->
+            Error "the page has a member name that is not valid Unicode"
 
     let items itemsField client reference entry args query payload =
         let source = pages client reference entry args query payload

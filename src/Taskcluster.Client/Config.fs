@@ -36,6 +36,7 @@ type ConfigError =
     | MissingSecretName
     | NotAnObject of what: string * kind: JsonValueKind
     | MissingSecrets of keys: string list
+    | UnreadableKey of what: string
 
     member this.Describe() =
         match this with
@@ -47,6 +48,7 @@ type ConfigError =
         | MissingSecrets keys ->
             let names = keys |> List.map Display.quote |> String.concat ", "
             $"missing required secrets: {names}"
+        | UnreadableKey what -> $"a key of {what} is not valid Unicode"
 
 [<NoEquality; NoComparison>]
 [<StructuredFormatDisplay("{Display}")>]
@@ -71,20 +73,33 @@ type ServiceClient =
 
 [<RequireQualifiedAccess>]
 module Secrets =
+    // Member names are read through Decode, which gives an error where reading a name that is
+    // not Unicode (an escaped lone surrogate) would throw.
+    let private members (what: string) (element: JsonElement) =
+        Decode.fromElement (Decode.keyValuePairs (fun _ value -> Ok value)) element
+        |> Result.mapError (fun _ -> ConfigError.UnreadableKey what)
+
     let private asObject (what: string) (element: JsonElement) =
         if element.ValueKind = JsonValueKind.Object then
-            Ok(element.EnumerateObject() |> Seq.map (fun p -> p.Name, p.Value) |> Seq.toList)
+            members what element
         else
             Error(ConfigError.NotAnObject(what, element.ValueKind))
 
     /// What the service holds under the secret's `secret` member (nothing when it has none).
     let private secretOf (name: string) (answer: JsonElement) =
+        let what = $"the answer for secret {Display.quote name}"
+
         if answer.ValueKind <> JsonValueKind.Object then
-            Error(ConfigError.NotAnObject($"the answer for secret {Display.quote name}", answer.ValueKind))
+            Error(ConfigError.NotAnObject(what, answer.ValueKind))
         else
-            match answer.TryGetProperty "secret" with
-            | true, secret -> asObject $"secret {Display.quote name}" secret
-            | _ -> Ok []
+            // The last of repeated members wins, as with TryGetProperty.
+            match
+                members what answer
+                |> Result.map (List.tryFindBack (fun (k, _) -> k = "secret"))
+            with
+            | Ok(Some(_, secret)) -> asObject $"secret {Display.quote name}" secret
+            | Ok None -> Ok []
+            | Error e -> Error e
 
     let private merge (into: Map<string, JsonElement>) (members: (string * JsonElement) list) =
         members |> List.fold (fun (acc: Map<_, _>) (k, v) -> acc.Add(k, v)) into

@@ -48,6 +48,8 @@ type ConfigError =
     | NotAnObject of what: string * kind: JsonValueKind
     /// Required keys are missing after the merge.
     | MissingSecrets of keys: string list
+    /// A key of the secret (or of a section) is not valid Unicode (an escaped lone surrogate).
+    | UnreadableKey of what: string
 
     /// A one-line description naming the missing or bad value (never a secret's value).
     member Describe: unit -> string

@@ -319,14 +319,13 @@ module internal DataTransfer =
     /// The hashes an object service response records; values that are not strings are ignored
     /// (the schema allows any other algorithm).
     let hashes: Decoder<(string * string) list> =
-        Decode.keyValuePairs Decode.element
-        |> Decode.map (
-            List.choose (fun (k, v) ->
-                if v.ValueKind = JsonValueKind.String then
-                    Some(k, v.GetString())
-                else
-                    None)
-        )
+        // Decode.string, not GetString: a value that is not Unicode is an error, not an exception.
+        Decode.keyValuePairs (fun path value ->
+            if value.ValueKind = JsonValueKind.String then
+                Decode.string path value |> Result.map Some
+            else
+                Ok None)
+        |> Decode.map (List.choose (fun (k, v) -> v |> Option.map (fun v -> k, v)))
 
     let optionalHashes =
         Decode.optionalField "hashes" hashes |> Decode.map (Option.defaultValue [])

@@ -323,10 +323,15 @@ module internal Transport =
                 let root = doc.RootElement
 
                 if root.ValueKind = JsonValueKind.Object then
+                    // Invalid UTF-8 and escaped lone surrogates parse, and throw
+                    // InvalidOperationException only when read: such a member counts as absent.
                     let text name =
-                        match root.TryGetProperty(name: string) with
-                        | true, v when v.ValueKind = JsonValueKind.String -> Some(v.GetString())
-                        | _ -> None
+                        try
+                            match root.TryGetProperty(name: string) with
+                            | true, v when v.ValueKind = JsonValueKind.String -> Some(v.GetString())
+                            | _ -> None
+                        with :? InvalidOperationException ->
+                            None
 
                     match text "code", text "message" with
                     | None, None -> None

@@ -132,10 +132,38 @@ module Decode =
 
     let fromElement (decoder: Decoder<'T>) (element: JsonElement) = decoder JsonPath.Root element
 
+    // System.Text.Json checks the syntax of a string but not its text: invalid UTF-8 and escaped
+    // lone surrogates (`"\ud800"`) parse, and throw InvalidOperationException once read. Every
+    // read of a string or a member name goes through these two functions.
+    let private notUnicode =
+        "is not valid Unicode (invalid UTF-8 or an escaped lone surrogate)"
+
+    let private text (path: JsonPath) (el: JsonElement) =
+        try
+            Ok(el.GetString())
+        with :? InvalidOperationException ->
+            failAt path $"the string {notUnicode}"
+
+    let private memberName (path: JsonPath) (p: JsonProperty) =
+        try
+            Ok p.Name
+        with :? InvalidOperationException ->
+            failAt path $"a member name {notUnicode}"
+
+    // The raw text of a value for an error message, cut so that a megabyte of digits does not
+    // end up in the message.
+    let private excerpt (el: JsonElement) =
+        let raw = el.GetRawText()
+
+        if raw.Length <= 40 then
+            raw
+        else
+            $"{raw.Substring(0, 40)}… ({raw.Length} characters)"
+
     let string: Decoder<string> =
         fun path el ->
             match el.ValueKind with
-            | JsonValueKind.String -> Ok(el.GetString())
+            | JsonValueKind.String -> text path el
             | _ -> wrongType path "a string" el
 
     let bool: Decoder<bool> =
@@ -156,7 +184,7 @@ module Decode =
                     match el.TryGetDouble() with
                     | true, d when Double.IsInteger d && d >= -9.2233720368547748e18 && d < 9.2233720368547758e18 ->
                         Ok(int64 d)
-                    | _ -> failAt path $"expected an integer but found {el.GetRawText()}"
+                    | _ -> failAt path $"expected an integer but found {excerpt el}"
             | _ -> wrongType path "an integer" el
 
     let int: Decoder<int> =
@@ -173,30 +201,60 @@ module Decode =
             | JsonValueKind.Number ->
                 match el.TryGetDouble() with
                 | true, d when Double.IsFinite d -> Ok d
-                | _ -> failAt path $"number out of range: {el.GetRawText()}"
+                | _ -> failAt path $"number out of range: {excerpt el}"
             | _ -> wrongType path "a number" el
 
-    let rec private toJson (el: JsonElement) =
+    let rec private toJson (path: JsonPath) (el: JsonElement) : Result<Json, DecodeError> =
         match el.ValueKind with
-        | JsonValueKind.Null -> Json.Null
-        | JsonValueKind.True -> Json.Bool true
-        | JsonValueKind.False -> Json.Bool false
-        | JsonValueKind.String -> Json.String(el.GetString())
+        | JsonValueKind.Null -> Ok Json.Null
+        | JsonValueKind.True -> Ok(Json.Bool true)
+        | JsonValueKind.False -> Ok(Json.Bool false)
+        | JsonValueKind.String -> text path el |> Result.map Json.String
         | JsonValueKind.Number ->
             match el.TryGetInt64() with
-            | true, v -> Json.Integer v
-            | _ -> Json.Number(el.GetDouble())
-        | JsonValueKind.Array -> Json.Array [ for item in el.EnumerateArray() -> toJson item ]
-        | JsonValueKind.Object -> Json.Object [ for p in el.EnumerateObject() -> p.Name, toJson p.Value ]
-        | _ -> Json.Null
+            | true, v -> Ok(Json.Integer v)
+            | _ ->
+                // Checked at every depth: an infinity would be written back as `null`.
+                match el.TryGetDouble() with
+                | true, d when Double.IsFinite d -> Ok(Json.Number d)
+                | _ -> failAt path $"number out of range: {excerpt el}"
+        | JsonValueKind.Array ->
+            let items = ResizeArray()
+            let mutable failure = None
+            let mutable i = 0
+            let mutable e = el.EnumerateArray()
 
-    let json: Decoder<Json> =
-        fun path el ->
-            match el.ValueKind with
-            | JsonValueKind.Number when not (Double.IsFinite(el.GetDouble())) ->
-                failAt path $"number out of range: {el.GetRawText()}"
-            | JsonValueKind.Undefined -> wrongType path "a value" el
-            | _ -> Ok(toJson el)
+            while failure.IsNone && e.MoveNext() do
+                match toJson (path.Index i) e.Current with
+                | Ok v -> items.Add v
+                | Error err -> failure <- Some err
+
+                i <- i + 1
+
+            match failure with
+            | Some err -> Error err
+            | None -> Ok(Json.Array(List.ofSeq items))
+        | JsonValueKind.Object ->
+            let members = ResizeArray()
+            let mutable failure = None
+            let mutable e = el.EnumerateObject()
+
+            while failure.IsNone && e.MoveNext() do
+                let p = e.Current
+
+                match
+                    memberName path p
+                    |> Result.bind (fun name -> toJson (path.Field name) p.Value |> Result.map (fun v -> name, v))
+                with
+                | Ok m -> members.Add m
+                | Error err -> failure <- Some err
+
+            match failure with
+            | Some err -> Error err
+            | None -> Ok(Json.Object(List.ofSeq members))
+        | _ -> wrongType path "a value" el
+
+    let json: Decoder<Json> = toJson
 
     let element: Decoder<JsonElement> =
         fun path el ->
@@ -241,8 +299,11 @@ module Decode =
                 while failure.IsNone && e.MoveNext() do
                     let p = e.Current
 
-                    match decoder (path.Field p.Name) p.Value with
-                    | Ok v -> items.Add(p.Name, v)
+                    match
+                        memberName path p
+                        |> Result.bind (fun name -> decoder (path.Field name) p.Value |> Result.map (fun v -> name, v))
+                    with
+                    | Ok item -> items.Add item
                     | Error err -> failure <- Some err
 
                 match failure with
@@ -250,23 +311,34 @@ module Decode =
                 | None -> Ok(List.ofSeq items)
             | _ -> wrongType path "an object" el
 
+    // Looking a member up reads the names before it, so a name that is not Unicode fails here.
+    let private tryMember (path: JsonPath) (el: JsonElement) (name: string) =
+        try
+            match el.TryGetProperty name with
+            | true, v -> Ok(ValueSome v)
+            | _ -> Ok ValueNone
+        with :? InvalidOperationException ->
+            failAt path $"a member name {notUnicode}"
+
     let field (name: string) (decoder: Decoder<'T>) : Decoder<'T> =
         fun path el ->
             match el.ValueKind with
             | JsonValueKind.Object ->
-                match el.TryGetProperty name with
-                | true, v -> decoder (path.Field name) v
-                | _ -> error path (DecodeReason.MissingField name)
+                match tryMember path el name with
+                | Ok(ValueSome v) -> decoder (path.Field name) v
+                | Ok ValueNone -> error path (DecodeReason.MissingField name)
+                | Error e -> Error e
             | _ -> wrongType path "an object" el
 
     let optionalField (name: string) (decoder: Decoder<'T>) : Decoder<'T option> =
         fun path el ->
             match el.ValueKind with
             | JsonValueKind.Object ->
-                match el.TryGetProperty name with
-                | true, v when v.ValueKind = JsonValueKind.Null -> Ok None
-                | true, v -> decoder (path.Field name) v |> Result.map Some
-                | _ -> Ok None
+                match tryMember path el name with
+                | Ok(ValueSome v) when v.ValueKind = JsonValueKind.Null -> Ok None
+                | Ok(ValueSome v) -> decoder (path.Field name) v |> Result.map Some
+                | Ok ValueNone -> Ok None
+                | Error e -> Error e
             | _ -> wrongType path "an object" el
 
     let nullable (decoder: Decoder<'T>) : Decoder<'T option> =

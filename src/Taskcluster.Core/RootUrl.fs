@@ -10,6 +10,7 @@ type RootUrlError =
     | HasUserInfo of rootUrl: string
     | HasPath of rootUrl: string * path: string
     | HasQueryOrFragment of rootUrl: string
+    | InvalidHost of rootUrl: string * host: string
 
     member this.Describe() =
         match this with
@@ -21,6 +22,8 @@ type RootUrlError =
         | HasUserInfo _ -> "the root URL carries user information (user:password@); pass credentials separately"
         | HasPath(url, path) -> $"the root URL '{url}' has a path '{path}'; a root URL is scheme, host and port only"
         | HasQueryOrFragment url -> $"the root URL '{url}' has a query or fragment"
+        | InvalidHost(url, host) ->
+            $"the root URL '{url}' has host '{host}', which is not an ASCII host name or IP address (write an international name in its xn-- form)"
 
 [<Sealed>]
 type RootUrl internal (value: string) =
@@ -47,6 +50,9 @@ module RootUrl =
 
     let testRootUrl = "https://tc-tests.example.com"
 
+    let private isHostChar (c: char) =
+        Char.IsAsciiLetterOrDigit c || c = '-' || c = '.' || c = '_'
+
     let parse (rootUrl: string) =
         if String.IsNullOrWhiteSpace rootUrl then
             Error RootUrlError.Empty
@@ -61,6 +67,19 @@ module RootUrl =
             | true, uri when uri.Query <> "" || uri.Fragment <> "" -> Error(RootUrlError.HasQueryOrFragment rootUrl)
             | true, uri when uri.AbsolutePath.Trim('/') <> "" -> Error(RootUrlError.HasPath(rootUrl, uri.AbsolutePath))
             | true, uri when uri.Host = "" -> Error(RootUrlError.NotAbsolute rootUrl)
+            // Uri takes almost anything as a host (spaces, NBSP, other non-ASCII): keep DNS
+            // names to the characters that reach the wire unchanged, which Hawk signs.
+            | true, uri when
+                uri.HostNameType = UriHostNameType.Dns
+                && not (String.forall isHostChar uri.Host)
+                ->
+                Error(RootUrlError.InvalidHost(rootUrl, uri.Host))
+            | true, uri when
+                uri.HostNameType <> UriHostNameType.Dns
+                && uri.HostNameType <> UriHostNameType.IPv4
+                && uri.HostNameType <> UriHostNameType.IPv6
+                ->
+                Error(RootUrlError.InvalidHost(rootUrl, uri.Host))
             | true, uri ->
                 // Uri lower-cases scheme and host and drops a default port; keep an explicit one.
                 let port = if uri.IsDefaultPort then "" else $":{uri.Port}"

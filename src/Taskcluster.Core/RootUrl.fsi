@@ -9,6 +9,9 @@ type RootUrlError =
     | HasUserInfo of rootUrl: string
     | HasPath of rootUrl: string * path: string
     | HasQueryOrFragment of rootUrl: string
+    /// The host is not an ASCII host name (letters, digits, `-`, `.`, `_`) or an IP address;
+    /// an international name must be given in its `xn--` form.
+    | InvalidHost of rootUrl: string * host: string
 
     /// A one-line description naming the bad value.
     member Describe: unit -> string

@@ -331,23 +331,23 @@ module Scope =
         fun path el ->
             match el.ValueKind with
             | JsonValueKind.String ->
-                let s = el.GetString()
-
-                if strict && not (validScope s) then
+                // Decode.string, not GetString: the text may not be Unicode at all.
+                match Decode.string path el with
+                | Error e -> Error e
+                | Ok s when strict && not (validScope s) ->
                     Decode.failAt path $"the scope {Text.quote s} has characters outside 0x20-0x7E"
-                else
-                    Ok(ScopeExpression.Scope s)
+                | Ok s -> Ok(ScopeExpression.Scope s)
             | JsonValueKind.Object when depth >= maxDepth ->
                 Decode.failAt path $"the expression is nested deeper than {maxDepth} levels"
             | JsonValueKind.Object ->
-                let members = [ for p in el.EnumerateObject() -> p ]
                 let inner = Decode.list (decodeAt strict (depth + 1))
 
-                match members with
-                | [ p ] when p.Name = "AnyOf" -> inner (path.Field "AnyOf") p.Value |> Result.map ScopeExpression.AnyOf
-                | [ p ] when p.Name = "AllOf" -> inner (path.Field "AllOf") p.Value |> Result.map ScopeExpression.AllOf
-                | _ ->
-                    let names = members |> List.map (fun p -> Text.quote p.Name) |> String.concat ", "
+                match Decode.keyValuePairs (fun _ value -> Ok value) path el with
+                | Error e -> Error e
+                | Ok [ "AnyOf", value ] -> inner (path.Field "AnyOf") value |> Result.map ScopeExpression.AnyOf
+                | Ok [ "AllOf", value ] -> inner (path.Field "AllOf") value |> Result.map ScopeExpression.AllOf
+                | Ok members ->
+                    let names = members |> List.map (fst >> Text.quote) |> String.concat ", "
 
                     Decode.failAt path $"expected exactly one member, AnyOf or AllOf, but found [{names}]"
             | kind ->

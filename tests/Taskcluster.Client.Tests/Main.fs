@@ -18,6 +18,7 @@ let allTests =
             LoggingTests.tests
             SyncContextTests.tests
             EmulatorTests.tests
+            HostileTests.tests
         ]
 
 [<EntryPoint>]

@@ -21,6 +21,7 @@ let allTests =
             RoutingKeyTests.tests
             PurityTests.tests
             PolicyExampleTests.tests
+            HostileTests.tests
         ]
 
 [<EntryPoint>]
