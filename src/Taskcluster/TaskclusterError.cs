@@ -70,6 +70,9 @@ public enum TaskclusterErrorKind
 
     /// <summary>Required secret keys are missing after the merge; <see cref="TaskclusterError.MissingKeys"/> names them all.</summary>
     MissingSecrets,
+
+    /// <summary>A key of the secret, or of a prefix's section, is not valid Unicode; <see cref="TaskclusterError.Name"/> says where.</summary>
+    UnreadableSecretKey,
 }
 
 /// <summary>
@@ -284,6 +287,8 @@ public sealed class TaskclusterError
                 new(TaskclusterErrorKind.SecretNotAnObject, description, null) { Message = description },
             F.ConfigError.MissingSecrets e =>
                 new(TaskclusterErrorKind.MissingSecrets, description, null) { MissingKeys = e.keys.ToArray(), Message = description },
+            F.ConfigError.UnreadableKey e =>
+                new(TaskclusterErrorKind.UnreadableSecretKey, description, null) { Name = e.what, Message = description },
             _ when error.IsMissingSecretName =>
                 new(TaskclusterErrorKind.MissingSecretName, description, null) { Message = description },
             _ => throw new ArgumentOutOfRangeException(nameof(error), description, "A configuration error case this facade does not know."),

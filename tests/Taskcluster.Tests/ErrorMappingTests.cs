@@ -36,6 +36,7 @@ public sealed class ErrorMappingTests
         F.ConfigError.MissingSecretName,
         F.ConfigError.NewNotAnObject("the section \"ci\"", JsonValueKind.Array),
         F.ConfigError.NewMissingSecrets(ListModule.OfSeq(new[] { "token", "password" })),
+        F.ConfigError.NewUnreadableKey("secret \"ci\""),
     };
 
     [Fact]
@@ -86,7 +87,7 @@ public sealed class ErrorMappingTests
             {
                 TaskclusterErrorKind.MissingRootUrl, TaskclusterErrorKind.InvalidOptions, TaskclusterErrorKind.UnknownService,
                 TaskclusterErrorKind.Cancelled, TaskclusterErrorKind.MissingSecretName, TaskclusterErrorKind.SecretNotAnObject,
-                TaskclusterErrorKind.MissingSecrets,
+                TaskclusterErrorKind.MissingSecrets, TaskclusterErrorKind.UnreadableSecretKey,
             },
             errors.Select(e => e.Kind));
         Assert.Equal(ConfigErrors.Select(e => e.Describe()), errors.Select(e => e.Description));
@@ -97,5 +98,6 @@ public sealed class ErrorMappingTests
         Assert.Contains("Array", errors[5].Description);
         Assert.Equal(new[] { "token", "password" }, errors[6].MissingKeys);
         Assert.Contains("password", errors[6].Description);
+        Assert.Equal("secret \"ci\"", errors[7].Name);
     }
 }
