@@ -66,30 +66,41 @@ type RecordingHandler() =
                     ResponseBody = None
                 }
 
-            try
-                let! response = this.Forward(request, cancellationToken)
+            let! response =
+                task {
+                    try
+                        return! this.Forward(request, cancellationToken)
+                    with ex ->
+                        exchanges.Enqueue sent
+                        Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw()
+                        return null
+                }
 
-                let! body =
-                    task {
-                        try
-                            do! response.Content.LoadIntoBufferAsync()
-                            let! text = response.Content.ReadAsStringAsync()
-                            return Some text
-                        with _ ->
-                            return None
-                    }
+            let! body =
+                task {
+                    try
+                        do! response.Content.LoadIntoBufferAsync()
+                        let! text = response.Content.ReadAsStringAsync()
+                        return Ok text
+                    with e ->
+                        return Error e
+                }
 
-                exchanges.Enqueue
-                    { sent with
-                        Status = Some(int response.StatusCode)
-                        ResponseBody = body
-                    }
+            exchanges.Enqueue
+                { sent with
+                    Status = Some(int response.StatusCode)
+                    ResponseBody = Result.toOption body
+                }
 
-                return response
-            with ex ->
-                exchanges.Enqueue sent
-                Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw()
-                return null
+            // A body that fails to arrive (a truncation fault) fails the send, as it would
+            // without this handler: handing on a consumed response would be a different error.
+            match body with
+            | Error e ->
+                response.Dispose()
+                Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw()
+            | Ok _ -> ()
+
+            return response
         }
 
 /// A logger that keeps every line at every level, with the exception text and the structured
