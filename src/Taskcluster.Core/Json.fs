@@ -204,64 +204,6 @@ module Decode =
                 | _ -> failAt path $"number out of range: {excerpt el}"
             | _ -> wrongType path "a number" el
 
-    let rec private toJson (path: JsonPath) (el: JsonElement) : Result<Json, DecodeError> =
-        match el.ValueKind with
-        | JsonValueKind.Null -> Ok Json.Null
-        | JsonValueKind.True -> Ok(Json.Bool true)
-        | JsonValueKind.False -> Ok(Json.Bool false)
-        | JsonValueKind.String -> text path el |> Result.map Json.String
-        | JsonValueKind.Number ->
-            match el.TryGetInt64() with
-            | true, v -> Ok(Json.Integer v)
-            | _ ->
-                // Checked at every depth: an infinity would be written back as `null`.
-                match el.TryGetDouble() with
-                | true, d when Double.IsFinite d -> Ok(Json.Number d)
-                | _ -> failAt path $"number out of range: {excerpt el}"
-        | JsonValueKind.Array ->
-            let items = ResizeArray()
-            let mutable failure = None
-            let mutable i = 0
-            let mutable e = el.EnumerateArray()
-
-            while failure.IsNone && e.MoveNext() do
-                match toJson (path.Index i) e.Current with
-                | Ok v -> items.Add v
-                | Error err -> failure <- Some err
-
-                i <- i + 1
-
-            match failure with
-            | Some err -> Error err
-            | None -> Ok(Json.Array(List.ofSeq items))
-        | JsonValueKind.Object ->
-            let members = ResizeArray()
-            let mutable failure = None
-            let mutable e = el.EnumerateObject()
-
-            while failure.IsNone && e.MoveNext() do
-                let p = e.Current
-
-                match
-                    memberName path p
-                    |> Result.bind (fun name -> toJson (path.Field name) p.Value |> Result.map (fun v -> name, v))
-                with
-                | Ok m -> members.Add m
-                | Error err -> failure <- Some err
-
-            match failure with
-            | Some err -> Error err
-            | None -> Ok(Json.Object(List.ofSeq members))
-        | _ -> wrongType path "a value" el
-
-    let json: Decoder<Json> = toJson
-
-    let element: Decoder<JsonElement> =
-        fun path el ->
-            match el.ValueKind with
-            | JsonValueKind.Undefined -> wrongType path "a value" el
-            | _ -> Ok(el.Clone())
-
     let private collect (decoder: Decoder<'T>) (path: JsonPath) (el: JsonElement) =
         match el.ValueKind with
         | JsonValueKind.Array ->
@@ -281,12 +223,6 @@ module Decode =
             | Some err -> Error err
             | None -> Ok items
         | _ -> wrongType path "an array" el
-
-    let list (decoder: Decoder<'T>) : Decoder<'T list> =
-        fun path el -> collect decoder path el |> Result.map List.ofSeq
-
-    let array (decoder: Decoder<'T>) : Decoder<'T array> =
-        fun path el -> collect decoder path el |> Result.map (fun items -> items.ToArray())
 
     let keyValuePairs (decoder: Decoder<'T>) : Decoder<(string * 'T) list> =
         fun path el ->
@@ -310,6 +246,38 @@ module Decode =
                 | Some err -> Error err
                 | None -> Ok(List.ofSeq items)
             | _ -> wrongType path "an object" el
+
+    let rec private toJson (path: JsonPath) (el: JsonElement) : Result<Json, DecodeError> =
+        match el.ValueKind with
+        | JsonValueKind.Null -> Ok Json.Null
+        | JsonValueKind.True -> Ok(Json.Bool true)
+        | JsonValueKind.False -> Ok(Json.Bool false)
+        | JsonValueKind.String -> text path el |> Result.map Json.String
+        | JsonValueKind.Number ->
+            match el.TryGetInt64() with
+            | true, v -> Ok(Json.Integer v)
+            | _ ->
+                // Checked at every depth: an infinity would be written back as `null`.
+                match el.TryGetDouble() with
+                | true, d when Double.IsFinite d -> Ok(Json.Number d)
+                | _ -> failAt path $"number out of range: {excerpt el}"
+        | JsonValueKind.Array -> collect toJson path el |> Result.map (List.ofSeq >> Json.Array)
+        | JsonValueKind.Object -> keyValuePairs toJson path el |> Result.map Json.Object
+        | _ -> wrongType path "a value" el
+
+    let json: Decoder<Json> = toJson
+
+    let element: Decoder<JsonElement> =
+        fun path el ->
+            match el.ValueKind with
+            | JsonValueKind.Undefined -> wrongType path "a value" el
+            | _ -> Ok(el.Clone())
+
+    let list (decoder: Decoder<'T>) : Decoder<'T list> =
+        fun path el -> collect decoder path el |> Result.map List.ofSeq
+
+    let array (decoder: Decoder<'T>) : Decoder<'T array> =
+        fun path el -> collect decoder path el |> Result.map (fun items -> items.ToArray())
 
     // Looking a member up reads the names before it, so a name that is not Unicode fails here.
     let private tryMember (path: JsonPath) (el: JsonElement) (name: string) =
