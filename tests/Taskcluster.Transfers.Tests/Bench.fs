@@ -13,65 +13,10 @@ open Taskcluster.Core
 open Taskcluster.Client
 open Taskcluster.Emulator
 open Taskcluster.Transfers.Tests.Support
+open Taskcluster.SideBySide.Pattern
 
-[<Literal>]
-let private MiB = 1048576L
-
-/// `length` bytes made on the fly from a 1 MiB random block (so producing them costs a copy, not
-/// a random generator), seekable so that a retry could start again.
-type PatternStream(length: int64) =
-    inherit Stream()
-
-    static let block =
-        let b = Array.zeroCreate<byte> (int MiB)
-        Random(42).NextBytes b
-        b
-
-    let mutable position = 0L
-
-    override _.CanRead = true
-    override _.CanSeek = true
-    override _.CanWrite = false
-    override _.Length = length
-
-    override _.Position
-        with get () = position
-        and set value = position <- value
-
-    override _.Flush() = ()
-
-    override this.Read(buffer: byte array, offset: int, count: int) = this.Read(Span(buffer, offset, count))
-
-    override _.Read(destination: Span<byte>) =
-        let n = int (min (int64 destination.Length) (length - position))
-        let mutable copied = 0
-
-        while copied < n do
-            let at = int ((position + int64 copied) % int64 block.Length)
-            let chunk = min (n - copied) (block.Length - at)
-            ReadOnlySpan(block, at, chunk).CopyTo(destination.Slice(copied, chunk))
-            copied <- copied + chunk
-
-        position <- position + int64 n
-        n
-
-    override this.ReadAsync(destination: Memory<byte>, _: CancellationToken) =
-        ValueTask<int>(this.Read(destination.Span))
-
-    override this.ReadAsync(buffer: byte array, offset: int, count: int, _: CancellationToken) =
-        Task.FromResult(this.Read(Span(buffer, offset, count)))
-
-    override _.Seek(offset: int64, origin: SeekOrigin) =
-        position <-
-            match origin with
-            | SeekOrigin.Begin -> offset
-            | SeekOrigin.Current -> position + offset
-            | _ -> length + offset
-
-        position
-
-    override _.SetLength _ = raise (NotSupportedException())
-    override _.Write(_, _, _) = raise (NotSupportedException())
+// `PatternStream` and `MiB` come from the side-by-side benchmark's Pattern.fs (linked in): a
+// 1 MiB block repeated, so producing the bytes costs a copy, not a random generator.
 
 /// The highest managed heap and working set seen while a transfer runs, above what they were
 /// before it (sampled every 5 ms).
