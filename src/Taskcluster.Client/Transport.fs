@@ -50,6 +50,13 @@ type internal SigningFailedException(error: HawkError) =
     inherit Exception("the request could not be signed")
     member _.Error = error
 
+/// Raised inside an attempt (and turned into an outcome there) when a response body is larger
+/// than an API answer may be; not retried, since the same request gets the same body.
+type internal ResponseTooLargeException(status: int, limit: int64) =
+    inherit Exception($"the response body is larger than {limit} bytes")
+    member _.Status = status
+    member _.Limit = limit
+
 /// The per-call state an attempt and the retry callbacks share.
 [<Sealed; AllowNullLiteral>]
 type internal CallState(prepared: Prepared) =
@@ -141,6 +148,54 @@ module internal Transport =
         | target when target.IsAbsoluteUri -> Some target.OriginalString
         | target -> Some(Uri(request, target).AbsoluteUri)
 
+    /// The most an API response body may hold. Taskcluster answers are JSON pages of at most
+    /// a few MiB; a bigger body is a broken or hostile server, and reading it would only
+    /// exhaust memory. Transfers stream their data and are not limited by this.
+    [<Literal>]
+    let MaxBodyBytes = 134217728L
+
+    /// Reads a whole body, at most `limit` bytes: one exact allocation when the length is
+    /// announced, a growing buffer otherwise.
+    let readBody (limit: int64) (status: int) (content: HttpContent) (token: CancellationToken) =
+        task {
+            let announced = content.Headers.ContentLength
+
+            if announced.HasValue && announced.Value > limit then
+                raise (ResponseTooLargeException(status, limit))
+
+            use! stream = content.ReadAsStreamAsync(token).ConfigureAwait(false)
+
+            if announced.HasValue then
+                // A connection closed early fails the read inside HttpClient; an empty stream
+                // despite the header (a HEAD answer) gives the bytes there are.
+                let body = Array.zeroCreate<byte> (int announced.Value)
+                let mutable total = 0
+                let mutable reading = total < body.Length
+
+                while reading do
+                    let! n = stream.ReadAsync(body.AsMemory(total), token).ConfigureAwait(false)
+                    total <- total + n
+                    reading <- n > 0 && total < body.Length
+
+                return if total = body.Length then body else Array.sub body 0 total
+            else
+                use buffer = new MemoryStream()
+                let chunk = Array.zeroCreate<byte> 16384
+                let mutable reading = true
+
+                while reading do
+                    let! n = stream.ReadAsync(chunk.AsMemory(), token).ConfigureAwait(false)
+
+                    if n = 0 then
+                        reading <- false
+                    elif buffer.Length + int64 n > limit then
+                        raise (ResponseTooLargeException(status, limit))
+                    else
+                        buffer.Write(chunk, 0, n)
+
+                return buffer.ToArray()
+        }
+
     let private contentType = MediaTypeHeaderValue("application/json")
 
     /// Per-client settings every attempt needs.
@@ -218,7 +273,9 @@ module internal Transport =
                             .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token)
                             .ConfigureAwait(false)
 
-                    let! body = response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false)
+                    let! body =
+                        (readBody MaxBodyBytes (int response.StatusCode) response.Content token).ConfigureAwait(false)
+
                     let now = options.TimeProvider.GetUtcNow()
 
                     let received =
@@ -428,6 +485,17 @@ module internal Transport =
             Unchecked.defaultof<_>
         | :? SigningFailedException as e ->
             Error(TaskclusterError.InvalidRequest(info.Name, RequestError.SigningFailed e.Error))
+        | :? ResponseTooLargeException as e ->
+            Error(
+                TaskclusterError.InvalidResponse(
+                    info,
+                    e.Status,
+                    {
+                        Path = "$"
+                        Reason = DecodeReason.InvalidJson e.Message
+                    }
+                )
+            )
         | :? TimeoutRejectedException as e -> Error(TaskclusterError.Timeout(info, e.Timeout, call.Attempts))
         | e when isHttpClientTimeout e -> Error(TaskclusterError.Timeout(info, settings.Http.Timeout, call.Attempts))
         | :? OperationCanceledException -> Error(TaskclusterError.Cancelled info)

@@ -756,6 +756,102 @@ let private optionsTests =
                     Expect.isFalse (e.Field.Contains token) "the field")
         ]
 
+// ---- response size ---------------------------------------------------------------------
+
+/// `produced` bytes of 'x', made as they are read, never held; not seekable, so its length is
+/// only known if a test announces one.
+type private Produced(produced: int64) =
+    inherit IO.Stream()
+    let mutable given = 0L
+    override _.CanRead = true
+    override _.CanSeek = false
+    override _.CanWrite = false
+    override _.Length = raise (NotSupportedException())
+
+    override _.Position
+        with get () = given
+        and set _ = raise (NotSupportedException())
+
+    override _.Flush() = ()
+
+    override _.Read(buffer: byte array, offset: int, count: int) =
+        let n = int (min (int64 count) (produced - given))
+        Array.fill buffer offset n 'x'B
+        given <- given + int64 n
+        n
+
+    override _.Seek(_, _) = raise (NotSupportedException())
+    override _.SetLength _ = raise (NotSupportedException())
+    override _.Write(_, _, _) = raise (NotSupportedException())
+
+let private producedContent (announced: int64 option) (produced: int64) : HttpContent =
+    let content = new StreamContent(new Produced(produced))
+    announced |> Option.iter (fun n -> content.Headers.ContentLength <- Nullable n)
+    content
+
+/// Answers every request with 200 and the content `make` gives; counts the requests.
+type private Producing(make: unit -> HttpContent) =
+    inherit HttpMessageHandler()
+    member val Requests = 0 with get, set
+
+    override this.SendAsync(request: HttpRequestMessage, _: CancellationToken) =
+        this.Requests <- this.Requests + 1
+        Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK, RequestMessage = request, Content = make ()))
+
+let private readWithin limit announced produced =
+    try
+        Ok((Transport.readBody limit 200 (producedContent announced produced) CancellationToken.None).Result)
+    with :? AggregateException as e when (e.InnerException :? ResponseTooLargeException) ->
+        Error(e.InnerException :?> ResponseTooLargeException)
+
+let private responseSizeTests =
+    testList
+        "response size"
+        [
+            test "a body within the limit is read whole, announced or not" {
+                Expect.equal (readWithin 1000L (Some 1000L) 1000L |> Result.map _.Length) (Ok 1000) "announced"
+                Expect.equal (readWithin 1000L None 1000L |> Result.map _.Length) (Ok 1000) "chunked"
+                Expect.equal (readWithin 1000L None 0L |> Result.map _.Length) (Ok 0) "empty"
+                // A HEAD-style answer: a length announced, no bytes.
+                Expect.equal (readWithin 1000L (Some 10L) 0L |> Result.map _.Length) (Ok 0) "announced, none sent"
+            }
+
+            test "a body over the limit is refused, before reading when its length is announced" {
+                match readWithin 1000L (Some 1001L) 0L with
+                | Error e -> Expect.equal e.Limit 1000L "limit"
+                | Ok body -> failtestf "read %d bytes" body.Length
+
+                match readWithin 1000L None 1001L with
+                | Error e -> Expect.stringContains e.Message "1000 bytes" "message"
+                | Ok body -> failtestf "read %d bytes" body.Length
+            }
+
+            test "an API answer over MaxBodyBytes is InvalidResponse, at once and not retried" {
+                for announced in [ Some(Transport.MaxBodyBytes + 1L); None ] do
+                    let handler =
+                        new Producing(fun () ->
+                            producedContent announced (if announced.IsSome then 0L else Transport.MaxBodyBytes + 1L))
+
+                    let client =
+                        { Options.create "https://tc.example.com" with
+                            HttpMessageHandler = Some handler
+                            MaxRetries = 3
+                        }
+                        |> createClient
+
+                    match callFake client ping [] [] Payload.Empty with
+                    | Error(TaskclusterError.InvalidResponse(_,
+                                                             200,
+                                                             {
+                                                                 Reason = DecodeReason.InvalidJson message
+                                                             })) ->
+                        Expect.stringContains message $"{Transport.MaxBodyBytes} bytes" "names the limit"
+                    | other -> failtestf "expected InvalidResponse, got %A" other
+
+                    Expect.equal handler.Requests 1 "one request, no retries"
+            }
+        ]
+
 let tests =
     testList
         "Hostile"
@@ -767,4 +863,5 @@ let tests =
             pageTests
             oddBodyTests
             optionsTests
+            responseSizeTests
         ]
