@@ -16,15 +16,7 @@ let private client =
         (let e = transferEmulator.Force()
 
          let options =
-             { Options.create e.RootUrl with
-                 Credentials =
-                     Some
-                         {
-                             ClientId = e.ClientId
-                             AccessToken = e.AccessToken
-                             Certificate = None
-                         }
-             }
+             Options.create e.RootUrl |> Options.withCredentials e.ClientId e.AccessToken
 
          match Client.create options with
          | Ok c -> c

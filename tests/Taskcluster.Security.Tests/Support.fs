@@ -215,14 +215,7 @@ let fastBackoff =
 /// Client options for the emulator's root client through a recording handler, with a short
 /// backoff so that retries take milliseconds.
 let optionsWith (e: EmulatorInstance) (handler: HttpMessageHandler) =
-    { Options.create e.RootUrl with
-        Credentials =
-            Some
-                {
-                    ClientId = e.ClientId
-                    AccessToken = e.AccessToken
-                    Certificate = None
-                }
+    { (Options.create e.RootUrl |> Options.withCredentials e.ClientId e.AccessToken) with
         HttpMessageHandler = Some handler
         Backoff = fastBackoff
         MaxRetries = 2

@@ -987,14 +987,8 @@ let run (settings: Settings) =
     let client =
         match
             Client.create
-                { Options.create emulator.RootUrl with
-                    Credentials =
-                        Some
-                            {
-                                ClientId = emulator.ClientId
-                                AccessToken = emulator.AccessToken
-                                Certificate = None
-                            }
+                { (Options.create emulator.RootUrl
+                   |> Options.withCredentials emulator.ClientId emulator.AccessToken) with
                     HttpMessageHandler = Some(new CountingHandler(counters))
                     Logger = Some(AttemptLogger counters)
                     Backoff = backoff

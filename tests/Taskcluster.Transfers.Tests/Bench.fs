@@ -90,16 +90,7 @@ let private runAsync (quick: bool) =
         use! e = Emulator.start (EmulatorOptions(MaxBlobBytes = 2L * 1024L * MiB))
 
         let client =
-            Client.create
-                { Options.create e.RootUrl with
-                    Credentials =
-                        Some
-                            {
-                                ClientId = e.ClientId
-                                AccessToken = e.AccessToken
-                                Certificate = None
-                            }
-                }
+            Client.create (Options.create e.RootUrl |> Options.withCredentials e.ClientId e.AccessToken)
             |> expect "Client.create"
 
         let objects = ObjectApi.ofClient client (objectReference.Force())

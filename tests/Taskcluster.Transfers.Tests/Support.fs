@@ -107,14 +107,7 @@ let emulator = lazy ((Emulator.start (EmulatorOptions())).GetAwaiter().GetResult
 
 /// Client options for an emulator's root client, with a fast clock for the backoff.
 let optionsFor (e: EmulatorInstance) =
-    { Options.create e.RootUrl with
-        Credentials =
-            Some
-                {
-                    ClientId = e.ClientId
-                    AccessToken = e.AccessToken
-                    Certificate = None
-                }
+    { (Options.create e.RootUrl |> Options.withCredentials e.ClientId e.AccessToken) with
         TimeProvider = FastClock 100.0
         // 1 day at 100 times the speed: about 15 real minutes, so that only the tests about
         // stalls (which set their own) see a timeout.
