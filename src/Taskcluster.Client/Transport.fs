@@ -180,18 +180,22 @@ module internal Transport =
                 return if total = body.Length then body else Array.sub body 0 total
             else
                 use buffer = new MemoryStream()
-                let chunk = Array.zeroCreate<byte> 16384
-                let mutable reading = true
+                let chunk = Buffers.ArrayPool<byte>.Shared.Rent 16384
 
-                while reading do
-                    let! n = stream.ReadAsync(chunk.AsMemory(), token).ConfigureAwait(false)
+                try
+                    let mutable reading = true
 
-                    if n = 0 then
-                        reading <- false
-                    elif buffer.Length + int64 n > limit then
-                        raise (ResponseTooLargeException(status, limit))
-                    else
-                        buffer.Write(chunk, 0, n)
+                    while reading do
+                        let! n = stream.ReadAsync(chunk.AsMemory(), token).ConfigureAwait(false)
+
+                        if n = 0 then
+                            reading <- false
+                        elif buffer.Length + int64 n > limit then
+                            raise (ResponseTooLargeException(status, limit))
+                        else
+                            buffer.Write(chunk, 0, n)
+                finally
+                    Buffers.ArrayPool<byte>.Shared.Return chunk
 
                 return buffer.ToArray()
         }
