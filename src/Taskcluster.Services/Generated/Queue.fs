@@ -628,6 +628,23 @@ module QueueReference =
             Scopes = Some(Json.String "queue:get-provisioner:<provisionerId>")
         }
 
+    /// <summary>The <c>queue.declareProvisioner</c> entry: Update a provisioner</summary>
+    let declareProvisioner: ApiEntry =
+        {
+            Name = "declareProvisioner"
+            Title = "Update a provisioner"
+            Description = "Declare a provisioner, supplying some details about it.\n\n`declareProvisioner` allows updating one or more properties of a provisioner as long as the required scopes are\npossessed. For example, a request to update the `my-provisioner`\nprovisioner with a body `{description: 'This provisioner is great'}` would require you to have the scope\n`queue:declare-provisioner:my-provisioner#description`.\n\nThe term \"provisioner\" is taken broadly to mean anything with a provisionerId.\nThis does not necessarily mean there is an associated service performing any\nprovisioning activity."
+            Category = "Worker Metadata"
+            Stability = Stability.Deprecated
+            Method = RequestMethod.Put
+            Route = "/provisioners/<provisionerId>"
+            Args = [ "provisionerId" ]
+            Query = []
+            Input = Some("/schemas/queue/v1/update-provisioner-request.json#")
+            Output = Some(ApiOutput.Schema "/schemas/queue/v1/provisioner-response.json#")
+            Scopes = Some(Json.Object [ ("AllOf", Json.Array [ Json.Object [ ("each", Json.String "queue:declare-provisioner:<provisionerId>#<property>"); ("for", Json.String "property"); ("in", Json.String "properties") ] ]) ])
+        }
+
     /// <summary>The <c>queue.pendingTasks</c> entry: Get Number of Pending Tasks</summary>
     let pendingTasks: ApiEntry =
         {
@@ -728,6 +745,23 @@ module QueueReference =
             Input = None
             Output = Some(ApiOutput.Schema "/schemas/queue/v1/workertype-response.json#")
             Scopes = Some(Json.String "queue:get-worker-type:<provisionerId>/<workerType>")
+        }
+
+    /// <summary>The <c>queue.declareWorkerType</c> entry: Update a worker-type</summary>
+    let declareWorkerType: ApiEntry =
+        {
+            Name = "declareWorkerType"
+            Title = "Update a worker-type"
+            Description = "Declare a workerType, supplying some details about it.\n\n`declareWorkerType` allows updating one or more properties of a worker-type as long as the required scopes are\npossessed. For example, a request to update the `highmem` worker-type within the `my-provisioner`\nprovisioner with a body `{description: 'This worker type is great'}` would require you to have the scope\n`queue:declare-worker-type:my-provisioner/highmem#description`."
+            Category = "Worker Metadata"
+            Stability = Stability.Deprecated
+            Method = RequestMethod.Put
+            Route = "/provisioners/<provisionerId>/worker-types/<workerType>"
+            Args = [ "provisionerId"; "workerType" ]
+            Query = []
+            Input = Some("/schemas/queue/v1/update-workertype-request.json#")
+            Output = Some(ApiOutput.Schema "/schemas/queue/v1/workertype-response.json#")
+            Scopes = Some(Json.Object [ ("AllOf", Json.Array [ Json.Object [ ("each", Json.String "queue:declare-worker-type:<provisionerId>/<workerType>#<property>"); ("for", Json.String "property"); ("in", Json.String "properties") ] ]) ])
         }
 
     /// <summary>The <c>queue.listTaskQueues</c> entry: Get a list of all active task queues</summary>
@@ -894,12 +928,14 @@ module QueueReference =
                     latestArtifact
                     listProvisioners
                     getProvisioner
+                    declareProvisioner
                     pendingTasks
                     taskQueueCounts
                     listPendingTasks
                     listClaimedTasks
                     listWorkerTypes
                     getWorkerType
+                    declareWorkerType
                     listTaskQueues
                     getTaskQueue
                     listWorkers
@@ -2241,6 +2277,35 @@ type Queue(client: TaskclusterClient) =
     member _.GetProvisioner(provisionerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.getProvisioner [ provisionerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary>Update a provisioner</summary>
+    /// <remarks>
+    /// <para>Declare a provisioner, supplying some details about it.</para>
+    /// <para>
+    /// `declareProvisioner` allows updating one or more properties of a provisioner as long as the required scopes are
+    /// possessed. For example, a request to update the `my-provisioner`
+    /// provisioner with a body `{description: 'This provisioner is great'}` would require you to have the scope
+    /// `queue:declare-provisioner:my-provisioner#description`.
+    /// </para>
+    /// <para>
+    /// The term "provisioner" is taken broadly to mean anything with a provisionerId.
+    /// This does not necessarily mean there is an associated service performing any
+    /// provisioning activity.
+    /// </para>
+    /// <para><c>PUT /provisioners/&lt;provisionerId&gt;</c> (queue.declareProvisioner, deprecated)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/update-provisioner-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/provisioner-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;property&gt; in &lt;properties&gt;: queue:declare-provisioner:&lt;provisionerId&gt;#&lt;property&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-provisioner-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response as JSON, or why the call failed.</returns>
+    member _.DeclareProvisioner(provisionerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
+        Client.call client QueueReference.reference QueueReference.declareProvisioner [ provisionerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Number of Pending Tasks</summary>
     /// <remarks>
     /// <para>Get an approximate number of pending tasks for the given `taskQueueId`.</para>
@@ -2455,6 +2520,31 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetWorkerType(provisionerId: string, workerType: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.getWorkerType [ provisionerId; workerType ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Update a worker-type</summary>
+    /// <remarks>
+    /// <para>Declare a workerType, supplying some details about it.</para>
+    /// <para>
+    /// `declareWorkerType` allows updating one or more properties of a worker-type as long as the required scopes are
+    /// possessed. For example, a request to update the `highmem` worker-type within the `my-provisioner`
+    /// provisioner with a body `{description: 'This worker type is great'}` would require you to have the scope
+    /// `queue:declare-worker-type:my-provisioner/highmem#description`.
+    /// </para>
+    /// <para><c>PUT /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;</c> (queue.declareWorkerType, deprecated)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/update-workertype-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/workertype-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;property&gt; in &lt;properties&gt;: queue:declare-worker-type:&lt;provisionerId&gt;/&lt;workerType&gt;#&lt;property&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-workertype-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response as JSON, or why the call failed.</returns>
+    member _.DeclareWorkerType(provisionerId: string, workerType: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
+        Client.call client QueueReference.reference QueueReference.declareWorkerType [ provisionerId; workerType ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active task queues</summary>
     /// <remarks>

@@ -1531,6 +1531,40 @@ namespace Taskcluster
         public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetProvisioner(string provisionerId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GetProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Token(cancellationToken))));
 
+        /// <summary>Update a provisioner</summary>
+        /// <remarks>
+        /// <para>Declare a provisioner, supplying some details about it.</para>
+        /// <para>
+        /// `declareProvisioner` allows updating one or more properties of a provisioner as long as the required scopes are
+        /// possessed. For example, a request to update the `my-provisioner`
+        /// provisioner with a body `{description: 'This provisioner is great'}` would require you to have the scope
+        /// `queue:declare-provisioner:my-provisioner#description`.
+        /// </para>
+        /// <para>
+        /// The term "provisioner" is taken broadly to mean anything with a provisionerId.
+        /// This does not necessarily mean there is an associated service performing any
+        /// provisioning activity.
+        /// </para>
+        /// <para><c>PUT /provisioners/&lt;provisionerId&gt;</c> (queue.declareProvisioner, deprecated)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/update-provisioner-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/provisioner-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;property&gt; in &lt;properties&gt;: queue:declare-provisioner:&lt;provisionerId&gt;#&lt;property&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-provisioner-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeclareProvisionerAsync(string provisionerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.DeclareProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="DeclareProvisionerAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeclareProvisioner(string provisionerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.DeclareProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
         /// <summary>Get Number of Pending Tasks</summary>
         /// <remarks>
         /// <para>Get an approximate number of pending tasks for the given `taskQueueId`.</para>
@@ -1772,6 +1806,36 @@ namespace Taskcluster
         /// <inheritdoc cref="GetWorkerTypeAsync"/>
         public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetWorkerType(string provisionerId, string workerType, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GetWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Update a worker-type</summary>
+        /// <remarks>
+        /// <para>Declare a workerType, supplying some details about it.</para>
+        /// <para>
+        /// `declareWorkerType` allows updating one or more properties of a worker-type as long as the required scopes are
+        /// possessed. For example, a request to update the `highmem` worker-type within the `my-provisioner`
+        /// provisioner with a body `{description: 'This worker type is great'}` would require you to have the scope
+        /// `queue:declare-worker-type:my-provisioner/highmem#description`.
+        /// </para>
+        /// <para><c>PUT /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;</c> (queue.declareWorkerType, deprecated)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/update-workertype-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/workertype-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;property&gt; in &lt;properties&gt;: queue:declare-worker-type:&lt;provisionerId&gt;/&lt;workerType&gt;#&lt;property&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-workertype-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeclareWorkerTypeAsync(string provisionerId, string workerType, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.DeclareWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="DeclareWorkerTypeAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeclareWorkerType(string provisionerId, string workerType, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.DeclareWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get a list of all active task queues</summary>
         /// <remarks>
