@@ -11,12 +11,27 @@ let solution = Path.Combine(root, "Taskcluster.Functional.sln")
 let configuration = "Release"
 let isCI = Environment.GetEnvironmentVariable "CI" = "true"
 
+/// `--verbose` (anywhere after the target's name): every test's name and every tool's whole
+/// output; without it each step is one line and only failures are shown in full.
+let mutable verbose = false
+
 exception BuildFailed of string
 
 let fail message = raise (BuildFailed message)
 
-/// Runs a program in the repository root; every output line goes to `onLine` (and the console).
-let runWith (onLine: string -> unit) (exe: string) (args: string list) =
+/// True when the console is a terminal; escape codes (colours) are only written to one.
+let toTerminal = not Console.IsOutputRedirected
+
+/// Test runners colour their output whatever they are told; CI logs want the plain text.
+let stripEscapes (line: string) =
+    if toTerminal then
+        line
+    else
+        Regex.Replace(line, @"\x1b\[[0-9;?]*[A-Za-z]", "")
+
+/// Runs a program in the repository root; every output line goes to `onLine` and, when `echo`
+/// is set, to the console.
+let runQuiet (echo: bool) (onLine: string -> unit) (exe: string) (args: string list) =
     let psi =
         ProcessStartInfo(exe, args, WorkingDirectory = root, UseShellExecute = false)
 
@@ -29,9 +44,13 @@ let runWith (onLine: string -> unit) (exe: string) (args: string list) =
 
     let handler (e: DataReceivedEventArgs) =
         if not (isNull e.Data) then
+            let line = stripEscapes e.Data
+
             lock gate (fun () ->
-                Console.WriteLine e.Data
-                onLine e.Data)
+                if echo then
+                    Console.WriteLine line
+
+                onLine line)
 
     p.OutputDataReceived.Add handler
     p.ErrorDataReceived.Add handler
@@ -40,6 +59,9 @@ let runWith (onLine: string -> unit) (exe: string) (args: string list) =
     p.BeginErrorReadLine()
     p.WaitForExit()
     p.ExitCode
+
+/// Runs a program in the repository root, echoing its output; every line also goes to `onLine`.
+let runWith onLine exe args = runQuiet true onLine exe args
 
 let run exe args =
     match runWith ignore exe args with
@@ -65,19 +87,41 @@ let formattedPaths = [ "src"; "tests"; "scripts"; "build.fsx" ]
 // ---------------------------------------------------------------------------------------------
 // Targets
 
+/// Runs one step of the build quietly under a one-line title; its output is shown when it
+/// fails (and always with --verbose).
+let quietly (title: string) (exe: string) (args: string list) =
+    printfn "%s" title
+    let output = ResizeArray<string>()
+
+    match runQuiet verbose output.Add exe args with
+    | 0 -> ()
+    | code ->
+        if not verbose then
+            for line in output do
+                Console.WriteLine line
+
+        fail $"""'{exe} {String.Join(" ", args)}' exited with {code}"""
+
+let restoreTools () =
+    quietly "Restoring the local tools (fantomas)..." "dotnet" [ "tool"; "restore" ]
+
 let restore () =
-    dotnet [ "tool"; "restore" ]
-    dotnet [ "restore"; solution ]
+    restoreTools ()
+    quietly "Restoring NuGet packages for the solution..." "dotnet" [ "restore"; solution; "-v:q" ]
 
 /// The official JS packages (pinned in scripts/interop/package.json) go into the git-ignored
 /// scripts/interop/node_modules at run time. No npm, no registry: the target fails, it never skips.
 let interopFolder = Path.Combine(root, "scripts", "interop")
 
 let npmInstall () =
+    printfn "Installing the pinned official JS packages (npm)..."
+    let output = ResizeArray<string>()
+
     let code =
         try
-            runWith
-                ignore
+            runQuiet
+                verbose
+                output.Add
                 "npm"
                 [
                     "install"
@@ -91,27 +135,78 @@ let npmInstall () =
             fail $"npm could not be started ({e.Message}); the interop and bench targets need Node.js and npm"
 
     if code <> 0 then
+        if not verbose then
+            for line in output do
+                Console.WriteLine line
+
         fail $"npm install exited with {code}: the official JS packages could not be installed"
 
-let build () =
-    restore ()
+/// Builds projects (Release) after restoring them; warnings are errors, so a quiet build
+/// hides nothing that passes.
+let buildProjects (what: string) (paths: string list) =
+    restoreTools ()
 
-    dotnet
-        [
-            "build"
-            solution
-            "-c"
-            configuration
-            "--no-restore"
-            "-nologo"
-            "-clp:NoSummary"
-        ]
+    for path in paths do
+        quietly $"Restoring {Path.GetFileName path}..." "dotnet" [ "restore"; path; "-v:q" ]
+
+        quietly
+            $"Building {what}: {Path.GetFileName path} (Release)..."
+            "dotnet"
+            [
+                "build"
+                path
+                "-c"
+                configuration
+                "--no-restore"
+                "-nologo"
+                "-v:q"
+                "-clp:NoSummary"
+            ]
+
+let build () = buildProjects "everything" [ solution ]
 
 let format () =
     dotnet ([ "fantomas" ] @ formattedPaths)
 
 /// Counts of one test run.
 type Counts = { Passed: int; Failed: int }
+
+/// One suite's line in the summary; a failed suite's whole output follows it.
+let report (name: string) (counts: Counts) (elapsed: TimeSpan) (output: ResizeArray<string>) =
+    let verdict = if counts.Failed = 0 then "ok  " else "FAIL"
+    printfn "  %s %-38s %6d passed, %d failed  %5.1f s" verdict name counts.Passed counts.Failed elapsed.TotalSeconds
+
+    if counts.Failed > 0 && not verbose then
+        for line in output do
+            Console.WriteLine line
+
+/// Runs a test program quietly (everything when verbose), reads its counts with `parse` and
+/// reports the suite in one line.
+let runSuite (name: string) (parse: string -> Counts option) (exe: string) (args: string list) =
+    let output = ResizeArray<string>()
+    let mutable counts = None
+    let watch = Stopwatch.StartNew()
+
+    let code =
+        runQuiet
+            verbose
+            (fun line ->
+                output.Add line
+
+                match parse line with
+                | Some c -> counts <- Some c
+                | None -> ())
+            exe
+            args
+
+    let result =
+        match counts with
+        | Some c when code <> 0 && c.Failed = 0 -> { c with Failed = 1 }
+        | Some c -> c
+        | None -> { Passed = 0; Failed = 1 } // a runner that crashed before its summary is a failure
+
+    report name result watch.Elapsed output
+    result
 
 let private number (s: string) = Int32.Parse(s.Replace(",", ""))
 
@@ -122,64 +217,76 @@ let runExpecto (project: string) =
     let dll =
         Path.Combine(Path.GetDirectoryName project, "bin", configuration, "net10.0", name + ".dll")
 
-    let mutable counts = None
-
-    let onLine (line: string) =
+    let parse (line: string) =
         let m =
             Regex.Match(line, @"([\d,]+) passed, ([\d,]+) ignored, ([\d,]+) failed, ([\d,]+) errored")
 
         if m.Success then
-            counts <-
-                Some
-                    {
-                        Passed = number m.Groups[1].Value
-                        Failed = number m.Groups[3].Value + number m.Groups[4].Value
-                    }
+            Some
+                {
+                    Passed = number m.Groups[1].Value
+                    Failed = number m.Groups[3].Value + number m.Groups[4].Value
+                }
+        else
+            None
 
-    let code =
-        runWith onLine "dotnet" [ dll; "--colours"; "0"; "--no-spinner"; "--summary" ]
-
-    match counts with
-    | Some c when code <> 0 && c.Failed = 0 -> { c with Failed = 1 }
-    | Some c -> c
-    | None -> { Passed = 0; Failed = 1 } // a runner that crashed before its summary is a failure
+    // Expecto lists every passing test only with --summary: that is the verbose form.
+    let listing = if verbose then [ "--summary" ] else []
+    runSuite name parse "dotnet" ([ dll; "--colours"; "0"; "--no-spinner" ] @ listing)
 
 /// Runs an xunit project (the C# facade's tests) through `dotnet test`.
 let runXunit (project: string) =
-    let mutable counts = None
-
-    let onLine (line: string) =
+    let parse (line: string) =
         let m = Regex.Match(line, @"Failed:\s+(\d+), Passed:\s+(\d+)")
 
         if m.Success then
-            counts <-
-                Some
-                    {
-                        Passed = number m.Groups[2].Value
-                        Failed = number m.Groups[1].Value
-                    }
+            Some
+                {
+                    Passed = number m.Groups[2].Value
+                    Failed = number m.Groups[1].Value
+                }
+        else
+            None
 
-    let code =
-        runWith onLine "dotnet" [ "test"; project; "-c"; configuration; "--no-build"; "--nologo" ]
+    let listing =
+        if verbose then
+            [ "--logger"; "console;verbosity=normal" ]
+        else
+            []
 
-    match counts with
-    | Some c when code <> 0 && c.Failed = 0 -> { c with Failed = 1 }
-    | Some c -> c
-    | None -> { Passed = 0; Failed = 1 }
+    runSuite
+        (Path.GetFileNameWithoutExtension project)
+        parse
+        "dotnet"
+        ([ "test"; project; "-c"; configuration; "--no-build"; "--nologo" ] @ listing)
 
 let test () =
     build ()
 
     // Formatting is part of the contract: an unformatted file is one failed check.
     let formatting =
-        match runWith ignore "dotnet" ([ "fantomas"; "--check" ] @ formattedPaths) with
-        | 0 -> { Passed = 1; Failed = 0 }
-        | _ ->
+        let output = ResizeArray<string>()
+        let watch = Stopwatch.StartNew()
+
+        let code =
+            runQuiet verbose output.Add "dotnet" ([ "fantomas"; "--check" ] @ formattedPaths)
+
+        let counts =
+            if code = 0 then
+                { Passed = 1; Failed = 0 }
+            else
+                { Passed = 0; Failed = 1 }
+
+        report "formatting (fantomas --check)" counts watch.Elapsed output
+
+        if code <> 0 then
             eprintfn "Formatting check failed: run `dotnet fsi build.fsx format`."
-            { Passed = 0; Failed = 1 }
+
+        counts
 
     // The interop tests need the official JS packages; no npm fails the run, it never skips.
     npmInstall ()
+    printfn "Running the test suites (--verbose lists every test):"
 
     let suites =
         [
@@ -209,7 +316,7 @@ let interop () =
     let project =
         Path.Combine(root, "tests", "Taskcluster.Interop.Tests", "Taskcluster.Interop.Tests.fsproj")
 
-    dotnet [ "build"; project; "-c"; configuration; "-nologo"; "-clp:NoSummary" ]
+    buildProjects "the interop tests" [ project ]
     npmInstall ()
     let counts = runExpecto project
     printfn "%d passed, %d failed" counts.Passed counts.Failed
@@ -266,7 +373,14 @@ let bench (extra: string list) =
 /// (its command line prints the root URL and root credentials as its first line) and gives the
 /// demo those credentials; with it, the demo runs its read-only steps against that deployment.
 let demo () =
-    build ()
+    // Only what the demo loads: the services (with the client and core) and the emulator.
+    buildProjects
+        "the demo"
+        [
+            Path.Combine(root, "src", "Taskcluster.Services", "Taskcluster.Services.fsproj")
+            Path.Combine(root, "src", "Taskcluster.Emulator", "Taskcluster.Emulator.fsproj")
+        ]
+
     let script = Path.Combine(root, "scripts", "demo.fsx")
 
     match Environment.GetEnvironmentVariable "TASKCLUSTER_ROOT_URL" with
@@ -358,7 +472,9 @@ let targets: (string * string * (string list -> unit)) list =
     [
         "restore", "restore NuGet packages and local tools", (fun _ -> restore ())
         "build", "build the solution (Release)", (fun _ -> build ())
-        "test", "build, check formatting, run every test project; ends with 'N passed, N failed'", (fun _ -> test ())
+        "test",
+        "build, check formatting, run every test project, one line a suite (--verbose: every test); ends with 'N passed, N failed'",
+        (fun _ -> test ())
         "format", "format the F# sources with fantomas", (fun _ -> format ())
         "interop", "install the pinned official JS packages and run the interop tests", (fun _ -> interop ())
         "bench",
@@ -379,7 +495,10 @@ let listTargets () =
     for name, description, _ in targets do
         printfn "  %-10s %s" name description
 
-let args = fsi.CommandLineArgs |> Array.skip 1 |> List.ofArray
+let args =
+    let all = fsi.CommandLineArgs |> Array.skip 1 |> List.ofArray
+    verbose <- List.contains "--verbose" all
+    all |> List.filter ((<>) "--verbose")
 
 match args with
 | [] -> listTargets ()
