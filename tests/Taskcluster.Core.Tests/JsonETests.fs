@@ -78,6 +78,7 @@ let kindName (kind: JsonEErrorKind) =
     | JsonEErrorKind.InterpreterError -> "InterpreterError"
     | JsonEErrorKind.TemplateError -> "TemplateError"
     | JsonEErrorKind.BuiltinError -> "BuiltinError"
+    | JsonEErrorKind.PlainError -> "Error"
     | JsonEErrorKind.LimitExceeded -> "LimitExceeded"
 
 let runCase (case: SpecCase) =

@@ -103,8 +103,9 @@ module JsonE =
 
     let private withLocation (location: string) (error: JsonEError) =
         match error.Kind with
-        // JavaScript's own TypeErrors are not template errors and carry no location there.
-        | JsonEErrorKind.TypeError -> error
+        // JavaScript's own errors are not template errors and carry no location there.
+        | JsonEErrorKind.TypeError
+        | JsonEErrorKind.PlainError -> error
         | _ ->
             { error with
                 Location = location :: error.Location
@@ -370,7 +371,7 @@ module JsonE =
                         if scope.TryFind("now", &now) then now else JsonEValue.Null
 
                 match value with
-                | JsonEValue.String offset -> JsonEBuiltins.fromNow state JsonEErrorKind.TemplateError offset reference
+                | JsonEValue.String offset -> JsonEBuiltins.fromNow state offset reference
                 | _ -> templateError "$fromNow expects a string"
             | "$if" ->
                 ifAllowed.Check template

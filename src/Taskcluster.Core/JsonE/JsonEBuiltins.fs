@@ -425,37 +425,41 @@ module internal JsonEBuiltins =
         | JsonEValue.Bool true -> Some 1.0
         | _ -> None
 
-    let fromNow (state: JsonEState) (kind: JsonEErrorKind) (offset: string) (reference: JsonEValue) =
+    let fromNow (state: JsonEState) (offset: string) (reference: JsonEValue) =
+        // The reference reads the offset first, then the reference date.
+        let parsed =
+            match FromNow.parse offset with
+            | Error(FromNowError.TooLarge _) -> None
+            | Error _ -> fail JsonEErrorKind.PlainError $"String: '{offset}' isn't a time expression"
+            | Ok parsed -> Some parsed
+
         // A falsy reference makes the reference implementation read the clock; ours is "now".
         let reference = if isTruthy reference then reference else state.Now
 
-        match referenceMs reference with
-        | None -> JsonEValue.Null
-        | Some refMs ->
-            match FromNow.parse offset with
-            | Error(FromNowError.TooLarge _) -> JsonEValue.Null
-            | Error _ -> fail kind $"String: '{offset}' isn't a time expression"
-            | Ok parsed ->
-                let p = parsed.Parts
-                let sign = if p.Negative then -1.0 else 1.0
-                // The reference's arithmetic, in its order and in doubles.
-                let days =
-                    float p.Days * sign
-                    + 30.0 * (float p.Months * sign)
-                    + 365.0 * (float p.Years * sign)
+        match referenceMs reference, parsed with
+        | None, _
+        | _, None -> JsonEValue.Null
+        | Some refMs, Some parsed ->
+            let p = parsed.Parts
+            let sign = if p.Negative then -1.0 else 1.0
+            // The reference's arithmetic, in its order and in doubles.
+            let days =
+                float p.Days * sign
+                + 30.0 * (float p.Months * sign)
+                + 365.0 * (float p.Years * sign)
 
-                let ms =
-                    refMs
-                    + float p.Weeks * sign * 7.0 * 24.0 * 60.0 * 60.0 * 1000.0
-                    + days * 24.0 * 60.0 * 60.0 * 1000.0
-                    + float p.Hours * sign * 60.0 * 60.0 * 1000.0
-                    + float p.Minutes * sign * 60.0 * 1000.0
-                    + float p.Seconds * sign * 1000.0
+            let ms =
+                refMs
+                + float p.Weeks * sign * 7.0 * 24.0 * 60.0 * 60.0 * 1000.0
+                + days * 24.0 * 60.0 * 60.0 * 1000.0
+                + float p.Hours * sign * 60.0 * 60.0 * 1000.0
+                + float p.Minutes * sign * 60.0 * 1000.0
+                + float p.Seconds * sign * 1000.0
 
-                if Double.IsNaN ms || abs ms > maxTime then
-                    JsonEValue.Null
-                else
-                    JsonEValue.String(formatMs (Math.Truncate ms))
+            if Double.IsNaN ms || abs ms > maxTime then
+                JsonEValue.Null
+            else
+                JsonEValue.String(formatMs (Math.Truncate ms))
 
     // ---- The built-in functions.
 
@@ -641,7 +645,7 @@ module internal JsonEBuiltins =
                     let mutable now = JsonEValue.Null
                     if scope.TryFind("now", &now) then now else JsonEValue.Null
 
-            fromNow state JsonEErrorKind.InterpreterError (str args[0]) reference
+            fromNow state (str args[0]) reference
         | "typeof", _ ->
             match args[0] with
             | JsonEValue.String _ -> JsonEValue.String "string"

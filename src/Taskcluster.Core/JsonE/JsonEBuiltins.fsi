@@ -41,8 +41,8 @@ module internal JsonEBuiltins =
     val isEqual: state: JsonEState -> a: JsonEValue -> b: JsonEValue -> bool
     /// The code points of a string (lone surrogates on their own), as `[...s]` splits it.
     val codePoints: s: string -> string array
-    /// The reference's `fromNow(offset, reference)`: a `toJSON` timestamp, or `null` for a date
-    /// out of range; a bad offset fails with the kind given.
-    val fromNow: state: JsonEState -> kind: JsonEErrorKind -> offset: string -> reference: JsonEValue -> JsonEValue
+    /// The reference's `fromNow(offset, reference)`: a `toJSON` timestamp, or `null` for an
+    /// invalid or out-of-range date; an unreadable offset is a `PlainError`.
+    val fromNow: state: JsonEState -> offset: string -> reference: JsonEValue -> JsonEValue
     /// Calls a function value with evaluated arguments in a scope.
     val call: state: JsonEState -> scope: JsonEScope -> f: JsonEFunction -> args: JsonEValue list -> JsonEValue

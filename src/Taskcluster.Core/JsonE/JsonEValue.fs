@@ -197,6 +197,7 @@ type JsonEErrorKind =
     | InterpreterError
     | TemplateError
     | BuiltinError
+    | PlainError
     | LimitExceeded
 
 [<StructuralEquality; NoComparison>]
@@ -217,6 +218,7 @@ type JsonEError =
             | JsonEErrorKind.InterpreterError -> "InterpreterError"
             | JsonEErrorKind.TemplateError -> "TemplateError"
             | JsonEErrorKind.BuiltinError -> "BuiltinError"
+            | JsonEErrorKind.PlainError -> "Error"
             | JsonEErrorKind.LimitExceeded -> "LimitExceeded"
 
         if List.isEmpty this.Location then

@@ -83,6 +83,9 @@ type JsonEErrorKind =
     | TemplateError
     /// A built-in given the wrong number or types of arguments.
     | BuiltinError
+    /// Where the reference implementation throws a plain JavaScript `Error` (an offset that
+    /// `fromNow` cannot read); described as `Error`, as there.
+    | PlainError
     /// One of the `JsonELimits` was exceeded: nesting too deep, too much work, output too large.
     | LimitExceeded
 
