@@ -365,3 +365,87 @@ module JsonE =
                     1, Gen.map2 (fun k t -> obj [ k, t ]) (Gen.elements [ "$$eval"; "$$x"; "$x"; "$"; "${b}" ]) sub
                     1, Gen.map2 (fun x t -> obj [ "$if", str x; "then", t; "bogus", t ]) e sub
                 ]
+
+    let private jsoneTokens =
+        [
+            "${"
+            "$${"
+            "}"
+            "**"
+            "[:"
+            ":]"
+            "(("
+            "))"
+            "fromNow("
+            "range(0, 1e9)"
+            "'"
+            "\""
+            "in"
+            "."
+            "\u2028"
+            "\u00a0"
+            "\ufeff"
+        ]
+
+    /// Expressions mutated by the hostile edits (characters replaced, tokens inserted, ranges
+    /// repeated, long runs), plus long runs of single tokens: deep nesting and huge literals.
+    let hostileExpression: Gen<string> =
+        Gen.frequency
+            [
+                4, Hostile.mutationsOf (Hostile.tokensWith jsoneTokens) (expression 3)
+                1, Hostile.longRun (Gen.elements [ "("; "["; "-"; "!"; "a."; "{a:"; "1+"; "2**"; "f("; "${" ])
+            ]
+
+    /// Templates meant to exhaust a renderer: deep nesting, doubling strings and arrays in
+    /// `$reduce`, huge ranges, long interpolation chains; with a hostile expression somewhere.
+    let bombTemplate: Gen<JsonEValue> =
+        let deep (n: int) (wrap: JsonEValue -> JsonEValue) =
+            Seq.fold (fun t _ -> wrap t) (str "x") (seq { 1..n })
+
+        Gen.frequency
+            [
+                1,
+                Gen.choose (1, 5000)
+                |> Gen.map (fun n -> deep n (fun t -> JsonEValue.Array [| t |]))
+                1, Gen.choose (1, 5000) |> Gen.map (fun n -> deep n (fun t -> obj [ "a", t ]))
+                1,
+                Gen.choose (1, 3000)
+                |> Gen.map (fun n -> deep n (fun t -> obj [ "$let", obj [ "x", t ]; "in", t ]))
+                1,
+                Gen.elements [ "acc + acc"; "[acc, acc]"; "{a: acc, b: acc}"; "acc + [acc]" ]
+                |> Gen.map (fun body ->
+                    obj
+                        [
+                            "$reduce", obj [ "$eval", str "range(0, 200)" ]
+                            "initial", str "ab"
+                            "each(acc, x)", obj [ "$eval", str body ]
+                        ])
+                1,
+                Gen.elements
+                    [
+                        "range(0, 100000000)"
+                        "range(0, 1e15)"
+                        "join(range(0, 10000000), 'xxxxxxxx')"
+                    ]
+                |> Gen.map (fun e -> obj [ "$eval", str e ])
+                1,
+                Gen.choose (1, 20000)
+                |> Gen.map (fun n -> str (String.replicate n "${'ab'}$${x}"))
+                1,
+                Gen.map2
+                    (fun depth body ->
+                        obj
+                            [
+                                "$map", obj [ "$eval", str $"range(0, {depth})" ]
+                                "each(x)", obj [ "$map", obj [ "$eval", str "range(0, 1000)" ]; "each(y)", str body ]
+                            ])
+                    (Gen.choose (1, 5000))
+                    (Gen.elements [ "${x}${y}"; "abcdefghij" ])
+                2, hostileExpression |> Gen.map (fun e -> obj [ "$eval", str e ])
+                2, hostileExpression |> Gen.map (fun e -> str $"a${{{e}}}b")
+                2,
+                Gen.map2
+                    (fun t e -> JsonEValue.Array [| t; obj [ "$if", str e; "then", t ] |])
+                    (template 2)
+                    hostileExpression
+            ]
