@@ -73,6 +73,9 @@ public enum TaskclusterErrorKind
 
     /// <summary>A key of the secret, or of a prefix's section, is not valid Unicode; <see cref="TaskclusterError.Name"/> says where.</summary>
     UnreadableSecretKey,
+
+    /// <summary>A JSON-e template could not be rendered: <see cref="TaskclusterError.Name"/> is the JSON-e kind (<c>SyntaxError</c>, <c>TypeError</c>, <c>InterpreterError</c>, <c>TemplateError</c>, <c>BuiltinError</c>, <c>Error</c> or <c>LimitExceeded</c>), <see cref="TaskclusterError.JsonPath"/> the place in the template (e.g. <c>template.tasks[0]</c>) and <see cref="TaskclusterError.Message"/> the reference implementation's message.</summary>
+    TemplateError,
 }
 
 /// <summary>
@@ -264,6 +267,14 @@ public sealed class TaskclusterError
                 new(TaskclusterErrorKind.FileError, description, null) { FilePath = e.path, Message = e.message },
             _ => throw new ArgumentOutOfRangeException(nameof(error), description, "A transfer error case this facade does not know."),
         };
+    }
+
+    /// <summary>A JSON-e render failure.</summary>
+    internal static TaskclusterError From(Taskcluster.Core.JsonEError error)
+    {
+        var description = error.Describe();
+        var name = description.Split(new[] { ' ', ':' }, 2)[0];
+        return new(TaskclusterErrorKind.TemplateError, description, null) { Name = name, JsonPath = error.Path, Message = error.Message };
     }
 
     /// <summary>A <c>TaskclusterConfig</c> failure; a failed request keeps its own kind.</summary>

@@ -22,6 +22,7 @@ let allTests =
             PurityTests.tests
             PolicyExampleTests.tests
             HostileTests.tests
+            JsonETests.tests
         ]
 
 [<EntryPoint>]

@@ -13,6 +13,7 @@ let allTests () =
                 TransferTests.tests ()
                 HawkServerTests.tests ()
                 DifferentialTests.tests ()
+                JsonETests.tests ()
             ]
     with e ->
         // Missing packages fail the run with the reason, they never skip it.
