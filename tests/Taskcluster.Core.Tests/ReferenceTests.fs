@@ -92,7 +92,8 @@ let private bundleTests =
                     | "schema" -> Expect.isSome (Reference.tryFindSchema service refs) service
                     | _ -> ()
 
-            testCase "Taskcluster v106.0.0 holds 11 API references (194 methods), 6 exchange references and 191 service schemas"
+            testCase
+                "Taskcluster v106.0.0 holds 11 API references (194 methods), 6 exchange references and 191 service schemas"
             <| fun () ->
                 let refs = references.Force()
                 // Pinned for the v106.0.0 release bundle (with the deprecated queue.declareProvisioner
