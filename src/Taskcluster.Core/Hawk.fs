@@ -187,6 +187,9 @@ module Hawk =
             RootSlash: bool
             /// Start of `#fragment`, or the text's length.
             FragmentStart: int
+            /// The host as a server reads it when that is not the text lower-cased (an IP
+            /// address; see UrlHost), else null: a DNS name is signed from the text, uncopied.
+            Rewritten: string
         }
 
         member t.Resource = t.Text.AsSpan(t.ResourceStart, t.ResourceLength)
@@ -194,12 +197,6 @@ module Hawk =
 
     let private invalidUri uri reason =
         Error(HawkError.InvalidUri(uri, reason))
-
-    let private isHostChar (c: char) =
-        Char.IsAsciiLetterOrDigit c || c = '-' || c = '.' || c = '_' || c = '~'
-
-    let private isIPv6Char (c: char) =
-        Char.IsAsciiHexDigit c || c = ':' || c = '.'
 
     // What is sent on the wire must be what was signed, so anything a URL library would escape
     // is refused instead of being signed raw.
@@ -268,12 +265,8 @@ module Hawk =
                     else
                         ReadOnlySpan<char>.Empty
 
-                let hostOk =
-                    hostLength > 0
-                    && (if host[0] = '[' then
-                            host.Length > 2 && forall isIPv6Char (host.Slice(1, host.Length - 2))
-                        else
-                            forall isHostChar host)
+                // Bracketed hosts are IPv6 literals, which UrlHost.read checks.
+                let hostOk = hostLength > 0 && (host[0] = '[' || forall UrlHost.isDomainChar host)
 
                 let port =
                     if portAt < 0 then
@@ -307,122 +300,23 @@ module Hawk =
                         uri
                         $"the character {Text.quote (string resource[i])} in the path or query must be percent-encoded"
                 else
-                    Ok
-                        {
-                            Text = uri
-                            SchemeLength = schemeLength
-                            HostStart = authorityStart
-                            HostLength = hostLength
-                            PortTextStart = authorityStart + hostLength
-                            Port = port
-                            ResourceStart = authorityEnd
-                            ResourceLength = resource.Length
-                            RootSlash = resource.IsEmpty || resource[0] <> '/'
-                            FragmentStart = fragmentStart
-                        }
-
-    // The eight 16-bit pieces of an IPv6 literal's inside (hex pieces, at most one `::`, an
-    // optional dotted IPv4 tail), or None. Parsed here because the core uses no System.Net.
-    let private ipv6Pieces (text: string) : int array option =
-        let hexPiece (p: string) =
-            if p.Length >= 1 && p.Length <= 4 && Seq.forall Char.IsAsciiHexDigit p then
-                Some [ Int32.Parse(p, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture) ]
-            else
-                None
-
-        let ipv4 (p: string) =
-            let octets = p.Split '.'
-
-            let valid (o: string) =
-                o.Length >= 1
-                && o.Length <= 3
-                && Seq.forall Char.IsAsciiDigit o
-                && (o.Length = 1 || o[0] <> '0')
-                && Int32.Parse(o, CultureInfo.InvariantCulture) <= 255
-
-            if octets.Length = 4 && Array.forall valid octets then
-                let b = octets |> Array.map (fun o -> Int32.Parse(o, CultureInfo.InvariantCulture))
-                Some [ (b[0] <<< 8) ||| b[1]; (b[2] <<< 8) ||| b[3] ]
-            else
-                None
-
-        // a side of `::`: pieces separated by `:`, the last one possibly dotted
-        let side (part: string) (mayEndInIPv4: bool) =
-            if part = "" then
-                Some []
-            else
-                let items = part.Split ':'
-
-                items
-                |> Array.mapi (fun i p ->
-                    if mayEndInIPv4 && i = items.Length - 1 && p.Contains '.' then
-                        ipv4 p
-                    else
-                        hexPiece p)
-                |> Array.fold
-                    (fun acc x ->
-                        match acc, x with
-                        | Some a, Some b -> Some(a @ b)
-                        | _ -> None)
-                    (Some [])
-
-        match text.IndexOf "::" with
-        | -1 ->
-            match side text true with
-            | Some pieces when pieces.Length = 8 -> Some(Array.ofList pieces)
-            | _ -> None
-        | at when text.IndexOf("::", at + 1) < 0 ->
-            match side (text.Substring(0, at)) false, side (text.Substring(at + 2)) true with
-            | Some left, Some right when left.Length + right.Length <= 7 ->
-                Some(Array.ofList (left @ List.replicate (8 - left.Length - right.Length) 0 @ right))
-            | _ -> None
-        | _ -> None
-
-    /// An IPv6 literal as WHATWG URLs serialise it, which is what `hawk` signs and checks (it
-    /// reads hosts through `URL`): lower-case hex without leading zeros, the first longest run
-    /// of two or more zero pieces as `::`, an embedded IPv4 address as two hex pieces
-    /// (`[::ffff:192.0.2.1]` is `[::ffff:c000:201]`). Other hosts, and literals that do not
-    /// parse, are returned as they are.
-    let private canonicalHost (host: string) =
-        if host.Length > 2 && host[0] = '[' && host[host.Length - 1] = ']' then
-            match ipv6Pieces (host.Substring(1, host.Length - 2)) with
-            | Some pieces ->
-                let mutable compress = -1
-                let mutable longest = 1
-                let mutable i = 0
-
-                while i < 8 do
-                    if pieces[i] = 0 then
-                        let start = i
-
-                        while i < 8 && pieces[i] = 0 do
-                            i <- i + 1
-
-                        if i - start > longest then
-                            compress <- start
-                            longest <- i - start
-                    else
-                        i <- i + 1
-
-                let sb = StringBuilder("[")
-                let mutable j = 0
-
-                while j < 8 do
-                    if j = compress then
-                        sb.Append(if j = 0 then "::" else ":") |> ignore
-                        j <- j + longest
-                    else
-                        sb.Append(pieces[j].ToString("x", CultureInfo.InvariantCulture)) |> ignore
-
-                        if j < 7 then
-                            sb.Append(':') |> ignore
-
-                        j <- j + 1
-
-                sb.Append(']').ToString()
-            | None -> host
-        else
-            host
+                    match UrlHost.read host with
+                    | Error reason -> invalidUri uri reason
+                    | Ok rewritten ->
+                        Ok
+                            {
+                                Text = uri
+                                SchemeLength = schemeLength
+                                HostStart = authorityStart
+                                HostLength = hostLength
+                                PortTextStart = authorityStart + hostLength
+                                Port = port
+                                ResourceStart = authorityEnd
+                                ResourceLength = resource.Length
+                                RootSlash = resource.IsEmpty || resource[0] <> '/'
+                                FragmentStart = fragmentStart
+                                Rewritten = ValueOption.toObj rewritten
+                            }
 
     let request (method: string) (uri: string) =
         if String.IsNullOrEmpty method || not (forall isTokenChar (method.AsSpan())) then
@@ -435,7 +329,11 @@ module Hawk =
                     {
                         Method = method.ToUpperInvariant()
                         Resource = (if t.RootSlash then "/" else "") + t.Resource.ToString()
-                        Host = canonicalHost (t.Host.ToString().ToLowerInvariant())
+                        Host =
+                            (if isNull t.Rewritten then
+                                 t.Host.ToString().ToLowerInvariant()
+                             else
+                                 t.Rewritten)
                         Port = t.Port
                     }
 
@@ -603,12 +501,8 @@ module Hawk =
         Convert.TryToBase64Chars(mac, destination, &written) |> ignore
 
     let private inputFor (kind: string) (target: Target) (method: string) timestamp nonce hash ext =
-        // IPv6 literals are the one host form that needs a copy (see canonicalHost)
-        let literal =
-            if target.Text[target.HostStart] = '[' then
-                canonicalHost (target.Host.ToString())
-            else
-                null
+        // IP addresses are the one host form that needs a copy (see UrlHost.read)
+        let literal = target.Rewritten
 
         {
             Kind = kind
@@ -629,33 +523,41 @@ module Hawk =
             Dlg = null
         }
 
+    /// The MAC input for a request as a server received it. The host is read as `hawk` reads
+    /// the Host header (through WHATWG URL rules: `127.1` is 127.0.0.1); one such a parser
+    /// refuses is refused here too, as `hawk` answers it 400.
     let private inputForRequest (kind: string) (request: Request) timestamp nonce hash ext app dlg =
         let resource = if isNull request.Resource then "" else request.Resource
 
         let host =
-            if isNull request.Host then
-                ""
+            if String.IsNullOrEmpty request.Host then
+                Ok ""
             else
-                canonicalHost request.Host
+                match UrlHost.read (request.Host.AsSpan()) with
+                | Ok(ValueSome rewritten) -> Ok rewritten
+                | Ok ValueNone -> Ok request.Host
+                | Error _ -> Error(HawkError.InvalidValue("host", request.Host))
 
-        {
-            Kind = kind
-            Timestamp = timestamp
-            Nonce = nonce
-            Method = (if isNull request.Method then "" else request.Method)
-            ResourceText = resource
-            ResourceStart = 0
-            ResourceLength = resource.Length
-            RootSlash = false
-            HostText = host
-            HostStart = 0
-            HostLength = host.Length
-            Port = request.Port
-            Hash = hash
-            Ext = ext
-            App = app
-            Dlg = dlg
-        }
+        host
+        |> Result.map (fun host ->
+            {
+                Kind = kind
+                Timestamp = timestamp
+                Nonce = nonce
+                Method = (if isNull request.Method then "" else request.Method)
+                ResourceText = resource
+                ResourceStart = 0
+                ResourceLength = resource.Length
+                RootSlash = false
+                HostText = host
+                HostStart = 0
+                HostLength = host.Length
+                Port = request.Port
+                Hash = hash
+                Ext = ext
+                App = app
+                Dlg = dlg
+            })
 
     // ---- signing ------------------------------------------------------------------------
 
@@ -1064,7 +966,7 @@ module Hawk =
         )
 
     let verifyHeader (header: Header) (request: Request) accessToken payloadHash now skewSeconds =
-        let input =
+        match
             inputForRequest
                 "header"
                 request
@@ -1074,10 +976,10 @@ module Hawk =
                 (Option.toObj header.Ext)
                 (Option.toObj header.App)
                 (Option.toObj header.Dlg)
-
-        if not (macMatches accessToken input header.Mac) then
-            Error HawkError.BadMac
-        else
+        with
+        | Error e -> Error e
+        | Ok input when not (macMatches accessToken input header.Mac) -> Error HawkError.BadMac
+        | Ok _ ->
             match header.Hash, payloadHash with
             | Some sent, Some received when not (fixedTimeEquals sent received) -> Error HawkError.BadPayloadHash
             | _ ->
@@ -1099,7 +1001,7 @@ module Hawk =
         elif bewit.Expiry <= now then
             Error(HawkError.ExpiredBewit(bewit.Expiry, now))
         else
-            let input =
+            match
                 inputForRequest
                     "bewit"
                     { request with Method = "GET" }
@@ -1109,11 +1011,10 @@ module Hawk =
                     (Option.toObj bewit.Ext)
                     null
                     null
-
-            if macMatches accessToken input bewit.Mac then
-                Ok()
-            else
-                Error HawkError.BadMac
+            with
+            | Error e -> Error e
+            | Ok input when macMatches accessToken input bewit.Mac -> Ok()
+            | Ok _ -> Error HawkError.BadMac
 
     // ---- payload hash -------------------------------------------------------------------
 

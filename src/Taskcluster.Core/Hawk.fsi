@@ -101,7 +101,8 @@ module Hawk =
             Method: string
             /// Path and query exactly as received (for a bewit: with the `bewit` parameter removed).
             Resource: string
-            /// The host name (compared lower-cased).
+            /// The host name, as received (read as `hawk` reads a Host header: compared
+            /// lower-cased, an IP address in any spelling as its serialised form).
             Host: string
             /// The port.
             Port: int
@@ -114,9 +115,13 @@ module Hawk =
     val credentials: clientId: string -> accessToken: string -> Result<Credentials, HawkError>
 
     /// The request a server would see for a method and an absolute http(s) URI: path and query
-    /// as written (the fragment dropped, `/` when the path is empty), host lower-cased (an IPv6
-    /// literal in its WHATWG form, `[::ffff:192.0.2.1]` as `[::ffff:c000:201]`, as `hawk` reads
-    /// it), the port defaulting to 80 or 443 by scheme.
+    /// as written (the fragment dropped, `/` when the path is empty), the host as a WHATWG URL
+    /// parser serialises it, which is what an HTTP stack sends and what `hawk` reads back
+    /// (lower-cased; an IPv4 address in dotted decimal whatever its spelling, `127.1`,
+    /// `0x7f.0.0.1`, `0177.0.0.1`, `2130706433` and `127.0.0.1.` all as `127.0.0.1`; an IPv6
+    /// literal in its serialised form, `[::ffff:192.0.2.1]` as `[::ffff:c000:201]`), the port
+    /// defaulting to 80 or 443 by scheme. Headers and bewits sign this same host. A host such a
+    /// parser refuses (`256.0.0.1`, `1.2.3.4.5`, `example.123`) is an `InvalidUri`.
     val request: method: string -> uri: string -> Result<Request, HawkError>
 
     /// Hawk's payload hash: base64 SHA-256 of `hawk.1.payload\n{content type}\n{payload}\n`, where
@@ -168,7 +173,9 @@ module Hawk =
     /// Server-side check of a parsed header, as the Taskcluster services do it: the MAC (constant
     /// time) with the client's access token, then the payload hash when both the header and the
     /// caller have one (`payloadHash` is the hash of the body received; a header without a hash is
-    /// accepted), then `|ts − now| ≤ skewSeconds`. Nonces are not tracked, as upstream.
+    /// accepted), then `|ts − now| ≤ skewSeconds`. Nonces are not tracked, as upstream. A
+    /// `Request.Host` that a WHATWG URL parser refuses is `InvalidValue("host", …)`, as `hawk`
+    /// answers such a Host header 400.
     val verifyHeader:
         header: Header ->
         request: Request ->
@@ -179,5 +186,6 @@ module Hawk =
             Result<unit, HawkError>
 
     /// Server-side check of a bewit against the request with the bewit removed (`Request.Resource`
-    /// from `parseBewit`): GET or HEAD only, expiry strictly after `now`, then the MAC (constant time).
+    /// from `parseBewit`): GET or HEAD only, expiry strictly after `now`, then the MAC (constant time);
+    /// the host is read as in `verifyHeader`.
     val verifyBewit: bewit: Bewit -> request: Request -> accessToken: string -> now: int64 -> Result<unit, HawkError>

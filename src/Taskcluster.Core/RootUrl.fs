@@ -50,9 +50,6 @@ module RootUrl =
 
     let testRootUrl = "https://tc-tests.example.com"
 
-    let private isHostChar (c: char) =
-        Char.IsAsciiLetterOrDigit c || c = '-' || c = '.' || c = '_'
-
     let parse (rootUrl: string) =
         if String.IsNullOrWhiteSpace rootUrl then
             Error RootUrlError.Empty
@@ -71,7 +68,7 @@ module RootUrl =
             // names to the characters that reach the wire unchanged, which Hawk signs.
             | true, uri when
                 uri.HostNameType = UriHostNameType.Dns
-                && not (String.forall isHostChar uri.Host)
+                && not (String.forall UrlHost.isDomainChar uri.Host)
                 ->
                 Error(RootUrlError.InvalidHost(rootUrl, uri.Host))
             | true, uri when
@@ -81,9 +78,15 @@ module RootUrl =
                 ->
                 Error(RootUrlError.InvalidHost(rootUrl, uri.Host))
             | true, uri ->
-                // Uri lower-cases scheme and host and drops a default port; keep an explicit one.
-                let port = if uri.IsDefaultPort then "" else $":{uri.Port}"
-                Ok(RootUrl($"{uri.Scheme}://{uri.Host}{port}"))
+                // The host as Hawk signs it and a server reads it (UrlHost, WHATWG's rules):
+                // Uri keeps `127.0.0.1.` and `[::ffff:1.2.3.4]` as written and takes `256.0.0.1`
+                // or `example.123` for DNS names, which WHATWG URL parsers rewrite or refuse.
+                match UrlHost.serialize uri.Host with
+                | Error _ -> Error(RootUrlError.InvalidHost(rootUrl, uri.Host))
+                | Ok host ->
+                    // Uri lower-cases the scheme and drops a default port; keep an explicit one.
+                    let port = if uri.IsDefaultPort then "" else $":{uri.Port}"
+                    Ok(RootUrl($"{uri.Scheme}://{host}{port}"))
 
     let private cleanPath (path: string) =
         if isNull path then "" else path.TrimStart('/')

@@ -9,8 +9,9 @@ type RootUrlError =
     | HasUserInfo of rootUrl: string
     | HasPath of rootUrl: string * path: string
     | HasQueryOrFragment of rootUrl: string
-    /// The host is not an ASCII host name (letters, digits, `-`, `.`, `_`) or an IP address;
-    /// an international name must be given in its `xn--` form.
+    /// The host is not an ASCII host name (letters, digits, `-`, `.`, `_`, `~`) or an IP
+    /// address, or a WHATWG URL parser refuses it (`256.0.0.1`, `example.123`); an
+    /// international name must be given in its `xn--` form.
     | InvalidHost of rootUrl: string * host: string
 
     /// A one-line description naming the bad value.
@@ -30,7 +31,9 @@ type RootUrl =
 /// The URL rules of `taskcluster-lib-urls` (version 13) for deployments with a root URL.
 [<RequireQualifiedAccess>]
 module RootUrl =
-    /// Validates and normalises a root URL: trailing slashes dropped, scheme and host lower-cased.
+    /// Validates and normalises a root URL: trailing slashes dropped, scheme lower-cased, the
+    /// host as a WHATWG URL parser serialises it (lower-cased, IPv4 addresses in dotted decimal
+    /// whatever their spelling, IPv6 literals compressed), which is the host `Hawk` signs.
     val parse: rootUrl: string -> Result<RootUrl, RootUrlError>
 
     /// `normalizeRootUrl`: the text with trailing slashes removed (no validation, as upstream).

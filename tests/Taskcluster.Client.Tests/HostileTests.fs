@@ -86,8 +86,26 @@ let private guardWithin
                     again.Elapsed.TotalMilliseconds
                     (show body)
 
-        if allocated > allocationBound (int64 body.Length) then
-            failtestf "%s allocated %d bytes for a body of %d bytes: %s" what allocated body.Length (show body)
+        // A thread's allocation counter also takes in costs that are not the call's own and do
+        // not come back on the next run (one-off initialisation on a path's first use, slack while
+        // other threads allocate), so a call over the bound is measured again, keeping the least:
+        // an allocation the body causes comes back every time, as the canned answer is the same.
+        let bound = allocationBound (int64 body.Length)
+        let measured = ResizeArray [ allocated ]
+
+        while measured.Count < 5 && Seq.min measured > bound do
+            let before = GC.GetAllocatedBytesForCurrentThread()
+            run () |> ignore
+            measured.Add(GC.GetAllocatedBytesForCurrentThread() - before)
+
+        if Seq.min measured > bound then
+            failtestf
+                "%s allocated %d bytes for a body of %d bytes (measured %A): %s"
+                what
+                (Seq.min measured)
+                body.Length
+                (List.ofSeq measured)
+                (show body)
 
         match result with
         | Error e when String.IsNullOrWhiteSpace(e.Describe()) ->

@@ -305,6 +305,78 @@ let requestTests =
                         60L)
                     "canonical literal"
 
+            // Issue 11: an HTTP stack sends `http://127.1:8080/x` with `Host: 127.0.0.1:8080`,
+            // and hawk's server reads the Host header through WHATWG URL rules too, so a MAC
+            // over `127.1` was refused by the real validator.
+            testCase "IPv4 addresses in every spelling are signed as WHATWG URLs serialise them"
+            <| fun () ->
+                let creds = Hawk.credentials "id" "key" |> ok "credentials"
+
+                for written, serialised in UrlHostTests.rewritten @ UrlHostTests.domains do
+                    let url = $"http://{written}:8080/p"
+                    let asServed = $"http://{serialised}:8080/p"
+                    Expect.equal (Hawk.request "GET" url |> ok written).Host serialised written
+
+                    let normalized = Hawk.normalized "GET" url 1L "n" None None |> ok written
+                    Expect.stringContains normalized $"\n{serialised}\n8080\n" written
+
+                    Expect.equal
+                        (Hawk.header creds "GET" url 1L "n" None None)
+                        (Hawk.header creds "GET" asServed 1L "n" None None)
+                        $"{written}: the header signed for the host the server sees"
+
+                    Expect.equal
+                        (Hawk.bewit creds url 100L None)
+                        (Hawk.bewit creds asServed 100L None)
+                        $"{written}: the bewit signed for the host the server sees"
+
+            testCase "refuses hosts a WHATWG URL parser refuses, naming the URI"
+            <| fun () ->
+                for host in UrlHostTests.refused do
+                    let uri = $"http://{host}/p"
+
+                    match Hawk.request "GET" uri, Hawk.header (credentials "id" "key") "GET" uri 1L "n" None None with
+                    | Error(HawkError.InvalidUri(u, reason)), Error(HawkError.InvalidUri _) ->
+                        Expect.equal u uri "the URI is named"
+                        Expect.stringContains reason host "the reason quotes the host"
+                    | other -> failtestf "%s: expected InvalidUri, got %A" uri other
+
+            testCase "a header verifies against the host a server reads, however the Host header spells it"
+            <| fun () ->
+                let creds = Hawk.credentials "id" "key" |> ok "credentials"
+
+                let header =
+                    Hawk.header creds "GET" "http://127.0.0.1:8080/p" 100L "n" None None
+                    |> ok "header"
+
+                let parsed = Hawk.parseHeader header |> ok "parse"
+
+                for spelling in [ "127.0.0.1"; "127.1"; "0x7f.0.0.1"; "2130706433"; "127.0.0.1." ] do
+                    let request: Hawk.Request =
+                        {
+                            Method = "GET"
+                            Resource = "/p"
+                            Host = spelling
+                            Port = 8080
+                        }
+
+                    Expect.isOk (Hawk.verifyHeader parsed request "key" None 100L 60L) spelling
+
+                // hawk answers a Host header that `new URL` refuses 400, whatever the MAC.
+                for host in [ "256.0.0.1"; "1.2.3.4.5"; "[1:2]" ] do
+                    let request: Hawk.Request =
+                        {
+                            Method = "GET"
+                            Resource = "/p"
+                            Host = host
+                            Port = 8080
+                        }
+
+                    Expect.equal
+                        (Hawk.verifyHeader parsed request "key" None 100L 60L)
+                        (Error(HawkError.InvalidValue("host", host)))
+                        host
+
             testCase "refuses what cannot be signed byte for byte, naming the URI"
             <| fun () ->
                 for uri in
@@ -719,7 +791,13 @@ let properties =
                             Resource = r.Resource + (if r.Resource.Contains '?' then "&" else "?") + "x=1"
                         },
                         key
-                        "host", parsed, { r with Host = "x" + r.Host }, key
+                        // Another host a server can read (`x` + an IPv4 address is not one).
+                        "host",
+                        parsed,
+                        { r with
+                            Host = (if r.Host = "x.example" then "y.example" else "x.example")
+                        },
+                        key
                         "port", parsed, { r with Port = (r.Port + 1) % 65536 }, key
                         "ts",
                         { parsed with

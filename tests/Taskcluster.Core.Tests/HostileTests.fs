@@ -27,6 +27,31 @@ let allocationBoundWith (factor: int64) (bytes: int64) = factor * bytes + 65_536
 /// The usual bound: 64 bytes per input byte plus 64 KiB.
 let allocationBound = allocationBoundWith 64L
 
+/// Bytes allocated on this thread while `run` runs.
+let allocatedBy (run: unit -> 'T) =
+    let before = GC.GetAllocatedBytesForCurrentThread()
+    run () |> ignore
+    GC.GetAllocatedBytesForCurrentThread() - before
+
+/// How many times a call over its bound is measured again before the bound counts as broken.
+let private remeasurements = 4
+
+/// The allocation of a deterministic call: `first` (already measured) if it is within `bound`,
+/// else the least of it and up to `remeasurements` further runs, with every measurement for
+/// the failure message. A thread's allocation counter is not a pure function of the call: it
+/// also takes in costs that are not the call's own and do not come back on the next run, such
+/// as one-off initialisation when a path runs for the first time, or allocation-context slack
+/// while other threads allocate (a parse that allocates 8.4 KB was measured at up to 16.5 KB
+/// that way, with no GC in between). An allocation the input causes comes back on every run,
+/// since the code under test is pure, so the least of a few runs is the call's own cost.
+let leastAllocation (bound: int64) (first: int64) (run: unit -> 'T) =
+    let measured = ResizeArray [ first ]
+
+    while measured.Count <= remeasurements && Seq.min measured > bound do
+        measured.Add(allocatedBy run)
+
+    Seq.min measured, List.ofSeq measured
+
 let private show (input: string) =
     let cut =
         if input.Length > 300 then
@@ -46,8 +71,8 @@ let private show (input: string) =
     sb.ToString()
 
 /// Runs one parse and fails the case unless it returned within the time bound, allocated at
-/// most `allocationBound inputBytes`, and (on failure) described itself without throwing.
-/// Returns the result for further checks.
+/// most `allocationBoundWith factor inputBytes` (see `leastAllocation`), and (on failure)
+/// described itself without throwing. Returns the result for further checks.
 let guardWith
     (factor: int64)
     (what: string)
@@ -84,8 +109,19 @@ let guardWith
                     again.Elapsed.TotalMilliseconds
                     (show (input ()))
 
-        if allocated > allocationBoundWith factor inputBytes then
-            failtestf "%s allocated %d bytes for %d input bytes on %s" what allocated inputBytes (show (input ()))
+        let bound = allocationBoundWith factor inputBytes
+
+        match leastAllocation bound allocated parse with
+        | least, measured when least > bound ->
+            failtestf
+                "%s allocated %d bytes for %d input bytes (bound %d; measured %A) on %s"
+                what
+                least
+                inputBytes
+                bound
+                measured
+                (show (input ()))
+        | _ -> ()
 
         match result with
         | Ok _ -> ()
@@ -106,6 +142,31 @@ let guard what inputBytes input parse describe =
     guardWith 64L what inputBytes input parse describe
 
 let private textBytes (text: string) = int64 text.Length * 2L
+
+// Issue 11: a ScopeTemplate.parse of 218 bytes failed once at 106,840 bytes (bound 79,488)
+// although that parse allocates 8.4-8.6 KB every time; one run's count was taken as the call's.
+let private measurementTests =
+    testList
+        "measurement"
+        [
+            testCase "a one-off allocation on a call's first run is not charged to its input"
+            <| fun () ->
+                let once = lazy (Array.zeroCreate<byte> 200_000)
+
+                let parse () : Result<unit, string> =
+                    once.Force() |> ignore
+                    Ok()
+
+                guard "once" 0L (fun () -> "") parse id |> ignore
+
+            testCase "an allocation that comes back on every run breaks the bound"
+            <| fun () ->
+                let parse () : Result<byte array, string> = Ok(Array.zeroCreate<byte> 200_000)
+
+                Expect.throwsT<AssertException>
+                    (fun () -> guard "always" 0L (fun () -> "") parse id |> ignore)
+                    "200,000 bytes on every run"
+        ]
 
 /// A property over generated text: the parse is guarded, then `check` looks at the result.
 let private textPropertyWith
@@ -822,16 +883,21 @@ let private decodeTests =
 
 // ---- huge and deep documents --------------------------------------------------------------
 
-/// A whole decode of a large input: no exception, within `seconds`, at most
-/// `allocationBound` bytes allocated, and an `InvalidJson` error.
+/// A whole decode of a large input: no exception, within `seconds` (timed again before failing,
+/// as in `guardWith`), at most `allocationBound` bytes allocated (see `leastAllocation`), and an
+/// `InvalidJson` error.
 let private bigInput (name: string) (seconds: float) (makeBytes: unit -> byte array) =
     test name {
         // Made when the test runs, not when the test list is built.
         let bytes = makeBytes ()
-        Decode.fromUtf8 Decode.json (ReadOnlyMemory bytes) |> ignore // warm up on the same path
+
+        let decode () =
+            Decode.fromUtf8 Decode.json (ReadOnlyMemory bytes)
+
+        decode () |> ignore // warm up on the same path
         let before = GC.GetAllocatedBytesForCurrentThread()
         let clock = Stopwatch.StartNew()
-        let result = Decode.fromUtf8 Decode.json (ReadOnlyMemory bytes)
+        let result = decode ()
         clock.Stop()
         let allocated = GC.GetAllocatedBytesForCurrentThread() - before
 
@@ -839,8 +905,14 @@ let private bigInput (name: string) (seconds: float) (makeBytes: unit -> byte ar
         | Error { Reason = DecodeReason.InvalidJson _ } -> ()
         | other -> failtestf "expected InvalidJson, got %A" other
 
-        Expect.isLessThan clock.Elapsed.TotalSeconds seconds "time"
-        Expect.isLessThanOrEqual allocated (allocationBound (int64 bytes.Length)) "allocation"
+        if clock.Elapsed.TotalSeconds >= seconds then
+            let again = Stopwatch.StartNew()
+            decode () |> ignore
+            Expect.isLessThan again.Elapsed.TotalSeconds seconds $"time (first run {clock.Elapsed.TotalSeconds:F1} s)"
+
+        let bound = allocationBound (int64 bytes.Length)
+        let least, measured = leastAllocation bound allocated decode
+        Expect.isLessThanOrEqual least bound $"allocation (measured {measured})"
     }
 
 let private bigTests =
@@ -875,21 +947,29 @@ let private bigTests =
 
 // ---- linear growth ------------------------------------------------------------------------
 
-/// Allocation and time of one call (after a warm-up call on the same input).
+/// Allocation and time of a call: the least of three runs after a warm-up run on the same
+/// input, for the reasons given at `leastAllocation`.
 let private measure (run: unit -> 'T) =
     run () |> ignore
-    let before = GC.GetAllocatedBytesForCurrentThread()
-    let clock = Stopwatch.StartNew()
-    run () |> ignore
-    clock.Stop()
-    GC.GetAllocatedBytesForCurrentThread() - before, clock.Elapsed
+
+    let runs =
+        [
+            for _ in 1..3 ->
+                let clock = Stopwatch.StartNew()
+                let allocated = allocatedBy run
+                clock.Stop()
+                allocated, clock.Elapsed
+        ]
+
+    List.min (List.map fst runs), List.min (List.map snd runs)
 
 /// The parse of a degenerate input 16 times longer allocates at most 24 times as much (16 for
 /// linear growth, with room for buffers that grow by doubling), so nothing is quadratic.
 let private linear (name: string) (input: int -> string) (parse: string -> Result<'T, 'E>) =
     test name {
-        let small, _ = measure (fun () -> parse (input 2_000))
-        let large, elapsed = measure (fun () -> parse (input 32_000))
+        let smallInput, largeInput = input 2_000, input 32_000
+        let small, _ = measure (fun () -> parse smallInput)
+        let large, elapsed = measure (fun () -> parse largeInput)
 
         Expect.isLessThanOrEqual
             large
@@ -1007,6 +1087,7 @@ let tests =
     testList
         "Hostile"
         [
+            measurementTests
             hawkTests
             bewitTests
             certificateTests

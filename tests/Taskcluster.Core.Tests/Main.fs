@@ -13,6 +13,7 @@ let allTests =
             RoleTests.tests
             FromNowTests.tests
             BackoffTests.tests
+            UrlHostTests.tests
             RootUrlTests.tests
             HawkTests.tests
             CertificateTests.tests

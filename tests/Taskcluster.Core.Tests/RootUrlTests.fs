@@ -1,7 +1,10 @@
 module Taskcluster.Core.Tests.RootUrlTests
 
 open Expecto
+open FsCheck
+open FsCheck.FSharp
 open Taskcluster.Core
+open Taskcluster.Testing
 
 let private parseOk text =
     match RootUrl.parse text with
@@ -81,6 +84,35 @@ let parseTests =
                 refused "https://tc.example.com/api" (fun e -> e.Describe().Contains "/api")
                 refused "https://tc.example.com?x=1" (fun e -> e.Describe().Contains "?x=1")
                 refused "https://user:s3cret@tc.example.com" (fun e -> not (e.Describe().Contains "s3cret"))
+
+            // Issue 11: one reading of hosts for root URLs and Hawk. System.Uri keeps
+            // `127.0.0.1.`, `0x` and `[::ffff:1.2.3.4]` as written and takes `256.0.0.1` for a
+            // DNS name, where WHATWG URL parsers (and so hawk's server) rewrite or refuse them.
+            testCase "reads hosts as WHATWG URL parsers do, as Hawk does"
+            <| fun () ->
+                for written, serialised in UrlHostTests.rewritten do
+                    Expect.equal
+                        (RootUrl.parse $"http://{written}:8080" |> Result.map _.Value)
+                        (Ok $"http://{serialised}:8080")
+                        written
+
+                for written, serialised in UrlHostTests.domains do
+                    match RootUrl.parse $"https://{written}" with
+                    | Ok root -> Expect.equal root.Value $"https://{serialised}" written
+                    | Error _ -> () // System.Uri refuses some that WHATWG takes (`a..b`): refused, never rewritten
+
+                for host in UrlHostTests.refused do
+                    match RootUrl.parse $"https://{host}" with
+                    | Ok root -> failtestf "%s accepted as %s" host root.Value
+                    | Error e -> Expect.isNotEmpty (e.Describe()) host
+
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 2_000
+                }
+                "an IPv4 address in any spelling becomes its dotted-decimal form"
+            <| Prop.forAll (Arb.fromGen Requests.ipv4Spelling) (fun (spelled, dotted) ->
+                RootUrl.parse $"http://{spelled}" |> Result.map _.Value = Ok $"http://{dotted}")
 
             testCase "testRootUrl parses"
             <| fun () -> Expect.equal (parseOk RootUrl.testRootUrl).Value RootUrl.testRootUrl "stable"

@@ -10,7 +10,8 @@ type SampleUri =
     {
         /// The URI text, e.g. `https://TC.Example.com:8443/a%2Fb?x=1#frag`.
         Uri: string
-        /// The host as a server compares it: lower-cased, IPv6 literals in their WHATWG form
+        /// The host as a server reads it (through WHATWG URL rules): lower-cased, IPv4 addresses
+        /// in dotted decimal (`0x7f.1` as `127.0.0.1`), IPv6 literals in their serialised form
         /// (brackets kept, `::ffff:192.0.2.1` as `::ffff:c000:201`).
         Host: string
         /// The explicit port, or 80/443 by scheme.
@@ -19,8 +20,9 @@ type SampleUri =
         Resource: string
     }
 
-/// FsCheck generators for the requests Hawk signs: methods, hosts (upper-case, IPv4, IPv6),
-/// ports, paths and queries with percent-escapes, credentials, nonces and ext strings.
+/// FsCheck generators for the requests Hawk signs: methods, hosts (upper-case, IPv4 in every
+/// spelling, IPv6), ports, paths and queries with percent-escapes, credentials, nonces and ext
+/// strings.
 [<RequireQualifiedAccess>]
 module Requests =
     let private charFrom (chars: string) = Gen.elements (List.ofSeq chars)
@@ -44,38 +46,101 @@ module Requests =
                 1, stringOf 1 10 (charFrom (letters + digits + "!#$%&'*+-.^_`|~"))
             ]
 
-    /// Host names: DNS names in mixed case, `localhost`, IPv4 addresses and bracketed IPv6
-    /// addresses (some with upper-case hex digits).
-    let host: Gen<string> =
-        let label =
+    /// An IPv4 address spelled any way a WHATWG URL parser reads it (one to four parts, each in
+    /// decimal, octal or hexadecimal in either case, with any leading zeros, an optional trailing
+    /// dot: `127.1`, `0x7F.0.0.1`, `0177.0.0.1`, `2130706433`, `127.0.0.1.`), with its
+    /// dotted-decimal form worked out from the address, not by parsing the text.
+    let ipv4Spelling: Gen<string * string> =
+        gen {
+            let! octets = Gen.arrayOfLength 4 (Gen.choose (0, 255))
+            let! parts = Gen.choose (1, 4)
+
+            // The first parts - 1 octets alone, then the rest as one number.
+            let values =
+                [
+                    for i in 0 .. parts - 2 -> uint64 octets[i]
+                    yield Seq.fold (fun acc (o: int) -> (acc <<< 8) ||| uint64 o) 0UL octets[parts - 1 ..]
+                ]
+
+            let spell (value: uint64) =
+                gen {
+                    let! zeros = Gen.choose (0, 3) |> Gen.map (fun n -> String('0', n))
+                    let! radix = Gen.elements [ 10; 8; 16 ]
+                    let! prefix = Gen.elements [ "0x"; "0X" ]
+                    let! upper = Gen.elements [ true; false ]
+
+                    return
+                        match radix with
+                        | 10 -> string value
+                        | 8 -> "0" + zeros + Convert.ToString(int64 value, 8)
+                        | _ ->
+                            prefix
+                            + zeros
+                            + (if value = 0UL then
+                                   ""
+                               else
+                                   value.ToString(if upper then "X" else "x"))
+                }
+
+            let! spelled = values |> List.map spell |> Gen.sequenceToList
+            let! trailingDot = Gen.elements [ ""; ""; "." ]
+            return String.Join(".", spelled) + trailingDot, String.Join(".", octets)
+        }
+
+    /// Hosts as written in a URI, each with the form a server reads (through WHATWG URL rules,
+    /// as `hawk` does): DNS names in mixed case (lower-cased), `localhost`, IPv4 addresses in
+    /// dotted decimal and in the other spellings of `ipv4Spelling` (dotted decimal), and
+    /// bracketed IPv6 addresses, some with upper-case hex digits or an embedded IPv4 address
+    /// (serialised in lower-case hex with `::`).
+    let hostAndServerForm: Gen<string * string> =
+        let label (first: string) =
             gen {
-                let! first = charFrom (letters + digits)
+                let! first = charFrom first
                 let! rest = stringOf 0 10 (charFrom (letters + digits + "-"))
                 let! last = charFrom (letters + digits)
                 return $"{first}{rest}{last}"
             }
 
+        // The last label starts with a letter: a name whose last label is a number (`a.123`,
+        // `a.0x1`) is read as an IPv4 address, or refused.
         let dns =
             gen {
-                let! labels = Gen.choose (1, 4) |> Gen.bind (fun n -> Gen.listOfLength n label)
-                return String.Join(".", labels)
+                let! labels =
+                    Gen.choose (0, 3)
+                    |> Gen.bind (fun n -> Gen.listOfLength n (label (letters + digits)))
+
+                let! last = label letters
+                let name = String.Join(".", labels @ [ last ])
+                return name, name.ToLowerInvariant()
             }
 
         let ipv4 =
             Gen.listOfLength 4 (Gen.choose (0, 255))
             |> Gen.map (fun octets -> String.Join(".", octets))
+            |> Gen.map (fun a -> a, a)
 
         let ipv6 =
             Gen.elements
                 [
-                    "[::1]"
-                    "[2001:DB8::1]"
-                    "[2001:db8:85a3::8a2e:370:7334]"
-                    "[FE80::1:2:3:4]"
-                    "[::ffff:192.0.2.1]"
+                    "[::1]", "[::1]"
+                    "[2001:DB8::1]", "[2001:db8::1]"
+                    "[2001:db8:85a3::8a2e:370:7334]", "[2001:db8:85a3::8a2e:370:7334]"
+                    "[FE80::1:2:3:4]", "[fe80::1:2:3:4]"
+                    "[::ffff:192.0.2.1]", "[::ffff:c000:201]"
+                    "[2001:0DB8:0:0:1:0:0:1]", "[2001:db8::1:0:0:1]"
                 ]
 
-        Gen.frequency [ 6, dns; 1, Gen.constant "localhost"; 2, ipv4; 2, ipv6 ]
+        Gen.frequency
+            [
+                6, dns
+                1, Gen.constant ("localhost", "localhost")
+                2, ipv4
+                1, ipv4Spelling
+                2, ipv6
+            ]
+
+    /// Host names as written in a URI (see `hostAndServerForm`).
+    let host: Gen<string> = hostAndServerForm |> Gen.map fst
 
     /// An explicit port, or `None` for the scheme's default; includes the default ports written out.
     let port: Gen<int option> =
@@ -142,7 +207,7 @@ module Requests =
     let sampleUri: Gen<SampleUri> =
         gen {
             let! scheme = Gen.elements [ "http"; "https"; "HTTP"; "Https" ]
-            let! host = host
+            let! host, serverHost = hostAndServerForm
             let! port = port
             let! path = path
             let! query = query
@@ -153,11 +218,7 @@ module Requests =
             return
                 {
                     Uri = $"{scheme}://{host}{portText}{path}{query}{fragment}"
-                    Host =
-                        match host.ToLowerInvariant() with
-                        // a server reads the host through WHATWG URL rules (so does `hawk`)
-                        | "[::ffff:192.0.2.1]" -> "[::ffff:c000:201]"
-                        | h -> h
+                    Host = serverHost
                     Port = defaultArg port defaultPort
                     Resource = (if path = "" then "/" else path) + query
                 }
