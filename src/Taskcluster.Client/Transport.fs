@@ -154,7 +154,11 @@ module internal Transport =
         match response.Headers.Location with
         | null -> None
         | target when target.IsAbsoluteUri -> Some target.OriginalString
-        | target -> Some(Uri(request, target).AbsoluteUri)
+        | target ->
+            // A server's Location must not be able to throw out of the Result API.
+            match Uri.TryCreate(request, target) with
+            | true, absolute -> Some absolute.AbsoluteUri
+            | _ -> Some target.OriginalString
 
     /// The most an API response body may hold. Taskcluster answers are JSON pages of at most
     /// a few MiB; a bigger body is a broken or hostile server, and reading it would only
@@ -386,7 +390,7 @@ module internal Transport =
         | null -> $"status {outcome.Result.Status}"
         | :? TimeoutRejectedException -> "timeout"
         | e when isHttpClientTimeout e -> "timeout"
-        | e -> $"{e.GetType().Name}: {e.Message}"
+        | e -> Redact.text $"{e.GetType().Name}: {e.Message}"
 
     /// The retry delay: `Retry-After` when the server sent one, else the official backoff.
     let private delayFor (options: ClientOptions) (attemptNumber: int) (outcome: Outcome<Received>) =
