@@ -79,7 +79,7 @@ module Artifact =
         else
             match runId with
             | Some r when r < 0 -> Error(TransferError.InvalidArgument("runId", $"must not be negative, not {r}"))
-            | _ -> Ok()
+            | _ -> DataTransfer.checkName "name" name
 
     let private escape (text: string) = Uri.EscapeDataString text
 
@@ -118,7 +118,14 @@ module Artifact =
         |> Result.mapError (DataTransfer.invalidResponse info)
 
     /// Asks the queue where the artifact's data is.
-    let private locate (queue: QueueApi) (taskId: string) (runId: int option) (name: string) cancellationToken =
+    let private locate
+        (queue: QueueApi)
+        (managedOnly: bool)
+        (taskId: string)
+        (runId: int option)
+        (name: string)
+        cancellationToken
+        =
         task {
             let client = queue.Client
 
@@ -155,7 +162,7 @@ module Artifact =
                 answer |> DataTransfer.request |> Result.bind (decodeWith info decoder)
 
             let atUrl (storageType: string) (signed: bool) =
-                decode (Decode.field "url" Decode.string)
+                decode (Decode.field "url" DataTransfer.httpUrl)
                 |> Result.map (fun url ->
                     AtUrl
                         {
@@ -173,6 +180,9 @@ module Artifact =
                 match decode (Decode.field "storageType" Decode.string) with
                 | Error e -> Error e
                 | Ok "s3" -> atUrl "s3" true
+                // A reference artifact's URL is whatever the task that created it wrote: a
+                // managed-only download does not fetch it.
+                | Ok "reference" when managedOnly -> Error(TransferError.UnsupportedMethod(name, "reference"))
                 | Ok "reference" -> atUrl "reference" false
                 | Ok "object" ->
                     decode (
@@ -195,6 +205,7 @@ module Artifact =
 
     let private downloadWith
         (queue: QueueApi)
+        (managedOnly: bool)
         (options: TransferOptions)
         (taskId: string)
         (runId: int option)
@@ -209,14 +220,14 @@ module Artifact =
         | Error e -> Task.FromResult(Error e)
         | Ok() ->
             task {
-                let! location = locate queue taskId runId name cancellationToken
+                let! location = locate queue managedOnly taskId runId name cancellationToken
 
                 match location with
                 | Error e -> return Error e
                 | Ok(AtUrl source) ->
                     let refresh (cancellationToken: CancellationToken) =
                         task {
-                            let! again = locate queue taskId runId name cancellationToken
+                            let! again = locate queue managedOnly taskId runId name cancellationToken
 
                             return
                                 match again with
@@ -239,21 +250,47 @@ module Artifact =
                     return downloaded |> Result.map (fun d -> { d with Name = name })
             }
 
-    let download queue options taskId runId name (writer: WriterFactory) cancellationToken =
+    let private downloadTo managedOnly queue options taskId runId name (writer: WriterFactory) cancellationToken =
         if isNull (box writer) then
             invalid "writer" "is null"
         else
-            downloadWith queue options taskId runId name (fun _ c -> writer c) cancellationToken
+            downloadWith queue managedOnly options taskId runId name (fun _ c -> writer c) cancellationToken
+
+    let private toBuf managedOnly queue options taskId runId name cancellationToken =
+        DataTransfer.toBuffer (fun writer ->
+            downloadWith queue managedOnly options taskId runId name writer cancellationToken)
+
+    let private toStream managedOnly queue options taskId runId name (stream: Stream) cancellationToken =
+        DataTransfer.toStream stream (fun writer ->
+            downloadWith queue managedOnly options taskId runId name writer cancellationToken)
+
+    let private toFile managedOnly queue options taskId runId name (path: string) cancellationToken =
+        DataTransfer.toFile path (fun writer ->
+            downloadWith queue managedOnly options taskId runId name writer cancellationToken)
+
+    let download queue options taskId runId name writer cancellationToken =
+        downloadTo false queue options taskId runId name writer cancellationToken
 
     let downloadToBuf queue options taskId runId name cancellationToken =
-        DataTransfer.toBuffer (fun writer -> downloadWith queue options taskId runId name writer cancellationToken)
+        toBuf false queue options taskId runId name cancellationToken
 
-    let downloadToStream queue options taskId runId name (stream: Stream) cancellationToken =
-        DataTransfer.toStream stream (fun writer ->
-            downloadWith queue options taskId runId name writer cancellationToken)
+    let downloadToStream queue options taskId runId name stream cancellationToken =
+        toStream false queue options taskId runId name stream cancellationToken
 
-    let downloadToFile queue options taskId runId name (path: string) cancellationToken =
-        DataTransfer.toFile path (fun writer -> downloadWith queue options taskId runId name writer cancellationToken)
+    let downloadToFile queue options taskId runId name path cancellationToken =
+        toFile false queue options taskId runId name path cancellationToken
+
+    let downloadManaged queue options taskId runId name writer cancellationToken =
+        downloadTo true queue options taskId runId name writer cancellationToken
+
+    let downloadManagedToBuf queue options taskId runId name cancellationToken =
+        toBuf true queue options taskId runId name cancellationToken
+
+    let downloadManagedToStream queue options taskId runId name stream cancellationToken =
+        toStream true queue options taskId runId name stream cancellationToken
+
+    let downloadManagedToFile queue options taskId runId name path cancellationToken =
+        toFile true queue options taskId runId name path cancellationToken
 
     let private createPath (taskId: string) (runId: int) (name: string) =
         $"{runPath taskId runId}/artifacts/{escape name}"

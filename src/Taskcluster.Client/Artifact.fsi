@@ -62,8 +62,9 @@ module Artifact =
 
     /// `downloadArtifact`: asks the queue where the artifact of run `runId` (`None`: the latest
     /// run) is, then by its storage type: `s3` and `reference` are fetched with a plain GET of
-    /// the URL the queue returned, without Taskcluster credentials, with retries (redirects
-    /// followed; an `s3` URL refused with 401/403 is asked for again once); `object` is a
+    /// the URL the queue returned, without Taskcluster credentials, with retries (http(s)
+    /// redirects followed, any other URL refused as a typed error; an `s3` URL refused with
+    /// 401/403 is asked for again once); `object` is a
     /// `Transfer.download` with the temporary credentials the queue returned; `error` is an
     /// `ArtifactError` with the worker's reason and message. The queue resolves `link`
     /// artifacts itself.
@@ -87,6 +88,52 @@ module Artifact =
         name: string ->
         cancellationToken: CancellationToken ->
             Task<Result<byte array * Downloaded, TransferError>>
+
+    /// `downloadManagedArtifact`: `download` of artifacts whose data the deployment manages
+    /// (`s3`, `object`), refusing `reference` artifacts with `UnsupportedMethod` before any
+    /// byte is fetched: a reference artifact's URL is whatever the task that created it chose,
+    /// and a downloader of untrusted tasks' artifacts should not fetch arbitrary URLs.
+    val downloadManaged:
+        queue: QueueApi ->
+        options: TransferOptions ->
+        taskId: string ->
+        runId: int option ->
+        name: string ->
+        writer: WriterFactory ->
+        cancellationToken: CancellationToken ->
+            Task<Result<Downloaded, TransferError>>
+
+    /// `downloadManaged` into memory.
+    val downloadManagedToBuf:
+        queue: QueueApi ->
+        options: TransferOptions ->
+        taskId: string ->
+        runId: int option ->
+        name: string ->
+        cancellationToken: CancellationToken ->
+            Task<Result<byte array * Downloaded, TransferError>>
+
+    /// `downloadManaged` into a writable, seekable stream from its current position.
+    val downloadManagedToStream:
+        queue: QueueApi ->
+        options: TransferOptions ->
+        taskId: string ->
+        runId: int option ->
+        name: string ->
+        stream: Stream ->
+        cancellationToken: CancellationToken ->
+            Task<Result<Downloaded, TransferError>>
+
+    /// `downloadManaged` into a temporary file renamed over `path` on success only.
+    val downloadManagedToFile:
+        queue: QueueApi ->
+        options: TransferOptions ->
+        taskId: string ->
+        runId: int option ->
+        name: string ->
+        path: string ->
+        cancellationToken: CancellationToken ->
+            Task<Result<Downloaded, TransferError>>
 
     /// `download` into a writable, seekable stream from its current position (see
     /// `Transfer.downloadToStream`).

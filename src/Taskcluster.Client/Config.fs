@@ -29,6 +29,7 @@ type AuthSource =
     | Anonymous
 
 [<RequireQualifiedAccess>]
+[<StructuredFormatDisplay("{Display}")>]
 type ConfigError =
     | InvalidOptions of OptionsError
     | UnknownService of name: string
@@ -39,16 +40,22 @@ type ConfigError =
     | UnreadableKey of what: string
 
     member this.Describe() =
-        match this with
-        | InvalidOptions e -> e.Describe()
-        | UnknownService name -> $"no Taskcluster service is named {Display.quote name}"
-        | Request e -> e.Describe()
-        | MissingSecretName -> "a secret name is needed when no local secrets are given"
-        | NotAnObject(what, kind) -> $"{what} is not a JSON object but {kind}"
-        | MissingSecrets keys ->
-            let names = keys |> List.map Display.quote |> String.concat ", "
-            $"missing required secrets: {names}"
-        | UnreadableKey what -> $"a key of {what} is not valid Unicode"
+        let text =
+            match this with
+            | InvalidOptions e -> e.Describe()
+            | UnknownService name -> $"no Taskcluster service is named {Display.quote name}"
+            | Request e -> e.Describe()
+            | MissingSecretName -> "a secret name is needed when no local secrets are given"
+            | NotAnObject(what, kind) -> $"{what} is not a JSON object but {kind}"
+            | MissingSecrets keys ->
+                let names = keys |> List.map Display.quote |> String.concat ", "
+                $"missing required secrets: {names}"
+            | UnreadableKey what -> $"a key of {what} is not valid Unicode"
+
+        Redact.text text
+
+    member this.Display = this.Describe()
+    override this.ToString() = this.Describe()
 
 [<NoEquality; NoComparison>]
 [<StructuredFormatDisplay("{Display}")>]

@@ -35,6 +35,7 @@ type AuthSource =
 
 /// Why the helper failed.
 [<RequireQualifiedAccess>]
+[<StructuredFormatDisplay("{Display}")>]
 type ConfigError =
     /// The options are refused (no root URL, half a credential pair, ...).
     | InvalidOptions of OptionsError
@@ -51,8 +52,13 @@ type ConfigError =
     /// A key of the secret (or of a section) is not valid Unicode (an escaped lone surrogate).
     | UnreadableKey of what: string
 
-    /// A one-line description naming the missing or bad value (never a secret's value).
+    /// A one-line description naming the missing or bad value (never a secret's value;
+    /// credentials redacted).
     member Describe: unit -> string
+    /// `Describe ()`.
+    member Display: string
+    /// `Describe ()`.
+    override ToString: unit -> string
 
 /// The Python client's `taskcluster.helper.TaskclusterConfig`: the deployment's root URL, and
 /// the options its clients are made with once `auth` has chosen where their authority comes

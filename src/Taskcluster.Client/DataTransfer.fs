@@ -49,6 +49,46 @@ type internal BorrowedStream(inner: Stream) =
     override _.Seek(offset: int64, origin: SeekOrigin) = inner.Seek(offset, origin)
     override _.SetLength(value: int64) = inner.SetLength(value)
 
+/// The memory a download into a buffer writes to. It grows with the bytes that actually arrive
+/// (doubling, from 64 KiB), never to the length a response announced before its bytes came;
+/// the announced length only caps each step, so that a truthful one ends in an array of exactly
+/// that size (handed over without a copy).
+[<Sealed>]
+type internal DownloadBuffer(announced: int64 option) =
+    inherit MemoryStream()
+
+    member private this.Reserve(count: int) =
+        let needed = this.Position + int64 count
+
+        if needed > int64 this.Capacity then
+            let doubled = max (int64 this.Capacity * 2L) 65536L
+            let step = max doubled needed
+
+            let capacity =
+                match announced with
+                | Some a when a >= needed -> min a step
+                | _ -> step
+
+            // Past what an array can hold, MemoryStream refuses the write itself.
+            if capacity <= int64 Array.MaxLength then
+                this.Capacity <- int capacity
+
+    override this.Write(buffer: ReadOnlySpan<byte>) =
+        this.Reserve buffer.Length
+        base.Write(buffer)
+
+    override this.Write(buffer: byte array, offset: int, count: int) =
+        this.Reserve count
+        base.Write(buffer, offset, count)
+
+    override this.WriteAsync(buffer: ReadOnlyMemory<byte>, ct: CancellationToken) =
+        this.Reserve buffer.Length
+        base.WriteAsync(buffer, ct)
+
+    override this.WriteAsync(buffer: byte array, offset: int, count: int, ct: CancellationToken) =
+        this.Reserve count
+        base.WriteAsync(buffer, offset, count, ct)
+
 /// SHA-256 and SHA-512 of one pass over the data, chunk by chunk. SHA-512 is the slower of
 /// the two, so it runs on another thread while the caller hashes SHA-256 and moves the bytes on:
 /// a chunk must stay untouched until the next `Append` (or `Finish`) has returned, which two
@@ -188,6 +228,15 @@ type internal UploadContent(reader: Stream, length: int64, chunkSize: int, hashe
                     ArrayPool<byte>.Shared.Return b
         }
 
+/// Raised inside a data request (and turned into an outcome there) when a URL is not one to
+/// fetch: the first one (`redirected` false) or a redirect's target.
+type internal UnfitUrlException(url: string, reason: string, redirected: bool, status: int) =
+    inherit Exception($"the URL is {reason}")
+    member _.Url = url
+    member _.Reason = reason
+    member _.Redirected = redirected
+    member _.Status = status
+
 /// What data requests use of a client: its connection, its logger and its clock.
 [<NoEquality; NoComparison>]
 type internal Link =
@@ -252,6 +301,23 @@ module internal DataTransfer =
     [<Literal>]
     let DefaultContentType = "application/octet-stream"
 
+    /// Why a URL handed out by a server (or a redirect's target) is not fetched, if it is not:
+    /// only absolute http(s) URLs are, so that a task that creates an artifact cannot make a
+    /// downloader open `file:`, `ftp:` or whatever else a URL can name.
+    let unfit (url: string) =
+        match Uri.TryCreate(url, UriKind.Absolute) with
+        | true, uri when uri.Scheme = Uri.UriSchemeHttps || uri.Scheme = Uri.UriSchemeHttp -> None
+        | true, uri -> Some $"not an http(s) URL (scheme {Display.quote uri.Scheme})"
+        | _ -> Some "not an absolute URL"
+
+    /// A URL in a service's answer that a transfer will follow.
+    let httpUrl: Decoder<string> =
+        Decode.string
+        |> Decode.validate (fun url ->
+            match unfit url with
+            | None -> Ok url
+            | Some reason -> Error reason)
+
     /// Pre-signed URLs carry their signature in the query: never show it.
     let redact (url: string) =
         match url.IndexOfAny [| '?'; '#' |] with
@@ -293,6 +359,30 @@ module internal DataTransfer =
 
     let maxRetries (client: TaskclusterClient) (options: TransferOptions) =
         options.MaxRetries |> Option.defaultValue client.Options.MaxRetries
+
+    /// Refuses a name with a `.` or `..` path segment (also spelt with `\` or `%2E`). HTTP
+    /// stacks, proxies and servers remove such segments from URLs (RFC 3986), so the URL a
+    /// service signs for the name is not the one that arrives and the request fails (403,
+    /// "signature does not match") after the work was done; no client can prevent every hop
+    /// from rewriting it, so it is refused before anything is sent.
+    let checkName (argument: string) (name: string) =
+        let dotted (segment: string) =
+            match segment.Replace("%2e", ".").Replace("%2E", ".") with
+            | "."
+            | ".." -> true
+            | _ -> false
+
+        if isNull name then
+            Ok()
+        elif name.Split([| '/'; '\\' |]) |> Array.exists dotted then
+            Error(
+                TransferError.InvalidArgument(
+                    argument,
+                    $"{Display.quote name} has a '.' or '..' path segment, which HTTP stacks and servers remove from URLs before a signature is checked"
+                )
+            )
+        else
+            Ok()
 
     let checkOptions (options: TransferOptions) =
         match options.MaxRetries with
@@ -347,7 +437,7 @@ module internal DataTransfer =
                         "putUrl"
                         (Decode.object (fun put ->
                             {
-                                Url = put.Required "url" Decode.string
+                                Url = put.Required "url" httpUrl
                                 Expires = put.Required "expires" decodeTime
                                 Headers =
                                     put.Optional "headers" (Decode.keyValuePairs Decode.string)
@@ -412,17 +502,34 @@ module internal DataTransfer =
             let patient =
                 received.RetryAfter |> Option.forall (fun d -> d <= Transport.maxRetryAfter)
 
+            let kind =
+                if status >= 500 then
+                    TaskclusterError.ServerError e
+                else
+                    TaskclusterError.ClientError e
+
             return
                 match status with
-                | s when s >= 500 && patient -> Outcome.Retry(TaskclusterError.ServerError e, received.RetryAfter)
-                | s when s >= 500 -> Outcome.Fatal(TransferError.Request(TaskclusterError.ServerError e))
-                | 408
-                | 429 when patient -> Outcome.Retry(TaskclusterError.ClientError e, received.RetryAfter)
+                | s when Transport.isRetryableStatus s && patient -> Outcome.Retry(kind, received.RetryAfter)
+                | s when s >= 500 -> Outcome.Fatal(TransferError.Request kind)
                 | 401
                 | 403 when signed -> Outcome.Renew(TaskclusterError.ClientError e)
                 | s when s >= 300 && s < 400 ->
                     Outcome.Fatal(TransferError.Request(TaskclusterError.Redirect(e, received.Location)))
                 | _ -> Outcome.Fatal(TransferError.Request(TaskclusterError.ClientError e))
+        }
+
+    /// The service error of a redirect that was not (or must not have been) followed.
+    let private redirectError (request: RequestInfo) attempt status (message: string) =
+        {
+            Request = request
+            Status = status
+            ReasonPhrase = ""
+            Code = None
+            Message = message
+            Body = None
+            Attempts = attempt
+            MissingScopes = []
         }
 
     /// Turns what an attempt threw into an outcome. The caller's cancellation and the caller's
@@ -449,6 +556,38 @@ module internal DataTransfer =
             | :? OperationCanceledException as c when (c.InnerException :? TimeoutException) ->
                 Outcome.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
             | :? OperationCanceledException -> Outcome.Fatal(TransferError.Request(TaskclusterError.Cancelled request))
+            | :? UnfitUrlException as u when u.Redirected ->
+                Outcome.Fatal(
+                    TransferError.Request(
+                        TaskclusterError.Redirect(
+                            redirectError
+                                request
+                                attempt
+                                u.Status
+                                $"a redirect to a URL that is {u.Reason} is not followed",
+                            Some u.Url
+                        )
+                    )
+                )
+            | :? UnfitUrlException as u ->
+                Outcome.Fatal(
+                    TransferError.Request(
+                        TaskclusterError.InvalidRequest(request.Name, RequestError.InvalidUrl(redact u.Url, u.Reason))
+                    )
+                )
+            | :? RedirectFollowedException as r ->
+                Outcome.Fatal(
+                    TransferError.Request(
+                        TaskclusterError.Redirect(
+                            redirectError
+                                request
+                                attempt
+                                r.Status
+                                $"the HttpClient followed a redirect to another URL (final status {r.Status})",
+                            Some r.FinalUri.AbsoluteUri
+                        )
+                    )
+                )
             | e when Transport.isTransport e ->
                 Outcome.Retry(TaskclusterError.ConnectionFailed(request, messages e, attempt), None)
             | e ->
@@ -520,7 +659,12 @@ module internal DataTransfer =
 
             try
                 try
-                    use message = new HttpRequestMessage(HttpMethod.Put, target.Url, Content = content)
+                    let sentUri =
+                        match unfit target.Url with
+                        | Some reason -> raise (UnfitUrlException(target.Url, reason, false, 0))
+                        | None -> Uri target.Url
+
+                    use message = new HttpRequestMessage(HttpMethod.Put, sentUri, Content = content)
 
                     message.Headers.TryAddWithoutValidation("User-Agent", Transport.userAgent)
                     |> ignore
@@ -528,6 +672,11 @@ module internal DataTransfer =
                     addHeaders message content target.Headers
 
                     use! response = link.Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, idle.Token)
+
+                    // The data went wherever a caller's redirect-following HttpClient took it.
+                    match Transport.followedTo sentUri message response with
+                    | Some final -> raise (RedirectFollowedException(int response.StatusCode, "", final))
+                    | None -> ()
 
                     if response.IsSuccessStatusCode then
                         // A server may answer before reading everything; the hashes need it all.
@@ -547,28 +696,49 @@ module internal DataTransfer =
 
     /// Sends a GET without credentials, following redirects when allowed (pre-signed URLs of
     /// our own services promise none; others, like a reference artifact's, may redirect).
-    let rec private get (http: HttpClient) (url: string) (follow: bool) (hops: int) (ct: CancellationToken) =
+    let rec private get
+        (http: HttpClient)
+        (url: string)
+        (follow: bool)
+        (hops: int)
+        (status: int)
+        (ct: CancellationToken)
+        : Task<HttpResponseMessage> =
         task {
-            use message = new HttpRequestMessage(HttpMethod.Get, url)
+            let sent =
+                match unfit url with
+                | Some reason -> raise (UnfitUrlException(url, reason, hops > 0, status))
+                | None -> Uri url
+
+            use message = new HttpRequestMessage(HttpMethod.Get, sent)
 
             message.Headers.TryAddWithoutValidation("User-Agent", Transport.userAgent)
             |> ignore
 
             let! response = http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct)
-            let status = int response.StatusCode
+            let code = int response.StatusCode
 
-            if
-                follow
-                && hops < 5
-                && status >= 300
-                && status < 400
-                && not (isNull response.Headers.Location)
-            then
-                let target = Uri(Uri url, response.Headers.Location).AbsoluteUri
+            match Transport.followedTo sent message response with
+            | Some final when not follow ->
                 response.Dispose()
-                return! get http target follow (hops + 1) ct
-            else
-                return response
+                return raise (RedirectFollowedException(code, "", final))
+            | _ ->
+                if
+                    follow
+                    && hops < 5
+                    && code >= 300
+                    && code < 400
+                    && not (isNull response.Headers.Location)
+                then
+                    let target =
+                        match Uri.TryCreate(sent, response.Headers.Location) with
+                        | true, target -> target.AbsoluteUri
+                        | _ -> string response.Headers.Location
+
+                    response.Dispose()
+                    return! get http target follow (hops + 1) code ct
+                else
+                    return response
         }
 
     /// The body, decoded when the server compressed it and the `HttpClient` did not already
@@ -614,7 +784,7 @@ module internal DataTransfer =
                 }
 
             try
-                use! response = get link.Http url follow 0 idle.Token
+                use! response = get link.Http url follow 0 0 idle.Token
 
                 if not response.IsSuccessStatusCode then
                     return! refused link request attempt signed response idle.Token
@@ -886,19 +1056,13 @@ module internal DataTransfer =
     // -----------------------------------------------------------------------------------------
     // Destinations and sources
 
-    /// Objects announced larger than this are not given a buffer of their size up front (the
-    /// announcement comes from the network).
-    let private preallocateLimit = 256L * 1024L * 1024L
-
     let toBuffer (run: (int64 option -> CancellationToken -> Task<Stream>) -> Task<Result<Downloaded, TransferError>>) =
         task {
             let last: MemoryStream ref = ref null
 
             let factory (announced: int64 option) (_: CancellationToken) =
-                last.Value <-
-                    match announced with
-                    | Some n when n >= 0L && n <= preallocateLimit -> new MemoryStream(int n)
-                    | _ -> new MemoryStream()
+                // The announcement comes from the network: it caps the buffer, never sizes it.
+                last.Value <- new DownloadBuffer(announced |> Option.filter (fun n -> n >= 0L))
 
                 // Borrowed: the attempt disposes its writer, and a closed MemoryStream no longer
                 // tells its length.

@@ -8,8 +8,20 @@ module internal Display =
     /// The text in single quotes, control characters escaped, cut after 100 characters.
     val quote: value: string -> string
 
+/// The one place where credentials are taken out of text meant for people: every rendering of
+/// every error (`Describe`, `ToString`, `%A`, exception messages, log lines) goes through it.
+[<RequireQualifiedAccess>]
+module internal Redact =
+    /// The text with the values of credentials replaced by `***`: query parameters and
+    /// `name=value` pairs whose name ends in `signature`, `sig`, `token`, `secret`, `password`,
+    /// `credential`, `bewit`, `policy` or `mac` (pre-signed S3, GCS, Azure and CloudFront URLs,
+    /// Taskcluster bewits), the same names as JSON members (`"accessToken": "…"`) and as quoted
+    /// attributes (a Hawk header's `mac="…"`).
+    val text: text: string -> string
+
 /// The call a failure belongs to. The URL is the one sent: it never carries credentials
 /// (requests are signed in a header, not in the URL).
+[<StructuredFormatDisplay("{Display}")>]
 type RequestInfo =
     {
         /// The API method, as `<service>.<method>`, e.g. `queue.createTask`.
@@ -20,7 +32,13 @@ type RequestInfo =
         Url: string
     }
 
+    /// `RequestInfo(<name> <method> <url>)`, credentials redacted.
+    member Display: string
+    /// `RequestInfo(<name> <method> <url>)`, credentials redacted.
+    override ToString: unit -> string
+
 /// What a Taskcluster service (or a proxy in front of it) answered when it refused a request.
+[<StructuredFormatDisplay("{Display}")>]
 type ServiceError =
     {
         /// The request.
@@ -38,10 +56,21 @@ type ServiceError =
         Body: string option
         /// How many times the request was sent (1 when it was not retried).
         Attempts: int
+        /// For a 403 `InsufficientScopes`, the scopes (or the scope expression) the credentials
+        /// lack, as the service wrote them: from the body's `requiredScopes` or `details`
+        /// (`unsatisfied`, else `required`), else from the block after "missing the following
+        /// scopes:" in its message. Empty when the service said nothing about them.
+        MissingScopes: string list
     }
+
+    /// One line: status, code, message and missing scopes, credentials redacted.
+    member Display: string
+    /// One line: status, code, message and missing scopes, credentials redacted.
+    override ToString: unit -> string
 
 /// Why a request could not even be built or signed; nothing was sent.
 [<RequireQualifiedAccess>]
+[<StructuredFormatDisplay("{Display}")>]
 type RequestError =
     /// The reference has no method of this name.
     | UnknownMethod of name: string
@@ -65,9 +94,16 @@ type RequestError =
     | NotPaginated
     /// A page has no array member to take items from, or more than one and none was named.
     | NoItems of reason: string
+    /// A URL a service handed out (for a transfer) is not an absolute http(s) URL, so it is not
+    /// fetched (the URL is shown without its query).
+    | InvalidUrl of url: string * reason: string
 
-    /// A one-line description naming the bad value.
+    /// A one-line description naming the bad value (credentials redacted).
     member Describe: unit -> string
+    /// `Describe ()`.
+    member Display: string
+    /// `Describe ()`.
+    override ToString: unit -> string
 
 /// Every way a call can fail. Credentials never appear in any case.
 ///
@@ -77,6 +113,7 @@ type RequestError =
 /// cancelled by something else than the caller (a caller-supplied `HttpClient` being disposed or
 /// its `CancelPendingRequests`) is `Cancelled`.
 [<RequireQualifiedAccess>]
+[<StructuredFormatDisplay("{Display}")>]
 type TaskclusterError =
     /// The request could not be built or signed; nothing was sent.
     | InvalidRequest of name: string * reason: RequestError
@@ -91,7 +128,9 @@ type TaskclusterError =
     /// A 5xx that was still failing after every retry (`Attempts` says how many).
     | ServerError of ServiceError
     /// A 3xx: redirects are never followed, so credentials never go to another host. `Location`
-    /// is the target, for the caller to fetch without credentials if it wants to.
+    /// is the target, for the caller to fetch without credentials if it wants to. Also a request
+    /// that a caller-supplied `HttpClient` followed to another URL anyway (the status is then
+    /// the final one and `Location` the URL it ended at): it is never reported as a success.
     | Redirect of ServiceError * location: string option
     /// The connection failed (refused, reset, dropped, truncated body) on every attempt.
     | ConnectionFailed of request: RequestInfo * message: string * attempts: int
@@ -101,6 +140,10 @@ type TaskclusterError =
     | Cancelled of request: RequestInfo
     /// A 2xx response whose body is not what was expected (not JSON, or not the decoder's shape).
     | InvalidResponse of request: RequestInfo * status: int * error: DecodeError
+    /// A stale-timestamp 401 whose `Date` is further from the local clock than `MaxClockOffset`
+    /// allows: the offset is not adopted (a server's clock, or a forged `Date`, must not make
+    /// the client sign requests and URLs for another year). Nothing more is sent.
+    | ClockSkew of request: RequestInfo * clientTime: DateTimeOffset * serverTime: DateTimeOffset * limit: TimeSpan
 
     /// The HTTP status when the server answered.
     member Status: int option
@@ -108,5 +151,9 @@ type TaskclusterError =
     member Code: string option
     /// The request, when one was built.
     member Request: RequestInfo option
-    /// A one-line description: the method, the URL and what went wrong.
+    /// A one-line description: the method, the URL and what went wrong (credentials redacted).
     member Describe: unit -> string
+    /// `Describe ()`.
+    member Display: string
+    /// `Describe ()`.
+    override ToString: unit -> string

@@ -49,6 +49,7 @@ type ClientOptions =
         Logger: ILogger option
         TraceId: string option
         ClockOffset: TimeSpan
+        MaxClockOffset: TimeSpan
         TimeProvider: TimeProvider
         Random: unit -> float
     }
@@ -66,11 +67,12 @@ type ClientOptions =
 
         let given (o: 'T option) = if o.IsSome then "(given)" else "None"
 
-        $"ClientOptions(RootUrl={this.RootUrl}, Credentials={credentials}, AuthorizedScopes={scopes}, MaxRetries={this.MaxRetries}, Timeout={this.Timeout}, SignedUrlExpiration={this.SignedUrlExpiration}, HttpClient={given this.HttpClient}, HttpMessageHandler={given this.HttpMessageHandler}, Logger={given this.Logger}, TraceId={this.TraceId |> Option.defaultValue String.Empty}, ClockOffset={this.ClockOffset})"
+        $"ClientOptions(RootUrl={this.RootUrl}, Credentials={credentials}, AuthorizedScopes={scopes}, MaxRetries={this.MaxRetries}, Timeout={this.Timeout}, SignedUrlExpiration={this.SignedUrlExpiration}, HttpClient={given this.HttpClient}, HttpMessageHandler={given this.HttpMessageHandler}, Logger={given this.Logger}, TraceId={this.TraceId |> Option.defaultValue String.Empty}, ClockOffset={this.ClockOffset}, MaxClockOffset={this.MaxClockOffset})"
 
     override this.ToString() = this.Display
 
 [<RequireQualifiedAccess>]
+[<StructuredFormatDisplay("{Display}")>]
 type OptionsError =
     | MissingRootUrl
     | InvalidRootUrl of RootUrlError
@@ -84,6 +86,9 @@ type OptionsError =
     | InvalidSignedUrlExpiration of expiration: TimeSpan
     | InvalidTraceId of traceId: string
     | HttpClientAndHandler
+    | RedirectingHandler of handlerType: string
+    | InvalidMaxClockOffset of maxClockOffset: TimeSpan
+    | InvalidClockOffset of clockOffset: TimeSpan * maxClockOffset: TimeSpan
     | MissingValue of field: string
 
     member this.Field =
@@ -100,6 +105,9 @@ type OptionsError =
         | InvalidSignedUrlExpiration _ -> "signedUrlExpiration"
         | InvalidTraceId _ -> "traceId"
         | HttpClientAndHandler -> "httpClient"
+        | RedirectingHandler _ -> "httpMessageHandler"
+        | InvalidMaxClockOffset _ -> "maxClockOffset"
+        | InvalidClockOffset _ -> "clockOffset"
         | MissingValue field -> field
 
     member this.Describe() =
@@ -117,9 +125,16 @@ type OptionsError =
             | InvalidSignedUrlExpiration t -> $"must be positive, not {t}"
             | InvalidTraceId id -> $"{Display.quote id} is not printable ASCII fit for an HTTP header"
             | HttpClientAndHandler -> "give an HttpClient or an HttpMessageHandler, not both"
+            | RedirectingHandler handler ->
+                $"the {handler} follows redirects, which would send requests (and their bodies) to whatever host a server names: set AllowAutoRedirect = false"
+            | InvalidMaxClockOffset t -> $"must be positive and at most 365 days, not {t}"
+            | InvalidClockOffset(t, limit) -> $"must be within ±{limit} (maxClockOffset), not {t}"
             | MissingValue _ -> "must not be null"
 
-        $"invalid option {this.Field}: {detail}"
+        Redact.text $"invalid option {this.Field}: {detail}"
+
+    member this.Display = this.Describe()
+    override this.ToString() = this.Describe()
 
 [<Sealed>]
 type internal ValidOptions
@@ -166,6 +181,7 @@ module Options =
             Logger = None
             TraceId = None
             ClockOffset = TimeSpan.Zero
+            MaxClockOffset = TimeSpan.FromHours 24.0
             TimeProvider = TimeProvider.System
             Random = fun () -> Random.Shared.NextDouble()
         }
@@ -273,6 +289,18 @@ module Options =
             | Some(i, s) -> Error(OptionsError.InvalidAuthorizedScope(i, s))
             | None -> Ok(Some scopes)
 
+    /// The handler under any delegating handlers that follows redirects, if one does. Only
+    /// handlers we can see are checked: an `HttpClient` does not show its handler (requests it
+    /// redirected are caught when they come back instead).
+    let rec private redirecting (handler: HttpMessageHandler) =
+        match handler with
+        | :? HttpClientHandler as h when h.AllowAutoRedirect -> Some(h.GetType().Name)
+        | :? SocketsHttpHandler as h when h.AllowAutoRedirect -> Some(h.GetType().Name)
+        | :? DelegatingHandler as d when not (isNull d.InnerHandler) -> redirecting d.InnerHandler
+        | _ -> None
+
+    let private maxClockOffsetLimit = TimeSpan.FromDays 365.0
+
     let private minTimeout = TimeSpan.FromMilliseconds 10.0
     let private maxTimeout = TimeSpan.FromDays 1.0
 
@@ -292,6 +320,10 @@ module Options =
             | _ ->
                 if o.HttpClient.IsSome && o.HttpMessageHandler.IsSome then
                     Error OptionsError.HttpClientAndHandler
+                elif o.MaxClockOffset <= TimeSpan.Zero || o.MaxClockOffset > maxClockOffsetLimit then
+                    Error(OptionsError.InvalidMaxClockOffset o.MaxClockOffset)
+                elif o.ClockOffset.Duration() > o.MaxClockOffset then
+                    Error(OptionsError.InvalidClockOffset(o.ClockOffset, o.MaxClockOffset))
                 elif isNull o.TimeProvider then
                     Error(OptionsError.MissingValue "timeProvider")
                 elif isNull (box o.Random) then
@@ -299,7 +331,9 @@ module Options =
                 elif isNull (box o.Backoff) then
                     Error(OptionsError.MissingValue "backoff")
                 else
-                    Ok()
+                    match o.HttpMessageHandler |> Option.filter (isNull >> not) |> Option.bind redirecting with
+                    | Some handler -> Error(OptionsError.RedirectingHandler handler)
+                    | None -> Ok()
 
     let check (options: ClientOptions) =
         let rootUrl =

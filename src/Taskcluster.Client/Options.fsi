@@ -62,10 +62,14 @@ type ClientOptions =
         /// The retry delays (default: the official clients' 100 ms × 2^(n−1), ±25 %, at most 30 s).
         Backoff: Backoff
         /// The `HttpClient` to send with. Default: one shared, pooled client that never follows
-        /// redirects. A client given here is used as it is (its own `Timeout` also applies).
+        /// redirects. A client given here is used as it is (its own `Timeout` also applies) and
+        /// must not follow redirects either: a request it followed to another URL is a
+        /// `Redirect` error, never a success (its body may already have gone to the other host).
         HttpClient: HttpClient option
         /// A handler to send with (wrapped in an `HttpClient` without a timeout of its own, and
-        /// never disposed by this library). Exclusive with `HttpClient`.
+        /// never disposed by this library). Exclusive with `HttpClient`. An `HttpClientHandler`
+        /// or `SocketsHttpHandler` (also under `DelegatingHandler`s) that follows redirects
+        /// (`AllowAutoRedirect`, true by default) is refused.
         HttpMessageHandler: HttpMessageHandler option
         /// Where log lines go. Default: nowhere, or the console when `DEBUG_TASKCLUSTER_CLIENT` is set.
         Logger: ILogger option
@@ -74,6 +78,10 @@ type ClientOptions =
         /// Added to the local clock when signing: the server's time minus ours. The client
         /// measures it by itself after a stale-timestamp rejection.
         ClockOffset: TimeSpan
+        /// The largest clock offset (either way) the client adopts after a stale-timestamp
+        /// rejection (default 24 hours; at most 365 days): a `Date` further off is a
+        /// `ClockSkew` error, not a new offset. `ClockOffset` must lie within it too.
+        MaxClockOffset: TimeSpan
         /// The clock (tests inject a fake one).
         TimeProvider: TimeProvider
         /// Uniform random numbers in [0, 1) for the backoff's randomization.
@@ -87,6 +95,7 @@ type ClientOptions =
 
 /// Why options were refused. `Field` names the option.
 [<RequireQualifiedAccess>]
+[<StructuredFormatDisplay("{Display}")>]
 type OptionsError =
     /// No root URL was given.
     | MissingRootUrl
@@ -112,6 +121,12 @@ type OptionsError =
     | InvalidTraceId of traceId: string
     /// Both `HttpClient` and `HttpMessageHandler` were given.
     | HttpClientAndHandler
+    /// The handler (`handlerType`, possibly under delegating handlers) follows redirects.
+    | RedirectingHandler of handlerType: string
+    /// `MaxClockOffset` is not positive, or is longer than 365 days.
+    | InvalidMaxClockOffset of maxClockOffset: TimeSpan
+    /// `ClockOffset` is further from zero than `MaxClockOffset`.
+    | InvalidClockOffset of clockOffset: TimeSpan * maxClockOffset: TimeSpan
     /// A required value (`TimeProvider`, `Random`, `Backoff`) is null.
     | MissingValue of field: string
 
@@ -119,6 +134,10 @@ type OptionsError =
     member Field: string
     /// A one-line description naming the field and quoting the bad value (never a secret).
     member Describe: unit -> string
+    /// `Describe ()`.
+    member Display: string
+    /// `Describe ()`.
+    override ToString: unit -> string
 
 /// Validated options; the only way to get one is `Options.validate`.
 [<Sealed>]
@@ -160,8 +179,8 @@ module Options =
     val DebugVariable: string = "DEBUG_TASKCLUSTER_CLIENT"
 
     /// No root URL, no credentials, 5 retries, 30 s per attempt, 15-minute signed URLs, the
-    /// official backoff, the shared HttpClient, no logger, no trace id, no clock offset, the
-    /// system clock and `Random.Shared`.
+    /// official backoff, the shared HttpClient, no logger, no trace id, no clock offset (and at
+    /// most 24 hours of one adopted), the system clock and `Random.Shared`.
     val defaults: ClientOptions
 
     /// `defaults` with a root URL.
@@ -196,7 +215,8 @@ module Options =
     /// Checks every option and names the first bad one: root URL present, absolute and
     /// normalised; client id and access token together or not at all; the certificate a valid
     /// certificate; authorized scopes printable ASCII; retries, timeout and signed URL lifetime
-    /// in range; a trace id fit for a header; not both an HttpClient and a handler.
+    /// in range; a trace id fit for a header; not both an HttpClient and a handler, and not a
+    /// handler that follows redirects; the clock offset and its bound in range.
     val validate: options: ClientOptions -> Result<ClientOptions, OptionsError>
 
     /// `validate`, keeping what requests need: the parsed root URL, Hawk credentials and the ext.

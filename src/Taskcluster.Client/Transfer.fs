@@ -68,7 +68,10 @@ module Transfer =
         elif isNull (box reader) then
             invalid "reader" "is null"
         else
-            match DataTransfer.checkOptions options with
+            match
+                DataTransfer.checkName "name" request.Name
+                |> Result.bind (fun () -> DataTransfer.checkOptions options)
+            with
             | Error e -> Task.FromResult(Error e)
             | Ok() ->
                 task {
@@ -292,7 +295,7 @@ module Transfer =
                         decode (
                             Decode.object (fun get ->
                                 {
-                                    Url = get.Required "url" Decode.string
+                                    Url = get.Required "url" DataTransfer.httpUrl
                                     Expires = Some(get.Required "expires" DataTransfer.decodeTime)
                                     Hashes = get.Optional "hashes" DataTransfer.hashes |> Option.defaultValue []
                                     Method = DownloadMethod.GetUrl
@@ -307,7 +310,7 @@ module Transfer =
                 match
                     started
                     |> DataTransfer.request
-                    |> Result.bind (decode (Decode.field "url" Decode.string))
+                    |> Result.bind (decode (Decode.field "url" DataTransfer.httpUrl))
                 with
                 | Error e -> return Error e
                 | Ok url ->
@@ -348,7 +351,10 @@ module Transfer =
         if String.IsNullOrEmpty name then
             invalid "name" "is empty"
         else
-            match DataTransfer.checkOptions options with
+            match
+                DataTransfer.checkName "name" name
+                |> Result.bind (fun () -> DataTransfer.checkOptions options)
+            with
             | Error e -> Task.FromResult(Error e)
             | Ok() ->
                 task {

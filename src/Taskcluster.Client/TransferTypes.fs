@@ -16,6 +16,7 @@ type TransferProgress =
     }
 
 [<RequireQualifiedAccess>]
+[<StructuredFormatDisplay("{Display}")>]
 type TransferError =
     | Request of TaskclusterError
     | HashMismatch of name: string * algorithm: string * expected: string * actual: string
@@ -34,23 +35,29 @@ type TransferError =
     member this.Describe() =
         let q = Display.quote
 
-        match this with
-        | Request e -> e.Describe()
-        | HashMismatch(name, algorithm, expected, actual) ->
-            $"{q name}: the data's {algorithm} is {actual}, the object service recorded {expected}: the data is corrupt"
-        | LengthMismatch(name, expected, actual) -> $"{q name}: expected {expected} bytes, got {actual}"
-        | NoAcceptableHash(name, algorithms) ->
-            let offered =
-                match algorithms with
-                | [] -> "none"
-                | _ -> algorithms |> List.map q |> String.concat ", "
+        let text =
+            match this with
+            | Request e -> e.Describe()
+            | HashMismatch(name, algorithm, expected, actual) ->
+                $"{q name}: the data's {algorithm} is {actual}, the object service recorded {expected}: the data is corrupt"
+            | LengthMismatch(name, expected, actual) -> $"{q name}: expected {expected} bytes, got {actual}"
+            | NoAcceptableHash(name, algorithms) ->
+                let offered =
+                    match algorithms with
+                    | [] -> "none"
+                    | _ -> algorithms |> List.map q |> String.concat ", "
 
-            $"{q name}: the object service recorded no sha256 or sha512 hash to verify the data with (it has: {offered})"
-        | UnsupportedMethod(name, method) -> $"{q name}: unsupported method or storage type {q method}"
-        | ArtifactError(taskId, name, reason, message) ->
-            $"artifact {q name} of task {q taskId} is an error artifact: {reason}: {message}"
-        | InvalidArgument(argument, reason) -> $"invalid {argument}: {reason}"
-        | FileError(path, message) -> $"file {q path}: {message}"
+                $"{q name}: the object service recorded no sha256 or sha512 hash to verify the data with (it has: {offered})"
+            | UnsupportedMethod(name, method) -> $"{q name}: unsupported method or storage type {q method}"
+            | ArtifactError(taskId, name, reason, message) ->
+                $"artifact {q name} of task {q taskId} is an error artifact: {reason}: {message}"
+            | InvalidArgument(argument, reason) -> $"invalid {argument}: {reason}"
+            | FileError(path, message) -> $"file {q path}: {message}"
+
+        Redact.text text
+
+    member this.Display = this.Describe()
+    override this.ToString() = this.Describe()
 
 type ReaderFactory = CancellationToken -> Task<Stream>
 

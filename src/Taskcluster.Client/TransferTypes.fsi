@@ -28,6 +28,7 @@ type TransferProgress =
 /// URL (`object.createUpload (putUrl)`), with the URL shown without its query, where pre-signed
 /// URLs carry their signature.
 [<RequireQualifiedAccess>]
+[<StructuredFormatDisplay("{Display}")>]
 type TransferError =
     /// An API call (`createUpload`, `startDownload`, `artifact`, ...) or a data request failed.
     | Request of TaskclusterError
@@ -53,8 +54,12 @@ type TransferError =
 
     /// The HTTP status, when a server answered.
     member Status: int option
-    /// A one-line description naming the object and what went wrong.
+    /// A one-line description naming the object and what went wrong (credentials redacted).
     member Describe: unit -> string
+    /// `Describe ()`.
+    member Display: string
+    /// `Describe ()`.
+    override ToString: unit -> string
 
 /// Opens the data of an upload at its first byte. Called again for every attempt; each stream
 /// is disposed when its attempt ends.

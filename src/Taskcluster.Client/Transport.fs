@@ -57,6 +57,14 @@ type internal ResponseTooLargeException(status: int, limit: int64) =
     member _.Status = status
     member _.Limit = limit
 
+/// Raised inside an attempt (and turned into a `Redirect` error there) when a caller-supplied
+/// `HttpClient` followed a redirect: the request ended somewhere else than where it was sent.
+type internal RedirectFollowedException(status: int, reasonPhrase: string, finalUri: Uri) =
+    inherit Exception("the HttpClient followed a redirect")
+    member _.Status = status
+    member _.ReasonPhrase = reasonPhrase
+    member _.FinalUri = finalUri
+
 /// The per-call state an attempt and the retry callbacks share.
 [<Sealed; AllowNullLiteral>]
 type internal CallState(prepared: Prepared) =
@@ -146,7 +154,11 @@ module internal Transport =
         match response.Headers.Location with
         | null -> None
         | target when target.IsAbsoluteUri -> Some target.OriginalString
-        | target -> Some(Uri(request, target).AbsoluteUri)
+        | target ->
+            // A server's Location must not be able to throw out of the Result API.
+            match Uri.TryCreate(request, target) with
+            | true, absolute -> Some absolute.AbsoluteUri
+            | _ -> Some target.OriginalString
 
     /// The most an API response body may hold. Taskcluster answers are JSON pages of at most
     /// a few MiB; a bigger body is a broken or hostile server, and reading it would only
@@ -154,8 +166,14 @@ module internal Transport =
     [<Literal>]
     let MaxBodyBytes = 134217728L
 
-    /// Reads a whole body, at most `limit` bytes: one exact allocation when the length is
-    /// announced, a growing buffer otherwise.
+    /// The first buffer of a body: what most API answers fit in.
+    [<Literal>]
+    let InitialBodyBuffer = 16384
+
+    /// Reads a whole body, at most `limit` bytes, into a buffer that grows with what actually
+    /// arrives: an announced `Content-Length` caps the buffer (so a truthful one costs a single
+    /// exact array in the end) but never sizes it up front, since a server that announces
+    /// 128 MiB and then closes must not cost 128 MiB.
     let readBody (limit: int64) (status: int) (content: HttpContent) (token: CancellationToken) =
         task {
             let announced = content.Headers.ContentLength
@@ -164,43 +182,52 @@ module internal Transport =
                 raise (ResponseTooLargeException(status, limit))
 
             use! stream = content.ReadAsStreamAsync(token).ConfigureAwait(false)
+            // The most the body may hold: the announced length, else the limit.
+            let most = if announced.HasValue then announced.Value else limit
+            let mutable body = Array.zeroCreate<byte> (int (min most (int64 InitialBodyBuffer)))
+            let mutable total = 0
+            // A connection closed early fails the read inside HttpClient; an empty stream
+            // despite the header (a HEAD answer) gives the bytes there are.
+            let mutable reading = most > 0L
 
-            if announced.HasValue then
-                // A connection closed early fails the read inside HttpClient; an empty stream
-                // despite the header (a HEAD answer) gives the bytes there are.
-                let body = Array.zeroCreate<byte> (int announced.Value)
-                let mutable total = 0
-                let mutable reading = total < body.Length
+            while reading do
+                if total = body.Length then
+                    if int64 total >= most then
+                        // Unannounced and at the limit: one byte more is too much.
+                        if not announced.HasValue then
+                            let probe = Array.zeroCreate<byte> 1
+                            let! n = stream.ReadAsync(probe.AsMemory(), token).ConfigureAwait(false)
 
-                while reading do
+                            if n > 0 then
+                                raise (ResponseTooLargeException(status, limit))
+
+                        reading <- false
+                    else
+                        let grown = min most (max (int64 body.Length * 2L) (int64 InitialBodyBuffer))
+                        let next = Array.zeroCreate<byte> (int grown)
+                        Buffer.BlockCopy(body, 0, next, 0, total)
+                        body <- next
+
+                if reading then
                     let! n = stream.ReadAsync(body.AsMemory(total), token).ConfigureAwait(false)
                     total <- total + n
-                    reading <- n > 0 && total < body.Length
+                    reading <- n > 0 && not (announced.HasValue && int64 total >= most)
 
-                return if total = body.Length then body else Array.sub body 0 total
-            else
-                use buffer = new MemoryStream()
-                let chunk = Buffers.ArrayPool<byte>.Shared.Rent 16384
-
-                try
-                    let mutable reading = true
-
-                    while reading do
-                        let! n = stream.ReadAsync(chunk.AsMemory(), token).ConfigureAwait(false)
-
-                        if n = 0 then
-                            reading <- false
-                        elif buffer.Length + int64 n > limit then
-                            raise (ResponseTooLargeException(status, limit))
-                        else
-                            buffer.Write(chunk, 0, n)
-                finally
-                    Buffers.ArrayPool<byte>.Shared.Return chunk
-
-                return buffer.ToArray()
+            return if total = body.Length then body else Array.sub body 0 total
         }
 
     let private contentType = MediaTypeHeaderValue("application/json")
+
+    /// Where a request ended when it did not end where it was sent: the request message's URI
+    /// after sending (which redirect handlers rewrite), or the response's request message's.
+    let followedTo (sent: Uri) (request: HttpRequestMessage) (response: HttpResponseMessage) =
+        let final =
+            match response.RequestMessage with
+            | null -> request.RequestUri
+            | message when not (isNull message.RequestUri) -> message.RequestUri
+            | _ -> request.RequestUri
+
+        if isNull final || final = sent then None else Some final
 
     /// Per-client settings every attempt needs.
     [<NoEquality; NoComparison>]
@@ -277,6 +304,19 @@ module internal Transport =
                             .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token)
                             .ConfigureAwait(false)
 
+                    // A caller's HttpClient that follows redirects moves the request (and its
+                    // body) to the new URL: whatever came back is not the answer of our URL.
+                    match followedTo prepared.Uri request response with
+                    | Some final ->
+                        raise (
+                            RedirectFollowedException(
+                                int response.StatusCode,
+                                response.ReasonPhrase |> Option.ofObj |> Option.defaultValue "",
+                                final
+                            )
+                        )
+                    | None -> ()
+
                     let! body =
                         (readBody MaxBodyBytes (int response.StatusCode) response.Content token).ConfigureAwait(false)
 
@@ -314,8 +354,26 @@ module internal Transport =
         | :? OperationCanceledException as c -> (c.InnerException :? TimeoutException)
         | _ -> false
 
+    /// The one classification of statuses every request shares (API calls and data transfers):
+    /// which failures may pass if the same request is sent again. 5xx and 408/429 may; of the
+    /// 5xx, those that say the server cannot or will not ever serve this request never do:
+    /// 501 Not Implemented, 505 HTTP Version Not Supported, 506 Variant Also Negotiates,
+    /// 508 Loop Detected, 510 Not Extended, 511 Network Authentication Required (a captive
+    /// portal). A `Retry-After` longer than the client waits for is final too.
+    let isRetryableStatus (status: int) =
+        match status with
+        | 501
+        | 505
+        | 506
+        | 508
+        | 510
+        | 511 -> false
+        | 408
+        | 429 -> true
+        | s -> s >= 500 && s < 600
+
     let private retryableStatus (r: Received) =
-        (r.Status >= 500 || r.Status = 429)
+        isRetryableStatus r.Status
         && (r.RetryAfter |> Option.forall (fun d -> d <= maxRetryAfter))
 
     let private shouldRetry (context: ResilienceContext) (outcome: Outcome<Received>) =
@@ -332,7 +390,7 @@ module internal Transport =
         | null -> $"status {outcome.Result.Status}"
         | :? TimeoutRejectedException -> "timeout"
         | e when isHttpClientTimeout e -> "timeout"
-        | e -> $"{e.GetType().Name}: {e.Message}"
+        | e -> Redact.text $"{e.GetType().Name}: {e.Message}"
 
     /// The retry delay: `Retry-After` when the server sent one, else the official backoff.
     let private delayFor (options: ClientOptions) (attemptNumber: int) (outcome: Outcome<Received>) =
@@ -420,7 +478,103 @@ module internal Transport =
 
             Some text
 
+    /// Expressions are kept as compact JSON, with `<` and `+` as they are (scopes have both).
+    let private compact =
+        JsonSerializerOptions(Encoder = Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
+
+    /// A JSON value of scopes as a list: an array of strings, one string, or an expression
+    /// (`{"AllOf": …}`) as its compact JSON text.
+    let private scopesOf (value: JsonElement) =
+        match value.ValueKind with
+        | JsonValueKind.String -> [ value.GetString() ]
+        | JsonValueKind.Array when
+            value.EnumerateArray()
+            |> Seq.forall (fun v -> v.ValueKind = JsonValueKind.String)
+            ->
+            value.EnumerateArray() |> Seq.map _.GetString() |> List.ofSeq
+        | JsonValueKind.Object
+        | JsonValueKind.Array -> [ JsonSerializer.Serialize(value, compact) ]
+        | _ -> []
+
+    /// What the services write after "missing the following scopes:": a fenced block (or the
+    /// lines up to a blank one) holding a JSON array, a JSON expression, or one scope a line.
+    let private scopesInMessage (message: string) =
+        let marker = "missing the following scopes:"
+
+        match message.IndexOf(marker, StringComparison.OrdinalIgnoreCase) with
+        | -1 -> []
+        | at ->
+            let lines =
+                message.Substring(at + marker.Length).Split('\n')
+                |> Array.map _.Trim()
+                |> List.ofArray
+
+            let rest =
+                match lines with
+                // Scopes on the marker's own line.
+                | first :: _ when first <> "" -> [ first ]
+                | _ ->
+                    match lines |> List.skipWhile ((=) "") with
+                    | fence :: body when fence.StartsWith "```" ->
+                        body |> List.takeWhile (fun l -> not (l.StartsWith "```"))
+                    | body -> body |> List.takeWhile ((<>) "")
+
+            let block = String.Join("\n", rest).Trim()
+
+            if block = "" then
+                []
+            else
+                try
+                    use doc = JsonDocument.Parse block
+                    scopesOf doc.RootElement
+                with :? JsonException ->
+                    rest
+                    |> List.map (fun l -> l.TrimStart('-', ' ').Trim())
+                    |> List.filter ((<>) "")
+
+    /// The missing scopes of a 403 body, as the service sent them: `requiredScopes`, then
+    /// `details.unsatisfied` or `details.required`, then the message's block.
+    let missingScopes (body: byte array) (message: string option) =
+        let fromJson () =
+            try
+                use doc = JsonDocument.Parse(ReadOnlyMemory body)
+                let root = doc.RootElement
+
+                if root.ValueKind <> JsonValueKind.Object then
+                    []
+                else
+                    let member' (e: JsonElement) (name: string) =
+                        match e.TryGetProperty name with
+                        | true, v -> scopesOf v
+                        | _ -> []
+
+                    match member' root "requiredScopes" with
+                    | [] ->
+                        match root.TryGetProperty "details" with
+                        | true, details when details.ValueKind = JsonValueKind.Object ->
+                            match member' details "unsatisfied" with
+                            | [] -> member' details "required"
+                            | scopes -> scopes
+                        | _ -> []
+                    | scopes -> scopes
+            with
+            | :? JsonException
+            | :? InvalidOperationException -> []
+
+        let found =
+            match (if body.Length = 0 then [] else fromJson ()) with
+            | [] ->
+                try
+                    message |> Option.map scopesInMessage |> Option.defaultValue []
+                with :? InvalidOperationException ->
+                    []
+            | scopes -> scopes
+
+        found |> List.filter (String.IsNullOrWhiteSpace >> not)
+
     let serviceError (info: RequestInfo) (attempts: int) (r: Received) =
+        // Diagnostic text from the network: whatever credentials it holds (a pre-signed URL in
+        // an S3 error page, say) are dropped before it is kept.
         match errorBody r.Body with
         | Some(code, message) ->
             {
@@ -428,9 +582,10 @@ module internal Transport =
                 Status = r.Status
                 ReasonPhrase = r.ReasonPhrase
                 Code = code
-                Message = message |> Option.defaultValue r.ReasonPhrase
+                Message = message |> Option.defaultValue r.ReasonPhrase |> Redact.text
                 Body = None
                 Attempts = attempts
+                MissingScopes = if r.Status = 403 then missingScopes r.Body message else []
             }
         | None ->
             {
@@ -439,8 +594,9 @@ module internal Transport =
                 ReasonPhrase = r.ReasonPhrase
                 Code = None
                 Message = $"HTTP {r.Status} {r.ReasonPhrase}".TrimEnd()
-                Body = excerpt r.Body
+                Body = excerpt r.Body |> Option.map Redact.text
                 Attempts = attempts
+                MissingScopes = []
             }
 
     /// The auth service's words for a Hawk timestamp outside its ±15 minutes window.
@@ -500,6 +656,22 @@ module internal Transport =
                     }
                 )
             )
+        | :? RedirectFollowedException as e ->
+            Error(
+                TaskclusterError.Redirect(
+                    {
+                        Request = info
+                        Status = e.Status
+                        ReasonPhrase = e.ReasonPhrase
+                        Code = None
+                        Message = $"the HttpClient followed a redirect to another URL (final status {e.Status})"
+                        Body = None
+                        Attempts = call.Attempts
+                        MissingScopes = []
+                    },
+                    Some e.FinalUri.AbsoluteUri
+                )
+            )
         | :? TimeoutRejectedException as e -> Error(TaskclusterError.Timeout(info, e.Timeout, call.Attempts))
         | e when isHttpClientTimeout e -> Error(TaskclusterError.Timeout(info, settings.Http.Timeout, call.Attempts))
         | :? OperationCanceledException -> Error(TaskclusterError.Cancelled info)
@@ -536,26 +708,38 @@ module internal Transport =
         }
 
     /// Sends a prepared request with retries; after a stale-timestamp rejection, sets the clock
-    /// offset from the response's `Date` and tries once more. Returns a 2xx response or an error.
+    /// offset from the response's `Date` and tries once more, unless the offset would exceed
+    /// `MaxClockOffset` (a `ClockSkew` error naming both times). Returns a 2xx response or an
+    /// error.
     let send (settings: Settings) (prepared: Prepared) (token: CancellationToken) =
         task {
             let call = CallState(prepared)
             let! first = (run settings call token).ConfigureAwait(false)
 
-            let! outcome =
+            let! result =
                 match first.Exception with
                 | null ->
                     match settings.Valid.Credentials, staleTimestampServerTime first.Result with
                     | Some _, Some serverTime ->
-                        let offset = serverTime - first.Result.ReceivedAt
-                        settings.Offset.Set offset
-                        Log.correctingClock settings.Logger prepared.Info.Name offset
-                        run settings call token
-                    | _ -> Task.FromResult first
-                | _ -> Task.FromResult first
-                |> _.ConfigureAwait(false)
+                        let clientTime = first.Result.ReceivedAt
+                        let offset = serverTime - clientTime
+                        let limit = settings.Options.MaxClockOffset
 
-            let result = classify settings call token outcome
+                        if offset.Duration() > limit then
+                            Task.FromResult(
+                                Error(TaskclusterError.ClockSkew(prepared.Info, clientTime, serverTime, limit))
+                            )
+                        else
+                            settings.Offset.Set offset
+                            Log.correctingClock settings.Logger prepared.Info.Name offset
+
+                            task {
+                                let! again = (run settings call token).ConfigureAwait(false)
+                                return classify settings call token again
+                            }
+                    | _ -> Task.FromResult(classify settings call token first)
+                | _ -> Task.FromResult(classify settings call token first)
+                |> _.ConfigureAwait(false)
 
             match result with
             | Ok r -> Log.requestSucceeded settings.Logger prepared.Info.Name r.Status call.Attempts

@@ -118,6 +118,112 @@ public partial class QueueClient
             Adapt.NotNull(path, nameof(path)),
             cancellationToken));
 
+    /// <summary><c>downloadManagedArtifact</c>: <see cref="DownloadArtifactAsync"/> for artifacts whose data the deployment manages (<c>s3</c>, <c>object</c>), refusing <c>reference</c> artifacts.</summary>
+    /// <remarks>
+    /// A <c>reference</c> artifact's URL is whatever the task that created it chose; these methods end in a
+    /// <see cref="TaskclusterErrorKind.UnsupportedMethod"/> error for one, before fetching anything, so a
+    /// downloader of untrusted tasks' artifacts never fetches an arbitrary URL.
+    /// Required scopes: <c>queue:get-artifact:&lt;name&gt;</c> (none for <c>public/</c> artifacts).
+    /// </remarks>
+    /// <param name="taskId">The task.</param>
+    /// <param name="runId">The run; null for the latest run.</param>
+    /// <param name="name">The artifact's name, e.g. <c>public/logs/live.log</c>.</param>
+    /// <param name="writerFactory">Opens an empty destination; called again for every attempt, and each stream is disposed when its attempt ends.</param>
+    /// <param name="options">Retries and progress; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the download (it then throws <see cref="OperationCanceledException"/>).</param>
+    /// <returns>The content type, length, method and verified hashes, or why the download failed.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public virtual Task<TaskclusterResult<DownloadResult>> DownloadManagedArtifactAsync(
+        string taskId,
+        int? runId,
+        string name,
+        Func<CancellationToken, Task<Stream>> writerFactory,
+        TransferOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        TransferAdapt.Downloaded(F.Artifact.downloadManaged(
+            Artifacts(),
+            TransferAdapt.Options(options),
+            Adapt.NotNull(taskId, nameof(taskId)),
+            TransferAdapt.RunId(runId),
+            Adapt.NotNull(name, nameof(name)),
+            TransferAdapt.Factory(writerFactory, nameof(writerFactory)),
+            cancellationToken));
+
+    /// <summary>A managed artifact's data in memory (for <c>object</c> artifacts, only once verified).</summary>
+    /// <inheritdoc cref="DownloadManagedArtifactAsync" path="/remarks"/>
+    /// <param name="taskId">The task.</param>
+    /// <param name="runId">The run; null for the latest run.</param>
+    /// <param name="name">The artifact's name.</param>
+    /// <param name="options">Retries and progress; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the download (it then throws <see cref="OperationCanceledException"/>).</param>
+    /// <returns>The bytes and content type, or why the download failed.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public virtual Task<TaskclusterResult<BytesDownload>> DownloadManagedArtifactToBytesAsync(
+        string taskId,
+        int? runId,
+        string name,
+        TransferOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        TransferAdapt.Bytes(F.Artifact.downloadManagedToBuf(
+            Artifacts(),
+            TransferAdapt.Options(options),
+            Adapt.NotNull(taskId, nameof(taskId)),
+            TransferAdapt.RunId(runId),
+            Adapt.NotNull(name, nameof(name)),
+            cancellationToken));
+
+    /// <summary>Downloads a managed artifact into a writable, seekable stream from its current position (truncated back to it for every attempt, left open).</summary>
+    /// <inheritdoc cref="DownloadManagedArtifactAsync" path="/remarks"/>
+    /// <param name="taskId">The task.</param>
+    /// <param name="runId">The run; null for the latest run.</param>
+    /// <param name="name">The artifact's name.</param>
+    /// <param name="destination">The stream to write to.</param>
+    /// <param name="options">Retries and progress; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the download (it then throws <see cref="OperationCanceledException"/>).</param>
+    /// <returns>The content type, length, method and verified hashes, or why the download failed.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public virtual Task<TaskclusterResult<DownloadResult>> DownloadManagedArtifactToStreamAsync(
+        string taskId,
+        int? runId,
+        string name,
+        Stream destination,
+        TransferOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        TransferAdapt.Downloaded(F.Artifact.downloadManagedToStream(
+            Artifacts(),
+            TransferAdapt.Options(options),
+            Adapt.NotNull(taskId, nameof(taskId)),
+            TransferAdapt.RunId(runId),
+            Adapt.NotNull(name, nameof(name)),
+            Adapt.NotNull(destination, nameof(destination)),
+            cancellationToken));
+
+    /// <summary>Downloads a managed artifact into a temporary file renamed over <paramref name="path"/> on success only; a failure leaves no file.</summary>
+    /// <inheritdoc cref="DownloadManagedArtifactAsync" path="/remarks"/>
+    /// <param name="taskId">The task.</param>
+    /// <param name="runId">The run; null for the latest run.</param>
+    /// <param name="name">The artifact's name.</param>
+    /// <param name="path">The destination file.</param>
+    /// <param name="options">Retries and progress; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the download (it then throws <see cref="OperationCanceledException"/>).</param>
+    /// <returns>The content type, length, method and verified hashes, or why the download failed.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public virtual Task<TaskclusterResult<DownloadResult>> DownloadManagedArtifactToFileAsync(
+        string taskId,
+        int? runId,
+        string name,
+        string path,
+        TransferOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        TransferAdapt.Downloaded(F.Artifact.downloadManagedToFile(
+            Artifacts(),
+            TransferAdapt.Options(options),
+            Adapt.NotNull(taskId, nameof(taskId)),
+            TransferAdapt.RunId(runId),
+            Adapt.NotNull(name, nameof(name)),
+            Adapt.NotNull(path, nameof(path)),
+            cancellationToken));
+
     /// <summary>Uploads an <c>object</c> artifact from the bytes the factory's streams give.</summary>
     /// <remarks>The run must be running. Required scopes: <c>queue:create-artifact:&lt;taskId&gt;/&lt;runId&gt;</c> (or the worker's).</remarks>
     /// <param name="taskId">The task.</param>

@@ -22,10 +22,10 @@ public class TaskclusterClientOptions
     /// <summary>How long a signed URL stays valid when no lifetime is given; default 15 minutes.</summary>
     public TimeSpan SignedUrlExpiration { get; set; } = F.Options.defaults.SignedUrlExpiration;
 
-    /// <summary>The HTTP client to send with (used as it is: it should not follow redirects). Null (the default) for one shared, pooled client that never follows redirects.</summary>
+    /// <summary>The HTTP client to send with (used as it is). It must not follow redirects: a request it followed to another URL is a <see cref="TaskclusterErrorKind.Redirect"/> error, never a success. Null (the default) for one shared, pooled client that never follows redirects.</summary>
     public HttpClient? HttpClient { get; set; }
 
-    /// <summary>A handler to send with (never disposed by the client); exclusive with <see cref="HttpClient"/>.</summary>
+    /// <summary>A handler to send with (never disposed by the client); exclusive with <see cref="HttpClient"/>. An <see cref="HttpClientHandler"/> or <see cref="SocketsHttpHandler"/> (also under delegating handlers) with <c>AllowAutoRedirect</c> (true by default) is refused.</summary>
     public HttpMessageHandler? HttpMessageHandler { get; set; }
 
     /// <summary>Where log lines go (never with tokens, signatures or bewits). Null: nowhere, or the console when <c>DEBUG_TASKCLUSTER_CLIENT</c> is set.</summary>
@@ -36,6 +36,9 @@ public class TaskclusterClientOptions
 
     /// <summary>Added to the local clock when signing (the server's time minus ours); the client measures it by itself after a stale-timestamp rejection.</summary>
     public TimeSpan ClockOffset { get; set; }
+
+    /// <summary>The largest clock offset (either way) the client adopts after a stale-timestamp rejection; default 24 hours, at most 365 days. A server <c>Date</c> further off is a <see cref="TaskclusterErrorKind.ClockSkew"/> error.</summary>
+    public TimeSpan MaxClockOffset { get; set; } = F.Options.defaults.MaxClockOffset;
 
     /// <summary>The clock (tests pass a fake one); default the system clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

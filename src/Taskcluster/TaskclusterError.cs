@@ -20,7 +20,7 @@ public enum TaskclusterErrorKind
     /// <summary>A 5xx still failing after every retry.</summary>
     ServerError,
 
-    /// <summary>A 3xx: redirects are never followed, so credentials never go to another host; <see cref="TaskclusterError.Location"/> is the target.</summary>
+    /// <summary>A 3xx: redirects are never followed, so credentials never go to another host; <see cref="TaskclusterError.Location"/> is the target. Also a request a caller's <see cref="HttpClient"/> followed to another URL anyway (never reported as a success).</summary>
     Redirect,
 
     /// <summary>The connection failed (refused, reset, dropped, truncated body) on every attempt.</summary>
@@ -34,6 +34,9 @@ public enum TaskclusterErrorKind
 
     /// <summary>A 2xx response whose body is not what was expected (not JSON).</summary>
     InvalidResponse,
+
+    /// <summary>A stale-timestamp 401 whose <c>Date</c> is further from the local clock than <see cref="TaskclusterClientOptions.MaxClockOffset"/> allows, so the offset was not adopted; <see cref="TaskclusterError.ClientTime"/> and <see cref="TaskclusterError.ServerTime"/> say both clocks.</summary>
+    ClockSkew,
 
     /// <summary>Downloaded bytes do not have the hash the object service recorded (corrupted on the way or in storage); never retried. <see cref="TaskclusterError.Algorithm"/>, <see cref="TaskclusterError.ExpectedHash"/> and <see cref="TaskclusterError.ActualHash"/> say which.</summary>
     HashMismatch,
@@ -126,7 +129,19 @@ public sealed class TaskclusterError
     /// <summary>How many times the request was sent (0 when nothing was sent).</summary>
     public int Attempts { get; private init; }
 
-    /// <summary>The redirect target of a <see cref="TaskclusterErrorKind.Redirect"/>.</summary>
+    /// <summary>For a 403 <see cref="TaskclusterErrorKind.InsufficientScopes"/>, the scopes (or scope expression) the credentials lack, as the service wrote them; empty when it said nothing about them.</summary>
+    public IReadOnlyList<string> MissingScopes { get; private init; } = Array.Empty<string>();
+
+    /// <summary>The local clock (without offset) when the response of a <see cref="TaskclusterErrorKind.ClockSkew"/> arrived.</summary>
+    public DateTimeOffset? ClientTime { get; private init; }
+
+    /// <summary>The server's clock (its <c>Date</c> header) of a <see cref="TaskclusterErrorKind.ClockSkew"/>.</summary>
+    public DateTimeOffset? ServerTime { get; private init; }
+
+    /// <summary>The largest offset the client would adopt, of a <see cref="TaskclusterErrorKind.ClockSkew"/>.</summary>
+    public TimeSpan? MaxClockOffset { get; private init; }
+
+    /// <summary>The redirect target of a <see cref="TaskclusterErrorKind.Redirect"/> (it may be a pre-signed URL: it is redacted in <see cref="Description"/>, not here).</summary>
     public string? Location { get; private init; }
 
     /// <summary>The per-attempt timeout of a <see cref="TaskclusterErrorKind.Timeout"/>.</summary>
@@ -187,6 +202,7 @@ public sealed class TaskclusterError
             Body = OrNull(e.Body),
             Attempts = e.Attempts,
             Location = location,
+            MissingScopes = e.MissingScopes.ToArray(),
         };
 
     private static string? OrNull(Microsoft.FSharp.Core.FSharpOption<string>? value) =>
@@ -217,6 +233,15 @@ public sealed class TaskclusterError
                     Attempts = 1,
                     JsonPath = e.error.Path,
                     Message = e.error.Describe(),
+                },
+            F.TaskclusterError.ClockSkew e =>
+                new(TaskclusterErrorKind.ClockSkew, description, e.request)
+                {
+                    Attempts = 1,
+                    ClientTime = e.clientTime,
+                    ServerTime = e.serverTime,
+                    MaxClockOffset = e.limit,
+                    Message = description,
                 },
             _ => throw new ArgumentOutOfRangeException(nameof(error), description, "An error case this facade does not know."),
         };

@@ -64,6 +64,115 @@ let tests =
                     Expect.isTrue (List.last server.Requests).Auth.IsAuthenticated "accepted at once"
                 }
 
+            test "a server Date beyond MaxClockOffset is not adopted: a ClockSkew error names both times" {
+                use server = start ()
+                server.Enforce <- false
+                let year2100 = DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero)
+
+                server.Enqueue(
+                    Reply.error 401 "AuthenticationFailed" "Unauthorized: Stale timestamp"
+                    |> Reply.withHeaders [ "Date", "Fri, 01 Jan 2100 00:00:00 GMT" ]
+                )
+
+                let logger = CapturingLogger()
+                let client = skewed server TimeSpan.Zero logger
+
+                match callFake client ping [] [] Payload.Empty |> expectError "skew" with
+                | TaskclusterError.ClockSkew(request, clientTime, serverTime, limit) as error ->
+                    Expect.equal request.Name "fake.ping" "the call"
+                    Expect.equal serverTime year2100 "the server's Date"
+                    near TimeSpan.Zero (clientTime - DateTimeOffset.UtcNow) "our clock"
+                    Expect.equal limit (TimeSpan.FromHours 24.0) "the default bound"
+                    let text = error.Describe()
+                    Expect.stringContains text "2100-01-01T00:00:00Z" "the server's time, ISO"
+                    Expect.stringContains text (clientTime.UtcDateTime.ToString "yyyy-MM-dd'T'HH:mm") "our time, ISO"
+                | other -> failtestf "expected ClockSkew, got %s" (other.Describe())
+
+                Expect.equal server.Requests.Length 1 "nothing re-signed for 2100"
+                Expect.equal client.ClockOffset TimeSpan.Zero "the offset is unchanged"
+
+                Expect.isFalse
+                    (logger.Events |> List.exists (fun e -> e.EventName = "ClockSkew"))
+                    "no correction logged"
+
+                // Later calls and signed URLs still use our own clock.
+                callFake client ping [] [] Payload.Empty |> expectOk "later" |> ignore
+            }
+
+            test "MaxClockOffset is an option: a larger bound adopts a larger offset" {
+                use server = start ()
+
+                let client =
+                    clientFor server (fun o ->
+                        { o with
+                            TimeProvider = TestClock(TimeSpan.FromDays -3.0, 1000.0)
+                            MaxClockOffset = TimeSpan.FromDays 4.0
+                        })
+
+                callFake client ping [] [] Payload.Empty |> expectOk "corrected" |> ignore
+                near (TimeSpan.FromDays 3.0) client.ClockOffset "adopted"
+
+                let strict =
+                    clientFor server (fun o ->
+                        { o with
+                            TimeProvider = TestClock(TimeSpan.FromDays -3.0, 1000.0)
+                        })
+
+                match callFake strict ping [] [] Payload.Empty with
+                | Error(TaskclusterError.ClockSkew _) -> ()
+                | other -> failtestf "expected ClockSkew with the default bound, got %A" other
+            }
+
+            test "MaxClockOffset and ClockOffset are validated" {
+                let field options =
+                    match Options.validate options with
+                    | Error e -> e.Field
+                    | Ok _ -> "(accepted)"
+
+                let o = Options.create "https://tc.example.com"
+
+                Expect.equal
+                    (field
+                        { o with
+                            MaxClockOffset = TimeSpan.Zero
+                        })
+                    "maxClockOffset"
+                    "zero"
+
+                Expect.equal
+                    (field
+                        { o with
+                            MaxClockOffset = TimeSpan.FromDays -1.0
+                        })
+                    "maxClockOffset"
+                    "negative"
+
+                Expect.equal
+                    (field
+                        { o with
+                            MaxClockOffset = TimeSpan.FromDays 366.0
+                        })
+                    "maxClockOffset"
+                    "over a year"
+
+                Expect.equal
+                    (field
+                        { o with
+                            ClockOffset = TimeSpan.FromHours -25.0
+                        })
+                    "clockOffset"
+                    "beyond the bound"
+
+                Expect.equal
+                    (field
+                        { o with
+                            ClockOffset = TimeSpan.FromHours 25.0
+                            MaxClockOffset = TimeSpan.FromHours 26.0
+                        })
+                    "(accepted)"
+                    "within a wider bound"
+            }
+
             test "the correction is tried once: a server that still refuses gives AuthenticationFailed" {
                 use server = start ()
                 // The server checks against a clock an hour ahead but sends the real Date.

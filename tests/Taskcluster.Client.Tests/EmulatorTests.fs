@@ -145,9 +145,15 @@ let tests =
                         CancellationToken.None
                     |> run
                 with
-                | Error(TaskclusterError.InsufficientScopes e) ->
+                | Error(TaskclusterError.InsufficientScopes e as error) ->
                     Expect.equal e.Status 403 "status"
                     Expect.equal e.Code (Some "InsufficientScopes") "code"
+                    Expect.equal e.MissingScopes [ "auth:list-clients" ] "the missing scope, as data"
+
+                    Expect.stringContains
+                        (error.Describe())
+                        "missing the following scopes: auth:list-clients"
+                        "and on the line"
                 | other -> failtestf "unexpected %A" other
             }
 

@@ -19,6 +19,102 @@ let private serviceError (e: TaskclusterError) =
     | TaskclusterError.Redirect(s, _) -> s
     | other -> failtestf "not a service error: %s" (other.Describe())
 
+/// The message the services write for a 403, with the blocks they fence.
+let private insufficientMessage (missing: string) =
+    String.Join(
+        "\n",
+        [
+            "Client ID tester does not have sufficient scopes and are missing the following scopes:"
+            ""
+            "```"
+            missing
+            "```"
+            ""
+            "You have the scopes:"
+            ""
+            "```"
+            "[\n  \"queue:get-task:*\"\n]"
+            "```"
+            ""
+            "This request requires you to satisfy this scope expression:"
+            ""
+            "```"
+            missing
+            "```"
+        ]
+    )
+
+let private scopes =
+    testList
+        "missing scopes"
+        [
+            for missing, expected in
+                [
+                    "secrets:get:project/x", [ "secrets:get:project/x" ]
+                    "[\n  \"a:b\",\n  \"c:<d>\"\n]", [ "a:b"; "c:<d>" ]
+                    "{\n  \"AnyOf\": [\n    \"a\",\n    \"b\"\n  ]\n}", [ """{"AnyOf":["a","b"]}""" ]
+                ] do
+                test $"a 403 message's block is carried as data and shown on one line: {expected}" {
+                    use server = start ()
+                    server.Default <- Reply.error 403 "InsufficientScopes" (insufficientMessage missing)
+                    let client = clientFor server id
+                    let error = callFake client ping [] [] Payload.Empty |> expectError "403"
+                    let s = serviceError error
+                    Expect.equal s.MissingScopes expected "the missing scopes"
+                    let line = error.Describe()
+
+                    Expect.stringContains
+                        line
+                        ("missing the following scopes: " + String.concat ", " expected)
+                        "the one-line form names them"
+
+                    Expect.stringContains (string error) (List.head expected) "ToString too"
+                    Expect.stringContains (sprintf "%A" error) (List.head expected) "%A too"
+
+                    let logger = CapturingLogger()
+                    Log.requestFailed logger "fake.ping" error
+
+                    Expect.stringContains
+                        (List.exactlyOne logger.Events).Message
+                        (List.head expected)
+                        "the log line too"
+                }
+
+            test "requiredScopes and details in the body win over the message" {
+                use server = start ()
+
+                server.Enqueue(
+                    Reply.json 403 """{"code":"InsufficientScopes","message":"no","requiredScopes":["x:y","z"]}""",
+                    Reply.json
+                        403
+                        """{"code":"InsufficientScopes","message":"no","details":{"required":{"AllOf":["p"]},"unsatisfied":["p"]}}""",
+                    Reply.json 403 """{"code":"InsufficientScopes","message":"no","details":{"required":"q"}}"""
+                )
+
+                let client = clientFor server id
+
+                let missing () =
+                    (callFake client ping [] [] Payload.Empty |> expectError "403" |> serviceError).MissingScopes
+
+                Expect.equal (missing ()) [ "x:y"; "z" ] "requiredScopes"
+                Expect.equal (missing ()) [ "p" ] "details.unsatisfied"
+                Expect.equal (missing ()) [ "q" ] "details.required"
+            }
+
+            test "other statuses and bodies without scopes carry none" {
+                use server = start ()
+                server.Enqueue(Reply.error 404 "ResourceNotFound" "missing the following scopes:\n\nnot:really")
+                server.Enqueue(Reply.error 403 "InsufficientScopes" "You do not have sufficient scopes.")
+                let client = clientFor server id
+
+                for _ in 1..2 do
+                    let s =
+                        callFake client ping [] [] Payload.Empty |> expectError "4xx" |> serviceError
+
+                    Expect.isEmpty s.MissingScopes "none"
+            }
+        ]
+
 let private bodies =
     testList
         "error bodies"
@@ -151,7 +247,7 @@ let private redirects =
                 | other -> failtestf "unexpected %s" (other.Describe())
             }
 
-            test "a caller's HttpClient that follows redirects drops the credentials on the way" {
+            test "a caller's HttpClient that follows redirects drops the credentials on the way, and is never a success" {
                 use server = start ()
                 use other = start ()
                 other.Enforce <- false
@@ -159,13 +255,73 @@ let private redirects =
                 use http = new HttpClient(new HttpClientHandler(AllowAutoRedirect = true))
                 let client = clientFor server (fun o -> { o with HttpClient = Some http })
 
-                callFake client ping [] [] Payload.Empty
-                |> expectOk "followed by the caller's client"
-                |> ignore
+                match callFake client ping [] [] Payload.Empty with
+                | Error(TaskclusterError.Redirect(e, Some location) as error) ->
+                    Expect.equal location (other.Url + "/landing") "where it ended"
+                    Expect.equal e.Status 200 "the final status"
+                    Expect.stringContains (error.Describe()) "followed a redirect" "described"
+                | result -> failtestf "expected a Redirect error, got %A" result
 
                 match other.Requests with
                 | [ landed ] -> Expect.isNone (landed.Header "Authorization") "no Authorization header"
                 | rs -> failtestf "expected one request, got %d" rs.Length
+            }
+
+            for status in [ 307; 308 ] do
+                test $"a body a caller's HttpClient re-sent to another host after a {status} is not a success" {
+                    use server = start ()
+                    use other = start ()
+                    other.Enforce <- false
+                    server.Default <- Reply.redirect status (other.Url + "/landing")
+                    use http = new HttpClient(new SocketsHttpHandler(AllowAutoRedirect = true))
+                    let client = clientFor server (fun o -> { o with HttpClient = Some http })
+
+                    match callFake client createThing [ "t" ] [] (Payload.Text """{"secret":"hush"}""") with
+                    | Error(TaskclusterError.Redirect(_, Some location)) ->
+                        Expect.equal location (other.Url + "/landing") "where it ended"
+                    | result -> failtestf "expected a Redirect error, got %A" result
+
+                    Expect.equal server.Requests.Length 1 "not retried"
+                }
+
+            test "handlers that follow redirects are refused where they can be seen" {
+                let refused (handler: HttpMessageHandler) =
+                    match
+                        Options.validate
+                            { Options.create "https://tc.example.com" with
+                                HttpMessageHandler = Some handler
+                            }
+                    with
+                    | Error(OptionsError.RedirectingHandler _ as e) ->
+                        Expect.equal e.Field "httpMessageHandler" "the field"
+                        Expect.stringContains (e.Describe()) "AllowAutoRedirect" "says what to set"
+                    | other -> failtestf "expected RedirectingHandler, got %A" other
+
+                let accepted (handler: HttpMessageHandler) =
+                    Expect.isOk
+                        (Options.validate
+                            { Options.create "https://tc.example.com" with
+                                HttpMessageHandler = Some handler
+                            })
+                        "accepted"
+
+                refused (new HttpClientHandler())
+                refused (new SocketsHttpHandler())
+
+                refused (
+                    { new DelegatingHandler(new SocketsHttpHandler(AllowAutoRedirect = true)) with
+                        member _.ToString() = "outer"
+                    }
+                )
+
+                accepted (new HttpClientHandler(AllowAutoRedirect = false))
+                accepted (new SocketsHttpHandler(AllowAutoRedirect = false))
+
+                accepted (
+                    { new DelegatingHandler(new SocketsHttpHandler(AllowAutoRedirect = false)) with
+                        member _.ToString() = "outer"
+                    }
+                )
             }
         ]
 
@@ -188,7 +344,12 @@ let private model =
                     let result = callFake client ping [] [] Payload.Empty
                     let attempts = server.Requests.Length - before
 
-                    let retried = status >= 500 || status = 429
+                    // Statuses that say the server will never serve this request are final.
+                    let final = set [ 501; 505; 506; 508; 510; 511 ]
+
+                    let retried =
+                        (status >= 500 && not (final.Contains status)) || status = 429 || status = 408
+
                     let expectedAttempts = if retried then 3 else 1
 
                     let rightCase =
@@ -230,6 +391,7 @@ let private model =
                         Message = if isNull message then "" else message
                         Body = Option.ofObj body
                         Attempts = 3
+                        MissingScopes = []
                     }
 
                 [
@@ -243,4 +405,146 @@ let private model =
                     not (d.Contains '\n' || d.Contains '\r'))
         ]
 
-let tests = testList "Errors" [ bodies; redirects; model ]
+// ---- redaction ------------------------------------------------------------------------------
+
+/// What every secret in these tests starts with; it never appears in text without a secret.
+let private marker = "S3CR3T"
+
+/// Text that may carry a credential where services, storage and proxies put them: pre-signed
+/// S3, GCS, Azure and CloudFront URLs, bewits, JSON credentials, Hawk headers; or plain text.
+let private secretText: Gen<string> =
+    let plain =
+        Gen.elements (
+            [ 'a' .. 'z' ]
+            @ [ '0' .. '9' ]
+            @ [ ' '; '/'; ':'; '.'; '-'; '\n'; '"'; '{'; '}'; '&'; '?'; '=' ]
+        )
+        |> Gen.arrayOf
+        |> Gen.map String
+
+    let secret =
+        Gen.elements ([ 'A' .. 'Z' ] @ [ 'a' .. 'z' ] @ [ '0' .. '9' ])
+        |> Gen.arrayOf
+        |> Gen.map (fun cs -> marker + String cs)
+
+    let templates =
+        [
+            fun s ->
+                $"https://bucket.s3.us-east-1.amazonaws.com/t/x.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={s}%%2F20300101&X-Amz-Date=20300101T000000Z&X-Amz-Expires=900&X-Amz-Signature={s}"
+            fun s -> $"https://bucket.s3.amazonaws.com/x?X-Amz-Security-Token={s}&X-Amz-SignedHeaders=host"
+            fun s -> $"https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Signature={s}"
+            fun s -> $"https://account.blob.core.windows.net/c/b?sv=2021-08-06&se=2030-01-01&sig={s}"
+            fun s -> $"https://d111.cloudfront.net/x?Expires=1&Signature={s}&Key-Pair-Id=K2"
+            fun s -> $"https://tc.example.com/api/queue/v1/task/x/artifacts/public/y?bewit={s}"
+            fun s -> $"signature={s}"
+            fun s -> $"""{{"clientId":"c","accessToken":"{s}","certificate":"{{\"signature\":\"{s}\"}}"}}"""
+            fun s -> $"""Authorization: Hawk id="c", ts="1", nonce="n", mac="{s}" """
+            fun s -> $"https://tc.example.com/x?next=https%%3A%%2F%%2Fh%%2Fo%%3FX-Amz-Signature%%3D{s}%%26a%%3Db"
+        ]
+
+    let withSecret =
+        gen {
+            let! template = Gen.elements templates
+            let! s = secret
+            let! before = plain
+            let! after = plain
+            return before + template s + after
+        }
+
+    Gen.frequency [ 1, plain; 3, withSecret ]
+
+type private SecretArbitraries =
+    static member String() = Arb.fromGen secretText
+
+let private arbitraries = ArbMap.defaults |> ArbMap.mergeWith<SecretArbitraries>
+
+/// Every rendering of a value a person (or a log) may see.
+let private renderings (describe: unit -> string) (value: obj) =
+    [ describe (); string value; sprintf "%A" value; sprintf "%O" value ]
+
+let private leaks (texts: string list) =
+    texts |> List.filter (fun t -> t.Contains marker)
+
+let private redactionProperty<'T> (describe: 'T -> string) =
+    Prop.forAll (ArbMap.arbitrary<'T> arbitraries) (fun (value: 'T) ->
+        match leaks (renderings (fun () -> describe value) (box value)) with
+        | [] -> true
+        | leaked -> failwithf "a secret shows in %A" leaked)
+
+let private redaction =
+    testList
+        "redaction"
+        [
+            test "a Redirect to a pre-signed URL shows no signature in Describe, ToString or %A" {
+                use server = start ()
+
+                let location =
+                    "https://bucket.s3.amazonaws.com/x?X-Amz-Credential=S3CR3Tcred&X-Amz-Signature=S3CR3Tsig"
+
+                server.Default <- Reply.redirect 303 location |> Reply.withReason ("see " + location)
+                let client = clientFor server id
+                let error = callFake client ping [] [] Payload.Empty |> expectError "303"
+
+                match error with
+                | TaskclusterError.Redirect(_, Some l) -> Expect.equal l location "the data keeps the URL to fetch"
+                | other -> failtestf "expected a Redirect, got %s" (other.Describe())
+
+                Expect.isEmpty (leaks (renderings error.Describe (box error))) "no signature"
+            }
+
+            test "a body excerpt holding a pre-signed URL is kept without its signature" {
+                use server = start ()
+
+                server.Default <-
+                    Reply.text
+                        400
+                        "text/html"
+                        "<a href=\"https://b.s3.amazonaws.com/x?X-Amz-Signature=S3CR3Tabc&x=1\">here</a>"
+
+                let client = clientFor server id
+                let error = callFake client ping [] [] Payload.Empty |> expectError "400"
+                let s = serviceError error
+                Expect.stringContains s.Body.Value "X-Amz-Signature=***" "redacted in the data"
+                Expect.isEmpty (leaks (renderings error.Describe (box error) @ [ string s; sprintf "%A" s ])) "nowhere"
+            }
+
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 400
+                }
+                "no case of TaskclusterError shows a secret in any rendering"
+            <| redactionProperty<TaskclusterError> _.Describe()
+
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 400
+                }
+                "no case of TransferError shows a secret in any rendering"
+            <| redactionProperty<TransferError> _.Describe()
+
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 200
+                }
+                "no case of ConfigError, OptionsError or RequestError shows a secret in any rendering"
+            <| (fun () ->
+                redactionProperty<ConfigError> _.Describe()
+                .&. redactionProperty<OptionsError> _.Describe()
+                .&. redactionProperty<RequestError> _.Describe())
+
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 200
+                }
+                "ServiceError and RequestInfo show no secret in ToString or %A, nor in the log line of an error"
+            <| (fun () ->
+                redactionProperty<ServiceError> string
+                .&. redactionProperty<RequestInfo> string
+                .&. Prop.forAll (ArbMap.arbitrary<TaskclusterError> arbitraries) (fun error ->
+                    let logger = CapturingLogger()
+                    Log.requestFailed logger "fake.ping" error
+                    Log.retryingRequest logger "fake.ping" (error.Describe()) 1 TimeSpan.Zero
+                    logger.Events |> List.forall (fun e -> not (e.AllText.Contains marker))))
+        ]
+
+let tests = testList "Errors" [ bodies; scopes; redirects; model; redaction ]

@@ -17,12 +17,44 @@ open Taskcluster.Client.Tests.Fixtures
 
 /// Counts the requests that go through it.
 type private CountingHandler() =
-    inherit DelegatingHandler(new SocketsHttpHandler())
+    inherit DelegatingHandler(new SocketsHttpHandler(AllowAutoRedirect = false))
     member val Count = 0 with get, set
 
     override this.SendAsync(request: HttpRequestMessage, token: CancellationToken) =
         this.Count <- this.Count + 1
         base.SendAsync(request, token)
+
+/// A body that announces one length and holds fewer bytes, read synchronously (so that what
+/// reading it allocates is counted on the calling thread).
+type private ShortContent(announced: int64 option, actual: byte array) as this =
+    inherit HttpContent()
+
+    do
+        match announced with
+        | Some n -> this.Headers.ContentLength <- Nullable n
+        | None -> ()
+
+    override _.SerializeToStreamAsync(stream: IO.Stream, _context: Net.TransportContext) =
+        stream.WriteAsync(actual, 0, actual.Length)
+
+    override _.TryComputeLength(length: byref<int64>) =
+        length <- 0L
+        false
+
+    override _.CreateContentReadStreamAsync() =
+        Task.FromResult(new IO.MemoryStream(actual, false) :> IO.Stream)
+
+/// The bytes `readBody` allocates for a body, and what it returns.
+let private readCost (announced: int64 option) (actual: byte array) =
+    use content = new ShortContent(announced, actual)
+    let before = GC.GetAllocatedBytesForCurrentThread()
+
+    let read =
+        Transport.readBody Transport.MaxBodyBytes 200 content CancellationToken.None
+
+    let after = GC.GetAllocatedBytesForCurrentThread()
+    Expect.isTrue read.IsCompletedSuccessfully "read synchronously"
+    after - before, read.Result
 
 let private single (server: Server) =
     match server.Requests with
@@ -249,6 +281,30 @@ let private bodies =
             }
         ]
 
+let private allocation =
+    testList
+        "allocation"
+        [
+            test "a body announced as 128 MiB that holds 10 bytes costs kilobytes, not 128 MiB" {
+                let cost, body = readCost (Some 134217728L) (Array.create 10 1uy)
+                Expect.equal body (Array.create 10 1uy) "the bytes that came"
+                Expect.isLessThan cost (1024L * 1024L) "grown with what arrived"
+            }
+
+            test "a truthful announcement still ends in one array of exactly the body" {
+                let data = Array.init 300_000 byte
+                let _, body = readCost (Some(int64 data.Length)) data
+                Expect.equal body data "the body"
+            }
+
+            test "an unannounced body grows to its size and stops at the limit" {
+                let data = Array.init 100_000 byte
+                let cost, body = readCost None data
+                Expect.equal body data "the body"
+                Expect.isLessThan cost (1024L * 1024L) "in proportion to the body"
+            }
+        ]
+
 let private refusals =
     testList
         "refused before sending"
@@ -439,4 +495,5 @@ let private urls =
                     && Client.urlOf rootUrl fakeReference entry args query = expected)
         ]
 
-let tests = testList "Requests" [ signing; bodies; refusals; http; urls ]
+let tests =
+    testList "Requests" [ signing; bodies; allocation; refusals; http; urls ]

@@ -43,6 +43,21 @@ let private statusTests =
                     Expect.equal (List.distinct signatures).Length 2 "a fresh nonce and MAC per attempt"
                 }
 
+            for status in [ 501; 505; 511 ] do
+                test $"{status} says the server will never serve the request: one attempt, no retry" {
+                    use server = start ()
+                    server.Default <- Reply.error status "NotImplemented" "no such method here"
+                    let client = clientFor server id
+
+                    match callFake client ping [] [] Payload.Empty |> expectError "final" with
+                    | TaskclusterError.ServerError e ->
+                        Expect.equal e.Attempts 1 "one attempt"
+                        Expect.equal e.Status status "status"
+                    | other -> failtestf "unexpected %s" (other.Describe())
+
+                    Expect.equal server.Requests.Length 1 "one request"
+                }
+
             test "5xx on every attempt ends as ServerError after maxRetries + 1 attempts" {
                 use server = start ()
                 server.Default <- Reply.error 503 "InternalServerError" "down"

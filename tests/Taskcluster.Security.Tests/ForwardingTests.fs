@@ -155,7 +155,11 @@ let tests =
                         }
                     )
 
-                Secrets(followingClient).Get "x" |> run |> ignore
+                match Secrets(followingClient).Get "x" |> run with
+                | Error(TaskclusterError.Redirect(_, Some location)) ->
+                    Expect.stringStarts location other.Url "reported as a redirect to where it ended"
+                | result -> failtestf "a followed redirect must not be a success: %A" result
+
                 Expect.equal other.Received.Length 1 "the redirect was followed by the caller's HttpClient"
                 expectNoCredentials other "followed redirect"
             }

@@ -102,6 +102,29 @@ public sealed class ArtifactTests : IClassFixture<EmulatorFixture>
         Assert.Equal(data, back.Data);
         Assert.Equal(DownloadMethod.ArtifactUrl, back.Download.Method);
         Assert.Empty(back.Download.VerifiedHashes);
+
+        // The managed-only download refuses it, and still downloads managed artifacts.
+        var refused = await queue.DownloadManagedArtifactToBytesAsync(taskId, 0, name);
+        Assert.Equal(TaskclusterErrorKind.UnsupportedMethod, refused.Error!.Kind);
+        Assert.Equal("reference", refused.Error.TransferMethod);
+
+        var managed = ArtifactName();
+        Ok(await queue.UploadArtifactFromBytesAsync(taskId, 0, managed, "application/x-test", Expires(), data));
+        Assert.Equal(data, Ok(await queue.DownloadManagedArtifactToBytesAsync(taskId, null, managed)).Data);
+    }
+
+    [Fact]
+    public async Task ReferenceArtifactsToFileUrlsAreErrorsNotExceptions()
+    {
+        var queue = Queue();
+        var taskId = await RunningTaskAsync(queue);
+        var name = ArtifactName();
+        Ok(await queue.CreateReferenceArtifactAsync(taskId, 0, name, "file:///etc/passwd", "text/plain", Expires()));
+
+        var result = await queue.DownloadArtifactToBytesAsync(taskId, 0, name);
+
+        Assert.Equal(TaskclusterErrorKind.InvalidResponse, result.Error!.Kind);
+        Assert.Equal("$.url", result.Error.JsonPath);
     }
 
     [Fact]

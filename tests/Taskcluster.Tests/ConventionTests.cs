@@ -125,6 +125,8 @@ public sealed class ConventionTests
             {
                 "CreateErrorArtifactAsync", "CreateLinkArtifactAsync", "CreateReferenceArtifactAsync",
                 "DownloadArtifactAsync", "DownloadArtifactToBytesAsync", "DownloadArtifactToFileAsync", "DownloadArtifactToStreamAsync",
+                "DownloadManagedArtifactAsync", "DownloadManagedArtifactToBytesAsync", "DownloadManagedArtifactToFileAsync",
+                "DownloadManagedArtifactToStreamAsync",
                 "UploadArtifactAsync", "UploadArtifactFromBytesAsync", "UploadArtifactFromFileAsync", "UploadArtifactFromStreamAsync",
             },
             Returning(typeof(QueueClient), typeof(UploadResult), typeof(DownloadResult), typeof(BytesDownload), typeof(CreatedArtifact)));

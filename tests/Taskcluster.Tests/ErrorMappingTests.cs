@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.FSharp.Collections;
+using Microsoft.FSharp.Core;
 using Microsoft.FSharp.Reflection;
 using Xunit;
+using C = Taskcluster.Core;
 using F = Taskcluster.Client;
 
 namespace Taskcluster.Tests;
@@ -14,6 +16,36 @@ namespace Taskcluster.Tests;
 public sealed class ErrorMappingTests
 {
     private static readonly F.RequestInfo Timed = new("object.createUpload (putUrl)", "PUT", "https://storage.example.com/blob");
+
+    private static readonly F.ServiceError Refused = new(
+        new F.RequestInfo("queue.createTask", "PUT", "https://tc.example.com/api/queue/v1/task/abc"),
+        403,
+        "Forbidden",
+        FSharpOption<string>.Some("InsufficientScopes"),
+        "Client ID x does not have sufficient scopes and are missing the following scopes:\n\n```\nqueue:create-task:x\n```",
+        null,
+        1,
+        ListModule.OfSeq(new[] { "queue:create-task:x", "queue:scheduler-id:y" }));
+
+    private const string PreSigned = "https://bucket.s3.amazonaws.com/o?X-Amz-Credential=S3CR3Tcred&X-Amz-Signature=S3CR3Tsig";
+
+    private static readonly DateTimeOffset Ours = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Theirs = new(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static readonly F.TaskclusterError[] RequestErrors =
+    {
+        F.TaskclusterError.NewInvalidRequest("queue.task", F.RequestError.MissingPayload),
+        F.TaskclusterError.NewAuthenticationFailed(Refused),
+        F.TaskclusterError.NewInsufficientScopes(Refused),
+        F.TaskclusterError.NewClientError(Refused),
+        F.TaskclusterError.NewServerError(Refused),
+        F.TaskclusterError.NewRedirect(Refused, FSharpOption<string>.Some(PreSigned)),
+        F.TaskclusterError.NewConnectionFailed(Timed, "reset", 2),
+        F.TaskclusterError.NewTimeout(Timed, TimeSpan.FromSeconds(30), 3),
+        F.TaskclusterError.NewCancelled(Timed),
+        F.TaskclusterError.NewInvalidResponse(Timed, 200, new C.DecodeError("$.url", C.DecodeReason.NewInvalidValue("not an http(s) URL"))),
+        F.TaskclusterError.NewClockSkew(Timed, Ours, Theirs, TimeSpan.FromHours(24)),
+    };
 
     private static readonly F.TransferError[] TransferErrors =
     {
@@ -46,8 +78,52 @@ public sealed class ErrorMappingTests
         static string[] Covered<T>(IEnumerable<T> values) =>
             values.Select(v => FSharpValue.GetUnionFields(v, typeof(T), null).Item1.Name).Distinct().Order().ToArray();
 
+        Assert.Equal(Cases(typeof(F.TaskclusterError)), Covered(RequestErrors));
         Assert.Equal(Cases(typeof(F.TransferError)), Covered(TransferErrors));
         Assert.Equal(Cases(typeof(F.ConfigError)), Covered(ConfigErrors));
+    }
+
+    [Fact]
+    public void RequestErrorsKeepTheirValues()
+    {
+        var errors = RequestErrors.Select(TaskclusterError.From).ToArray();
+
+        Assert.Equal(
+            new[]
+            {
+                TaskclusterErrorKind.InvalidRequest, TaskclusterErrorKind.AuthenticationFailed, TaskclusterErrorKind.InsufficientScopes,
+                TaskclusterErrorKind.ClientError, TaskclusterErrorKind.ServerError, TaskclusterErrorKind.Redirect,
+                TaskclusterErrorKind.ConnectionFailed, TaskclusterErrorKind.Timeout, TaskclusterErrorKind.Cancelled,
+                TaskclusterErrorKind.InvalidResponse, TaskclusterErrorKind.ClockSkew,
+            },
+            errors.Select(e => e.Kind));
+        Assert.Equal(RequestErrors.Select(e => e.Describe()), errors.Select(e => e.Description));
+
+        var scopes = errors[2];
+        Assert.Equal(new[] { "queue:create-task:x", "queue:scheduler-id:y" }, scopes.MissingScopes);
+        Assert.Contains("missing the following scopes: queue:create-task:x, queue:scheduler-id:y", scopes.Description);
+        Assert.Contains("queue:scheduler-id:y", new TaskclusterException(scopes).Message);
+        Assert.Empty(errors[7].MissingScopes);
+
+        var skew = errors[10];
+        Assert.Equal((Ours, Theirs, TimeSpan.FromHours(24)), (skew.ClientTime!.Value, skew.ServerTime!.Value, skew.MaxClockOffset!.Value));
+        Assert.Contains("2100-01-01T00:00:00Z", skew.Description);
+        Assert.Contains("2030-01-01T00:00:00Z", skew.Description);
+    }
+
+    [Fact]
+    public void NoRenderingOfAFacadeErrorShowsASignature()
+    {
+        foreach (var error in RequestErrors.Select(TaskclusterError.From))
+        {
+            foreach (var text in new[] { error.Description, error.ToString(), new TaskclusterException(error).Message, new TaskclusterException(error).ToString() })
+            {
+                Assert.DoesNotContain("S3CR3T", text);
+            }
+        }
+
+        // The redirect's target stays available as data, for the caller to fetch.
+        Assert.Equal(PreSigned, TaskclusterError.From(RequestErrors[5]).Location);
     }
 
     [Fact]

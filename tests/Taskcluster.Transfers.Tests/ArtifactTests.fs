@@ -3,6 +3,7 @@ module Taskcluster.Transfers.Tests.ArtifactTests
 
 open System
 open System.IO
+open System.Net.Http
 open System.Threading
 open Expecto
 open Taskcluster.Client
@@ -24,6 +25,34 @@ let private recordingQueue () =
     handler, QueueApi.ofClient c (queueReference.Force()) (objectReference.Force())
 
 let private artifactName () = $"public/tests/{slugId ()}.bin"
+
+/// Answers every request to `redirect.invalid` with a redirect to `target`, recording it; any
+/// other request goes to the emulator.
+type private RedirectingHandler(target: string) =
+    inherit DelegatingHandler(new SocketsHttpHandler(AllowAutoRedirect = false, UseCookies = false))
+    member val Redirected = 0 with get, set
+
+    override this.SendAsync(request, cancellationToken) =
+        if request.RequestUri.Host = "redirect.invalid" then
+            this.Redirected <- this.Redirected + 1
+            let response = new HttpResponseMessage(Net.HttpStatusCode.Found)
+            response.Headers.Location <- Uri target
+            response.RequestMessage <- request
+            Threading.Tasks.Task.FromResult response
+        else
+            base.SendAsync(request, cancellationToken)
+
+/// A queue API whose requests go through a redirecting handler.
+let private redirectingQueue (target: string) =
+    let handler = new RedirectingHandler(target)
+
+    let c =
+        clientWith (emulator.Force()) (fun o ->
+            { o with
+                HttpMessageHandler = Some handler
+            })
+
+    handler, QueueApi.ofClient c (queueReference.Force()) (objectReference.Force())
 
 let private expectNoCredentialsTo (handler: RecordingHandler) (fragment: string) =
     let data = handler.Sent |> List.filter (fun s -> s.Url.Contains fragment)
@@ -176,6 +205,104 @@ let tests =
                 Expect.equal back data "bytes"
                 Expect.equal downloaded.Method DownloadMethod.ArtifactUrl "the reference's URL"
                 expectNoCredentialsTo handler "/__blobs/"
+
+            testCase "a reference artifact to a file: URL is a typed error, not an exception"
+            <| fun () ->
+                let q = queue ()
+                let taskId = runningTask () |> run
+                let name = artifactName ()
+
+                Artifact.createReference q taskId 0 name "file:///etc/passwd" "text/plain" (expires ()) none
+                |> run
+                |> expectOk "createReference"
+
+                match Artifact.downloadToBuf q Transfer.defaults taskId (Some 0) name none |> run with
+                | Error(TransferError.Request(TaskclusterError.InvalidResponse(_, _, e))) ->
+                    Expect.equal e.Path "$.url" "the URL is refused"
+                    Expect.stringContains (e.Describe()) "file" "naming the scheme"
+                | other -> failtestf "expected an InvalidResponse, got %A" other
+
+            testCase "a redirect to ftp: is a typed Redirect error, not an exception"
+            <| fun () ->
+                let handler, q = redirectingQueue "ftp://files.example.com/pub/x"
+                let taskId = runningTask () |> run
+                let name = artifactName ()
+
+                Artifact.createReference q taskId 0 name "http://redirect.invalid/x" "text/plain" (expires ()) none
+                |> run
+                |> expectOk "createReference"
+
+                match Artifact.downloadToBuf q Transfer.defaults taskId (Some 0) name none |> run with
+                | Error(TransferError.Request(TaskclusterError.Redirect(e, Some location) as error)) ->
+                    Expect.equal location "ftp://files.example.com/pub/x" "where it pointed"
+                    Expect.equal e.Status 302 "the redirect's status"
+                    Expect.stringContains (error.Describe()) "not followed" "says so"
+                | other -> failtestf "expected a Redirect, got %A" other
+
+                Expect.equal handler.Redirected 1 "one request to the reference, not retried"
+
+            testCase "a managed-only download refuses reference artifacts before fetching anything"
+            <| fun () ->
+                let handler, q = redirectingQueue "https://example.com/elsewhere"
+                let taskId = runningTask () |> run
+                let name = artifactName ()
+
+                Artifact.createReference q taskId 0 name "http://redirect.invalid/x" "text/plain" (expires ()) none
+                |> run
+                |> expectOk "createReference"
+
+                match
+                    Artifact.downloadManagedToBuf q Transfer.defaults taskId (Some 0) name none
+                    |> run
+                with
+                | Error(TransferError.UnsupportedMethod(n, "reference")) -> Expect.equal n name "the artifact"
+                | other -> failtestf "expected UnsupportedMethod reference, got %A" other
+
+                Expect.equal handler.Redirected 0 "the reference's URL was never fetched"
+
+                // Managed artifacts download as with `download`.
+                let managed = artifactName ()
+                let data = bytes 37 20_000
+
+                Artifact.uploadFromBuf
+                    q
+                    Transfer.defaults
+                    (Artifact.uploadRequest taskId 0 managed (expires ()))
+                    (ReadOnlyMemory data)
+                    none
+                |> run
+                |> expectOk "upload"
+                |> ignore
+
+                let back, _ =
+                    Artifact.downloadManagedToBuf q Transfer.defaults taskId None managed none
+                    |> run
+                    |> expectOk "managed download"
+
+                Expect.equal back data "bytes"
+
+            testCase "artifact names with dot segments are refused before any request"
+            <| fun () ->
+                let handler, q = recordingQueue ()
+
+                for name in [ "public/../private/x"; "public/./x" ] do
+                    match Artifact.downloadToBuf q Transfer.defaults "taskid" (Some 0) name none |> run with
+                    | Error(TransferError.InvalidArgument("name", _)) -> ()
+                    | other -> failtestf "download of %s: expected InvalidArgument, got %A" name other
+
+                    match
+                        Artifact.uploadFromBuf
+                            q
+                            Transfer.defaults
+                            (Artifact.uploadRequest "taskid" 0 name (expires ()))
+                            (ReadOnlyMemory [| 1uy |])
+                            none
+                        |> run
+                    with
+                    | Error(TransferError.InvalidArgument("name", _)) -> ()
+                    | other -> failtestf "upload of %s: expected InvalidArgument, got %A" name other
+
+                Expect.isEmpty handler.Sent "nothing sent"
 
             testCase "link artifacts are followed as the queue resolves them"
             <| fun () ->

@@ -776,4 +776,153 @@ let private downloadTests =
                 Expect.equal (recorder.Reports |> List.last).Attempt 2 "the second attempt"
         ]
 
-let tests = testList "Transfer" [ uploadTests; downloadTests ]
+/// An object API that fails the test if any method is called, and a client nothing listens to.
+let private untouchable () =
+    let calls = ref 0
+
+    let fail _ =
+        calls.Value <- calls.Value + 1
+
+        Task.FromResult(
+            Error(
+                TaskclusterError.Cancelled
+                    {
+                        Name = "x"
+                        Method = "GET"
+                        Url = "http://x"
+                    }
+            )
+        )
+
+    calls,
+    { objects () with
+        CreateUpload = fun _ _ ct -> fail ct
+        FinishUpload = fun _ _ ct -> fail ct
+        StartDownload = fun _ _ ct -> fail ct
+        Metadata = fun _ ct -> fail ct
+    }
+
+/// An object API whose `startDownload` or `createUpload` hands out this JSON.
+let private answering (createUpload: string) (startDownload: string) =
+    let answer (json: string) =
+        Task.FromResult(Ok(JsonDocument.Parse(json).RootElement.Clone()))
+
+    { objects () with
+        CreateUpload = fun _ _ _ -> answer createUpload
+        StartDownload = fun _ _ _ -> answer startDownload
+        Metadata = fun _ _ -> answer """{"hashes":{}}"""
+    }
+
+let private guardTests =
+    testList
+        "guards"
+        [
+            testCase "names with dot segments are refused before any request, as uploads and as downloads"
+            <| fun () ->
+                for name in
+                    [
+                        "x/../y"
+                        "public/../private/x"
+                        "a/./b"
+                        ".."
+                        "x/.."
+                        "x\\..\\y"
+                        "x/%2e%2E/y"
+                    ] do
+                    let calls, objects = untouchable ()
+
+                    match
+                        Transfer.uploadFromBuf
+                            objects
+                            Transfer.defaults
+                            (uploadRequest name)
+                            (ReadOnlyMemory [| 1uy |])
+                            none
+                        |> run
+                    with
+                    | Error(TransferError.InvalidArgument("name", reason)) ->
+                        Expect.stringContains reason "'.' or '..'" $"why, for {name}"
+                    | other -> failtestf "upload of %s: expected InvalidArgument, got %A" name other
+
+                    match Transfer.downloadToBuf objects Transfer.defaults name none |> run with
+                    | Error(TransferError.InvalidArgument("name", _)) -> ()
+                    | other -> failtestf "download of %s: expected InvalidArgument, got %A" name other
+
+                    Expect.equal calls.Value 0 $"nothing sent for {name}"
+
+                // Dots inside a segment are ordinary characters.
+                let calls, objects = untouchable ()
+
+                Transfer.downloadToBuf objects Transfer.defaults "a/..b/c.d/...e" none
+                |> run
+                |> ignore
+
+                Expect.equal calls.Value 1 "asked for"
+
+            testCase "a download or upload URL that is not http(s) is a typed error naming the field"
+            <| fun () ->
+                let expires = FromNow.format (DateTimeOffset.UtcNow.AddHours 1.0)
+
+                for url in [ "file:///etc/passwd"; "ftp://example.com/x"; "/relative/path"; "not a url" ] do
+                    let objects =
+                        answering
+                            $"""{{"uploadMethod":{{"putUrl":{{"url":"{url}","expires":"{expires}","headers":{{}}}}}}}}"""
+                            $"""{{"method":"getUrl","url":"{url}","expires":"{expires}","hashes":{{"sha256":"00"}}}}"""
+
+                    match Transfer.downloadToBuf objects Transfer.defaults "x" none |> run with
+                    | Error(TransferError.Request(TaskclusterError.InvalidResponse(_, _, e))) ->
+                        Expect.equal e.Path "$.url" $"the field, for {url}"
+                    | other -> failtestf "download from %s: expected InvalidResponse, got %A" url other
+
+                    match
+                        Transfer.uploadFromBuf
+                            objects
+                            Transfer.defaults
+                            (uploadRequest "x")
+                            (ReadOnlyMemory(bytes 1 9000))
+                            none
+                        |> run
+                    with
+                    | Error(TransferError.Request(TaskclusterError.InvalidResponse(_, _, e))) ->
+                        Expect.equal e.Path "$.uploadMethod.putUrl.url" $"the field, for {url}"
+                    | other -> failtestf "upload to %s: expected InvalidResponse, got %A" url other
+
+            testCase "a download into memory grows with the bytes that arrive, not with the announced length"
+            <| fun () ->
+                let downloaded length =
+                    {
+                        Name = "x"
+                        ContentType = "application/octet-stream"
+                        Length = length
+                        Method = DownloadMethod.Simple
+                        VerifiedHashes = []
+                    }
+
+                let into (announced: int64) (data: byte array) =
+                    let before = GC.GetAllocatedBytesForCurrentThread()
+
+                    let result =
+                        DataTransfer.toBuffer (fun writer ->
+                            task {
+                                use! stream = writer (Some announced) none
+                                stream.Write(data, 0, data.Length)
+                                return Ok(downloaded (int64 data.Length))
+                            })
+
+                    let cost = GC.GetAllocatedBytesForCurrentThread() - before
+                    Expect.isTrue result.IsCompletedSuccessfully "ran synchronously"
+
+                    match result.Result with
+                    | Ok(data, _) -> cost, data
+                    | Error e -> failtest (e.Describe())
+
+                let cost, got = into 268435456L (Array.create 10 7uy)
+                Expect.equal got (Array.create 10 7uy) "the bytes that came"
+                Expect.isLessThan cost (1024L * 1024L) "not 256 MiB for an announcement"
+
+                let data = bytes 3 700_000
+                let _, back = into (int64 data.Length) data
+                Expect.equal back data "a truthful announcement gives exactly the data"
+        ]
+
+let tests = testList "Transfer" [ uploadTests; downloadTests; guardTests ]

@@ -29,6 +29,7 @@ internal static class Connection
             o.Logger is null ? null : FSharpOption<ILogger>.Some(o.Logger),
             Adapt.Option(o.TraceId),
             o.ClockOffset,
+            o.MaxClockOffset,
             o.TimeProvider,
             defaults.Random);
 
