@@ -10,6 +10,7 @@ let allTests =
             RolesTests.tests
             HawkTests.tests
             PaginationTests.tests
+            RouteParamsTests.tests
             RoutingTests.tests
             AuthTests.tests
             QueueTests.tests

@@ -214,6 +214,10 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
         | "testAuthenticateGet" -> Some(Auth.testerCredentials Auth.testGetClientScopes expand)
         | _ -> None
 
+    /// The query string's keys in order, each with every value it was given.
+    let queryOf (ctx: HttpContext) =
+        [ for KeyValue(k, v) in ctx.Request.Query -> k, v.ToArray() ]
+
     let handleApi (ctx: HttpContext) (rawPath: string) (rawTarget: string) : Task =
         task {
             // /api/<service>/<version>/<route>
@@ -248,8 +252,26 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                         None
 
                 record ctx "" "" null
-            | Some(service, Ok(entry, ps)) ->
-                let ps = ps :> IReadOnlyDictionary<string, string>
+            | Some(service, Ok(entry, m)) when not m.Undecodable.IsEmpty ->
+                // Express decodes route parameters while routing, before any middleware runs
+                let name, raw = m.Undecodable.Head
+
+                do!
+                    writeJson
+                        ctx
+                        400
+                        (errorBody
+                            "InvalidRequestArguments"
+                            400
+                            $"Failed to decode param '{raw}' (URL parameter '{name}')"
+                            entry.Name
+                            null
+                            null)
+                        None
+
+                record ctx service.Name entry.Name null
+            | Some(service, Ok(entry, m)) ->
+                let ps = m.Params :> IReadOnlyDictionary<string, string>
                 let faults = env.Faults.TakeRoute(service.Name, entry.Name)
                 let mutable truncate = None
                 let mutable status = None
@@ -384,18 +406,25 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                     }
 
                                 try
+                                    // the services' order: authorisation from the route (in the
+                                    // authentication step), route parameters, query string, schema
+                                    let paramsVerdict = RouteParams.checkParams entry.Checks ps
+
                                     if entry.AuthorizeFromRoute && not (entry.Scopes.IsNone) then
-                                        Api.authorizeWith call []
+                                        match paramsVerdict with
+                                        // a value no scope can hold (not printable ASCII) cannot be
+                                        // authorised; the parameter check says what is wrong with it
+                                        | Some message when not (Api.renders call []) ->
+                                            raise (ApiError("InvalidRequestArguments", 400, message))
+                                        | _ -> Api.authorizeWith call []
 
-                                    // unknown query-string parameters are refused (bewit aside)
-                                    let unsupported =
-                                        ctx.Request.Query.Keys
-                                        |> Seq.filter (fun k -> k <> "bewit" && not (List.contains k entry.Query))
-                                        |> Seq.map (fun k -> $"Query-string parameter: {k} is not supported!")
-                                        |> Seq.toList
+                                    match paramsVerdict with
+                                    | Some message -> raise (ApiError("InvalidRequestArguments", 400, message))
+                                    | None -> ()
 
-                                    if not unsupported.IsEmpty then
-                                        raise (ApiError("InvalidRequestArguments", 400, String.Join("\n", unsupported)))
+                                    match RouteParams.checkQuery entry.Checks (queryOf ctx) with
+                                    | Some message -> raise (ApiError("InvalidRequestArguments", 400, message))
+                                    | None -> ()
 
                                     match entry.Input with
                                     | Some _ when isNull payload ->
