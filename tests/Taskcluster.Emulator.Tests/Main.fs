@@ -6,6 +6,7 @@ let allTests =
     testList
         "Taskcluster.Emulator"
         [
+            UtilTests.tests
             ScopesTests.tests
             RolesTests.tests
             HawkTests.tests
@@ -19,6 +20,7 @@ let allTests =
             IndexTests.tests
             FaultTests.tests
             HostTests.tests
+            HostileTests.tests
         ]
 
 [<EntryPoint>]

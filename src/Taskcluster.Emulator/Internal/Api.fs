@@ -29,6 +29,14 @@ type internal Env(options: EmulatorOptions, random: RandomSource, blobs: BlobSto
     /// The client the queue and the object service sign temporary credentials with.
     member val ServiceClientId = "static/taskcluster/queue" with get, set
 
+    /// Reports a failure of the emulator itself (never a request's query, body or credentials).
+    member _.LogError(ex: exn, message: string) =
+        match options.Logger with
+        | null ->
+            let detail = if isNull ex then "" else "\n" + string ex
+            eprintfn "taskcluster-emulator: %s%s" message detail
+        | logger -> Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, ex, "{Message}", message)
+
     /// A signed blob URL for `op` (`get`/`put`) valid for the configured lifetime.
     member this.BlobUrl(op: string, key: string) =
         let expires = this.Now() + options.BlobUrlLifetime

@@ -20,6 +20,40 @@ open Microsoft.Extensions.DependencyInjection
 open Taskcluster.Emulator
 open Taskcluster.Emulator.Services
 
+/// The last line of defence: an exception no step turned into an answer is logged with an
+/// incident id and answered 500 with a Taskcluster-style JSON body naming that id (as
+/// taskcluster-lib-api does), never Kestrel's empty 500.
+[<RequireQualifiedAccess>]
+module internal Guard =
+    let run (env: Env) (inner: HttpContext -> Task) (ctx: HttpContext) : Task =
+        task {
+            try
+                do! inner ctx
+            with
+            | :? OperationCanceledException when ctx.RequestAborted.IsCancellationRequested -> ()
+            | ex ->
+                let incident = Guid.NewGuid().ToString()
+                // the path only: a query string may hold a bewit
+                env.LogError(ex, $"incident {incident}: {ctx.Request.Method} {ctx.Request.Path.Value} failed")
+
+                if ctx.Response.HasStarted then
+                    ctx.Abort()
+                else
+                    ctx.Response.Clear()
+                    ctx.Response.StatusCode <- 500
+                    ctx.Response.ContentType <- "application/json; charset=utf-8"
+
+                    let body =
+                        J.obj
+                            [
+                                "code", J.str "InternalServerError"
+                                "message", J.str $"Internal Server Error, incidentId {incident}."
+                                "requestInfo", J.obj [ "time", J.time (env.Now()) ]
+                            ]
+
+                    do! ctx.Response.Body.WriteAsync(ReadOnlyMemory(J.toBytes body))
+        }
+
 /// The request pipeline: routing, faults, limits, authentication, validation, authorisation,
 /// handlers and Taskcluster-style errors; plus blob URLs and the reference documents.
 [<Sealed>]
@@ -295,6 +329,9 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
 
                 let fail (code: string) (statusCode: int) (message: string) (payload: JsonNode) (clientId: string) =
                     task {
+                        if code = "InternalServerError" then
+                            env.LogError(null, $"{service.Name}.{entry.Name} answered 500: {message}")
+
                         if statusCode = 401 then
                             ctx.Response.Headers["www-authenticate"] <- "hawk"
 
@@ -339,13 +376,11 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                 if bytes.Length = 0 || not jsonBody then
                                     null, None
                                 else
-                                    try
-                                        match JsonNode.Parse(ReadOnlySpan bytes) with
-                                        | :? JsonObject
-                                        | :? JsonArray as n -> n, None
-                                        | _ -> null, Some "Must be an object or array"
-                                    with :? JsonException as e ->
-                                        null, Some e.Message
+                                    match J.parse bytes with
+                                    | Ok(:? JsonObject as n) -> n :> JsonNode, None
+                                    | Ok(:? JsonArray as n) -> n :> JsonNode, None
+                                    | Ok _ -> null, Some "Must be an object or array"
+                                    | Error message -> null, Some message
 
                             let host = ctx.Request.Host
 
@@ -710,7 +745,10 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
 
         total
 
-    member _.Handle(ctx: HttpContext) : Task =
+    member this.Handle(ctx: HttpContext) : Task =
+        Guard.run env (fun c -> this.Route c) ctx
+
+    member _.Route(ctx: HttpContext) : Task =
         // Kestrel's own header limit is set well above the configured one (see `Server.start`), so
         // that an oversized request reaches this point and gets a Taskcluster-style error body
         // instead of Kestrel's empty 431.
