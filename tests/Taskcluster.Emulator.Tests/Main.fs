@@ -8,6 +8,7 @@ let allTests =
         [
             UtilTests.tests
             ScopesTests.tests
+            BlobsTests.tests
             RolesTests.tests
             HawkTests.tests
             PaginationTests.tests

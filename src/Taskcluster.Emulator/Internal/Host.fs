@@ -30,7 +30,8 @@ module internal Guard =
             try
                 do! inner ctx
             with
-            | :? OperationCanceledException when ctx.RequestAborted.IsCancellationRequested -> ()
+            // the client went away (an aborted upload): no one to answer, and not our failure
+            | _ when ctx.RequestAborted.IsCancellationRequested -> ()
             | ex ->
                 let incident = Guid.NewGuid().ToString()
                 // the path only: a query string may hold a bewit
