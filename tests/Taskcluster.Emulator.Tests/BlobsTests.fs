@@ -85,7 +85,9 @@ let tests =
                             .GetResult()
                         |> ignore
 
-                    Expect.throwsT<OperationCanceledException> attempt "cancelled"
+                    Expect.throwsC attempt (fun e ->
+                        Expect.isTrue (e :? OperationCanceledException) $"cancelled, not {e}")
+
                     Expect.isEmpty (leftovers dir) "no *.part file")
             }
 
