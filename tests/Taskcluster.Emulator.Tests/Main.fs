@@ -11,6 +11,7 @@ let allTests =
             BlobsTests.tests
             RolesTests.tests
             HawkTests.tests
+            AuthenticatorTests.tests
             PaginationTests.tests
             RouteParamsTests.tests
             RoutingTests.tests

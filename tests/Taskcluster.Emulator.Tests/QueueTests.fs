@@ -84,6 +84,55 @@ let private taskTests =
                     expectStatus other 409
                     Expect.equal other.Code "RequestConflict" "code"
                 })
+            testCaseTask
+                "created, deadline and expires are stored as toJSON writes them; a respelt retry is the same task"
+                (fun () ->
+                    task {
+                        let id = slugId ()
+                        // a whole second, so that the offset spelling below names the same instant
+                        let now =
+                            DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds())
+
+                        let offset (t: DateTimeOffset) =
+                            t.ToOffset(TimeSpan.FromHours 2.0).ToString("yyyy-MM-dd'T'HH:mm:sszzz")
+
+                        let def =
+                            taskDef
+                                (queueId ())
+                                [
+                                    "created", jstr (offset now)
+                                    "deadline", jstr (offset (now.AddHours 1.0))
+                                    "expires", jstr (offset (now.AddDays 2.0))
+                                ]
+
+                        let! _ = create id def
+                        let! r = rootCall "GET" "queue" $"/task/{id}" null
+                        expectStatus r 200
+                        Expect.equal (string r.Json.["created"]) (iso now) "created"
+                        Expect.equal (string r.Json.["deadline"]) (iso (now.AddHours 1.0)) "deadline"
+                        Expect.equal (string r.Json.["expires"]) (iso (now.AddDays 2.0)) "expires"
+
+                        let respelt =
+                            taskDef
+                                (string r.Json.["taskQueueId"])
+                                [
+                                    "created", jstr (iso now)
+                                    "deadline", jstr (iso (now.AddHours 1.0))
+                                    "expires", jstr (iso (now.AddDays 2.0))
+                                ]
+
+                        let! again = rootCall "PUT" "queue" $"/task/{id}" respelt
+                        expectStatus again 200
+                    })
+            testCaseTask "created must be within 15 minutes of now, as the real queue checks" (fun () ->
+                task {
+                    let old =
+                        taskDef (queueId ()) [ "created", jstr (fromNow (TimeSpan.FromMinutes -20.0)) ]
+
+                    let! r = rootCall "PUT" "queue" $"/task/{slugId ()}" old
+                    expectStatus r 400
+                    Expect.stringStarts r.Message "`created` cannot be in the past (max 15min drift)" "message"
+                })
             testCaseTask "a missing task answers 404" (fun () ->
                 task {
                     let! r = rootCall "GET" "queue" $"/task/{slugId ()}" null

@@ -20,6 +20,51 @@ open Microsoft.Extensions.DependencyInjection
 open Taskcluster.Emulator
 open Taskcluster.Emulator.Services
 
+/// The port a request was signed for behind a reverse proxy, as taskcluster-lib-api reads it.
+[<RequireQualifiedAccess>]
+module internal Forwarded =
+    /// JavaScript's `parseInt(text, 10)`: leading white space, a sign, then the digits up to the
+    /// first other character; `None` for NaN (and for a number no port can be).
+    let parseInt (text: string) : int option =
+        let t = text.TrimStart()
+
+        let sign, rest =
+            if t.StartsWith '-' then -1L, t.Substring 1
+            elif t.StartsWith '+' then 1L, t.Substring 1
+            else 1L, t
+
+        let digits =
+            rest |> Seq.takeWhile Char.IsAsciiDigit |> Seq.truncate 12 |> Seq.toArray
+
+        if digits.Length = 0 then
+            None
+        else
+            let n = sign * Int64.Parse(String digits)
+
+            if n >= int64 Int32.MinValue && n <= int64 Int32.MaxValue then
+                Some(int n)
+            else
+                None
+
+    /// `X-Forwarded-Port` (its first value) wins; else `X-Forwarded-Proto: https` means 443;
+    /// else the Host header's port (80 without one). A port that does not parse matches no
+    /// signature, as NaN matches none in the service.
+    let port (headers: IHeaderDictionary) (host: HostString) : int =
+        let own = if host.Port.HasValue then host.Port.Value else 80
+
+        match headers.TryGetValue "X-Forwarded-Port" with
+        | true, v when v.Count > 0 ->
+            // Node joins repeated headers with ", "
+            parseInt (String.Join(", ", v.ToArray())) |> Option.defaultValue -1
+        | _ ->
+            match headers.TryGetValue "X-Forwarded-Proto" with
+            | true, v when v.Count > 0 ->
+                if String.Join(", ", v.ToArray()) = "https" then
+                    443
+                else
+                    own
+            | _ -> own
+
 /// The last line of defence: an exception no step turned into an answer is logged with an
 /// incident id and answered 500 with a Taskcluster-style JSON body naming that id (as
 /// taskcluster-lib-api does), never Kestrel's empty 500.
@@ -392,7 +437,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                             Method = ctx.Request.Method
                                             Resource = rawTarget
                                             Host = host.Host
-                                            Port = (if host.Port.HasValue then host.Port.Value else 80)
+                                            Port = Forwarded.port ctx.Request.Headers host
                                         }
                                     Authorization =
                                         match ctx.Request.Headers.Authorization with

@@ -189,7 +189,7 @@ let private locked (q: QueueStore) (now: DateTimeOffset) (f: unit -> 'T) =
         f ())
 
 /// The definition `queue.task` returns: the request with the schema's defaults filled in.
-let private normalize (taskId: string) (body: JsonNode) : JsonObject =
+let private normalize (taskId: string) (now: DateTimeOffset) (body: JsonNode) : JsonObject =
     let b = body.DeepClone() :?> JsonObject
 
     let setDefault (name: string) (value: JsonNode) =
@@ -220,21 +220,39 @@ let private normalize (taskId: string) (body: JsonNode) : JsonObject =
     setDefault "tags" (JsonObject())
     setDefault "extra" (JsonObject())
 
+    // the real queue's date checks, in its order, with its drift of 15 minutes
     let created = J.time' "created" b
     let deadline = J.time' "deadline" b
+    let drift = TimeSpan.FromMinutes 15.0
 
-    if deadline > created + TimeSpan.FromDays 5.0 then
-        Fail.input "Deadline cannot be more than 5 days into the future"
+    if created < now - drift then
+        Fail.input "`created` cannot be in the past (max 15min drift)"
 
-    if deadline < created then
-        Fail.input "Deadline cannot be before created"
+    if created > now + drift then
+        Fail.input "`created` cannot be in the future (max 15min drift)"
 
-    match J.tryString "expires" b with
-    | None -> b["expires"] <- J.time (deadline + TimeSpan.FromDays 365.0)
-    | Some _ ->
-        if J.time' "expires" b < deadline then
-            Fail.input "Expires cannot be before the deadline"
+    if created > deadline then
+        Fail.input "`deadline` cannot be later than `created`"
 
+    if deadline < now then
+        Fail.input "`deadline` cannot be in the past"
+
+    if deadline - now > TimeSpan.FromDays 5.0 + drift then
+        Fail.input "`deadline` cannot be more than 5 days into the future"
+
+    let expires =
+        match J.tryString "expires" b with
+        | None -> deadline.AddYears 1
+        | Some _ -> J.time' "expires" b
+
+    if deadline > expires then
+        Fail.input "`expires` cannot be before `deadline`"
+
+    // stored as `new Date(x).toJSON()`, so that a retry spelling the same times differently
+    // (another offset, more or fewer digits) is the same task
+    b["created"] <- J.time created
+    b["deadline"] <- J.time deadline
+    b["expires"] <- J.time expires
     b
 
 let task (call: Call) =
@@ -248,7 +266,7 @@ let status (call: Call) =
 let createTask (call: Call) =
     let q = call.Env.Stores.Queue
     let taskId = Api.param call "taskId"
-    let def = normalize taskId call.Body
+    let def = normalize taskId call.Now call.Body
     let priority = defString' def "priority"
     let levels = priorityLevels |> List.takeWhile (fun p -> p <> priority)
 
