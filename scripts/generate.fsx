@@ -1,7 +1,7 @@
 // Generates the committed files derived from the Taskcluster references
-// (`../shared/taskcluster/references.json`, or the path in TASKCLUSTER_REFERENCES): the emulator's
-// copy of the references, the F# service clients (src/Taskcluster.Services/Generated) and the C#
-// facade (src/Taskcluster/Generated). Run through `dotnet fsi build.fsx generate`, which builds
+// (`../shared/taskcluster/references.json`, or the path in TASKCLUSTER_REFERENCES, and the
+// `route-params.json` beside it): the emulator's copies of both, the F# service clients
+// (src/Taskcluster.Services/Generated) and the C# facade (src/Taskcluster/Generated). Run through `dotnet fsi build.fsx generate`, which builds
 // the generator (scripts/Taskcluster.Generator) first. Output is deterministic: running it twice
 // changes nothing, and a test fails when the committed output is stale.
 
@@ -24,6 +24,14 @@ if not (File.Exists referencesPath) then
     eprintfn "references not found at %s (set TASKCLUSTER_REFERENCES)" referencesPath
     exit 1
 
+// The route parameters sit beside the references (the same release, the same folder).
+let routeParamsPath =
+    Path.Combine(Path.GetDirectoryName referencesPath, "route-params.json")
+
+if not (File.Exists routeParamsPath) then
+    eprintfn "route parameters not found at %s" routeParamsPath
+    exit 1
+
 /// Writes a file only when its content changes, so timestamps stay put for unchanged output.
 let write (relative: string) (content: string) =
     let path = Path.Combine(root, relative)
@@ -37,7 +45,7 @@ let write (relative: string) (content: string) =
     else
         printfn "unchanged %s" relative
 
-match Generator.generate (File.ReadAllText referencesPath) with
+match Generator.generate (File.ReadAllText referencesPath) (File.ReadAllText routeParamsPath) with
 | Error message ->
     eprintfn "generation failed: %s" message
     exit 1

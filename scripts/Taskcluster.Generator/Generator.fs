@@ -25,10 +25,13 @@ let TaskclusterVersion = "v106.0.0"
 [<Literal>]
 let Source = "../shared/taskcluster/references.json"
 
-/// The emulator's embedded copy of the references: re-serialised compactly, so that a fresh
-/// clone runs without ../shared.
-let emulatorReferences (referencesText: string) =
-    use doc = JsonDocument.Parse referencesText
+/// The route-parameter and query-string patterns, as the headers name them.
+[<Literal>]
+let RouteParamsSource = "../shared/taskcluster/route-params.json"
+
+/// A JSON document re-serialised compactly, for the emulator to embed.
+let private compact (text: string) =
+    use doc = JsonDocument.Parse text
     use stream = new MemoryStream()
 
     do
@@ -37,17 +40,31 @@ let emulatorReferences (referencesText: string) =
 
     Encoding.UTF8.GetString(stream.ToArray()) + "\n"
 
-/// Every generated file, in a stable order.
-let generate (referencesText: string) : Result<GeneratedFile list, string> =
-    match Reference.parseReferences referencesText with
-    | Error e -> Error $"the references cannot be read: {e.Describe()}"
-    | Ok references ->
+/// The emulator's embedded copy of the references: re-serialised compactly, so that a fresh
+/// clone runs without ../shared.
+let emulatorReferences (referencesText: string) = compact referencesText
+
+/// The emulator's embedded copy of the services' route-parameter and query-string patterns
+/// (which the references do not carry), compact like the references.
+let emulatorRouteParams (routeParamsText: string) : Result<string, string> =
+    try
+        Ok(compact routeParamsText)
+    with :? JsonException as e ->
+        Error $"the route parameters cannot be read: {e.Message}"
+
+/// Every generated file, in a stable order, from the references and the route parameters.
+let generate (referencesText: string) (routeParamsText: string) : Result<GeneratedFile list, string> =
+    match Reference.parseReferences referencesText, emulatorRouteParams routeParamsText with
+    | Error e, _ -> Error $"the references cannot be read: {e.Describe()}"
+    | _, Error message -> Error message
+    | Ok references, Ok routeParams ->
         Model.build references
         |> Result.map (fun model ->
             let file path content = { Path = path; Content = content }
 
             [
                 file "src/Taskcluster.Emulator/Generated/references.json" (emulatorReferences referencesText)
+                file "src/Taskcluster.Emulator/Generated/route-params.json" routeParams
                 for s in model.Services do
                     file
                         $"src/Taskcluster.Services/Generated/{s.Name}.fs"

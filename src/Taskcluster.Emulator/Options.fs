@@ -15,6 +15,7 @@ type EmulatorOptions() =
     member val BlobUrlLifetime = TimeSpan.FromHours 1.0 with get, set
     member val BlobDirectory: string = null with get, set
     member val MaxPageSize = 1000 with get, set
+    member val Logger: Microsoft.Extensions.Logging.ILogger = null with get, set
 
     member this.Validate() : Collections.Generic.IReadOnlyList<string> =
         [|

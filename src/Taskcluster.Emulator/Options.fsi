@@ -49,5 +49,10 @@ type EmulatorOptions =
     /// The largest page a paginated method returns, whatever `limit` asks for (default 1000).
     member MaxPageSize: int with get, set
 
+    /// Where the emulator reports its own failures: an unexpected error behind a 500 (whose
+    /// JSON body repeats the incident id logged here). `null` (the default) writes them to
+    /// standard error. Request query strings, bodies and credentials are never logged.
+    member Logger: Microsoft.Extensions.Logging.ILogger with get, set
+
     /// Checks the options, returning a description of each invalid one (empty when valid).
     member Validate: unit -> System.Collections.Generic.IReadOnlyList<string>

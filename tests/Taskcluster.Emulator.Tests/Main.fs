@@ -6,10 +6,14 @@ let allTests =
     testList
         "Taskcluster.Emulator"
         [
+            UtilTests.tests
             ScopesTests.tests
+            BlobsTests.tests
             RolesTests.tests
             HawkTests.tests
+            AuthenticatorTests.tests
             PaginationTests.tests
+            RouteParamsTests.tests
             RoutingTests.tests
             AuthTests.tests
             QueueTests.tests
@@ -18,6 +22,7 @@ let allTests =
             IndexTests.tests
             FaultTests.tests
             HostTests.tests
+            HostileTests.tests
         ]
 
 [<EntryPoint>]

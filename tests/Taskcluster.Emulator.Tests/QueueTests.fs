@@ -84,6 +84,116 @@ let private taskTests =
                     expectStatus other 409
                     Expect.equal other.Code "RequestConflict" "code"
                 })
+            testCaseTask
+                "created, deadline and expires are stored as toJSON writes them; a respelt retry is the same task"
+                (fun () ->
+                    task {
+                        let id = slugId ()
+                        // a whole second, so that the offset spelling below names the same instant
+                        let now =
+                            DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds())
+
+                        let offset (t: DateTimeOffset) =
+                            t.ToOffset(TimeSpan.FromHours 2.0).ToString("yyyy-MM-dd'T'HH:mm:sszzz")
+
+                        let def =
+                            taskDef
+                                (queueId ())
+                                [
+                                    "created", jstr (offset now)
+                                    "deadline", jstr (offset (now.AddHours 1.0))
+                                    "expires", jstr (offset (now.AddDays 2.0))
+                                ]
+
+                        let! _ = create id def
+                        let! r = rootCall "GET" "queue" $"/task/{id}" null
+                        expectStatus r 200
+                        Expect.equal (string r.Json.["created"]) (iso now) "created"
+                        Expect.equal (string r.Json.["deadline"]) (iso (now.AddHours 1.0)) "deadline"
+                        Expect.equal (string r.Json.["expires"]) (iso (now.AddDays 2.0)) "expires"
+
+                        let respelt =
+                            taskDef
+                                (string r.Json.["taskQueueId"])
+                                [
+                                    "created", jstr (iso now)
+                                    "deadline", jstr (iso (now.AddHours 1.0))
+                                    "expires", jstr (iso (now.AddDays 2.0))
+                                ]
+
+                        let! again = rootCall "PUT" "queue" $"/task/{id}" respelt
+                        expectStatus again 200
+                    })
+            testCaseTask "created must be within 15 minutes of now, as the real queue checks" (fun () ->
+                task {
+                    let old =
+                        taskDef (queueId ()) [ "created", jstr (fromNow (TimeSpan.FromMinutes -20.0)) ]
+
+                    let! r = rootCall "PUT" "queue" $"/task/{slugId ()}" old
+                    expectStatus r 400
+                    Expect.stringStarts r.Message "`created` cannot be in the past (max 15min drift)" "message"
+                })
+            testCaseTask
+                "declareWorkerType and declareProvisioner, the deprecated methods, as the v106 queue"
+                (fun () ->
+                    task {
+                        let p = "prov" + (slugId ()).Substring(0, 8).Replace("-", "x").Replace("_", "y")
+                        let! missing = rootCall "PUT" "queue" $"/provisioners/{p}" (jobj [ "description", jstr "x" ])
+                        expectStatus missing 404
+
+                        let body = jobj [ "description", jstr "big machines"; "stability", jstr "stable" ]
+                        let! declared = rootCall "PUT" "queue" $"/provisioners/{p}/worker-types/wt" body
+                        expectStatus declared 200
+                        Expect.equal (string declared.Json.["taskQueueId"]) $"{p}/wt" "taskQueueId"
+                        Expect.equal (string declared.Json.["description"]) "big machines" "description"
+                        Expect.equal (string declared.Json.["stability"]) "stable" "stability"
+                        let! got = rootCall "GET" "queue" $"/provisioners/{p}/worker-types/wt" null
+                        expectStatus got 200
+                        Expect.equal (string got.Json.["description"]) "big machines" "stored"
+
+                        // declareProvisioner authorises each property and changes nothing
+                        let! prov =
+                            rootCall "PUT" "queue" $"/provisioners/{p}" (jobj [ "description", jstr "ignored" ])
+
+                        expectStatus prov 200
+                        Expect.equal (string prov.Json.["description"]) "" "unchanged"
+                        Expect.equal (string prov.Json.["stability"]) "experimental" "derived"
+
+                        let only = clientWith [ $"queue:declare-worker-type:{p}/wt#description" ]
+
+                        let! one =
+                            call
+                                (Header only)
+                                "PUT"
+                                "queue"
+                                $"/provisioners/{p}/worker-types/wt"
+                                (jobj [ "description", jstr "d" ])
+
+                        expectStatus one 200
+                        let! two = call (Header only) "PUT" "queue" $"/provisioners/{p}/worker-types/wt" body
+                        expectStatus two 403
+
+                        Expect.stringContains
+                            two.Message
+                            $"queue:declare-worker-type:{p}/wt#stability"
+                            "the missing scope"
+                    })
+            testCaseTask "claimWork makes its task queue known as a worker type" (fun () ->
+                task {
+                    let queue = queueId ()
+                    let! _ = claim queue
+                    let slash = queue.IndexOf '/'
+
+                    let! got =
+                        rootCall
+                            "GET"
+                            "queue"
+                            $"/provisioners/{queue.Substring(0, slash)}/worker-types/{queue.Substring(slash + 1)}"
+                            null
+
+                    expectStatus got 200
+                    Expect.equal (string got.Json.["taskQueueId"]) queue "taskQueueId"
+                })
             testCaseTask "a missing task answers 404" (fun () ->
                 task {
                     let! r = rootCall "GET" "queue" $"/task/{slugId ()}" null

@@ -9,10 +9,132 @@ open Taskcluster.Emulator
 open Taskcluster.Emulator.Internal
 open Taskcluster.Emulator.Tests.Harness
 
+/// Route parameters and query strings checked as the services check them, before any handler.
+let private urlChecks =
+    testList
+        "URL checks"
+        [
+            testCaseTask "an invalid clientId answers 400 and stores nothing" (fun () ->
+                task {
+                    let body =
+                        jobj [ "expires", jstr (fromNow (TimeSpan.FromHours 1.0)); "description", jstr "x" ]
+
+                    let! r = rootCall "PUT" "auth" "/clients/a%20b" body
+                    expectStatus r 400
+                    Expect.equal r.Code "InvalidRequestArguments" "code"
+
+                    Expect.stringStarts
+                        r.Message
+                        "Invalid URL patterns:\nURL parameter 'clientId' given as 'a b' must match regular expression: '/^[A-Za-z0-9!@/:.+|_-]+$/'"
+                        "message"
+
+                    let! again = rootCall "PUT" "auth" "/clients/a%20b" body
+                    expectStatus again 400
+                    let! list = rootCall "GET" "auth" "/clients/" null
+                    expectStatus list 200
+                })
+            testCaseTask "a task with an invalid taskId is not stored and claimWork still works" (fun () ->
+                task {
+                    let queue = $"prov/q{Guid.NewGuid():N}".Substring(0, 20)
+                    let! r = rootCall "PUT" "queue" "/task/not-a-slug" (taskDef queue [])
+                    expectStatus r 400
+                    Expect.equal r.Code "InvalidRequestArguments" "code"
+
+                    let body =
+                        jobj [ "workerGroup", jstr "wg"; "workerId", jstr "w1"; "tasks", jint 1L ]
+
+                    let! c = rootCall "POST" "queue" $"/claim-work/{Uri.EscapeDataString queue}" body
+                    expectStatus c 200
+                    Expect.equal (c.Json.["tasks"].AsArray().Count) 0 "nothing was stored"
+                })
+            testCaseTask "runIds `+0` and ` 0` are refused, `00` is run 0" (fun () ->
+                task {
+                    let id = slugId ()
+                    let! created = rootCall "PUT" "queue" $"/task/{id}" (taskDef "prov/wt" [])
+                    expectStatus created 200
+
+                    for runId in [ "%2B0"; "%200"; "0x0"; "%D9%A0" ] do
+                        let! r = rootCall "GET" "queue" $"/task/{id}/runs/{runId}/artifacts" null
+                        expectStatus r 400
+                        Expect.equal r.Code "InvalidRequestArguments" runId
+
+                    let! ok = rootCall "GET" "queue" $"/task/{id}/runs/00/artifacts" null
+                    expectStatus ok 200
+                })
+            testCaseTask "`/task/<id>/b` is no method: a parameter is one segment" (fun () ->
+                task {
+                    let! r = rootCall "GET" "queue" $"/task/{slugId ()}/b" null
+                    expectStatus r 404
+                    Expect.stringContains r.Message "No such API method" "message"
+                })
+            testCaseTask "an artifact name outside printable ASCII is refused" (fun () ->
+                task {
+                    let id = slugId ()
+                    let! r = rootCall "GET" "queue" $"/task/{id}/artifacts/public%%2F%%C3%%A9" null
+                    expectStatus r 400
+                    Expect.stringContains r.Message "URL parameter 'name' given as 'public/é'" "message"
+                    let! ctl = rootCall "GET" "queue" $"/task/{id}/artifacts/public%%2Fa%%0Ab" null
+                    expectStatus ctl 400
+                })
+            testCaseTask "a percent-escape that does not decode answers 400" (fun () ->
+                task {
+                    let! r = rootCall "GET" "auth" "/clients/a%ZZ" null
+                    expectStatus r 400
+                    Expect.equal r.Code "InvalidRequestArguments" "code"
+                    let! r2 = rootCall "GET" "auth" "/roles/%C3" null
+                    expectStatus r2 400
+                })
+            testCaseTask "query values are checked against their patterns and may not repeat" (fun () ->
+                task {
+                    let! bad = rootCall "GET" "auth" "/clients/?limit=ten" null
+                    expectStatus bad 400
+
+                    Expect.stringStarts
+                        bad.Message
+                        "Query-string parameter: limit=\"ten\" does not match expression: /^[0-9]+$/"
+                        "message"
+
+                    let! twice = rootCall "GET" "auth" "/clients/?limit=1&limit=2" null
+                    expectStatus twice 400
+                    Expect.stringStarts twice.Message "Query-string parameter: limit must be a string!" "repeated"
+                    let! unknown = call NoAuth "GET" "queue" "/ping?x=1" null
+                    expectStatus unknown 400
+                    Expect.stringStarts unknown.Message "Query-string parameter: x is not supported!" "unknown"
+                })
+            testCaseTask "routes answer with and without a trailing slash, as Express without strict routing" (fun () ->
+                task {
+                    for path in
+                        [
+                            "/roles"
+                            "/roles/"
+                            "/roleids"
+                            "/roleids/"
+                            "/roles2"
+                            "/roles2/"
+                            "/clients"
+                            "/clients/"
+                        ] do
+                        let! r = rootCall "GET" "auth" path null
+                        expectStatus r 200
+
+                    // routed (only the tester's credentials pass it), not "No such API method"
+                    for path in [ "/test-authenticate-get"; "/test-authenticate-get/" ] do
+                        let! t = rootCall "GET" "auth" path null
+                        Expect.equal (string t.Json.["requestInfo"].["method"]) "testAuthenticateGet" path
+
+                    let! p = call NoAuth "GET" "queue" "/ping/" null
+                    expectStatus p 200
+                    // one slash only
+                    let! two = rootCall "GET" "auth" "/roles//" null
+                    expectStatus two 404
+                })
+        ]
+
 let tests =
     testList
         "Routing"
         [
+            urlChecks
             test "every method of every service in the references has a route" {
                 let refs = ReferenceSet.Instance
                 let count = refs.Services |> Array.sumBy (fun s -> s.Entries.Length)
@@ -185,11 +307,12 @@ let tests =
                 })
             testCaseTask "error bodies carry requestInfo like the real services" (fun () ->
                 task {
-                    let! r = rootCall "GET" "queue" "/task/nope" null
+                    let id = slugId ()
+                    let! r = rootCall "GET" "queue" $"/task/{id}" null
                     expectStatus r 404
                     let info = r.Json.["requestInfo"]
                     Expect.equal (string info.["method"]) "task" "method"
-                    Expect.equal (string info.["params"].["taskId"]) "nope" "params"
+                    Expect.equal (string info.["params"].["taskId"]) id "params"
                     Expect.isNotNull info.["time"] "time"
                     Expect.stringContains r.Message "* errorCode:  ResourceNotFound" "footer"
                 })

@@ -10,7 +10,7 @@ open Taskcluster.Services.Tests.Support
 
 let private generated =
     lazy
-        (Generator.generate (referencesText.Force())
+        (Generator.generate (referencesText.Force()) (routeParamsText.Force())
          |> unwrap "generating from references.json")
 
 let private committed (relative: string) =
@@ -33,7 +33,7 @@ let private staleness =
 
                 Expect.isEmpty
                     stale
-                    "these files differ from what the generator makes of ../shared/taskcluster/references.json: run `dotnet fsi build.fsx generate`"
+                    "these files differ from what the generator makes of ../shared/taskcluster (references.json, route-params.json): run `dotnet fsi build.fsx generate`"
             }
 
             test "the generated folders hold nothing else" {
@@ -68,7 +68,8 @@ let private staleness =
 
             test "generation is deterministic" {
                 let again =
-                    Generator.generate (referencesText.Force()) |> unwrap "generating a second time"
+                    Generator.generate (referencesText.Force()) (routeParamsText.Force())
+                    |> unwrap "generating a second time"
 
                 Expect.equal again (generated.Force()) "two runs differ"
             }

@@ -48,6 +48,10 @@ let sharedFile (relative: string) =
 let referencesText =
     lazy (File.ReadAllText(sharedFile "taskcluster/references.json"))
 
+/// The services' route-parameter and query-string patterns, as the generator reads them.
+let routeParamsText =
+    lazy (File.ReadAllText(sharedFile "taskcluster/route-params.json"))
+
 /// The references, decoded by the core.
 let references =
     lazy

@@ -29,6 +29,14 @@ type internal Env(options: EmulatorOptions, random: RandomSource, blobs: BlobSto
     /// The client the queue and the object service sign temporary credentials with.
     member val ServiceClientId = "static/taskcluster/queue" with get, set
 
+    /// Reports a failure of the emulator itself (never a request's query, body or credentials).
+    member _.LogError(ex: exn, message: string) =
+        match options.Logger with
+        | null ->
+            let detail = if isNull ex then "" else "\n" + string ex
+            eprintfn "taskcluster-emulator: %s%s" message detail
+        | logger -> Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, ex, "{Message}", message)
+
     /// A signed blob URL for `op` (`get`/`put`) valid for the configured lifetime.
     member this.BlobUrl(op: string, key: string) =
         let expires = this.Now() + options.BlobUrlLifetime
@@ -97,10 +105,9 @@ module internal Api =
 
         raise (ApiError("InsufficientScopes", 403, message))
 
-    /// Checks the method's scope expression rendered with the route parameters plus `extra`.
-    let authorizeWith (call: Call) (extra: (string * JsonNode) list) =
+    let private renderWith (call: Call) (extra: (string * JsonNode) list) =
         match call.Entry.Scopes with
-        | None -> ()
+        | None -> Ok None
         | Some template ->
             let ps = Dictionary<string, JsonNode>(StringComparer.Ordinal)
 
@@ -110,15 +117,22 @@ module internal Api =
             for k, v in extra do
                 ps[k] <- v
 
-            match Templates.render template ps with
-            | Ok None -> ()
-            | Ok(Some expr) ->
-                if not (Scopes.satisfies call.Scopes expr) then
-                    insufficient call.ClientId call.Scopes expr
-            | Error message ->
-                raise (
-                    ApiError("InternalServerError", 500, $"cannot render the scopes of {call.Entry.Name}: {message}")
-                )
+            Templates.render template ps
+
+    /// Whether the method's scope expression renders with the route parameters plus `extra`.
+    let renders (call: Call) (extra: (string * JsonNode) list) = Result.isOk (renderWith call extra)
+
+    /// Checks the method's scope expression rendered with the route parameters plus `extra`.
+    let authorizeWith (call: Call) (extra: (string * JsonNode) list) =
+        match renderWith call extra with
+        | Ok None -> ()
+        | Ok(Some expr) ->
+            if not (Scopes.satisfies call.Scopes expr) then
+                insufficient call.ClientId call.Scopes expr
+        // the template is the reference's and parses, so only the caller's values (a scope
+        // that is not printable ASCII) can make it fail: their fault, a 400
+        | Error message ->
+            raise (ApiError("InputError", 400, $"the scopes of {call.Entry.Name} cannot be rendered: {message}"))
 
     let param (call: Call) (name: string) = call.Params[name]
 

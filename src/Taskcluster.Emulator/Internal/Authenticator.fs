@@ -154,6 +154,73 @@ module internal Authenticator =
 
         scopes, accessToken, expires
 
+    /// JavaScript's truthiness of a JSON value (`null`, `false`, `0`, `""` are falsy).
+    let private truthy (n: System.Text.Json.Nodes.JsonNode) =
+        match n with
+        | null -> false
+        | :? System.Text.Json.Nodes.JsonValue as v ->
+            match v.GetValueKind() with
+            | System.Text.Json.JsonValueKind.False -> false
+            | System.Text.Json.JsonValueKind.String -> v.GetValue<string>() <> ""
+            | System.Text.Json.JsonValueKind.Number -> v.GetValue<double>() <> 0.0
+            | _ -> true
+        | _ -> true
+
+    /// The ext as the auth service reads it, in the shape the core decodes: the service tests
+    /// members for truthiness (`if (ext.certificate?.issuer)`), so a falsy certificate, issuer
+    /// or authorizedScopes counts as absent, and an ext that is not an object has neither. A
+    /// member of the wrong type fails with the service's words; `afterLoad` says the service
+    /// finds that out only once it has loaded the client. Text that is not base64 JSON goes to
+    /// the core as it is, for its own message.
+    let normalizeExt (text: string) : Result<string option, string * bool> =
+        let decoded =
+            try
+                let padded = text.PadRight(text.Length + (4 - text.Length % 4) % 4, '=')
+                Some(Convert.FromBase64String padded)
+            with :? FormatException ->
+                None
+
+        match decoded |> Option.map J.parse with
+        | None
+        | Some(Error _) -> Ok(Some text)
+        | Some(Ok null) -> Error("Cannot read properties of null (reading 'certificate')", false)
+        | Some(Ok(:? System.Text.Json.Nodes.JsonObject as o)) ->
+            let o = o.DeepClone().AsObject()
+
+            let certificateProblem =
+                match o["certificate"] with
+                | c when not (truthy c) ->
+                    o.Remove "certificate" |> ignore
+                    Ok()
+                | :? System.Text.Json.Nodes.JsonObject as c ->
+                    match c["issuer"] with
+                    | i when not (truthy i) ->
+                        c.Remove "issuer" |> ignore
+                        Ok()
+                    | :? System.Text.Json.Nodes.JsonValue as i when
+                        i.GetValueKind() = System.Text.Json.JsonValueKind.String
+                        ->
+                        Ok()
+                    | _ -> Error("ext.certificate.issuer must be a string", false)
+                | :? System.Text.Json.Nodes.JsonArray -> Error("ext.certificate.version must be 1", true)
+                | _ -> Error("ext.certificate must be a JSON object", true)
+
+            let scopesProblem =
+                match o["authorizedScopes"] with
+                | a when not (truthy a) ->
+                    o.Remove "authorizedScopes" |> ignore
+                    Ok()
+                | :? System.Text.Json.Nodes.JsonArray -> Ok()
+                | _ -> Error("ext.authorizedScopes must be an array", true)
+
+            match certificateProblem, scopesProblem with
+            | Error e, _
+            | _, Error e -> Error e
+            | Ok(), Ok() when o.Count = 0 -> Ok None
+            | Ok(), Ok() -> Ok(Some(Convert.ToBase64String(J.toBytes o)))
+        // a number, string, boolean or array has no `certificate` or `authorizedScopes`
+        | Some(Ok _) -> Ok None
+
     /// Finds the key and scopes for the clientId a request names, applying its ext.
     let private load
         (loader: string -> Result<Credentials, string>)
@@ -162,10 +229,22 @@ module internal Authenticator =
         (clientId: string)
         (ext: string option)
         =
-        let ext =
+        let normalized =
             match ext with
             | None
             | Some "" -> None
+            | Some text ->
+                match normalizeExt text with
+                | Error(message, false) -> fail message
+                | Error(message, true) ->
+                    match loader clientId with
+                    | Error notFound -> fail notFound
+                    | Ok _ -> fail message
+                | Ok normalized -> normalized
+
+        let ext =
+            match normalized with
+            | None -> None
             | Some text ->
                 match Certificate.Ext.decode text with
                 | Ok e -> Some e
@@ -227,6 +306,12 @@ module internal Authenticator =
                         |> Option.map (fun _ -> Hawk.payloadHash req.ContentType (req.Body.ToArray()))
 
                     match Hawk.verifyHeader header req.Hawk key bodyHash nowSeconds Hawk.defaultSkewSeconds with
+                    // hawk compares in milliseconds: a timestamp exactly 900 s old is stale
+                    // unless the clock sits on a whole second
+                    | Ok() when
+                        abs (header.Timestamp * 1000L - now.ToUnixTimeMilliseconds()) > Hawk.defaultSkewSeconds * 1000L
+                        ->
+                        AuthOutcome.Failed "Unauthorized: Stale timestamp"
                     | Ok() -> AuthOutcome.Success(header.Id, scopes, expires, "hawk")
                     | Error e -> AuthOutcome.Failed(hawkMessage e)
             elif bewit then

@@ -73,6 +73,9 @@ type internal BlobStore(directory: string, ownsDirectory: bool, secret: byte arr
             let buffer = Buffers.ArrayPool<byte>.Shared.Rent bufferSize
             let mutable total = 0L
             let mutable tooLarge = false
+            // the partial file goes however the upload ends: refused, complete under another
+            // name, or aborted by the client (the read throws), so none is left for good
+            let mutable kept = false
 
             try
                 do!
@@ -98,29 +101,32 @@ type internal BlobStore(directory: string, ownsDirectory: bool, secret: byte arr
                                     sha512.AppendData(buffer, 0, n)
                                     do! file.WriteAsync(buffer.AsMemory(0, n), ct)
                     }
+
+                match expectedLength with
+                | _ when tooLarge -> return Error(BlobWriteError.TooLarge maxBytes)
+                | Some expected when expected <> total -> return Error(BlobWriteError.LengthMismatch(expected, total))
+                | _ ->
+                    File.Move(temp, target, true)
+                    kept <- true
+
+                    let info =
+                        {
+                            Length = total
+                            ContentType = contentType
+                            Sha256 = Convert.ToHexString(sha256.GetHashAndReset()).ToLowerInvariant()
+                            Sha512 = Convert.ToHexString(sha512.GetHashAndReset()).ToLowerInvariant()
+                        }
+
+                    infos[key] <- info
+                    return Ok info
             finally
                 Buffers.ArrayPool<byte>.Shared.Return buffer
 
-            match expectedLength with
-            | _ when tooLarge ->
-                File.Delete temp
-                return Error(BlobWriteError.TooLarge maxBytes)
-            | Some expected when expected <> total ->
-                File.Delete temp
-                return Error(BlobWriteError.LengthMismatch(expected, total))
-            | _ ->
-                File.Move(temp, target, true)
-
-                let info =
-                    {
-                        Length = total
-                        ContentType = contentType
-                        Sha256 = Convert.ToHexString(sha256.GetHashAndReset()).ToLowerInvariant()
-                        Sha512 = Convert.ToHexString(sha512.GetHashAndReset()).ToLowerInvariant()
-                    }
-
-                infos[key] <- info
-                return Ok info
+                if not kept then
+                    try
+                        File.Delete temp
+                    with _ ->
+                        ()
         }
 
     /// Opens a stored blob for streaming.

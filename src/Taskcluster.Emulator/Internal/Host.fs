@@ -20,6 +20,86 @@ open Microsoft.Extensions.DependencyInjection
 open Taskcluster.Emulator
 open Taskcluster.Emulator.Services
 
+/// The port a request was signed for behind a reverse proxy, as taskcluster-lib-api reads it.
+[<RequireQualifiedAccess>]
+module internal Forwarded =
+    /// JavaScript's `parseInt(text, 10)`: leading white space, a sign, then the digits up to the
+    /// first other character; `None` for NaN (and for a number no port can be).
+    let parseInt (text: string) : int option =
+        let t = text.TrimStart()
+
+        let sign, rest =
+            if t.StartsWith '-' then -1L, t.Substring 1
+            elif t.StartsWith '+' then 1L, t.Substring 1
+            else 1L, t
+
+        let digits =
+            rest |> Seq.takeWhile Char.IsAsciiDigit |> Seq.truncate 12 |> Seq.toArray
+
+        if digits.Length = 0 then
+            None
+        else
+            let n = sign * Int64.Parse(String digits)
+
+            if n >= int64 Int32.MinValue && n <= int64 Int32.MaxValue then
+                Some(int n)
+            else
+                None
+
+    /// `X-Forwarded-Port` (its first value) wins; else `X-Forwarded-Proto: https` means 443;
+    /// else the Host header's port (80 without one). A port that does not parse matches no
+    /// signature, as NaN matches none in the service.
+    let port (headers: IHeaderDictionary) (host: HostString) : int =
+        let own = if host.Port.HasValue then host.Port.Value else 80
+
+        match headers.TryGetValue "X-Forwarded-Port" with
+        | true, v when v.Count > 0 ->
+            // Node joins repeated headers with ", "
+            parseInt (String.Join(", ", v.ToArray())) |> Option.defaultValue -1
+        | _ ->
+            match headers.TryGetValue "X-Forwarded-Proto" with
+            | true, v when v.Count > 0 ->
+                if String.Join(", ", v.ToArray()) = "https" then
+                    443
+                else
+                    own
+            | _ -> own
+
+/// The last line of defence: an exception no step turned into an answer is logged with an
+/// incident id and answered 500 with a Taskcluster-style JSON body naming that id (as
+/// taskcluster-lib-api does), never Kestrel's empty 500.
+[<RequireQualifiedAccess>]
+module internal Guard =
+    let run (env: Env) (inner: HttpContext -> Task) (ctx: HttpContext) : Task =
+        task {
+            try
+                do! inner ctx
+            with
+            // the client went away (an aborted upload): no one to answer, and not our failure
+            | _ when ctx.RequestAborted.IsCancellationRequested -> ()
+            | ex ->
+                let incident = Guid.NewGuid().ToString()
+                // the path only: a query string may hold a bewit
+                env.LogError(ex, $"incident {incident}: {ctx.Request.Method} {ctx.Request.Path.Value} failed")
+
+                if ctx.Response.HasStarted then
+                    ctx.Abort()
+                else
+                    ctx.Response.Clear()
+                    ctx.Response.StatusCode <- 500
+                    ctx.Response.ContentType <- "application/json; charset=utf-8"
+
+                    let body =
+                        J.obj
+                            [
+                                "code", J.str "InternalServerError"
+                                "message", J.str $"Internal Server Error, incidentId {incident}."
+                                "requestInfo", J.obj [ "time", J.time (env.Now()) ]
+                            ]
+
+                    do! ctx.Response.Body.WriteAsync(ReadOnlyMemory(J.toBytes body))
+        }
+
 /// The request pipeline: routing, faults, limits, authentication, validation, authorisation,
 /// handlers and Taskcluster-style errors; plus blob URLs and the reference documents.
 [<Sealed>]
@@ -214,6 +294,10 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
         | "testAuthenticateGet" -> Some(Auth.testerCredentials Auth.testGetClientScopes expand)
         | _ -> None
 
+    /// The query string's keys in order, each with every value it was given.
+    let queryOf (ctx: HttpContext) =
+        [ for KeyValue(k, v) in ctx.Request.Query -> k, v.ToArray() ]
+
     let handleApi (ctx: HttpContext) (rawPath: string) (rawTarget: string) : Task =
         task {
             // /api/<service>/<version>/<route>
@@ -248,8 +332,26 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                         None
 
                 record ctx "" "" null
-            | Some(service, Ok(entry, ps)) ->
-                let ps = ps :> IReadOnlyDictionary<string, string>
+            | Some(service, Ok(entry, m)) when not m.Undecodable.IsEmpty ->
+                // Express decodes route parameters while routing, before any middleware runs
+                let name, raw = m.Undecodable.Head
+
+                do!
+                    writeJson
+                        ctx
+                        400
+                        (errorBody
+                            "InvalidRequestArguments"
+                            400
+                            $"Failed to decode param '{raw}' (URL parameter '{name}')"
+                            entry.Name
+                            null
+                            null)
+                        None
+
+                record ctx service.Name entry.Name null
+            | Some(service, Ok(entry, m)) ->
+                let ps = m.Params :> IReadOnlyDictionary<string, string>
                 let faults = env.Faults.TakeRoute(service.Name, entry.Name)
                 let mutable truncate = None
                 let mutable status = None
@@ -273,6 +375,9 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
 
                 let fail (code: string) (statusCode: int) (message: string) (payload: JsonNode) (clientId: string) =
                     task {
+                        if code = "InternalServerError" then
+                            env.LogError(null, $"{service.Name}.{entry.Name} answered 500: {message}")
+
                         if statusCode = 401 then
                             ctx.Response.Headers["www-authenticate"] <- "hawk"
 
@@ -317,13 +422,11 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                 if bytes.Length = 0 || not jsonBody then
                                     null, None
                                 else
-                                    try
-                                        match JsonNode.Parse(ReadOnlySpan bytes) with
-                                        | :? JsonObject
-                                        | :? JsonArray as n -> n, None
-                                        | _ -> null, Some "Must be an object or array"
-                                    with :? JsonException as e ->
-                                        null, Some e.Message
+                                    match J.parse bytes with
+                                    | Ok(:? JsonObject as n) -> n :> JsonNode, None
+                                    | Ok(:? JsonArray as n) -> n :> JsonNode, None
+                                    | Ok _ -> null, Some "Must be an object or array"
+                                    | Error message -> null, Some message
 
                             let host = ctx.Request.Host
 
@@ -334,7 +437,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                             Method = ctx.Request.Method
                                             Resource = rawTarget
                                             Host = host.Host
-                                            Port = (if host.Port.HasValue then host.Port.Value else 80)
+                                            Port = Forwarded.port ctx.Request.Headers host
                                         }
                                     Authorization =
                                         match ctx.Request.Headers.Authorization with
@@ -384,18 +487,25 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                     }
 
                                 try
+                                    // the services' order: authorisation from the route (in the
+                                    // authentication step), route parameters, query string, schema
+                                    let paramsVerdict = RouteParams.checkParams entry.Checks ps
+
                                     if entry.AuthorizeFromRoute && not (entry.Scopes.IsNone) then
-                                        Api.authorizeWith call []
+                                        match paramsVerdict with
+                                        // a value no scope can hold (not printable ASCII) cannot be
+                                        // authorised; the parameter check says what is wrong with it
+                                        | Some message when not (Api.renders call []) ->
+                                            raise (ApiError("InvalidRequestArguments", 400, message))
+                                        | _ -> Api.authorizeWith call []
 
-                                    // unknown query-string parameters are refused (bewit aside)
-                                    let unsupported =
-                                        ctx.Request.Query.Keys
-                                        |> Seq.filter (fun k -> k <> "bewit" && not (List.contains k entry.Query))
-                                        |> Seq.map (fun k -> $"Query-string parameter: {k} is not supported!")
-                                        |> Seq.toList
+                                    match paramsVerdict with
+                                    | Some message -> raise (ApiError("InvalidRequestArguments", 400, message))
+                                    | None -> ()
 
-                                    if not unsupported.IsEmpty then
-                                        raise (ApiError("InvalidRequestArguments", 400, String.Join("\n", unsupported)))
+                                    match RouteParams.checkQuery entry.Checks (queryOf ctx) with
+                                    | Some message -> raise (ApiError("InvalidRequestArguments", 400, message))
+                                    | None -> ()
 
                                     match entry.Input with
                                     | Some _ when isNull payload ->
@@ -681,7 +791,10 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
 
         total
 
-    member _.Handle(ctx: HttpContext) : Task =
+    member this.Handle(ctx: HttpContext) : Task =
+        Guard.run env (fun c -> this.Route c) ctx
+
+    member _.Route(ctx: HttpContext) : Task =
         // Kestrel's own header limit is set well above the configured one (see `Server.start`), so
         // that an oversized request reaches this point and gets a Taskcluster-style error body
         // instead of Kestrel's empty 431.

@@ -25,6 +25,12 @@ type internal Entry =
         Route: string
         Segments: Segment array
         Query: string list
+        /// The parameter that takes the rest of the path, slashes included (Express's `{*name}`).
+        Wildcard: string option
+        /// A last parameter that may be absent with its slash (Express's `{/:name}`).
+        Optional: string option
+        /// The route-parameter and query-string checks the service makes before the handler.
+        Checks: UrlChecks
         /// The templated scope expression, `None` when the method needs no scopes.
         Scopes: ScopeTemplate option
         /// The route parameters alone render the scopes, so they are checked before the
@@ -35,6 +41,68 @@ type internal Entry =
         Input: string option
         Output: string option
     }
+
+/// Which route parameters are wildcards or optional: the references write every parameter as
+/// `<name>`, and only the services' sources (their Express routes) tell them apart.
+[<RequireQualifiedAccess>]
+module internal RouteShapes =
+    let private wildcards =
+        dict
+            [
+                yield ("auth", "awsS3Credentials"), "prefix"
+                for m in [ "findArtifactFromTask" ] -> ("index", m), "name"
+                for m in [ "startDownload"; "object"; "download" ] -> ("object", m), "name"
+                yield ("purge-cache", "purgeCache"), "workerPoolId"
+                yield ("purge-cache", "purgeRequests"), "workerPoolId"
+                for m in
+                    [
+                        "claimWork"
+                        "pendingTasks"
+                        "taskQueueCounts"
+                        "listPendingTasks"
+                        "listClaimedTasks"
+                    ] -> ("queue", m), "taskQueueId"
+                for m in
+                    [
+                        "createArtifact"
+                        "finishArtifact"
+                        "getArtifact"
+                        "getLatestArtifact"
+                        "artifactInfo"
+                        "latestArtifactInfo"
+                        "artifact"
+                        "latestArtifact"
+                    ] -> ("queue", m), "name"
+                for m in [ "set"; "remove"; "get" ] -> ("secrets", m), "name"
+                for m in
+                    [
+                        "createWorkerPool"
+                        "updateWorkerPool"
+                        "deleteWorkerPool"
+                        "workerPoolStats"
+                        "workerPool"
+                        "reportWorkerError"
+                        "listWorkerPoolErrors"
+                        "listWorkersForWorkerPool"
+                    ] -> ("worker-manager", m), "workerPoolId"
+            ]
+
+    let private optionals =
+        dict
+            [
+                ("index", "listNamespaces"), "namespace"
+                ("index", "listTasks"), "namespace"
+            ]
+
+    let wildcard (service: string) (methodName: string) =
+        match wildcards.TryGetValue((service, methodName)) with
+        | true, p -> Some p
+        | _ -> None
+
+    let optional (service: string) (methodName: string) =
+        match optionals.TryGetValue((service, methodName)) with
+        | true, p -> Some p
+        | _ -> None
 
 /// A service of the references with its methods.
 type internal ServiceRef =
@@ -58,8 +126,9 @@ type internal ReferenceSet
     // `$ref`s between them resolve whatever port the emulator happens to listen on.
     static let schemaBase = Uri "http://taskcluster.emulator.invalid"
 
+    // A route's trailing slash is dropped: without strict routing, `/roles/` and `/roles` are one.
     static let parseRoute (route: string) =
-        route.Split('/')
+        route.TrimEnd('/').Split('/')
         |> Array.skip 1
         |> Array.map (fun s ->
             if s.StartsWith '<' && s.EndsWith '>' then
@@ -128,10 +197,12 @@ type internal ReferenceSet
                                 | Some t ->
                                     Templates.render t (routeParams :?> IReadOnlyDictionary<_, _>) |> Result.isOk
 
+                            let methodName = string e["name"]
+
                             {
                                 Service = name
                                 Version = version
-                                Name = string e["name"]
+                                Name = methodName
                                 HttpMethod = (string e["method"]).ToUpperInvariant()
                                 Route = route
                                 Segments = segments
@@ -139,6 +210,9 @@ type internal ReferenceSet
                                     match e["query"] with
                                     | :? JsonArray as q -> [ for x in q -> string x ]
                                     | _ -> []
+                                Wildcard = RouteShapes.wildcard name methodName
+                                Optional = RouteShapes.optional name methodName
+                                Checks = RouteParams.forMethod name methodName
                                 Scopes = scopes
                                 AuthorizeFromRoute = fromRoute
                                 Input = resolve e["input"]
@@ -176,74 +250,104 @@ type internal ReferenceSet
         | true, d -> Some d
         | _ -> None
 
-/// Matching request paths against the routes of a service.
+/// How a request path matched a route.
+type internal RouteMatch =
+    {
+        /// The decoded route parameters (a wildcard's segments joined with `/`).
+        Params: Dictionary<string, string>
+        /// Parameters whose percent-encoding does not decode (name, raw text).
+        Undecodable: (string * string) list
+    }
+
+/// Matching request paths against the routes of a service as Express 5 does: case-sensitive,
+/// one optional trailing slash, a parameter is one non-empty segment, a wildcard takes one or
+/// more segments (possibly empty ones), an optional parameter may be absent with its slash.
 [<RequireQualifiedAccess>]
 module internal Routing =
-    let private tryMatch (entry: Entry) (segments: string array) (greedy: bool) =
+    let private tryMatch (entry: Entry) (segments: string array) =
         let pattern = entry.Segments
+        let raw = Dictionary<string, string>(StringComparer.Ordinal)
 
-        let lengthOk =
-            if greedy then
-                segments.Length >= pattern.Length
+        // pattern index, segment index
+        let rec go (p: int) (s: int) =
+            if p = pattern.Length then
+                s = segments.Length
             else
-                segments.Length = pattern.Length
+                match pattern[p] with
+                | Segment.Literal l ->
+                    s < segments.Length
+                    && String.Equals(l, segments[s], StringComparison.Ordinal)
+                    && go (p + 1) (s + 1)
+                | Segment.Param name when entry.Wildcard = Some name ->
+                    // as few trailing segments as the rest of the pattern needs: greedy, like the
+                    // regular expression Express builds
+                    let rest = pattern.Length - p - 1
+                    let mutable last = segments.Length - rest
+                    let mutable found = false
 
-        if not lengthOk || pattern.Length = 0 then
+                    while not found && last > s do
+                        raw[name] <- String.Join('/', segments, s, last - s)
+                        found <- go (p + 1) last
+                        last <- last - 1
+
+                    found
+                | Segment.Param name when entry.Optional = Some name && p = pattern.Length - 1 && s = segments.Length ->
+                    true
+                | Segment.Param name ->
+                    s < segments.Length
+                    && segments[s] <> ""
+                    && (raw[name] <- segments[s]
+                        go (p + 1) (s + 1))
+
+        if pattern.Length = 0 || not (go 0 0) then
             None
         else
-            let values = Dictionary<string, string>()
-            let mutable ok = true
-            let mutable i = 0
+            let values = Dictionary<string, string>(StringComparer.Ordinal)
+            let mutable undecodable = []
 
-            while ok && i < pattern.Length do
-                let last = i = pattern.Length - 1
+            for KeyValue(k, v) in raw do
+                match RouteParams.decodeComponent v with
+                | Some d -> values[k] <- d
+                | None ->
+                    values[k] <- v
+                    undecodable <- (k, v) :: undecodable
 
-                match pattern[i] with
-                | Segment.Literal l -> ok <- String.Equals(l, segments[i], StringComparison.Ordinal)
-                | Segment.Param p ->
-                    let raw =
-                        if last && greedy then
-                            String.Join('/', segments, i, segments.Length - i)
-                        else
-                            segments[i]
-
-                    if raw = "" && not (last && greedy) then
-                        ok <- false
-                    else
-                        try
-                            values[p] <- Uri.UnescapeDataString raw
-                        with _ ->
-                            ok <- false
-
-                i <- i + 1
-
-            if ok then Some values else None
+            Some
+                {
+                    Params = values
+                    Undecodable = List.rev undecodable
+                }
 
     /// The entry a method and path (below `/api/<service>/<version>`) designate, with its
-    /// decoded route parameters. `Error true` means the path exists with another method.
+    /// route parameters. `Error true` means the path exists with another method.
     let find (service: ServiceRef) (httpMethod: string) (path: string) =
         let segments = path.Split('/') |> Array.skip 1
+
+        // Express without strict routing: `/roles/` is `/roles`
+        let candidates =
+            if segments.Length > 1 && segments[segments.Length - 1] = "" then
+                [ segments; segments[.. segments.Length - 2] ]
+            else
+                [ segments ]
+
         let method' = if httpMethod = "HEAD" then "GET" else httpMethod
 
-        let attempt greedy =
+        let attempt (segs: string array) =
             service.Entries
             |> Array.tryPick (fun e ->
                 if e.HttpMethod = method' then
-                    tryMatch e segments greedy |> Option.map (fun v -> e, v)
+                    tryMatch e segs |> Option.map (fun v -> e, v)
                 else
                     None)
 
-        match attempt false with
+        match candidates |> List.tryPick attempt with
         | Some r -> Ok r
         | None ->
-            match attempt true with
-            | Some r -> Ok r
-            | None ->
-                let other =
-                    service.Entries
-                    |> Array.exists (fun e -> (tryMatch e segments false).IsSome || (tryMatch e segments true).IsSome)
+            let other =
+                candidates
+                |> List.exists (fun segs -> service.Entries |> Array.exists (fun e -> (tryMatch e segs).IsSome))
 
-                Error other
+            Error other
 
 /// Input validation against the method's schema, as the real services do before the handler.
 [<RequireQualifiedAccess>]

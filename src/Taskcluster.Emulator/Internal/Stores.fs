@@ -206,6 +206,16 @@ type internal TaskRec =
         Artifacts: Dictionary<struct (int * string), ArtifactRec>
     }
 
+/// A task queue the queue has seen (a worker type, in the deprecated terms).
+type internal TaskQueueRec =
+    {
+        TaskQueueId: string
+        Expires: DateTimeOffset
+        LastDateActive: DateTimeOffset
+        Description: string
+        Stability: string
+    }
+
 /// The queue's tasks, with the indexes its list methods need.
 [<Sealed>]
 type internal QueueStore() =
@@ -217,6 +227,8 @@ type internal QueueStore() =
     member val Dependents = Dictionary<string, SortedSet<string>>(StringComparer.Ordinal)
     /// taskQueueId → pending (taskId, runId) in the order they became pending
     member val Pending = Dictionary<string, LinkedList<struct (string * int)>>(StringComparer.Ordinal)
+    /// taskQueueId → what the queue knows of it (`task_queue_seen`)
+    member val TaskQueues = Dictionary<string, TaskQueueRec>(StringComparer.Ordinal)
 
 /// Where an object's bytes are.
 [<RequireQualifiedAccess>]

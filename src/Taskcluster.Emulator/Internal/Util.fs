@@ -169,6 +169,53 @@ module internal J =
         | Some t -> t
         | None -> Fail.input $"`{name}` must be a date-time"
 
+    exception private Unreadable of string
+
+    /// A JSON value read as JavaScript's `JSON.parse` reads it: of repeated keys the last wins
+    /// (in the place of the first, as a JavaScript object keeps it).
+    let rec private ofElement (e: JsonElement) : JsonNode =
+        match e.ValueKind with
+        | JsonValueKind.Object ->
+            let o = JsonObject()
+
+            for p in e.EnumerateObject() do
+                let name =
+                    try
+                        p.Name
+                    with :? InvalidOperationException ->
+                        raise (Unreadable "a property name holds a lone UTF-16 surrogate escape")
+
+                o[name] <- ofElement p.Value
+
+            o
+        | JsonValueKind.Array ->
+            let a = JsonArray()
+
+            for i in e.EnumerateArray() do
+                a.Add(ofElement i)
+
+            a
+        | JsonValueKind.String ->
+            // `JSON.parse` keeps a lone surrogate (`"\ud800"`); .NET strings could too, but no
+            // UTF-8 reply or store could hold it, so it is refused as malformed input
+            try
+                JsonValue.Create(e.GetString())
+            with :? InvalidOperationException ->
+                raise (Unreadable "a string holds a lone UTF-16 surrogate escape")
+        | JsonValueKind.Number -> JsonValue.Create(e.Clone())
+        | JsonValueKind.True -> JsonValue.Create true
+        | JsonValueKind.False -> JsonValue.Create false
+        | _ -> null
+
+    /// Parses JSON text as `JSON.parse` would, or says why it cannot.
+    let parse (bytes: byte array) : Result<JsonNode, string> =
+        try
+            use doc = JsonDocument.Parse(ReadOnlyMemory bytes)
+            Ok(ofElement doc.RootElement)
+        with
+        | :? JsonException as e -> Error e.Message
+        | Unreadable message -> Error message
+
     /// Structural equality of two JSON values (member order ignored, numbers by value).
     let rec deepEquals (a: JsonNode) (b: JsonNode) = JsonNode.DeepEquals(a, b)
 

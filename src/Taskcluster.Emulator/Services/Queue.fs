@@ -188,8 +188,39 @@ let private locked (q: QueueStore) (now: DateTimeOffset) (f: unit -> 'T) =
         sweep q now
         f ())
 
+/// The queue's `task_queue_seen`: creates the task queue or updates the given properties,
+/// marks it active now, and never moves its expiry backwards. Call under the queue's lock.
+let private seen
+    (q: QueueStore)
+    (queueId: string)
+    (now: DateTimeOffset)
+    (expires: DateTimeOffset)
+    (description: string option)
+    (stability: string option)
+    =
+    let next =
+        match q.TaskQueues.TryGetValue queueId with
+        | true, tq ->
+            { tq with
+                Expires = max tq.Expires expires
+                LastDateActive = now
+                Description = defaultArg description tq.Description
+                Stability = defaultArg stability tq.Stability
+            }
+        | _ ->
+            {
+                TaskQueueId = queueId
+                Expires = expires
+                LastDateActive = now
+                Description = defaultArg description ""
+                Stability = defaultArg stability "experimental"
+            }
+
+    q.TaskQueues[queueId] <- next
+    next
+
 /// The definition `queue.task` returns: the request with the schema's defaults filled in.
-let private normalize (taskId: string) (body: JsonNode) : JsonObject =
+let private normalize (taskId: string) (now: DateTimeOffset) (body: JsonNode) : JsonObject =
     let b = body.DeepClone() :?> JsonObject
 
     let setDefault (name: string) (value: JsonNode) =
@@ -220,21 +251,39 @@ let private normalize (taskId: string) (body: JsonNode) : JsonObject =
     setDefault "tags" (JsonObject())
     setDefault "extra" (JsonObject())
 
+    // the real queue's date checks, in its order, with its drift of 15 minutes
     let created = J.time' "created" b
     let deadline = J.time' "deadline" b
+    let drift = TimeSpan.FromMinutes 15.0
 
-    if deadline > created + TimeSpan.FromDays 5.0 then
-        Fail.input "Deadline cannot be more than 5 days into the future"
+    if created < now - drift then
+        Fail.input "`created` cannot be in the past (max 15min drift)"
 
-    if deadline < created then
-        Fail.input "Deadline cannot be before created"
+    if created > now + drift then
+        Fail.input "`created` cannot be in the future (max 15min drift)"
 
-    match J.tryString "expires" b with
-    | None -> b["expires"] <- J.time (deadline + TimeSpan.FromDays 365.0)
-    | Some _ ->
-        if J.time' "expires" b < deadline then
-            Fail.input "Expires cannot be before the deadline"
+    if created > deadline then
+        Fail.input "`deadline` cannot be later than `created`"
 
+    if deadline < now then
+        Fail.input "`deadline` cannot be in the past"
+
+    if deadline - now > TimeSpan.FromDays 5.0 + drift then
+        Fail.input "`deadline` cannot be more than 5 days into the future"
+
+    let expires =
+        match J.tryString "expires" b with
+        | None -> deadline.AddYears 1
+        | Some _ -> J.time' "expires" b
+
+    if deadline > expires then
+        Fail.input "`expires` cannot be before `deadline`"
+
+    // stored as `new Date(x).toJSON()`, so that a retry spelling the same times differently
+    // (another offset, more or fewer digits) is the same task
+    b["created"] <- J.time created
+    b["deadline"] <- J.time deadline
+    b["expires"] <- J.time expires
     b
 
 let task (call: Call) =
@@ -248,7 +297,7 @@ let status (call: Call) =
 let createTask (call: Call) =
     let q = call.Env.Stores.Queue
     let taskId = Api.param call "taskId"
-    let def = normalize taskId call.Body
+    let def = normalize taskId call.Now call.Body
     let priority = defString' def "priority"
     let levels = priorityLevels |> List.takeWhile (fun p -> p <> priority)
 
@@ -431,6 +480,8 @@ let claimWork (call: Call) =
     let wanted = int (J.tryInt64 "tasks" call.Body |> Option.defaultValue 1L)
 
     locked q call.Now (fun () ->
+        // as the queue's workerInfo.seen: a worker keeps its task queue alive for a day
+        seen q queueId call.Now (call.Now + TimeSpan.FromDays 1.0) None None |> ignore
         let claimed = ResizeArray()
 
         match q.Pending.TryGetValue queueId with
@@ -882,6 +933,90 @@ let private countsReply (call: Call) (withClaimed: bool) =
 let pendingTasks (call: Call) = countsReply call false
 let taskQueueCounts (call: Call) = countsReply call true
 
+/// A task queue as `getWorkerType` answers it (its split fields added, no actions).
+let private workerTypeJson (tq: TaskQueueRec) =
+    let slash = tq.TaskQueueId.IndexOf '/'
+
+    J.obj
+        [
+            "taskQueueId", J.str tq.TaskQueueId
+            "expires", J.time tq.Expires
+            "lastDateActive", J.time tq.LastDateActive
+            "description", J.str tq.Description
+            "stability", J.str tq.Stability
+            "provisionerId", J.str (tq.TaskQueueId.Substring(0, slash))
+            "workerType", J.str (tq.TaskQueueId.Substring(slash + 1))
+            "actions", JsonArray()
+        ]
+
+/// A provisioner, which v106 derives from the unexpired task queues whose id starts with it.
+let private provisioner (q: QueueStore) (provisionerId: string) (now: DateTimeOffset) =
+    let queues =
+        q.TaskQueues.Values
+        |> Seq.filter (fun tq -> tq.Expires > now && tq.TaskQueueId.StartsWith(provisionerId + "/"))
+        |> Seq.toList
+
+    match queues with
+    | [] -> Fail.notFound $"Provisioner `{provisionerId}` not found. Are you sure it was created?"
+    | _ ->
+        J.obj
+            [
+                "provisionerId", J.str provisionerId
+                "expires", J.time (queues |> List.map _.Expires |> List.max)
+                "lastDateActive", J.time (queues |> List.map _.LastDateActive |> List.max)
+                "description", J.str ""
+                "stability", J.str "experimental"
+                "actions", JsonArray()
+            ]
+
+let getProvisioner (call: Call) =
+    let q = call.Env.Stores.Queue
+    locked q call.Now (fun () -> Api.ok (provisioner q (Api.param call "provisionerId") call.Now))
+
+/// Deprecated, and in v106 it changes nothing: it authorises each property of the body, then
+/// answers the provisioner as it is.
+let declareProvisioner (call: Call) =
+    let q = call.Env.Stores.Queue
+    let properties = [ for KeyValue(k, _) in call.Body.AsObject() -> k ]
+    Api.authorizeWith call [ "properties", J.strs properties ]
+    locked q call.Now (fun () -> Api.ok (provisioner q (Api.param call "provisionerId") call.Now))
+
+let getWorkerType (call: Call) =
+    let q = call.Env.Stores.Queue
+    let p = Api.param call "provisionerId"
+    let w = Api.param call "workerType"
+
+    locked q call.Now (fun () ->
+        match q.TaskQueues.TryGetValue $"{p}/{w}" with
+        | true, tq when tq.Expires > call.Now -> Api.ok (workerTypeJson tq)
+        | _ -> Fail.notFound $"Worker-type `{w}` with Provisioner `{p}` not found. Are you sure it was created?")
+
+/// Deprecated: creates or updates the task queue `<provisionerId>/<workerType>` with the body's
+/// description, stability and expiry (5 days from now without one).
+let declareWorkerType (call: Call) =
+    let q = call.Env.Stores.Queue
+    let p = Api.param call "provisionerId"
+    let w = Api.param call "workerType"
+    let properties = [ for KeyValue(k, _) in call.Body.AsObject() -> k ]
+    Api.authorizeWith call [ "properties", J.strs properties ]
+
+    let expires =
+        match J.tryString "expires" call.Body with
+        | Some _ -> J.time' "expires" call.Body
+        | None -> call.Now + TimeSpan.FromDays 5.0
+
+    locked q call.Now (fun () ->
+        let tq =
+            seen
+                q
+                $"{p}/{w}"
+                call.Now
+                expires
+                (J.tryString "description" call.Body)
+                (J.tryString "stability" call.Body)
+
+        Api.ok (workerTypeJson tq))
+
 let handlers: (string * (Call -> Reply)) list =
     [
         "task", task
@@ -910,4 +1045,8 @@ let handlers: (string * (Call -> Reply)) list =
         "latestArtifactInfo", latestArtifactInfo
         "listArtifacts", listArtifacts
         "listLatestArtifacts", listLatestArtifacts
+        "getProvisioner", getProvisioner
+        "declareProvisioner", declareProvisioner
+        "getWorkerType", getWorkerType
+        "declareWorkerType", declareWorkerType
     ]
