@@ -4,7 +4,16 @@ open System
 open Expecto
 open Taskcluster.Pulse.TestBroker
 
-let allTests = testList "Taskcluster.Pulse" [ PrivateBrokerTests.tests ]
+let allTests =
+    testList
+        "Taskcluster.Pulse"
+        [
+            PrivateBrokerTests.tests
+            PulseNameTests.tests
+            ConnectionTests.tests
+            MessageTests.tests
+            ConsumerTests.tests
+        ]
 
 [<EntryPoint>]
 let main argv =

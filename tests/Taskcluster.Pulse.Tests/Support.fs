@@ -45,3 +45,51 @@ let waitUntil (what: string) (timeout: TimeSpan) (condition: unit -> Task<bool>)
             else
                 do! Task.Delay(25)
     }
+
+/// A logger that keeps every entry, for asserting what was logged.
+type RecordingLogger() =
+    let entries =
+        System.Collections.Concurrent.ConcurrentQueue<Microsoft.Extensions.Logging.LogLevel * string>()
+
+    member _.Entries = List.ofSeq entries
+
+    interface Microsoft.Extensions.Logging.ILogger with
+        member _.BeginScope _ = null
+        member _.IsEnabled _ = true
+
+        member _.Log(level, _, state, error, formatter) =
+            let text = formatter.Invoke(state, error)
+
+            // PULSE_TEST_LOG=1 shows the consumers' logs while debugging a test.
+            if Environment.GetEnvironmentVariable "PULSE_TEST_LOG" = "1" then
+                eprintfn "[%O] %s %O" level text error
+
+            entries.Enqueue((level, text))
+
+/// Declares an exchange the way Taskcluster's services do (durable topic) as the administrator.
+let declareExchanges (names: string list) =
+    task {
+        let! conn = adminConnection ()
+        use _ = conn
+        let! ch = conn.CreateChannelAsync()
+        use _ = ch
+
+        for n in names do
+            do! ch.ExchangeDeclareAsync(n, ExchangeType.Topic, true, false)
+    }
+
+/// Publishes as Taskcluster's services do: persistent JSON with a CC header of `route.` entries.
+let publish (ch: IChannel) (exchange: string) (routingKey: string) (routes: string list) (body: string) =
+    task {
+        let props = BasicProperties()
+        props.ContentType <- "application/json"
+        props.ContentEncoding <- "utf-8"
+        props.DeliveryMode <- DeliveryModes.Persistent
+        let cc = Collections.Generic.List<obj>()
+
+        for r in routes do
+            cc.Add(box $"route.{r}")
+
+        props.Headers <- dict [ "CC", box cc ] |> Collections.Generic.Dictionary
+        do! ch.BasicPublishAsync(exchange, routingKey, false, props, ReadOnlyMemory(Text.Encoding.UTF8.GetBytes body))
+    }
