@@ -194,8 +194,11 @@ type PrivateBroker
 
     /// Runs `rabbitmqctl -n <node> <args>` against this broker; a non-zero exit is an error
     /// carrying the command's output.
-    member _.CtlAsync(args: string seq, ?cancellationToken: CancellationToken) : Task<string> =
-        let ct = defaultArg cancellationToken CancellationToken.None
+    member this.CtlAsync(args: string seq) : Task<string> =
+        this.CtlAsync(args, CancellationToken.None)
+
+    /// `CtlAsync` with a cancellation token.
+    member _.CtlAsync(args: string seq, ct: CancellationToken) : Task<string> =
 
         task {
             let args = [ "-n"; nodeName ] @ List.ofSeq args
@@ -218,8 +221,11 @@ type PrivateBroker
     /// Adds a Pulse-like user: it may create and bind only queues and exchanges under
     /// `queue/<user>/` and `exchange/<user>/`, and read from any exchange, as Pulse's permissions
     /// are. Returns its AMQP URL.
-    member this.AddPulseUserAsync(user: string, password: string, ?cancellationToken: CancellationToken) : Task<Uri> =
-        let ct = defaultArg cancellationToken CancellationToken.None
+    member this.AddPulseUserAsync(user: string, password: string) : Task<Uri> =
+        this.AddPulseUserAsync(user, password, CancellationToken.None)
+
+    /// `AddPulseUserAsync` with a cancellation token.
+    member this.AddPulseUserAsync(user: string, password: string, ct: CancellationToken) : Task<Uri> =
 
         task {
             let! _ = this.CtlAsync([ "add_user"; user; password ], ct)
@@ -230,8 +236,11 @@ type PrivateBroker
 
     /// Closes every client connection from the broker's side, as an operator or a failing
     /// network would (`rabbitmqctl close_all_connections`).
-    member this.CloseAllConnectionsAsync(?cancellationToken: CancellationToken) : Task =
-        let ct = defaultArg cancellationToken CancellationToken.None
+    member this.CloseAllConnectionsAsync() : Task =
+        this.CloseAllConnectionsAsync(CancellationToken.None)
+
+    /// `CloseAllConnectionsAsync` with a cancellation token.
+    member this.CloseAllConnectionsAsync(ct: CancellationToken) : Task =
 
         task {
             let! _ = this.CtlAsync([ "close_all_connections"; "closed by the test" ], ct)
@@ -239,8 +248,11 @@ type PrivateBroker
         }
 
     /// How many connections the broker has open now (`rabbitmqctl list_connections`).
-    member this.ConnectionCountAsync(?cancellationToken: CancellationToken) : Task<int> =
-        let ct = defaultArg cancellationToken CancellationToken.None
+    member this.ConnectionCountAsync() : Task<int> =
+        this.ConnectionCountAsync(CancellationToken.None)
+
+    /// `ConnectionCountAsync` with a cancellation token.
+    member this.ConnectionCountAsync(ct: CancellationToken) : Task<int> =
 
         task {
             let! out = this.CtlAsync([ "list_connections"; "--quiet"; "--no-table-headers"; "name" ], ct)
@@ -248,8 +260,11 @@ type PrivateBroker
         }
 
     /// Starts a broker; fails with the broker's own output when it cannot start.
-    static member StartAsync(?cancellationToken: CancellationToken) : Task<PrivateBroker> =
-        let ct = defaultArg cancellationToken CancellationToken.None
+    static member StartAsync() : Task<PrivateBroker> =
+        PrivateBroker.StartAsync(CancellationToken.None)
+
+    /// `StartAsync` with a cancellation token.
+    static member StartAsync(ct: CancellationToken) : Task<PrivateBroker> =
 
         task {
             let sbin = findSbin ()
@@ -350,7 +365,7 @@ type PrivateBroker
                     if Interlocked.Exchange(&disposed, 1) = 0 then
                         if not broker.HasExited then
                             try
-                                let! _ = this.CtlAsync [ "stop" ]
+                                let! _ = this.CtlAsync([ "stop" ])
                                 ()
                             with _ ->
                                 ()

@@ -83,7 +83,7 @@ let tests =
                     let! e =
                         task {
                             try
-                                let! _ = b.CtlAsync [ "no_such_command" ]
+                                let! _ = b.CtlAsync([ "no_such_command" ])
                                 return None
                             with :? BrokerException as e ->
                                 return Some e.Message
