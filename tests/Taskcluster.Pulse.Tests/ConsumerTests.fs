@@ -357,11 +357,15 @@ let private brokerTests =
                         let provisioner = unique "prov"
                         let b = QueueEvents.TaskCompleted(provisionerId = provisioner) |> ok
 
+                        // The reconnection waits on this clock: the consumer stays away until the test
+                        // has published the second batch.
+                        let clock = ManualTimeProvider()
+
                         let options =
                             { fastReconnect conn [ b ] with
                                 Queue = PulseQueue.Durable "survivor"
-                                // Long enough that the second batch is published while no consumer is connected.
-                                ReconnectDelay = fun _ -> TimeSpan.FromSeconds 1.0
+                                ReconnectDelay = fun _ -> TimeSpan.FromHours 1.0
+                                TimeProvider = clock
                             }
 
                         let seen = ConcurrentDictionary<int, int>()
@@ -391,12 +395,60 @@ let private brokerTests =
                         do! publishRange [ 0..49 ]
                         do! waitUntil "the first batch" timeout (fun () -> Task.FromResult(seen.Count >= 50))
                         do! broker().CloseAllConnectionsAsync()
+
+                        do!
+                            waitUntil "the consumer waiting to reconnect" timeout (fun () ->
+                                Task.FromResult clock.HasPendingTimers)
+
                         do! publishRange [ 50..99 ]
+                        Expect.equal seen.Count 50 "nothing consumed while disconnected"
+                        clock.FireAll()
                         do! waitUntil "both batches" timeout (fun () -> Task.FromResult(seen.Count >= 100))
                         Expect.isGreaterThanOrEqual running.Consuming.Value 2 "it consumed on a second connection"
                         do! running.StopAsync()
                         Expect.equal (seen.Keys |> Seq.sort |> List.ofSeq) [ 0..99 ] "every message, none lost"
                     })
+
+            testCaseTask "a deleted queue is declared again and consumption resumes" (fun () ->
+                task {
+                    do! declareExchanges [ completed ]
+                    let! conn = pulseUser ()
+                    let provisioner = unique "prov"
+                    let b = QueueEvents.TaskCompleted(provisionerId = provisioner) |> ok
+
+                    let options =
+                        { fastReconnect conn [ b ] with
+                            Queue = PulseQueue.Durable "deleted"
+                        }
+
+                    let seen = ConcurrentQueue<int>()
+
+                    let! running =
+                        start options (fun m _ ->
+                            seen.Enqueue(m.Body.GetProperty("n").GetInt32())
+                            Task.CompletedTask)
+
+                    use _ = running
+
+                    do!
+                        withPublisher (fun ch ->
+                            task {
+                                let! _ = ch.QueueDeleteAsync($"queue/{conn.Username}/deleted", false, false)
+                                ()
+                            })
+
+                    do!
+                        waitUntil "a second consuming connection" timeout (fun () ->
+                            Task.FromResult(running.Consuming.Value >= 2))
+
+                    do!
+                        withPublisher (fun ch ->
+                            publish ch completed (keyFor "taskAAAAAAAAAAAAAAAAAA" provisioner) [] """{"n":7}""")
+
+                    do! waitUntil "the message on the new queue" timeout (fun () -> Task.FromResult(seen.Count >= 1))
+                    do! running.StopAsync()
+                    Expect.equal (List.ofSeq seen) [ 7 ] "consumed from the queue declared again"
+                })
 
             testCaseTask
                 "the enumerable form yields in queue order, CC routes bind, and stopping closes the connection"

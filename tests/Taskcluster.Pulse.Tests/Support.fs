@@ -93,3 +93,41 @@ let publish (ch: IChannel) (exchange: string) (routingKey: string) (routes: stri
         props.Headers <- dict [ "CC", box cc ] |> Collections.Generic.Dictionary
         do! ch.BasicPublishAsync(exchange, routingKey, false, props, ReadOnlyMemory(Text.Encoding.UTF8.GetBytes body))
     }
+
+/// A timer that fires only when its clock says so.
+type ManualTimer(callback: TimerCallback, state: obj) =
+    let mutable fired = 0
+    let mutable disposed = false
+
+    member _.Pending = not disposed && fired = 0
+
+    member _.Fire() =
+        if not disposed && Interlocked.Exchange(&fired, 1) = 0 then
+            callback.Invoke state
+
+    interface ITimer with
+        member _.Change(_, _) = true
+        member _.Dispose() = disposed <- true
+
+        member _.DisposeAsync() =
+            disposed <- true
+            ValueTask.CompletedTask
+
+/// A clock whose timers (and so `Task.Delay` on it) fire only when the test says: a consumer
+/// waiting to reconnect stays disconnected for exactly as long as the test needs.
+type ManualTimeProvider() =
+    inherit TimeProvider()
+    let timers = System.Collections.Concurrent.ConcurrentQueue<ManualTimer>()
+
+    /// Whether something is waiting on this clock.
+    member _.HasPendingTimers = timers |> Seq.exists (fun t -> t.Pending)
+
+    /// Fires every timer created so far.
+    member _.FireAll() =
+        for t in timers do
+            t.Fire()
+
+    override _.CreateTimer(callback, state, _dueTime, _period) =
+        let t = new ManualTimer(callback, state)
+        timers.Enqueue t
+        t :> ITimer
