@@ -76,7 +76,7 @@ public sealed class PulseConsumerTests : IClassFixture<BrokerFixture>
     private sealed record Body(Status Status);
 
     [Fact]
-    public async Task ReadAllAsyncYieldsMessagesWithFieldsRoutesAndATypedBody()
+    public async Task ReadAllAsyncYieldsTypedMessagesWithFieldsAndRoutes()
     {
         await DeclareExchangeAsync(_fixture.Broker);
         var provisioner = Unique("prov");
@@ -86,14 +86,15 @@ public sealed class PulseConsumerTests : IClassFixture<BrokerFixture>
         var consumer = new PulseConsumer(options);
         using var cts = new CancellationTokenSource(Timeout);
 
-        await using var e = consumer.ReadAllAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        await using var e = consumer.ReadAllAsync<Body>(cancellationToken: cts.Token).GetAsyncEnumerator(cts.Token);
         var first = e.MoveNextAsync().AsTask();
         await consuming.Task.WaitAsync(Timeout);
         await PublishAsync($"primary.abcAAAAAAAAAAAAAAAAAAA.0.wg.wid.{provisioner}.wt.sched.group._", ["index.x", "notify.y"],
             """{"status":{"taskId":"abcAAAAAAAAAAAAAAAAAAA"}}""");
 
         Assert.True(await first);
-        var m = e.Current;
+        Assert.Equal("abcAAAAAAAAAAAAAAAAAAA", e.Current.Body.Status.TaskId);
+        var m = e.Current.Message;
         Assert.Equal(Completed, m.Exchange);
         Assert.Equal("abcAAAAAAAAAAAAAAAAAAA", m.RoutingKeyFields["taskId"]);
         Assert.Equal(provisioner, m.RoutingKeyFields["provisionerId"]);

@@ -89,6 +89,25 @@ public class PulseConsumer
     }
 
     /// <summary>
+    /// <see cref="ReadAllAsync(CancellationToken)"/> with each body deserialized into
+    /// <typeparamref name="T"/> (System.Text.Json, web defaults unless given). A body that does
+    /// not fit throws <see cref="System.Text.Json.JsonException"/> from the loop, and that message
+    /// goes back to the queue.
+    /// </summary>
+    /// <typeparam name="T">The bodies' model type.</typeparam>
+    /// <param name="options">Serializer options; null for the web defaults.</param>
+    /// <param name="cancellationToken">Stops consumption and closes the connection.</param>
+    /// <returns>The typed messages.</returns>
+    public virtual async IAsyncEnumerable<PulseMessage<T>> ReadAllAsync<T>(System.Text.Json.JsonSerializerOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var m in ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return m.As<T>(options);
+        }
+    }
+
+    /// <summary>
     /// Calls <paramref name="handler"/> for each message, up to <see cref="PulseConsumerOptions.Prefetch"/>
     /// at once, until <paramref name="cancellationToken"/> is cancelled; the task ends when
     /// consumption has stopped and the connection is closed.
