@@ -48,6 +48,16 @@ let sharedFile (relative: string) =
 let referencesText =
     lazy (File.ReadAllText(sharedFile "taskcluster/references.json"))
 
+/// The worker payload schemas (`../shared/taskcluster/worker-schemas/*.json`): file name and text.
+let workerSchemaTexts =
+    lazy
+        (let dir = Path.GetDirectoryName(sharedFile "taskcluster/worker-schemas/README.md")
+
+         Directory.GetFiles(dir, "*.json")
+         |> Array.sort
+         |> Array.map (fun p -> Path.GetFileName p, File.ReadAllText p)
+         |> List.ofArray)
+
 /// The references, decoded by the core.
 let references =
     lazy
