@@ -1,7 +1,9 @@
 // Generates the committed files derived from the Taskcluster references
-// (`../shared/taskcluster/references.json`, or the path in TASKCLUSTER_REFERENCES, and the
-// `route-params.json` beside it): the emulator's copies of both, the F# service clients
-// (src/Taskcluster.Services/Generated) and the C# facade (src/Taskcluster/Generated). Run through `dotnet fsi build.fsx generate`, which builds
+// (`../shared/taskcluster/references.json`, or the path in TASKCLUSTER_REFERENCES, with the
+// `route-params.json` and the worker payload schemas in `worker-schemas/` beside it): the
+// emulator's copies of the references and route parameters, the F# service clients
+// (src/Taskcluster.Services/Generated), the typed models (src/Taskcluster.Models/Generated) and
+// the C# facade (src/Taskcluster/Generated). Run through `dotnet fsi build.fsx generate`, which builds
 // the generator (scripts/Taskcluster.Generator) first. Output is deterministic: running it twice
 // changes nothing, and a test fails when the committed output is stale.
 
@@ -45,7 +47,20 @@ let write (relative: string) (content: string) =
     else
         printfn "unchanged %s" relative
 
-match Generator.generate (File.ReadAllText referencesPath) (File.ReadAllText routeParamsPath) with
+// The worker payload schemas sit beside the references.
+let workerSchemas =
+    let dir = Path.Combine(Path.GetDirectoryName referencesPath, "worker-schemas")
+
+    if not (Directory.Exists dir) then
+        eprintfn "worker payload schemas not found at %s" dir
+        exit 1
+
+    Directory.GetFiles(dir, "*.json")
+    |> Array.sort
+    |> Array.map (fun p -> Path.GetFileName p, File.ReadAllText p)
+    |> List.ofArray
+
+match Generator.generate (File.ReadAllText referencesPath) (File.ReadAllText routeParamsPath) workerSchemas with
 | Error message ->
     eprintfn "generation failed: %s" message
     exit 1

@@ -3,7 +3,15 @@ module Taskcluster.Services.Tests.Main
 open Expecto
 
 let allTests =
-    testList "Taskcluster.Services" [ GeneratedTests.tests; BindingTests.tests; UrlTests.tests; SweepTests.tests ]
+    testList
+        "Taskcluster.Services"
+        [
+            GeneratedTests.tests
+            SchemaTests.tests
+            BindingTests.tests
+            UrlTests.tests
+            SweepTests.tests
+        ]
 
 [<EntryPoint>]
 let main argv = runTestsWithCLIArgs [] argv allTests

@@ -52,6 +52,16 @@ let referencesText =
 let routeParamsText =
     lazy (File.ReadAllText(sharedFile "taskcluster/route-params.json"))
 
+/// The worker payload schemas (`../shared/taskcluster/worker-schemas/*.json`): file name and text.
+let workerSchemaTexts =
+    lazy
+        (let dir = Path.GetDirectoryName(sharedFile "taskcluster/worker-schemas/README.md")
+
+         Directory.GetFiles(dir, "*.json")
+         |> Array.sort
+         |> Array.map (fun p -> Path.GetFileName p, File.ReadAllText p)
+         |> List.ofArray)
+
 /// The references, decoded by the core.
 let references =
     lazy
