@@ -221,6 +221,7 @@ let errorKind (e: TaskclusterError) =
     | TaskclusterError.Timeout _ -> "Timeout"
     | TaskclusterError.Cancelled _ -> "Cancelled"
     | TaskclusterError.InvalidResponse _ -> "InvalidResponse"
+    | TaskclusterError.ClockSkew _ -> "ClockSkew"
 
 let transferErrorKind (e: TransferError) =
     match e with
