@@ -461,11 +461,17 @@ module internal DataTransfer =
         task {
             try
                 use! body = response.Content.ReadAsStreamAsync(ct)
-                let buffer = Array.zeroCreate<byte> ErrorBodyLimit
+                // Grown with what arrives, up to the limit: most error bodies are a few bytes.
+                let mutable buffer = Array.zeroCreate<byte> 4096
                 let mutable total = 0
                 let mutable reading = true
 
-                while reading && total < buffer.Length do
+                while reading && total < ErrorBodyLimit do
+                    if total = buffer.Length then
+                        let grown = Array.zeroCreate<byte> (min ErrorBodyLimit (buffer.Length * 2))
+                        Buffer.BlockCopy(buffer, 0, grown, 0, total)
+                        buffer <- grown
+
                     let! n = body.ReadAsync(buffer.AsMemory(total), ct)
 
                     if n = 0 then reading <- false else total <- total + n

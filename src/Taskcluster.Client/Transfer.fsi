@@ -30,6 +30,9 @@ module Transfer =
     /// PUT with a fresh reader from `reader` and a renewed URL when the old one expired, then
     /// calls `finishUpload` with the SHA-256 and SHA-512 of the bytes sent. A reader that gives
     /// more or fewer bytes than `contentLength` is a `LengthMismatch`, and nothing is finished.
+    /// A name with a `.` or `..` path segment (`x/../y`) is an `InvalidArgument` before anything
+    /// is sent: HTTP stacks and servers remove such segments from the URL the service signed,
+    /// so the PUT could only fail. A URL the service hands out must be absolute http(s).
     val upload:
         objects: ObjectApi ->
         options: TransferOptions ->
@@ -71,6 +74,8 @@ module Transfer =
     /// SHA-256 or SHA-512 before fetching anything, streams the data into a fresh writer per
     /// attempt (asking for a new URL when the old one expired or is refused), then verifies
     /// every known hash. The writer may have received bytes when the result is an error.
+    /// Names with dot segments are refused as for `upload`; download URLs must be absolute
+    /// http(s) (redirects of a `simple` URL too).
     val download:
         objects: ObjectApi ->
         options: TransferOptions ->

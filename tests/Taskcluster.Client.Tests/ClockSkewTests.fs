@@ -123,56 +123,6 @@ let tests =
                 | other -> failtestf "expected ClockSkew with the default bound, got %A" other
             }
 
-            test "MaxClockOffset and ClockOffset are validated" {
-                let field options =
-                    match Options.validate options with
-                    | Error e -> e.Field
-                    | Ok _ -> "(accepted)"
-
-                let o = Options.create "https://tc.example.com"
-
-                Expect.equal
-                    (field
-                        { o with
-                            MaxClockOffset = TimeSpan.Zero
-                        })
-                    "maxClockOffset"
-                    "zero"
-
-                Expect.equal
-                    (field
-                        { o with
-                            MaxClockOffset = TimeSpan.FromDays -1.0
-                        })
-                    "maxClockOffset"
-                    "negative"
-
-                Expect.equal
-                    (field
-                        { o with
-                            MaxClockOffset = TimeSpan.FromDays 366.0
-                        })
-                    "maxClockOffset"
-                    "over a year"
-
-                Expect.equal
-                    (field
-                        { o with
-                            ClockOffset = TimeSpan.FromHours -25.0
-                        })
-                    "clockOffset"
-                    "beyond the bound"
-
-                Expect.equal
-                    (field
-                        { o with
-                            ClockOffset = TimeSpan.FromHours 25.0
-                            MaxClockOffset = TimeSpan.FromHours 26.0
-                        })
-                    "(accepted)"
-                    "within a wider bound"
-            }
-
             test "the correction is tried once: a server that still refuses gives AuthenticationFailed" {
                 use server = start ()
                 // The server checks against a clock an hour ahead but sends the real Date.

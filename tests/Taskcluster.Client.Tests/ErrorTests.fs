@@ -284,45 +284,6 @@ let private redirects =
                     Expect.equal server.Requests.Length 1 "not retried"
                 }
 
-            test "handlers that follow redirects are refused where they can be seen" {
-                let refused (handler: HttpMessageHandler) =
-                    match
-                        Options.validate
-                            { Options.create "https://tc.example.com" with
-                                HttpMessageHandler = Some handler
-                            }
-                    with
-                    | Error(OptionsError.RedirectingHandler _ as e) ->
-                        Expect.equal e.Field "httpMessageHandler" "the field"
-                        Expect.stringContains (e.Describe()) "AllowAutoRedirect" "says what to set"
-                    | other -> failtestf "expected RedirectingHandler, got %A" other
-
-                let accepted (handler: HttpMessageHandler) =
-                    Expect.isOk
-                        (Options.validate
-                            { Options.create "https://tc.example.com" with
-                                HttpMessageHandler = Some handler
-                            })
-                        "accepted"
-
-                refused (new HttpClientHandler())
-                refused (new SocketsHttpHandler())
-
-                refused (
-                    { new DelegatingHandler(new SocketsHttpHandler(AllowAutoRedirect = true)) with
-                        member _.ToString() = "outer"
-                    }
-                )
-
-                accepted (new HttpClientHandler(AllowAutoRedirect = false))
-                accepted (new SocketsHttpHandler(AllowAutoRedirect = false))
-
-                accepted (
-                    { new DelegatingHandler(new SocketsHttpHandler(AllowAutoRedirect = false)) with
-                        member _.ToString() = "outer"
-                    }
-                )
-            }
         ]
 
 let private model =

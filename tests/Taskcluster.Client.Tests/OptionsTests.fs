@@ -249,6 +249,95 @@ let private validationTests =
                 match Client.create (Options.create text) with
                 | Ok c -> c.RootUrl.Value.StartsWith "http"
                 | Error e -> e.Field = "rootUrl"
+            test "handlers that follow redirects are refused where they can be seen" {
+                let refused (handler: HttpMessageHandler) =
+                    match
+                        Options.validate
+                            { Options.create "https://tc.example.com" with
+                                HttpMessageHandler = Some handler
+                            }
+                    with
+                    | Error(OptionsError.RedirectingHandler _ as e) ->
+                        Expect.equal e.Field "httpMessageHandler" "the field"
+                        Expect.stringContains (e.Describe()) "AllowAutoRedirect" "says what to set"
+                    | other -> failtestf "expected RedirectingHandler, got %A" other
+
+                let accepted (handler: HttpMessageHandler) =
+                    Expect.isOk
+                        (Options.validate
+                            { Options.create "https://tc.example.com" with
+                                HttpMessageHandler = Some handler
+                            })
+                        "accepted"
+
+                refused (new HttpClientHandler())
+                refused (new SocketsHttpHandler())
+
+                refused (
+                    { new DelegatingHandler(new SocketsHttpHandler(AllowAutoRedirect = true)) with
+                        member _.ToString() = "outer"
+                    }
+                )
+
+                accepted (new HttpClientHandler(AllowAutoRedirect = false))
+                accepted (new SocketsHttpHandler(AllowAutoRedirect = false))
+
+                accepted (
+                    { new DelegatingHandler(new SocketsHttpHandler(AllowAutoRedirect = false)) with
+                        member _.ToString() = "outer"
+                    }
+                )
+            }
+
+            test "MaxClockOffset and ClockOffset are validated" {
+                let field options =
+                    match Options.validate options with
+                    | Error e -> e.Field
+                    | Ok _ -> "(accepted)"
+
+                let o = Options.create "https://tc.example.com"
+
+                Expect.equal
+                    (field
+                        { o with
+                            MaxClockOffset = TimeSpan.Zero
+                        })
+                    "maxClockOffset"
+                    "zero"
+
+                Expect.equal
+                    (field
+                        { o with
+                            MaxClockOffset = TimeSpan.FromDays -1.0
+                        })
+                    "maxClockOffset"
+                    "negative"
+
+                Expect.equal
+                    (field
+                        { o with
+                            MaxClockOffset = TimeSpan.FromDays 366.0
+                        })
+                    "maxClockOffset"
+                    "over a year"
+
+                Expect.equal
+                    (field
+                        { o with
+                            ClockOffset = TimeSpan.FromHours -25.0
+                        })
+                    "clockOffset"
+                    "beyond the bound"
+
+                Expect.equal
+                    (field
+                        { o with
+                            ClockOffset = TimeSpan.FromHours 25.0
+                            MaxClockOffset = TimeSpan.FromHours 26.0
+                        })
+                    "(accepted)"
+                    "within a wider bound"
+            }
         ]
 
 let private certificateTests =
