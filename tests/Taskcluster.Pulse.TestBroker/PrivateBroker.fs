@@ -130,12 +130,19 @@ type PrivateBroker
         p.BeginErrorReadLine()
         p
 
-    /// Starts the broker; if it cannot start, the `epmd` started for it is stopped first.
-    static let spawnOrKill (epmd: Process) psi output =
+    /// Starts the broker; if it cannot start, the `epmd` started for it is stopped and the folder
+    /// deleted first.
+    static let spawnOrKill (epmd: Process) (folder: string) psi output =
         try
             spawn psi output
         with _ ->
             epmd.Kill true
+
+            try
+                Directory.Delete(folder, true)
+            with _ ->
+                ()
+
             reraise ()
 
     /// Runs a program to completion within a timeout (then it is killed and that is an error).
@@ -263,12 +270,34 @@ type PrivateBroker
     static member StartAsync() : Task<PrivateBroker> =
         PrivateBroker.StartAsync(CancellationToken.None)
 
-    /// `StartAsync` with a cancellation token.
+    /// `StartAsync` with a cancellation token. The free ports are only free when chosen: another
+    /// program may take one before the broker binds it, so a failed start is tried again on fresh
+    /// ports, twice; the error then lists every attempt's output.
     static member StartAsync(ct: CancellationToken) : Task<PrivateBroker> =
-
         task {
             let sbin = findSbin ()
             let epmdExe = findEpmd ()
+            let errors = ResizeArray<string>()
+            let mutable started: PrivateBroker = null
+
+            while isNull started && errors.Count < 3 do
+                try
+                    let! b = PrivateBroker.StartOnce(sbin, epmdExe, ct)
+                    started <- b
+                with
+                | :? BrokerException as e -> errors.Add e.Message
+                | :? OperationCanceledException -> errors.Add "cancelled"
+
+            ct.ThrowIfCancellationRequested()
+
+            if isNull started then
+                return raise (BrokerException(String.Join("\n--- next attempt ---\n", errors)))
+            else
+                return started
+        }
+
+    static member private StartOnce(sbin: string, epmdExe: string, ct: CancellationToken) : Task<PrivateBroker> =
+        task {
             let folder = Directory.CreateTempSubdirectory("tc-pulse-broker-").FullName
             let id = Convert.ToHexString(RandomNumberGenerator.GetBytes 6).ToLowerInvariant()
             let nodeName = $"tcpulse-{id}@localhost"
@@ -313,7 +342,11 @@ type PrivateBroker
             let brokerOutput = StringBuilder()
 
             let broker =
-                spawnOrKill epmd (startInfo (Path.Combine(sbin, "rabbitmq-server")) [] environment folder) brokerOutput
+                spawnOrKill
+                    epmd
+                    folder
+                    (startInfo (Path.Combine(sbin, "rabbitmq-server")) [] environment folder)
+                    brokerOutput
 
             let started =
                 new PrivateBroker(folder, nodeName, amqpPort, sbin, environment, broker, epmd, brokerOutput)

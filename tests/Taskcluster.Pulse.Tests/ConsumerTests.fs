@@ -318,13 +318,16 @@ let private brokerTests =
                                         (keyFor "goodAAAAAAAAAAAAAAAAAA" provisioner)
                                         []
                                         """{"name":"good"}"""
+
+                                // Not JSON: it never reaches the handler, and fails the same way.
+                                do! publish ch completed (keyFor "junkAAAAAAAAAAAAAAAAAA" provisioner) [] "not json"
                             })
 
                     do!
-                        waitUntil "the rejected message in the dead-letter queue" timeout (fun () ->
+                        waitUntil "both rejected messages in the dead-letter queue" timeout (fun () ->
                             task {
                                 let! n = queueDepth deadQueue
-                                return n >= 1
+                                return n >= 2
                             })
 
                     do! running.StopAsync()
@@ -333,7 +336,7 @@ let private brokerTests =
                     let good = attempts |> Seq.filter (fst >> (=) "good") |> List.ofSeq
                     Expect.equal good.Length 1 "the good message once"
                     let! deadDepth = queueDepth deadQueue
-                    Expect.equal deadDepth 1 "exactly one dead letter"
+                    Expect.equal deadDepth 2 "exactly the failing and the non-JSON message are dead letters"
                     let! left = queueDepth $"queue/{user}/failing"
                     Expect.equal left 0 "nothing left in the queue"
 
@@ -346,6 +349,70 @@ let private brokerTests =
                         errors
                         (fun e -> e.Contains completed && e.Contains "rejected")
                         "the rejection is logged"
+
+                    Expect.exists
+                        errors
+                        (fun e -> e.Contains "not JSON" && e.Contains "junkAAAA")
+                        "so is the non-JSON one"
+                })
+
+            testCaseTask "no more handlers run at once than the prefetch allows" (fun () ->
+                task {
+                    do! declareExchanges [ completed ]
+                    let! conn = pulseUser ()
+                    let provisioner = unique "prov"
+                    let b = QueueEvents.TaskCompleted(provisionerId = provisioner) |> ok
+
+                    let options =
+                        { fastReconnect conn [ b ] with
+                            Queue = PulseQueue.Durable "prefetch"
+                            Prefetch = 3
+                        }
+
+                    let release =
+                        TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+                    let running = ref 0
+                    let most = ref 0
+                    let handled = ref 0
+
+                    let! consumer =
+                        start options (fun _ ct ->
+                            task {
+                                let now = Interlocked.Increment &running.contents
+                                lock release (fun () -> most.Value <- max most.Value now)
+                                do! release.Task.WaitAsync ct
+                                Interlocked.Decrement &running.contents |> ignore
+                                Interlocked.Increment &handled.contents |> ignore
+                            })
+
+                    use _ = consumer
+
+                    do!
+                        withPublisher (fun ch ->
+                            task {
+                                for i in 0..6 do
+                                    do!
+                                        publish
+                                            ch
+                                            completed
+                                            (keyFor "taskAAAAAAAAAAAAAAAAAA" provisioner)
+                                            []
+                                            $$"""{"n":{{i}}}"""
+                            })
+
+                    do!
+                        waitUntil "three handlers at once" timeout (fun () ->
+                            Task.FromResult(Volatile.Read &running.contents = 3))
+
+                    release.SetResult()
+
+                    do!
+                        waitUntil "all seven handled" timeout (fun () ->
+                            Task.FromResult(Volatile.Read &handled.contents = 7))
+
+                    do! consumer.StopAsync()
+                    Expect.equal most.Value 3 "at most Prefetch handlers at once, and that many"
                 })
 
             testCaseTask
