@@ -216,8 +216,10 @@ let private seen
                 Stability = defaultArg stability "experimental"
             }
 
-    q.TaskQueues[queueId] <- next
     next
+
+/// Records what `seen` computed.
+let private store (q: QueueStore) (tq: TaskQueueRec) = q.TaskQueues[tq.TaskQueueId] <- tq
 
 /// The definition `queue.task` returns: the request with the schema's defaults filled in.
 let private normalize (taskId: string) (now: DateTimeOffset) (body: JsonNode) : JsonObject =
@@ -340,6 +342,9 @@ let createTask (call: Call) =
                     Artifacts = Dictionary()
                 }
 
+            // stored only if `queue.task` and `createTask` can answer with it
+            Api.mustAnswer call "task" t.Definition
+            Api.mustAnswer call "createTask" (J.obj [ "status", statusJson t ])
             q.Tasks[taskId] <- t
             let group = defString' def "taskGroupId"
 
@@ -481,7 +486,7 @@ let claimWork (call: Call) =
 
     locked q call.Now (fun () ->
         // as the queue's workerInfo.seen: a worker keeps its task queue alive for a day
-        seen q queueId call.Now (call.Now + TimeSpan.FromDays 1.0) None None |> ignore
+        seen q queueId call.Now (call.Now + TimeSpan.FromDays 1.0) None None |> store q
         let claimed = ResizeArray()
 
         match q.Pending.TryGetValue queueId with
@@ -1015,7 +1020,10 @@ let declareWorkerType (call: Call) =
                 (J.tryString "description" call.Body)
                 (J.tryString "stability" call.Body)
 
-        Api.ok (workerTypeJson tq))
+        let reply = workerTypeJson tq
+        Api.mustAnswer call "getWorkerType" reply
+        store q tq
+        Api.ok reply)
 
 let handlers: (string * (Call -> Reply)) list =
     [
