@@ -593,6 +593,15 @@ let reportException (call: Call) =
 let private artifactKey (taskId: string) (runId: int) (name: string) = $"artifact/{taskId}/{runId}/{name}"
 let private objectNameOf (taskId: string) (runId: int) (name: string) = $"t/{taskId}/{runId}/{name}"
 
+let private artifactJson (a: ArtifactRec) =
+    J.obj
+        [
+            "storageType", J.str a.StorageType
+            "name", J.str a.Name
+            "expires", J.time a.Expires
+            "contentType", J.str a.ContentType
+        ]
+
 let createArtifact (call: Call) =
     let env = call.Env
     let q = env.Stores.Queue
@@ -652,6 +661,8 @@ let createArtifact (call: Call) =
                         UploadId = uploadId
                     }
 
+                // stored only if `artifactInfo` and the lists can answer with it
+                Api.mustAnswer call "artifactInfo" (artifactJson a)
                 t.Artifacts[key] <- a
                 a
 
@@ -722,15 +733,6 @@ let finishArtifact (call: Call) =
             Api.empty ()
         | true, a -> Fail.input $"Artifacts of storageType {a.StorageType} cannot be finished"
         | _ -> Fail.notFound $"Artifact {name} not found")
-
-let private artifactJson (a: ArtifactRec) =
-    J.obj
-        [
-            "storageType", J.str a.StorageType
-            "name", J.str a.Name
-            "expires", J.time a.Expires
-            "contentType", J.str a.ContentType
-        ]
 
 /// The artifact, following links (at most a few hops, as the real queue does).
 let rec private findArtifact (t: TaskRec) (run: RunRec) (name: string) (hops: int) =
