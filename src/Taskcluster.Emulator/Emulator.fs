@@ -149,7 +149,8 @@ type EmulatorInstance internal (app: WebApplication, env: Env, clientId: string,
         member this.Dispose() =
             this.StopAsync().GetAwaiter().GetResult()
 
-[<RequireQualifiedAccess>]
+// Hidden from C# completion, where `TaskclusterEmulator.StartAsync` is the form to use.
+[<RequireQualifiedAccess; System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)>]
 module Emulator =
     let startWith (options: EmulatorOptions) (cancellationToken: CancellationToken) : Task<EmulatorInstance> =
         task {

@@ -76,7 +76,8 @@ type EmulatorInstance =
     interface IDisposable
 
 /// Starting emulators from F#.
-[<RequireQualifiedAccess>]
+// Hidden from C# completion, where `TaskclusterEmulator.StartAsync` is the form to use.
+[<RequireQualifiedAccess; System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)>]
 module Emulator =
     /// Starts an emulator with the options (`EmulatorOptions()` for every default).
     val start: options: EmulatorOptions -> Task<EmulatorInstance>

@@ -92,6 +92,40 @@ let tests =
 
                 Expect.isEmpty offenders "F# types in public signatures"
             }
+            test "the public surface is what users need: nothing internal, the F# entry point hidden from C#" {
+                let exported =
+                    typeof<EmulatorOptions>.Assembly.GetExportedTypes()
+                    |> Array.map _.FullName
+                    |> Array.sort
+                    |> List.ofArray
+
+                Expect.equal
+                    exported
+                    [
+                        "Taskcluster.Emulator.Emulator"
+                        "Taskcluster.Emulator.EmulatorInstance"
+                        "Taskcluster.Emulator.EmulatorOptions"
+                        "Taskcluster.Emulator.EmulatorState"
+                        "Taskcluster.Emulator.Fault"
+                        "Taskcluster.Emulator.FaultInjector"
+                        "Taskcluster.Emulator.FaultTarget"
+                        "Taskcluster.Emulator.RecordedRequest"
+                        "Taskcluster.Emulator.TaskclusterEmulator"
+                    ]
+                    "exported types"
+
+                let fsharpModule =
+                    typeof<EmulatorOptions>.Assembly.GetType("Taskcluster.Emulator.Emulator")
+
+                let browsable =
+                    fsharpModule.GetCustomAttributes(typeof<ComponentModel.EditorBrowsableAttribute>, false)
+                    |> Array.map (fun a -> (a :?> ComponentModel.EditorBrowsableAttribute).State)
+
+                Expect.equal
+                    browsable
+                    [| ComponentModel.EditorBrowsableState.Never |]
+                    "Emulator.start is not offered to C#"
+            }
             test "invalid options are refused" {
                 Expect.throwsT<ArgumentException>
                     (fun () -> (Emulator.start (EmulatorOptions(Port = -1))).GetAwaiter().GetResult() |> ignore)

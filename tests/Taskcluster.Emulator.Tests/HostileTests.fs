@@ -49,6 +49,8 @@ let private hostileSegment (validLike: string) : Gen<string> =
             "%25"
             String('x', 2000)
             "*"
+            "UPPER"
+            "Wt-9"
             "<taskId>"
             "a.b..c"
             "'%22%3Cscript%3E"

@@ -178,6 +178,24 @@ let private taskTests =
                             $"queue:declare-worker-type:{p}/wt#stability"
                             "the missing scope"
                     })
+            testCaseTask "a worker type the output schema refuses (upper case) is a 400 and is not stored" (fun () ->
+                task {
+                    let p = "prov" + (slugId ()).Substring(0, 8).Replace("-", "x").Replace("_", "y")
+
+                    let! r =
+                        rootCall
+                            "PUT"
+                            "queue"
+                            $"/provisioners/{p}/worker-types/UPPER"
+                            (jobj [ "description", jstr "x" ])
+
+                    expectStatus r 400
+                    Expect.equal r.Code "InputError" "code"
+                    let! got = rootCall "GET" "queue" $"/provisioners/{p}/worker-types/UPPER" null
+                    expectStatus got 404
+                    let! prov = rootCall "GET" "queue" $"/provisioners/{p}" null
+                    expectStatus prov 404
+                })
             testCaseTask "claimWork makes its task queue known as a worker type" (fun () ->
                 task {
                     let queue = queueId ()

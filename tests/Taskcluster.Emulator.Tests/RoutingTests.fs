@@ -78,11 +78,30 @@ let private urlChecks =
                 })
             testCaseTask "a percent-escape that does not decode answers 400" (fun () ->
                 task {
-                    let! r = rootCall "GET" "auth" "/clients/a%ZZ" null
-                    expectStatus r 400
-                    Expect.equal r.Code "InvalidRequestArguments" "code"
-                    let! r2 = rootCall "GET" "auth" "/roles/%C3" null
-                    expectStatus r2 400
+                    let e = shared.Force()
+
+                    // sent exactly as written: `Uri` would otherwise re-escape `%ZZ` as `%25ZZ`
+                    let raw (path: string) =
+                        task {
+                            let mutable options =
+                                UriCreationOptions(DangerousDisablePathAndQueryCanonicalization = true)
+
+                            let uri = Uri($"{e.RootUrl}/api/auth/v1{path}", &options)
+                            use req = new HttpRequestMessage(HttpMethod.Get, uri)
+
+                            let h = Signer.header (root ()) "GET" uri (nowSeconds ()) "n0nce" None None
+
+                            req.Headers.TryAddWithoutValidation("Authorization", h) |> ignore
+                            use! resp = http.SendAsync req
+                            let! text = resp.Content.ReadAsStringAsync()
+                            return int resp.StatusCode, text
+                        }
+
+                    for path in [ "/clients/a%ZZ"; "/roles/%C3"; "/roles/%ED%A0%80" ] do
+                        let! status, text = raw path
+                        Expect.equal status 400 $"{path}: {text}"
+                        Expect.stringContains text "InvalidRequestArguments" path
+                        Expect.stringContains text "Failed to decode param" path
                 })
             testCaseTask "query values are checked against their patterns and may not repeat" (fun () ->
                 task {

@@ -26,6 +26,10 @@ type internal Env(options: EmulatorOptions, random: RandomSource, blobs: BlobSto
         with get () = rootUrl
         and set v = rootUrl <- v
 
+    /// Checks a reply against the output schema of a method (`service`, `method`): `None` when
+    /// valid, or the method has no output schema. Set by the pipeline, which owns the schemas.
+    member val OutputCheck: string -> string -> JsonNode -> string option = (fun _ _ _ -> None) with get, set
+
     /// The client the queue and the object service sign temporary credentials with.
     member val ServiceClientId = "static/taskcluster/queue" with get, set
 
@@ -135,6 +139,24 @@ module internal Api =
             raise (ApiError("InputError", 400, $"the scopes of {call.Entry.Name} cannot be rendered: {message}"))
 
     let param (call: Call) (name: string) = call.Params[name]
+
+    /// Checks `reply` against the output schema of `methodName` (of the call's service) before
+    /// the handler stores anything. The emulator's own values are valid, so a failure comes
+    /// from the request (a route parameter the route pattern allows but the output schema
+    /// does not, such as an upper-case workerType): it is the caller's 400, and nothing is
+    /// stored. (The real service stores such a write, then answers 500 to it and to every
+    /// later read.)
+    let mustAnswer (call: Call) (methodName: string) (reply: JsonNode) =
+        match call.Env.OutputCheck call.Entry.Service methodName reply with
+        | None -> ()
+        | Some message ->
+            raise (
+                ApiError(
+                    "InputError",
+                    400,
+                    $"The request cannot be stored: {methodName} could not answer with the result.\n{message}"
+                )
+            )
 
     /// A list's `continuationToken` and `limit`, paged over items sorted by key.
     let page (call: Call) (items: (string * 'T) array) =

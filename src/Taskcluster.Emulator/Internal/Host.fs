@@ -158,6 +158,21 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
 
                 validOutputs[key] <- true
 
+    // handlers check what they are about to store with this, before storing it
+    do
+        env.OutputCheck <-
+            fun service methodName reply ->
+                match services |> Seq.tryFind (fun (KeyValue(struct (name, _), _)) -> name = service) with
+                | None -> None
+                | Some(KeyValue(_, s)) ->
+                    s.Entries
+                    |> Array.tryFind (fun e -> e.Name = methodName)
+                    |> Option.bind (fun e -> e.Output)
+                    |> Option.bind (fun id -> refs.Schema id |> Option.map (fun schema -> id, schema))
+                    |> Option.bind (fun (id, schema) ->
+                        use doc = JsonDocument.Parse(J.toBytes reply)
+                        Validation.validate id schema doc.RootElement)
+
     let writeBytes (ctx: HttpContext) (status: int) (bytes: byte array) (truncateTo: int option) =
         task {
             ctx.Response.StatusCode <- status

@@ -8,7 +8,7 @@ open System.Text.Json
 open System.Text.Json.Nodes
 
 /// An error a handler reports: the Taskcluster error code, the HTTP status and the message.
-exception ApiError of code: string * status: int * message: string
+exception internal ApiError of code: string * status: int * message: string
 
 [<RequireQualifiedAccess>]
 module internal Fail =

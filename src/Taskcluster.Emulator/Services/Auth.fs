@@ -68,7 +68,7 @@ let createClient (call: Call) =
     let scopes = scopesOf "scopes" call.Body
     Api.authorizeWith call [ "scopes", J.strs scopes ]
 
-    let c =
+    let body =
         lock store.Gate (fun () ->
             match store.TryClient clientId with
             | Some _ ->
@@ -93,11 +93,14 @@ let createClient (call: Call) =
                             | None -> false
                     }
 
+                let body = clientJson store c :?> JsonObject
+                body["accessToken"] <- J.str c.AccessToken
+                // stored only if every read of it can be answered
+                Api.mustAnswer call "createClient" body
+                Api.mustAnswer call "client" (clientJson store c)
                 store.PutClient c
-                c)
+                body)
 
-    let body = clientJson store c :?> JsonObject
-    body["accessToken"] <- J.str c.AccessToken
     Api.ok body
 
 let updateClient (call: Call) =
@@ -123,6 +126,7 @@ let updateClient (call: Call) =
                         | None -> old.DeleteOnExpiration
                 }
 
+            Api.mustAnswer call "updateClient" (clientJson store c)
             store.PutClient c
             c)
 
@@ -233,6 +237,10 @@ let private writeRole (call: Call) (create: bool) =
                             | None -> call.Now
                         LastModified = call.Now
                     }
+
+                // the stored fields must make a valid answer (the expansion is the one before
+                // the change: it is computed from the roles, not stored)
+                Api.mustAnswer call "role" (roleJson store r)
 
                 match store.ChangeRole(roleId, Some r) with
                 | Ok() -> r

@@ -38,6 +38,9 @@ let insertTask (call: Call) =
             Expires = J.time' "expires" body
         }
 
+    // stored only if `findTask` can answer with it
+    Api.mustAnswer call "findTask" (taskJson entry)
+
     let stored =
         lock store.Gate (fun () ->
             let keep =

@@ -37,6 +37,9 @@ let private mergeHashes (existing: Map<string, string>) (added: Map<string, stri
             | _ -> acc.Add(k, v))
         existing
 
+let private hashesJson (o: ObjectRec) =
+    J.obj [ for KeyValue(k, v) in o.Hashes -> k, J.str v ]
+
 let createUpload (call: Call) =
     let env = call.Env
     let store = env.Stores.Objects
@@ -72,6 +75,17 @@ let createUpload (call: Call) =
                         ContentType = "application/octet-stream"
                         ExpectedLength = None
                     }
+
+                // stored only if `object` (the metadata) can answer with it
+                Api.mustAnswer
+                    call
+                    "object"
+                    (J.obj
+                        [
+                            "projectId", J.str o.ProjectId
+                            "expires", J.time o.Expires
+                            "hashes", hashesJson o
+                        ])
 
                 store.Objects[name] <- o
                 o
@@ -145,9 +159,6 @@ let finishUpload (call: Call) =
             Api.empty ()
         | true, _ -> Fail.conflict $"Object {name} has a different uploadId or projectId"
         | _ -> Fail.notFound $"Object {name} not found")
-
-let private hashesJson (o: ObjectRec) =
-    J.obj [ for KeyValue(k, v) in o.Hashes -> k, J.str v ]
 
 let startDownload (call: Call) =
     let env = call.Env

@@ -216,8 +216,10 @@ let private seen
                 Stability = defaultArg stability "experimental"
             }
 
-    q.TaskQueues[queueId] <- next
     next
+
+/// Records what `seen` computed.
+let private store (q: QueueStore) (tq: TaskQueueRec) = q.TaskQueues[tq.TaskQueueId] <- tq
 
 /// The definition `queue.task` returns: the request with the schema's defaults filled in.
 let private normalize (taskId: string) (now: DateTimeOffset) (body: JsonNode) : JsonObject =
@@ -340,6 +342,9 @@ let createTask (call: Call) =
                     Artifacts = Dictionary()
                 }
 
+            // stored only if `queue.task` and `createTask` can answer with it
+            Api.mustAnswer call "task" t.Definition
+            Api.mustAnswer call "createTask" (J.obj [ "status", statusJson t ])
             q.Tasks[taskId] <- t
             let group = defString' def "taskGroupId"
 
@@ -481,7 +486,7 @@ let claimWork (call: Call) =
 
     locked q call.Now (fun () ->
         // as the queue's workerInfo.seen: a worker keeps its task queue alive for a day
-        seen q queueId call.Now (call.Now + TimeSpan.FromDays 1.0) None None |> ignore
+        seen q queueId call.Now (call.Now + TimeSpan.FromDays 1.0) None None |> store q
         let claimed = ResizeArray()
 
         match q.Pending.TryGetValue queueId with
@@ -588,6 +593,15 @@ let reportException (call: Call) =
 let private artifactKey (taskId: string) (runId: int) (name: string) = $"artifact/{taskId}/{runId}/{name}"
 let private objectNameOf (taskId: string) (runId: int) (name: string) = $"t/{taskId}/{runId}/{name}"
 
+let private artifactJson (a: ArtifactRec) =
+    J.obj
+        [
+            "storageType", J.str a.StorageType
+            "name", J.str a.Name
+            "expires", J.time a.Expires
+            "contentType", J.str a.ContentType
+        ]
+
 let createArtifact (call: Call) =
     let env = call.Env
     let q = env.Stores.Queue
@@ -647,6 +661,8 @@ let createArtifact (call: Call) =
                         UploadId = uploadId
                     }
 
+                // stored only if `artifactInfo` and the lists can answer with it
+                Api.mustAnswer call "artifactInfo" (artifactJson a)
                 t.Artifacts[key] <- a
                 a
 
@@ -717,15 +733,6 @@ let finishArtifact (call: Call) =
             Api.empty ()
         | true, a -> Fail.input $"Artifacts of storageType {a.StorageType} cannot be finished"
         | _ -> Fail.notFound $"Artifact {name} not found")
-
-let private artifactJson (a: ArtifactRec) =
-    J.obj
-        [
-            "storageType", J.str a.StorageType
-            "name", J.str a.Name
-            "expires", J.time a.Expires
-            "contentType", J.str a.ContentType
-        ]
 
 /// The artifact, following links (at most a few hops, as the real queue does).
 let rec private findArtifact (t: TaskRec) (run: RunRec) (name: string) (hops: int) =
@@ -1015,7 +1022,10 @@ let declareWorkerType (call: Call) =
                 (J.tryString "description" call.Body)
                 (J.tryString "stability" call.Body)
 
-        Api.ok (workerTypeJson tq))
+        let reply = workerTypeJson tq
+        Api.mustAnswer call "getWorkerType" reply
+        store q tq
+        Api.ok reply)
 
 let handlers: (string * (Call -> Reply)) list =
     [

@@ -9,6 +9,8 @@ let set (call: Call) =
     let secret = J.tryField "secret" call.Body |> Option.map J.clone |> Option.toObj
     let expires = J.time' "expires" call.Body
 
+    // stored only if `get` can answer with it
+    Api.mustAnswer call "get" (J.obj [ "secret", J.clone secret; "expires", J.time expires ])
     lock store.Gate (fun () -> store.Secrets[Api.param call "name"] <- { Secret = secret; Expires = expires })
 
     Api.empty ()
