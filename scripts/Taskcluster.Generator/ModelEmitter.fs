@@ -120,8 +120,52 @@ let private record
 
     w.Line "}"
     w.Line ""
+    // Built once per type, not on every decode.
+    w.Line $"static let knownMembers = ModelCodec.known [ {known} ]"
+    w.Line ""
+
+    // A factory so that callers name the required members and only the optional ones they use.
+    let argument (f: Field) =
+        let lower = string (Char.ToLowerInvariant f.Name[0]) + f.Name.Substring 1
+        fsIdentifier lower |> Result.defaultValue lower
+
+    let required, optional = fields |> List.partition _.Required
+
+    let parameters =
+        [
+            for f in required do
+                $"{argument f}: {typeOf types f.Shape}"
+            for f in optional do
+                $"?{argument f}: {typeOf types f.Shape}"
+            "?extensionData: Map<string, Json>"
+        ]
+        |> String.concat ", "
+
+    w.Line $"/// A `{xml t.Name}` from its required members and any of its optional ones."
+    w.Line $"static member Create({parameters}) : {t.Name} ="
+
+    w.Indented(fun () ->
+        w.Line "{"
+
+        w.Indented(fun () ->
+            fields
+            |> List.iteri (fun i f ->
+                let name = if i = 0 then $"{t.Name}.{f.Name}" else f.Name
+                w.Line $"{name} = {argument f}")
+
+            let name =
+                if fields.IsEmpty then
+                    $"{t.Name}.ExtensionData"
+                else
+                    "ExtensionData"
+
+            w.Line $"{name} = defaultArg extensionData Map.empty")
+
+        w.Line "}")
+
+    w.Line ""
     w.Line $"/// The members the schema names (every other member goes to `ExtensionData`)."
-    w.Line $"static member KnownMembers: Set<string> = ModelCodec.known [ {known} ]"
+    w.Line "static member KnownMembers: Set<string> = knownMembers"
     w.Line ""
     w.Line $"/// Decodes a `{xml t.Name}` (errors name the JSON path)."
 

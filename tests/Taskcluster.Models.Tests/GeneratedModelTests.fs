@@ -166,5 +166,37 @@ let tests =
                     "docker"
             }
 
+            test "Create takes the required members and only the optional ones given" {
+                let metadata =
+                    TaskMetadata.Create(
+                        description = "d",
+                        name = "n",
+                        owner = "o@example.com",
+                        source = "https://example.com/s"
+                    )
+
+                Expect.equal
+                    (TaskMetadata.Encode metadata)
+                    (Json.Object
+                        [
+                            "description", Json.String "d"
+                            "name", Json.String "n"
+                            "owner", Json.String "o@example.com"
+                            "source", Json.String "https://example.com/s"
+                        ])
+                    "required members only"
+
+                let withExtra =
+                    TaskMetadata.Create(
+                        "d",
+                        "n",
+                        "o@example.com",
+                        "https://example.com/s",
+                        extensionData = Map [ "x", Json.Null ]
+                    )
+
+                Expect.equal withExtra.ExtensionData (Map [ "x", Json.Null ]) "extension data"
+            }
+
             yield! ModelRegistry.all |> List.map modelTests
         ]

@@ -112,11 +112,7 @@ let tests =
                 let expires = expires.AddTicks(-(expires.Ticks % TimeSpan.TicksPerMillisecond))
 
                 let secret =
-                    {
-                        Secret.Expires = expires
-                        Secret = Json.Object [ "URL", Json.String "x"; "RUST_LOG", Json.String "debug" ]
-                        ExtensionData = Map.empty
-                    }
+                    Secret.Create(expires, Json.Object [ "URL", Json.String "x"; "RUST_LOG", Json.String "debug" ])
 
                 Expect.equal (run (secrets.Typed.Set(name, secret))) (Ok()) "set answers unit"
                 let back = run (secrets.Typed.Get name) |> unwrap "get"
