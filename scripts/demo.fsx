@@ -9,6 +9,7 @@
 #r "../src/Taskcluster.Services/bin/Release/net10.0/Microsoft.Extensions.Logging.Abstractions.dll"
 #r "../src/Taskcluster.Services/bin/Release/net10.0/Taskcluster.Core.dll"
 #r "../src/Taskcluster.Services/bin/Release/net10.0/Taskcluster.Client.dll"
+#r "../src/Taskcluster.Services/bin/Release/net10.0/Taskcluster.Models.dll"
 #r "../src/Taskcluster.Services/bin/Release/net10.0/Taskcluster.Services.dll"
 
 open System

@@ -25,7 +25,7 @@ let private start (w: Writer) (source: string) (version: string) =
 let private payloadDoc (m: Method) =
     let schema = m.Entry.Input |> Option.defaultValue ""
 
-    $"<param name=\"payload\">The request body (schema <c>{xml schema}</c>): JSON text (a string), a <see cref=\"T:System.Text.Json.JsonElement\"/>, a <see cref=\"T:System.Text.Json.Nodes.JsonNode\"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>"
+    $"<param name=\"payload\">The request body (schema <c>{xml schema}</c>): JSON text (a string), a <see cref=\"T:System.Text.Json.JsonElement\"/>, a <see cref=\"T:System.Text.Json.Nodes.JsonNode\"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>"
 
 let private paramDocs (m: Method) =
     [

@@ -281,7 +281,77 @@ let private methodMembers (w: Writer) (service: Service) (m: Method) =
         w.Line ""
 
 /// The F# source of one API client.
-let service (source: string) (version: string) (service: Service) =
+/// The typed form of a method: the input and output models instead of JSON, when the method has
+/// an input schema or a JSON output schema (a blob or no output without input has nothing to type).
+let private typedMember (w: Writer) (models: Schema.SchemaModel) (service: Service) (m: Method) =
+    // Model types are written qualified: the services' own names (Payload, Client, ...) stay theirs.
+    let q (name: string) = "Taskcluster.Models." + name
+
+    let modelOf (id: string) =
+        models.Roots.TryFind id
+        |> Option.map (fun shape ->
+            ModelEmitter.typeWith q models.Types shape,
+            ModelEmitter.decoderWith q models.Types shape,
+            ModelEmitter.encoderWith q models.Types shape)
+
+    let input = m.Entry.Input |> Option.bind modelOf
+
+    let output =
+        match m.Entry.Output with
+        | Some(ApiOutput.Schema id) -> modelOf id |> Option.map (fun (t, d, _) -> t, d)
+        | Some ApiOutput.Blob -> None
+        | None -> Some("unit", "(Decode.succeed ())")
+
+    match input, output, m.Entry.Output with
+    | None, _, Some ApiOutput.Blob
+    | None, _, None -> ()
+    | _, None, _ -> ()
+    | _, Some(outputType, decoder), _ ->
+        let reference = $"{service.Name}Reference.reference"
+        let entry = $"{service.Name}Reference.{entryName m}"
+
+        let parameters =
+            [
+                for a in m.Args do
+                    $"{a.FSharp}: string"
+                match input with
+                | Some(t, _, _) -> $"payload: {t}"
+                | None when m.HasPayload -> "payload: Payload"
+                | None -> ()
+                for q in m.Query do
+                    $"?{q.FSharp}: string"
+                "?cancellationToken: CancellationToken"
+            ]
+            |> String.concat ", "
+
+        let payload =
+            match input with
+            | Some(_, _, encoder) -> $"(Payload.Json({encoder} payload))"
+            | None -> payloadArg m
+
+        w.Lines(docLines (Docs.methodDoc service m))
+        w.Lines(docLines (paramDocs m [] true))
+
+        w.Lines(
+            docLines
+                [
+                    if outputType = "unit" then
+                        "<returns>Unit once the service answered, or why the call failed.</returns>"
+                    else
+                        $"<returns>The response decoded as <c>{xml outputType}</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>"
+                ]
+        )
+
+        w.Line $"member _.{m.Member}({parameters}) : Task<Result<{outputType}, TaskclusterError>> ="
+
+        w.Indented(fun () ->
+            w.Line
+                $"Client.callDecoded {decoder} client {reference} {entry} {argsList m} {queryList m} {payload} (Taskcluster.Services.Arguments.token cancellationToken)")
+
+        w.Line ""
+
+/// The F# file of one service: its reference as literal data, the typed client, then the client.
+let service (source: string) (version: string) (models: Schema.SchemaModel) (service: Service) =
     let w = Writer()
     let r = service.Reference
     start w source version
@@ -319,6 +389,28 @@ let service (source: string) (version: string) (service: Service) =
     w.Line ""
 
     w.Lines(
+        docLines
+            [
+                $"<summary>{xml (r.Title.Trim())}: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>"
+                $"<remarks>Reached as <c>{service.Name}(client).Typed</c>; the JSON forms stay on <c>{service.Name}</c>.</remarks>"
+            ]
+    )
+
+    w.Line "[<Sealed>]"
+    w.Line $"type {service.Name}Typed(client: TaskclusterClient) ="
+
+    w.Indented(fun () ->
+        w.Line ""
+
+        for m in service.Methods do
+            typedMember w models service m
+
+        w.Lines(docLines [ "<summary>The client requests are sent with.</summary>" ])
+        w.Line "member _.TaskclusterClient: TaskclusterClient = client")
+
+    w.Line ""
+
+    w.Lines(
         docLines (
             [
                 $"<summary>{xml (r.Title.Trim())}: a client for every method of the {xml r.ServiceName} service.</summary>"
@@ -326,7 +418,7 @@ let service (source: string) (version: string) (service: Service) =
             ]
             @ paragraphs r.Description
             @ [
-                $"<para>Create one over a <see cref=\"T:Taskcluster.Client.TaskclusterClient\"/>: <c>{service.Name}(client)</c>.</para>"
+                $"<para>Create one over a <see cref=\"T:Taskcluster.Client.TaskclusterClient\"/>: <c>{service.Name}(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>"
                 "</remarks>"
             ]
         )
@@ -340,6 +432,16 @@ let service (source: string) (version: string) (service: Service) =
         w.Line ""
         w.Lines(docLines [ $"<summary>The {xml r.ServiceName} API reference.</summary>" ])
         w.Line $"static member Reference: ApiReference = {service.Name}Reference.reference"
+        w.Line ""
+
+        w.Lines(
+            docLines
+                [
+                    "<summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>"
+                ]
+        )
+
+        w.Line $"member val Typed: {service.Name}Typed = {service.Name}Typed(client)"
         w.Line ""
 
         for m in service.Methods do

@@ -160,7 +160,7 @@ let generate
                 for s in model.Services do
                     file
                         $"src/Taskcluster.Services/Generated/{s.Name}.fs"
-                        (FSharpEmitter.service Source TaskclusterVersion s)
+                        (FSharpEmitter.service Source TaskclusterVersion models s)
                 for e in model.ExchangeSets do
                     file
                         $"src/Taskcluster.Services/Generated/{e.Name}.fs"

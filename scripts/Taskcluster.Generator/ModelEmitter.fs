@@ -22,8 +22,8 @@ let rec private jsonLiteral (value: Json) =
         let pairs = members |> List.map (fun (k, v) -> $"({fsString k}, {jsonLiteral v})")
         $"""Json.Object [ {String.Join("; ", pairs)} ]"""
 
-/// The F# type of a shape.
-let rec typeOf (types: Map<string, TypeDef>) (shape: Shape) =
+/// The F# type of a shape, with `qualify` applied to model names.
+let rec typeWith (qualify: string -> string) (types: Map<string, TypeDef>) (shape: Shape) =
     match shape with
     | Shape.String -> "string"
     | Shape.DateTime -> "DateTimeOffset"
@@ -32,40 +32,49 @@ let rec typeOf (types: Map<string, TypeDef>) (shape: Shape) =
     | Shape.Boolean -> "bool"
     | Shape.Any
     | Shape.AnyObject -> "Json"
-    | Shape.List s -> $"{typeOf types s} list"
-    | Shape.Dict s -> $"Map<string, {typeOf types s}>"
-    | Shape.Nullable s -> $"{typeOf types s} option"
-    | Shape.Named l -> types[l].Name
+    | Shape.List s -> $"{typeWith qualify types s} list"
+    | Shape.Dict s -> $"Map<string, {typeWith qualify types s}>"
+    | Shape.Nullable s -> $"{typeWith qualify types s} option"
+    | Shape.Named l -> qualify types[l].Name
 
-/// The decoder of a shape.
-let rec decoderOf (types: Map<string, TypeDef>) (shape: Shape) =
+/// The decoder of a shape, with `qualify` applied to model names.
+let rec decoderWith (qualify: string -> string) (types: Map<string, TypeDef>) (shape: Shape) =
     match shape with
     | Shape.String -> "Decode.string"
-    | Shape.DateTime -> "ModelCodec.dateTime"
+    | Shape.DateTime -> qualify "ModelCodec.dateTime"
     | Shape.Integer -> "Decode.int64"
     | Shape.Number -> "Decode.float"
     | Shape.Boolean -> "Decode.bool"
     | Shape.Any -> "Decode.json"
-    | Shape.AnyObject -> "ModelCodec.anyObject"
-    | Shape.List s -> $"(Decode.list {decoderOf types s})"
-    | Shape.Dict s -> $"(ModelCodec.dict {decoderOf types s})"
-    | Shape.Nullable s -> $"(Decode.nullable {decoderOf types s})"
-    | Shape.Named l -> $"{types[l].Name}.Decode"
+    | Shape.AnyObject -> qualify "ModelCodec.anyObject"
+    | Shape.List s -> $"(Decode.list {decoderWith qualify types s})"
+    | Shape.Dict s -> $"""({qualify "ModelCodec.dict"} {decoderWith qualify types s})"""
+    | Shape.Nullable s -> $"(Decode.nullable {decoderWith qualify types s})"
+    | Shape.Named l -> qualify $"{types[l].Name}.Decode"
 
-/// The encoder (a function to `Json`) of a shape.
-let rec encoderOf (types: Map<string, TypeDef>) (shape: Shape) =
+/// The encoder (a function to `Json`) of a shape, with `qualify` applied to model names.
+let rec encoderWith (qualify: string -> string) (types: Map<string, TypeDef>) (shape: Shape) =
     match shape with
     | Shape.String -> "Encode.string"
-    | Shape.DateTime -> "ModelCodec.encodeDateTime"
+    | Shape.DateTime -> qualify "ModelCodec.encodeDateTime"
     | Shape.Integer -> "Encode.int64"
     | Shape.Number -> "Encode.float"
     | Shape.Boolean -> "Encode.bool"
     | Shape.Any
     | Shape.AnyObject -> "id"
-    | Shape.List s -> $"(ModelCodec.encodeList {encoderOf types s})"
-    | Shape.Dict s -> $"(ModelCodec.encodeDict {encoderOf types s})"
-    | Shape.Nullable s -> $"(Encode.option {encoderOf types s})"
-    | Shape.Named l -> $"{types[l].Name}.Encode"
+    | Shape.List s -> $"""({qualify "ModelCodec.encodeList"} {encoderWith qualify types s})"""
+    | Shape.Dict s -> $"""({qualify "ModelCodec.encodeDict"} {encoderWith qualify types s})"""
+    | Shape.Nullable s -> $"(Encode.option {encoderWith qualify types s})"
+    | Shape.Named l -> qualify $"{types[l].Name}.Encode"
+
+/// The F# type of a shape inside the models' namespace.
+let typeOf types shape = typeWith id types shape
+
+/// The decoder of a shape inside the models' namespace.
+let decoderOf types shape = decoderWith id types shape
+
+/// The encoder of a shape inside the models' namespace.
+let encoderOf types shape = encoderWith id types shape
 
 // Optional members that may legitimately be `null` keep the `null` (`Some Json.Null`, `Some None`)
 // so that it is written back.
@@ -111,8 +120,52 @@ let private record
 
     w.Line "}"
     w.Line ""
+    // Built once per type, not on every decode.
+    w.Line $"static let knownMembers = ModelCodec.known [ {known} ]"
+    w.Line ""
+
+    // A factory so that callers name the required members and only the optional ones they use.
+    let argument (f: Field) =
+        let lower = string (Char.ToLowerInvariant f.Name[0]) + f.Name.Substring 1
+        fsIdentifier lower |> Result.defaultValue lower
+
+    let required, optional = fields |> List.partition _.Required
+
+    let parameters =
+        [
+            for f in required do
+                $"{argument f}: {typeOf types f.Shape}"
+            for f in optional do
+                $"?{argument f}: {typeOf types f.Shape}"
+            "?extensionData: Map<string, Json>"
+        ]
+        |> String.concat ", "
+
+    w.Line $"/// A `{xml t.Name}` from its required members and any of its optional ones."
+    w.Line $"static member Create({parameters}) : {t.Name} ="
+
+    w.Indented(fun () ->
+        w.Line "{"
+
+        w.Indented(fun () ->
+            fields
+            |> List.iteri (fun i f ->
+                let name = if i = 0 then $"{t.Name}.{f.Name}" else f.Name
+                w.Line $"{name} = {argument f}")
+
+            let name =
+                if fields.IsEmpty then
+                    $"{t.Name}.ExtensionData"
+                else
+                    "ExtensionData"
+
+            w.Line $"{name} = defaultArg extensionData Map.empty")
+
+        w.Line "}")
+
+    w.Line ""
     w.Line $"/// The members the schema names (every other member goes to `ExtensionData`)."
-    w.Line $"static member KnownMembers: Set<string> = ModelCodec.known [ {known} ]"
+    w.Line "static member KnownMembers: Set<string> = knownMembers"
     w.Line ""
     w.Line $"/// Decodes a `{xml t.Name}` (errors name the JSON path)."
 

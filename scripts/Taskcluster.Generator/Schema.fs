@@ -475,7 +475,8 @@ let build (schemas: Map<string, Json>) (roots: string list) : Result<SchemaModel
                         | "ExtensionData"
                         | "Decode"
                         | "Encode"
-                        | "KnownMembers" as n -> n + "Value"
+                        | "KnownMembers"
+                        | "Create" as n -> n + "Value"
                         | n -> n)
                     |> dedupe
 

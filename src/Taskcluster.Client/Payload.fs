@@ -19,8 +19,10 @@ type Payload =
 
 [<RequireQualifiedAccess>]
 module Payload =
+    // Property names are the caller's data (a task's `env`, a secret's keys): no naming policy,
+    // so `MOZ_BUILD_DATE` stays `MOZ_BUILD_DATE` (the web defaults would write `moZ_BUILD_DATE`).
     let defaultSerializerOptions =
-        let o = JsonSerializerOptions(JsonSerializerDefaults.Web)
+        let o = JsonSerializerOptions(JsonSerializerDefaults.General)
         o.DefaultIgnoreCondition <- JsonIgnoreCondition.WhenWritingNull
         o.MakeReadOnly(true)
         o

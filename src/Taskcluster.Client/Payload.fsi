@@ -21,8 +21,8 @@ type Payload =
     | Node of json: JsonNode
     /// A core `Json` value, written as `JSON.stringify` would.
     | Json of json: Json
-    /// Any object, serialised with System.Text.Json's web defaults (camelCase property names,
-    /// null properties left out), or with the options given.
+    /// Any object, serialised by System.Text.Json with its property names exactly as written
+    /// (no naming policy; null properties left out), or with the options given.
     | Object of value: obj * options: JsonSerializerOptions option
 
 /// Building and encoding payloads.
@@ -30,10 +30,11 @@ type Payload =
 module Payload =
     /// The payload for any .NET value: `null` is `Empty`; a `string` is JSON text; a
     /// `JsonElement`, `JsonNode`, `Json`, `byte[]` or `ReadOnlyMemory<byte>` is taken as JSON;
-    /// anything else is serialised with System.Text.Json's web defaults.
+    /// anything else (anonymous types, records, dictionaries, ...) is serialised with its
+    /// property names exactly as written.
     val ofObj: value: obj -> Payload
 
-    /// The serializer options `Object` uses when given none: web defaults (camelCase), nulls omitted.
+    /// The serializer options `Object` uses when given none: names as written, nulls omitted.
     val defaultSerializerOptions: JsonSerializerOptions
 
     /// The payload as UTF-8 JSON bytes (`None` for `Empty`), or why it is not one JSON value.

@@ -23,6 +23,12 @@ let private text (payload: Payload) =
     | Ok None -> failtest "expected a body"
     | Error e -> failtestf "expected JSON, got %s" e
 
+/// Equal as JSON (member order aside).
+let private sameJson (written: string) (expected: string) =
+    use a = JsonDocument.Parse written
+    use b = JsonDocument.Parse expected
+    Expect.isTrue (JsonElement.DeepEquals(a.RootElement, b.RootElement)) $"{written} is not {expected}"
+
 let private refused (payload: Payload) =
     match Payload.toUtf8 payload with
     | Error _ -> ()
@@ -57,7 +63,7 @@ let tests =
                     Expect.isTrue (JsonElement.DeepEquals(parsed.RootElement, doc.RootElement)) $"{form}"
             }
 
-            test "objects use camelCase names and leave nulls out" {
+            test "a record keeps its property names as written and leaves nulls out" {
                 let written =
                     text (
                         Payload.ofObj
@@ -68,7 +74,28 @@ let tests =
                             }
                     )
 
-                Expect.equal written """{"name":"n","count":3}""" "web defaults"
+                Expect.equal written """{"Name":"n","Count":3}""" "names as written"
+            }
+
+            test "an anonymous record keeps its property names as written" {
+                let written =
+                    text (
+                        Payload.ofObj
+                            {|
+                                secret = {| MOZ_BUILD_DATE = "1"; URL = "x" |}
+                                taskId = "t"
+                            |}
+                    )
+
+                sameJson written """{"secret":{"MOZ_BUILD_DATE":"1","URL":"x"},"taskId":"t"}"""
+            }
+
+            test "a dictionary keeps its keys as written" {
+                let env =
+                    dict [ "MOZ_BUILD_DATE", box "1"; "URL", box "x"; "rust_LOG", box "debug" ]
+
+                let written = text (Payload.ofObj (dict [ "env", box env; "Image", box "ubuntu" ]))
+                sameJson written """{"env":{"MOZ_BUILD_DATE":"1","URL":"x","rust_LOG":"debug"},"Image":"ubuntu"}"""
             }
 
             test "ofObj dispatches on the runtime type" {

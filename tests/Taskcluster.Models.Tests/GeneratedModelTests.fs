@@ -166,5 +166,50 @@ let tests =
                     "docker"
             }
 
+            test "an error deep inside a response names the whole path" {
+                let text =
+                    """{"status":{"taskId":"fN1SbArXTPSVFNUvaOlinQ","provisionerId":"p","workerType":"w",
+                        "taskQueueId":"p/w","schedulerId":"-","projectId":"none","taskGroupId":"fN1SbArXTPSVFNUvaOlinQ",
+                        "deadline":"2026-11-29T15:00:00.000Z","expires":"2026-12-29T15:00:00.000Z","retriesLeft":5,
+                        "state":"running","runs":[{"runId":0,"state":7,"reasonCreated":"scheduled",
+                        "scheduled":"2026-11-29T14:00:00.000Z"}]}}"""
+
+                match Decode.fromString TaskStatusResponse.Decode text with
+                | Error e -> Expect.equal e.Path "$.status.runs[0].state" (e.Describe())
+                | Ok v -> failtestf "decoded %A" v
+            }
+
+            test "Create takes the required members and only the optional ones given" {
+                let metadata =
+                    TaskMetadata.Create(
+                        description = "d",
+                        name = "n",
+                        owner = "o@example.com",
+                        source = "https://example.com/s"
+                    )
+
+                Expect.equal
+                    (TaskMetadata.Encode metadata)
+                    (Json.Object
+                        [
+                            "description", Json.String "d"
+                            "name", Json.String "n"
+                            "owner", Json.String "o@example.com"
+                            "source", Json.String "https://example.com/s"
+                        ])
+                    "required members only"
+
+                let withExtra =
+                    TaskMetadata.Create(
+                        "d",
+                        "n",
+                        "o@example.com",
+                        "https://example.com/s",
+                        extensionData = Map [ "x", Json.Null ]
+                    )
+
+                Expect.equal withExtra.ExtensionData (Map [ "x", Json.Null ]) "extension data"
+            }
+
             yield! ModelRegistry.all |> List.map modelTests
         ]

@@ -11,6 +11,7 @@ let allTests =
             BindingTests.tests
             UrlTests.tests
             SweepTests.tests
+            TypedTests.tests
         ]
 
 [<EntryPoint>]

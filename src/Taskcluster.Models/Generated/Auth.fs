@@ -170,8 +170,22 @@ type AuthenticateHawkRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "authorization"; "host"; "method"; "port"; "resource"; "sourceIp" ]
+
+    /// A `AuthenticateHawkRequest` from its required members and any of its optional ones.
+    static member Create(host: string, ``method``: AuthenticateHawkRequestMethod, port: int64, resource: string, ?authorization: string, ?sourceIp: string, ?extensionData: Map<string, Json>) : AuthenticateHawkRequest =
+        {
+            AuthenticateHawkRequest.Authorization = authorization
+            Host = host
+            Method = ``method``
+            Port = port
+            Resource = resource
+            SourceIp = sourceIp
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "authorization"; "host"; "method"; "port"; "resource"; "sourceIp" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AuthenticateHawkRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AuthenticateHawkRequest, DecodeError> =
@@ -246,8 +260,20 @@ type AuthenticationSuccessfulResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "clientId"; "expires"; "hash"; "scopes"; "scheme"; "status" ]
+
+    /// A `AuthenticationSuccessfulResponse` from its required members and any of its optional ones.
+    static member Create(clientId: string, expires: DateTimeOffset, scopes: string list, ?hash: Json, ?extensionData: Map<string, Json>) : AuthenticationSuccessfulResponse =
+        {
+            AuthenticationSuccessfulResponse.ClientId = clientId
+            Expires = expires
+            Hash = hash
+            Scopes = scopes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "clientId"; "expires"; "hash"; "scopes"; "scheme"; "status" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AuthenticationSuccessfulResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AuthenticationSuccessfulResponse, DecodeError> =
@@ -292,8 +318,17 @@ type AuthenticationFailedResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "message"; "status" ]
+
+    /// A `AuthenticationFailedResponse` from its required members and any of its optional ones.
+    static member Create(message: string, ?extensionData: Map<string, Json>) : AuthenticationFailedResponse =
+        {
+            AuthenticationFailedResponse.Message = message
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "message"; "status" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AuthenticationFailedResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AuthenticationFailedResponse, DecodeError> =
@@ -336,8 +371,18 @@ type NoAuthenticationResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "scopes"; "scheme"; "status" ]
+
+    /// A `NoAuthenticationResponse` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, scopes: string list, ?extensionData: Map<string, Json>) : NoAuthenticationResponse =
+        {
+            NoAuthenticationResponse.Expires = expires
+            Scopes = scopes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "scopes"; "scheme"; "status" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `NoAuthenticationResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<NoAuthenticationResponse, DecodeError> =
@@ -416,8 +461,19 @@ type AwsS3CredentialsResponseCredentials =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "accessKeyId"; "secretAccessKey"; "sessionToken" ]
+
+    /// A `AwsS3CredentialsResponseCredentials` from its required members and any of its optional ones.
+    static member Create(accessKeyId: string, secretAccessKey: string, sessionToken: string, ?extensionData: Map<string, Json>) : AwsS3CredentialsResponseCredentials =
+        {
+            AwsS3CredentialsResponseCredentials.AccessKeyId = accessKeyId
+            SecretAccessKey = secretAccessKey
+            SessionToken = sessionToken
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "accessKeyId"; "secretAccessKey"; "sessionToken" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AwsS3CredentialsResponseCredentials` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AwsS3CredentialsResponseCredentials, DecodeError> =
@@ -456,8 +512,18 @@ type AwsS3CredentialsResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "credentials"; "expires" ]
+
+    /// A `AwsS3CredentialsResponse` from its required members and any of its optional ones.
+    static member Create(credentials: AwsS3CredentialsResponseCredentials, expires: DateTimeOffset, ?extensionData: Map<string, Json>) : AwsS3CredentialsResponse =
+        {
+            AwsS3CredentialsResponse.Credentials = credentials
+            Expires = expires
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "credentials"; "expires" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AwsS3CredentialsResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AwsS3CredentialsResponse, DecodeError> =
@@ -495,8 +561,17 @@ type AzureAccountListResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "accounts" ]
+
+    /// A `AzureAccountListResponse` from its required members and any of its optional ones.
+    static member Create(accounts: string list, ?extensionData: Map<string, Json>) : AzureAccountListResponse =
+        {
+            AzureAccountListResponse.Accounts = accounts
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "accounts" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AzureAccountListResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AzureAccountListResponse, DecodeError> =
@@ -540,8 +615,18 @@ type AzureContainerListResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "containers"; "continuationToken" ]
+
+    /// A `AzureContainerListResponse` from its required members and any of its optional ones.
+    static member Create(containers: string list, ?continuationToken: string, ?extensionData: Map<string, Json>) : AzureContainerListResponse =
+        {
+            AzureContainerListResponse.Containers = containers
+            ContinuationToken = continuationToken
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "containers"; "continuationToken" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AzureContainerListResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AzureContainerListResponse, DecodeError> =
@@ -586,8 +671,18 @@ type AzureContainerResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expiry"; "sas" ]
+
+    /// A `AzureContainerResponse` from its required members and any of its optional ones.
+    static member Create(expiry: DateTimeOffset, sas: string, ?extensionData: Map<string, Json>) : AzureContainerResponse =
+        {
+            AzureContainerResponse.Expiry = expiry
+            Sas = sas
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expiry"; "sas" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AzureContainerResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AzureContainerResponse, DecodeError> =
@@ -630,8 +725,18 @@ type AzureTableAccessResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expiry"; "sas" ]
+
+    /// A `AzureTableAccessResponse` from its required members and any of its optional ones.
+    static member Create(expiry: DateTimeOffset, sas: string, ?extensionData: Map<string, Json>) : AzureTableAccessResponse =
+        {
+            AzureTableAccessResponse.Expiry = expiry
+            Sas = sas
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expiry"; "sas" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AzureTableAccessResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AzureTableAccessResponse, DecodeError> =
@@ -678,8 +783,18 @@ type AzureTableListResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "tables" ]
+
+    /// A `AzureTableListResponse` from its required members and any of its optional ones.
+    static member Create(tables: string list, ?continuationToken: string, ?extensionData: Map<string, Json>) : AzureTableListResponse =
+        {
+            AzureTableListResponse.ContinuationToken = continuationToken
+            Tables = tables
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "tables" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AzureTableListResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AzureTableListResponse, DecodeError> =
@@ -715,8 +830,17 @@ type ClientMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "clientId"; "version" ]
+
+    /// A `ClientMessage` from its required members and any of its optional ones.
+    static member Create(clientId: string, ?extensionData: Map<string, Json>) : ClientMessage =
+        {
+            ClientMessage.ClientId = clientId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "clientId"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ClientMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ClientMessage, DecodeError> =
@@ -762,8 +886,20 @@ type CreateClientRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "deleteOnExpiration"; "description"; "expires"; "scopes" ]
+
+    /// A `CreateClientRequest` from its required members and any of its optional ones.
+    static member Create(description: string, expires: DateTimeOffset, ?deleteOnExpiration: bool, ?scopes: string list, ?extensionData: Map<string, Json>) : CreateClientRequest =
+        {
+            CreateClientRequest.DeleteOnExpiration = deleteOnExpiration
+            Description = description
+            Expires = expires
+            Scopes = scopes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "deleteOnExpiration"; "description"; "expires"; "scopes" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateClientRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateClientRequest, DecodeError> =
@@ -849,8 +985,28 @@ type CreateClientResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "accessToken"; "clientId"; "created"; "deleteOnExpiration"; "description"; "disabled"; "expandedScopes"; "expires"; "lastDateUsed"; "lastModified"; "lastRotated"; "scopes" ]
+
+    /// A `CreateClientResponse` from its required members and any of its optional ones.
+    static member Create(accessToken: string, clientId: string, created: DateTimeOffset, deleteOnExpiration: bool, description: string, disabled: bool, expandedScopes: string list, expires: DateTimeOffset, lastDateUsed: DateTimeOffset, lastModified: DateTimeOffset, lastRotated: DateTimeOffset, scopes: string list, ?extensionData: Map<string, Json>) : CreateClientResponse =
+        {
+            CreateClientResponse.AccessToken = accessToken
+            ClientId = clientId
+            Created = created
+            DeleteOnExpiration = deleteOnExpiration
+            Description = description
+            Disabled = disabled
+            ExpandedScopes = expandedScopes
+            Expires = expires
+            LastDateUsed = lastDateUsed
+            LastModified = lastModified
+            LastRotated = lastRotated
+            Scopes = scopes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "accessToken"; "clientId"; "created"; "deleteOnExpiration"; "description"; "disabled"; "expandedScopes"; "expires"; "lastDateUsed"; "lastModified"; "lastRotated"; "scopes" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateClientResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateClientResponse, DecodeError> =
@@ -922,8 +1078,18 @@ type CreateRoleRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "scopes" ]
+
+    /// A `CreateRoleRequest` from its required members and any of its optional ones.
+    static member Create(description: string, scopes: string list, ?extensionData: Map<string, Json>) : CreateRoleRequest =
+        {
+            CreateRoleRequest.Description = description
+            Scopes = scopes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "scopes" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateRoleRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateRoleRequest, DecodeError> =
@@ -959,8 +1125,18 @@ type GcpCredentialsResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "accessToken"; "expireTime" ]
+
+    /// A `GcpCredentialsResponse` from its required members and any of its optional ones.
+    static member Create(accessToken: string, expireTime: DateTimeOffset, ?extensionData: Map<string, Json>) : GcpCredentialsResponse =
+        {
+            GcpCredentialsResponse.AccessToken = accessToken
+            ExpireTime = expireTime
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "accessToken"; "expireTime" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GcpCredentialsResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GcpCredentialsResponse, DecodeError> =
@@ -1034,8 +1210,27 @@ type GetClientResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "clientId"; "created"; "deleteOnExpiration"; "description"; "disabled"; "expandedScopes"; "expires"; "lastDateUsed"; "lastModified"; "lastRotated"; "scopes" ]
+
+    /// A `GetClientResponse` from its required members and any of its optional ones.
+    static member Create(clientId: string, created: DateTimeOffset, deleteOnExpiration: bool, description: string, disabled: bool, expandedScopes: string list, expires: DateTimeOffset, lastDateUsed: DateTimeOffset, lastModified: DateTimeOffset, lastRotated: DateTimeOffset, scopes: string list, ?extensionData: Map<string, Json>) : GetClientResponse =
+        {
+            GetClientResponse.ClientId = clientId
+            Created = created
+            DeleteOnExpiration = deleteOnExpiration
+            Description = description
+            Disabled = disabled
+            ExpandedScopes = expandedScopes
+            Expires = expires
+            LastDateUsed = lastDateUsed
+            LastModified = lastModified
+            LastRotated = lastRotated
+            Scopes = scopes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "clientId"; "created"; "deleteOnExpiration"; "description"; "disabled"; "expandedScopes"; "expires"; "lastDateUsed"; "lastModified"; "lastRotated"; "scopes" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GetClientResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GetClientResponse, DecodeError> =
@@ -1103,8 +1298,21 @@ type GetEntityHistoryResponseAuditHistoryItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "actionType"; "clientId"; "created"; "entityId"; "entityType" ]
+
+    /// A `GetEntityHistoryResponseAuditHistoryItem` from its required members and any of its optional ones.
+    static member Create(actionType: string, clientId: string, created: DateTimeOffset, entityId: string, entityType: string, ?extensionData: Map<string, Json>) : GetEntityHistoryResponseAuditHistoryItem =
+        {
+            GetEntityHistoryResponseAuditHistoryItem.ActionType = actionType
+            ClientId = clientId
+            Created = created
+            EntityId = entityId
+            EntityType = entityType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "actionType"; "clientId"; "created"; "entityId"; "entityType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GetEntityHistoryResponseAuditHistoryItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GetEntityHistoryResponseAuditHistoryItem, DecodeError> =
@@ -1149,8 +1357,18 @@ type GetEntityHistoryResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "auditHistory"; "continuationToken" ]
+
+    /// A `GetEntityHistoryResponse` from its required members and any of its optional ones.
+    static member Create(auditHistory: GetEntityHistoryResponseAuditHistoryItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : GetEntityHistoryResponse =
+        {
+            GetEntityHistoryResponse.AuditHistory = auditHistory
+            ContinuationToken = continuationToken
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "auditHistory"; "continuationToken" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GetEntityHistoryResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GetEntityHistoryResponse, DecodeError> =
@@ -1206,8 +1424,22 @@ type GetRoleResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "created"; "description"; "expandedScopes"; "lastModified"; "roleId"; "scopes" ]
+
+    /// A `GetRoleResponse` from its required members and any of its optional ones.
+    static member Create(created: DateTimeOffset, description: string, expandedScopes: string list, lastModified: DateTimeOffset, roleId: string, scopes: string list, ?extensionData: Map<string, Json>) : GetRoleResponse =
+        {
+            GetRoleResponse.Created = created
+            Description = description
+            ExpandedScopes = expandedScopes
+            LastModified = lastModified
+            RoleId = roleId
+            Scopes = scopes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "created"; "description"; "expandedScopes"; "lastModified"; "roleId"; "scopes" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GetRoleResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GetRoleResponse, DecodeError> =
@@ -2044,8 +2276,44 @@ type GithubRepoTokenRequestPermissions =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "actions"; "administration"; "artifact_metadata"; "attestations"; "checks"; "code_quality"; "codespaces"; "contents"; "dependabot_secrets"; "deployments"; "discussions"; "environments"; "issues"; "merge_queues"; "metadata"; "packages"; "pages"; "pull_requests"; "repository_custom_properties"; "repository_hooks"; "repository_projects"; "secret_scanning_alerts"; "secrets"; "security_events"; "single_file"; "statuses"; "vulnerability_alerts"; "workflows" ]
+
+    /// A `GithubRepoTokenRequestPermissions` from its required members and any of its optional ones.
+    static member Create(?actions: GithubRepoTokenRequestPermissionsActions, ?administration: GithubRepoTokenRequestPermissionsAdministration, ?artifactMetadata: GithubRepoTokenRequestPermissionsArtifactMetadata, ?attestations: GithubRepoTokenRequestPermissionsAttestations, ?checks: GithubRepoTokenRequestPermissionsChecks, ?codeQuality: GithubRepoTokenRequestPermissionsCodeQuality, ?codespaces: GithubRepoTokenRequestPermissionsCodespaces, ?contents: GithubRepoTokenRequestPermissionsContents, ?dependabotSecrets: GithubRepoTokenRequestPermissionsDependabotSecrets, ?deployments: GithubRepoTokenRequestPermissionsDeployments, ?discussions: GithubRepoTokenRequestPermissionsDiscussions, ?environments: GithubRepoTokenRequestPermissionsEnvironments, ?issues: GithubRepoTokenRequestPermissionsIssues, ?mergeQueues: GithubRepoTokenRequestPermissionsMergeQueues, ?metadata: GithubRepoTokenRequestPermissionsMetadata, ?packages: GithubRepoTokenRequestPermissionsPackages, ?pages: GithubRepoTokenRequestPermissionsPages, ?pullRequests: GithubRepoTokenRequestPermissionsPullRequests, ?repositoryCustomProperties: GithubRepoTokenRequestPermissionsRepositoryCustomProperties, ?repositoryHooks: GithubRepoTokenRequestPermissionsRepositoryHooks, ?repositoryProjects: GithubRepoTokenRequestPermissionsRepositoryProjects, ?secretScanningAlerts: GithubRepoTokenRequestPermissionsSecretScanningAlerts, ?secrets: GithubRepoTokenRequestPermissionsSecrets, ?securityEvents: GithubRepoTokenRequestPermissionsSecurityEvents, ?singleFile: GithubRepoTokenRequestPermissionsSingleFile, ?statuses: GithubRepoTokenRequestPermissionsStatuses, ?vulnerabilityAlerts: GithubRepoTokenRequestPermissionsVulnerabilityAlerts, ?workflows: string, ?extensionData: Map<string, Json>) : GithubRepoTokenRequestPermissions =
+        {
+            GithubRepoTokenRequestPermissions.Actions = actions
+            Administration = administration
+            ArtifactMetadata = artifactMetadata
+            Attestations = attestations
+            Checks = checks
+            CodeQuality = codeQuality
+            Codespaces = codespaces
+            Contents = contents
+            DependabotSecrets = dependabotSecrets
+            Deployments = deployments
+            Discussions = discussions
+            Environments = environments
+            Issues = issues
+            MergeQueues = mergeQueues
+            Metadata = metadata
+            Packages = packages
+            Pages = pages
+            PullRequests = pullRequests
+            RepositoryCustomProperties = repositoryCustomProperties
+            RepositoryHooks = repositoryHooks
+            RepositoryProjects = repositoryProjects
+            SecretScanningAlerts = secretScanningAlerts
+            Secrets = secrets
+            SecurityEvents = securityEvents
+            SingleFile = singleFile
+            Statuses = statuses
+            VulnerabilityAlerts = vulnerabilityAlerts
+            Workflows = workflows
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "actions"; "administration"; "artifact_metadata"; "attestations"; "checks"; "code_quality"; "codespaces"; "contents"; "dependabot_secrets"; "deployments"; "discussions"; "environments"; "issues"; "merge_queues"; "metadata"; "packages"; "pages"; "pull_requests"; "repository_custom_properties"; "repository_hooks"; "repository_projects"; "secret_scanning_alerts"; "secrets"; "security_events"; "single_file"; "statuses"; "vulnerability_alerts"; "workflows" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GithubRepoTokenRequestPermissions` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GithubRepoTokenRequestPermissions, DecodeError> =
@@ -2219,8 +2487,18 @@ type GithubRepoTokenRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "permissions"; "repositories" ]
+
+    /// A `GithubRepoTokenRequest` from its required members and any of its optional ones.
+    static member Create(permissions: GithubRepoTokenRequestPermissions, repositories: string list, ?extensionData: Map<string, Json>) : GithubRepoTokenRequest =
+        {
+            GithubRepoTokenRequest.Permissions = permissions
+            Repositories = repositories
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "permissions"; "repositories" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GithubRepoTokenRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GithubRepoTokenRequest, DecodeError> =
@@ -2256,8 +2534,18 @@ type GithubTokenResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "token" ]
+
+    /// A `GithubTokenResponse` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, token: string, ?extensionData: Map<string, Json>) : GithubTokenResponse =
+        {
+            GithubTokenResponse.Expires = expires
+            Token = token
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "token" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GithubTokenResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GithubTokenResponse, DecodeError> =
@@ -2297,8 +2585,18 @@ type ListClientsResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "clients"; "continuationToken" ]
+
+    /// A `ListClientsResponse` from its required members and any of its optional ones.
+    static member Create(clients: GetClientResponse list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListClientsResponse =
+        {
+            ListClientsResponse.Clients = clients
+            ContinuationToken = continuationToken
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "clients"; "continuationToken" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListClientsResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListClientsResponse, DecodeError> =
@@ -2344,8 +2642,18 @@ type ListRoleIdsResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "roleIds" ]
+
+    /// A `ListRoleIdsResponse` from its required members and any of its optional ones.
+    static member Create(roleIds: string list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListRoleIdsResponse =
+        {
+            ListRoleIdsResponse.ContinuationToken = continuationToken
+            RoleIds = roleIds
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "roleIds" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListRoleIdsResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListRoleIdsResponse, DecodeError> =
@@ -2391,8 +2699,18 @@ type ListRoles2Response =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "roles" ]
+
+    /// A `ListRoles2Response` from its required members and any of its optional ones.
+    static member Create(roles: GetRoleResponse list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListRoles2Response =
+        {
+            ListRoles2Response.ContinuationToken = continuationToken
+            Roles = roles
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "roles" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListRoles2Response` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListRoles2Response, DecodeError> =
@@ -2428,8 +2746,17 @@ type RoleMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "roleId"; "version" ]
+
+    /// A `RoleMessage` from its required members and any of its optional ones.
+    static member Create(roleId: string, ?extensionData: Map<string, Json>) : RoleMessage =
+        {
+            RoleMessage.RoleId = roleId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "roleId"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `RoleMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<RoleMessage, DecodeError> =
@@ -2462,8 +2789,17 @@ type Scopeset =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "scopes" ]
+
+    /// A `Scopeset` from its required members and any of its optional ones.
+    static member Create(scopes: string list, ?extensionData: Map<string, Json>) : Scopeset =
+        {
+            Scopeset.Scopes = scopes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "scopes" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `Scopeset` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<Scopeset, DecodeError> =
@@ -2508,8 +2844,18 @@ type SentryDsnResponseDsn =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "public"; "secret" ]
+
+    /// A `SentryDsnResponseDsn` from its required members and any of its optional ones.
+    static member Create(``public``: string, secret: string, ?extensionData: Map<string, Json>) : SentryDsnResponseDsn =
+        {
+            SentryDsnResponseDsn.Public = ``public``
+            Secret = secret
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "public"; "secret" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `SentryDsnResponseDsn` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<SentryDsnResponseDsn, DecodeError> =
@@ -2555,8 +2901,19 @@ type SentryDsnResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "dsn"; "expires"; "project" ]
+
+    /// A `SentryDsnResponse` from its required members and any of its optional ones.
+    static member Create(dsn: SentryDsnResponseDsn, expires: DateTimeOffset, project: string, ?extensionData: Map<string, Json>) : SentryDsnResponse =
+        {
+            SentryDsnResponse.Dsn = dsn
+            Expires = expires
+            Project = project
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "dsn"; "expires"; "project" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `SentryDsnResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<SentryDsnResponse, DecodeError> =
@@ -2595,8 +2952,18 @@ type TestAuthenticateRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "clientScopes"; "requiredScopes" ]
+
+    /// A `TestAuthenticateRequest` from its required members and any of its optional ones.
+    static member Create(clientScopes: string list, requiredScopes: string list, ?extensionData: Map<string, Json>) : TestAuthenticateRequest =
+        {
+            TestAuthenticateRequest.ClientScopes = clientScopes
+            RequiredScopes = requiredScopes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "clientScopes"; "requiredScopes" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TestAuthenticateRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TestAuthenticateRequest, DecodeError> =
@@ -2632,8 +2999,18 @@ type TestAuthenticateResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "clientId"; "scopes" ]
+
+    /// A `TestAuthenticateResponse` from its required members and any of its optional ones.
+    static member Create(clientId: string, scopes: string list, ?extensionData: Map<string, Json>) : TestAuthenticateResponse =
+        {
+            TestAuthenticateResponse.ClientId = clientId
+            Scopes = scopes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "clientId"; "scopes" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TestAuthenticateResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TestAuthenticateResponse, DecodeError> =
@@ -2676,8 +3053,20 @@ type WebsocktunnelTokenResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "token"; "wstAudience"; "wstClient" ]
+
+    /// A `WebsocktunnelTokenResponse` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, token: string, wstAudience: string, wstClient: string, ?extensionData: Map<string, Json>) : WebsocktunnelTokenResponse =
+        {
+            WebsocktunnelTokenResponse.Expires = expires
+            Token = token
+            WstAudience = wstAudience
+            WstClient = wstClient
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "token"; "wstAudience"; "wstClient" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WebsocktunnelTokenResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WebsocktunnelTokenResponse, DecodeError> =

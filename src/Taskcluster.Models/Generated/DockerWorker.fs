@@ -54,8 +54,19 @@ type DockerWorkerPayloadArtifact =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "path"; "type" ]
+
+    /// A `DockerWorkerPayloadArtifact` from its required members and any of its optional ones.
+    static member Create(path: string, ``type``: DockerWorkerPayloadArtifactType, ?expires: DateTimeOffset, ?extensionData: Map<string, Json>) : DockerWorkerPayloadArtifact =
+        {
+            DockerWorkerPayloadArtifact.Expires = expires
+            Path = path
+            Type = ``type``
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "path"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `DockerWorkerPayloadArtifact` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<DockerWorkerPayloadArtifact, DecodeError> =
@@ -100,8 +111,20 @@ type DockerWorkerPayloadCapabilitiesDevices =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "hostSharedMemory"; "kvm"; "loopbackAudio"; "loopbackVideo" ]
+
+    /// A `DockerWorkerPayloadCapabilitiesDevices` from its required members and any of its optional ones.
+    static member Create(?hostSharedMemory: bool, ?kvm: bool, ?loopbackAudio: bool, ?loopbackVideo: bool, ?extensionData: Map<string, Json>) : DockerWorkerPayloadCapabilitiesDevices =
+        {
+            DockerWorkerPayloadCapabilitiesDevices.HostSharedMemory = hostSharedMemory
+            Kvm = kvm
+            LoopbackAudio = loopbackAudio
+            LoopbackVideo = loopbackVideo
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "hostSharedMemory"; "kvm"; "loopbackAudio"; "loopbackVideo" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `DockerWorkerPayloadCapabilitiesDevices` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<DockerWorkerPayloadCapabilitiesDevices, DecodeError> =
@@ -153,8 +176,19 @@ type DockerWorkerPayloadCapabilities =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "devices"; "disableSeccomp"; "privileged" ]
+
+    /// A `DockerWorkerPayloadCapabilities` from its required members and any of its optional ones.
+    static member Create(?devices: DockerWorkerPayloadCapabilitiesDevices, ?disableSeccomp: bool, ?privileged: bool, ?extensionData: Map<string, Json>) : DockerWorkerPayloadCapabilities =
+        {
+            DockerWorkerPayloadCapabilities.Devices = devices
+            DisableSeccomp = disableSeccomp
+            Privileged = privileged
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "devices"; "disableSeccomp"; "privileged" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `DockerWorkerPayloadCapabilities` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<DockerWorkerPayloadCapabilities, DecodeError> =
@@ -209,8 +243,23 @@ type DockerWorkerPayloadFeatures =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "allowPtrace"; "artifacts"; "bulkLog"; "chainOfTrust"; "interactive"; "localLiveLog"; "taskclusterProxy" ]
+
+    /// A `DockerWorkerPayloadFeatures` from its required members and any of its optional ones.
+    static member Create(?allowPtrace: bool, ?artifacts: bool, ?bulkLog: bool, ?chainOfTrust: bool, ?interactive: bool, ?localLiveLog: bool, ?taskclusterProxy: bool, ?extensionData: Map<string, Json>) : DockerWorkerPayloadFeatures =
+        {
+            DockerWorkerPayloadFeatures.AllowPtrace = allowPtrace
+            Artifacts = artifacts
+            BulkLog = bulkLog
+            ChainOfTrust = chainOfTrust
+            Interactive = interactive
+            LocalLiveLog = localLiveLog
+            TaskclusterProxy = taskclusterProxy
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "allowPtrace"; "artifacts"; "bulkLog"; "chainOfTrust"; "interactive"; "localLiveLog"; "taskclusterProxy" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `DockerWorkerPayloadFeatures` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<DockerWorkerPayloadFeatures, DecodeError> =
@@ -272,8 +321,17 @@ type NamedDockerImage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "name"; "type" ]
+
+    /// A `NamedDockerImage` from its required members and any of its optional ones.
+    static member Create(name: string, ?extensionData: Map<string, Json>) : NamedDockerImage =
+        {
+            NamedDockerImage.Name = name
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "name"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `NamedDockerImage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<NamedDockerImage, DecodeError> =
@@ -307,8 +365,18 @@ type IndexedDockerImage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "namespace"; "path"; "type" ]
+
+    /// A `IndexedDockerImage` from its required members and any of its optional ones.
+    static member Create(``namespace``: string, path: string, ?extensionData: Map<string, Json>) : IndexedDockerImage =
+        {
+            IndexedDockerImage.Namespace = ``namespace``
+            Path = path
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "namespace"; "path"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `IndexedDockerImage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<IndexedDockerImage, DecodeError> =
@@ -345,8 +413,18 @@ type DockerImageArtifact =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "path"; "taskId"; "type" ]
+
+    /// A `DockerImageArtifact` from its required members and any of its optional ones.
+    static member Create(path: string, taskId: string, ?extensionData: Map<string, Json>) : DockerImageArtifact =
+        {
+            DockerImageArtifact.Path = path
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "path"; "taskId"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `DockerImageArtifact` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<DockerImageArtifact, DecodeError> =
@@ -415,8 +493,18 @@ type DockerWorkerPayloadOnExitStatus =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "purgeCaches"; "retry" ]
+
+    /// A `DockerWorkerPayloadOnExitStatus` from its required members and any of its optional ones.
+    static member Create(?purgeCaches: int64 list, ?retry: int64 list, ?extensionData: Map<string, Json>) : DockerWorkerPayloadOnExitStatus =
+        {
+            DockerWorkerPayloadOnExitStatus.PurgeCaches = purgeCaches
+            Retry = retry
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "purgeCaches"; "retry" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `DockerWorkerPayloadOnExitStatus` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<DockerWorkerPayloadOnExitStatus, DecodeError> =
@@ -494,8 +582,27 @@ type DockerWorkerPayload =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifacts"; "cache"; "capabilities"; "command"; "env"; "features"; "image"; "log"; "maxRunTime"; "onExitStatus"; "supersederUrl" ]
+
+    /// A `DockerWorkerPayload` from its required members and any of its optional ones.
+    static member Create(image: DockerWorkerPayloadImage, maxRunTime: int64, ?artifacts: Map<string, DockerWorkerPayloadArtifact>, ?cache: Map<string, string>, ?capabilities: DockerWorkerPayloadCapabilities, ?command: string list, ?env: Map<string, string>, ?features: DockerWorkerPayloadFeatures, ?log: string, ?onExitStatus: DockerWorkerPayloadOnExitStatus, ?supersederUrl: string, ?extensionData: Map<string, Json>) : DockerWorkerPayload =
+        {
+            DockerWorkerPayload.Artifacts = artifacts
+            Cache = cache
+            Capabilities = capabilities
+            Command = command
+            Env = env
+            Features = features
+            Image = image
+            Log = log
+            MaxRunTime = maxRunTime
+            OnExitStatus = onExitStatus
+            SupersederUrl = supersederUrl
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifacts"; "cache"; "capabilities"; "command"; "env"; "features"; "image"; "log"; "maxRunTime"; "onExitStatus"; "supersederUrl" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `DockerWorkerPayload` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<DockerWorkerPayload, DecodeError> =

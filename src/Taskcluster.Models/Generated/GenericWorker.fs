@@ -202,8 +202,23 @@ type GenericWorkerInsecurePayloadGenericArtifactsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "contentEncoding"; "contentType"; "expires"; "name"; "optional"; "path"; "type" ]
+
+    /// A `GenericWorkerInsecurePayloadGenericArtifactsItem` from its required members and any of its optional ones.
+    static member Create(path: string, ``type``: GenericWorkerInsecurePayloadGenericArtifactsItemType, ?contentEncoding: GenericWorkerInsecurePayloadGenericArtifactsItemContentEncoding, ?contentType: string, ?expires: DateTimeOffset, ?name: string, ?optional: bool, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadGenericArtifactsItem =
+        {
+            GenericWorkerInsecurePayloadGenericArtifactsItem.ContentEncoding = contentEncoding
+            ContentType = contentType
+            Expires = expires
+            Name = name
+            Optional = optional
+            Path = path
+            Type = ``type``
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "contentEncoding"; "contentType"; "expires"; "name"; "optional"; "path"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadGenericArtifactsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadGenericArtifactsItem, DecodeError> =
@@ -347,8 +362,23 @@ type GenericWorkerInsecurePayloadGenericFeatures =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "backingLog"; "interactive"; "liveLog"; "loopbackAudio"; "loopbackVideo"; "resourceMonitor"; "taskclusterProxy" ]
+
+    /// A `GenericWorkerInsecurePayloadGenericFeatures` from its required members and any of its optional ones.
+    static member Create(?backingLog: bool, ?interactive: bool, ?liveLog: bool, ?loopbackAudio: bool, ?loopbackVideo: bool, ?resourceMonitor: bool, ?taskclusterProxy: bool, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadGenericFeatures =
+        {
+            GenericWorkerInsecurePayloadGenericFeatures.BackingLog = backingLog
+            Interactive = interactive
+            LiveLog = liveLog
+            LoopbackAudio = loopbackAudio
+            LoopbackVideo = loopbackVideo
+            ResourceMonitor = resourceMonitor
+            TaskclusterProxy = taskclusterProxy
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "backingLog"; "interactive"; "liveLog"; "loopbackAudio"; "loopbackVideo"; "resourceMonitor"; "taskclusterProxy" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadGenericFeatures` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadGenericFeatures, DecodeError> =
@@ -422,8 +452,18 @@ type GenericWorkerInsecurePayloadGenericLogs =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "backing"; "live" ]
+
+    /// A `GenericWorkerInsecurePayloadGenericLogs` from its required members and any of its optional ones.
+    static member Create(?backing: string, ?live: string, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadGenericLogs =
+        {
+            GenericWorkerInsecurePayloadGenericLogs.Backing = backing
+            Live = live
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "backing"; "live" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadGenericLogs` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadGenericLogs, DecodeError> =
@@ -467,8 +507,19 @@ type ArtifactContent =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifact"; "sha256"; "taskId" ]
+
+    /// A `ArtifactContent` from its required members and any of its optional ones.
+    static member Create(artifact: string, taskId: string, ?sha256: string, ?extensionData: Map<string, Json>) : ArtifactContent =
+        {
+            ArtifactContent.Artifact = artifact
+            Sha256 = sha256
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifact"; "sha256"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ArtifactContent` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ArtifactContent, DecodeError> =
@@ -510,8 +561,18 @@ type IndexedContent =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifact"; "namespace" ]
+
+    /// A `IndexedContent` from its required members and any of its optional ones.
+    static member Create(artifact: string, ``namespace``: string, ?extensionData: Map<string, Json>) : IndexedContent =
+        {
+            IndexedContent.Artifact = artifact
+            Namespace = ``namespace``
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifact"; "namespace" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `IndexedContent` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<IndexedContent, DecodeError> =
@@ -550,8 +611,18 @@ type URLContent =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "sha256"; "url" ]
+
+    /// A `URLContent` from its required members and any of its optional ones.
+    static member Create(url: string, ?sha256: string, ?extensionData: Map<string, Json>) : URLContent =
+        {
+            URLContent.Sha256 = sha256
+            Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "sha256"; "url" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `URLContent` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<URLContent, DecodeError> =
@@ -589,8 +660,17 @@ type RawContent =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "raw" ]
+
+    /// A `RawContent` from its required members and any of its optional ones.
+    static member Create(raw: string, ?extensionData: Map<string, Json>) : RawContent =
+        {
+            RawContent.Raw = raw
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "raw" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `RawContent` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<RawContent, DecodeError> =
@@ -623,8 +703,17 @@ type Base64Content =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "base64" ]
+
+    /// A `Base64Content` from its required members and any of its optional ones.
+    static member Create(base64: string, ?extensionData: Map<string, Json>) : Base64Content =
+        {
+            Base64Content.Base64 = base64
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "base64" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `Base64Content` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<Base64Content, DecodeError> =
@@ -759,8 +848,19 @@ type GenericWorkerInsecurePayloadFileMount =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "content"; "file"; "format" ]
+
+    /// A `GenericWorkerInsecurePayloadFileMount` from its required members and any of its optional ones.
+    static member Create(content: GenericWorkerInsecurePayloadContent, file: string, ?format: GenericWorkerInsecurePayloadFileMountFormat, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadFileMount =
+        {
+            GenericWorkerInsecurePayloadFileMount.Content = content
+            File = file
+            Format = format
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "content"; "file"; "format" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadFileMount` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadFileMount, DecodeError> =
@@ -897,8 +997,20 @@ type GenericWorkerInsecurePayloadWritableDirectoryCache =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "cacheName"; "content"; "directory"; "format" ]
+
+    /// A `GenericWorkerInsecurePayloadWritableDirectoryCache` from its required members and any of its optional ones.
+    static member Create(cacheName: string, directory: string, ?content: GenericWorkerInsecurePayloadContent, ?format: GenericWorkerInsecurePayloadWritableDirectoryCacheFormat, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadWritableDirectoryCache =
+        {
+            GenericWorkerInsecurePayloadWritableDirectoryCache.CacheName = cacheName
+            Content = content
+            Directory = directory
+            Format = format
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "cacheName"; "content"; "directory"; "format" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadWritableDirectoryCache` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadWritableDirectoryCache, DecodeError> =
@@ -1029,8 +1141,19 @@ type GenericWorkerInsecurePayloadReadOnlyDirectory =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "content"; "directory"; "format" ]
+
+    /// A `GenericWorkerInsecurePayloadReadOnlyDirectory` from its required members and any of its optional ones.
+    static member Create(content: GenericWorkerInsecurePayloadContent, directory: string, format: GenericWorkerInsecurePayloadReadOnlyDirectoryFormat, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadReadOnlyDirectory =
+        {
+            GenericWorkerInsecurePayloadReadOnlyDirectory.Content = content
+            Directory = directory
+            Format = format
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "content"; "directory"; "format" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadReadOnlyDirectory` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadReadOnlyDirectory, DecodeError> =
@@ -1111,8 +1234,18 @@ type GenericWorkerInsecurePayloadGenericOnExitStatus =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "purgeCaches"; "retry" ]
+
+    /// A `GenericWorkerInsecurePayloadGenericOnExitStatus` from its required members and any of its optional ones.
+    static member Create(?purgeCaches: int64 list, ?retry: int64 list, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadGenericOnExitStatus =
+        {
+            GenericWorkerInsecurePayloadGenericOnExitStatus.PurgeCaches = purgeCaches
+            Retry = retry
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "purgeCaches"; "retry" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadGenericOnExitStatus` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadGenericOnExitStatus, DecodeError> =
@@ -1262,8 +1395,27 @@ type GenericWorkerInsecurePayloadGeneric =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifacts"; "command"; "env"; "features"; "logs"; "maxRunTime"; "mounts"; "onExitStatus"; "osGroups"; "supersederUrl"; "taskclusterProxyInterface" ]
+
+    /// A `GenericWorkerInsecurePayloadGeneric` from its required members and any of its optional ones.
+    static member Create(command: string list list, maxRunTime: int64, ?artifacts: GenericWorkerInsecurePayloadGenericArtifactsItem list, ?env: Map<string, string>, ?features: GenericWorkerInsecurePayloadGenericFeatures, ?logs: GenericWorkerInsecurePayloadGenericLogs, ?mounts: GenericWorkerInsecurePayloadMount list, ?onExitStatus: GenericWorkerInsecurePayloadGenericOnExitStatus, ?osGroups: string list, ?supersederUrl: string, ?taskclusterProxyInterface: GenericWorkerInsecurePayloadGenericTaskclusterProxyInterface, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadGeneric =
+        {
+            GenericWorkerInsecurePayloadGeneric.Artifacts = artifacts
+            Command = command
+            Env = env
+            Features = features
+            Logs = logs
+            MaxRunTime = maxRunTime
+            Mounts = mounts
+            OnExitStatus = onExitStatus
+            OsGroups = osGroups
+            SupersederUrl = supersederUrl
+            TaskclusterProxyInterface = taskclusterProxyInterface
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifacts"; "command"; "env"; "features"; "logs"; "maxRunTime"; "mounts"; "onExitStatus"; "osGroups"; "supersederUrl"; "taskclusterProxyInterface" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadGeneric` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadGeneric, DecodeError> =
@@ -1376,8 +1528,19 @@ type GenericWorkerInsecurePayloadArtifact =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "path"; "type" ]
+
+    /// A `GenericWorkerInsecurePayloadArtifact` from its required members and any of its optional ones.
+    static member Create(path: string, ``type``: GenericWorkerInsecurePayloadArtifactType, ?expires: DateTimeOffset, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadArtifact =
+        {
+            GenericWorkerInsecurePayloadArtifact.Expires = expires
+            Path = path
+            Type = ``type``
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "path"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadArtifact` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadArtifact, DecodeError> =
@@ -1422,8 +1585,20 @@ type GenericWorkerInsecurePayloadDockerCapabilitiesDevices =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "hostSharedMemory"; "kvm"; "loopbackAudio"; "loopbackVideo" ]
+
+    /// A `GenericWorkerInsecurePayloadDockerCapabilitiesDevices` from its required members and any of its optional ones.
+    static member Create(?hostSharedMemory: bool, ?kvm: bool, ?loopbackAudio: bool, ?loopbackVideo: bool, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadDockerCapabilitiesDevices =
+        {
+            GenericWorkerInsecurePayloadDockerCapabilitiesDevices.HostSharedMemory = hostSharedMemory
+            Kvm = kvm
+            LoopbackAudio = loopbackAudio
+            LoopbackVideo = loopbackVideo
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "hostSharedMemory"; "kvm"; "loopbackAudio"; "loopbackVideo" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadDockerCapabilitiesDevices` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadDockerCapabilitiesDevices, DecodeError> =
@@ -1475,8 +1650,19 @@ type GenericWorkerInsecurePayloadDockerCapabilities =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "devices"; "disableSeccomp"; "privileged" ]
+
+    /// A `GenericWorkerInsecurePayloadDockerCapabilities` from its required members and any of its optional ones.
+    static member Create(?devices: GenericWorkerInsecurePayloadDockerCapabilitiesDevices, ?disableSeccomp: bool, ?privileged: bool, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadDockerCapabilities =
+        {
+            GenericWorkerInsecurePayloadDockerCapabilities.Devices = devices
+            DisableSeccomp = disableSeccomp
+            Privileged = privileged
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "devices"; "disableSeccomp"; "privileged" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadDockerCapabilities` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadDockerCapabilities, DecodeError> =
@@ -1531,8 +1717,23 @@ type GenericWorkerInsecurePayloadDockerFeatures =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "allowPtrace"; "artifacts"; "bulkLog"; "chainOfTrust"; "interactive"; "localLiveLog"; "taskclusterProxy" ]
+
+    /// A `GenericWorkerInsecurePayloadDockerFeatures` from its required members and any of its optional ones.
+    static member Create(?allowPtrace: bool, ?artifacts: bool, ?bulkLog: bool, ?chainOfTrust: bool, ?interactive: bool, ?localLiveLog: bool, ?taskclusterProxy: bool, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadDockerFeatures =
+        {
+            GenericWorkerInsecurePayloadDockerFeatures.AllowPtrace = allowPtrace
+            Artifacts = artifacts
+            BulkLog = bulkLog
+            ChainOfTrust = chainOfTrust
+            Interactive = interactive
+            LocalLiveLog = localLiveLog
+            TaskclusterProxy = taskclusterProxy
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "allowPtrace"; "artifacts"; "bulkLog"; "chainOfTrust"; "interactive"; "localLiveLog"; "taskclusterProxy" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadDockerFeatures` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadDockerFeatures, DecodeError> =
@@ -1594,8 +1795,17 @@ type GenericWorkerInsecurePayloadDockerImageNamedDockerImage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "name"; "type" ]
+
+    /// A `GenericWorkerInsecurePayloadDockerImageNamedDockerImage` from its required members and any of its optional ones.
+    static member Create(name: string, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadDockerImageNamedDockerImage =
+        {
+            GenericWorkerInsecurePayloadDockerImageNamedDockerImage.Name = name
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "name"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadDockerImageNamedDockerImage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadDockerImageNamedDockerImage, DecodeError> =
@@ -1629,8 +1839,18 @@ type GenericWorkerInsecurePayloadDockerImageIndexedDockerImage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "namespace"; "path"; "type" ]
+
+    /// A `GenericWorkerInsecurePayloadDockerImageIndexedDockerImage` from its required members and any of its optional ones.
+    static member Create(``namespace``: string, path: string, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadDockerImageIndexedDockerImage =
+        {
+            GenericWorkerInsecurePayloadDockerImageIndexedDockerImage.Namespace = ``namespace``
+            Path = path
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "namespace"; "path"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadDockerImageIndexedDockerImage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadDockerImageIndexedDockerImage, DecodeError> =
@@ -1667,8 +1887,18 @@ type GenericWorkerInsecurePayloadDockerImageDockerImageArtifact =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "path"; "taskId"; "type" ]
+
+    /// A `GenericWorkerInsecurePayloadDockerImageDockerImageArtifact` from its required members and any of its optional ones.
+    static member Create(path: string, taskId: string, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadDockerImageDockerImageArtifact =
+        {
+            GenericWorkerInsecurePayloadDockerImageDockerImageArtifact.Path = path
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "path"; "taskId"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadDockerImageDockerImageArtifact` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadDockerImageDockerImageArtifact, DecodeError> =
@@ -1737,8 +1967,18 @@ type GenericWorkerInsecurePayloadDockerOnExitStatus =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "purgeCaches"; "retry" ]
+
+    /// A `GenericWorkerInsecurePayloadDockerOnExitStatus` from its required members and any of its optional ones.
+    static member Create(?purgeCaches: int64 list, ?retry: int64 list, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadDockerOnExitStatus =
+        {
+            GenericWorkerInsecurePayloadDockerOnExitStatus.PurgeCaches = purgeCaches
+            Retry = retry
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "purgeCaches"; "retry" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadDockerOnExitStatus` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadDockerOnExitStatus, DecodeError> =
@@ -1816,8 +2056,27 @@ type GenericWorkerInsecurePayloadDocker =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifacts"; "cache"; "capabilities"; "command"; "env"; "features"; "image"; "log"; "maxRunTime"; "onExitStatus"; "supersederUrl" ]
+
+    /// A `GenericWorkerInsecurePayloadDocker` from its required members and any of its optional ones.
+    static member Create(image: GenericWorkerInsecurePayloadDockerImage, maxRunTime: int64, ?artifacts: Map<string, GenericWorkerInsecurePayloadArtifact>, ?cache: Map<string, string>, ?capabilities: GenericWorkerInsecurePayloadDockerCapabilities, ?command: string list, ?env: Map<string, string>, ?features: GenericWorkerInsecurePayloadDockerFeatures, ?log: string, ?onExitStatus: GenericWorkerInsecurePayloadDockerOnExitStatus, ?supersederUrl: string, ?extensionData: Map<string, Json>) : GenericWorkerInsecurePayloadDocker =
+        {
+            GenericWorkerInsecurePayloadDocker.Artifacts = artifacts
+            Cache = cache
+            Capabilities = capabilities
+            Command = command
+            Env = env
+            Features = features
+            Image = image
+            Log = log
+            MaxRunTime = maxRunTime
+            OnExitStatus = onExitStatus
+            SupersederUrl = supersederUrl
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifacts"; "cache"; "capabilities"; "command"; "env"; "features"; "image"; "log"; "maxRunTime"; "onExitStatus"; "supersederUrl" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerInsecurePayloadDocker` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerInsecurePayloadDocker, DecodeError> =
@@ -2100,8 +2359,23 @@ type GenericWorkerPayloadGenericArtifactsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "contentEncoding"; "contentType"; "expires"; "name"; "optional"; "path"; "type" ]
+
+    /// A `GenericWorkerPayloadGenericArtifactsItem` from its required members and any of its optional ones.
+    static member Create(path: string, ``type``: GenericWorkerPayloadGenericArtifactsItemType, ?contentEncoding: GenericWorkerPayloadGenericArtifactsItemContentEncoding, ?contentType: string, ?expires: DateTimeOffset, ?name: string, ?optional: bool, ?extensionData: Map<string, Json>) : GenericWorkerPayloadGenericArtifactsItem =
+        {
+            GenericWorkerPayloadGenericArtifactsItem.ContentEncoding = contentEncoding
+            ContentType = contentType
+            Expires = expires
+            Name = name
+            Optional = optional
+            Path = path
+            Type = ``type``
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "contentEncoding"; "contentType"; "expires"; "name"; "optional"; "path"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadGenericArtifactsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadGenericArtifactsItem, DecodeError> =
@@ -2274,8 +2548,25 @@ type GenericWorkerPayloadGenericFeatures =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "backingLog"; "chainOfTrust"; "interactive"; "liveLog"; "loopbackAudio"; "loopbackVideo"; "resourceMonitor"; "runTaskAsCurrentUser"; "taskclusterProxy" ]
+
+    /// A `GenericWorkerPayloadGenericFeatures` from its required members and any of its optional ones.
+    static member Create(?backingLog: bool, ?chainOfTrust: bool, ?interactive: bool, ?liveLog: bool, ?loopbackAudio: bool, ?loopbackVideo: bool, ?resourceMonitor: bool, ?runTaskAsCurrentUser: bool, ?taskclusterProxy: bool, ?extensionData: Map<string, Json>) : GenericWorkerPayloadGenericFeatures =
+        {
+            GenericWorkerPayloadGenericFeatures.BackingLog = backingLog
+            ChainOfTrust = chainOfTrust
+            Interactive = interactive
+            LiveLog = liveLog
+            LoopbackAudio = loopbackAudio
+            LoopbackVideo = loopbackVideo
+            ResourceMonitor = resourceMonitor
+            RunTaskAsCurrentUser = runTaskAsCurrentUser
+            TaskclusterProxy = taskclusterProxy
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "backingLog"; "chainOfTrust"; "interactive"; "liveLog"; "loopbackAudio"; "loopbackVideo"; "resourceMonitor"; "runTaskAsCurrentUser"; "taskclusterProxy" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadGenericFeatures` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadGenericFeatures, DecodeError> =
@@ -2359,8 +2650,18 @@ type GenericWorkerPayloadGenericLogs =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "backing"; "live" ]
+
+    /// A `GenericWorkerPayloadGenericLogs` from its required members and any of its optional ones.
+    static member Create(?backing: string, ?live: string, ?extensionData: Map<string, Json>) : GenericWorkerPayloadGenericLogs =
+        {
+            GenericWorkerPayloadGenericLogs.Backing = backing
+            Live = live
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "backing"; "live" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadGenericLogs` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadGenericLogs, DecodeError> =
@@ -2404,8 +2705,19 @@ type GenericWorkerPayloadContentArtifact =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifact"; "sha256"; "taskId" ]
+
+    /// A `GenericWorkerPayloadContentArtifact` from its required members and any of its optional ones.
+    static member Create(artifact: string, taskId: string, ?sha256: string, ?extensionData: Map<string, Json>) : GenericWorkerPayloadContentArtifact =
+        {
+            GenericWorkerPayloadContentArtifact.Artifact = artifact
+            Sha256 = sha256
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifact"; "sha256"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadContentArtifact` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadContentArtifact, DecodeError> =
@@ -2447,8 +2759,18 @@ type GenericWorkerPayloadContentIndexed =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifact"; "namespace" ]
+
+    /// A `GenericWorkerPayloadContentIndexed` from its required members and any of its optional ones.
+    static member Create(artifact: string, ``namespace``: string, ?extensionData: Map<string, Json>) : GenericWorkerPayloadContentIndexed =
+        {
+            GenericWorkerPayloadContentIndexed.Artifact = artifact
+            Namespace = ``namespace``
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifact"; "namespace" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadContentIndexed` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadContentIndexed, DecodeError> =
@@ -2487,8 +2809,18 @@ type GenericWorkerPayloadContentURL =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "sha256"; "url" ]
+
+    /// A `GenericWorkerPayloadContentURL` from its required members and any of its optional ones.
+    static member Create(url: string, ?sha256: string, ?extensionData: Map<string, Json>) : GenericWorkerPayloadContentURL =
+        {
+            GenericWorkerPayloadContentURL.Sha256 = sha256
+            Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "sha256"; "url" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadContentURL` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadContentURL, DecodeError> =
@@ -2526,8 +2858,17 @@ type GenericWorkerPayloadContentRaw =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "raw" ]
+
+    /// A `GenericWorkerPayloadContentRaw` from its required members and any of its optional ones.
+    static member Create(raw: string, ?extensionData: Map<string, Json>) : GenericWorkerPayloadContentRaw =
+        {
+            GenericWorkerPayloadContentRaw.Raw = raw
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "raw" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadContentRaw` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadContentRaw, DecodeError> =
@@ -2560,8 +2901,17 @@ type GenericWorkerPayloadContentBase64 =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "base64" ]
+
+    /// A `GenericWorkerPayloadContentBase64` from its required members and any of its optional ones.
+    static member Create(base64: string, ?extensionData: Map<string, Json>) : GenericWorkerPayloadContentBase64 =
+        {
+            GenericWorkerPayloadContentBase64.Base64 = base64
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "base64" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadContentBase64` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadContentBase64, DecodeError> =
@@ -2698,8 +3048,19 @@ type GenericWorkerPayloadFileMount =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "content"; "file"; "format" ]
+
+    /// A `GenericWorkerPayloadFileMount` from its required members and any of its optional ones.
+    static member Create(content: GenericWorkerPayloadContent, file: string, ?format: GenericWorkerPayloadFileMountFormat, ?extensionData: Map<string, Json>) : GenericWorkerPayloadFileMount =
+        {
+            GenericWorkerPayloadFileMount.Content = content
+            File = file
+            Format = format
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "content"; "file"; "format" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadFileMount` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadFileMount, DecodeError> =
@@ -2838,8 +3199,20 @@ type GenericWorkerPayloadWritableDirectoryCache =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "cacheName"; "content"; "directory"; "format" ]
+
+    /// A `GenericWorkerPayloadWritableDirectoryCache` from its required members and any of its optional ones.
+    static member Create(cacheName: string, directory: string, ?content: GenericWorkerPayloadContent, ?format: GenericWorkerPayloadWritableDirectoryCacheFormat, ?extensionData: Map<string, Json>) : GenericWorkerPayloadWritableDirectoryCache =
+        {
+            GenericWorkerPayloadWritableDirectoryCache.CacheName = cacheName
+            Content = content
+            Directory = directory
+            Format = format
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "cacheName"; "content"; "directory"; "format" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadWritableDirectoryCache` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadWritableDirectoryCache, DecodeError> =
@@ -2972,8 +3345,19 @@ type GenericWorkerPayloadReadOnlyDirectory =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "content"; "directory"; "format" ]
+
+    /// A `GenericWorkerPayloadReadOnlyDirectory` from its required members and any of its optional ones.
+    static member Create(content: GenericWorkerPayloadContent, directory: string, format: GenericWorkerPayloadReadOnlyDirectoryFormat, ?extensionData: Map<string, Json>) : GenericWorkerPayloadReadOnlyDirectory =
+        {
+            GenericWorkerPayloadReadOnlyDirectory.Content = content
+            Directory = directory
+            Format = format
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "content"; "directory"; "format" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadReadOnlyDirectory` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadReadOnlyDirectory, DecodeError> =
@@ -3054,8 +3438,18 @@ type GenericWorkerPayloadGenericOnExitStatus =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "purgeCaches"; "retry" ]
+
+    /// A `GenericWorkerPayloadGenericOnExitStatus` from its required members and any of its optional ones.
+    static member Create(?purgeCaches: int64 list, ?retry: int64 list, ?extensionData: Map<string, Json>) : GenericWorkerPayloadGenericOnExitStatus =
+        {
+            GenericWorkerPayloadGenericOnExitStatus.PurgeCaches = purgeCaches
+            Retry = retry
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "purgeCaches"; "retry" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadGenericOnExitStatus` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadGenericOnExitStatus, DecodeError> =
@@ -3217,8 +3611,27 @@ type GenericWorkerPayloadGeneric =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifacts"; "command"; "env"; "features"; "logs"; "maxRunTime"; "mounts"; "onExitStatus"; "osGroups"; "supersederUrl"; "taskclusterProxyInterface" ]
+
+    /// A `GenericWorkerPayloadGeneric` from its required members and any of its optional ones.
+    static member Create(command: string list list, maxRunTime: int64, ?artifacts: GenericWorkerPayloadGenericArtifactsItem list, ?env: Map<string, string>, ?features: GenericWorkerPayloadGenericFeatures, ?logs: GenericWorkerPayloadGenericLogs, ?mounts: GenericWorkerPayloadMount list, ?onExitStatus: GenericWorkerPayloadGenericOnExitStatus, ?osGroups: string list, ?supersederUrl: string, ?taskclusterProxyInterface: GenericWorkerPayloadGenericTaskclusterProxyInterface, ?extensionData: Map<string, Json>) : GenericWorkerPayloadGeneric =
+        {
+            GenericWorkerPayloadGeneric.Artifacts = artifacts
+            Command = command
+            Env = env
+            Features = features
+            Logs = logs
+            MaxRunTime = maxRunTime
+            Mounts = mounts
+            OnExitStatus = onExitStatus
+            OsGroups = osGroups
+            SupersederUrl = supersederUrl
+            TaskclusterProxyInterface = taskclusterProxyInterface
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifacts"; "command"; "env"; "features"; "logs"; "maxRunTime"; "mounts"; "onExitStatus"; "osGroups"; "supersederUrl"; "taskclusterProxyInterface" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadGeneric` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadGeneric, DecodeError> =
@@ -3331,8 +3744,19 @@ type GenericWorkerPayloadArtifact =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "path"; "type" ]
+
+    /// A `GenericWorkerPayloadArtifact` from its required members and any of its optional ones.
+    static member Create(path: string, ``type``: GenericWorkerPayloadArtifactType, ?expires: DateTimeOffset, ?extensionData: Map<string, Json>) : GenericWorkerPayloadArtifact =
+        {
+            GenericWorkerPayloadArtifact.Expires = expires
+            Path = path
+            Type = ``type``
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "path"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadArtifact` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadArtifact, DecodeError> =
@@ -3377,8 +3801,20 @@ type GenericWorkerPayloadDockerCapabilitiesDevices =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "hostSharedMemory"; "kvm"; "loopbackAudio"; "loopbackVideo" ]
+
+    /// A `GenericWorkerPayloadDockerCapabilitiesDevices` from its required members and any of its optional ones.
+    static member Create(?hostSharedMemory: bool, ?kvm: bool, ?loopbackAudio: bool, ?loopbackVideo: bool, ?extensionData: Map<string, Json>) : GenericWorkerPayloadDockerCapabilitiesDevices =
+        {
+            GenericWorkerPayloadDockerCapabilitiesDevices.HostSharedMemory = hostSharedMemory
+            Kvm = kvm
+            LoopbackAudio = loopbackAudio
+            LoopbackVideo = loopbackVideo
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "hostSharedMemory"; "kvm"; "loopbackAudio"; "loopbackVideo" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadDockerCapabilitiesDevices` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadDockerCapabilitiesDevices, DecodeError> =
@@ -3430,8 +3866,19 @@ type GenericWorkerPayloadDockerCapabilities =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "devices"; "disableSeccomp"; "privileged" ]
+
+    /// A `GenericWorkerPayloadDockerCapabilities` from its required members and any of its optional ones.
+    static member Create(?devices: GenericWorkerPayloadDockerCapabilitiesDevices, ?disableSeccomp: bool, ?privileged: bool, ?extensionData: Map<string, Json>) : GenericWorkerPayloadDockerCapabilities =
+        {
+            GenericWorkerPayloadDockerCapabilities.Devices = devices
+            DisableSeccomp = disableSeccomp
+            Privileged = privileged
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "devices"; "disableSeccomp"; "privileged" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadDockerCapabilities` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadDockerCapabilities, DecodeError> =
@@ -3486,8 +3933,23 @@ type GenericWorkerPayloadDockerFeatures =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "allowPtrace"; "artifacts"; "bulkLog"; "chainOfTrust"; "interactive"; "localLiveLog"; "taskclusterProxy" ]
+
+    /// A `GenericWorkerPayloadDockerFeatures` from its required members and any of its optional ones.
+    static member Create(?allowPtrace: bool, ?artifacts: bool, ?bulkLog: bool, ?chainOfTrust: bool, ?interactive: bool, ?localLiveLog: bool, ?taskclusterProxy: bool, ?extensionData: Map<string, Json>) : GenericWorkerPayloadDockerFeatures =
+        {
+            GenericWorkerPayloadDockerFeatures.AllowPtrace = allowPtrace
+            Artifacts = artifacts
+            BulkLog = bulkLog
+            ChainOfTrust = chainOfTrust
+            Interactive = interactive
+            LocalLiveLog = localLiveLog
+            TaskclusterProxy = taskclusterProxy
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "allowPtrace"; "artifacts"; "bulkLog"; "chainOfTrust"; "interactive"; "localLiveLog"; "taskclusterProxy" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadDockerFeatures` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadDockerFeatures, DecodeError> =
@@ -3549,8 +4011,17 @@ type GenericWorkerPayloadDockerImageNamedDockerImage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "name"; "type" ]
+
+    /// A `GenericWorkerPayloadDockerImageNamedDockerImage` from its required members and any of its optional ones.
+    static member Create(name: string, ?extensionData: Map<string, Json>) : GenericWorkerPayloadDockerImageNamedDockerImage =
+        {
+            GenericWorkerPayloadDockerImageNamedDockerImage.Name = name
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "name"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadDockerImageNamedDockerImage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadDockerImageNamedDockerImage, DecodeError> =
@@ -3584,8 +4055,18 @@ type GenericWorkerPayloadDockerImageIndexedDockerImage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "namespace"; "path"; "type" ]
+
+    /// A `GenericWorkerPayloadDockerImageIndexedDockerImage` from its required members and any of its optional ones.
+    static member Create(``namespace``: string, path: string, ?extensionData: Map<string, Json>) : GenericWorkerPayloadDockerImageIndexedDockerImage =
+        {
+            GenericWorkerPayloadDockerImageIndexedDockerImage.Namespace = ``namespace``
+            Path = path
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "namespace"; "path"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadDockerImageIndexedDockerImage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadDockerImageIndexedDockerImage, DecodeError> =
@@ -3622,8 +4103,18 @@ type GenericWorkerPayloadDockerImageDockerImageArtifact =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "path"; "taskId"; "type" ]
+
+    /// A `GenericWorkerPayloadDockerImageDockerImageArtifact` from its required members and any of its optional ones.
+    static member Create(path: string, taskId: string, ?extensionData: Map<string, Json>) : GenericWorkerPayloadDockerImageDockerImageArtifact =
+        {
+            GenericWorkerPayloadDockerImageDockerImageArtifact.Path = path
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "path"; "taskId"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadDockerImageDockerImageArtifact` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadDockerImageDockerImageArtifact, DecodeError> =
@@ -3692,8 +4183,18 @@ type GenericWorkerPayloadDockerOnExitStatus =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "purgeCaches"; "retry" ]
+
+    /// A `GenericWorkerPayloadDockerOnExitStatus` from its required members and any of its optional ones.
+    static member Create(?purgeCaches: int64 list, ?retry: int64 list, ?extensionData: Map<string, Json>) : GenericWorkerPayloadDockerOnExitStatus =
+        {
+            GenericWorkerPayloadDockerOnExitStatus.PurgeCaches = purgeCaches
+            Retry = retry
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "purgeCaches"; "retry" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadDockerOnExitStatus` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadDockerOnExitStatus, DecodeError> =
@@ -3771,8 +4272,27 @@ type GenericWorkerPayloadDocker =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifacts"; "cache"; "capabilities"; "command"; "env"; "features"; "image"; "log"; "maxRunTime"; "onExitStatus"; "supersederUrl" ]
+
+    /// A `GenericWorkerPayloadDocker` from its required members and any of its optional ones.
+    static member Create(image: GenericWorkerPayloadDockerImage, maxRunTime: int64, ?artifacts: Map<string, GenericWorkerPayloadArtifact>, ?cache: Map<string, string>, ?capabilities: GenericWorkerPayloadDockerCapabilities, ?command: string list, ?env: Map<string, string>, ?features: GenericWorkerPayloadDockerFeatures, ?log: string, ?onExitStatus: GenericWorkerPayloadDockerOnExitStatus, ?supersederUrl: string, ?extensionData: Map<string, Json>) : GenericWorkerPayloadDocker =
+        {
+            GenericWorkerPayloadDocker.Artifacts = artifacts
+            Cache = cache
+            Capabilities = capabilities
+            Command = command
+            Env = env
+            Features = features
+            Image = image
+            Log = log
+            MaxRunTime = maxRunTime
+            OnExitStatus = onExitStatus
+            SupersederUrl = supersederUrl
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifacts"; "cache"; "capabilities"; "command"; "env"; "features"; "image"; "log"; "maxRunTime"; "onExitStatus"; "supersederUrl" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerPayloadDocker` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerPayloadDocker, DecodeError> =
@@ -4054,8 +4574,23 @@ type GenericWorkerWindowsPayloadArtifactsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "contentEncoding"; "contentType"; "expires"; "name"; "optional"; "path"; "type" ]
+
+    /// A `GenericWorkerWindowsPayloadArtifactsItem` from its required members and any of its optional ones.
+    static member Create(path: string, ``type``: GenericWorkerWindowsPayloadArtifactsItemType, ?contentEncoding: GenericWorkerWindowsPayloadArtifactsItemContentEncoding, ?contentType: string, ?expires: DateTimeOffset, ?name: string, ?optional: bool, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadArtifactsItem =
+        {
+            GenericWorkerWindowsPayloadArtifactsItem.ContentEncoding = contentEncoding
+            ContentType = contentType
+            Expires = expires
+            Name = name
+            Optional = optional
+            Path = path
+            Type = ``type``
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "contentEncoding"; "contentType"; "expires"; "name"; "optional"; "path"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadArtifactsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadArtifactsItem, DecodeError> =
@@ -4227,8 +4762,25 @@ type GenericWorkerWindowsPayloadFeatures =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "backingLog"; "chainOfTrust"; "hideCmdWindow"; "interactive"; "liveLog"; "resourceMonitor"; "runAsAdministrator"; "runTaskAsCurrentUser"; "taskclusterProxy" ]
+
+    /// A `GenericWorkerWindowsPayloadFeatures` from its required members and any of its optional ones.
+    static member Create(?backingLog: bool, ?chainOfTrust: bool, ?hideCmdWindow: bool, ?interactive: bool, ?liveLog: bool, ?resourceMonitor: bool, ?runAsAdministrator: bool, ?runTaskAsCurrentUser: bool, ?taskclusterProxy: bool, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadFeatures =
+        {
+            GenericWorkerWindowsPayloadFeatures.BackingLog = backingLog
+            ChainOfTrust = chainOfTrust
+            HideCmdWindow = hideCmdWindow
+            Interactive = interactive
+            LiveLog = liveLog
+            ResourceMonitor = resourceMonitor
+            RunAsAdministrator = runAsAdministrator
+            RunTaskAsCurrentUser = runTaskAsCurrentUser
+            TaskclusterProxy = taskclusterProxy
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "backingLog"; "chainOfTrust"; "hideCmdWindow"; "interactive"; "liveLog"; "resourceMonitor"; "runAsAdministrator"; "runTaskAsCurrentUser"; "taskclusterProxy" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadFeatures` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadFeatures, DecodeError> =
@@ -4312,8 +4864,18 @@ type GenericWorkerWindowsPayloadLogs =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "backing"; "live" ]
+
+    /// A `GenericWorkerWindowsPayloadLogs` from its required members and any of its optional ones.
+    static member Create(?backing: string, ?live: string, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadLogs =
+        {
+            GenericWorkerWindowsPayloadLogs.Backing = backing
+            Live = live
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "backing"; "live" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadLogs` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadLogs, DecodeError> =
@@ -4357,8 +4919,19 @@ type GenericWorkerWindowsPayloadContentArtifact =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifact"; "sha256"; "taskId" ]
+
+    /// A `GenericWorkerWindowsPayloadContentArtifact` from its required members and any of its optional ones.
+    static member Create(artifact: string, taskId: string, ?sha256: string, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadContentArtifact =
+        {
+            GenericWorkerWindowsPayloadContentArtifact.Artifact = artifact
+            Sha256 = sha256
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifact"; "sha256"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadContentArtifact` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadContentArtifact, DecodeError> =
@@ -4400,8 +4973,18 @@ type GenericWorkerWindowsPayloadContentIndexed =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifact"; "namespace" ]
+
+    /// A `GenericWorkerWindowsPayloadContentIndexed` from its required members and any of its optional ones.
+    static member Create(artifact: string, ``namespace``: string, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadContentIndexed =
+        {
+            GenericWorkerWindowsPayloadContentIndexed.Artifact = artifact
+            Namespace = ``namespace``
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifact"; "namespace" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadContentIndexed` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadContentIndexed, DecodeError> =
@@ -4440,8 +5023,18 @@ type GenericWorkerWindowsPayloadContentURL =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "sha256"; "url" ]
+
+    /// A `GenericWorkerWindowsPayloadContentURL` from its required members and any of its optional ones.
+    static member Create(url: string, ?sha256: string, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadContentURL =
+        {
+            GenericWorkerWindowsPayloadContentURL.Sha256 = sha256
+            Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "sha256"; "url" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadContentURL` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadContentURL, DecodeError> =
@@ -4479,8 +5072,17 @@ type GenericWorkerWindowsPayloadContentRaw =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "raw" ]
+
+    /// A `GenericWorkerWindowsPayloadContentRaw` from its required members and any of its optional ones.
+    static member Create(raw: string, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadContentRaw =
+        {
+            GenericWorkerWindowsPayloadContentRaw.Raw = raw
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "raw" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadContentRaw` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadContentRaw, DecodeError> =
@@ -4513,8 +5115,17 @@ type GenericWorkerWindowsPayloadContentBase64 =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "base64" ]
+
+    /// A `GenericWorkerWindowsPayloadContentBase64` from its required members and any of its optional ones.
+    static member Create(base64: string, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadContentBase64 =
+        {
+            GenericWorkerWindowsPayloadContentBase64.Base64 = base64
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "base64" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadContentBase64` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadContentBase64, DecodeError> =
@@ -4651,8 +5262,19 @@ type GenericWorkerWindowsPayloadFileMount =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "content"; "file"; "format" ]
+
+    /// A `GenericWorkerWindowsPayloadFileMount` from its required members and any of its optional ones.
+    static member Create(content: GenericWorkerWindowsPayloadContent, file: string, ?format: GenericWorkerWindowsPayloadFileMountFormat, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadFileMount =
+        {
+            GenericWorkerWindowsPayloadFileMount.Content = content
+            File = file
+            Format = format
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "content"; "file"; "format" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadFileMount` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadFileMount, DecodeError> =
@@ -4791,8 +5413,20 @@ type GenericWorkerWindowsPayloadWritableDirectoryCache =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "cacheName"; "content"; "directory"; "format" ]
+
+    /// A `GenericWorkerWindowsPayloadWritableDirectoryCache` from its required members and any of its optional ones.
+    static member Create(cacheName: string, directory: string, ?content: GenericWorkerWindowsPayloadContent, ?format: GenericWorkerWindowsPayloadWritableDirectoryCacheFormat, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadWritableDirectoryCache =
+        {
+            GenericWorkerWindowsPayloadWritableDirectoryCache.CacheName = cacheName
+            Content = content
+            Directory = directory
+            Format = format
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "cacheName"; "content"; "directory"; "format" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadWritableDirectoryCache` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadWritableDirectoryCache, DecodeError> =
@@ -4925,8 +5559,19 @@ type GenericWorkerWindowsPayloadReadOnlyDirectory =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "content"; "directory"; "format" ]
+
+    /// A `GenericWorkerWindowsPayloadReadOnlyDirectory` from its required members and any of its optional ones.
+    static member Create(content: GenericWorkerWindowsPayloadContent, directory: string, format: GenericWorkerWindowsPayloadReadOnlyDirectoryFormat, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadReadOnlyDirectory =
+        {
+            GenericWorkerWindowsPayloadReadOnlyDirectory.Content = content
+            Directory = directory
+            Format = format
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "content"; "directory"; "format" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadReadOnlyDirectory` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadReadOnlyDirectory, DecodeError> =
@@ -5007,8 +5652,18 @@ type GenericWorkerWindowsPayloadOnExitStatus =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "purgeCaches"; "retry" ]
+
+    /// A `GenericWorkerWindowsPayloadOnExitStatus` from its required members and any of its optional ones.
+    static member Create(?purgeCaches: int64 list, ?retry: int64 list, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayloadOnExitStatus =
+        {
+            GenericWorkerWindowsPayloadOnExitStatus.PurgeCaches = purgeCaches
+            Retry = retry
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "purgeCaches"; "retry" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayloadOnExitStatus` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayloadOnExitStatus, DecodeError> =
@@ -5201,8 +5856,28 @@ type GenericWorkerWindowsPayload =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifacts"; "command"; "env"; "features"; "logs"; "maxRunTime"; "mounts"; "onExitStatus"; "osGroups"; "rdpInfo"; "supersederUrl"; "taskclusterProxyInterface" ]
+
+    /// A `GenericWorkerWindowsPayload` from its required members and any of its optional ones.
+    static member Create(command: string list, maxRunTime: int64, ?artifacts: GenericWorkerWindowsPayloadArtifactsItem list, ?env: Map<string, string>, ?features: GenericWorkerWindowsPayloadFeatures, ?logs: GenericWorkerWindowsPayloadLogs, ?mounts: GenericWorkerWindowsPayloadMount list, ?onExitStatus: GenericWorkerWindowsPayloadOnExitStatus, ?osGroups: string list, ?rdpInfo: string, ?supersederUrl: string, ?taskclusterProxyInterface: GenericWorkerWindowsPayloadTaskclusterProxyInterface, ?extensionData: Map<string, Json>) : GenericWorkerWindowsPayload =
+        {
+            GenericWorkerWindowsPayload.Artifacts = artifacts
+            Command = command
+            Env = env
+            Features = features
+            Logs = logs
+            MaxRunTime = maxRunTime
+            Mounts = mounts
+            OnExitStatus = onExitStatus
+            OsGroups = osGroups
+            RdpInfo = rdpInfo
+            SupersederUrl = supersederUrl
+            TaskclusterProxyInterface = taskclusterProxyInterface
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifacts"; "command"; "env"; "features"; "logs"; "maxRunTime"; "mounts"; "onExitStatus"; "osGroups"; "rdpInfo"; "supersederUrl"; "taskclusterProxyInterface" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GenericWorkerWindowsPayload` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GenericWorkerWindowsPayload, DecodeError> =

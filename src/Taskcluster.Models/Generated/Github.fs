@@ -76,8 +76,26 @@ type BuildListBuildsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "created"; "eventId"; "eventType"; "organization"; "pullRequestNumber"; "repository"; "sha"; "state"; "taskGroupId"; "updated" ]
+
+    /// A `BuildListBuildsItem` from its required members and any of its optional ones.
+    static member Create(created: DateTimeOffset, eventId: string, eventType: string, organization: string, repository: string, sha: string, state: BuildListBuildsItemState, taskGroupId: string, updated: DateTimeOffset, ?pullRequestNumber: int64, ?extensionData: Map<string, Json>) : BuildListBuildsItem =
+        {
+            BuildListBuildsItem.Created = created
+            EventId = eventId
+            EventType = eventType
+            Organization = organization
+            PullRequestNumber = pullRequestNumber
+            Repository = repository
+            Sha = sha
+            State = state
+            TaskGroupId = taskGroupId
+            Updated = updated
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "created"; "eventId"; "eventType"; "organization"; "pullRequestNumber"; "repository"; "sha"; "state"; "taskGroupId"; "updated" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `BuildListBuildsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<BuildListBuildsItem, DecodeError> =
@@ -139,8 +157,18 @@ type BuildList =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "builds"; "continuationToken" ]
+
+    /// A `BuildList` from its required members and any of its optional ones.
+    static member Create(builds: BuildListBuildsItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : BuildList =
+        {
+            BuildList.Builds = builds
+            ContinuationToken = continuationToken
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "builds"; "continuationToken" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `BuildList` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<BuildList, DecodeError> =
@@ -179,8 +207,17 @@ type CreateComment =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "body" ]
+
+    /// A `CreateComment` from its required members and any of its optional ones.
+    static member Create(body: string, ?extensionData: Map<string, Json>) : CreateComment =
+        {
+            CreateComment.Body = body
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "body" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateComment` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateComment, DecodeError> =
@@ -255,8 +292,20 @@ type CreateStatus =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "context"; "description"; "state"; "target_url" ]
+
+    /// A `CreateStatus` from its required members and any of its optional ones.
+    static member Create(state: CreateStatusState, ?context: string, ?description: string, ?targetUrl: string, ?extensionData: Map<string, Json>) : CreateStatus =
+        {
+            CreateStatus.Context = context
+            Description = description
+            State = state
+            TargetUrl = targetUrl
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "context"; "description"; "state"; "target_url" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateStatus` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateStatus, DecodeError> =
@@ -318,8 +367,25 @@ type GithubPullRequestMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "action"; "body"; "branch"; "details"; "eventId"; "installationId"; "organization"; "repository"; "tasks_for"; "version" ]
+
+    /// A `GithubPullRequestMessage` from its required members and any of its optional ones.
+    static member Create(action: string, body: Json, branch: string, eventId: string, installationId: int64, organization: string, repository: string, tasksFor: string, ?details: Json, ?extensionData: Map<string, Json>) : GithubPullRequestMessage =
+        {
+            GithubPullRequestMessage.Action = action
+            Body = body
+            Branch = branch
+            Details = details
+            EventId = eventId
+            InstallationId = installationId
+            Organization = organization
+            Repository = repository
+            TasksFor = tasksFor
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "action"; "body"; "branch"; "details"; "eventId"; "installationId"; "organization"; "repository"; "tasks_for"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GithubPullRequestMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GithubPullRequestMessage, DecodeError> =
@@ -392,8 +458,24 @@ type GithubPushMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "body"; "branch"; "details"; "eventId"; "installationId"; "organization"; "repository"; "tasks_for"; "version" ]
+
+    /// A `GithubPushMessage` from its required members and any of its optional ones.
+    static member Create(body: Json, branch: string, eventId: string, installationId: int64, organization: string, repository: string, tasksFor: string, ?details: Json, ?extensionData: Map<string, Json>) : GithubPushMessage =
+        {
+            GithubPushMessage.Body = body
+            Branch = branch
+            Details = details
+            EventId = eventId
+            InstallationId = installationId
+            Organization = organization
+            Repository = repository
+            TasksFor = tasksFor
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "body"; "branch"; "details"; "eventId"; "installationId"; "organization"; "repository"; "tasks_for"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GithubPushMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GithubPushMessage, DecodeError> =
@@ -463,8 +545,24 @@ type GithubReleaseMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "body"; "branch"; "details"; "eventId"; "installationId"; "organization"; "repository"; "tasks_for"; "version" ]
+
+    /// A `GithubReleaseMessage` from its required members and any of its optional ones.
+    static member Create(body: Json, branch: string, eventId: string, installationId: int64, organization: string, repository: string, tasksFor: string, ?details: Json, ?extensionData: Map<string, Json>) : GithubReleaseMessage =
+        {
+            GithubReleaseMessage.Body = body
+            Branch = branch
+            Details = details
+            EventId = eventId
+            InstallationId = installationId
+            Organization = organization
+            Repository = repository
+            TasksFor = tasksFor
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "body"; "branch"; "details"; "eventId"; "installationId"; "organization"; "repository"; "tasks_for"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GithubReleaseMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GithubReleaseMessage, DecodeError> =
@@ -536,8 +634,25 @@ type GithubRerunMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "body"; "checkRunId"; "checkSuiteId"; "details"; "eventId"; "installationId"; "organization"; "repository"; "tasks_for"; "version" ]
+
+    /// A `GithubRerunMessage` from its required members and any of its optional ones.
+    static member Create(body: Json, checkRunId: float, checkSuiteId: float, eventId: string, installationId: int64, organization: string, repository: string, tasksFor: string, ?details: Json, ?extensionData: Map<string, Json>) : GithubRerunMessage =
+        {
+            GithubRerunMessage.Body = body
+            CheckRunId = checkRunId
+            CheckSuiteId = checkSuiteId
+            Details = details
+            EventId = eventId
+            InstallationId = installationId
+            Organization = organization
+            Repository = repository
+            TasksFor = tasksFor
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "body"; "checkRunId"; "checkSuiteId"; "details"; "eventId"; "installationId"; "organization"; "repository"; "tasks_for"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GithubRerunMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GithubRerunMessage, DecodeError> =
@@ -610,8 +725,17 @@ type PushEvents =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "overrides"; "type" ]
+
+    /// A `PushEvents` from its required members and any of its optional ones.
+    static member Create(?overrides: Json, ?extensionData: Map<string, Json>) : PushEvents =
+        {
+            PushEvents.Overrides = overrides
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "overrides"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PushEvents` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PushEvents, DecodeError> =
@@ -777,8 +901,19 @@ type PullRequestEvents =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "action"; "overrides"; "type" ]
+
+    /// A `PullRequestEvents` from its required members and any of its optional ones.
+    static member Create(action: PullRequestEventsAction, ``type``: PullRequestEventsType, ?overrides: Json, ?extensionData: Map<string, Json>) : PullRequestEvents =
+        {
+            PullRequestEvents.Action = action
+            Overrides = overrides
+            Type = ``type``
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "action"; "overrides"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PullRequestEvents` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PullRequestEvents, DecodeError> =
@@ -874,8 +1009,18 @@ type ReleaseEvents =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "action"; "overrides"; "type" ]
+
+    /// A `ReleaseEvents` from its required members and any of its optional ones.
+    static member Create(action: ReleaseEventsAction, ?overrides: Json, ?extensionData: Map<string, Json>) : ReleaseEvents =
+        {
+            ReleaseEvents.Action = action
+            Overrides = overrides
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "action"; "overrides"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ReleaseEvents` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ReleaseEvents, DecodeError> =
@@ -950,8 +1095,18 @@ type IssueCommentEvents =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "action"; "overrides"; "type" ]
+
+    /// A `IssueCommentEvents` from its required members and any of its optional ones.
+    static member Create(action: IssueCommentEventsAction, ?overrides: Json, ?extensionData: Map<string, Json>) : IssueCommentEvents =
+        {
+            IssueCommentEvents.Action = action
+            Overrides = overrides
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "action"; "overrides"; "type" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `IssueCommentEvents` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<IssueCommentEvents, DecodeError> =
@@ -1037,8 +1192,20 @@ type RenderTaskclusterYmlInput =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "body"; "fakeEvent"; "organization"; "repository" ]
+
+    /// A `RenderTaskclusterYmlInput` from its required members and any of its optional ones.
+    static member Create(body: string, fakeEvent: RenderTaskclusterYmlInputFakeEvent, ?organization: string, ?repository: string, ?extensionData: Map<string, Json>) : RenderTaskclusterYmlInput =
+        {
+            RenderTaskclusterYmlInput.Body = body
+            FakeEvent = fakeEvent
+            Organization = organization
+            Repository = repository
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "body"; "fakeEvent"; "organization"; "repository" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `RenderTaskclusterYmlInput` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<RenderTaskclusterYmlInput, DecodeError> =
@@ -1091,8 +1258,18 @@ type RenderTaskclusterYmlOutput =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "scopes"; "tasks" ]
+
+    /// A `RenderTaskclusterYmlOutput` from its required members and any of its optional ones.
+    static member Create(scopes: string list, tasks: Json list, ?extensionData: Map<string, Json>) : RenderTaskclusterYmlOutput =
+        {
+            RenderTaskclusterYmlOutput.Scopes = scopes
+            Tasks = tasks
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "scopes"; "tasks" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `RenderTaskclusterYmlOutput` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<RenderTaskclusterYmlOutput, DecodeError> =
@@ -1126,8 +1303,17 @@ type Repository =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "installed" ]
+
+    /// A `Repository` from its required members and any of its optional ones.
+    static member Create(installed: bool, ?extensionData: Map<string, Json>) : Repository =
+        {
+            Repository.Installed = installed
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "installed" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `Repository` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<Repository, DecodeError> =
@@ -1166,8 +1352,19 @@ type TaskGroupCreationRequested =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "organization"; "repository"; "taskGroupId"; "version" ]
+
+    /// A `TaskGroupCreationRequested` from its required members and any of its optional ones.
+    static member Create(organization: string, repository: string, taskGroupId: string, ?extensionData: Map<string, Json>) : TaskGroupCreationRequested =
+        {
+            TaskGroupCreationRequested.Organization = organization
+            Repository = repository
+            TaskGroupId = taskGroupId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "organization"; "repository"; "taskGroupId"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskGroupCreationRequested` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskGroupCreationRequested, DecodeError> =

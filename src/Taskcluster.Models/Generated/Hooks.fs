@@ -22,8 +22,18 @@ type BindingsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "exchange"; "routingKeyPattern" ]
+
+    /// A `BindingsItem` from its required members and any of its optional ones.
+    static member Create(exchange: string, routingKeyPattern: string, ?extensionData: Map<string, Json>) : BindingsItem =
+        {
+            BindingsItem.Exchange = exchange
+            RoutingKeyPattern = routingKeyPattern
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "exchange"; "routingKeyPattern" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `BindingsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<BindingsItem, DecodeError> =
@@ -62,8 +72,20 @@ type HookMetadata =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "emailOnError"; "name"; "owner" ]
+
+    /// A `HookMetadata` from its required members and any of its optional ones.
+    static member Create(description: string, name: string, owner: string, ?emailOnError: bool, ?extensionData: Map<string, Json>) : HookMetadata =
+        {
+            HookMetadata.Description = description
+            EmailOnError = emailOnError
+            Name = name
+            Owner = owner
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "emailOnError"; "name"; "owner" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `HookMetadata` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<HookMetadata, DecodeError> =
@@ -133,8 +155,23 @@ type CreateHookRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "bindings"; "hookGroupId"; "hookId"; "metadata"; "schedule"; "task"; "triggerSchema" ]
+
+    /// A `CreateHookRequest` from its required members and any of its optional ones.
+    static member Create(metadata: HookMetadata, task: Json, ?bindings: BindingsItem list, ?hookGroupId: string, ?hookId: string, ?schedule: string list, ?triggerSchema: Json, ?extensionData: Map<string, Json>) : CreateHookRequest =
+        {
+            CreateHookRequest.Bindings = bindings
+            HookGroupId = hookGroupId
+            HookId = hookId
+            Metadata = metadata
+            Schedule = schedule
+            Task = task
+            TriggerSchema = triggerSchema
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "bindings"; "hookGroupId"; "hookId"; "metadata"; "schedule"; "task"; "triggerSchema" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateHookRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateHookRequest, DecodeError> =
@@ -219,8 +256,23 @@ type HookDefinition =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "bindings"; "hookGroupId"; "hookId"; "metadata"; "schedule"; "task"; "triggerSchema" ]
+
+    /// A `HookDefinition` from its required members and any of its optional ones.
+    static member Create(hookGroupId: string, hookId: string, metadata: HookMetadata, schedule: string list, task: Json, triggerSchema: Json, ?bindings: BindingsItem list, ?extensionData: Map<string, Json>) : HookDefinition =
+        {
+            HookDefinition.Bindings = bindings
+            HookGroupId = hookGroupId
+            HookId = hookId
+            Metadata = metadata
+            Schedule = schedule
+            Task = task
+            TriggerSchema = triggerSchema
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "bindings"; "hookGroupId"; "hookId"; "metadata"; "schedule"; "task"; "triggerSchema" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `HookDefinition` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<HookDefinition, DecodeError> =
@@ -273,8 +325,18 @@ type SuccessfulFire =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "taskId"; "time"; "result" ]
+
+    /// A `SuccessfulFire` from its required members and any of its optional ones.
+    static member Create(taskId: string, time: DateTimeOffset, ?extensionData: Map<string, Json>) : SuccessfulFire =
+        {
+            SuccessfulFire.TaskId = taskId
+            Time = time
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "taskId"; "time"; "result" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `SuccessfulFire` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<SuccessfulFire, DecodeError> =
@@ -315,8 +377,18 @@ type FailedFire =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "error"; "time"; "result" ]
+
+    /// A `FailedFire` from its required members and any of its optional ones.
+    static member Create(error: Json, time: DateTimeOffset, ?extensionData: Map<string, Json>) : FailedFire =
+        {
+            FailedFire.Error = error
+            Time = time
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "error"; "time"; "result" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `FailedFire` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<FailedFire, DecodeError> =
@@ -350,8 +422,16 @@ type NoFire =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "result" ]
+
+    /// A `NoFire` from its required members and any of its optional ones.
+    static member Create(?extensionData: Map<string, Json>) : NoFire =
+        {
+            NoFire.ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "result" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `NoFire` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<NoFire, DecodeError> =
@@ -423,8 +503,18 @@ type HookStatus =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "lastFire"; "nextScheduledDate" ]
+
+    /// A `HookStatus` from its required members and any of its optional ones.
+    static member Create(lastFire: HookStatusLastFire, ?nextScheduledDate: DateTimeOffset, ?extensionData: Map<string, Json>) : HookStatus =
+        {
+            HookStatus.LastFire = lastFire
+            NextScheduledDate = nextScheduledDate
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "lastFire"; "nextScheduledDate" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `HookStatus` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<HookStatus, DecodeError> =
@@ -460,8 +550,17 @@ type ListHookGroupsResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "groups" ]
+
+    /// A `ListHookGroupsResponse` from its required members and any of its optional ones.
+    static member Create(groups: string list, ?extensionData: Map<string, Json>) : ListHookGroupsResponse =
+        {
+            ListHookGroupsResponse.Groups = groups
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "groups" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListHookGroupsResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListHookGroupsResponse, DecodeError> =
@@ -492,8 +591,17 @@ type ListHooksResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "hooks" ]
+
+    /// A `ListHooksResponse` from its required members and any of its optional ones.
+    static member Create(hooks: HookDefinition list, ?extensionData: Map<string, Json>) : ListHooksResponse =
+        {
+            ListHooksResponse.Hooks = hooks
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "hooks" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListHooksResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListHooksResponse, DecodeError> =
@@ -661,8 +769,24 @@ type ListLastFiresResponseLastFiresItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "error"; "firedBy"; "hookGroupId"; "hookId"; "result"; "taskCreateTime"; "taskId"; "taskState" ]
+
+    /// A `ListLastFiresResponseLastFiresItem` from its required members and any of its optional ones.
+    static member Create(error: string, firedBy: ListLastFiresResponseLastFiresItemFiredBy, hookGroupId: string, hookId: string, result: ListLastFiresResponseLastFiresItemResult, taskCreateTime: DateTimeOffset, taskId: string, taskState: ListLastFiresResponseLastFiresItemTaskState, ?extensionData: Map<string, Json>) : ListLastFiresResponseLastFiresItem =
+        {
+            ListLastFiresResponseLastFiresItem.Error = error
+            FiredBy = firedBy
+            HookGroupId = hookGroupId
+            HookId = hookId
+            Result = result
+            TaskCreateTime = taskCreateTime
+            TaskId = taskId
+            TaskState = taskState
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "error"; "firedBy"; "hookGroupId"; "hookId"; "result"; "taskCreateTime"; "taskId"; "taskState" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListLastFiresResponseLastFiresItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListLastFiresResponseLastFiresItem, DecodeError> =
@@ -720,8 +844,18 @@ type ListLastFiresResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "lastFires" ]
+
+    /// A `ListLastFiresResponse` from its required members and any of its optional ones.
+    static member Create(lastFires: ListLastFiresResponseLastFiresItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListLastFiresResponse =
+        {
+            ListLastFiresResponse.ContinuationToken = continuationToken
+            LastFires = lastFires
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "lastFires" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListLastFiresResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListLastFiresResponse, DecodeError> =
@@ -759,8 +893,18 @@ type PulseHookChangedMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "hookGroupId"; "hookId" ]
+
+    /// A `PulseHookChangedMessage` from its required members and any of its optional ones.
+    static member Create(hookGroupId: string, hookId: string, ?extensionData: Map<string, Json>) : PulseHookChangedMessage =
+        {
+            PulseHookChangedMessage.HookGroupId = hookGroupId
+            HookId = hookId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "hookGroupId"; "hookId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PulseHookChangedMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PulseHookChangedMessage, DecodeError> =
@@ -797,8 +941,17 @@ type TriggerHookResponseObjectStatus =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "taskId" ]
+
+    /// A `TriggerHookResponseObjectStatus` from its required members and any of its optional ones.
+    static member Create(?taskId: string, ?extensionData: Map<string, Json>) : TriggerHookResponseObjectStatus =
+        {
+            TriggerHookResponseObjectStatus.TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TriggerHookResponseObjectStatus` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TriggerHookResponseObjectStatus, DecodeError> =
@@ -836,8 +989,18 @@ type TriggerHookResponseObject =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "status"; "taskId" ]
+
+    /// A `TriggerHookResponseObject` from its required members and any of its optional ones.
+    static member Create(taskId: string, ?status: TriggerHookResponseObjectStatus, ?extensionData: Map<string, Json>) : TriggerHookResponseObject =
+        {
+            TriggerHookResponseObject.Status = status
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "status"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TriggerHookResponseObject` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TriggerHookResponseObject, DecodeError> =
@@ -900,8 +1063,17 @@ type TriggerTokenResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "token" ]
+
+    /// A `TriggerTokenResponse` from its required members and any of its optional ones.
+    static member Create(token: string, ?extensionData: Map<string, Json>) : TriggerTokenResponse =
+        {
+            TriggerTokenResponse.Token = token
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "token" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TriggerTokenResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TriggerTokenResponse, DecodeError> =

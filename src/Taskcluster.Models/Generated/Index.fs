@@ -36,8 +36,21 @@ type IndexedTaskResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "data"; "expires"; "namespace"; "rank"; "taskId" ]
+
+    /// A `IndexedTaskResponse` from its required members and any of its optional ones.
+    static member Create(data: Json, expires: DateTimeOffset, ``namespace``: string, rank: float, taskId: string, ?extensionData: Map<string, Json>) : IndexedTaskResponse =
+        {
+            IndexedTaskResponse.Data = data
+            Expires = expires
+            Namespace = ``namespace``
+            Rank = rank
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "data"; "expires"; "namespace"; "rank"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `IndexedTaskResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<IndexedTaskResponse, DecodeError> =
@@ -98,8 +111,20 @@ type InsertTaskRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "data"; "expires"; "rank"; "taskId" ]
+
+    /// A `InsertTaskRequest` from its required members and any of its optional ones.
+    static member Create(data: Json, expires: DateTimeOffset, rank: float, taskId: string, ?extensionData: Map<string, Json>) : InsertTaskRequest =
+        {
+            InsertTaskRequest.Data = data
+            Expires = expires
+            Rank = rank
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "data"; "expires"; "rank"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `InsertTaskRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<InsertTaskRequest, DecodeError> =
@@ -149,8 +174,19 @@ type ListNamespacesResponseNamespacesItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "name"; "namespace" ]
+
+    /// A `ListNamespacesResponseNamespacesItem` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, name: string, ``namespace``: string, ?extensionData: Map<string, Json>) : ListNamespacesResponseNamespacesItem =
+        {
+            ListNamespacesResponseNamespacesItem.Expires = expires
+            Name = name
+            Namespace = ``namespace``
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "name"; "namespace" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListNamespacesResponseNamespacesItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListNamespacesResponseNamespacesItem, DecodeError> =
@@ -193,8 +229,18 @@ type ListNamespacesResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "namespaces" ]
+
+    /// A `ListNamespacesResponse` from its required members and any of its optional ones.
+    static member Create(namespaces: ListNamespacesResponseNamespacesItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListNamespacesResponse =
+        {
+            ListNamespacesResponse.ContinuationToken = continuationToken
+            Namespaces = namespaces
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "namespaces" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListNamespacesResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListNamespacesResponse, DecodeError> =
@@ -230,8 +276,17 @@ type ListTasksAtIndex =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "indexes" ]
+
+    /// A `ListTasksAtIndex` from its required members and any of its optional ones.
+    static member Create(?indexes: string list, ?extensionData: Map<string, Json>) : ListTasksAtIndex =
+        {
+            ListTasksAtIndex.Indexes = indexes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "indexes" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListTasksAtIndex` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListTasksAtIndex, DecodeError> =
@@ -280,8 +335,21 @@ type ListTasksResponseTasksItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "data"; "expires"; "namespace"; "rank"; "taskId" ]
+
+    /// A `ListTasksResponseTasksItem` from its required members and any of its optional ones.
+    static member Create(data: Json, expires: DateTimeOffset, ``namespace``: string, rank: float, taskId: string, ?extensionData: Map<string, Json>) : ListTasksResponseTasksItem =
+        {
+            ListTasksResponseTasksItem.Data = data
+            Expires = expires
+            Namespace = ``namespace``
+            Rank = rank
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "data"; "expires"; "namespace"; "rank"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListTasksResponseTasksItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListTasksResponseTasksItem, DecodeError> =
@@ -330,8 +398,18 @@ type ListTasksResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "tasks" ]
+
+    /// A `ListTasksResponse` from its required members and any of its optional ones.
+    static member Create(tasks: ListTasksResponseTasksItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListTasksResponse =
+        {
+            ListTasksResponse.ContinuationToken = continuationToken
+            Tasks = tasks
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "tasks" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListTasksResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListTasksResponse, DecodeError> =

@@ -21,8 +21,18 @@ type EmailRequestLink =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "href"; "text" ]
+
+    /// A `EmailRequestLink` from its required members and any of its optional ones.
+    static member Create(href: string, text: string, ?extensionData: Map<string, Json>) : EmailRequestLink =
+        {
+            EmailRequestLink.Href = href
+            Text = text
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "href"; "text" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `EmailRequestLink` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<EmailRequestLink, DecodeError> =
@@ -97,8 +107,22 @@ type EmailRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "address"; "content"; "link"; "replyTo"; "subject"; "template" ]
+
+    /// A `EmailRequest` from its required members and any of its optional ones.
+    static member Create(address: string, content: string, subject: string, ?link: EmailRequestLink, ?replyTo: string, ?template: EmailRequestTemplate, ?extensionData: Map<string, Json>) : EmailRequest =
+        {
+            EmailRequest.Address = address
+            Content = content
+            Link = link
+            ReplyTo = replyTo
+            Subject = subject
+            Template = template
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "address"; "content"; "link"; "replyTo"; "subject"; "template" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `EmailRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<EmailRequest, DecodeError> =
@@ -208,8 +232,21 @@ type MatrixRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "body"; "format"; "formattedBody"; "msgtype"; "roomId" ]
+
+    /// A `MatrixRequest` from its required members and any of its optional ones.
+    static member Create(body: string, roomId: string, ?format: string, ?formattedBody: string, ?msgtype: MatrixRequestMsgtype, ?extensionData: Map<string, Json>) : MatrixRequest =
+        {
+            MatrixRequest.Body = body
+            Format = format
+            FormattedBody = formattedBody
+            Msgtype = msgtype
+            RoomId = roomId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "body"; "format"; "formattedBody"; "msgtype"; "roomId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `MatrixRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<MatrixRequest, DecodeError> =
@@ -295,8 +332,18 @@ type NotificationAddress =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "notificationAddress"; "notificationType" ]
+
+    /// A `NotificationAddress` from its required members and any of its optional ones.
+    static member Create(notificationAddress: string, notificationType: NotificationAddressNotificationType, ?extensionData: Map<string, Json>) : NotificationAddress =
+        {
+            NotificationAddress.NotificationAddress = notificationAddress
+            NotificationType = notificationType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "notificationAddress"; "notificationType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `NotificationAddress` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<NotificationAddress, DecodeError> =
@@ -336,8 +383,18 @@ type NotificationAddressList =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "addresses"; "continuationToken" ]
+
+    /// A `NotificationAddressList` from its required members and any of its optional ones.
+    static member Create(addresses: NotificationAddress list, ?continuationToken: string, ?extensionData: Map<string, Json>) : NotificationAddressList =
+        {
+            NotificationAddressList.Addresses = addresses
+            ContinuationToken = continuationToken
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "addresses"; "continuationToken" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `NotificationAddressList` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<NotificationAddressList, DecodeError> =
@@ -375,8 +432,18 @@ type NotificationMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "message"; "version" ]
+
+    /// A `NotificationMessage` from its required members and any of its optional ones.
+    static member Create(message: Json, ?version: int64, ?extensionData: Map<string, Json>) : NotificationMessage =
+        {
+            NotificationMessage.Message = message
+            Version = version
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "message"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `NotificationMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<NotificationMessage, DecodeError> =
@@ -414,8 +481,18 @@ type PulseRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "message"; "routingKey" ]
+
+    /// A `PulseRequest` from its required members and any of its optional ones.
+    static member Create(message: Json, routingKey: string, ?extensionData: Map<string, Json>) : PulseRequest =
+        {
+            PulseRequest.Message = message
+            RoutingKey = routingKey
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "message"; "routingKey" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PulseRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PulseRequest, DecodeError> =
@@ -471,8 +548,22 @@ type SlackRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "attachments"; "blocks"; "channelId"; "text"; "unfurlLinks"; "unfurlMedia" ]
+
+    /// A `SlackRequest` from its required members and any of its optional ones.
+    static member Create(channelId: string, text: string, ?attachments: Json list, ?blocks: Json list, ?unfurlLinks: bool, ?unfurlMedia: bool, ?extensionData: Map<string, Json>) : SlackRequest =
+        {
+            SlackRequest.Attachments = attachments
+            Blocks = blocks
+            ChannelId = channelId
+            Text = text
+            UnfurlLinks = unfurlLinks
+            UnfurlMedia = unfurlMedia
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "attachments"; "blocks"; "channelId"; "text"; "unfurlLinks"; "unfurlMedia" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `SlackRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<SlackRequest, DecodeError> =

@@ -35,8 +35,18 @@ type HashesUpload =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "sha256"; "sha512" ]
+
+    /// A `HashesUpload` from its required members and any of its optional ones.
+    static member Create(?sha256: string, ?sha512: string, ?extensionData: Map<string, Json>) : HashesUpload =
+        {
+            HashesUpload.Sha256 = sha256
+            Sha512 = sha512
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "sha256"; "sha512" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `HashesUpload` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<HashesUpload, DecodeError> =
@@ -81,8 +91,18 @@ type UploadMethodDataInlineRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "contentType"; "objectData" ]
+
+    /// A `UploadMethodDataInlineRequest` from its required members and any of its optional ones.
+    static member Create(contentType: string, objectData: string, ?extensionData: Map<string, Json>) : UploadMethodDataInlineRequest =
+        {
+            UploadMethodDataInlineRequest.ContentType = contentType
+            ObjectData = objectData
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "contentType"; "objectData" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `UploadMethodDataInlineRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<UploadMethodDataInlineRequest, DecodeError> =
@@ -118,8 +138,18 @@ type UploadMethodPutUrlRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "contentLength"; "contentType" ]
+
+    /// A `UploadMethodPutUrlRequest` from its required members and any of its optional ones.
+    static member Create(contentLength: int64, contentType: string, ?extensionData: Map<string, Json>) : UploadMethodPutUrlRequest =
+        {
+            UploadMethodPutUrlRequest.ContentLength = contentLength
+            ContentType = contentType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "contentLength"; "contentType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `UploadMethodPutUrlRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<UploadMethodPutUrlRequest, DecodeError> =
@@ -166,8 +196,18 @@ type CreateUploadRequestProposedUploadMethods =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "dataInline"; "putUrl" ]
+
+    /// A `CreateUploadRequestProposedUploadMethods` from its required members and any of its optional ones.
+    static member Create(?dataInline: UploadMethodDataInlineRequest, ?putUrl: UploadMethodPutUrlRequest, ?extensionData: Map<string, Json>) : CreateUploadRequestProposedUploadMethods =
+        {
+            CreateUploadRequestProposedUploadMethods.DataInline = dataInline
+            PutUrl = putUrl
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "dataInline"; "putUrl" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateUploadRequestProposedUploadMethods` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateUploadRequestProposedUploadMethods, DecodeError> =
@@ -242,8 +282,21 @@ type CreateUploadRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "hashes"; "projectId"; "proposedUploadMethods"; "uploadId" ]
+
+    /// A `CreateUploadRequest` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, projectId: string, proposedUploadMethods: CreateUploadRequestProposedUploadMethods, uploadId: string, ?hashes: HashesUpload, ?extensionData: Map<string, Json>) : CreateUploadRequest =
+        {
+            CreateUploadRequest.Expires = expires
+            Hashes = hashes
+            ProjectId = projectId
+            ProposedUploadMethods = proposedUploadMethods
+            UploadId = uploadId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "hashes"; "projectId"; "proposedUploadMethods"; "uploadId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateUploadRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateUploadRequest, DecodeError> =
@@ -305,8 +358,19 @@ type UploadMethodPutUrlResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "headers"; "url" ]
+
+    /// A `UploadMethodPutUrlResponse` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, headers: Map<string, string>, url: string, ?extensionData: Map<string, Json>) : UploadMethodPutUrlResponse =
+        {
+            UploadMethodPutUrlResponse.Expires = expires
+            Headers = headers
+            Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "headers"; "url" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `UploadMethodPutUrlResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<UploadMethodPutUrlResponse, DecodeError> =
@@ -349,8 +413,18 @@ type CreateUploadResponseUploadMethod =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "dataInline"; "putUrl" ]
+
+    /// A `CreateUploadResponseUploadMethod` from its required members and any of its optional ones.
+    static member Create(?dataInline: bool, ?putUrl: UploadMethodPutUrlResponse, ?extensionData: Map<string, Json>) : CreateUploadResponseUploadMethod =
+        {
+            CreateUploadResponseUploadMethod.DataInline = dataInline
+            PutUrl = putUrl
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "dataInline"; "putUrl" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateUploadResponseUploadMethod` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateUploadResponseUploadMethod, DecodeError> =
@@ -401,8 +475,20 @@ type CreateUploadResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "projectId"; "uploadId"; "uploadMethod" ]
+
+    /// A `CreateUploadResponse` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, projectId: string, uploadId: string, uploadMethod: CreateUploadResponseUploadMethod, ?extensionData: Map<string, Json>) : CreateUploadResponse =
+        {
+            CreateUploadResponse.Expires = expires
+            ProjectId = projectId
+            UploadId = uploadId
+            UploadMethod = uploadMethod
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "projectId"; "uploadId"; "uploadMethod" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateUploadResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateUploadResponse, DecodeError> =
@@ -448,8 +534,18 @@ type HashesDownload =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "sha256"; "sha512" ]
+
+    /// A `HashesDownload` from its required members and any of its optional ones.
+    static member Create(?sha256: string, ?sha512: string, ?extensionData: Map<string, Json>) : HashesDownload =
+        {
+            HashesDownload.Sha256 = sha256
+            Sha512 = sha512
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "sha256"; "sha512" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `HashesDownload` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<HashesDownload, DecodeError> =
@@ -520,8 +616,19 @@ type DownloadMethodGeturlResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "hashes"; "url"; "method" ]
+
+    /// A `DownloadMethodGeturlResponse` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, hashes: HashesDownload, url: string, ?extensionData: Map<string, Json>) : DownloadMethodGeturlResponse =
+        {
+            DownloadMethodGeturlResponse.Expires = expires
+            Hashes = hashes
+            Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "hashes"; "url"; "method" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `DownloadMethodGeturlResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<DownloadMethodGeturlResponse, DecodeError> =
@@ -563,8 +670,17 @@ type DownloadMethodSimpleResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "url"; "method" ]
+
+    /// A `DownloadMethodSimpleResponse` from its required members and any of its optional ones.
+    static member Create(url: string, ?extensionData: Map<string, Json>) : DownloadMethodSimpleResponse =
+        {
+            DownloadMethodSimpleResponse.Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "url"; "method" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `DownloadMethodSimpleResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<DownloadMethodSimpleResponse, DecodeError> =
@@ -602,8 +718,18 @@ type DownloadObjectRequestAcceptDownloadMethods =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "getUrl"; "simple" ]
+
+    /// A `DownloadObjectRequestAcceptDownloadMethods` from its required members and any of its optional ones.
+    static member Create(?getUrl: bool, ?simple: bool, ?extensionData: Map<string, Json>) : DownloadObjectRequestAcceptDownloadMethods =
+        {
+            DownloadObjectRequestAcceptDownloadMethods.GetUrl = getUrl
+            Simple = simple
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "getUrl"; "simple" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `DownloadObjectRequestAcceptDownloadMethods` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<DownloadObjectRequestAcceptDownloadMethods, DecodeError> =
@@ -644,8 +770,17 @@ type DownloadObjectRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "acceptDownloadMethods" ]
+
+    /// A `DownloadObjectRequest` from its required members and any of its optional ones.
+    static member Create(acceptDownloadMethods: DownloadObjectRequestAcceptDownloadMethods, ?extensionData: Map<string, Json>) : DownloadObjectRequest =
+        {
+            DownloadObjectRequest.AcceptDownloadMethods = acceptDownloadMethods
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "acceptDownloadMethods" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `DownloadObjectRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<DownloadObjectRequest, DecodeError> =
@@ -719,8 +854,19 @@ type FinishUploadRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "hashes"; "projectId"; "uploadId" ]
+
+    /// A `FinishUploadRequest` from its required members and any of its optional ones.
+    static member Create(projectId: string, uploadId: string, ?hashes: HashesUpload, ?extensionData: Map<string, Json>) : FinishUploadRequest =
+        {
+            FinishUploadRequest.Hashes = hashes
+            ProjectId = projectId
+            UploadId = uploadId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "hashes"; "projectId"; "uploadId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `FinishUploadRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<FinishUploadRequest, DecodeError> =
@@ -767,8 +913,19 @@ type GetObjectResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "hashes"; "projectId" ]
+
+    /// A `GetObjectResponse` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, hashes: HashesDownload, projectId: string, ?extensionData: Map<string, Json>) : GetObjectResponse =
+        {
+            GetObjectResponse.Expires = expires
+            Hashes = hashes
+            ProjectId = projectId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "hashes"; "projectId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GetObjectResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GetObjectResponse, DecodeError> =

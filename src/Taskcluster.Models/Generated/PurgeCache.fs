@@ -26,8 +26,20 @@ type PurgeCacheRequestsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "before"; "cacheName"; "provisionerId"; "workerType" ]
+
+    /// A `PurgeCacheRequestsItem` from its required members and any of its optional ones.
+    static member Create(before: DateTimeOffset, cacheName: string, provisionerId: string, workerType: string, ?extensionData: Map<string, Json>) : PurgeCacheRequestsItem =
+        {
+            PurgeCacheRequestsItem.Before = before
+            CacheName = cacheName
+            ProvisionerId = provisionerId
+            WorkerType = workerType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "before"; "cacheName"; "provisionerId"; "workerType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PurgeCacheRequestsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PurgeCacheRequestsItem, DecodeError> =
@@ -69,8 +81,18 @@ type AllPurgeCacheRequestList =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "requests" ]
+
+    /// A `AllPurgeCacheRequestList` from its required members and any of its optional ones.
+    static member Create(requests: PurgeCacheRequestsItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : AllPurgeCacheRequestList =
+        {
+            AllPurgeCacheRequestList.ContinuationToken = continuationToken
+            Requests = requests
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "requests" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AllPurgeCacheRequestList` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AllPurgeCacheRequestList, DecodeError> =
@@ -106,8 +128,17 @@ type PurgeCacheRequestList =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "requests" ]
+
+    /// A `PurgeCacheRequestList` from its required members and any of its optional ones.
+    static member Create(requests: PurgeCacheRequestsItem list, ?extensionData: Map<string, Json>) : PurgeCacheRequestList =
+        {
+            PurgeCacheRequestList.Requests = requests
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "requests" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PurgeCacheRequestList` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PurgeCacheRequestList, DecodeError> =
@@ -142,8 +173,17 @@ type PurgeCacheRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "cacheName" ]
+
+    /// A `PurgeCacheRequest` from its required members and any of its optional ones.
+    static member Create(cacheName: string, ?extensionData: Map<string, Json>) : PurgeCacheRequest =
+        {
+            PurgeCacheRequest.CacheName = cacheName
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "cacheName" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PurgeCacheRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PurgeCacheRequest, DecodeError> =

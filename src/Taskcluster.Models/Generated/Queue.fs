@@ -165,8 +165,22 @@ type ActionsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "context"; "description"; "method"; "name"; "title"; "url" ]
+
+    /// A `ActionsItem` from its required members and any of its optional ones.
+    static member Create(context: ActionsItemContext, description: string, ``method``: ActionsItemMethod, name: string, title: Json, url: string, ?extensionData: Map<string, Json>) : ActionsItem =
+        {
+            ActionsItem.Context = context
+            Description = description
+            Method = ``method``
+            Name = name
+            Title = title
+            Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "context"; "description"; "method"; "name"; "title"; "url" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ActionsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ActionsItem, DecodeError> =
@@ -214,8 +228,17 @@ type ArtifactContentResponseS3 =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "url"; "storageType" ]
+
+    /// A `ArtifactContentResponseS3` from its required members and any of its optional ones.
+    static member Create(url: string, ?extensionData: Map<string, Json>) : ArtifactContentResponseS3 =
+        {
+            ArtifactContentResponseS3.Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "url"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ArtifactContentResponseS3` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ArtifactContentResponseS3, DecodeError> =
@@ -256,8 +279,19 @@ type ObjectCredentials =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "accessToken"; "certificate"; "clientId" ]
+
+    /// A `ObjectCredentials` from its required members and any of its optional ones.
+    static member Create(accessToken: string, certificate: string, clientId: string, ?extensionData: Map<string, Json>) : ObjectCredentials =
+        {
+            ObjectCredentials.AccessToken = accessToken
+            Certificate = certificate
+            ClientId = clientId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "accessToken"; "certificate"; "clientId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ObjectCredentials` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ObjectCredentials, DecodeError> =
@@ -303,8 +337,18 @@ type ArtifactContentResponseObject =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "credentials"; "name"; "storageType" ]
+
+    /// A `ArtifactContentResponseObject` from its required members and any of its optional ones.
+    static member Create(credentials: ObjectCredentials, name: string, ?extensionData: Map<string, Json>) : ArtifactContentResponseObject =
+        {
+            ArtifactContentResponseObject.Credentials = credentials
+            Name = name
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "credentials"; "name"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ArtifactContentResponseObject` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ArtifactContentResponseObject, DecodeError> =
@@ -339,8 +383,17 @@ type ArtifactContentResponseReference =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "url"; "storageType" ]
+
+    /// A `ArtifactContentResponseReference` from its required members and any of its optional ones.
+    static member Create(url: string, ?extensionData: Map<string, Json>) : ArtifactContentResponseReference =
+        {
+            ArtifactContentResponseReference.Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "url"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ArtifactContentResponseReference` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ArtifactContentResponseReference, DecodeError> =
@@ -374,8 +427,18 @@ type ArtifactContentResponseError =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "message"; "reason"; "storageType" ]
+
+    /// A `ArtifactContentResponseError` from its required members and any of its optional ones.
+    static member Create(message: string, reason: string, ?extensionData: Map<string, Json>) : ArtifactContentResponseError =
+        {
+            ArtifactContentResponseError.Message = message
+            Reason = reason
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "message"; "reason"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ArtifactContentResponseError` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ArtifactContentResponseError, DecodeError> =
@@ -511,8 +574,20 @@ type ArtifactCreatedMessageArtifact =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "contentType"; "expires"; "name"; "storageType" ]
+
+    /// A `ArtifactCreatedMessageArtifact` from its required members and any of its optional ones.
+    static member Create(contentType: string, expires: DateTimeOffset, name: string, storageType: ArtifactCreatedMessageArtifactStorageType, ?extensionData: Map<string, Json>) : ArtifactCreatedMessageArtifact =
+        {
+            ArtifactCreatedMessageArtifact.ContentType = contentType
+            Expires = expires
+            Name = name
+            StorageType = storageType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "contentType"; "expires"; "name"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ArtifactCreatedMessageArtifact` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ArtifactCreatedMessageArtifact, DecodeError> =
@@ -813,8 +888,26 @@ type TaskStatusRunsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "reasonCreated"; "reasonResolved"; "resolved"; "runId"; "scheduled"; "started"; "state"; "takenUntil"; "workerGroup"; "workerId" ]
+
+    /// A `TaskStatusRunsItem` from its required members and any of its optional ones.
+    static member Create(reasonCreated: TaskStatusRunsItemReasonCreated, runId: int64, scheduled: DateTimeOffset, state: TaskStatusRunsItemState, ?reasonResolved: TaskStatusRunsItemReasonResolved, ?resolved: DateTimeOffset, ?started: DateTimeOffset, ?takenUntil: DateTimeOffset, ?workerGroup: string, ?workerId: string, ?extensionData: Map<string, Json>) : TaskStatusRunsItem =
+        {
+            TaskStatusRunsItem.ReasonCreated = reasonCreated
+            ReasonResolved = reasonResolved
+            Resolved = resolved
+            RunId = runId
+            Scheduled = scheduled
+            Started = started
+            State = state
+            TakenUntil = takenUntil
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "reasonCreated"; "reasonResolved"; "resolved"; "runId"; "scheduled"; "started"; "state"; "takenUntil"; "workerGroup"; "workerId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskStatusRunsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskStatusRunsItem, DecodeError> =
@@ -1007,8 +1100,29 @@ type TaskStatus =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "deadline"; "expires"; "priority"; "projectId"; "provisionerId"; "retriesLeft"; "runs"; "schedulerId"; "state"; "taskGroupId"; "taskId"; "taskQueueId"; "workerType" ]
+
+    /// A `TaskStatus` from its required members and any of its optional ones.
+    static member Create(deadline: DateTimeOffset, expires: DateTimeOffset, projectId: string, provisionerId: string, retriesLeft: int64, runs: TaskStatusRunsItem list, schedulerId: string, state: TaskStatusState, taskGroupId: string, taskId: string, taskQueueId: string, workerType: string, ?priority: TaskDefinitionPriority, ?extensionData: Map<string, Json>) : TaskStatus =
+        {
+            TaskStatus.Deadline = deadline
+            Expires = expires
+            Priority = priority
+            ProjectId = projectId
+            ProvisionerId = provisionerId
+            RetriesLeft = retriesLeft
+            Runs = runs
+            SchedulerId = schedulerId
+            State = state
+            TaskGroupId = taskGroupId
+            TaskId = taskId
+            TaskQueueId = taskQueueId
+            WorkerType = workerType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "deadline"; "expires"; "priority"; "projectId"; "provisionerId"; "retriesLeft"; "runs"; "schedulerId"; "state"; "taskGroupId"; "taskId"; "taskQueueId"; "workerType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskStatus` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskStatus, DecodeError> =
@@ -1091,8 +1205,21 @@ type ArtifactCreatedMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifact"; "runId"; "status"; "workerGroup"; "workerId"; "version" ]
+
+    /// A `ArtifactCreatedMessage` from its required members and any of its optional ones.
+    static member Create(artifact: ArtifactCreatedMessageArtifact, runId: int64, status: TaskStatus, workerGroup: string, workerId: string, ?extensionData: Map<string, Json>) : ArtifactCreatedMessage =
+        {
+            ArtifactCreatedMessage.Artifact = artifact
+            RunId = runId
+            Status = status
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifact"; "runId"; "status"; "workerGroup"; "workerId"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ArtifactCreatedMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ArtifactCreatedMessage, DecodeError> =
@@ -1205,8 +1332,21 @@ type ArtifactResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "contentLength"; "contentType"; "expires"; "name"; "storageType" ]
+
+    /// A `ArtifactResponse` from its required members and any of its optional ones.
+    static member Create(contentType: string, expires: DateTimeOffset, name: string, storageType: ArtifactResponseStorageType, ?contentLength: int64, ?extensionData: Map<string, Json>) : ArtifactResponse =
+        {
+            ArtifactResponse.ContentLength = contentLength
+            ContentType = contentType
+            Expires = expires
+            Name = name
+            StorageType = storageType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "contentLength"; "contentType"; "expires"; "name"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ArtifactResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ArtifactResponse, DecodeError> =
@@ -1260,8 +1400,20 @@ type CancelTaskGroupResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "cancelledCount"; "taskGroupId"; "taskGroupSize"; "taskIds" ]
+
+    /// A `CancelTaskGroupResponse` from its required members and any of its optional ones.
+    static member Create(cancelledCount: int64, taskGroupId: string, taskGroupSize: int64, taskIds: string list, ?extensionData: Map<string, Json>) : CancelTaskGroupResponse =
+        {
+            CancelTaskGroupResponse.CancelledCount = cancelledCount
+            TaskGroupId = taskGroupId
+            TaskGroupSize = taskGroupSize
+            TaskIds = taskIds
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "cancelledCount"; "taskGroupId"; "taskGroupSize"; "taskIds" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CancelTaskGroupResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CancelTaskGroupResponse, DecodeError> =
@@ -1354,8 +1506,17 @@ type ChangeTaskPriorityRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "newPriority" ]
+
+    /// A `ChangeTaskPriorityRequest` from its required members and any of its optional ones.
+    static member Create(newPriority: ChangeTaskPriorityRequestNewPriority, ?extensionData: Map<string, Json>) : ChangeTaskPriorityRequest =
+        {
+            ChangeTaskPriorityRequest.NewPriority = newPriority
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "newPriority" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ChangeTaskPriorityRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ChangeTaskPriorityRequest, DecodeError> =
@@ -1390,8 +1551,19 @@ type ClaimWorkRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "tasks"; "workerGroup"; "workerId" ]
+
+    /// A `ClaimWorkRequest` from its required members and any of its optional ones.
+    static member Create(tasks: int64, workerGroup: string, workerId: string, ?extensionData: Map<string, Json>) : ClaimWorkRequest =
+        {
+            ClaimWorkRequest.Tasks = tasks
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "tasks"; "workerGroup"; "workerId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ClaimWorkRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ClaimWorkRequest, DecodeError> =
@@ -1454,8 +1626,19 @@ type TaskCredentials =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "accessToken"; "certificate"; "clientId" ]
+
+    /// A `TaskCredentials` from its required members and any of its optional ones.
+    static member Create(accessToken: string, certificate: string, clientId: string, ?extensionData: Map<string, Json>) : TaskCredentials =
+        {
+            TaskCredentials.AccessToken = accessToken
+            Certificate = certificate
+            ClientId = clientId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "accessToken"; "certificate"; "clientId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskCredentials` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskCredentials, DecodeError> =
@@ -1512,8 +1695,20 @@ type TaskMetadata =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "name"; "owner"; "source" ]
+
+    /// A `TaskMetadata` from its required members and any of its optional ones.
+    static member Create(description: string, name: string, owner: string, source: string, ?extensionData: Map<string, Json>) : TaskMetadata =
+        {
+            TaskMetadata.Description = description
+            Name = name
+            Owner = owner
+            Source = source
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "name"; "owner"; "source" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskMetadata` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskMetadata, DecodeError> =
@@ -1713,8 +1908,35 @@ type TaskDefinition =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "created"; "deadline"; "dependencies"; "expires"; "extra"; "metadata"; "payload"; "priority"; "projectId"; "provisionerId"; "requires"; "retries"; "routes"; "schedulerId"; "scopes"; "tags"; "taskGroupId"; "taskQueueId"; "workerType" ]
+
+    /// A `TaskDefinition` from its required members and any of its optional ones.
+    static member Create(created: DateTimeOffset, deadline: DateTimeOffset, dependencies: string list, extra: Json, metadata: TaskMetadata, payload: Json, priority: TaskDefinitionPriority, provisionerId: string, requires: TaskDefinitionRequires, retries: int64, routes: string list, schedulerId: string, scopes: string list, tags: Map<string, string>, taskGroupId: string, taskQueueId: string, workerType: string, ?expires: DateTimeOffset, ?projectId: string, ?extensionData: Map<string, Json>) : TaskDefinition =
+        {
+            TaskDefinition.Created = created
+            Deadline = deadline
+            Dependencies = dependencies
+            Expires = expires
+            Extra = extra
+            Metadata = metadata
+            Payload = payload
+            Priority = priority
+            ProjectId = projectId
+            ProvisionerId = provisionerId
+            Requires = requires
+            Retries = retries
+            Routes = routes
+            SchedulerId = schedulerId
+            Scopes = scopes
+            Tags = tags
+            TaskGroupId = taskGroupId
+            TaskQueueId = taskQueueId
+            WorkerType = workerType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "created"; "deadline"; "dependencies"; "expires"; "extra"; "metadata"; "payload"; "priority"; "projectId"; "provisionerId"; "requires"; "retries"; "routes"; "schedulerId"; "scopes"; "tags"; "taskGroupId"; "taskQueueId"; "workerType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskDefinition` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskDefinition, DecodeError> =
@@ -1838,8 +2060,23 @@ type ClaimWorkResponseTasksItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "credentials"; "runId"; "status"; "takenUntil"; "task"; "workerGroup"; "workerId" ]
+
+    /// A `ClaimWorkResponseTasksItem` from its required members and any of its optional ones.
+    static member Create(credentials: TaskCredentials, runId: int64, status: TaskStatus, takenUntil: DateTimeOffset, task: TaskDefinition, workerGroup: string, workerId: string, ?extensionData: Map<string, Json>) : ClaimWorkResponseTasksItem =
+        {
+            ClaimWorkResponseTasksItem.Credentials = credentials
+            RunId = runId
+            Status = status
+            TakenUntil = takenUntil
+            Task = task
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "credentials"; "runId"; "status"; "takenUntil"; "task"; "workerGroup"; "workerId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ClaimWorkResponseTasksItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ClaimWorkResponseTasksItem, DecodeError> =
@@ -1891,8 +2128,17 @@ type ClaimWorkResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "tasks" ]
+
+    /// A `ClaimWorkResponse` from its required members and any of its optional ones.
+    static member Create(tasks: ClaimWorkResponseTasksItem list, ?extensionData: Map<string, Json>) : ClaimWorkResponse =
+        {
+            ClaimWorkResponse.Tasks = tasks
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "tasks" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ClaimWorkResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ClaimWorkResponse, DecodeError> =
@@ -2048,8 +2294,35 @@ type CreateTaskRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "created"; "deadline"; "dependencies"; "expires"; "extra"; "metadata"; "payload"; "priority"; "projectId"; "provisionerId"; "requires"; "retries"; "routes"; "schedulerId"; "scopes"; "tags"; "taskGroupId"; "taskQueueId"; "workerType" ]
+
+    /// A `CreateTaskRequest` from its required members and any of its optional ones.
+    static member Create(created: DateTimeOffset, deadline: DateTimeOffset, metadata: TaskMetadata, payload: Json, ?dependencies: string list, ?expires: DateTimeOffset, ?extra: Json, ?priority: TaskDefinitionPriority, ?projectId: string, ?provisionerId: string, ?requires: TaskDefinitionRequires, ?retries: int64, ?routes: string list, ?schedulerId: string, ?scopes: string list, ?tags: Map<string, string>, ?taskGroupId: string, ?taskQueueId: string, ?workerType: string, ?extensionData: Map<string, Json>) : CreateTaskRequest =
+        {
+            CreateTaskRequest.Created = created
+            Deadline = deadline
+            Dependencies = dependencies
+            Expires = expires
+            Extra = extra
+            Metadata = metadata
+            Payload = payload
+            Priority = priority
+            ProjectId = projectId
+            ProvisionerId = provisionerId
+            Requires = requires
+            Retries = retries
+            Routes = routes
+            SchedulerId = schedulerId
+            Scopes = scopes
+            Tags = tags
+            TaskGroupId = taskGroupId
+            TaskQueueId = taskQueueId
+            WorkerType = workerType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "created"; "deadline"; "dependencies"; "expires"; "extra"; "metadata"; "payload"; "priority"; "projectId"; "provisionerId"; "requires"; "retries"; "routes"; "schedulerId"; "scopes"; "tags"; "taskGroupId"; "taskQueueId"; "workerType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateTaskRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateTaskRequest, DecodeError> =
@@ -2168,8 +2441,17 @@ type FinishArtifactRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "uploadId" ]
+
+    /// A `FinishArtifactRequest` from its required members and any of its optional ones.
+    static member Create(uploadId: string, ?extensionData: Map<string, Json>) : FinishArtifactRequest =
+        {
+            FinishArtifactRequest.UploadId = uploadId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "uploadId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `FinishArtifactRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<FinishArtifactRequest, DecodeError> =
@@ -2210,8 +2492,18 @@ type GetArtifactResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "storageType"; "url" ]
+
+    /// A `GetArtifactResponse` from its required members and any of its optional ones.
+    static member Create(storageType: string, url: string, ?extensionData: Map<string, Json>) : GetArtifactResponse =
+        {
+            GetArtifactResponse.StorageType = storageType
+            Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "storageType"; "url" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GetArtifactResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GetArtifactResponse, DecodeError> =
@@ -2255,8 +2547,18 @@ type ListArtifactsResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifacts"; "continuationToken" ]
+
+    /// A `ListArtifactsResponse` from its required members and any of its optional ones.
+    static member Create(artifacts: ArtifactResponse list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListArtifactsResponse =
+        {
+            ListArtifactsResponse.Artifacts = artifacts
+            ContinuationToken = continuationToken
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifacts"; "continuationToken" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListArtifactsResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListArtifactsResponse, DecodeError> =
@@ -2305,8 +2607,22 @@ type ListClaimedTasksResponseTasksItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "claimed"; "runId"; "task"; "taskId"; "workerGroup"; "workerId" ]
+
+    /// A `ListClaimedTasksResponseTasksItem` from its required members and any of its optional ones.
+    static member Create(claimed: DateTimeOffset, runId: int64, task: TaskDefinition, taskId: string, workerGroup: string, workerId: string, ?extensionData: Map<string, Json>) : ListClaimedTasksResponseTasksItem =
+        {
+            ListClaimedTasksResponseTasksItem.Claimed = claimed
+            RunId = runId
+            Task = task
+            TaskId = taskId
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "claimed"; "runId"; "task"; "taskId"; "workerGroup"; "workerId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListClaimedTasksResponseTasksItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListClaimedTasksResponseTasksItem, DecodeError> =
@@ -2367,8 +2683,18 @@ type ListClaimedTasksResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "tasks" ]
+
+    /// A `ListClaimedTasksResponse` from its required members and any of its optional ones.
+    static member Create(tasks: ListClaimedTasksResponseTasksItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListClaimedTasksResponse =
+        {
+            ListClaimedTasksResponse.ContinuationToken = continuationToken
+            Tasks = tasks
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "tasks" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListClaimedTasksResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListClaimedTasksResponse, DecodeError> =
@@ -2406,8 +2732,18 @@ type TaskDefinitionAndStatus =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "status"; "task" ]
+
+    /// A `TaskDefinitionAndStatus` from its required members and any of its optional ones.
+    static member Create(status: TaskStatus, task: TaskDefinition, ?extensionData: Map<string, Json>) : TaskDefinitionAndStatus =
+        {
+            TaskDefinitionAndStatus.Status = status
+            Task = task
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "status"; "task" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskDefinitionAndStatus` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskDefinitionAndStatus, DecodeError> =
@@ -2453,8 +2789,19 @@ type ListDependentTasksResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "taskId"; "tasks" ]
+
+    /// A `ListDependentTasksResponse` from its required members and any of its optional ones.
+    static member Create(taskId: string, tasks: TaskDefinitionAndStatus list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListDependentTasksResponse =
+        {
+            ListDependentTasksResponse.ContinuationToken = continuationToken
+            TaskId = taskId
+            Tasks = tasks
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "taskId"; "tasks" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListDependentTasksResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListDependentTasksResponse, DecodeError> =
@@ -2502,8 +2849,20 @@ type ListPendingTasksResponseTasksItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "inserted"; "runId"; "task"; "taskId" ]
+
+    /// A `ListPendingTasksResponseTasksItem` from its required members and any of its optional ones.
+    static member Create(inserted: DateTimeOffset, runId: int64, task: TaskDefinition, taskId: string, ?extensionData: Map<string, Json>) : ListPendingTasksResponseTasksItem =
+        {
+            ListPendingTasksResponseTasksItem.Inserted = inserted
+            RunId = runId
+            Task = task
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "inserted"; "runId"; "task"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListPendingTasksResponseTasksItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListPendingTasksResponseTasksItem, DecodeError> =
@@ -2558,8 +2917,18 @@ type ListPendingTasksResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "tasks" ]
+
+    /// A `ListPendingTasksResponse` from its required members and any of its optional ones.
+    static member Create(tasks: ListPendingTasksResponseTasksItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListPendingTasksResponse =
+        {
+            ListPendingTasksResponse.ContinuationToken = continuationToken
+            Tasks = tasks
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "tasks" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListPendingTasksResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListPendingTasksResponse, DecodeError> =
@@ -2654,8 +3023,22 @@ type ListProvisionersResponseProvisionersItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "actions"; "description"; "expires"; "lastDateActive"; "provisionerId"; "stability" ]
+
+    /// A `ListProvisionersResponseProvisionersItem` from its required members and any of its optional ones.
+    static member Create(actions: ActionsItem list, description: string, expires: DateTimeOffset, lastDateActive: DateTimeOffset, provisionerId: string, stability: ListProvisionersResponseProvisionersItemStability, ?extensionData: Map<string, Json>) : ListProvisionersResponseProvisionersItem =
+        {
+            ListProvisionersResponseProvisionersItem.Actions = actions
+            Description = description
+            Expires = expires
+            LastDateActive = lastDateActive
+            ProvisionerId = provisionerId
+            Stability = stability
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "actions"; "description"; "expires"; "lastDateActive"; "provisionerId"; "stability" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListProvisionersResponseProvisionersItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListProvisionersResponseProvisionersItem, DecodeError> =
@@ -2710,8 +3093,18 @@ type ListProvisionersResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "provisioners" ]
+
+    /// A `ListProvisionersResponse` from its required members and any of its optional ones.
+    static member Create(provisioners: ListProvisionersResponseProvisionersItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListProvisionersResponse =
+        {
+            ListProvisionersResponse.ContinuationToken = continuationToken
+            Provisioners = provisioners
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "provisioners" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListProvisionersResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListProvisionersResponse, DecodeError> =
@@ -2777,8 +3170,22 @@ type ListTaskGroupResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "expires"; "schedulerId"; "sealed"; "taskGroupId"; "tasks" ]
+
+    /// A `ListTaskGroupResponse` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, schedulerId: string, taskGroupId: string, tasks: TaskDefinitionAndStatus list, ?continuationToken: string, ?``sealed``: DateTimeOffset, ?extensionData: Map<string, Json>) : ListTaskGroupResponse =
+        {
+            ListTaskGroupResponse.ContinuationToken = continuationToken
+            Expires = expires
+            SchedulerId = schedulerId
+            Sealed = ``sealed``
+            TaskGroupId = taskGroupId
+            Tasks = tasks
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "expires"; "schedulerId"; "sealed"; "taskGroupId"; "tasks" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListTaskGroupResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListTaskGroupResponse, DecodeError> =
@@ -2880,8 +3287,21 @@ type ListTaskqueuesResponseTaskQueuesItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "expires"; "lastDateActive"; "stability"; "taskQueueId" ]
+
+    /// A `ListTaskqueuesResponseTaskQueuesItem` from its required members and any of its optional ones.
+    static member Create(description: string, expires: DateTimeOffset, lastDateActive: DateTimeOffset, stability: ListTaskqueuesResponseTaskQueuesItemStability, taskQueueId: string, ?extensionData: Map<string, Json>) : ListTaskqueuesResponseTaskQueuesItem =
+        {
+            ListTaskqueuesResponseTaskQueuesItem.Description = description
+            Expires = expires
+            LastDateActive = lastDateActive
+            Stability = stability
+            TaskQueueId = taskQueueId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "expires"; "lastDateActive"; "stability"; "taskQueueId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListTaskqueuesResponseTaskQueuesItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListTaskqueuesResponseTaskQueuesItem, DecodeError> =
@@ -2934,8 +3354,18 @@ type ListTaskqueuesResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "taskQueues" ]
+
+    /// A `ListTaskqueuesResponse` from its required members and any of its optional ones.
+    static member Create(taskQueues: ListTaskqueuesResponseTaskQueuesItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListTaskqueuesResponse =
+        {
+            ListTaskqueuesResponse.ContinuationToken = continuationToken
+            TaskQueues = taskQueues
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "taskQueues" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListTaskqueuesResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListTaskqueuesResponse, DecodeError> =
@@ -2977,8 +3407,18 @@ type TaskRun =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "runId"; "taskId" ]
+
+    /// A `TaskRun` from its required members and any of its optional ones.
+    static member Create(runId: int64, taskId: string, ?extensionData: Map<string, Json>) : TaskRun =
+        {
+            TaskRun.RunId = runId
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "runId"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskRun` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskRun, DecodeError> =
@@ -3033,8 +3473,22 @@ type ListWorkersResponseWorkersItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "firstClaim"; "lastDateActive"; "latestTask"; "quarantineUntil"; "workerGroup"; "workerId" ]
+
+    /// A `ListWorkersResponseWorkersItem` from its required members and any of its optional ones.
+    static member Create(firstClaim: DateTimeOffset, workerGroup: string, workerId: string, ?lastDateActive: DateTimeOffset, ?latestTask: TaskRun, ?quarantineUntil: DateTimeOffset, ?extensionData: Map<string, Json>) : ListWorkersResponseWorkersItem =
+        {
+            ListWorkersResponseWorkersItem.FirstClaim = firstClaim
+            LastDateActive = lastDateActive
+            LatestTask = latestTask
+            QuarantineUntil = quarantineUntil
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "firstClaim"; "lastDateActive"; "latestTask"; "quarantineUntil"; "workerGroup"; "workerId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListWorkersResponseWorkersItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListWorkersResponseWorkersItem, DecodeError> =
@@ -3096,8 +3550,18 @@ type ListWorkersResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "workers" ]
+
+    /// A `ListWorkersResponse` from its required members and any of its optional ones.
+    static member Create(workers: ListWorkersResponseWorkersItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListWorkersResponse =
+        {
+            ListWorkersResponse.ContinuationToken = continuationToken
+            Workers = workers
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "workers" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListWorkersResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListWorkersResponse, DecodeError> =
@@ -3199,8 +3663,23 @@ type ListWorkertypesResponseWorkerTypesItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "expires"; "lastDateActive"; "provisionerId"; "stability"; "taskQueueId"; "workerType" ]
+
+    /// A `ListWorkertypesResponseWorkerTypesItem` from its required members and any of its optional ones.
+    static member Create(description: string, expires: DateTimeOffset, lastDateActive: DateTimeOffset, provisionerId: string, stability: ListWorkertypesResponseWorkerTypesItemStability, taskQueueId: string, workerType: string, ?extensionData: Map<string, Json>) : ListWorkertypesResponseWorkerTypesItem =
+        {
+            ListWorkertypesResponseWorkerTypesItem.Description = description
+            Expires = expires
+            LastDateActive = lastDateActive
+            ProvisionerId = provisionerId
+            Stability = stability
+            TaskQueueId = taskQueueId
+            WorkerType = workerType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "expires"; "lastDateActive"; "provisionerId"; "stability"; "taskQueueId"; "workerType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListWorkertypesResponseWorkerTypesItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListWorkertypesResponseWorkerTypesItem, DecodeError> =
@@ -3259,8 +3738,18 @@ type ListWorkertypesResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "workerTypes" ]
+
+    /// A `ListWorkertypesResponse` from its required members and any of its optional ones.
+    static member Create(workerTypes: ListWorkertypesResponseWorkerTypesItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ListWorkertypesResponse =
+        {
+            ListWorkertypesResponse.ContinuationToken = continuationToken
+            WorkerTypes = workerTypes
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "workerTypes" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ListWorkertypesResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ListWorkertypesResponse, DecodeError> =
@@ -3320,8 +3809,20 @@ type PendingTasksResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "pendingTasks"; "provisionerId"; "taskQueueId"; "workerType" ]
+
+    /// A `PendingTasksResponse` from its required members and any of its optional ones.
+    static member Create(pendingTasks: int64, provisionerId: string, taskQueueId: string, workerType: string, ?extensionData: Map<string, Json>) : PendingTasksResponse =
+        {
+            PendingTasksResponse.PendingTasks = pendingTasks
+            ProvisionerId = provisionerId
+            TaskQueueId = taskQueueId
+            WorkerType = workerType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "pendingTasks"; "provisionerId"; "taskQueueId"; "workerType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PendingTasksResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PendingTasksResponse, DecodeError> =
@@ -3382,8 +3883,19 @@ type S3ArtifactRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "contentLength"; "contentType"; "expires"; "storageType" ]
+
+    /// A `S3ArtifactRequest` from its required members and any of its optional ones.
+    static member Create(contentType: string, expires: DateTimeOffset, ?contentLength: int64, ?extensionData: Map<string, Json>) : S3ArtifactRequest =
+        {
+            S3ArtifactRequest.ContentLength = contentLength
+            ContentType = contentType
+            Expires = expires
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "contentLength"; "contentType"; "expires"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `S3ArtifactRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<S3ArtifactRequest, DecodeError> =
@@ -3434,8 +3946,19 @@ type ObjectArtifactRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "contentLength"; "contentType"; "expires"; "storageType" ]
+
+    /// A `ObjectArtifactRequest` from its required members and any of its optional ones.
+    static member Create(contentType: string, expires: DateTimeOffset, ?contentLength: int64, ?extensionData: Map<string, Json>) : ObjectArtifactRequest =
+        {
+            ObjectArtifactRequest.ContentLength = contentLength
+            ContentType = contentType
+            Expires = expires
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "contentLength"; "contentType"; "expires"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ObjectArtifactRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ObjectArtifactRequest, DecodeError> =
@@ -3498,8 +4021,19 @@ type RedirectArtifactRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "contentType"; "expires"; "url"; "storageType" ]
+
+    /// A `RedirectArtifactRequest` from its required members and any of its optional ones.
+    static member Create(contentType: string, expires: DateTimeOffset, url: string, ?extensionData: Map<string, Json>) : RedirectArtifactRequest =
+        {
+            RedirectArtifactRequest.ContentType = contentType
+            Expires = expires
+            Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "contentType"; "expires"; "url"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `RedirectArtifactRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<RedirectArtifactRequest, DecodeError> =
@@ -3555,8 +4089,19 @@ type LinkArtifactRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "artifact"; "contentType"; "expires"; "storageType" ]
+
+    /// A `LinkArtifactRequest` from its required members and any of its optional ones.
+    static member Create(artifact: string, expires: DateTimeOffset, ?contentType: string, ?extensionData: Map<string, Json>) : LinkArtifactRequest =
+        {
+            LinkArtifactRequest.Artifact = artifact
+            ContentType = contentType
+            Expires = expires
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "artifact"; "contentType"; "expires"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `LinkArtifactRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<LinkArtifactRequest, DecodeError> =
@@ -3644,8 +4189,19 @@ type ErrorArtifactRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "message"; "reason"; "storageType" ]
+
+    /// A `ErrorArtifactRequest` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, message: string, reason: ErrorArtifactRequestReason, ?extensionData: Map<string, Json>) : ErrorArtifactRequest =
+        {
+            ErrorArtifactRequest.Expires = expires
+            Message = message
+            Reason = reason
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "message"; "reason"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ErrorArtifactRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ErrorArtifactRequest, DecodeError> =
@@ -3737,8 +4293,19 @@ type S3ArtifactResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "contentType"; "expires"; "putUrl"; "storageType" ]
+
+    /// A `S3ArtifactResponse` from its required members and any of its optional ones.
+    static member Create(contentType: string, expires: DateTimeOffset, putUrl: string, ?extensionData: Map<string, Json>) : S3ArtifactResponse =
+        {
+            S3ArtifactResponse.ContentType = contentType
+            Expires = expires
+            PutUrl = putUrl
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "contentType"; "expires"; "putUrl"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `S3ArtifactResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<S3ArtifactResponse, DecodeError> =
@@ -3805,8 +4372,21 @@ type ObjectArtifactResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "credentials"; "expires"; "name"; "projectId"; "uploadId"; "storageType" ]
+
+    /// A `ObjectArtifactResponse` from its required members and any of its optional ones.
+    static member Create(credentials: ObjectCredentials, expires: DateTimeOffset, name: string, projectId: string, uploadId: string, ?extensionData: Map<string, Json>) : ObjectArtifactResponse =
+        {
+            ObjectArtifactResponse.Credentials = credentials
+            Expires = expires
+            Name = name
+            ProjectId = projectId
+            UploadId = uploadId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "credentials"; "expires"; "name"; "projectId"; "uploadId"; "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ObjectArtifactResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ObjectArtifactResponse, DecodeError> =
@@ -3852,8 +4432,16 @@ type RedirectArtifactResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "storageType" ]
+
+    /// A `RedirectArtifactResponse` from its required members and any of its optional ones.
+    static member Create(?extensionData: Map<string, Json>) : RedirectArtifactResponse =
+        {
+            RedirectArtifactResponse.ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `RedirectArtifactResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<RedirectArtifactResponse, DecodeError> =
@@ -3881,8 +4469,16 @@ type LinkArtifactResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "storageType" ]
+
+    /// A `LinkArtifactResponse` from its required members and any of its optional ones.
+    static member Create(?extensionData: Map<string, Json>) : LinkArtifactResponse =
+        {
+            LinkArtifactResponse.ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `LinkArtifactResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<LinkArtifactResponse, DecodeError> =
@@ -3913,8 +4509,16 @@ type ErrorArtifactResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "storageType" ]
+
+    /// A `ErrorArtifactResponse` from its required members and any of its optional ones.
+    static member Create(?extensionData: Map<string, Json>) : ErrorArtifactResponse =
+        {
+            ErrorArtifactResponse.ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "storageType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ErrorArtifactResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ErrorArtifactResponse, DecodeError> =
@@ -4050,8 +4654,22 @@ type ProvisionerResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "actions"; "description"; "expires"; "lastDateActive"; "provisionerId"; "stability" ]
+
+    /// A `ProvisionerResponse` from its required members and any of its optional ones.
+    static member Create(actions: ActionsItem list, description: string, expires: DateTimeOffset, lastDateActive: DateTimeOffset, provisionerId: string, stability: ProvisionerResponseStability, ?extensionData: Map<string, Json>) : ProvisionerResponse =
+        {
+            ProvisionerResponse.Actions = actions
+            Description = description
+            Expires = expires
+            LastDateActive = lastDateActive
+            ProvisionerId = provisionerId
+            Stability = stability
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "actions"; "description"; "expires"; "lastDateActive"; "provisionerId"; "stability" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ProvisionerResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ProvisionerResponse, DecodeError> =
@@ -4107,8 +4725,18 @@ type QuarantineWorkerRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "quarantineInfo"; "quarantineUntil" ]
+
+    /// A `QuarantineWorkerRequest` from its required members and any of its optional ones.
+    static member Create(quarantineUntil: DateTimeOffset, ?quarantineInfo: string, ?extensionData: Map<string, Json>) : QuarantineWorkerRequest =
+        {
+            QuarantineWorkerRequest.QuarantineInfo = quarantineInfo
+            QuarantineUntil = quarantineUntil
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "quarantineInfo"; "quarantineUntil" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `QuarantineWorkerRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<QuarantineWorkerRequest, DecodeError> =
@@ -4146,8 +4774,18 @@ type TaskClaimRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "workerGroup"; "workerId" ]
+
+    /// A `TaskClaimRequest` from its required members and any of its optional ones.
+    static member Create(workerGroup: string, workerId: string, ?extensionData: Map<string, Json>) : TaskClaimRequest =
+        {
+            TaskClaimRequest.WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "workerGroup"; "workerId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskClaimRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskClaimRequest, DecodeError> =
@@ -4215,8 +4853,23 @@ type TaskClaimResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "credentials"; "runId"; "status"; "takenUntil"; "task"; "workerGroup"; "workerId" ]
+
+    /// A `TaskClaimResponse` from its required members and any of its optional ones.
+    static member Create(credentials: TaskCredentials, runId: int64, status: TaskStatus, takenUntil: DateTimeOffset, task: TaskDefinition, workerGroup: string, workerId: string, ?extensionData: Map<string, Json>) : TaskClaimResponse =
+        {
+            TaskClaimResponse.Credentials = credentials
+            RunId = runId
+            Status = status
+            TakenUntil = takenUntil
+            Task = task
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "credentials"; "runId"; "status"; "takenUntil"; "task"; "workerGroup"; "workerId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskClaimResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskClaimResponse, DecodeError> =
@@ -4276,8 +4929,17 @@ type TaskPulseDefinition =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "tags" ]
+
+    /// A `TaskPulseDefinition` from its required members and any of its optional ones.
+    static member Create(tags: Map<string, string>, ?extensionData: Map<string, Json>) : TaskPulseDefinition =
+        {
+            TaskPulseDefinition.Tags = tags
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "tags" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskPulseDefinition` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskPulseDefinition, DecodeError> =
@@ -4321,8 +4983,21 @@ type TaskCompletedMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "runId"; "status"; "task"; "workerGroup"; "workerId"; "version" ]
+
+    /// A `TaskCompletedMessage` from its required members and any of its optional ones.
+    static member Create(runId: int64, status: TaskStatus, workerGroup: string, workerId: string, ?task: TaskPulseDefinition, ?extensionData: Map<string, Json>) : TaskCompletedMessage =
+        {
+            TaskCompletedMessage.RunId = runId
+            Status = status
+            Task = task
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "runId"; "status"; "task"; "workerGroup"; "workerId"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskCompletedMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskCompletedMessage, DecodeError> =
@@ -4379,8 +5054,18 @@ type TaskDefinedMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "status"; "task"; "version" ]
+
+    /// A `TaskDefinedMessage` from its required members and any of its optional ones.
+    static member Create(status: TaskStatus, ?task: TaskPulseDefinition, ?extensionData: Map<string, Json>) : TaskDefinedMessage =
+        {
+            TaskDefinedMessage.Status = status
+            Task = task
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "status"; "task"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskDefinedMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskDefinedMessage, DecodeError> =
@@ -4441,8 +5126,21 @@ type TaskExceptionMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "runId"; "status"; "task"; "workerGroup"; "workerId"; "version" ]
+
+    /// A `TaskExceptionMessage` from its required members and any of its optional ones.
+    static member Create(status: TaskStatus, ?runId: int64, ?task: TaskPulseDefinition, ?workerGroup: string, ?workerId: string, ?extensionData: Map<string, Json>) : TaskExceptionMessage =
+        {
+            TaskExceptionMessage.RunId = runId
+            Status = status
+            Task = task
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "runId"; "status"; "task"; "workerGroup"; "workerId"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskExceptionMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskExceptionMessage, DecodeError> =
@@ -4616,8 +5314,17 @@ type TaskExceptionRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "reason" ]
+
+    /// A `TaskExceptionRequest` from its required members and any of its optional ones.
+    static member Create(reason: TaskExceptionRequestReason, ?extensionData: Map<string, Json>) : TaskExceptionRequest =
+        {
+            TaskExceptionRequest.Reason = reason
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "reason" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskExceptionRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskExceptionRequest, DecodeError> =
@@ -4661,8 +5368,21 @@ type TaskFailedMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "runId"; "status"; "task"; "workerGroup"; "workerId"; "version" ]
+
+    /// A `TaskFailedMessage` from its required members and any of its optional ones.
+    static member Create(runId: int64, status: TaskStatus, workerGroup: string, workerId: string, ?task: TaskPulseDefinition, ?extensionData: Map<string, Json>) : TaskFailedMessage =
+        {
+            TaskFailedMessage.RunId = runId
+            Status = status
+            Task = task
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "runId"; "status"; "task"; "workerGroup"; "workerId"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskFailedMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskFailedMessage, DecodeError> =
@@ -4727,8 +5447,20 @@ type TaskGroupChangedMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "schedulerId"; "sealed"; "taskGroupId"; "version" ]
+
+    /// A `TaskGroupChangedMessage` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, schedulerId: string, taskGroupId: string, ?``sealed``: DateTimeOffset, ?extensionData: Map<string, Json>) : TaskGroupChangedMessage =
+        {
+            TaskGroupChangedMessage.Expires = expires
+            SchedulerId = schedulerId
+            Sealed = ``sealed``
+            TaskGroupId = taskGroupId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "schedulerId"; "sealed"; "taskGroupId"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskGroupChangedMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskGroupChangedMessage, DecodeError> =
@@ -4836,8 +5568,21 @@ type TaskGroupPriorityChangeResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "newPriority"; "schedulerId"; "taskGroupId"; "taskIds"; "tasksAffected" ]
+
+    /// A `TaskGroupPriorityChangeResponse` from its required members and any of its optional ones.
+    static member Create(newPriority: TaskGroupPriorityChangeResponseNewPriority, schedulerId: string, taskGroupId: string, taskIds: string list, tasksAffected: int64, ?extensionData: Map<string, Json>) : TaskGroupPriorityChangeResponse =
+        {
+            TaskGroupPriorityChangeResponse.NewPriority = newPriority
+            SchedulerId = schedulerId
+            TaskGroupId = taskGroupId
+            TaskIds = taskIds
+            TasksAffected = tasksAffected
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "newPriority"; "schedulerId"; "taskGroupId"; "taskIds"; "tasksAffected" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskGroupPriorityChangeResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskGroupPriorityChangeResponse, DecodeError> =
@@ -4942,8 +5687,20 @@ type TaskGroupPriorityChangedMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "newPriority"; "schedulerId"; "taskGroupId"; "tasksAffected"; "version" ]
+
+    /// A `TaskGroupPriorityChangedMessage` from its required members and any of its optional ones.
+    static member Create(newPriority: TaskGroupPriorityChangedMessageNewPriority, schedulerId: string, taskGroupId: string, tasksAffected: int64, ?extensionData: Map<string, Json>) : TaskGroupPriorityChangedMessage =
+        {
+            TaskGroupPriorityChangedMessage.NewPriority = newPriority
+            SchedulerId = schedulerId
+            TaskGroupId = taskGroupId
+            TasksAffected = tasksAffected
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "newPriority"; "schedulerId"; "taskGroupId"; "tasksAffected"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskGroupPriorityChangedMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskGroupPriorityChangedMessage, DecodeError> =
@@ -5003,8 +5760,20 @@ type TaskGroupResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "schedulerId"; "sealed"; "taskGroupId" ]
+
+    /// A `TaskGroupResponse` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, schedulerId: string, taskGroupId: string, ?``sealed``: DateTimeOffset, ?extensionData: Map<string, Json>) : TaskGroupResponse =
+        {
+            TaskGroupResponse.Expires = expires
+            SchedulerId = schedulerId
+            Sealed = ``sealed``
+            TaskGroupId = taskGroupId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "schedulerId"; "sealed"; "taskGroupId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskGroupResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskGroupResponse, DecodeError> =
@@ -5051,8 +5820,17 @@ type TaskPendingMessageTask =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "tags" ]
+
+    /// A `TaskPendingMessageTask` from its required members and any of its optional ones.
+    static member Create(tags: Map<string, string>, ?extensionData: Map<string, Json>) : TaskPendingMessageTask =
+        {
+            TaskPendingMessageTask.Tags = tags
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "tags" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskPendingMessageTask` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskPendingMessageTask, DecodeError> =
@@ -5087,8 +5865,19 @@ type TaskPendingMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "runId"; "status"; "task"; "version" ]
+
+    /// A `TaskPendingMessage` from its required members and any of its optional ones.
+    static member Create(runId: int64, status: TaskStatus, ?task: TaskPendingMessageTask, ?extensionData: Map<string, Json>) : TaskPendingMessage =
+        {
+            TaskPendingMessage.RunId = runId
+            Status = status
+            Task = task
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "runId"; "status"; "task"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskPendingMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskPendingMessage, DecodeError> =
@@ -5230,8 +6019,19 @@ type TaskPriorityChangedMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "newPriority"; "oldPriority"; "status"; "version" ]
+
+    /// A `TaskPriorityChangedMessage` from its required members and any of its optional ones.
+    static member Create(newPriority: TaskPriorityChangedMessageNewPriority, oldPriority: TaskPriorityChangedMessageOldPriority, status: TaskStatus, ?extensionData: Map<string, Json>) : TaskPriorityChangedMessage =
+        {
+            TaskPriorityChangedMessage.NewPriority = newPriority
+            OldPriority = oldPriority
+            Status = status
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "newPriority"; "oldPriority"; "status"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskPriorityChangedMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskPriorityChangedMessage, DecodeError> =
@@ -5299,8 +6099,21 @@ type TaskQueueCountsResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "claimedTasks"; "pendingTasks"; "provisionerId"; "taskQueueId"; "workerType" ]
+
+    /// A `TaskQueueCountsResponse` from its required members and any of its optional ones.
+    static member Create(claimedTasks: int64, pendingTasks: int64, provisionerId: string, taskQueueId: string, workerType: string, ?extensionData: Map<string, Json>) : TaskQueueCountsResponse =
+        {
+            TaskQueueCountsResponse.ClaimedTasks = claimedTasks
+            PendingTasks = pendingTasks
+            ProvisionerId = provisionerId
+            TaskQueueId = taskQueueId
+            WorkerType = workerType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "claimedTasks"; "pendingTasks"; "provisionerId"; "taskQueueId"; "workerType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskQueueCountsResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskQueueCountsResponse, DecodeError> =
@@ -5375,8 +6188,22 @@ type TaskReclaimResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "credentials"; "runId"; "status"; "takenUntil"; "workerGroup"; "workerId" ]
+
+    /// A `TaskReclaimResponse` from its required members and any of its optional ones.
+    static member Create(credentials: TaskCredentials, runId: int64, status: TaskStatus, takenUntil: DateTimeOffset, workerGroup: string, workerId: string, ?extensionData: Map<string, Json>) : TaskReclaimResponse =
+        {
+            TaskReclaimResponse.Credentials = credentials
+            RunId = runId
+            Status = status
+            TakenUntil = takenUntil
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "credentials"; "runId"; "status"; "takenUntil"; "workerGroup"; "workerId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskReclaimResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskReclaimResponse, DecodeError> =
@@ -5440,8 +6267,22 @@ type TaskRunningMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "runId"; "status"; "takenUntil"; "task"; "workerGroup"; "workerId"; "version" ]
+
+    /// A `TaskRunningMessage` from its required members and any of its optional ones.
+    static member Create(runId: int64, status: TaskStatus, takenUntil: DateTimeOffset, workerGroup: string, workerId: string, ?task: TaskPulseDefinition, ?extensionData: Map<string, Json>) : TaskRunningMessage =
+        {
+            TaskRunningMessage.RunId = runId
+            Status = status
+            TakenUntil = takenUntil
+            Task = task
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "runId"; "status"; "takenUntil"; "task"; "workerGroup"; "workerId"; "version" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskRunningMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskRunningMessage, DecodeError> =
@@ -5491,8 +6332,17 @@ type TaskStatusResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "status" ]
+
+    /// A `TaskStatusResponse` from its required members and any of its optional ones.
+    static member Create(status: TaskStatus, ?extensionData: Map<string, Json>) : TaskStatusResponse =
+        {
+            TaskStatusResponse.Status = status
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "status" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskStatusResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskStatusResponse, DecodeError> =
@@ -5581,8 +6431,21 @@ type TaskqueueResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "expires"; "lastDateActive"; "stability"; "taskQueueId" ]
+
+    /// A `TaskqueueResponse` from its required members and any of its optional ones.
+    static member Create(description: string, expires: DateTimeOffset, lastDateActive: DateTimeOffset, stability: TaskqueueResponseStability, taskQueueId: string, ?extensionData: Map<string, Json>) : TaskqueueResponse =
+        {
+            TaskqueueResponse.Description = description
+            Expires = expires
+            LastDateActive = lastDateActive
+            Stability = stability
+            TaskQueueId = taskQueueId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "expires"; "lastDateActive"; "stability"; "taskQueueId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TaskqueueResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TaskqueueResponse, DecodeError> =
@@ -5625,8 +6488,17 @@ type TasksRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "taskIds" ]
+
+    /// A `TasksRequest` from its required members and any of its optional ones.
+    static member Create(?taskIds: string list, ?extensionData: Map<string, Json>) : TasksRequest =
+        {
+            TasksRequest.TaskIds = taskIds
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "taskIds" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TasksRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TasksRequest, DecodeError> =
@@ -5660,8 +6532,18 @@ type TasksResponseTasksItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "task"; "taskId" ]
+
+    /// A `TasksResponseTasksItem` from its required members and any of its optional ones.
+    static member Create(task: TaskDefinition, taskId: string, ?extensionData: Map<string, Json>) : TasksResponseTasksItem =
+        {
+            TasksResponseTasksItem.Task = task
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "task"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TasksResponseTasksItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TasksResponseTasksItem, DecodeError> =
@@ -5701,8 +6583,18 @@ type TasksResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "tasks" ]
+
+    /// A `TasksResponse` from its required members and any of its optional ones.
+    static member Create(tasks: TasksResponseTasksItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : TasksResponse =
+        {
+            TasksResponse.ContinuationToken = continuationToken
+            Tasks = tasks
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "tasks" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TasksResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TasksResponse, DecodeError> =
@@ -5739,8 +6631,18 @@ type TasksStatusesResponseStatusesItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "status"; "taskId" ]
+
+    /// A `TasksStatusesResponseStatusesItem` from its required members and any of its optional ones.
+    static member Create(status: TaskStatus, taskId: string, ?extensionData: Map<string, Json>) : TasksStatusesResponseStatusesItem =
+        {
+            TasksStatusesResponseStatusesItem.Status = status
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "status"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TasksStatusesResponseStatusesItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TasksStatusesResponseStatusesItem, DecodeError> =
@@ -5780,8 +6682,18 @@ type TasksStatusesResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "statuses" ]
+
+    /// A `TasksStatusesResponse` from its required members and any of its optional ones.
+    static member Create(statuses: TasksStatusesResponseStatusesItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : TasksStatusesResponse =
+        {
+            TasksStatusesResponse.ContinuationToken = continuationToken
+            Statuses = statuses
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "statuses" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `TasksStatusesResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<TasksStatusesResponse, DecodeError> =
@@ -5868,8 +6780,20 @@ type UpdateProvisionerRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "actions"; "description"; "expires"; "stability" ]
+
+    /// A `UpdateProvisionerRequest` from its required members and any of its optional ones.
+    static member Create(?actions: ActionsItem list, ?description: string, ?expires: DateTimeOffset, ?stability: UpdateProvisionerRequestStability, ?extensionData: Map<string, Json>) : UpdateProvisionerRequest =
+        {
+            UpdateProvisionerRequest.Actions = actions
+            Description = description
+            Expires = expires
+            Stability = stability
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "actions"; "description"; "expires"; "stability" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `UpdateProvisionerRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<UpdateProvisionerRequest, DecodeError> =
@@ -5920,8 +6844,17 @@ type UpdateWorkerRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires" ]
+
+    /// A `UpdateWorkerRequest` from its required members and any of its optional ones.
+    static member Create(?expires: DateTimeOffset, ?extensionData: Map<string, Json>) : UpdateWorkerRequest =
+        {
+            UpdateWorkerRequest.Expires = expires
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `UpdateWorkerRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<UpdateWorkerRequest, DecodeError> =
@@ -6003,8 +6936,19 @@ type UpdateWorkertypeRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "expires"; "stability" ]
+
+    /// A `UpdateWorkertypeRequest` from its required members and any of its optional ones.
+    static member Create(?description: string, ?expires: DateTimeOffset, ?stability: UpdateWorkertypeRequestStability, ?extensionData: Map<string, Json>) : UpdateWorkertypeRequest =
+        {
+            UpdateWorkertypeRequest.Description = description
+            Expires = expires
+            Stability = stability
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "expires"; "stability" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `UpdateWorkertypeRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<UpdateWorkertypeRequest, DecodeError> =
@@ -6138,8 +7082,21 @@ type WorkerResponseActionsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "method"; "name"; "title"; "url"; "context" ]
+
+    /// A `WorkerResponseActionsItem` from its required members and any of its optional ones.
+    static member Create(description: string, ``method``: WorkerResponseActionsItemMethod, name: string, title: Json, url: string, ?extensionData: Map<string, Json>) : WorkerResponseActionsItem =
+        {
+            WorkerResponseActionsItem.Description = description
+            Method = ``method``
+            Name = name
+            Title = title
+            Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "method"; "name"; "title"; "url"; "context" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerResponseActionsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerResponseActionsItem, DecodeError> =
@@ -6190,8 +7147,20 @@ type WorkerResponseQuarantineDetailsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "clientId"; "quarantineInfo"; "quarantineUntil"; "updatedAt" ]
+
+    /// A `WorkerResponseQuarantineDetailsItem` from its required members and any of its optional ones.
+    static member Create(clientId: string, quarantineInfo: string, quarantineUntil: DateTimeOffset, updatedAt: DateTimeOffset, ?extensionData: Map<string, Json>) : WorkerResponseQuarantineDetailsItem =
+        {
+            WorkerResponseQuarantineDetailsItem.ClientId = clientId
+            QuarantineInfo = quarantineInfo
+            QuarantineUntil = quarantineUntil
+            UpdatedAt = updatedAt
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "clientId"; "quarantineInfo"; "quarantineUntil"; "updatedAt" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerResponseQuarantineDetailsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerResponseQuarantineDetailsItem, DecodeError> =
@@ -6287,8 +7256,28 @@ type WorkerResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "actions"; "expires"; "firstClaim"; "lastDateActive"; "provisionerId"; "quarantineDetails"; "quarantineUntil"; "recentTasks"; "taskQueueId"; "workerGroup"; "workerId"; "workerType" ]
+
+    /// A `WorkerResponse` from its required members and any of its optional ones.
+    static member Create(actions: WorkerResponseActionsItem list, expires: DateTimeOffset, firstClaim: DateTimeOffset, provisionerId: string, recentTasks: TaskRun list, workerGroup: string, workerId: string, workerType: string, ?lastDateActive: DateTimeOffset, ?quarantineDetails: WorkerResponseQuarantineDetailsItem list, ?quarantineUntil: DateTimeOffset, ?taskQueueId: string, ?extensionData: Map<string, Json>) : WorkerResponse =
+        {
+            WorkerResponse.Actions = actions
+            Expires = expires
+            FirstClaim = firstClaim
+            LastDateActive = lastDateActive
+            ProvisionerId = provisionerId
+            QuarantineDetails = quarantineDetails
+            QuarantineUntil = quarantineUntil
+            RecentTasks = recentTasks
+            TaskQueueId = taskQueueId
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            WorkerType = workerType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "actions"; "expires"; "firstClaim"; "lastDateActive"; "provisionerId"; "quarantineDetails"; "quarantineUntil"; "recentTasks"; "taskQueueId"; "workerGroup"; "workerId"; "workerType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerResponse, DecodeError> =
@@ -6451,8 +7440,21 @@ type WorkertypeResponseActionsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "method"; "name"; "title"; "url"; "context" ]
+
+    /// A `WorkertypeResponseActionsItem` from its required members and any of its optional ones.
+    static member Create(description: string, ``method``: WorkertypeResponseActionsItemMethod, name: string, title: Json, url: string, ?extensionData: Map<string, Json>) : WorkertypeResponseActionsItem =
+        {
+            WorkertypeResponseActionsItem.Description = description
+            Method = ``method``
+            Name = name
+            Title = title
+            Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "method"; "name"; "title"; "url"; "context" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkertypeResponseActionsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkertypeResponseActionsItem, DecodeError> =
@@ -6570,8 +7572,24 @@ type WorkertypeResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "actions"; "description"; "expires"; "lastDateActive"; "provisionerId"; "stability"; "taskQueueId"; "workerType" ]
+
+    /// A `WorkertypeResponse` from its required members and any of its optional ones.
+    static member Create(actions: WorkertypeResponseActionsItem list, description: string, expires: DateTimeOffset, lastDateActive: DateTimeOffset, provisionerId: string, stability: WorkertypeResponseStability, taskQueueId: string, workerType: string, ?extensionData: Map<string, Json>) : WorkertypeResponse =
+        {
+            WorkertypeResponse.Actions = actions
+            Description = description
+            Expires = expires
+            LastDateActive = lastDateActive
+            ProvisionerId = provisionerId
+            Stability = stability
+            TaskQueueId = taskQueueId
+            WorkerType = workerType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "actions"; "description"; "expires"; "lastDateActive"; "provisionerId"; "stability"; "taskQueueId"; "workerType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkertypeResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkertypeResponse, DecodeError> =

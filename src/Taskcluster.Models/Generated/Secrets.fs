@@ -30,8 +30,18 @@ type SecretList =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "secrets" ]
+
+    /// A `SecretList` from its required members and any of its optional ones.
+    static member Create(secrets: string list, ?continuationToken: string, ?extensionData: Map<string, Json>) : SecretList =
+        {
+            SecretList.ContinuationToken = continuationToken
+            Secrets = secrets
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "secrets" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `SecretList` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<SecretList, DecodeError> =
@@ -69,8 +79,18 @@ type Secret =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "expires"; "secret" ]
+
+    /// A `Secret` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, secret: Json, ?extensionData: Map<string, Json>) : Secret =
+        {
+            Secret.Expires = expires
+            Secret = secret
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "expires"; "secret" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `Secret` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<Secret, DecodeError> =

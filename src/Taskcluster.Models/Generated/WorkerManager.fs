@@ -40,8 +40,21 @@ type CreateWorkerPoolRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "config"; "description"; "emailOnError"; "owner"; "providerId" ]
+
+    /// A `CreateWorkerPoolRequest` from its required members and any of its optional ones.
+    static member Create(config: Json, description: string, emailOnError: bool, owner: string, providerId: string, ?extensionData: Map<string, Json>) : CreateWorkerPoolRequest =
+        {
+            CreateWorkerPoolRequest.Config = config
+            Description = description
+            EmailOnError = emailOnError
+            Owner = owner
+            ProviderId = providerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "config"; "description"; "emailOnError"; "owner"; "providerId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateWorkerPoolRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateWorkerPoolRequest, DecodeError> =
@@ -90,8 +103,17 @@ type StaticProviderType =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "staticSecret" ]
+
+    /// A `StaticProviderType` from its required members and any of its optional ones.
+    static member Create(staticSecret: string, ?extensionData: Map<string, Json>) : StaticProviderType =
+        {
+            StaticProviderType.StaticSecret = staticSecret
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "staticSecret" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `StaticProviderType` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<StaticProviderType, DecodeError> =
@@ -126,8 +148,19 @@ type CreateWorkerRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "capacity"; "expires"; "providerInfo" ]
+
+    /// A `CreateWorkerRequest` from its required members and any of its optional ones.
+    static member Create(expires: DateTimeOffset, ?capacity: int64, ?providerInfo: StaticProviderType, ?extensionData: Map<string, Json>) : CreateWorkerRequest =
+        {
+            CreateWorkerRequest.Capacity = capacity
+            Expires = expires
+            ProviderInfo = providerInfo
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "capacity"; "expires"; "providerInfo" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `CreateWorkerRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<CreateWorkerRequest, DecodeError> =
@@ -174,8 +207,18 @@ type WorkerManagerTaskRun =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "runId"; "taskId" ]
+
+    /// A `WorkerManagerTaskRun` from its required members and any of its optional ones.
+    static member Create(runId: int64, taskId: string, ?extensionData: Map<string, Json>) : WorkerManagerTaskRun =
+        {
+            WorkerManagerTaskRun.RunId = runId
+            TaskId = taskId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "runId"; "taskId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerManagerTaskRun` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerManagerTaskRun, DecodeError> =
@@ -315,8 +358,27 @@ type WorkerManagerListWorkersResponseWorkersItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "capacity"; "firstClaim"; "lastDateActive"; "latestTask"; "launchConfigId"; "providerId"; "quarantineUntil"; "state"; "workerGroup"; "workerId"; "workerPoolId" ]
+
+    /// A `WorkerManagerListWorkersResponseWorkersItem` from its required members and any of its optional ones.
+    static member Create(workerGroup: string, workerId: string, ?capacity: int64, ?firstClaim: DateTimeOffset, ?lastDateActive: DateTimeOffset, ?latestTask: WorkerManagerTaskRun, ?launchConfigId: string, ?providerId: string, ?quarantineUntil: DateTimeOffset, ?state: WorkerManagerListWorkersResponseWorkersItemState, ?workerPoolId: string, ?extensionData: Map<string, Json>) : WorkerManagerListWorkersResponseWorkersItem =
+        {
+            WorkerManagerListWorkersResponseWorkersItem.Capacity = capacity
+            FirstClaim = firstClaim
+            LastDateActive = lastDateActive
+            LatestTask = latestTask
+            LaunchConfigId = launchConfigId
+            ProviderId = providerId
+            QuarantineUntil = quarantineUntil
+            State = state
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "capacity"; "firstClaim"; "lastDateActive"; "latestTask"; "launchConfigId"; "providerId"; "quarantineUntil"; "state"; "workerGroup"; "workerId"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerManagerListWorkersResponseWorkersItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerManagerListWorkersResponseWorkersItem, DecodeError> =
@@ -405,8 +467,18 @@ type WorkerManagerListWorkersResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "workers" ]
+
+    /// A `WorkerManagerListWorkersResponse` from its required members and any of its optional ones.
+    static member Create(workers: WorkerManagerListWorkersResponseWorkersItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : WorkerManagerListWorkersResponse =
+        {
+            WorkerManagerListWorkersResponse.ContinuationToken = continuationToken
+            Workers = workers
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "workers" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerManagerListWorkersResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerManagerListWorkersResponse, DecodeError> =
@@ -443,8 +515,18 @@ type ProviderListProvidersItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "providerId"; "providerType" ]
+
+    /// A `ProviderListProvidersItem` from its required members and any of its optional ones.
+    static member Create(providerId: string, providerType: string, ?extensionData: Map<string, Json>) : ProviderListProvidersItem =
+        {
+            ProviderListProvidersItem.ProviderId = providerId
+            ProviderType = providerType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "providerId"; "providerType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ProviderListProvidersItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ProviderListProvidersItem, DecodeError> =
@@ -488,8 +570,18 @@ type ProviderList =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "providers" ]
+
+    /// A `ProviderList` from its required members and any of its optional ones.
+    static member Create(providers: ProviderListProvidersItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : ProviderList =
+        {
+            ProviderList.ContinuationToken = continuationToken
+            Providers = providers
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "providers" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ProviderList` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ProviderList, DecodeError> =
@@ -540,8 +632,19 @@ type PulseLaunchConfigMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "launchConfigId"; "providerId"; "workerPoolId" ]
+
+    /// A `PulseLaunchConfigMessage` from its required members and any of its optional ones.
+    static member Create(launchConfigId: string, providerId: string, workerPoolId: string, ?extensionData: Map<string, Json>) : PulseLaunchConfigMessage =
+        {
+            PulseLaunchConfigMessage.LaunchConfigId = launchConfigId
+            ProviderId = providerId
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "launchConfigId"; "providerId"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PulseLaunchConfigMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PulseLaunchConfigMessage, DecodeError> =
@@ -601,8 +704,23 @@ type PulseWorkerMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "capacity"; "launchConfigId"; "providerId"; "timestamp"; "workerGroup"; "workerId"; "workerPoolId" ]
+
+    /// A `PulseWorkerMessage` from its required members and any of its optional ones.
+    static member Create(capacity: int64, providerId: string, timestamp: DateTimeOffset, workerGroup: string, workerId: string, workerPoolId: string, ?launchConfigId: string, ?extensionData: Map<string, Json>) : PulseWorkerMessage =
+        {
+            PulseWorkerMessage.Capacity = capacity
+            LaunchConfigId = launchConfigId
+            ProviderId = providerId
+            Timestamp = timestamp
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "capacity"; "launchConfigId"; "providerId"; "timestamp"; "workerGroup"; "workerId"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PulseWorkerMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PulseWorkerMessage, DecodeError> =
@@ -680,8 +798,25 @@ type PulseWorkerPoolErrorMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "errorId"; "kind"; "launchConfigId"; "providerId"; "timestamp"; "title"; "workerGroup"; "workerId"; "workerPoolId" ]
+
+    /// A `PulseWorkerPoolErrorMessage` from its required members and any of its optional ones.
+    static member Create(errorId: string, kind: string, providerId: string, timestamp: DateTimeOffset, title: string, workerPoolId: string, ?launchConfigId: string, ?workerGroup: string, ?workerId: string, ?extensionData: Map<string, Json>) : PulseWorkerPoolErrorMessage =
+        {
+            PulseWorkerPoolErrorMessage.ErrorId = errorId
+            Kind = kind
+            LaunchConfigId = launchConfigId
+            ProviderId = providerId
+            Timestamp = timestamp
+            Title = title
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "errorId"; "kind"; "launchConfigId"; "providerId"; "timestamp"; "title"; "workerGroup"; "workerId"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PulseWorkerPoolErrorMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PulseWorkerPoolErrorMessage, DecodeError> =
@@ -755,8 +890,19 @@ type PulseWorkerPoolMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "previousProviderId"; "providerId"; "workerPoolId" ]
+
+    /// A `PulseWorkerPoolMessage` from its required members and any of its optional ones.
+    static member Create(providerId: string, workerPoolId: string, ?previousProviderId: string, ?extensionData: Map<string, Json>) : PulseWorkerPoolMessage =
+        {
+            PulseWorkerPoolMessage.PreviousProviderId = previousProviderId
+            ProviderId = providerId
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "previousProviderId"; "providerId"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PulseWorkerPoolMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PulseWorkerPoolMessage, DecodeError> =
@@ -826,8 +972,24 @@ type PulseWorkerRemovedMessage =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "capacity"; "launchConfigId"; "providerId"; "reason"; "timestamp"; "workerGroup"; "workerId"; "workerPoolId" ]
+
+    /// A `PulseWorkerRemovedMessage` from its required members and any of its optional ones.
+    static member Create(capacity: int64, providerId: string, reason: string, timestamp: DateTimeOffset, workerGroup: string, workerId: string, workerPoolId: string, ?launchConfigId: string, ?extensionData: Map<string, Json>) : PulseWorkerRemovedMessage =
+        {
+            PulseWorkerRemovedMessage.Capacity = capacity
+            LaunchConfigId = launchConfigId
+            ProviderId = providerId
+            Reason = reason
+            Timestamp = timestamp
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "capacity"; "launchConfigId"; "providerId"; "reason"; "timestamp"; "workerGroup"; "workerId"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `PulseWorkerRemovedMessage` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<PulseWorkerRemovedMessage, DecodeError> =
@@ -880,8 +1042,17 @@ type GoogleProviderType =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "token" ]
+
+    /// A `GoogleProviderType` from its required members and any of its optional ones.
+    static member Create(token: string, ?extensionData: Map<string, Json>) : GoogleProviderType =
+        {
+            GoogleProviderType.Token = token
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "token" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `GoogleProviderType` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<GoogleProviderType, DecodeError> =
@@ -911,8 +1082,17 @@ type RegisterWorkerRequestWorkerIdentityProofStatic =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "staticSecret" ]
+
+    /// A `RegisterWorkerRequestWorkerIdentityProofStatic` from its required members and any of its optional ones.
+    static member Create(staticSecret: string, ?extensionData: Map<string, Json>) : RegisterWorkerRequestWorkerIdentityProofStatic =
+        {
+            RegisterWorkerRequestWorkerIdentityProofStatic.StaticSecret = staticSecret
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "staticSecret" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `RegisterWorkerRequestWorkerIdentityProofStatic` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<RegisterWorkerRequestWorkerIdentityProofStatic, DecodeError> =
@@ -950,8 +1130,18 @@ type AwsProviderType =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "document"; "signature" ]
+
+    /// A `AwsProviderType` from its required members and any of its optional ones.
+    static member Create(document: string, signature: string, ?extensionData: Map<string, Json>) : AwsProviderType =
+        {
+            AwsProviderType.Document = document
+            Signature = signature
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "document"; "signature" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AwsProviderType` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AwsProviderType, DecodeError> =
@@ -987,8 +1177,17 @@ type AzureProviderType =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "document" ]
+
+    /// A `AzureProviderType` from its required members and any of its optional ones.
+    static member Create(document: string, ?extensionData: Map<string, Json>) : AzureProviderType =
+        {
+            AzureProviderType.Document = document
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "document" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `AzureProviderType` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<AzureProviderType, DecodeError> =
@@ -1074,8 +1273,22 @@ type RegisterWorkerRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "providerId"; "systemBootTime"; "workerGroup"; "workerId"; "workerIdentityProof"; "workerPoolId" ]
+
+    /// A `RegisterWorkerRequest` from its required members and any of its optional ones.
+    static member Create(providerId: string, workerGroup: string, workerId: string, workerIdentityProof: RegisterWorkerRequestWorkerIdentityProof, workerPoolId: string, ?systemBootTime: DateTimeOffset, ?extensionData: Map<string, Json>) : RegisterWorkerRequest =
+        {
+            RegisterWorkerRequest.ProviderId = providerId
+            SystemBootTime = systemBootTime
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            WorkerIdentityProof = workerIdentityProof
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "providerId"; "systemBootTime"; "workerGroup"; "workerId"; "workerIdentityProof"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `RegisterWorkerRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<RegisterWorkerRequest, DecodeError> =
@@ -1136,8 +1349,19 @@ type RegisterWorkerResponseCredentials =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "accessToken"; "certificate"; "clientId" ]
+
+    /// A `RegisterWorkerResponseCredentials` from its required members and any of its optional ones.
+    static member Create(accessToken: string, clientId: string, ?certificate: string, ?extensionData: Map<string, Json>) : RegisterWorkerResponseCredentials =
+        {
+            RegisterWorkerResponseCredentials.AccessToken = accessToken
+            Certificate = certificate
+            ClientId = clientId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "accessToken"; "certificate"; "clientId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `RegisterWorkerResponseCredentials` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<RegisterWorkerResponseCredentials, DecodeError> =
@@ -1204,8 +1428,20 @@ type RegisterWorkerResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "credentials"; "expires"; "secret"; "workerConfig" ]
+
+    /// A `RegisterWorkerResponse` from its required members and any of its optional ones.
+    static member Create(credentials: RegisterWorkerResponseCredentials, expires: DateTimeOffset, secret: string, workerConfig: Json, ?extensionData: Map<string, Json>) : RegisterWorkerResponse =
+        {
+            RegisterWorkerResponse.Credentials = credentials
+            Expires = expires
+            Secret = secret
+            WorkerConfig = workerConfig
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "credentials"; "expires"; "secret"; "workerConfig" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `RegisterWorkerResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<RegisterWorkerResponse, DecodeError> =
@@ -1259,8 +1495,22 @@ type ReportWorkerErrorRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "extra"; "kind"; "title"; "workerGroup"; "workerId" ]
+
+    /// A `ReportWorkerErrorRequest` from its required members and any of its optional ones.
+    static member Create(description: string, extra: Json, kind: string, title: string, workerGroup: string, workerId: string, ?extensionData: Map<string, Json>) : ReportWorkerErrorRequest =
+        {
+            ReportWorkerErrorRequest.Description = description
+            Extra = extra
+            Kind = kind
+            Title = title
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "extra"; "kind"; "title"; "workerGroup"; "workerId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ReportWorkerErrorRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ReportWorkerErrorRequest, DecodeError> =
@@ -1316,8 +1566,20 @@ type ReregisterWorkerRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "secret"; "workerGroup"; "workerId"; "workerPoolId" ]
+
+    /// A `ReregisterWorkerRequest` from its required members and any of its optional ones.
+    static member Create(secret: string, workerGroup: string, workerId: string, workerPoolId: string, ?extensionData: Map<string, Json>) : ReregisterWorkerRequest =
+        {
+            ReregisterWorkerRequest.Secret = secret
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "secret"; "workerGroup"; "workerId"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ReregisterWorkerRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ReregisterWorkerRequest, DecodeError> =
@@ -1371,8 +1633,19 @@ type ReregisterWorkerResponseCredentials =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "accessToken"; "certificate"; "clientId" ]
+
+    /// A `ReregisterWorkerResponseCredentials` from its required members and any of its optional ones.
+    static member Create(accessToken: string, clientId: string, ?certificate: string, ?extensionData: Map<string, Json>) : ReregisterWorkerResponseCredentials =
+        {
+            ReregisterWorkerResponseCredentials.AccessToken = accessToken
+            Certificate = certificate
+            ClientId = clientId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "accessToken"; "certificate"; "clientId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ReregisterWorkerResponseCredentials` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ReregisterWorkerResponseCredentials, DecodeError> =
@@ -1431,8 +1704,19 @@ type ReregisterWorkerResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "credentials"; "expires"; "secret" ]
+
+    /// A `ReregisterWorkerResponse` from its required members and any of its optional ones.
+    static member Create(credentials: ReregisterWorkerResponseCredentials, expires: DateTimeOffset, secret: string, ?extensionData: Map<string, Json>) : ReregisterWorkerResponse =
+        {
+            ReregisterWorkerResponse.Credentials = credentials
+            Expires = expires
+            Secret = secret
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "credentials"; "expires"; "secret" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ReregisterWorkerResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ReregisterWorkerResponse, DecodeError> =
@@ -1471,8 +1755,18 @@ type ShouldWorkerTerminateResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "reason"; "terminate" ]
+
+    /// A `ShouldWorkerTerminateResponse` from its required members and any of its optional ones.
+    static member Create(reason: string, terminate: bool, ?extensionData: Map<string, Json>) : ShouldWorkerTerminateResponse =
+        {
+            ShouldWorkerTerminateResponse.Reason = reason
+            Terminate = terminate
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "reason"; "terminate" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `ShouldWorkerTerminateResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<ShouldWorkerTerminateResponse, DecodeError> =
@@ -1537,8 +1831,24 @@ type UpdateWorkerPoolRequest =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "config"; "created"; "description"; "emailOnError"; "lastModified"; "owner"; "providerId"; "workerPoolId" ]
+
+    /// A `UpdateWorkerPoolRequest` from its required members and any of its optional ones.
+    static member Create(config: Json, description: string, emailOnError: bool, owner: string, providerId: string, ?created: DateTimeOffset, ?lastModified: DateTimeOffset, ?workerPoolId: string, ?extensionData: Map<string, Json>) : UpdateWorkerPoolRequest =
+        {
+            UpdateWorkerPoolRequest.Config = config
+            Created = created
+            Description = description
+            EmailOnError = emailOnError
+            LastModified = lastModified
+            Owner = owner
+            ProviderId = providerId
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "config"; "created"; "description"; "emailOnError"; "lastModified"; "owner"; "providerId"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `UpdateWorkerPoolRequest` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<UpdateWorkerPoolRequest, DecodeError> =
@@ -1682,8 +1992,27 @@ type WorkerFull =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "capacity"; "created"; "expires"; "lastChecked"; "lastModified"; "launchConfigId"; "providerId"; "state"; "workerGroup"; "workerId"; "workerPoolId" ]
+
+    /// A `WorkerFull` from its required members and any of its optional ones.
+    static member Create(capacity: int64, created: DateTimeOffset, expires: DateTimeOffset, lastChecked: DateTimeOffset, lastModified: DateTimeOffset, providerId: string, state: WorkerFullState, workerGroup: string, workerId: string, workerPoolId: string, ?launchConfigId: string, ?extensionData: Map<string, Json>) : WorkerFull =
+        {
+            WorkerFull.Capacity = capacity
+            Created = created
+            Expires = expires
+            LastChecked = lastChecked
+            LastModified = lastModified
+            LaunchConfigId = launchConfigId
+            ProviderId = providerId
+            State = state
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "capacity"; "created"; "expires"; "lastChecked"; "lastModified"; "launchConfigId"; "providerId"; "state"; "workerGroup"; "workerId"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerFull` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerFull, DecodeError> =
@@ -1756,8 +2085,18 @@ type WorkerList =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "workers" ]
+
+    /// A `WorkerList` from its required members and any of its optional ones.
+    static member Create(workers: WorkerFull list, ?continuationToken: string, ?extensionData: Map<string, Json>) : WorkerList =
+        {
+            WorkerList.ContinuationToken = continuationToken
+            Workers = workers
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "workers" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerList` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerList, DecodeError> =
@@ -1807,8 +2146,24 @@ type WorkerPoolError =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "errorId"; "extra"; "kind"; "launchConfigId"; "reported"; "title"; "workerPoolId" ]
+
+    /// A `WorkerPoolError` from its required members and any of its optional ones.
+    static member Create(description: string, errorId: string, extra: Json, kind: string, reported: DateTimeOffset, title: string, workerPoolId: string, ?launchConfigId: string, ?extensionData: Map<string, Json>) : WorkerPoolError =
+        {
+            WorkerPoolError.Description = description
+            ErrorId = errorId
+            Extra = extra
+            Kind = kind
+            LaunchConfigId = launchConfigId
+            Reported = reported
+            Title = title
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "errorId"; "extra"; "kind"; "launchConfigId"; "reported"; "title"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolError` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolError, DecodeError> =
@@ -1872,8 +2227,18 @@ type WorkerPoolErrorList =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "workerPoolErrors" ]
+
+    /// A `WorkerPoolErrorList` from its required members and any of its optional ones.
+    static member Create(workerPoolErrors: WorkerPoolError list, ?continuationToken: string, ?extensionData: Map<string, Json>) : WorkerPoolErrorList =
+        {
+            WorkerPoolErrorList.ContinuationToken = continuationToken
+            WorkerPoolErrors = workerPoolErrors
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "workerPoolErrors" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolErrorList` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolErrorList, DecodeError> =
@@ -1923,8 +2288,23 @@ type WorkerPoolErrorStatsTotals =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "code"; "daily"; "hourly"; "launchConfig"; "title"; "total"; "workerPool" ]
+
+    /// A `WorkerPoolErrorStatsTotals` from its required members and any of its optional ones.
+    static member Create(code: Json, daily: Json, hourly: Json, launchConfig: Json, title: Json, total: float, workerPool: Json, ?extensionData: Map<string, Json>) : WorkerPoolErrorStatsTotals =
+        {
+            WorkerPoolErrorStatsTotals.Code = code
+            Daily = daily
+            Hourly = hourly
+            LaunchConfig = launchConfig
+            Title = title
+            Total = total
+            WorkerPool = workerPool
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "code"; "daily"; "hourly"; "launchConfig"; "title"; "total"; "workerPool" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolErrorStatsTotals` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolErrorStatsTotals, DecodeError> =
@@ -1979,8 +2359,18 @@ type WorkerPoolErrorStats =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "totals"; "workerPoolId" ]
+
+    /// A `WorkerPoolErrorStats` from its required members and any of its optional ones.
+    static member Create(totals: WorkerPoolErrorStatsTotals, workerPoolId: string, ?extensionData: Map<string, Json>) : WorkerPoolErrorStats =
+        {
+            WorkerPoolErrorStats.Totals = totals
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "totals"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolErrorStats` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolErrorStats, DecodeError> =
@@ -2053,8 +2443,33 @@ type WorkerPoolFull =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "config"; "created"; "currentCapacity"; "description"; "emailOnError"; "lastModified"; "owner"; "providerId"; "requestedCapacity"; "requestedCount"; "runningCapacity"; "runningCount"; "stoppedCapacity"; "stoppedCount"; "stoppingCapacity"; "stoppingCount"; "workerPoolId" ]
+
+    /// A `WorkerPoolFull` from its required members and any of its optional ones.
+    static member Create(config: Json, created: DateTimeOffset, currentCapacity: int64, description: string, emailOnError: bool, lastModified: DateTimeOffset, owner: string, providerId: string, requestedCapacity: int64, requestedCount: int64, runningCapacity: int64, runningCount: int64, stoppedCapacity: int64, stoppedCount: int64, stoppingCapacity: int64, stoppingCount: int64, ?workerPoolId: string, ?extensionData: Map<string, Json>) : WorkerPoolFull =
+        {
+            WorkerPoolFull.Config = config
+            Created = created
+            CurrentCapacity = currentCapacity
+            Description = description
+            EmailOnError = emailOnError
+            LastModified = lastModified
+            Owner = owner
+            ProviderId = providerId
+            RequestedCapacity = requestedCapacity
+            RequestedCount = requestedCount
+            RunningCapacity = runningCapacity
+            RunningCount = runningCount
+            StoppedCapacity = stoppedCapacity
+            StoppedCount = stoppedCount
+            StoppingCapacity = stoppingCapacity
+            StoppingCount = stoppingCount
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "config"; "created"; "currentCapacity"; "description"; "emailOnError"; "lastModified"; "owner"; "providerId"; "requestedCapacity"; "requestedCount"; "runningCapacity"; "runningCount"; "stoppedCapacity"; "stoppedCount"; "stoppingCapacity"; "stoppingCount"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolFull` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolFull, DecodeError> =
@@ -2144,8 +2559,22 @@ type WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "configuration"; "created"; "isArchived"; "lastModified"; "launchConfigId"; "workerPoolId" ]
+
+    /// A `WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem` from its required members and any of its optional ones.
+    static member Create(configuration: Json, created: DateTimeOffset, isArchived: bool, lastModified: DateTimeOffset, launchConfigId: string, workerPoolId: string, ?extensionData: Map<string, Json>) : WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem =
+        {
+            WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem.Configuration = configuration
+            Created = created
+            IsArchived = isArchived
+            LastModified = lastModified
+            LaunchConfigId = launchConfigId
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "configuration"; "created"; "isArchived"; "lastModified"; "launchConfigId"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem, DecodeError> =
@@ -2201,8 +2630,18 @@ type WorkerPoolLaunchConfigList =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "workerPoolLaunchConfigs" ]
+
+    /// A `WorkerPoolLaunchConfigList` from its required members and any of its optional ones.
+    static member Create(workerPoolLaunchConfigs: WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : WorkerPoolLaunchConfigList =
+        {
+            WorkerPoolLaunchConfigList.ContinuationToken = continuationToken
+            WorkerPoolLaunchConfigs = workerPoolLaunchConfigs
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "workerPoolLaunchConfigs" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolLaunchConfigList` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolLaunchConfigList, DecodeError> =
@@ -2255,8 +2694,26 @@ type WorkerPoolListStatsWorkerPoolsStatsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "currentCapacity"; "requestedCapacity"; "requestedCount"; "runningCapacity"; "runningCount"; "stoppedCapacity"; "stoppedCount"; "stoppingCapacity"; "stoppingCount"; "workerPoolId" ]
+
+    /// A `WorkerPoolListStatsWorkerPoolsStatsItem` from its required members and any of its optional ones.
+    static member Create(currentCapacity: int64, requestedCapacity: int64, requestedCount: int64, runningCapacity: int64, runningCount: int64, stoppedCapacity: int64, stoppedCount: int64, stoppingCapacity: int64, stoppingCount: int64, workerPoolId: string, ?extensionData: Map<string, Json>) : WorkerPoolListStatsWorkerPoolsStatsItem =
+        {
+            WorkerPoolListStatsWorkerPoolsStatsItem.CurrentCapacity = currentCapacity
+            RequestedCapacity = requestedCapacity
+            RequestedCount = requestedCount
+            RunningCapacity = runningCapacity
+            RunningCount = runningCount
+            StoppedCapacity = stoppedCapacity
+            StoppedCount = stoppedCount
+            StoppingCapacity = stoppingCapacity
+            StoppingCount = stoppingCount
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "currentCapacity"; "requestedCapacity"; "requestedCount"; "runningCapacity"; "runningCount"; "stoppedCapacity"; "stoppedCount"; "stoppingCapacity"; "stoppingCount"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolListStatsWorkerPoolsStatsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolListStatsWorkerPoolsStatsItem, DecodeError> =
@@ -2324,8 +2781,18 @@ type WorkerPoolListStats =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "workerPoolsStats" ]
+
+    /// A `WorkerPoolListStats` from its required members and any of its optional ones.
+    static member Create(workerPoolsStats: WorkerPoolListStatsWorkerPoolsStatsItem list, ?continuationToken: string, ?extensionData: Map<string, Json>) : WorkerPoolListStats =
+        {
+            WorkerPoolListStats.ContinuationToken = continuationToken
+            WorkerPoolsStats = workerPoolsStats
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "workerPoolsStats" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolListStats` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolListStats, DecodeError> =
@@ -2371,8 +2838,18 @@ type WorkerPoolList =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "continuationToken"; "workerPools" ]
+
+    /// A `WorkerPoolList` from its required members and any of its optional ones.
+    static member Create(workerPools: WorkerPoolFull list, ?continuationToken: string, ?extensionData: Map<string, Json>) : WorkerPoolList =
+        {
+            WorkerPoolList.ContinuationToken = continuationToken
+            WorkerPools = workerPools
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "continuationToken"; "workerPools" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolList` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolList, DecodeError> =
@@ -2427,8 +2904,27 @@ type WorkerPoolStatsLaunchConfigStatsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "currentCapacity"; "launchConfigId"; "requestedCapacity"; "requestedCount"; "runningCapacity"; "runningCount"; "stoppedCapacity"; "stoppedCount"; "stoppingCapacity"; "stoppingCount"; "workerPoolId" ]
+
+    /// A `WorkerPoolStatsLaunchConfigStatsItem` from its required members and any of its optional ones.
+    static member Create(currentCapacity: int64, launchConfigId: string, requestedCapacity: int64, requestedCount: int64, runningCapacity: int64, runningCount: int64, stoppedCapacity: int64, stoppedCount: int64, stoppingCapacity: int64, stoppingCount: int64, workerPoolId: string, ?extensionData: Map<string, Json>) : WorkerPoolStatsLaunchConfigStatsItem =
+        {
+            WorkerPoolStatsLaunchConfigStatsItem.CurrentCapacity = currentCapacity
+            LaunchConfigId = launchConfigId
+            RequestedCapacity = requestedCapacity
+            RequestedCount = requestedCount
+            RunningCapacity = runningCapacity
+            RunningCount = runningCount
+            StoppedCapacity = stoppedCapacity
+            StoppedCount = stoppedCount
+            StoppingCapacity = stoppingCapacity
+            StoppingCount = stoppingCount
+            WorkerPoolId = workerPoolId
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "currentCapacity"; "launchConfigId"; "requestedCapacity"; "requestedCount"; "runningCapacity"; "runningCount"; "stoppedCapacity"; "stoppedCount"; "stoppingCapacity"; "stoppingCount"; "workerPoolId" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolStatsLaunchConfigStatsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolStatsLaunchConfigStatsItem, DecodeError> =
@@ -2492,8 +2988,17 @@ type WorkerPoolStats =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "launchConfigStats" ]
+
+    /// A `WorkerPoolStats` from its required members and any of its optional ones.
+    static member Create(launchConfigStats: WorkerPoolStatsLaunchConfigStatsItem list, ?extensionData: Map<string, Json>) : WorkerPoolStats =
+        {
+            WorkerPoolStats.LaunchConfigStats = launchConfigStats
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "launchConfigStats" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerPoolStats` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerPoolStats, DecodeError> =
@@ -2615,8 +3120,21 @@ type WorkerManagerWorkerResponseActionsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "description"; "method"; "name"; "title"; "url"; "context" ]
+
+    /// A `WorkerManagerWorkerResponseActionsItem` from its required members and any of its optional ones.
+    static member Create(description: string, ``method``: WorkerManagerWorkerResponseActionsItemMethod, name: string, title: Json, url: string, ?extensionData: Map<string, Json>) : WorkerManagerWorkerResponseActionsItem =
+        {
+            WorkerManagerWorkerResponseActionsItem.Description = description
+            Method = ``method``
+            Name = name
+            Title = title
+            Url = url
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "description"; "method"; "name"; "title"; "url"; "context" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerManagerWorkerResponseActionsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerManagerWorkerResponseActionsItem, DecodeError> =
@@ -2667,8 +3185,20 @@ type WorkerManagerWorkerResponseQuarantineDetailsItem =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "clientId"; "quarantineInfo"; "quarantineUntil"; "updatedAt" ]
+
+    /// A `WorkerManagerWorkerResponseQuarantineDetailsItem` from its required members and any of its optional ones.
+    static member Create(clientId: string, quarantineInfo: string, quarantineUntil: DateTimeOffset, updatedAt: DateTimeOffset, ?extensionData: Map<string, Json>) : WorkerManagerWorkerResponseQuarantineDetailsItem =
+        {
+            WorkerManagerWorkerResponseQuarantineDetailsItem.ClientId = clientId
+            QuarantineInfo = quarantineInfo
+            QuarantineUntil = quarantineUntil
+            UpdatedAt = updatedAt
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "clientId"; "quarantineInfo"; "quarantineUntil"; "updatedAt" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerManagerWorkerResponseQuarantineDetailsItem` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerManagerWorkerResponseQuarantineDetailsItem, DecodeError> =
@@ -2847,8 +3377,32 @@ type WorkerManagerWorkerResponse =
         ExtensionData: Map<string, Json>
     }
 
+    static let knownMembers = ModelCodec.known [ "actions"; "capacity"; "expires"; "firstClaim"; "lastDateActive"; "launchConfigId"; "providerId"; "provisionerId"; "quarantineDetails"; "quarantineUntil"; "recentTasks"; "state"; "workerGroup"; "workerId"; "workerPoolId"; "workerType" ]
+
+    /// A `WorkerManagerWorkerResponse` from its required members and any of its optional ones.
+    static member Create(actions: WorkerManagerWorkerResponseActionsItem list, expires: DateTimeOffset, firstClaim: DateTimeOffset, provisionerId: string, recentTasks: WorkerManagerTaskRun list, workerGroup: string, workerId: string, workerType: string, ?capacity: int64, ?lastDateActive: DateTimeOffset, ?launchConfigId: string, ?providerId: string, ?quarantineDetails: WorkerManagerWorkerResponseQuarantineDetailsItem list, ?quarantineUntil: DateTimeOffset, ?state: WorkerManagerWorkerResponseState, ?workerPoolId: string, ?extensionData: Map<string, Json>) : WorkerManagerWorkerResponse =
+        {
+            WorkerManagerWorkerResponse.Actions = actions
+            Capacity = capacity
+            Expires = expires
+            FirstClaim = firstClaim
+            LastDateActive = lastDateActive
+            LaunchConfigId = launchConfigId
+            ProviderId = providerId
+            ProvisionerId = provisionerId
+            QuarantineDetails = quarantineDetails
+            QuarantineUntil = quarantineUntil
+            RecentTasks = recentTasks
+            State = state
+            WorkerGroup = workerGroup
+            WorkerId = workerId
+            WorkerPoolId = workerPoolId
+            WorkerType = workerType
+            ExtensionData = defaultArg extensionData Map.empty
+        }
+
     /// The members the schema names (every other member goes to `ExtensionData`).
-    static member KnownMembers: Set<string> = ModelCodec.known [ "actions"; "capacity"; "expires"; "firstClaim"; "lastDateActive"; "launchConfigId"; "providerId"; "provisionerId"; "quarantineDetails"; "quarantineUntil"; "recentTasks"; "state"; "workerGroup"; "workerId"; "workerPoolId"; "workerType" ]
+    static member KnownMembers: Set<string> = knownMembers
 
     /// Decodes a `WorkerManagerWorkerResponse` (errors name the JSON path).
     static member Decode (path: JsonPath) (element: JsonElement) : Result<WorkerManagerWorkerResponse, DecodeError> =

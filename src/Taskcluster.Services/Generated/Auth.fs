@@ -676,6 +676,784 @@ module AuthReference =
                 ]
         }
 
+/// <summary>Auth Service: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>
+/// <remarks>Reached as <c>Auth(client).Typed</c>; the JSON forms stay on <c>Auth</c>.</remarks>
+[<Sealed>]
+type AuthTyped(client: TaskclusterClient) =
+
+    /// <summary>List Clients</summary>
+    /// <remarks>
+    /// <para>
+    /// Get a list of all clients.  With `prefix`, only clients for which
+    /// it is a prefix of the clientId are returned.
+    /// </para>
+    /// <para>
+    /// By default this end-point will try to return up to 1000 clients in one
+    /// request. But it **may return less, even none**.
+    /// It may also return a `continuationToken` even though there are no more
+    /// results. However, you can only be sure to have seen all results if you
+    /// keep calling `listClients` with the last `continuationToken` until you
+    /// get a result without a `continuationToken`.
+    /// </para>
+    /// <para><c>GET /clients/</c> (auth.listClients, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/list-clients-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:list-clients
+    /// </code>
+    /// </remarks>
+    /// <param name="prefix">The optional <c>prefix</c> query parameter.</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListClientsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListClients(?prefix: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListClientsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListClientsResponse.Decode client AuthReference.reference AuthReference.listClients [] (Taskcluster.Services.Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Client</summary>
+    /// <remarks>
+    /// <para>Get information about a single client.</para>
+    /// <para><c>GET /clients/&lt;clientId&gt;</c> (auth.client, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/get-client-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:get-client:&lt;clientId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetClientResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Client(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetClientResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetClientResponse.Decode client AuthReference.reference AuthReference.client [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Create Client</summary>
+    /// <remarks>
+    /// <para>
+    /// Create a new client and get the `accessToken` for this client.
+    /// You should store the `accessToken` from this API call as there is no
+    /// other way to retrieve it.
+    /// </para>
+    /// <para>
+    /// If you lose the `accessToken` you can call `resetAccessToken` to reset
+    /// it, and a new `accessToken` will be returned. You cannot retrieve the
+    /// current `accessToken`.
+    /// </para>
+    /// <para>
+    /// If a client with the same `clientId` already exists this operation will
+    /// fail. Use `updateClient` if you wish to update an existing client.
+    /// </para>
+    /// <para>The caller's scopes must satisfy `scopes`.</para>
+    /// <para><c>PUT /clients/&lt;clientId&gt;</c> (auth.createClient, stable)</para>
+    /// <para>Request body: <c>/schemas/auth/v1/create-client-request.json#</c></para>
+    /// <para>Response: <c>/schemas/auth/v1/create-client-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   auth:create-client:&lt;clientId&gt;
+    ///   for each &lt;scope&gt; in &lt;scopes&gt;: &lt;scope&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-client-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.CreateClientResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CreateClient(clientId: string, payload: Taskcluster.Models.CreateClientRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.CreateClientResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.CreateClientResponse.Decode client AuthReference.reference AuthReference.createClient [ clientId ] [] (Payload.Json(Taskcluster.Models.CreateClientRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Entity History</summary>
+    /// <remarks>
+    /// <para>Get entity history based on entity type and entity name</para>
+    /// <para><c>GET /audit/&lt;entityType&gt;/&lt;entityId&gt;</c> (auth.getEntityHistory, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/get-entity-history-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:audit-history:&lt;entityType&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="entityType">The <c>entityType</c> route argument (sent as one path segment).</param>
+    /// <param name="entityId">The <c>entityId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetEntityHistoryResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GetEntityHistory(entityType: string, entityId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetEntityHistoryResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetEntityHistoryResponse.Decode client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Audit History</summary>
+    /// <remarks>
+    /// <para>Get audit history of a client based on clientId.</para>
+    /// <para><c>GET /clients/&lt;clientId&gt;/audit</c> (auth.listAuditHistory, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/get-entity-history-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:client-audit-history:&lt;clientId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetEntityHistoryResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListAuditHistory(clientId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetEntityHistoryResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetEntityHistoryResponse.Decode client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Reset `accessToken`</summary>
+    /// <remarks>
+    /// <para>
+    /// Reset a clients `accessToken`, this will revoke the existing
+    /// `accessToken`, generate a new `accessToken` and return it from this
+    /// call.
+    /// </para>
+    /// <para>
+    /// There is no way to retrieve an existing `accessToken`, so if you lose it
+    /// you must reset the accessToken to acquire it again.
+    /// </para>
+    /// <para><c>POST /clients/&lt;clientId&gt;/reset</c> (auth.resetAccessToken, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/create-client-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:reset-access-token:&lt;clientId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.CreateClientResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ResetAccessToken(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.CreateClientResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.CreateClientResponse.Decode client AuthReference.reference AuthReference.resetAccessToken [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Update Client</summary>
+    /// <remarks>
+    /// <para>
+    /// Update an exisiting client. The `clientId` and `accessToken` cannot be
+    /// updated, but `scopes` can be modified.  The caller's scopes must
+    /// satisfy all scopes being added to the client in the update operation.
+    /// If no scopes are given in the request, the client's scopes remain
+    /// unchanged
+    /// </para>
+    /// <para><c>POST /clients/&lt;clientId&gt;</c> (auth.updateClient, stable)</para>
+    /// <para>Request body: <c>/schemas/auth/v1/create-client-request.json#</c></para>
+    /// <para>Response: <c>/schemas/auth/v1/get-client-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   auth:update-client:&lt;clientId&gt;
+    ///   for each &lt;scope&gt; in &lt;scopesAdded&gt;: &lt;scope&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-client-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetClientResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.UpdateClient(clientId: string, payload: Taskcluster.Models.CreateClientRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetClientResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetClientResponse.Decode client AuthReference.reference AuthReference.updateClient [ clientId ] [] (Payload.Json(Taskcluster.Models.CreateClientRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Enable Client</summary>
+    /// <remarks>
+    /// <para>
+    /// Enable a client that was disabled with `disableClient`.  If the client
+    /// is already enabled, this does nothing.
+    /// </para>
+    /// <para>
+    /// This is typically used by identity providers to re-enable clients that
+    /// had been disabled when the corresponding identity's scopes changed.
+    /// </para>
+    /// <para><c>POST /clients/&lt;clientId&gt;/enable</c> (auth.enableClient, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/get-client-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:enable-client:&lt;clientId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetClientResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.EnableClient(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetClientResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetClientResponse.Decode client AuthReference.reference AuthReference.enableClient [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Disable Client</summary>
+    /// <remarks>
+    /// <para>Disable a client.  If the client is already disabled, this does nothing.</para>
+    /// <para>
+    /// This is typically used by identity providers to disable clients when the
+    /// corresponding identity's scopes no longer satisfy the client's scopes.
+    /// </para>
+    /// <para><c>POST /clients/&lt;clientId&gt;/disable</c> (auth.disableClient, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/get-client-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:disable-client:&lt;clientId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetClientResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.DisableClient(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetClientResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetClientResponse.Decode client AuthReference.reference AuthReference.disableClient [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Roles (no pagination)</summary>
+    /// <remarks>
+    /// <para>
+    /// Get a list of all roles. Each role object also includes the list of
+    /// scopes it expands to.  This always returns all roles in a single HTTP
+    /// request.
+    /// </para>
+    /// <para>To get paginated results, use `listRoles2`.</para>
+    /// <para><c>GET /roles/</c> (auth.listRoles, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/list-roles-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:list-roles
+    /// </code>
+    /// </remarks>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetRoleResponse list</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListRoles(?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetRoleResponse list, TaskclusterError>> =
+        Client.callDecoded (Decode.list Taskcluster.Models.GetRoleResponse.Decode) client AuthReference.reference AuthReference.listRoles [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Roles</summary>
+    /// <remarks>
+    /// <para>
+    /// Get a list of all roles. Each role object also includes the list of
+    /// scopes it expands to.  This is similar to `listRoles` but differs in the
+    /// format of the response.
+    /// </para>
+    /// <para>
+    /// If no limit is given, all roles are returned. Since this
+    /// list may become long, callers can use the `limit` and `continuationToken`
+    /// query arguments to page through the responses.
+    /// </para>
+    /// <para><c>GET /roles2/</c> (auth.listRoles2, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/list-roles2-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:list-roles
+    /// </code>
+    /// </remarks>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListRoles2Response</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListRoles2(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListRoles2Response, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListRoles2Response.Decode client AuthReference.reference AuthReference.listRoles2 [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Role IDs</summary>
+    /// <remarks>
+    /// <para>Get a list of all role IDs.</para>
+    /// <para>
+    /// If no limit is given, the roleIds of all roles are returned. Since this
+    /// list may become long, callers can use the `limit` and `continuationToken`
+    /// query arguments to page through the responses.
+    /// </para>
+    /// <para><c>GET /roleids/</c> (auth.listRoleIds, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/list-role-ids-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:list-roles
+    /// </code>
+    /// </remarks>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListRoleIdsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListRoleIds(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListRoleIdsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListRoleIdsResponse.Decode client AuthReference.reference AuthReference.listRoleIds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Role</summary>
+    /// <remarks>
+    /// <para>
+    /// Get information about a single role, including the set of scopes that the
+    /// role expands to.
+    /// </para>
+    /// <para><c>GET /roles/&lt;roleId&gt;</c> (auth.role, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/get-role-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:get-role:&lt;roleId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="roleId">The <c>roleId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetRoleResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Role(roleId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetRoleResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetRoleResponse.Decode client AuthReference.reference AuthReference.role [ roleId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Create Role</summary>
+    /// <remarks>
+    /// <para>Create a new role.</para>
+    /// <para>The caller's scopes must satisfy the new role's scopes.</para>
+    /// <para>
+    /// If there already exists a role with the same `roleId` this operation
+    /// will fail. Use `updateRole` to modify an existing role.
+    /// </para>
+    /// <para>
+    /// Creation of a role that will generate an infinite expansion will result
+    /// in an error response.
+    /// </para>
+    /// <para><c>PUT /roles/&lt;roleId&gt;</c> (auth.createRole, stable)</para>
+    /// <para>Request body: <c>/schemas/auth/v1/create-role-request.json#</c></para>
+    /// <para>Response: <c>/schemas/auth/v1/get-role-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   auth:create-role:&lt;roleId&gt;
+    ///   for each &lt;scope&gt; in &lt;scopes&gt;: &lt;scope&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="roleId">The <c>roleId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-role-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetRoleResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CreateRole(roleId: string, payload: Taskcluster.Models.CreateRoleRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetRoleResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetRoleResponse.Decode client AuthReference.reference AuthReference.createRole [ roleId ] [] (Payload.Json(Taskcluster.Models.CreateRoleRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Update Role</summary>
+    /// <remarks>
+    /// <para>Update an existing role.</para>
+    /// <para>
+    /// The caller's scopes must satisfy all of the new scopes being added, but
+    /// need not satisfy all of the role's existing scopes.
+    /// </para>
+    /// <para>
+    /// An update of a role that will generate an infinite expansion will result
+    /// in an error response.
+    /// </para>
+    /// <para><c>POST /roles/&lt;roleId&gt;</c> (auth.updateRole, stable)</para>
+    /// <para>Request body: <c>/schemas/auth/v1/create-role-request.json#</c></para>
+    /// <para>Response: <c>/schemas/auth/v1/get-role-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   auth:update-role:&lt;roleId&gt;
+    ///   for each &lt;scope&gt; in &lt;scopesAdded&gt;: &lt;scope&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="roleId">The <c>roleId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-role-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetRoleResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.UpdateRole(roleId: string, payload: Taskcluster.Models.CreateRoleRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetRoleResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetRoleResponse.Decode client AuthReference.reference AuthReference.updateRole [ roleId ] [] (Payload.Json(Taskcluster.Models.CreateRoleRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Expand Scopes</summary>
+    /// <remarks>
+    /// <para>
+    /// Return an expanded copy of the given scopeset, with scopes implied by any
+    /// roles included.
+    /// </para>
+    /// <para><c>POST /scopes/expand</c> (auth.expandScopes, stable)</para>
+    /// <para>Request body: <c>/schemas/auth/v1/scopeset.json#</c></para>
+    /// <para>Response: <c>/schemas/auth/v1/scopeset.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:expand-scopes
+    /// </code>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/scopeset.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.Scopeset</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ExpandScopes(payload: Taskcluster.Models.Scopeset, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.Scopeset, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.Scopeset.Decode client AuthReference.reference AuthReference.expandScopes [] [] (Payload.Json(Taskcluster.Models.Scopeset.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Current Scopes</summary>
+    /// <remarks>
+    /// <para>
+    /// Return the expanded scopes available in the request, taking into account all sources
+    /// of scopes and scope restrictions (temporary credentials, assumeScopes, client scopes,
+    /// and roles).
+    /// </para>
+    /// <para><c>GET /scopes/current</c> (auth.currentScopes, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/scopeset.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:current-scopes
+    /// </code>
+    /// </remarks>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.Scopeset</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CurrentScopes(?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.Scopeset, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.Scopeset.Decode client AuthReference.reference AuthReference.currentScopes [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Temporary Read/Write Credentials S3</summary>
+    /// <remarks>
+    /// <para>
+    /// Get temporary AWS credentials for `read-write` or `read-only` access to
+    /// a given `bucket` and `prefix` within that bucket.
+    /// The `level` parameter can be `read-write` or `read-only` and determines
+    /// which type of credentials are returned. Please note that the `level`
+    /// parameter is required in the scope guarding access.  The bucket name must
+    /// not contain `.`, as recommended by Amazon.
+    /// </para>
+    /// <para>
+    /// This method can only allow access to a whitelisted set of buckets, as configured
+    /// in the Taskcluster deployment
+    /// </para>
+    /// <para>
+    /// The credentials are set to expire after an hour, but this behavior is
+    /// subject to change. Hence, you should always read the `expires` property
+    /// from the response, if you intend to maintain active credentials in your
+    /// application.
+    /// </para>
+    /// <para>
+    /// Please note that your `prefix` may not start with slash `/`. Such a prefix
+    /// is allowed on S3, but we forbid it here to discourage bad behavior.
+    /// </para>
+    /// <para>
+    /// Also note that if your `prefix` doesn't end in a slash `/`, the STS
+    /// credentials may allow access to unexpected keys, as S3 does not treat
+    /// slashes specially.  For example, a prefix of `my-folder` will allow
+    /// access to `my-folder/file.txt` as expected, but also to `my-folder.txt`,
+    /// which may not be intended.
+    /// </para>
+    /// <para>
+    /// Finally, note that the `PutObjectAcl` call is not allowed.  Passing a canned
+    /// ACL other than `private` to `PutObject` is treated as a `PutObjectAcl` call, and
+    /// will result in an access-denied error from AWS.  This limitation is due to a
+    /// security flaw in Amazon S3 which might otherwise allow indefinite access to
+    /// uploaded objects.
+    /// </para>
+    /// <para>
+    /// **EC2 metadata compatibility**, if the querystring parameter
+    /// `?format=iam-role-compat` is given, the response will be compatible
+    /// with the JSON exposed by the EC2 metadata service. This aims to ease
+    /// compatibility for libraries and tools built to auto-refresh credentials.
+    /// For details on the format returned by EC2 metadata service see:
+    /// [EC2 User Guide](http://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html#instance-metadata-security-credentials).
+    /// </para>
+    /// <para><c>GET /aws/s3/&lt;level&gt;/&lt;bucket&gt;/&lt;prefix&gt;</c> (auth.awsS3Credentials, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/aws-s3-credentials-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// if &lt;levelIsReadOnly&gt;:
+    ///   any of:
+    ///     auth:aws-s3:read-only:&lt;bucket&gt;/&lt;prefix&gt;
+    ///     auth:aws-s3:read-write:&lt;bucket&gt;/&lt;prefix&gt;
+    /// else:
+    ///   auth:aws-s3:read-write:&lt;bucket&gt;/&lt;prefix&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="level">The <c>level</c> route argument (sent as one path segment).</param>
+    /// <param name="bucket">The <c>bucket</c> route argument (sent as one path segment).</param>
+    /// <param name="prefix">The <c>prefix</c> route argument (sent as one path segment).</param>
+    /// <param name="format">The optional <c>format</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.AwsS3CredentialsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.AwsS3Credentials(level: string, bucket: string, prefix: string, ?format: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.AwsS3CredentialsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.AwsS3CredentialsResponse.Decode client AuthReference.reference AuthReference.awsS3Credentials [ level; bucket; prefix ] (Taskcluster.Services.Arguments.query [ "format", format ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Accounts Managed by Auth</summary>
+    /// <remarks>
+    /// <para>Retrieve a list of all Azure accounts managed by Taskcluster Auth.</para>
+    /// <para><c>GET /azure/accounts</c> (auth.azureAccounts, deprecated)</para>
+    /// <para>Response: <c>/schemas/auth/v1/azure-account-list-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:azure-table:list-accounts
+    /// </code>
+    /// </remarks>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.AzureAccountListResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.AzureAccounts(?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.AzureAccountListResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.AzureAccountListResponse.Decode client AuthReference.reference AuthReference.azureAccounts [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Tables in an Account Managed by Auth</summary>
+    /// <remarks>
+    /// <para>Retrieve a list of all tables in an account.</para>
+    /// <para><c>GET /azure/&lt;account&gt;/tables</c> (auth.azureTables, deprecated)</para>
+    /// <para>Response: <c>/schemas/auth/v1/azure-table-list-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:azure-table:list-tables:&lt;account&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.AzureTableListResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.AzureTables(account: string, ?continuationToken: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.AzureTableListResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.AzureTableListResponse.Decode client AuthReference.reference AuthReference.azureTables [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Shared-Access-Signature for Azure Table</summary>
+    /// <remarks>
+    /// <para>
+    /// Get a shared access signature (SAS) string for use with a specific Azure
+    /// Table Storage table.
+    /// </para>
+    /// <para>
+    /// The `level` parameter can be `read-write` or `read-only` and determines
+    /// which type of credentials are returned.  If level is read-write, it will create the
+    /// table if it doesn't already exist.
+    /// </para>
+    /// <para><c>GET /azure/&lt;account&gt;/table/&lt;table&gt;/&lt;level&gt;</c> (auth.azureTableSAS, deprecated)</para>
+    /// <para>Response: <c>/schemas/auth/v1/azure-table-access-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// if &lt;levelIsReadOnly&gt;:
+    ///   any of:
+    ///     auth:azure-table:read-only:&lt;account&gt;/&lt;table&gt;
+    ///     auth:azure-table:read-write:&lt;account&gt;/&lt;table&gt;
+    /// else:
+    ///   auth:azure-table:read-write:&lt;account&gt;/&lt;table&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+    /// <param name="table">The <c>table</c> route argument (sent as one path segment).</param>
+    /// <param name="level">The <c>level</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.AzureTableAccessResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.AzureTableSAS(account: string, table: string, level: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.AzureTableAccessResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.AzureTableAccessResponse.Decode client AuthReference.reference AuthReference.azureTableSAS [ account; table; level ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List containers in an Account Managed by Auth</summary>
+    /// <remarks>
+    /// <para>Retrieve a list of all containers in an account.</para>
+    /// <para><c>GET /azure/&lt;account&gt;/containers</c> (auth.azureContainers, deprecated)</para>
+    /// <para>Response: <c>/schemas/auth/v1/azure-container-list-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:azure-container:list-containers:&lt;account&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.AzureContainerListResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.AzureContainers(account: string, ?continuationToken: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.AzureContainerListResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.AzureContainerListResponse.Decode client AuthReference.reference AuthReference.azureContainers [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Shared-Access-Signature for Azure Container</summary>
+    /// <remarks>
+    /// <para>
+    /// Get a shared access signature (SAS) string for use with a specific Azure
+    /// Blob Storage container.
+    /// </para>
+    /// <para>
+    /// The `level` parameter can be `read-write` or `read-only` and determines
+    /// which type of credentials are returned.  If level is read-write, it will create the
+    /// container if it doesn't already exist.
+    /// </para>
+    /// <para><c>GET /azure/&lt;account&gt;/containers/&lt;container&gt;/&lt;level&gt;</c> (auth.azureContainerSAS, deprecated)</para>
+    /// <para>Response: <c>/schemas/auth/v1/azure-container-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// if &lt;levelIsReadOnly&gt;:
+    ///   any of:
+    ///     auth:azure-container:read-only:&lt;account&gt;/&lt;container&gt;
+    ///     auth:azure-container:read-write:&lt;account&gt;/&lt;container&gt;
+    /// else:
+    ///   auth:azure-container:read-write:&lt;account&gt;/&lt;container&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+    /// <param name="container">The <c>container</c> route argument (sent as one path segment).</param>
+    /// <param name="level">The <c>level</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.AzureContainerResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.AzureContainerSAS(account: string, container: string, level: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.AzureContainerResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.AzureContainerResponse.Decode client AuthReference.reference AuthReference.azureContainerSAS [ account; container; level ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get DSN for Sentry Project</summary>
+    /// <remarks>
+    /// <para>
+    /// Get temporary DSN (access credentials) for a sentry project.
+    /// The credentials returned can be used with any Sentry client for up to
+    /// 24 hours, after which the credentials will be automatically disabled.
+    /// </para>
+    /// <para>
+    /// If the project doesn't exist it will be created, and assigned to the
+    /// initial team configured for this component. Contact a Sentry admin
+    /// to have the project transferred to a team you have access to if needed
+    /// </para>
+    /// <para><c>GET /sentry/&lt;project&gt;/dsn</c> (auth.sentryDSN, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/sentry-dsn-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:sentry:&lt;project&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="project">The <c>project</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.SentryDsnResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.SentryDSN(project: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.SentryDsnResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.SentryDsnResponse.Decode client AuthReference.reference AuthReference.sentryDSN [ project ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a client token for the Websocktunnel service</summary>
+    /// <remarks>
+    /// <para>
+    /// Get a temporary token suitable for use connecting to a
+    /// [websocktunnel](https://github.com/taskcluster/taskcluster/tree/main/tools/websocktunnel) server.
+    /// </para>
+    /// <para>
+    /// The resulting token will only be accepted by servers with a matching audience
+    /// value.  Reaching such a server is the caller's responsibility.  In general,
+    /// a server URL or set of URLs should be provided to the caller as configuration
+    /// along with the audience value.
+    /// </para>
+    /// <para>
+    /// The token is valid for a limited time (on the scale of hours). Callers should
+    /// refresh it before expiration.
+    /// </para>
+    /// <para><c>GET /websocktunnel/&lt;wstAudience&gt;/&lt;wstClient&gt;</c> (auth.websocktunnelToken, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/websocktunnel-token-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:websocktunnel-token:&lt;wstAudience&gt;/&lt;wstClient&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="wstAudience">The <c>wstAudience</c> route argument (sent as one path segment).</param>
+    /// <param name="wstClient">The <c>wstClient</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WebsocktunnelTokenResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.WebsocktunnelToken(wstAudience: string, wstClient: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WebsocktunnelTokenResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WebsocktunnelTokenResponse.Decode client AuthReference.reference AuthReference.websocktunnelToken [ wstAudience; wstClient ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Temporary GCP Credentials</summary>
+    /// <remarks>
+    /// <para>Get temporary GCP credentials for the given serviceAccount in the given project.</para>
+    /// <para>
+    /// Only preconfigured projects and serviceAccounts are allowed, as defined in the
+    /// deployment of the Taskcluster services.
+    /// </para>
+    /// <para>
+    /// The credentials are set to expire after an hour, but this behavior is
+    /// subject to change. Hence, you should always read the `expires` property
+    /// from the response, if you intend to maintain active credentials in your
+    /// application.
+    /// </para>
+    /// <para><c>GET /gcp/credentials/&lt;projectId&gt;/&lt;serviceAccount&gt;</c> (auth.gcpCredentials, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/gcp-credentials-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// auth:gcp:access-token:&lt;projectId&gt;/&lt;serviceAccount&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="projectId">The <c>projectId</c> route argument (sent as one path segment).</param>
+    /// <param name="serviceAccount">The <c>serviceAccount</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GcpCredentialsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GcpCredentials(projectId: string, serviceAccount: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GcpCredentialsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GcpCredentialsResponse.Decode client AuthReference.reference AuthReference.gcpCredentials [ projectId; serviceAccount ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a repository scoped github token</summary>
+    /// <remarks>
+    /// <para>
+    /// Get a Github application installation token scoped to the given repositories
+    /// and permissions, using the configured app `appName`.
+    /// </para>
+    /// <para>
+    /// Requesting `&lt;permission&gt;: &lt;level&gt;` on `&lt;owner&gt;/&lt;repo&gt;` requires the scope
+    /// `auth:github-repo-token:&lt;appName&gt;/&lt;owner&gt;/&lt;repo&gt;:&lt;permission&gt;:&lt;level&gt;`.
+    /// Levels and permissions are matched exactly to github token permissions
+    /// which can be found at
+    /// https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app.
+    /// While token access is widened (requesting a write token will give a read+write one)
+    /// scopes are not. Holding `:contents:write` alone only allows requesting a `write` token.
+    /// Both owner and repo must be in lowercase in the scope.
+    /// </para>
+    /// <para>
+    /// The token expires after an hour but this behavior is github dependent.
+    /// You should read the `expires` property from the response if you intend
+    /// to maintain active credentials in your task.
+    /// </para>
+    /// <para><c>POST /github/&lt;appName&gt;/&lt;owner&gt;/repo-token</c> (auth.githubRepoToken, experimental)</para>
+    /// <para>Request body: <c>/schemas/auth/v1/github-repo-token-request.json#</c></para>
+    /// <para>Response: <c>/schemas/auth/v1/github-token-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;repoPerm&gt; in &lt;repoPerms&gt;: auth:github-repo-token:&lt;appName&gt;/&lt;owner&gt;/&lt;repoPerm&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="appName">The <c>appName</c> route argument (sent as one path segment).</param>
+    /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/github-repo-token-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GithubTokenResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GithubRepoToken(appName: string, owner: string, payload: Taskcluster.Models.GithubRepoTokenRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GithubTokenResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GithubTokenResponse.Decode client AuthReference.reference AuthReference.githubRepoToken [ appName; owner ] [] (Payload.Json(Taskcluster.Models.GithubRepoTokenRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Authenticate Hawk Request</summary>
+    /// <remarks>
+    /// <para>
+    /// Validate the request signature given on input and return list of scopes
+    /// that the authenticating client has.
+    /// </para>
+    /// <para>
+    /// This method is used by other services that wish rely on Taskcluster
+    /// credentials for authentication. This way we can use Hawk without having
+    /// the secret credentials leave this service.
+    /// </para>
+    /// <para><c>POST /authenticate-hawk</c> (auth.authenticateHawk, stable)</para>
+    /// <para>Request body: <c>/schemas/auth/v1/authenticate-hawk-request.json#</c></para>
+    /// <para>Response: <c>/schemas/auth/v1/authenticate-hawk-response.json#</c></para>
+    /// <para>Required scopes: none.</para>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/authenticate-hawk-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.AuthenticateHawkResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.AuthenticateHawk(payload: Taskcluster.Models.AuthenticateHawkRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.AuthenticateHawkResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.AuthenticateHawkResponse.Decode client AuthReference.reference AuthReference.authenticateHawk [] [] (Payload.Json(Taskcluster.Models.AuthenticateHawkRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Test Authentication</summary>
+    /// <remarks>
+    /// <para>
+    /// Utility method to test client implementations of Taskcluster
+    /// authentication.
+    /// </para>
+    /// <para>
+    /// Rather than using real credentials, this endpoint accepts requests with
+    /// clientId `tester` and accessToken `no-secret`. That client's scopes are
+    /// based on `clientScopes` in the request body.
+    /// </para>
+    /// <para>
+    /// The request is validated, with any certificate, authorizedScopes, etc.
+    /// applied, and the resulting scopes are checked against `requiredScopes`
+    /// from the request body. On success, the response contains the clientId
+    /// and scopes as seen by the API method.
+    /// </para>
+    /// <para><c>POST /test-authenticate</c> (auth.testAuthenticate, stable)</para>
+    /// <para>Request body: <c>/schemas/auth/v1/test-authenticate-request.json#</c></para>
+    /// <para>Response: <c>/schemas/auth/v1/test-authenticate-response.json#</c></para>
+    /// <para>Required scopes: none.</para>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/test-authenticate-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TestAuthenticateResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.TestAuthenticate(payload: Taskcluster.Models.TestAuthenticateRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TestAuthenticateResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TestAuthenticateResponse.Decode client AuthReference.reference AuthReference.testAuthenticate [] [] (Payload.Json(Taskcluster.Models.TestAuthenticateRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Test Authentication (GET)</summary>
+    /// <remarks>
+    /// <para>
+    /// Utility method similar to `testAuthenticate`, but with the GET method,
+    /// so it can be used with signed URLs (bewits).
+    /// </para>
+    /// <para>
+    /// Rather than using real credentials, this endpoint accepts requests with
+    /// clientId `tester` and accessToken `no-secret`. That client's scopes are
+    /// `['test:*', 'auth:create-client:test:*']`.  The call fails if the
+    /// `test:authenticate-get` scope is not available.
+    /// </para>
+    /// <para>
+    /// The request is validated, with any certificate, authorizedScopes, etc.
+    /// applied, and the resulting scopes are checked, just like any API call.
+    /// On success, the response contains the clientId and scopes as seen by
+    /// the API method.
+    /// </para>
+    /// <para>
+    /// This method may later be extended to allow specification of client and
+    /// required scopes via query arguments.
+    /// </para>
+    /// <para><c>GET /test-authenticate-get/</c> (auth.testAuthenticateGet, stable)</para>
+    /// <para>Response: <c>/schemas/auth/v1/test-authenticate-response.json#</c></para>
+    /// <para>Required scopes: none.</para>
+    /// </remarks>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TestAuthenticateResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.TestAuthenticateGet(?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TestAuthenticateResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TestAuthenticateResponse.Decode client AuthReference.reference AuthReference.testAuthenticateGet [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>The client requests are sent with.</summary>
+    member _.TaskclusterClient: TaskclusterClient = client
+
 /// <summary>Auth Service: a client for every method of the auth service.</summary>
 /// <remarks>
 /// <para>
@@ -686,7 +1464,7 @@ module AuthReference =
 ///   * Inspect or audit clients and roles,
 ///   * Gain access to various services guarded by this API.
 /// </para>
-/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Auth(client)</c>.</para>
+/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Auth(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>
 /// </remarks>
 [<Sealed>]
 type Auth(client: TaskclusterClient) =
@@ -694,6 +1472,9 @@ type Auth(client: TaskclusterClient) =
 
     /// <summary>The auth API reference.</summary>
     static member Reference: ApiReference = AuthReference.reference
+
+    /// <summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>
+    member val Typed: AuthTyped = AuthTyped(client)
 
     /// <summary>Ping Server</summary>
     /// <remarks>

@@ -244,6 +244,140 @@ module GithubReference =
                 ]
         }
 
+/// <summary>GitHub Service: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>
+/// <remarks>Reached as <c>Github(client).Typed</c>; the JSON forms stay on <c>Github</c>.</remarks>
+[<Sealed>]
+type GithubTyped(client: TaskclusterClient) =
+
+    /// <summary>List of Builds</summary>
+    /// <remarks>
+    /// <para>
+    /// A paginated list of builds that have been run in
+    /// Taskcluster. Can be filtered on various git-specific
+    /// fields.
+    /// </para>
+    /// <para><c>GET /builds</c> (github.builds, stable)</para>
+    /// <para>Response: <c>/schemas/github/v1/build-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// github:list-builds
+    /// </code>
+    /// </remarks>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="organization">The optional <c>organization</c> query parameter.</param>
+    /// <param name="repository">The optional <c>repository</c> query parameter.</param>
+    /// <param name="sha">The optional <c>sha</c> query parameter.</param>
+    /// <param name="pullRequest">The optional <c>pullRequest</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.BuildList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Builds(?continuationToken: string, ?limit: string, ?organization: string, ?repository: string, ?sha: string, ?pullRequest: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.BuildList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.BuildList.Decode client GithubReference.reference GithubReference.builds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Cancel repository builds</summary>
+    /// <remarks>
+    /// <para>Cancel all running Task Groups associated with given repository and sha or pullRequest number</para>
+    /// <para><c>POST /builds/&lt;owner&gt;/&lt;repo&gt;/cancel</c> (github.cancelBuilds, stable)</para>
+    /// <para>Response: <c>/schemas/github/v1/build-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// github:cancel-builds:&lt;owner&gt;:&lt;repo&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+    /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+    /// <param name="sha">The optional <c>sha</c> query parameter.</param>
+    /// <param name="pullRequest">The optional <c>pullRequest</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.BuildList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CancelBuilds(owner: string, repo: string, ?sha: string, ?pullRequest: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.BuildList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.BuildList.Decode client GithubReference.reference GithubReference.cancelBuilds [ owner; repo ] (Taskcluster.Services.Arguments.query [ "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Repository Info</summary>
+    /// <remarks>
+    /// <para>
+    /// Returns any repository metadata that is
+    /// useful within Taskcluster related services.
+    /// </para>
+    /// <para><c>GET /repository/&lt;owner&gt;/&lt;repo&gt;</c> (github.repository, experimental)</para>
+    /// <para>Response: <c>/schemas/github/v1/repository.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// github:get-repository:&lt;owner&gt;:&lt;repo&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+    /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.Repository</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Repository(owner: string, repo: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.Repository, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.Repository.Decode client GithubReference.reference GithubReference.repository [ owner; repo ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Post a status against a given changeset</summary>
+    /// <remarks>
+    /// <para>
+    /// For a given changeset (SHA) of a repository, this will attach a "commit status"
+    /// on github. These statuses are links displayed next to each revision.
+    /// The status is either OK (green check) or FAILURE (red cross),
+    /// made of a custom title and link.
+    /// </para>
+    /// <para><c>POST /repository/&lt;owner&gt;/&lt;repo&gt;/statuses/&lt;sha&gt;</c> (github.createStatus, experimental)</para>
+    /// <para>Request body: <c>/schemas/github/v1/create-status.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// github:create-status:&lt;owner&gt;/&lt;repo&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+    /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+    /// <param name="sha">The <c>sha</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/github/v1/create-status.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.CreateStatus(owner: string, repo: string, sha: string, payload: Taskcluster.Models.CreateStatus, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client GithubReference.reference GithubReference.createStatus [ owner; repo; sha ] [] (Payload.Json(Taskcluster.Models.CreateStatus.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Post a comment on a given GitHub Issue or Pull Request</summary>
+    /// <remarks>
+    /// <para>For a given Issue or Pull Request of a repository, this will write a new message.</para>
+    /// <para><c>POST /repository/&lt;owner&gt;/&lt;repo&gt;/issues/&lt;number&gt;/comments</c> (github.createComment, stable)</para>
+    /// <para>Request body: <c>/schemas/github/v1/create-comment.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// github:create-comment:&lt;owner&gt;/&lt;repo&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+    /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+    /// <param name="number">The <c>number</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/github/v1/create-comment.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.CreateComment(owner: string, repo: string, number: string, payload: Taskcluster.Models.CreateComment, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client GithubReference.reference GithubReference.createComment [ owner; repo; number ] [] (Payload.Json(Taskcluster.Models.CreateComment.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Render .taskcluster.yml file</summary>
+    /// <remarks>
+    /// <para>
+    /// This endpoint allows to render the .taskcluster.yml file for a given event or payload.
+    /// This is useful to preview the result of the .taskcluster.yml file before pushing it to
+    /// the repository.
+    /// Read more about the .taskcluster.yml file in the [documentation](https://docs.taskcluster.net/docs/reference/integrations/github/taskcluster-yml-v1)
+    /// </para>
+    /// <para><c>POST /taskcluster-yml</c> (github.renderTaskclusterYml, experimental)</para>
+    /// <para>Request body: <c>/schemas/github/v1/render-taskcluster-yml-input.json#</c></para>
+    /// <para>Response: <c>/schemas/github/v1/render-taskcluster-yml-output.json#</c></para>
+    /// <para>Required scopes: none.</para>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/github/v1/render-taskcluster-yml-input.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.RenderTaskclusterYmlOutput</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.RenderTaskclusterYml(payload: Taskcluster.Models.RenderTaskclusterYmlInput, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.RenderTaskclusterYmlOutput, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.RenderTaskclusterYmlOutput.Decode client GithubReference.reference GithubReference.renderTaskclusterYml [] [] (Payload.Json(Taskcluster.Models.RenderTaskclusterYmlInput.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>The client requests are sent with.</summary>
+    member _.TaskclusterClient: TaskclusterClient = client
+
 /// <summary>GitHub Service: a client for every method of the github service.</summary>
 /// <remarks>
 /// <para>
@@ -258,7 +392,7 @@ module GithubReference =
 /// When Github forbids an action, this service returns an HTTP 403
 /// with code ForbiddenByGithub.
 /// </para>
-/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Github(client)</c>.</para>
+/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Github(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>
 /// </remarks>
 [<Sealed>]
 type Github(client: TaskclusterClient) =
@@ -266,6 +400,9 @@ type Github(client: TaskclusterClient) =
 
     /// <summary>The github API reference.</summary>
     static member Reference: ApiReference = GithubReference.reference
+
+    /// <summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>
+    member val Typed: GithubTyped = GithubTyped(client)
 
     /// <summary>Ping Server</summary>
     /// <remarks>

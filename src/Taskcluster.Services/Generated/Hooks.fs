@@ -316,10 +316,260 @@ module HooksReference =
                 ]
         }
 
+/// <summary>Hooks Service: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>
+/// <remarks>Reached as <c>Hooks(client).Typed</c>; the JSON forms stay on <c>Hooks</c>.</remarks>
+[<Sealed>]
+type HooksTyped(client: TaskclusterClient) =
+
+    /// <summary>List hook groups</summary>
+    /// <remarks>
+    /// <para>This endpoint will return a list of all hook groups with at least one hook.</para>
+    /// <para><c>GET /hooks</c> (hooks.listHookGroups, stable)</para>
+    /// <para>Response: <c>/schemas/hooks/v1/list-hook-groups-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// hooks:list-hooks:
+    /// </code>
+    /// </remarks>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListHookGroupsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListHookGroups(?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListHookGroupsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListHookGroupsResponse.Decode client HooksReference.reference HooksReference.listHookGroups [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List hooks in a given group</summary>
+    /// <remarks>
+    /// <para>
+    /// This endpoint will return a list of all the hook definitions within a
+    /// given hook group.
+    /// </para>
+    /// <para><c>GET /hooks/&lt;hookGroupId&gt;</c> (hooks.listHooks, stable)</para>
+    /// <para>Response: <c>/schemas/hooks/v1/list-hooks-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// hooks:list-hooks:&lt;hookGroupId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListHooksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListHooks(hookGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListHooksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListHooksResponse.Decode client HooksReference.reference HooksReference.listHooks [ hookGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get hook definition</summary>
+    /// <remarks>
+    /// <para>
+    /// This endpoint will return the hook definition for the given `hookGroupId`
+    /// and hookId.
+    /// </para>
+    /// <para><c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;</c> (hooks.hook, stable)</para>
+    /// <para>Response: <c>/schemas/hooks/v1/hook-definition.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// hooks:get:&lt;hookGroupId&gt;:&lt;hookId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.HookDefinition</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Hook(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.HookDefinition, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.HookDefinition.Decode client HooksReference.reference HooksReference.hook [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get hook status</summary>
+    /// <remarks>
+    /// <para>
+    /// This endpoint will return the current status of the hook.  This represents a
+    /// snapshot in time and may vary from one call to the next.
+    /// </para>
+    /// <para>This method is deprecated in favor of listLastFires.</para>
+    /// <para><c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/status</c> (hooks.getHookStatus, deprecated)</para>
+    /// <para>Response: <c>/schemas/hooks/v1/hook-status.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// hooks:status:&lt;hookGroupId&gt;/&lt;hookId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.HookStatus</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GetHookStatus(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.HookStatus, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.HookStatus.Decode client HooksReference.reference HooksReference.getHookStatus [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Create a hook</summary>
+    /// <remarks>
+    /// <para>This endpoint will create a new hook.</para>
+    /// <para>
+    /// The caller's credentials must include the role that will be used to
+    /// create the task.  That role must satisfy task.scopes as well as the
+    /// necessary scopes to add the task to the queue.
+    /// </para>
+    /// <para><c>PUT /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;</c> (hooks.createHook, stable)</para>
+    /// <para>Request body: <c>/schemas/hooks/v1/create-hook-request.json#</c></para>
+    /// <para>Response: <c>/schemas/hooks/v1/hook-definition.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   hooks:modify-hook:&lt;hookGroupId&gt;/&lt;hookId&gt;
+    ///   assume:hook-id:&lt;hookGroupId&gt;/&lt;hookId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/create-hook-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.HookDefinition</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CreateHook(hookGroupId: string, hookId: string, payload: Taskcluster.Models.CreateHookRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.HookDefinition, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.HookDefinition.Decode client HooksReference.reference HooksReference.createHook [ hookGroupId; hookId ] [] (Payload.Json(Taskcluster.Models.CreateHookRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Update a hook</summary>
+    /// <remarks>
+    /// <para>
+    /// This endpoint will update an existing hook.  All fields except
+    /// `hookGroupId` and `hookId` can be modified.
+    /// </para>
+    /// <para><c>POST /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;</c> (hooks.updateHook, stable)</para>
+    /// <para>Request body: <c>/schemas/hooks/v1/create-hook-request.json#</c></para>
+    /// <para>Response: <c>/schemas/hooks/v1/hook-definition.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   hooks:modify-hook:&lt;hookGroupId&gt;/&lt;hookId&gt;
+    ///   assume:hook-id:&lt;hookGroupId&gt;/&lt;hookId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/create-hook-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.HookDefinition</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.UpdateHook(hookGroupId: string, hookId: string, payload: Taskcluster.Models.CreateHookRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.HookDefinition, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.HookDefinition.Decode client HooksReference.reference HooksReference.updateHook [ hookGroupId; hookId ] [] (Payload.Json(Taskcluster.Models.CreateHookRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Trigger a hook</summary>
+    /// <remarks>
+    /// <para>This endpoint will trigger the creation of a task from a hook definition.</para>
+    /// <para>
+    /// The HTTP payload must match the hook's `triggerSchema`.  If it does, it is
+    /// provided as the `payload` property of the JSON-e context used to render the
+    /// task template.
+    /// </para>
+    /// <para>
+    /// Optionally, a `taskId` can be provided in the payload which the hook task
+    /// will use. It must be unique and follow the slugid format.
+    /// </para>
+    /// <para><c>POST /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/trigger</c> (hooks.triggerHook, stable)</para>
+    /// <para>Request body: <c>/schemas/hooks/v1/trigger-hook.json#</c></para>
+    /// <para>Response: <c>/schemas/hooks/v1/trigger-hook-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// hooks:trigger-hook:&lt;hookGroupId&gt;/&lt;hookId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/trigger-hook.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TriggerHookResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.TriggerHook(hookGroupId: string, hookId: string, payload: Json, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TriggerHookResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TriggerHookResponse.Decode client HooksReference.reference HooksReference.triggerHook [ hookGroupId; hookId ] [] (Payload.Json(id payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a trigger token</summary>
+    /// <remarks>
+    /// <para>
+    /// Retrieve a unique secret token for triggering the specified hook. This
+    /// token can be deactivated with `resetTriggerToken`.
+    /// </para>
+    /// <para><c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/token</c> (hooks.getTriggerToken, stable)</para>
+    /// <para>Response: <c>/schemas/hooks/v1/trigger-token-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// hooks:get-trigger-token:&lt;hookGroupId&gt;/&lt;hookId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TriggerTokenResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GetTriggerToken(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TriggerTokenResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TriggerTokenResponse.Decode client HooksReference.reference HooksReference.getTriggerToken [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Reset a trigger token</summary>
+    /// <remarks>
+    /// <para>
+    /// Reset the token for triggering a given hook. This invalidates token that
+    /// may have been issued via getTriggerToken with a new token.
+    /// </para>
+    /// <para><c>POST /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/token</c> (hooks.resetTriggerToken, stable)</para>
+    /// <para>Response: <c>/schemas/hooks/v1/trigger-token-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// hooks:reset-trigger-token:&lt;hookGroupId&gt;/&lt;hookId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TriggerTokenResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ResetTriggerToken(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TriggerTokenResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TriggerTokenResponse.Decode client HooksReference.reference HooksReference.resetTriggerToken [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Trigger a hook with a token</summary>
+    /// <remarks>
+    /// <para>This endpoint triggers a defined hook with a valid token.</para>
+    /// <para>
+    /// The HTTP payload must match the hook's `triggerSchema`.  If it does, it is
+    /// provided as the `payload` property of the JSON-e context used to render the
+    /// task template.
+    /// </para>
+    /// <para>
+    /// Optionally, a `taskId` can be provided in the payload which the hook task
+    /// will use. It must be unique and follow the slugid format.
+    /// </para>
+    /// <para><c>POST /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/trigger/&lt;token&gt;</c> (hooks.triggerHookWithToken, stable)</para>
+    /// <para>Request body: <c>/schemas/hooks/v1/trigger-hook.json#</c></para>
+    /// <para>Response: <c>/schemas/hooks/v1/trigger-hook-response.json#</c></para>
+    /// <para>Required scopes: none.</para>
+    /// </remarks>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="token">The <c>token</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/trigger-hook.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TriggerHookResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.TriggerHookWithToken(hookGroupId: string, hookId: string, token: string, payload: Json, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TriggerHookResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TriggerHookResponse.Decode client HooksReference.reference HooksReference.triggerHookWithToken [ hookGroupId; hookId; token ] [] (Payload.Json(id payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get information about recent hook fires</summary>
+    /// <remarks>
+    /// <para>
+    /// This endpoint will return information about the the last few times this hook has been
+    /// fired, including whether the hook was fired successfully or not
+    /// </para>
+    /// <para>By default this endpoint will return up to 1000 most recent fires in one request.</para>
+    /// <para><c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/last-fires</c> (hooks.listLastFires, stable)</para>
+    /// <para>Response: <c>/schemas/hooks/v1/list-lastFires-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// hooks:list-last-fires:&lt;hookGroupId&gt;/&lt;hookId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListLastFiresResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListLastFires(hookGroupId: string, hookId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListLastFiresResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListLastFiresResponse.Decode client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>The client requests are sent with.</summary>
+    member _.TaskclusterClient: TaskclusterClient = client
+
 /// <summary>Hooks Service: a client for every method of the hooks service.</summary>
 /// <remarks>
 /// <para>The hooks service provides a mechanism for creating tasks in response to events.</para>
-/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Hooks(client)</c>.</para>
+/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Hooks(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>
 /// </remarks>
 [<Sealed>]
 type Hooks(client: TaskclusterClient) =
@@ -327,6 +577,9 @@ type Hooks(client: TaskclusterClient) =
 
     /// <summary>The hooks API reference.</summary>
     static member Reference: ApiReference = HooksReference.reference
+
+    /// <summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>
+    member val Typed: HooksTyped = HooksTyped(client)
 
     /// <summary>Ping Server</summary>
     /// <remarks>

@@ -226,6 +226,138 @@ module IndexReference =
                 ]
         }
 
+/// <summary>Index Service: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>
+/// <remarks>Reached as <c>Index(client).Typed</c>; the JSON forms stay on <c>Index</c>.</remarks>
+[<Sealed>]
+type IndexTyped(client: TaskclusterClient) =
+
+    /// <summary>Find Indexed Task</summary>
+    /// <remarks>
+    /// <para>
+    /// Find a task by index path, returning the highest-rank task with that path. If no
+    /// task exists for the given path, this API end-point will respond with a 404 status.
+    /// </para>
+    /// <para><c>GET /task/&lt;indexPath&gt;</c> (index.findTask, stable)</para>
+    /// <para>Response: <c>/schemas/index/v1/indexed-task-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// index:find-task:&lt;indexPath&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="indexPath">The <c>indexPath</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.IndexedTaskResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.FindTask(indexPath: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.IndexedTaskResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.IndexedTaskResponse.Decode client IndexReference.reference IndexReference.findTask [ indexPath ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Find tasks at indexes</summary>
+    /// <remarks>
+    /// <para>List the tasks given their labels</para>
+    /// <para>
+    /// This endpoint
+    /// lists up to 1000 tasks. If more tasks are present, a
+    /// `continuationToken` will be returned, which can be given in the next
+    /// request, along with the same input data. If the input data is different
+    /// the continuationToken will have no effect.
+    /// </para>
+    /// <para><c>POST /tasks/indexes</c> (index.findTasksAtIndex, experimental)</para>
+    /// <para>Request body: <c>/schemas/index/v1/list-tasks-at-index.json#</c></para>
+    /// <para>Response: <c>/schemas/index/v1/list-tasks-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;indexPath&gt; in &lt;indexPaths&gt;: index:find-task:&lt;indexPath&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/index/v1/list-tasks-at-index.json#</c>).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListTasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.FindTasksAtIndex(payload: Taskcluster.Models.ListTasksAtIndex, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListTasksResponse.Decode client IndexReference.reference IndexReference.findTasksAtIndex [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) (Payload.Json(Taskcluster.Models.ListTasksAtIndex.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Namespaces</summary>
+    /// <remarks>
+    /// <para>List the namespaces immediately under a given namespace.</para>
+    /// <para>
+    /// This endpoint
+    /// lists up to 1000 namespaces. If more namespaces are present, a
+    /// `continuationToken` will be returned, which can be given in the next
+    /// request. For the initial request, the payload should be an empty JSON
+    /// object.
+    /// </para>
+    /// <para><c>GET /namespaces/&lt;namespace&gt;</c> (index.listNamespaces, stable)</para>
+    /// <para>Response: <c>/schemas/index/v1/list-namespaces-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// index:list-namespaces:&lt;namespace&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListNamespacesResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListNamespaces(``namespace``: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListNamespacesResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListNamespacesResponse.Decode client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Tasks</summary>
+    /// <remarks>
+    /// <para>List the tasks immediately under a given namespace.</para>
+    /// <para>
+    /// This endpoint
+    /// lists up to 1000 tasks. If more tasks are present, a
+    /// `continuationToken` will be returned, which can be given in the next
+    /// request. For the initial request, the payload should be an empty JSON
+    /// object.
+    /// </para>
+    /// <para>
+    /// **Remark**, this end-point is designed for humans browsing for tasks, not
+    /// services, as that makes little sense.
+    /// </para>
+    /// <para><c>GET /tasks/&lt;namespace&gt;</c> (index.listTasks, stable)</para>
+    /// <para>Response: <c>/schemas/index/v1/list-tasks-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// index:list-tasks:&lt;namespace&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListTasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListTasks(``namespace``: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListTasksResponse.Decode client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Insert Task into Index</summary>
+    /// <remarks>
+    /// <para>
+    /// Insert a task into the index.  If the new rank is less than the existing rank
+    /// at the given index path, the task is not indexed but the response is still 200 OK.
+    /// </para>
+    /// <para>
+    /// Please see the introduction above for information
+    /// about indexing successfully completed tasks automatically using custom routes.
+    /// </para>
+    /// <para><c>PUT /task/&lt;namespace&gt;</c> (index.insertTask, stable)</para>
+    /// <para>Request body: <c>/schemas/index/v1/insert-task-request.json#</c></para>
+    /// <para>Response: <c>/schemas/index/v1/indexed-task-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// index:insert-task:&lt;namespace&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/index/v1/insert-task-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.IndexedTaskResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.InsertTask(``namespace``: string, payload: Taskcluster.Models.InsertTaskRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.IndexedTaskResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.IndexedTaskResponse.Decode client IndexReference.reference IndexReference.insertTask [ ``namespace`` ] [] (Payload.Json(Taskcluster.Models.InsertTaskRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>The client requests are sent with.</summary>
+    member _.TaskclusterClient: TaskclusterClient = client
+
 /// <summary>Index Service: a client for every method of the index service.</summary>
 /// <remarks>
 /// <para>
@@ -237,7 +369,7 @@ module IndexReference =
 /// messages, so the most common use of API methods is to read from the index.
 /// </para>
 /// <para>Slashes (`/`) aren't allowed in index paths.</para>
-/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Index(client)</c>.</para>
+/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Index(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>
 /// </remarks>
 [<Sealed>]
 type Index(client: TaskclusterClient) =
@@ -245,6 +377,9 @@ type Index(client: TaskclusterClient) =
 
     /// <summary>The index API reference.</summary>
     static member Reference: ApiReference = IndexReference.reference
+
+    /// <summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>
+    member val Typed: IndexTyped = IndexTyped(client)
 
     /// <summary>Ping Server</summary>
     /// <remarks>

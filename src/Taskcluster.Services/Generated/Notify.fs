@@ -226,13 +226,180 @@ module NotifyReference =
                 ]
         }
 
+/// <summary>Notification Service: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>
+/// <remarks>Reached as <c>Notify(client).Typed</c>; the JSON forms stay on <c>Notify</c>.</remarks>
+[<Sealed>]
+type NotifyTyped(client: TaskclusterClient) =
+
+    /// <summary>Send an Email</summary>
+    /// <remarks>
+    /// <para>
+    /// Send an email to `address`. The content is markdown and will be rendered
+    /// to HTML, but both the HTML and raw markdown text will be sent in the
+    /// email. If a link is included, it will be rendered to a nice button in the
+    /// HTML version of the email
+    /// </para>
+    /// <para>
+    /// In case when duplicate message has been detected and no email was sent,
+    /// this endpoint will return 204 status code.
+    /// </para>
+    /// <para><c>POST /email</c> (notify.email, experimental)</para>
+    /// <para>Request body: <c>/schemas/notify/v1/email-request.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// notify:email:&lt;address&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/notify/v1/email-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.Email(payload: Taskcluster.Models.EmailRequest, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client NotifyReference.reference NotifyReference.email [] [] (Payload.Json(Taskcluster.Models.EmailRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Publish a Pulse Message</summary>
+    /// <remarks>
+    /// <para>Publish a message on pulse with the given `routingKey`.</para>
+    /// <para>Endpoint will return 204 when duplicate message has been detected</para>
+    /// <para><c>POST /pulse</c> (notify.pulse, experimental)</para>
+    /// <para>Request body: <c>/schemas/notify/v1/pulse-request.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// notify:pulse:&lt;routingKey&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/notify/v1/pulse-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.Pulse(payload: Taskcluster.Models.PulseRequest, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client NotifyReference.reference NotifyReference.pulse [] [] (Payload.Json(Taskcluster.Models.PulseRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Post Matrix Message</summary>
+    /// <remarks>
+    /// <para>Post a message to a room in Matrix. Optionally includes formatted message.</para>
+    /// <para>
+    /// The `roomId` in the scopes is a fully formed `roomId` with leading `!` such
+    /// as `!foo:bar.com`.
+    /// </para>
+    /// <para>
+    /// Note that the matrix client used by taskcluster must be invited to a room before
+    /// it can post there!
+    /// </para>
+    /// <para>
+    /// In case when duplicate message has been detected and no message was sent,
+    /// this endpoint will return 204 status code.
+    /// </para>
+    /// <para><c>POST /matrix</c> (notify.matrix, experimental)</para>
+    /// <para>Request body: <c>/schemas/notify/v1/matrix-request.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// notify:matrix-room:&lt;roomId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/notify/v1/matrix-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.Matrix(payload: Taskcluster.Models.MatrixRequest, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client NotifyReference.reference NotifyReference.matrix [] [] (Payload.Json(Taskcluster.Models.MatrixRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Post Slack Message</summary>
+    /// <remarks>
+    /// <para>Post a message to a Slack channel.</para>
+    /// <para>The `channelId` in the scopes is a Slack channel ID, starting with a capital C.</para>
+    /// <para>
+    /// The Slack app can post into public channels by default but will need to be added
+    /// to private channels before it can post messages there.
+    /// </para>
+    /// <para>
+    /// In case when duplicate message has been detected and no message was sent,
+    /// this endpoint will return 204 status code.
+    /// </para>
+    /// <para><c>POST /slack</c> (notify.slack, experimental)</para>
+    /// <para>Request body: <c>/schemas/notify/v1/slack-request.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// notify:slack-channel:&lt;channelId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/notify/v1/slack-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.Slack(payload: Taskcluster.Models.SlackRequest, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client NotifyReference.reference NotifyReference.slack [] [] (Payload.Json(Taskcluster.Models.SlackRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Denylist Given Address</summary>
+    /// <remarks>
+    /// <para>
+    /// Add the given address to the notification denylist. Addresses in the denylist will be ignored
+    /// by the notification service.
+    /// </para>
+    /// <para><c>POST /denylist/add</c> (notify.addDenylistAddress, experimental)</para>
+    /// <para>Request body: <c>/schemas/notify/v1/notification-address.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// notify:manage-denylist
+    /// </code>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/notify/v1/notification-address.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.AddDenylistAddress(payload: Taskcluster.Models.NotificationAddress, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client NotifyReference.reference NotifyReference.addDenylistAddress [] [] (Payload.Json(Taskcluster.Models.NotificationAddress.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Delete Denylisted Address</summary>
+    /// <remarks>
+    /// <para>Delete the specified address from the notification denylist.</para>
+    /// <para><c>DELETE /denylist/delete</c> (notify.deleteDenylistAddress, experimental)</para>
+    /// <para>Request body: <c>/schemas/notify/v1/notification-address.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// notify:manage-denylist
+    /// </code>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/notify/v1/notification-address.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.DeleteDenylistAddress(payload: Taskcluster.Models.NotificationAddress, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client NotifyReference.reference NotifyReference.deleteDenylistAddress [] [] (Payload.Json(Taskcluster.Models.NotificationAddress.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Denylisted Notifications</summary>
+    /// <remarks>
+    /// <para>Lists all the denylisted addresses.</para>
+    /// <para>
+    /// By default this end-point will try to return up to 1000 addresses in one
+    /// request. But it **may return less**, even if more tasks are available.
+    /// It may also return a `continuationToken` even though there are no more
+    /// results. However, you can only be sure to have seen all results if you
+    /// keep calling `list` with the last `continuationToken` until you
+    /// get a result without a `continuationToken`.
+    /// </para>
+    /// <para>
+    /// If you are not interested in listing all the members at once, you may
+    /// use the query-string option `limit` to return fewer.
+    /// </para>
+    /// <para><c>GET /denylist/list</c> (notify.listDenylist, experimental)</para>
+    /// <para>Response: <c>/schemas/notify/v1/notification-address-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// notify:manage-denylist
+    /// </code>
+    /// </remarks>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.NotificationAddressList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListDenylist(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.NotificationAddressList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.NotificationAddressList.Decode client NotifyReference.reference NotifyReference.listDenylist [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>The client requests are sent with.</summary>
+    member _.TaskclusterClient: TaskclusterClient = client
+
 /// <summary>Notification Service: a client for every method of the notify service.</summary>
 /// <remarks>
 /// <para>
 /// The notification service listens for tasks with associated notifications
 /// and handles requests to send emails and post pulse messages.
 /// </para>
-/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Notify(client)</c>.</para>
+/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Notify(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>
 /// </remarks>
 [<Sealed>]
 type Notify(client: TaskclusterClient) =
@@ -240,6 +407,9 @@ type Notify(client: TaskclusterClient) =
 
     /// <summary>The notify API reference.</summary>
     static member Reference: ApiReference = NotifyReference.reference
+
+    /// <summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>
+    member val Typed: NotifyTyped = NotifyTyped(client)
 
     /// <summary>Ping Server</summary>
     /// <remarks>

@@ -190,6 +190,121 @@ module ObjectReference =
                 ]
         }
 
+/// <summary>Object Service: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>
+/// <remarks>Reached as <c>Object(client).Typed</c>; the JSON forms stay on <c>Object</c>.</remarks>
+[<Sealed>]
+type ObjectTyped(client: TaskclusterClient) =
+
+    /// <summary>Begin upload of a new object</summary>
+    /// <remarks>
+    /// <para>Create a new object by initiating upload of its data.</para>
+    /// <para>
+    /// This endpoint implements negotiation of upload methods.  It can be called
+    /// multiple times if necessary, either to propose new upload methods or to
+    /// renew credentials for an already-agreed upload.
+    /// </para>
+    /// <para>
+    /// The `name` parameter can contain any printable ASCII character (0x20 - 0x7e).
+    /// The `uploadId` must be supplied by the caller, and any attempts to upload
+    /// an object with the same name but a different `uploadId` will fail.
+    /// Thus the first call to this method establishes the `uploadId` for the
+    /// object, and as long as that value is kept secret, no other caller can
+    /// upload an object of that name, regardless of scopes.  Object expiration
+    /// cannot be changed after the initial call, either.  It is possible to call
+    /// this method with no proposed upload methods, which has the effect of "locking
+    /// in" the `expiration`, `projectId`, and `uploadId` properties and any
+    /// supplied hashes.
+    /// </para>
+    /// <para>Unfinished uploads expire after 1 day.</para>
+    /// <para><c>PUT /upload/&lt;name&gt;</c> (object.createUpload, stable)</para>
+    /// <para>Request body: <c>/schemas/object/v1/create-upload-request.json#</c></para>
+    /// <para>Response: <c>/schemas/object/v1/create-upload-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// object:upload:&lt;projectId&gt;:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/object/v1/create-upload-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.CreateUploadResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CreateUpload(name: string, payload: Taskcluster.Models.CreateUploadRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.CreateUploadResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.CreateUploadResponse.Decode client ObjectReference.reference ObjectReference.createUpload [ name ] [] (Payload.Json(Taskcluster.Models.CreateUploadRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Mark an upload as complete.</summary>
+    /// <remarks>
+    /// <para>
+    /// This endpoint marks an upload as complete.  This indicates that all data has been
+    /// transmitted to the backend.  After this call, no further calls to `uploadObject` are
+    /// allowed, and downloads of the object may begin.  This method is idempotent, but will
+    /// fail if given an incorrect uploadId for an unfinished upload.
+    /// </para>
+    /// <para>
+    /// It is possible to finish an upload with no hashes specified via either
+    /// `startUpload` or `finishUpload`.  However, many clients will refuse to
+    /// download an object with no hashes.  The utility methods included with the
+    /// client libraries always include hashes as of version 44.0.0.
+    /// </para>
+    /// <para>Note that, once `finishUpload` is complete, the object is considered immutable.</para>
+    /// <para><c>POST /finish-upload/&lt;name&gt;</c> (object.finishUpload, stable)</para>
+    /// <para>Request body: <c>/schemas/object/v1/finish-upload-request.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// object:upload:&lt;projectId&gt;:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/object/v1/finish-upload-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.FinishUpload(name: string, payload: Taskcluster.Models.FinishUploadRequest, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client ObjectReference.reference ObjectReference.finishUpload [ name ] [] (Payload.Json(Taskcluster.Models.FinishUploadRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Download object data</summary>
+    /// <remarks>
+    /// <para>
+    /// Start the process of downloading an object's data.  Call this endpoint with a list of acceptable
+    /// download methods, and the server will select a method and return the corresponding payload.
+    /// </para>
+    /// <para>Returns a 406 error if none of the given download methods are available.</para>
+    /// <para>See [Download Methods](https://docs.taskcluster.net/docs/reference/platform/object/download-methods) for more detail.</para>
+    /// <para><c>PUT /start-download/&lt;name&gt;</c> (object.startDownload, stable)</para>
+    /// <para>Request body: <c>/schemas/object/v1/download-object-request.json#</c></para>
+    /// <para>Response: <c>/schemas/object/v1/download-object-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// object:download:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/object/v1/download-object-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.DownloadObjectResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.StartDownload(name: string, payload: Taskcluster.Models.DownloadObjectRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.DownloadObjectResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.DownloadObjectResponse.Decode client ObjectReference.reference ObjectReference.startDownload [ name ] [] (Payload.Json(Taskcluster.Models.DownloadObjectRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get an object's metadata</summary>
+    /// <remarks>
+    /// <para>
+    /// Get the metadata for the named object.  This metadata is not sufficient to
+    /// get the object's content; for that use `startDownload`.
+    /// </para>
+    /// <para><c>GET /metadata/&lt;name&gt;</c> (object.object, stable)</para>
+    /// <para>Response: <c>/schemas/object/v1/get-object-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// object:download:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetObjectResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Object(name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetObjectResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetObjectResponse.Decode client ObjectReference.reference ObjectReference.``object`` [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>The client requests are sent with.</summary>
+    member _.TaskclusterClient: TaskclusterClient = client
+
 /// <summary>Object Service: a client for every method of the object service.</summary>
 /// <remarks>
 /// <para>The object service provides HTTP-accessible storage for large blobs of data.</para>
@@ -198,7 +313,7 @@ module ObjectReference =
 /// from the storage "backend" to the caller, and not directly via this service.
 /// Once uploaded, objects are immutable until their expiration time.
 /// </para>
-/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Object(client)</c>.</para>
+/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Object(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>
 /// </remarks>
 [<Sealed>]
 type Object(client: TaskclusterClient) =
@@ -206,6 +321,9 @@ type Object(client: TaskclusterClient) =
 
     /// <summary>The object API reference.</summary>
     static member Reference: ApiReference = ObjectReference.reference
+
+    /// <summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>
+    member val Typed: ObjectTyped = ObjectTyped(client)
 
     /// <summary>Ping Server</summary>
     /// <remarks>

@@ -154,6 +154,83 @@ module PurgeCacheReference =
                 ]
         }
 
+/// <summary>Purge Cache Service: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>
+/// <remarks>Reached as <c>PurgeCache(client).Typed</c>; the JSON forms stay on <c>PurgeCache</c>.</remarks>
+[<Sealed>]
+type PurgeCacheTyped(client: TaskclusterClient) =
+
+    /// <summary>Purge Worker Cache</summary>
+    /// <remarks>
+    /// <para>
+    /// Publish a request to purge caches named `cacheName` with
+    /// on `workerPoolId` workers.
+    /// </para>
+    /// <para>
+    /// If such a request already exists, its `before` timestamp is updated to
+    /// the current time.
+    /// </para>
+    /// <para><c>POST /purge-cache/&lt;workerPoolId&gt;</c> (purge-cache.purgeCache, stable)</para>
+    /// <para>Request body: <c>/schemas/purge-cache/v1/purge-cache-request.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// purge-cache:&lt;workerPoolId&gt;:&lt;cacheName&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/purge-cache/v1/purge-cache-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.PurgeCache(workerPoolId: string, payload: Taskcluster.Models.PurgeCacheRequest, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client PurgeCacheReference.reference PurgeCacheReference.purgeCache [ workerPoolId ] [] (Payload.Json(Taskcluster.Models.PurgeCacheRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>All Open Purge Requests</summary>
+    /// <remarks>
+    /// <para>View all active purge requests.</para>
+    /// <para>
+    /// This is useful mostly for administors to view
+    /// the set of open purge requests. It should not
+    /// be used by workers. They should use the purgeRequests
+    /// endpoint that is specific to their workerType and
+    /// provisionerId.
+    /// </para>
+    /// <para><c>GET /purge-cache/list</c> (purge-cache.allPurgeRequests, stable)</para>
+    /// <para>Response: <c>/schemas/purge-cache/v1/all-purge-cache-request-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// purge-cache:all-purge-requests
+    /// </code>
+    /// </remarks>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.AllPurgeCacheRequestList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.AllPurgeRequests(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.AllPurgeCacheRequestList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.AllPurgeCacheRequestList.Decode client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Open Purge Requests for a worker pool</summary>
+    /// <remarks>
+    /// <para>
+    /// List the caches for this `workerPoolId` that should to be
+    /// purged if they are from before the time given in the response.
+    /// </para>
+    /// <para>This is intended to be used by workers to determine which caches to purge.</para>
+    /// <para><c>GET /purge-cache/&lt;workerPoolId&gt;</c> (purge-cache.purgeRequests, stable)</para>
+    /// <para>Response: <c>/schemas/purge-cache/v1/purge-cache-request-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// purge-cache:purge-requests::&lt;workerPoolId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="since">The optional <c>since</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.PurgeCacheRequestList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.PurgeRequests(workerPoolId: string, ?since: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.PurgeCacheRequestList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.PurgeCacheRequestList.Decode client PurgeCacheReference.reference PurgeCacheReference.purgeRequests [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "since", since ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>The client requests are sent with.</summary>
+    member _.TaskclusterClient: TaskclusterClient = client
+
 /// <summary>Purge Cache Service: a client for every method of the purge-cache service.</summary>
 /// <remarks>
 /// <para>The purge-cache service is responsible for tracking cache-purge requests.</para>
@@ -162,7 +239,7 @@ module PurgeCacheReference =
 /// these requests are timestamped.  Workers consult the service before
 /// starting a new task, and purge any caches older than the timestamp.
 /// </para>
-/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>PurgeCache(client)</c>.</para>
+/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>PurgeCache(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>
 /// </remarks>
 [<Sealed>]
 type PurgeCache(client: TaskclusterClient) =
@@ -170,6 +247,9 @@ type PurgeCache(client: TaskclusterClient) =
 
     /// <summary>The purge-cache API reference.</summary>
     static member Reference: ApiReference = PurgeCacheReference.reference
+
+    /// <summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>
+    member val Typed: PurgeCacheTyped = PurgeCacheTyped(client)
 
     /// <summary>Ping Server</summary>
     /// <remarks>

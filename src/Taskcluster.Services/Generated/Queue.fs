@@ -946,6 +946,1359 @@ module QueueReference =
                 ]
         }
 
+/// <summary>Queue Service: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>
+/// <remarks>Reached as <c>Queue(client).Typed</c>; the JSON forms stay on <c>Queue</c>.</remarks>
+[<Sealed>]
+type QueueTyped(client: TaskclusterClient) =
+
+    /// <summary>Get Task Definition</summary>
+    /// <remarks>
+    /// <para>
+    /// This end-point will return the task-definition. Notice that the task
+    /// definition may have been modified by queue, if an optional property is
+    /// not specified the queue may provide a default value.
+    /// </para>
+    /// <para><c>GET /task/&lt;taskId&gt;</c> (queue.task, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/task.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:get-task:&lt;taskId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskDefinition</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Task(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskDefinition, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskDefinition.Decode client QueueReference.reference QueueReference.task [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get multiple task definitions</summary>
+    /// <remarks>
+    /// <para>
+    /// This end-point will return the task definition for each input task id.
+    /// Notice that the task definitions may have been modified by queue.
+    /// </para>
+    /// <para><c>POST /tasks</c> (queue.tasks, experimental)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/tasks-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/tasks-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;taskId&gt; in &lt;taskIds&gt;: queue:get-task:&lt;taskId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Tasks(payload: Taskcluster.Models.TasksRequest, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TasksResponse.Decode client QueueReference.reference QueueReference.tasks [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) (Payload.Json(Taskcluster.Models.TasksRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get multiple task definitions</summary>
+    /// <remarks>
+    /// <para>
+    /// This end-point will return the task statuses for each input task id.
+    /// If a given taskId does not match a task, it will be ignored,
+    /// and callers will need to handle the difference.
+    /// </para>
+    /// <para><c>POST /tasks/status</c> (queue.statuses, experimental)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/tasks-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/tasks-statuses-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;taskId&gt; in &lt;taskIds&gt;: queue:status:&lt;taskId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TasksStatusesResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Statuses(payload: Taskcluster.Models.TasksRequest, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TasksStatusesResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TasksStatusesResponse.Decode client QueueReference.reference QueueReference.statuses [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) (Payload.Json(Taskcluster.Models.TasksRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get task status</summary>
+    /// <remarks>
+    /// <para>Get task status structure from `taskId`</para>
+    /// <para><c>GET /task/&lt;taskId&gt;/status</c> (queue.status, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:status:&lt;taskId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Status(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.status [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Task Group</summary>
+    /// <remarks>
+    /// <para>List tasks sharing the same `taskGroupId`.</para>
+    /// <para>
+    /// As a task-group may contain an unbounded number of tasks, this end-point
+    /// may return a `continuationToken`. To continue listing tasks you must call
+    /// the `listTaskGroup` again with the `continuationToken` as the
+    /// query-string option `continuationToken`.
+    /// </para>
+    /// <para>
+    /// By default this end-point will try to return up to 1000 members in one
+    /// request. But it **may return less**, even if more tasks are available.
+    /// It may also return a `continuationToken` even though there are no more
+    /// results. However, you can only be sure to have seen all results if you
+    /// keep calling `listTaskGroup` with the last `continuationToken` until you
+    /// get a result without a `continuationToken`.
+    /// </para>
+    /// <para>
+    /// If you are not interested in listing all the members at once, you may
+    /// use the query-string option `limit` to return fewer.
+    /// </para>
+    /// <para>
+    /// If you only want to to fetch task group metadata without the tasks,
+    /// you can call the `getTaskGroup` method.
+    /// </para>
+    /// <para><c>GET /task-group/&lt;taskGroupId&gt;/list</c> (queue.listTaskGroup, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/list-task-group-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:list-task-group:&lt;taskGroupId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListTaskGroupResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListTaskGroup(taskGroupId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTaskGroupResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListTaskGroupResponse.Decode client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Cancel Task Group</summary>
+    /// <remarks>
+    /// <para>
+    /// This method will cancel all unresolved tasks (`unscheduled`, `pending` or `running` states)
+    /// with the given `taskGroupId`. Behaviour is similar to the `cancelTask` method.
+    /// </para>
+    /// <para>
+    /// It is only possible to cancel a task group if it has been sealed using `sealTaskGroup`.
+    /// If the task group is not sealed, this method will return a 409 response.
+    /// </para>
+    /// <para>
+    /// It is possible to rerun a canceled task which will result in a new run.
+    /// Calling `cancelTaskGroup` again in this case will only cancel the new run.
+    /// Other tasks that were already canceled would not be canceled again.
+    /// </para>
+    /// <para><c>POST /task-group/&lt;taskGroupId&gt;/cancel</c> (queue.cancelTaskGroup, experimental)</para>
+    /// <para>Response: <c>/schemas/queue/v1/cancel-task-group-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:cancel-task-group:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.CancelTaskGroupResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CancelTaskGroup(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.CancelTaskGroupResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.CancelTaskGroupResponse.Decode client QueueReference.reference QueueReference.cancelTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Task Group</summary>
+    /// <remarks>
+    /// <para>Get task group information by `taskGroupId`.</para>
+    /// <para>
+    /// This will return meta-information associated with the task group.
+    /// It contains information about task group expiry date or if it is sealed.
+    /// </para>
+    /// <para>
+    /// If you also want to see which tasks belong to this task group, you can call
+    /// `listTaskGroup` method.
+    /// </para>
+    /// <para><c>GET /task-group/&lt;taskGroupId&gt;</c> (queue.getTaskGroup, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/task-group-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:list-task-group:&lt;taskGroupId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskGroupResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GetTaskGroup(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskGroupResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskGroupResponse.Decode client QueueReference.reference QueueReference.getTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Seal Task Group</summary>
+    /// <remarks>
+    /// <para>Seal task group to prevent creation of new tasks.</para>
+    /// <para>
+    /// Task group can be sealed once and is irreversible. Calling it multiple times
+    /// will return same result and will not update it again.
+    /// </para>
+    /// <para>
+    /// Sealing makes `cancelTaskGroup` meaningful by stopping task creators
+    /// from adding more tasks to a group being cancelled. It is not a
+    /// security feature: the check is not atomic with task creation, so a
+    /// `createTask` racing this call may still succeed.
+    /// </para>
+    /// <para><c>POST /task-group/&lt;taskGroupId&gt;/seal</c> (queue.sealTaskGroup, experimental)</para>
+    /// <para>Response: <c>/schemas/queue/v1/task-group-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:seal-task-group:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskGroupResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.SealTaskGroup(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskGroupResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskGroupResponse.Decode client QueueReference.reference QueueReference.sealTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Dependent Tasks</summary>
+    /// <remarks>
+    /// <para>List tasks that depend on the given `taskId`.</para>
+    /// <para>
+    /// As many tasks from different task-groups may dependent on a single tasks,
+    /// this end-point may return a `continuationToken`. To continue listing
+    /// tasks you must call `listDependentTasks` again with the
+    /// `continuationToken` as the query-string option `continuationToken`.
+    /// </para>
+    /// <para>
+    /// By default this end-point will try to return up to 1000 tasks in one
+    /// request. But it **may return less**, even if more tasks are available.
+    /// It may also return a `continuationToken` even though there are no more
+    /// results. However, you can only be sure to have seen all results if you
+    /// keep calling `listDependentTasks` with the last `continuationToken` until
+    /// you get a result without a `continuationToken`.
+    /// </para>
+    /// <para>
+    /// If you are not interested in listing all the tasks at once, you may
+    /// use the query-string option `limit` to return fewer.
+    /// </para>
+    /// <para><c>GET /task/&lt;taskId&gt;/dependents</c> (queue.listDependentTasks, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/list-dependent-tasks-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:list-dependent-tasks:&lt;taskId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListDependentTasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListDependentTasks(taskId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListDependentTasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListDependentTasksResponse.Decode client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Create New Task</summary>
+    /// <remarks>
+    /// <para>
+    /// Create a new task, this is an **idempotent** operation, so repeat it if
+    /// you get an internal server error or network connection is dropped.
+    /// </para>
+    /// <para>
+    /// **Task `deadline`**: the deadline property can be no more than 5 days
+    /// into the future. This is to limit the amount of pending tasks not being
+    /// taken care of. Ideally, you should use a much shorter deadline.
+    /// </para>
+    /// <para>
+    /// **Task expiration**: the `expires` property must be greater than the
+    /// task `deadline`. If not provided it will default to `deadline` + one
+    /// year. Notice that artifacts created by a task must expire before the
+    /// task's expiration.
+    /// </para>
+    /// <para>
+    /// **Task specific routing-keys**: using the `task.routes` property you may
+    /// define task specific routing-keys. If a task has a task specific
+    /// routing-key: `&lt;route&gt;`, then when the AMQP message about the task is
+    /// published, the message will be CC'ed with the routing-key:
+    /// `route.&lt;route&gt;`. This is useful if you want another component to listen
+    /// for completed tasks you have posted.  The caller must have scope
+    /// `queue:route:&lt;route&gt;` for each route.
+    /// </para>
+    /// <para>
+    /// **Dependencies**: any tasks referenced in `task.dependencies` must have
+    /// already been created at the time of this call.
+    /// </para>
+    /// <para>
+    /// **Scopes**: Note that the scopes required to complete this API call depend
+    /// on the content of the `scopes`, `routes`, `schedulerId`, `priority`,
+    /// `provisionerId`, and `workerType` properties of the task definition.
+    /// </para>
+    /// <para>
+    /// If the task group was sealed, this end-point will return `409` reporting
+    /// `RequestConflict` to indicate that it is no longer possible to add new tasks
+    /// for this `taskGroupId`.
+    /// </para>
+    /// <para><c>PUT /task/&lt;taskId&gt;</c> (queue.createTask, stable)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/create-task-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   for each &lt;scope&gt; in &lt;scopes&gt;: &lt;scope&gt;
+    ///   for each &lt;route&gt; in &lt;routes&gt;: queue:route:&lt;route&gt;
+    ///   queue:create-task:project:&lt;projectId&gt;
+    ///   queue:scheduler-id:&lt;schedulerId&gt;
+    ///   for each &lt;priority&gt; in &lt;priorities&gt;: queue:create-task:&lt;priority&gt;:&lt;provisionerId&gt;/&lt;workerType&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/create-task-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CreateTask(taskId: string, payload: Taskcluster.Models.CreateTaskRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.createTask [ taskId ] [] (Payload.Json(Taskcluster.Models.CreateTaskRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Schedule Defined Task</summary>
+    /// <remarks>
+    /// <para>
+    /// scheduleTask will schedule a task to be executed, even if it has
+    /// unresolved dependencies. A task would otherwise only be scheduled if
+    /// its dependencies were resolved.
+    /// </para>
+    /// <para>
+    /// This is useful if you have defined a task that depends on itself or on
+    /// some other task that has not been resolved, but you wish the task to be
+    /// scheduled immediately.
+    /// </para>
+    /// <para>
+    /// This will announce the task as pending and workers will be allowed to
+    /// claim it and resolve the task.
+    /// </para>
+    /// <para>
+    /// **Note** this operation is **idempotent** and will not fail or complain
+    /// if called with a `taskId` that is already scheduled, or even resolved.
+    /// To reschedule a task previously resolved, use `rerunTask`.
+    /// </para>
+    /// <para><c>POST /task/&lt;taskId&gt;/schedule</c> (queue.scheduleTask, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// any of:
+    ///   queue:schedule-task:&lt;schedulerId&gt;/&lt;taskGroupId&gt;/&lt;taskId&gt;
+    ///   queue:schedule-task-in-project:&lt;projectId&gt;
+    ///   all of:
+    ///     queue:schedule-task
+    ///     assume:scheduler-id:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ScheduleTask(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.scheduleTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Rerun a Resolved Task</summary>
+    /// <remarks>
+    /// <para>
+    /// This method _reruns_ a previously resolved task, even if it was
+    /// _completed_. This is useful if your task completes unsuccessfully, and
+    /// you just want to run it from scratch again. This will also reset the
+    /// number of `retries` allowed. It will schedule a task that is _unscheduled_
+    /// regardless of the state of its dependencies.
+    /// </para>
+    /// <para>
+    /// Remember that `retries` in the task status counts the number of runs that
+    /// the queue have started because the worker stopped responding, for example
+    /// because a spot node died.
+    /// </para>
+    /// <para>
+    /// **Remark** this operation is idempotent: if it is invoked for a task that
+    /// is `pending` or `running`, it will just return the current task status.
+    /// </para>
+    /// <para><c>POST /task/&lt;taskId&gt;/rerun</c> (queue.rerunTask, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// any of:
+    ///   queue:rerun-task:&lt;schedulerId&gt;/&lt;taskGroupId&gt;/&lt;taskId&gt;
+    ///   queue:rerun-task-in-project:&lt;projectId&gt;
+    ///   all of:
+    ///     queue:rerun-task
+    ///     assume:scheduler-id:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.RerunTask(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.rerunTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Cancel Task</summary>
+    /// <remarks>
+    /// <para>
+    /// This method will cancel a task that is either `unscheduled`, `pending` or
+    /// `running`. It will resolve the current run as `exception` with
+    /// `reasonResolved` set to `canceled`. If the task isn't scheduled yet, ie.
+    /// it doesn't have any runs, an initial run will be added and resolved as
+    /// described above. Hence, after canceling a task, it cannot be scheduled
+    /// with `queue.scheduleTask`, but a new run can be created with
+    /// `queue.rerun`. These semantics is equivalent to calling
+    /// `queue.scheduleTask` immediately followed by `queue.cancelTask`.
+    /// </para>
+    /// <para>
+    /// **Remark** this operation is idempotent, if you try to cancel a task that
+    /// isn't `unscheduled`, `pending` or `running`, this operation will just
+    /// return the current task status.
+    /// </para>
+    /// <para><c>POST /task/&lt;taskId&gt;/cancel</c> (queue.cancelTask, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// any of:
+    ///   queue:cancel-task:&lt;schedulerId&gt;/&lt;taskGroupId&gt;/&lt;taskId&gt;
+    ///   queue:cancel-task-in-project:&lt;projectId&gt;
+    ///   all of:
+    ///     queue:cancel-task
+    ///     assume:scheduler-id:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CancelTask(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.cancelTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Change Task Priority</summary>
+    /// <remarks>
+    /// <para>This method updates the priority of a single unresolved task.</para>
+    /// <para>
+    /// * Claimed or running tasks keep their current run priority until they are retried.
+    /// * Emits `taskPriorityChanged` events so downstream tooling can observe manual overrides.
+    /// </para>
+    /// <para><c>POST /task/&lt;taskId&gt;/priority</c> (queue.changeTaskPriority, experimental)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/change-task-priority-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// any of:
+    ///   queue:change-task-priority:&lt;taskId&gt;
+    ///   queue:change-task-priority-in-queue:&lt;taskQueueId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/change-task-priority-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ChangeTaskPriority(taskId: string, payload: Taskcluster.Models.ChangeTaskPriorityRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.changeTaskPriority [ taskId ] [] (Payload.Json(Taskcluster.Models.ChangeTaskPriorityRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Change Task Group Priority</summary>
+    /// <remarks>
+    /// <para>This method applies a new priority to unresolved tasks within a task group.</para>
+    /// <para>
+    /// * Updates run in bounded batches to avoid long locks.
+    /// * Claimed or running tasks keep their current run priority until they are retried.
+    /// * Emits `taskGroupPriorityChanged` summary event at the end.
+    /// </para>
+    /// <para><c>POST /task-group/&lt;taskGroupId&gt;/priority</c> (queue.changeTaskGroupPriority, experimental)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/change-task-priority-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/task-group-priority-change-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:change-task-group-priority:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/change-task-priority-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskGroupPriorityChangeResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ChangeTaskGroupPriority(taskGroupId: string, payload: Taskcluster.Models.ChangeTaskPriorityRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskGroupPriorityChangeResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskGroupPriorityChangeResponse.Decode client QueueReference.reference QueueReference.changeTaskGroupPriority [ taskGroupId ] [] (Payload.Json(Taskcluster.Models.ChangeTaskPriorityRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Claim Work</summary>
+    /// <remarks>
+    /// <para>Claim pending task(s) for the given task queue.</para>
+    /// <para>
+    /// If any work is available (even if fewer than the requested number of
+    /// tasks, this will return immediately. Otherwise, it will block for tens of
+    /// seconds waiting for work.  If no work appears, it will return an emtpy
+    /// list of tasks.  Callers should sleep a short while (to avoid denial of
+    /// service in an error condition) and call the endpoint again.  This is a
+    /// simple implementation of "long polling".
+    /// </para>
+    /// <para><c>POST /claim-work/&lt;taskQueueId&gt;</c> (queue.claimWork, stable)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/claim-work-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/claim-work-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   queue:claim-work:&lt;taskQueueId&gt;
+    ///   queue:worker-id:&lt;workerGroup&gt;/&lt;workerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/claim-work-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ClaimWorkResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ClaimWork(taskQueueId: string, payload: Taskcluster.Models.ClaimWorkRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ClaimWorkResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ClaimWorkResponse.Decode client QueueReference.reference QueueReference.claimWork [ taskQueueId ] [] (Payload.Json(Taskcluster.Models.ClaimWorkRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Claim Task</summary>
+    /// <remarks>
+    /// <para>claim a task - never documented</para>
+    /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/claim</c> (queue.claimTask, deprecated)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/task-claim-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/task-claim-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   queue:claim-task:&lt;provisionerId&gt;/&lt;workerType&gt;
+    ///   queue:worker-id:&lt;workerGroup&gt;/&lt;workerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-claim-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskClaimResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ClaimTask(taskId: string, runId: string, payload: Taskcluster.Models.TaskClaimRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskClaimResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskClaimResponse.Decode client QueueReference.reference QueueReference.claimTask [ taskId; runId ] [] (Payload.Json(Taskcluster.Models.TaskClaimRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Reclaim task</summary>
+    /// <remarks>
+    /// <para>
+    /// Refresh the claim for a specific `runId` for given `taskId`. This updates
+    /// the `takenUntil` property and returns a new set of temporary credentials
+    /// for performing requests on behalf of the task. These credentials should
+    /// be used in-place of the credentials returned by `claimWork`.
+    /// </para>
+    /// <para>
+    /// The `reclaimTask` requests serves to:
+    ///  * Postpone `takenUntil` preventing the queue from resolving
+    ///    `claim-expired`,
+    ///  * Refresh temporary credentials used for processing the task, and
+    ///  * Abort execution if the task/run have been resolved.
+    /// </para>
+    /// <para>
+    /// If the `takenUntil` timestamp is exceeded the queue will resolve the run
+    /// as _exception_ with reason `claim-expired`, and proceeded to retry to the
+    /// task. This ensures that tasks are retried, even if workers disappear
+    /// without warning.
+    /// </para>
+    /// <para>
+    /// If the task is resolved, this end-point will return `409` reporting
+    /// `RequestConflict`. This typically happens if the task have been canceled
+    /// or the `task.deadline` have been exceeded. If reclaiming fails, workers
+    /// should abort the task and forget about the given `runId`. There is no
+    /// need to resolve the run or upload artifacts.
+    /// </para>
+    /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/reclaim</c> (queue.reclaimTask, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/task-reclaim-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:reclaim-task:&lt;taskId&gt;/&lt;runId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskReclaimResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ReclaimTask(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskReclaimResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskReclaimResponse.Decode client QueueReference.reference QueueReference.reclaimTask [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Report Run Completed</summary>
+    /// <remarks>
+    /// <para>Report a task completed, resolving the run as `completed`.</para>
+    /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/completed</c> (queue.reportCompleted, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:resolve-task:&lt;taskId&gt;/&lt;runId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ReportCompleted(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.reportCompleted [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Report Run Failed</summary>
+    /// <remarks>
+    /// <para>
+    /// Report a run failed, resolving the run as `failed`. Use this to resolve
+    /// a run that failed because the task specific code behaved unexpectedly.
+    /// For example the task exited non-zero, or didn't produce expected output.
+    /// </para>
+    /// <para>
+    /// Do not use this if the task couldn't be run because if malformed
+    /// payload, or other unexpected condition. In these cases we have a task
+    /// exception, which should be reported with `reportException`.
+    /// </para>
+    /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/failed</c> (queue.reportFailed, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:resolve-task:&lt;taskId&gt;/&lt;runId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ReportFailed(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.reportFailed [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Report Task Exception</summary>
+    /// <remarks>
+    /// <para>
+    /// Resolve a run as _exception_. Generally, you will want to report tasks as
+    /// failed instead of exception. You should `reportException` if,
+    /// </para>
+    /// <para>
+    ///   * The `task.payload` is invalid,
+    ///   * Non-existent resources are referenced,
+    ///   * Declared actions cannot be executed due to unavailable resources,
+    ///   * The worker had to shutdown prematurely,
+    ///   * The worker experienced an unknown error, or,
+    ///   * The task explicitly requested a retry.
+    /// </para>
+    /// <para>
+    /// Do not use this to signal that some user-specified code crashed for any
+    /// reason specific to this code. If user-specific code hits a resource that
+    /// is temporarily unavailable worker should report task _failed_.
+    /// </para>
+    /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/exception</c> (queue.reportException, stable)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/task-exception-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:resolve-task:&lt;taskId&gt;/&lt;runId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-exception-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ReportException(taskId: string, runId: string, payload: Taskcluster.Models.TaskExceptionRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.reportException [ taskId; runId ] [] (Payload.Json(Taskcluster.Models.TaskExceptionRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Create Artifact</summary>
+    /// <remarks>
+    /// <para>
+    /// This API end-point creates an artifact for a specific run of a task. This
+    /// should **only** be used by a worker currently operating on this task, or
+    /// from a process running within the task (ie. on the worker).
+    /// </para>
+    /// <para>
+    /// All artifacts must specify when they expire. The queue will
+    /// automatically take care of deleting artifacts past their
+    /// expiration point. This feature makes it feasible to upload large
+    /// intermediate artifacts from data processing applications, as the
+    /// artifacts can be set to expire a few days later.
+    /// </para>
+    /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts/&lt;name&gt;</c> (queue.createArtifact, stable)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/post-artifact-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/post-artifact-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:create-artifact:&lt;taskId&gt;/&lt;runId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/post-artifact-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.CreateArtifactResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CreateArtifact(taskId: string, runId: string, name: string, payload: Taskcluster.Models.CreateArtifactRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.CreateArtifactResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.CreateArtifactResponse.Decode client QueueReference.reference QueueReference.createArtifact [ taskId; runId; name ] [] (Payload.Json(Taskcluster.Models.CreateArtifactRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Finish Artifact</summary>
+    /// <remarks>
+    /// <para>
+    /// This endpoint marks an artifact as present for the given task, and
+    /// should be called when the artifact data is fully uploaded.
+    /// </para>
+    /// <para>
+    /// The storage types `reference`, `link`, and `error` do not need to
+    /// be finished, as they are finished immediately by `createArtifact`.
+    /// The storage type `s3` does not support this functionality and cannot
+    /// be finished.  In all such cases, calling this method is an input error
+    /// (400).
+    /// </para>
+    /// <para><c>PUT /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts/&lt;name&gt;</c> (queue.finishArtifact, stable)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/finish-artifact-request.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:create-artifact:&lt;taskId&gt;/&lt;runId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/finish-artifact-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.FinishArtifact(taskId: string, runId: string, name: string, payload: Taskcluster.Models.FinishArtifactRequest, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client QueueReference.reference QueueReference.finishArtifact [ taskId; runId; name ] [] (Payload.Json(Taskcluster.Models.FinishArtifactRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Artifact Data from Run</summary>
+    /// <remarks>
+    /// <para>Get artifact by `&lt;name&gt;` from a specific run.</para>
+    /// <para>
+    /// **Artifact Access**, in order to get an artifact you need the scope
+    /// `queue:get-artifact:&lt;name&gt;`, where `&lt;name&gt;` is the name of the artifact.
+    /// To allow access to fetch artifacts with a client like `curl` or a web
+    /// browser, without using Taskcluster credentials, include a scope in the
+    /// `anonymous` role.  The convention is to include
+    /// `queue:get-artifact:public/*`.
+    /// </para>
+    /// <para>
+    /// **Response**: the HTTP response to this method is a 303 redirect to the
+    /// URL from which the artifact can be downloaded.  The body of that response
+    /// contains the data described in the output schema, contianing the same URL.
+    /// Callers are encouraged to use whichever method of gathering the URL is
+    /// most convenient.  Standard HTTP clients will follow the redirect, while
+    /// API client libraries will return the JSON body.
+    /// </para>
+    /// <para>In order to download an artifact the following must be done:</para>
+    /// <para>
+    /// 1. Obtain queue url.  Building a signed url with a taskcluster client is
+    /// recommended
+    /// 1. Make a GET request which does not follow redirects
+    /// 1. In all cases, if specified, the
+    /// x-taskcluster-location-{content,transfer}-{sha256,length} values must be
+    /// validated to be equal to the Content-Length and Sha256 checksum of the
+    /// final artifact downloaded. as well as any intermediate redirects
+    /// 1. If this response is a 500-series error, retry using an exponential
+    /// backoff.  No more than 5 retries should be attempted
+    /// 1. If this response is a 400-series error, treat it appropriately for
+    /// your context.  This might be an error in responding to this request or
+    /// an Error storage type body.  This request should not be retried.
+    /// 1. If this response is a 200-series response, the response body is the artifact.
+    /// If the x-taskcluster-location-{content,transfer}-{sha256,length} and
+    /// x-taskcluster-location-content-encoding are specified, they should match
+    /// this response body
+    /// 1. If the response type is a 300-series redirect, the artifact will be at the
+    /// location specified by the `Location` header.  There are multiple artifact storage
+    /// types which use a 300-series redirect.
+    /// 1. For all redirects followed, the user must verify that the content-sha256, content-length,
+    /// transfer-sha256, transfer-length and content-encoding match every further request.  The final
+    /// artifact must also be validated against the values specified in the original queue response
+    /// 1. Caching of requests with an x-taskcluster-artifact-storage-type value of `reference`
+    /// must not occur
+    /// </para>
+    /// <para>
+    /// **Headers**
+    /// The following important headers are set on the response to this method:
+    /// </para>
+    /// <para>
+    /// * location: the url of the artifact if a redirect is to be performed
+    /// * x-taskcluster-artifact-storage-type: the storage type.  Example: s3
+    /// </para>
+    /// <para><c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts/&lt;name&gt;</c> (queue.getArtifact, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/get-artifact-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;name&gt; in &lt;names&gt;: queue:get-artifact:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetArtifactResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GetArtifact(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetArtifactResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetArtifactResponse.Decode client QueueReference.reference QueueReference.getArtifact [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Artifact Data from Latest Run</summary>
+    /// <remarks>
+    /// <para>Get artifact by `&lt;name&gt;` from the last run of a task.</para>
+    /// <para>
+    /// **Artifact Access**, in order to get an artifact you need the scope
+    /// `queue:get-artifact:&lt;name&gt;`, where `&lt;name&gt;` is the name of the artifact.
+    /// To allow access to fetch artifacts with a client like `curl` or a web
+    /// browser, without using Taskcluster credentials, include a scope in the
+    /// `anonymous` role.  The convention is to include
+    /// `queue:get-artifact:public/*`.
+    /// </para>
+    /// <para>
+    /// **Response**: the HTTP response to this method is a 303 redirect to the
+    /// URL from which the artifact can be downloaded.  The body of that response
+    /// contains the data described in the output schema, contianing the same URL.
+    /// Callers are encouraged to use whichever method of gathering the URL is
+    /// most convenient.  Standard HTTP clients will follow the redirect, while
+    /// API client libraries will return the JSON body.
+    /// </para>
+    /// <para>In order to download an artifact the following must be done:</para>
+    /// <para>
+    /// 1. Obtain queue url.  Building a signed url with a taskcluster client is
+    /// recommended
+    /// 1. Make a GET request which does not follow redirects
+    /// 1. In all cases, if specified, the
+    /// x-taskcluster-location-{content,transfer}-{sha256,length} values must be
+    /// validated to be equal to the Content-Length and Sha256 checksum of the
+    /// final artifact downloaded. as well as any intermediate redirects
+    /// 1. If this response is a 500-series error, retry using an exponential
+    /// backoff.  No more than 5 retries should be attempted
+    /// 1. If this response is a 400-series error, treat it appropriately for
+    /// your context.  This might be an error in responding to this request or
+    /// an Error storage type body.  This request should not be retried.
+    /// 1. If this response is a 200-series response, the response body is the artifact.
+    /// If the x-taskcluster-location-{content,transfer}-{sha256,length} and
+    /// x-taskcluster-location-content-encoding are specified, they should match
+    /// this response body
+    /// 1. If the response type is a 300-series redirect, the artifact will be at the
+    /// location specified by the `Location` header.  There are multiple artifact storage
+    /// types which use a 300-series redirect.
+    /// 1. For all redirects followed, the user must verify that the content-sha256, content-length,
+    /// transfer-sha256, transfer-length and content-encoding match every further request.  The final
+    /// artifact must also be validated against the values specified in the original queue response
+    /// 1. Caching of requests with an x-taskcluster-artifact-storage-type value of `reference`
+    /// must not occur
+    /// </para>
+    /// <para>
+    /// **Headers**
+    /// The following important headers are set on the response to this method:
+    /// </para>
+    /// <para>
+    /// * location: the url of the artifact if a redirect is to be performed
+    /// * x-taskcluster-artifact-storage-type: the storage type.  Example: s3
+    /// </para>
+    /// <para>
+    /// **Remark**, this end-point is slightly slower than
+    /// `queue.getArtifact`, so consider that if you already know the `runId` of
+    /// the latest run. Otherwise, just use the most convenient API end-point.
+    /// </para>
+    /// <para><c>GET /task/&lt;taskId&gt;/artifacts/&lt;name&gt;</c> (queue.getLatestArtifact, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/get-artifact-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;name&gt; in &lt;names&gt;: queue:get-artifact:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.GetArtifactResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GetLatestArtifact(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetArtifactResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetArtifactResponse.Decode client QueueReference.reference QueueReference.getLatestArtifact [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Artifacts from Run</summary>
+    /// <remarks>
+    /// <para>Returns a list of artifacts and associated meta-data for a given run.</para>
+    /// <para>
+    /// As a task may have many artifacts paging may be necessary. If this
+    /// end-point returns a `continuationToken`, you should call the end-point
+    /// again with the `continuationToken` as the query-string option:
+    /// `continuationToken`.
+    /// </para>
+    /// <para>
+    /// By default this end-point will list up-to 1000 artifacts in a single page
+    /// you may limit this with the query-string parameter `limit`.
+    /// </para>
+    /// <para><c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts</c> (queue.listArtifacts, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/list-artifacts-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:list-artifacts:&lt;taskId&gt;:&lt;runId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListArtifactsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListArtifacts(taskId: string, runId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListArtifactsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListArtifactsResponse.Decode client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Artifacts from Latest Run</summary>
+    /// <remarks>
+    /// <para>
+    /// Returns a list of artifacts and associated meta-data for the latest run
+    /// from the given task.
+    /// </para>
+    /// <para>
+    /// As a task may have many artifacts paging may be necessary. If this
+    /// end-point returns a `continuationToken`, you should call the end-point
+    /// again with the `continuationToken` as the query-string option:
+    /// `continuationToken`.
+    /// </para>
+    /// <para>
+    /// By default this end-point will list up-to 1000 artifacts in a single page
+    /// you may limit this with the query-string parameter `limit`.
+    /// </para>
+    /// <para><c>GET /task/&lt;taskId&gt;/artifacts</c> (queue.listLatestArtifacts, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/list-artifacts-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:list-artifacts:&lt;taskId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListArtifactsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListLatestArtifacts(taskId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListArtifactsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListArtifactsResponse.Decode client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Artifact Information From Run</summary>
+    /// <remarks>
+    /// <para>
+    /// Returns associated metadata for a given artifact, in the given task run.
+    /// The metadata is the same as that returned from `listArtifacts`, and does
+    /// not grant access to the artifact data.
+    /// </para>
+    /// <para>Note that this method does *not* automatically follow link artifacts.</para>
+    /// <para><c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifact-info/&lt;name&gt;</c> (queue.artifactInfo, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/artifact-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:list-artifacts:&lt;taskId&gt;:&lt;runId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ArtifactResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ArtifactInfo(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ArtifactResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ArtifactResponse.Decode client QueueReference.reference QueueReference.artifactInfo [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Artifact Information From Latest Run</summary>
+    /// <remarks>
+    /// <para>
+    /// Returns associated metadata for a given artifact, in the latest run of the
+    /// task.  The metadata is the same as that returned from `listArtifacts`,
+    /// and does not grant access to the artifact data.
+    /// </para>
+    /// <para>Note that this method does *not* automatically follow link artifacts.</para>
+    /// <para><c>GET /task/&lt;taskId&gt;/artifact-info/&lt;name&gt;</c> (queue.latestArtifactInfo, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/artifact-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:list-artifacts:&lt;taskId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ArtifactResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.LatestArtifactInfo(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ArtifactResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ArtifactResponse.Decode client QueueReference.reference QueueReference.latestArtifactInfo [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Artifact Content From Run</summary>
+    /// <remarks>
+    /// <para>Returns information about the content of the artifact, in the given task run.</para>
+    /// <para>
+    /// Depending on the storage type, the endpoint returns the content of the artifact
+    /// or enough information to access that content.
+    /// </para>
+    /// <para>
+    /// This method follows link artifacts, so it will not return content
+    /// for a link artifact.
+    /// </para>
+    /// <para><c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifact-content/&lt;name&gt;</c> (queue.artifact, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/artifact-content-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;name&gt; in &lt;names&gt;: queue:get-artifact:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ArtifactContentResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Artifact(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ArtifactContentResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ArtifactContentResponse.Decode client QueueReference.reference QueueReference.artifact [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Artifact Content From Latest Run</summary>
+    /// <remarks>
+    /// <para>Returns information about the content of the artifact, in the latest task run.</para>
+    /// <para>
+    /// Depending on the storage type, the endpoint returns the content of the artifact
+    /// or enough information to access that content.
+    /// </para>
+    /// <para>
+    /// This method follows link artifacts, so it will not return content
+    /// for a link artifact.
+    /// </para>
+    /// <para><c>GET /task/&lt;taskId&gt;/artifact-content/&lt;name&gt;</c> (queue.latestArtifact, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/artifact-content-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;name&gt; in &lt;names&gt;: queue:get-artifact:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ArtifactContentResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.LatestArtifact(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ArtifactContentResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ArtifactContentResponse.Decode client QueueReference.reference QueueReference.latestArtifact [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a list of all active provisioners</summary>
+    /// <remarks>
+    /// <para>Get all active provisioners.</para>
+    /// <para>
+    /// The term "provisioner" is taken broadly to mean anything with a provisionerId.
+    /// This does not necessarily mean there is an associated service performing any
+    /// provisioning activity.
+    /// </para>
+    /// <para>
+    /// The response is paged. If this end-point returns a `continuationToken`, you
+    /// should call the end-point again with the `continuationToken` as a query-string
+    /// option. By default this end-point will list up to 1000 provisioners in a single
+    /// page. You may limit this with the query-string parameter `limit`.
+    /// </para>
+    /// <para><c>GET /provisioners</c> (queue.listProvisioners, deprecated)</para>
+    /// <para>Response: <c>/schemas/queue/v1/list-provisioners-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:list-provisioners
+    /// </code>
+    /// </remarks>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListProvisionersResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListProvisioners(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListProvisionersResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListProvisionersResponse.Decode client QueueReference.reference QueueReference.listProvisioners [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get an active provisioner</summary>
+    /// <remarks>
+    /// <para>Get an active provisioner.</para>
+    /// <para>
+    /// The term "provisioner" is taken broadly to mean anything with a provisionerId.
+    /// This does not necessarily mean there is an associated service performing any
+    /// provisioning activity.
+    /// </para>
+    /// <para><c>GET /provisioners/&lt;provisionerId&gt;</c> (queue.getProvisioner, deprecated)</para>
+    /// <para>Response: <c>/schemas/queue/v1/provisioner-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:get-provisioner:&lt;provisionerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ProvisionerResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GetProvisioner(provisionerId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ProvisionerResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ProvisionerResponse.Decode client QueueReference.reference QueueReference.getProvisioner [ provisionerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Update a provisioner</summary>
+    /// <remarks>
+    /// <para>Declare a provisioner, supplying some details about it.</para>
+    /// <para>
+    /// `declareProvisioner` allows updating one or more properties of a provisioner as long as the required scopes are
+    /// possessed. For example, a request to update the `my-provisioner`
+    /// provisioner with a body `{description: 'This provisioner is great'}` would require you to have the scope
+    /// `queue:declare-provisioner:my-provisioner#description`.
+    /// </para>
+    /// <para>
+    /// The term "provisioner" is taken broadly to mean anything with a provisionerId.
+    /// This does not necessarily mean there is an associated service performing any
+    /// provisioning activity.
+    /// </para>
+    /// <para><c>PUT /provisioners/&lt;provisionerId&gt;</c> (queue.declareProvisioner, deprecated)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/update-provisioner-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/provisioner-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;property&gt; in &lt;properties&gt;: queue:declare-provisioner:&lt;provisionerId&gt;#&lt;property&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-provisioner-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ProvisionerResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.DeclareProvisioner(provisionerId: string, payload: Taskcluster.Models.UpdateProvisionerRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ProvisionerResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ProvisionerResponse.Decode client QueueReference.reference QueueReference.declareProvisioner [ provisionerId ] [] (Payload.Json(Taskcluster.Models.UpdateProvisionerRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Number of Pending Tasks</summary>
+    /// <remarks>
+    /// <para>Get an approximate number of pending tasks for the given `taskQueueId`.</para>
+    /// <para>
+    /// As task states may change rapidly, this number may not represent the exact
+    /// number of pending tasks, but a very good approximation.
+    /// </para>
+    /// <para>This method is **deprecated**, use queue.taskQueueCounts instead.</para>
+    /// <para><c>GET /pending/&lt;taskQueueId&gt;</c> (queue.pendingTasks, deprecated)</para>
+    /// <para>Response: <c>/schemas/queue/v1/pending-tasks-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:pending-count:&lt;taskQueueId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.PendingTasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.PendingTasks(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.PendingTasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.PendingTasksResponse.Decode client QueueReference.reference QueueReference.pendingTasks [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Number of Pending and Claimed Tasks</summary>
+    /// <remarks>
+    /// <para>Get an approximate number of pending and claimed tasks for the given `taskQueueId`.</para>
+    /// <para>
+    /// As task states may change rapidly, this number may not represent the exact
+    /// number of pending and claimed tasks, but a very good approximation.
+    /// </para>
+    /// <para><c>GET /task-queues/&lt;taskQueueId&gt;/counts</c> (queue.taskQueueCounts, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/task-queue-counts-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   queue:pending-count:&lt;taskQueueId&gt;
+    ///   queue:claimed-count:&lt;taskQueueId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskQueueCountsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.TaskQueueCounts(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskQueueCountsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskQueueCountsResponse.Decode client QueueReference.reference QueueReference.taskQueueCounts [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Pending Tasks</summary>
+    /// <remarks>
+    /// <para>List pending tasks for the given `taskQueueId`.</para>
+    /// <para>
+    /// As task states may change rapidly, this information might not represent the exact
+    /// state of such tasks, but a very good approximation.
+    /// </para>
+    /// <para><c>GET /task-queues/&lt;taskQueueId&gt;/pending</c> (queue.listPendingTasks, experimental)</para>
+    /// <para>Response: <c>/schemas/queue/v1/list-pending-tasks-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:pending-list:&lt;taskQueueId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListPendingTasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListPendingTasks(taskQueueId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListPendingTasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListPendingTasksResponse.Decode client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List claimed Tasks</summary>
+    /// <remarks>
+    /// <para>List claimed tasks for the given `taskQueueId`.</para>
+    /// <para>
+    /// As task states may change rapidly, this information might not represent the exact
+    /// state of such tasks, but a very good approximation.
+    /// </para>
+    /// <para><c>GET /task-queues/&lt;taskQueueId&gt;/claimed</c> (queue.listClaimedTasks, experimental)</para>
+    /// <para>Response: <c>/schemas/queue/v1/list-claimed-tasks-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:claimed-list:&lt;taskQueueId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListClaimedTasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListClaimedTasks(taskQueueId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListClaimedTasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListClaimedTasksResponse.Decode client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a list of all active worker-types</summary>
+    /// <remarks>
+    /// <para>Get all active worker-types for the given provisioner.</para>
+    /// <para>
+    /// The response is paged. If this end-point returns a `continuationToken`, you
+    /// should call the end-point again with the `continuationToken` as a query-string
+    /// option. By default this end-point will list up to 1000 worker-types in a single
+    /// page. You may limit this with the query-string parameter `limit`.
+    /// </para>
+    /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types</c> (queue.listWorkerTypes, deprecated)</para>
+    /// <para>Response: <c>/schemas/queue/v1/list-workertypes-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:list-worker-types:&lt;provisionerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListWorkertypesResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListWorkerTypes(provisionerId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListWorkertypesResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListWorkertypesResponse.Decode client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a worker-type</summary>
+    /// <remarks>
+    /// <para>Get a worker-type from a provisioner.</para>
+    /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;</c> (queue.getWorkerType, deprecated)</para>
+    /// <para>Response: <c>/schemas/queue/v1/workertype-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:get-worker-type:&lt;provisionerId&gt;/&lt;workerType&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkertypeResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GetWorkerType(provisionerId: string, workerType: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkertypeResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkertypeResponse.Decode client QueueReference.reference QueueReference.getWorkerType [ provisionerId; workerType ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Update a worker-type</summary>
+    /// <remarks>
+    /// <para>Declare a workerType, supplying some details about it.</para>
+    /// <para>
+    /// `declareWorkerType` allows updating one or more properties of a worker-type as long as the required scopes are
+    /// possessed. For example, a request to update the `highmem` worker-type within the `my-provisioner`
+    /// provisioner with a body `{description: 'This worker type is great'}` would require you to have the scope
+    /// `queue:declare-worker-type:my-provisioner/highmem#description`.
+    /// </para>
+    /// <para><c>PUT /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;</c> (queue.declareWorkerType, deprecated)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/update-workertype-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/workertype-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;property&gt; in &lt;properties&gt;: queue:declare-worker-type:&lt;provisionerId&gt;/&lt;workerType&gt;#&lt;property&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-workertype-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkertypeResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.DeclareWorkerType(provisionerId: string, workerType: string, payload: Taskcluster.Models.UpdateWorkertypeRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkertypeResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkertypeResponse.Decode client QueueReference.reference QueueReference.declareWorkerType [ provisionerId; workerType ] [] (Payload.Json(Taskcluster.Models.UpdateWorkertypeRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a list of all active task queues</summary>
+    /// <remarks>
+    /// <para>Get all active task queues.</para>
+    /// <para>
+    /// The response is paged. If this end-point returns a `continuationToken`, you
+    /// should call the end-point again with the `continuationToken` as a query-string
+    /// option. By default this end-point will list up to 1000 task queues in a single
+    /// page. You may limit this with the query-string parameter `limit`.
+    /// </para>
+    /// <para><c>GET /task-queues</c> (queue.listTaskQueues, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/list-taskqueues-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:list-task-queues
+    /// </code>
+    /// </remarks>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListTaskqueuesResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListTaskQueues(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTaskqueuesResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListTaskqueuesResponse.Decode client QueueReference.reference QueueReference.listTaskQueues [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a task queue</summary>
+    /// <remarks>
+    /// <para>Get a task queue.</para>
+    /// <para><c>GET /task-queues/&lt;taskQueueId&gt;</c> (queue.getTaskQueue, stable)</para>
+    /// <para>Response: <c>/schemas/queue/v1/taskqueue-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:get-task-queue:&lt;taskQueueId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.TaskqueueResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GetTaskQueue(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskqueueResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskqueueResponse.Decode client QueueReference.reference QueueReference.getTaskQueue [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a list of all active workers of a workerType</summary>
+    /// <remarks>
+    /// <para>Get a list of all active workers of a workerType.</para>
+    /// <para>
+    /// `listWorkers` allows a response to be filtered by quarantined and non quarantined workers.
+    /// To filter the query, you should call the end-point with `quarantined` as a query-string option with a
+    /// true or false value.
+    /// </para>
+    /// <para>
+    /// The response is paged. If this end-point returns a `continuationToken`, you
+    /// should call the end-point again with the `continuationToken` as a query-string
+    /// option. By default this end-point will list up to 1000 workers in a single
+    /// page. You may limit this with the query-string parameter `limit`.
+    /// </para>
+    /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c> (queue.listWorkers, deprecated)</para>
+    /// <para>Response: <c>/schemas/queue/v1/list-workers-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:list-workers:&lt;provisionerId&gt;/&lt;workerType&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ListWorkersResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListWorkers(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?quarantined: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListWorkersResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListWorkersResponse.Decode client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a worker from worker-type</summary>
+    /// <remarks>
+    /// <para>Get a worker from a worker-type.</para>
+    /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (queue.getWorker, deprecated)</para>
+    /// <para>Response: <c>/schemas/queue/v1/worker-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:get-worker:&lt;provisionerId&gt;/&lt;workerType&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GetWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerResponse.Decode client QueueReference.reference QueueReference.getWorker [ provisionerId; workerType; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Quarantine a worker</summary>
+    /// <remarks>
+    /// <para>Quarantine a worker</para>
+    /// <para><c>PUT /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (queue.quarantineWorker, experimental)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/quarantine-worker-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/worker-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:quarantine-worker:&lt;provisionerId&gt;/&lt;workerType&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/quarantine-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.QuarantineWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, payload: Taskcluster.Models.QuarantineWorkerRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerResponse.Decode client QueueReference.reference QueueReference.quarantineWorker [ provisionerId; workerType; workerGroup; workerId ] [] (Payload.Json(Taskcluster.Models.QuarantineWorkerRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Declare a worker</summary>
+    /// <remarks>
+    /// <para>Declare a worker, supplying some details about it.</para>
+    /// <para>
+    /// `declareWorker` allows updating one or more properties of a worker as long as the required scopes are
+    /// possessed.
+    /// </para>
+    /// <para><c>PUT /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (queue.declareWorker, experimental)</para>
+    /// <para>Request body: <c>/schemas/queue/v1/update-worker-request.json#</c></para>
+    /// <para>Response: <c>/schemas/queue/v1/worker-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// for each &lt;property&gt; in &lt;properties&gt;: queue:declare-worker:&lt;provisionerId&gt;/&lt;workerType&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;#&lt;property&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.DeclareWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, payload: Taskcluster.Models.UpdateWorkerRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerResponse.Decode client QueueReference.reference QueueReference.declareWorker [ provisionerId; workerType; workerGroup; workerId ] [] (Payload.Json(Taskcluster.Models.UpdateWorkerRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>The client requests are sent with.</summary>
+    member _.TaskclusterClient: TaskclusterClient = client
+
 /// <summary>Queue Service: a client for every method of the queue service.</summary>
 /// <remarks>
 /// <para>
@@ -995,7 +2348,7 @@ module QueueReference =
 /// * A `link` artifact can replace an existing `reference` artifact.
 /// * Any artifact's `expires` can be extended (made later, but not earlier).
 /// </para>
-/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Queue(client)</c>.</para>
+/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Queue(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>
 /// </remarks>
 [<Sealed>]
 type Queue(client: TaskclusterClient) =
@@ -1003,6 +2356,9 @@ type Queue(client: TaskclusterClient) =
 
     /// <summary>The queue API reference.</summary>
     static member Reference: ApiReference = QueueReference.reference
+
+    /// <summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>
+    member val Typed: QueueTyped = QueueTyped(client)
 
     /// <summary>Ping Server</summary>
     /// <remarks>

@@ -172,6 +172,84 @@ module SecretsReference =
                 ]
         }
 
+/// <summary>Secrets Service: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>
+/// <remarks>Reached as <c>Secrets(client).Typed</c>; the JSON forms stay on <c>Secrets</c>.</remarks>
+[<Sealed>]
+type SecretsTyped(client: TaskclusterClient) =
+
+    /// <summary>Set Secret</summary>
+    /// <remarks>
+    /// <para>
+    /// Set the secret associated with some key.  If the secret already exists, it is
+    /// updated instead.
+    /// </para>
+    /// <para><c>PUT /secret/&lt;name&gt;</c> (secrets.set, stable)</para>
+    /// <para>Request body: <c>/schemas/secrets/v1/secret.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// secrets:set:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/secrets/v1/secret.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>Unit once the service answered, or why the call failed.</returns>
+    member _.Set(name: string, payload: Taskcluster.Models.Secret, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client SecretsReference.reference SecretsReference.set [ name ] [] (Payload.Json(Taskcluster.Models.Secret.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Read Secret</summary>
+    /// <remarks>
+    /// <para>
+    /// Read the secret associated with some key.  If the secret has recently
+    /// expired, the response code 410 is returned.  If the caller lacks the
+    /// scope necessary to get the secret, the call will fail with a 403 code
+    /// regardless of whether the secret exists.
+    /// </para>
+    /// <para><c>GET /secret/&lt;name&gt;</c> (secrets.get, stable)</para>
+    /// <para>Response: <c>/schemas/secrets/v1/secret.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// secrets:get:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.Secret</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Get(name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.Secret, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.Secret.Decode client SecretsReference.reference SecretsReference.get [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Secrets</summary>
+    /// <remarks>
+    /// <para>List the names of all secrets.</para>
+    /// <para>
+    /// By default this end-point will try to return up to 1000 secret names in one
+    /// request. But it **may return less**, even if more secrets are available.
+    /// It may also return a `continuationToken` even though there are no more
+    /// results. However, you can only be sure to have seen all results if you
+    /// keep calling `list` with the last `continuationToken` until you
+    /// get a result without a `continuationToken`.
+    /// </para>
+    /// <para>
+    /// If you are not interested in listing all the members at once, you may
+    /// use the query-string option `limit` to return fewer.
+    /// </para>
+    /// <para><c>GET /secrets</c> (secrets.list, stable)</para>
+    /// <para>Response: <c>/schemas/secrets/v1/secret-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// secrets:list-secrets
+    /// </code>
+    /// </remarks>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.SecretList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.List(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.SecretList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.SecretList.Decode client SecretsReference.reference SecretsReference.list [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>The client requests are sent with.</summary>
+    member _.TaskclusterClient: TaskclusterClient = client
+
 /// <summary>Secrets Service: a client for every method of the secrets service.</summary>
 /// <remarks>
 /// <para>
@@ -184,7 +262,7 @@ module SecretsReference =
 /// longer be read.  This is useful for short-term secrets such as a temporary
 /// service credential or a one-time signing key.
 /// </para>
-/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Secrets(client)</c>.</para>
+/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>Secrets(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>
 /// </remarks>
 [<Sealed>]
 type Secrets(client: TaskclusterClient) =
@@ -192,6 +270,9 @@ type Secrets(client: TaskclusterClient) =
 
     /// <summary>The secrets API reference.</summary>
     static member Reference: ApiReference = SecretsReference.reference
+
+    /// <summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>
+    member val Typed: SecretsTyped = SecretsTyped(client)
 
     /// <summary>Ping Server</summary>
     /// <remarks>

@@ -136,6 +136,14 @@ module WebServerReference =
                 ]
         }
 
+/// <summary>Web Server Service: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>
+/// <remarks>Reached as <c>WebServer(client).Typed</c>; the JSON forms stay on <c>WebServer</c>.</remarks>
+[<Sealed>]
+type WebServerTyped(client: TaskclusterClient) =
+
+    /// <summary>The client requests are sent with.</summary>
+    member _.TaskclusterClient: TaskclusterClient = client
+
 /// <summary>Web Server Service: a client for every method of the web-server service.</summary>
 /// <remarks>
 /// <para>
@@ -143,7 +151,7 @@ module WebServerReference =
 /// as well as profiler endpoints that generate Firefox Profiler–compatible
 /// profiles from task group metadata and task logs.
 /// </para>
-/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>WebServer(client)</c>.</para>
+/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>WebServer(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>
 /// </remarks>
 [<Sealed>]
 type WebServer(client: TaskclusterClient) =
@@ -151,6 +159,9 @@ type WebServer(client: TaskclusterClient) =
 
     /// <summary>The web-server API reference.</summary>
     static member Reference: ApiReference = WebServerReference.reference
+
+    /// <summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>
+    member val Typed: WebServerTyped = WebServerTyped(client)
 
     /// <summary>Ping Server</summary>
     /// <remarks>

@@ -514,6 +514,498 @@ module WorkerManagerReference =
                 ]
         }
 
+/// <summary>Worker Manager Service: the typed form of every method with a request or response schema, taking and returning the models of <c>Taskcluster.Models</c>.</summary>
+/// <remarks>Reached as <c>WorkerManager(client).Typed</c>; the JSON forms stay on <c>WorkerManager</c>.</remarks>
+[<Sealed>]
+type WorkerManagerTyped(client: TaskclusterClient) =
+
+    /// <summary>List Providers</summary>
+    /// <remarks>
+    /// <para>Retrieve a list of providers that are available for worker pools.</para>
+    /// <para><c>GET /providers</c> (worker-manager.listProviders, stable)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/provider-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:list-providers
+    /// </code>
+    /// </remarks>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ProviderList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListProviders(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ProviderList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ProviderList.Decode client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Create Worker Pool</summary>
+    /// <remarks>
+    /// <para>Create a new worker pool. If the worker pool already exists, this will throw an error.</para>
+    /// <para><c>PUT /worker-pool/&lt;workerPoolId&gt;</c> (worker-manager.createWorkerPool, stable)</para>
+    /// <para>Request body: <c>/schemas/worker-manager/v1/create-worker-pool-request.json#</c></para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-full.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   worker-manager:manage-worker-pool:&lt;workerPoolId&gt;
+    ///   worker-manager:provider:&lt;providerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-pool-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolFull</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CreateWorkerPool(workerPoolId: string, payload: Taskcluster.Models.CreateWorkerPoolRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolFull, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolFull.Decode client WorkerManagerReference.reference WorkerManagerReference.createWorkerPool [ workerPoolId ] [] (Payload.Json(Taskcluster.Models.CreateWorkerPoolRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Update Worker Pool</summary>
+    /// <remarks>
+    /// <para>
+    /// Given an existing worker pool definition, this will modify it and return
+    /// the new definition.
+    /// </para>
+    /// <para>
+    /// To delete a worker pool, set its `providerId` to `"null-provider"`.
+    /// After any existing workers have exited, a cleanup job will remove the
+    /// worker pool.  During that time, the worker pool can be updated again, such
+    /// as to set its `providerId` to a real provider.
+    /// </para>
+    /// <para><c>POST /worker-pool/&lt;workerPoolId&gt;</c> (worker-manager.updateWorkerPool, experimental)</para>
+    /// <para>Request body: <c>/schemas/worker-manager/v1/update-worker-pool-request.json#</c></para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-full.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   worker-manager:manage-worker-pool:&lt;workerPoolId&gt;
+    ///   worker-manager:provider:&lt;providerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/update-worker-pool-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolFull</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.UpdateWorkerPool(workerPoolId: string, payload: Taskcluster.Models.UpdateWorkerPoolRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolFull, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolFull.Decode client WorkerManagerReference.reference WorkerManagerReference.updateWorkerPool [ workerPoolId ] [] (Payload.Json(Taskcluster.Models.UpdateWorkerPoolRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Delete Worker Pool</summary>
+    /// <remarks>
+    /// <para>
+    /// Mark a worker pool for deletion.  This is the same as updating the pool to
+    /// set its providerId to `"null-provider"`, but does not require scope
+    /// `worker-manager:provider:null-provider`.
+    /// This will also mark all launch configurations as archived.
+    /// </para>
+    /// <para><c>DELETE /worker-pool/&lt;workerPoolId&gt;</c> (worker-manager.deleteWorkerPool, stable)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-full.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:manage-worker-pool:&lt;workerPoolId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolFull</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.DeleteWorkerPool(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolFull, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolFull.Decode client WorkerManagerReference.reference WorkerManagerReference.deleteWorkerPool [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Worker Pool Launch Configs</summary>
+    /// <remarks>
+    /// <para>
+    /// Get the list of launch configurations for a given worker pool.
+    /// Include archived launch configurations by setting includeArchived=true.
+    /// By default, only active launch configurations are returned.
+    /// </para>
+    /// <para><c>GET /worker-pool/&lt;workerPoolId&gt;/launch-configs</c> (worker-manager.listWorkerPoolLaunchConfigs, experimental)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-launch-config-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:get-worker-pool:&lt;workerPoolId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="includeArchived">The optional <c>includeArchived</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolLaunchConfigList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListWorkerPoolLaunchConfigs(workerPoolId: string, ?continuationToken: string, ?limit: string, ?includeArchived: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolLaunchConfigList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolLaunchConfigList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Worker Pool Statistics</summary>
+    /// <remarks>
+    /// <para>
+    /// Fetch statistics for an existing worker pool, broken down by launch configuration.
+    /// This includes counts and capacities of requested, running, stopping, and stopped workers.
+    /// </para>
+    /// <para><c>GET /worker-pool/&lt;workerPoolId&gt;/stats</c> (worker-manager.workerPoolStats, experimental)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-stats.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:get-worker-pool:&lt;workerPoolId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolStats</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.WorkerPoolStats(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolStats, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolStats.Decode client WorkerManagerReference.reference WorkerManagerReference.workerPoolStats [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get Worker Pool</summary>
+    /// <remarks>
+    /// <para>Fetch an existing worker pool defition.</para>
+    /// <para><c>GET /worker-pool/&lt;workerPoolId&gt;</c> (worker-manager.workerPool, stable)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-full.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:get-worker-pool:&lt;workerPoolId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolFull</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.WorkerPool(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolFull, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolFull.Decode client WorkerManagerReference.reference WorkerManagerReference.workerPool [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List All Worker Pools</summary>
+    /// <remarks>
+    /// <para>Get the list of all the existing worker pools.</para>
+    /// <para><c>GET /worker-pools</c> (worker-manager.listWorkerPools, stable)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:list-worker-pools
+    /// </code>
+    /// </remarks>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListWorkerPools(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List All Worker Pools Stats</summary>
+    /// <remarks>
+    /// <para>Get the stats for all worker pools - number of requested, running, stopping and stopped capacity</para>
+    /// <para><c>GET /worker-pools/stats</c> (worker-manager.listWorkerPoolsStats, experimental)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-list-stats.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:list-worker-pools
+    /// </code>
+    /// </remarks>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolListStats</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListWorkerPoolsStats(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolListStats, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolListStats.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Report an error from a worker</summary>
+    /// <remarks>
+    /// <para>
+    /// Report an error that occurred on a worker.  This error will be included
+    /// with the other errors in `listWorkerPoolErrors(workerPoolId)`.
+    /// </para>
+    /// <para>
+    /// Workers can use this endpoint to report startup or configuration errors
+    /// that might be associated with the worker pool configuration and thus of
+    /// interest to a worker-pool administrator.
+    /// </para>
+    /// <para>
+    /// NOTE: errors are publicly visible.  Ensure that none of the content
+    /// contains secrets or other sensitive information.
+    /// </para>
+    /// <para><c>POST /worker-pool-errors/&lt;workerPoolId&gt;</c> (worker-manager.reportWorkerError, stable)</para>
+    /// <para>Request body: <c>/schemas/worker-manager/v1/report-worker-error-request.json#</c></para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-error.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// all of:
+    ///   assume:worker-pool:&lt;workerPoolId&gt;
+    ///   assume:worker-id:&lt;workerGroup&gt;/&lt;workerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/report-worker-error-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolError</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ReportWorkerError(workerPoolId: string, payload: Taskcluster.Models.ReportWorkerErrorRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolError, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolError.Decode client WorkerManagerReference.reference WorkerManagerReference.reportWorkerError [ workerPoolId ] [] (Payload.Json(Taskcluster.Models.ReportWorkerErrorRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Worker Pool Errors Count</summary>
+    /// <remarks>
+    /// <para>
+    /// Get the list of worker pool errors count.
+    /// Contains total count of errors for the past 7 days and 24 hours
+    /// Also includes total counts grouped by titles of error and error code.
+    /// </para>
+    /// <para>If `workerPoolId` is not specified, it will return the count of all errors</para>
+    /// <para><c>GET /worker-pool-errors/stats</c> (worker-manager.workerPoolErrorStats, experimental)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-error-stats.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:list-worker-pool-errors:&lt;workerPoolId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The optional <c>workerPoolId</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolErrorStats</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.WorkerPoolErrorStats(?workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolErrorStats, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolErrorStats.Decode client WorkerManagerReference.reference WorkerManagerReference.workerPoolErrorStats [] (Taskcluster.Services.Arguments.query [ "workerPoolId", workerPoolId ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>List Worker Pool Errors</summary>
+    /// <remarks>
+    /// <para>Get the list of worker pool errors.</para>
+    /// <para><c>GET /worker-pool-errors/&lt;workerPoolId&gt;</c> (worker-manager.listWorkerPoolErrors, stable)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-error-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:list-worker-pool-errors:&lt;workerPoolId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
+    /// <param name="errorId">The optional <c>errorId</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolErrorList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListWorkerPoolErrors(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?errorId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolErrorList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolErrorList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Workers in a specific Worker Group in a Worker Pool</summary>
+    /// <remarks>
+    /// <para>Get the list of all the existing workers in a given group in a given worker pool.</para>
+    /// <para><c>GET /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;</c> (worker-manager.listWorkersForWorkerGroup, stable)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:list-workers:&lt;workerPoolId&gt;/&lt;workerGroup&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListWorkersForWorkerGroup(workerPoolId: string, workerGroup: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a Worker</summary>
+    /// <remarks>
+    /// <para>Get a single worker.</para>
+    /// <para><c>GET /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (worker-manager.worker, stable)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-full.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:get-worker:&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerFull</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.Worker(workerPoolId: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerFull, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerFull.Decode client WorkerManagerReference.reference WorkerManagerReference.worker [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Create a Worker</summary>
+    /// <remarks>
+    /// <para>
+    /// Create a new worker.  This is only useful for worker pools where the provider
+    /// does not create workers automatically, such as those with a `static` provider
+    /// type.  Providers that do not support creating workers will return a 400 error.
+    /// See the documentation for the individual providers, and in particular the
+    /// [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
+    /// for more information.
+    /// </para>
+    /// <para><c>PUT /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (worker-manager.createWorker, stable)</para>
+    /// <para>Request body: <c>/schemas/worker-manager/v1/create-worker-request.json#</c></para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-full.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:create-worker:&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerFull</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.CreateWorker(workerPoolId: string, workerGroup: string, workerId: string, payload: Taskcluster.Models.CreateWorkerRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerFull, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerFull.Decode client WorkerManagerReference.reference WorkerManagerReference.createWorker [ workerPoolId; workerGroup; workerId ] [] (Payload.Json(Taskcluster.Models.CreateWorkerRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Update an existing Worker</summary>
+    /// <remarks>
+    /// <para>
+    /// Update an existing worker in-place.  Like `createWorker`, this is only useful for
+    /// worker pools where the provider does not create workers automatically.
+    /// This method allows updating all fields in the schema unless otherwise indicated
+    /// in the provider documentation.
+    /// See the documentation for the individual providers, and in particular the
+    /// [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
+    /// for more information.
+    /// </para>
+    /// <para><c>POST /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (worker-manager.updateWorker, stable)</para>
+    /// <para>Request body: <c>/schemas/worker-manager/v1/create-worker-request.json#</c></para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-full.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:update-worker:&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerFull</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.UpdateWorker(workerPoolId: string, workerGroup: string, workerId: string, payload: Taskcluster.Models.CreateWorkerRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerFull, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerFull.Decode client WorkerManagerReference.reference WorkerManagerReference.updateWorker [ workerPoolId; workerGroup; workerId ] [] (Payload.Json(Taskcluster.Models.CreateWorkerRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Should worker terminate</summary>
+    /// <remarks>
+    /// <para>
+    /// Informs if worker should terminate or keep working.
+    /// Worker might no longer be needed based on the set of factors:
+    ///  - current capacity of the worker pool
+    ///  - amount of pending and claimed tasks
+    ///  - launch configuration changes
+    /// </para>
+    /// <para>Decision is made during provision or scanning loop based on above mentioned conditions.</para>
+    /// <para><c>GET /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;/should-terminate</c> (worker-manager.shouldWorkerTerminate, experimental)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/should-worker-terminate-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:should-worker-terminate:&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ShouldWorkerTerminateResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ShouldWorkerTerminate(workerPoolId: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ShouldWorkerTerminateResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ShouldWorkerTerminateResponse.Decode client WorkerManagerReference.reference WorkerManagerReference.shouldWorkerTerminate [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Workers in a Worker Pool</summary>
+    /// <remarks>
+    /// <para>Get the list of all the existing workers in a given worker pool.</para>
+    /// <para><c>GET /workers/&lt;workerPoolId&gt;</c> (worker-manager.listWorkersForWorkerPool, stable)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-list.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:list-workers:&lt;workerPoolId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
+    /// <param name="state">The optional <c>state</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListWorkersForWorkerPool(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?state: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Register a running worker</summary>
+    /// <remarks>
+    /// <para>Register a running worker.  Workers call this method on worker start-up.</para>
+    /// <para>
+    /// This call both marks the worker as running and returns the credentials
+    /// the worker will require to perform its work.  The worker must provide
+    /// some proof of its identity, and that proof varies by provider type.
+    /// </para>
+    /// <para><c>POST /worker/register</c> (worker-manager.registerWorker, stable)</para>
+    /// <para>Request body: <c>/schemas/worker-manager/v1/register-worker-request.json#</c></para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/register-worker-response.json#</c></para>
+    /// <para>Required scopes: none.</para>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/register-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.RegisterWorkerResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.RegisterWorker(payload: Taskcluster.Models.RegisterWorkerRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.RegisterWorkerResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.RegisterWorkerResponse.Decode client WorkerManagerReference.reference WorkerManagerReference.registerWorker [] [] (Payload.Json(Taskcluster.Models.RegisterWorkerRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Reregister a Worker</summary>
+    /// <remarks>
+    /// <para>Reregister a running worker.</para>
+    /// <para>
+    /// This will generate and return new Taskcluster credentials for the worker
+    /// on that instance to use. The credentials will not live longer the
+    /// `registrationTimeout` for that worker. The endpoint will update `terminateAfter`
+    /// for the worker so that worker-manager does not terminate the instance.
+    /// </para>
+    /// <para><c>POST /worker/reregister</c> (worker-manager.reregisterWorker, experimental)</para>
+    /// <para>Request body: <c>/schemas/worker-manager/v1/reregister-worker-request.json#</c></para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/reregister-worker-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:reregister-worker:&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/reregister-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.ReregisterWorkerResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ReregisterWorker(payload: Taskcluster.Models.ReregisterWorkerRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ReregisterWorkerResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ReregisterWorkerResponse.Decode client WorkerManagerReference.reference WorkerManagerReference.reregisterWorker [] [] (Payload.Json(Taskcluster.Models.ReregisterWorkerRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a list of all active workers of a workerType</summary>
+    /// <remarks>
+    /// <para>Get a list of all active workers of a workerType.</para>
+    /// <para>
+    /// `listWorkers` allows a response to be filtered by quarantined and non quarantined workers,
+    /// as well as the current state of the worker.
+    /// To filter the query, you should call the end-point with one of [`quarantined`, `workerState`]
+    /// as a query-string option with a true or false value.
+    /// </para>
+    /// <para>
+    /// The response is paged. If this end-point returns a `continuationToken`, you
+    /// should call the end-point again with the `continuationToken` as a query-string
+    /// option. By default this end-point will list up to 1000 workers in a single
+    /// page. You may limit this with the query-string parameter `limit`.
+    /// </para>
+    /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c> (worker-manager.listWorkers, experimental)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/list-workers-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:list-workers:&lt;provisionerId&gt;/&lt;workerType&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
+    /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
+    /// <param name="workerState">The optional <c>workerState</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerManagerListWorkersResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.ListWorkers(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?quarantined: string, ?workerState: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerManagerListWorkersResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerManagerListWorkersResponse.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Get a worker</summary>
+    /// <remarks>
+    /// <para>Get a worker from a worker-type.</para>
+    /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (worker-manager.getWorker, experimental)</para>
+    /// <para>Response: <c>/schemas/worker-manager/v1/worker-response.json#</c></para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// worker-manager:get-worker:&lt;provisionerId&gt;/&lt;workerType&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response decoded as <c>Taskcluster.Models.WorkerManagerWorkerResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
+    member _.GetWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerManagerWorkerResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerManagerWorkerResponse.Decode client WorkerManagerReference.reference WorkerManagerReference.getWorker [ provisionerId; workerType; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>The client requests are sent with.</summary>
+    member _.TaskclusterClient: TaskclusterClient = client
+
 /// <summary>Worker Manager Service: a client for every method of the worker-manager service.</summary>
 /// <remarks>
 /// <para>This service manages workers, including provisioning for dynamic worker pools.</para>
@@ -522,7 +1014,7 @@ module WorkerManagerReference =
 /// not been able to start up, such as if the service to which it interfaces has an
 /// outage.  Such requests can be retried as for any other 5xx response.
 /// </para>
-/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>WorkerManager(client)</c>.</para>
+/// <para>Create one over a <see cref="T:Taskcluster.Client.TaskclusterClient"/>: <c>WorkerManager(client)</c>. Its methods answer JSON; <c>Typed</c> has the same methods with typed models.</para>
 /// </remarks>
 [<Sealed>]
 type WorkerManager(client: TaskclusterClient) =
@@ -530,6 +1022,9 @@ type WorkerManager(client: TaskclusterClient) =
 
     /// <summary>The worker-manager API reference.</summary>
     static member Reference: ApiReference = WorkerManagerReference.reference
+
+    /// <summary>The same methods taking and returning typed models (<c>Taskcluster.Models</c>).</summary>
+    member val Typed: WorkerManagerTyped = WorkerManagerTyped(client)
 
     /// <summary>Ping Server</summary>
     /// <remarks>

@@ -284,7 +284,7 @@ namespace Taskcluster
         /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
         /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
         /// <param name="sha">The <c>sha</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/github/v1/create-status.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/github/v1/create-status.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -308,7 +308,7 @@ namespace Taskcluster
         /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
         /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
         /// <param name="number">The <c>number</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/github/v1/create-comment.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/github/v1/create-comment.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -332,7 +332,7 @@ namespace Taskcluster
         /// <para>Response: <c>/schemas/github/v1/render-taskcluster-yml-output.json#</c></para>
         /// <para>Required scopes: none.</para>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/github/v1/render-taskcluster-yml-input.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/github/v1/render-taskcluster-yml-input.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>

@@ -211,7 +211,7 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
         /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/create-hook-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/create-hook-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -240,7 +240,7 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
         /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/create-hook-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/create-hook-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -294,7 +294,7 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
         /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/trigger-hook.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/trigger-hook.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -375,7 +375,7 @@ namespace Taskcluster
         /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
         /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
         /// <param name="token">The <c>token</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/trigger-hook.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/trigger-hook.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>

@@ -146,7 +146,7 @@ namespace Taskcluster
         /// for each &lt;indexPath&gt; in &lt;indexPaths&gt;: index:find-task:&lt;indexPath&gt;
         /// </code>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/index/v1/list-tasks-at-index.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/index/v1/list-tasks-at-index.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
         /// <param name="limit">The optional <c>limit</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
@@ -326,7 +326,7 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/index/v1/insert-task-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/index/v1/insert-task-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>

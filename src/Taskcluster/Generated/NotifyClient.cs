@@ -118,7 +118,7 @@ namespace Taskcluster
         /// notify:email:&lt;address&gt;
         /// </code>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/email-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/email-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -140,7 +140,7 @@ namespace Taskcluster
         /// notify:pulse:&lt;routingKey&gt;
         /// </code>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/pulse-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/pulse-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -173,7 +173,7 @@ namespace Taskcluster
         /// notify:matrix-room:&lt;roomId&gt;
         /// </code>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/matrix-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/matrix-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -203,7 +203,7 @@ namespace Taskcluster
         /// notify:slack-channel:&lt;channelId&gt;
         /// </code>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/slack-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/slack-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -227,7 +227,7 @@ namespace Taskcluster
         /// notify:manage-denylist
         /// </code>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/notification-address.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/notification-address.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -248,7 +248,7 @@ namespace Taskcluster
         /// notify:manage-denylist
         /// </code>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/notification-address.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/notification-address.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>

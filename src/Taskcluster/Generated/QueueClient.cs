@@ -181,7 +181,7 @@ namespace Taskcluster
         /// for each &lt;taskId&gt; in &lt;taskIds&gt;: queue:get-task:&lt;taskId&gt;
         /// </code>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
         /// <param name="limit">The optional <c>limit</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
@@ -237,7 +237,7 @@ namespace Taskcluster
         /// for each &lt;taskId&gt; in &lt;taskIds&gt;: queue:status:&lt;taskId&gt;
         /// </code>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
         /// <param name="limit">The optional <c>limit</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
@@ -588,7 +588,7 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/create-task-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/create-task-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -742,7 +742,7 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/change-task-priority-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/change-task-priority-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -770,7 +770,7 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/change-task-priority-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/change-task-priority-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -803,7 +803,7 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/claim-work-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/claim-work-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -829,7 +829,7 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-claim-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-claim-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -969,7 +969,7 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-exception-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-exception-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -1005,7 +1005,7 @@ namespace Taskcluster
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/post-artifact-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/post-artifact-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -1039,7 +1039,7 @@ namespace Taskcluster
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/finish-artifact-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/finish-artifact-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -1554,7 +1554,7 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-provisioner-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-provisioner-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -1826,7 +1826,7 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
         /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-workertype-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-workertype-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -2017,7 +2017,7 @@ namespace Taskcluster
         /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
         /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
         /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/quarantine-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/quarantine-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -2047,7 +2047,7 @@ namespace Taskcluster
         /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
         /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
         /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>

@@ -165,7 +165,7 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-pool-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-pool-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -199,7 +199,7 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/update-worker-pool-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/update-worker-pool-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -463,7 +463,7 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/report-worker-error-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/report-worker-error-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -649,7 +649,7 @@ namespace Taskcluster
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
         /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -682,7 +682,7 @@ namespace Taskcluster
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
         /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
-        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -817,7 +817,7 @@ namespace Taskcluster
         /// <para>Response: <c>/schemas/worker-manager/v1/register-worker-response.json#</c></para>
         /// <para>Required scopes: none.</para>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/register-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/register-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
@@ -845,7 +845,7 @@ namespace Taskcluster
         /// worker-manager:reregister-worker:&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
         /// </code>
         /// </remarks>
-        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/reregister-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with System.Text.Json's web defaults).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/reregister-worker-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
