@@ -135,6 +135,8 @@ const run = async (op) => {
         return isNaN(d.getTime()) ? 'Invalid Date' : d.toISOString();
       }));
     }
+    case 'urlHost':
+      return op.inputs.map(h => attempt(() => new URL(`http://${h}/`).hostname));
     case 'slugDecode':
       return op.inputs.map(s => attempt(() => slugid.decode(s)));
     case 'slugGenerate':

@@ -24,6 +24,12 @@ type CertificateError =
 
     member this.Describe() =
         let q = Text.quote
+        let time = Text.unixMillisecondsText
+
+        // In decimal, so that extreme values cannot overflow.
+        let days (start: int64) (expiry: int64) =
+            let d = (decimal expiry - decimal start) / 86_400_000m
+            d.ToString("0.###", CultureInfo.InvariantCulture) + " days"
 
         match this with
         | InvalidJson e -> $"the certificate or ext is not what Taskcluster expects: {e.Describe()}"
@@ -36,12 +42,17 @@ type CertificateError =
         | NameEqualsIssuer name -> $"the temporary credentials name {q name} must differ from the issuer's client id"
         | UnexpectedClientId -> "a certificate without an issuer must not have a clientId member"
         | EmptyAccessToken -> "the issuer's access token is empty"
+        // The client id is the one the credentials are used as: for unnamed temporary
+        // credentials that is the issuing client's own id, whose credentials are permanent.
         | AlreadyTemporary clientId ->
-            $"the credentials of {q clientId} are temporary; temporary credentials cannot issue temporary credentials"
-        | ExpiryNotAfterStart(start, expiry) -> $"the expiry {expiry} is not after the start {start}"
-        | LifetimeTooLong(start, expiry) -> $"the certificate spans {start} to {expiry}, more than the 31 days allowed"
-        | NotYetValid(start, now) -> $"the certificate starts at {start}, more than 5 minutes after {now}"
-        | Expired(expiry, now) -> $"the certificate expired at {expiry}, more than 5 minutes before {now}"
+            $"the credentials used as {q clientId} carry a certificate, so they are temporary credentials, which cannot issue temporary credentials; issue them with permanent credentials"
+        | ExpiryNotAfterStart(start, expiry) -> $"the expiry {time expiry} is not after the start {time start}"
+        | LifetimeTooLong(start, expiry) ->
+            $"the certificate spans {time start} to {time expiry} ({days start expiry}), more than the 31 days allowed"
+        | NotYetValid(start, now) ->
+            $"the certificate starts at {time start}, more than 5 minutes after the current time {time now}"
+        | Expired(expiry, now) ->
+            $"the certificate expired at {time expiry}, more than 5 minutes before the current time {time now}"
         | BadSignature -> "the certificate signature is not valid, or the wrong client id was presented with it"
 
 [<Sealed>]

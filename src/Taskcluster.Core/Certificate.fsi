@@ -24,9 +24,11 @@ type CertificateError =
     | UnexpectedClientId
     /// The issuer's access token is empty.
     | EmptyAccessToken
-    /// Temporary credentials cannot issue temporary credentials.
+    /// Temporary credentials cannot issue temporary credentials. `clientId` is the client id the
+    /// issuing credentials were used as (for unnamed temporary credentials, their issuer's).
     | AlreadyTemporary of clientId: string
-    /// The expiry is not after the start.
+    /// The expiry is not after the start: the auth service could never accept such a
+    /// certificate (the JS client signs it all the same).
     | ExpiryNotAfterStart of start: int64 * expiry: int64
     /// The certificate spans more than 31 days.
     | LifetimeTooLong of start: int64 * expiry: int64
@@ -37,7 +39,7 @@ type CertificateError =
     /// The signature does not match (wrong issuer key, changed certificate or wrong client id).
     | BadSignature
 
-    /// A one-line description naming the bad value.
+    /// A one-line description naming the bad value (times in ISO 8601 UTC).
     member Describe: unit -> string
 
 /// A version 1 Taskcluster certificate: what turns an issuer's credentials into temporary ones.

@@ -53,8 +53,12 @@ type HawkError =
         | BewitMethodNotAllowed method -> $"bewits authenticate GET and HEAD requests only, not {q method}"
         | BadMac -> "bad MAC: the request was signed with another key or changed after signing"
         | BadPayloadHash -> "the payload hash in the header does not match the payload"
-        | StaleTimestamp(ts, now) -> $"stale timestamp {ts}: the server time is {now}"
-        | ExpiredBewit(expiry, now) -> $"the bewit expired at {expiry}; the server time is {now}"
+        | StaleTimestamp(ts, now) ->
+            let apart = abs (decimal now - decimal ts)
+
+            $"stale timestamp: signed at {Text.unixSecondsText ts}, but the server time is {Text.unixSecondsText now} ({apart} s apart)"
+        | ExpiredBewit(expiry, now) ->
+            $"the bewit expired at {Text.unixSecondsText expiry}; the server time is {Text.unixSecondsText now}"
 
 /// One keyed HMAC-SHA256 per thread, kept for the last key it was given. Setting a key up costs
 /// about as much as hashing a header's normalized string, and a client signs every request with

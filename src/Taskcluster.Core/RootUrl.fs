@@ -23,7 +23,7 @@ type RootUrlError =
         | HasPath(url, path) -> $"the root URL '{url}' has a path '{path}'; a root URL is scheme, host and port only"
         | HasQueryOrFragment url -> $"the root URL '{url}' has a query or fragment"
         | InvalidHost(url, host) ->
-            $"the root URL '{url}' has host '{host}', which is not an ASCII host name or IP address (write an international name in its xn-- form)"
+            $"the root URL '{url}' has host '{host}', which is not an ASCII host name or a valid IP address (a name ending in a number must be an IPv4 address; write an international name in its xn-- form)"
 
 [<Sealed>]
 type RootUrl internal (value: string) =

@@ -1,6 +1,7 @@
 namespace Taskcluster.Core
 
 open System
+open System.Globalization
 open System.Security.Cryptography
 open System.Text
 
@@ -65,6 +66,29 @@ module internal Text =
                 sb.Append($"… ({value.Length} characters)") |> ignore
 
             sb.ToString()
+
+    /// A Unix time in milliseconds for a message, as ISO 8601 UTC the way JavaScript's
+    /// `toISOString` writes it (`2026-01-01T00:00:00.000Z`); a value outside the years 0001-9999
+    /// (a hostile certificate may hold any number) as the number itself, with its unit.
+    let unixMillisecondsText (ms: int64) =
+        if ms >= -62_135_596_800_000L && ms <= 253_402_300_799_999L then
+            DateTimeOffset
+                .FromUnixTimeMilliseconds(ms)
+                .UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)
+        else
+            ms.ToString(CultureInfo.InvariantCulture)
+            + " ms since 1970-01-01 (outside the years 0001-9999)"
+
+    /// A Unix time in seconds for a message, as ISO 8601 UTC (`2027-01-15T08:00:00Z`); a value
+    /// outside the years 0001-9999 as the number itself, with its unit.
+    let unixSecondsText (seconds: int64) =
+        if seconds >= -62_135_596_800L && seconds <= 253_402_300_799L then
+            DateTimeOffset
+                .FromUnixTimeSeconds(seconds)
+                .UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
+        else
+            seconds.ToString(CultureInfo.InvariantCulture)
+            + " s since 1970-01-01 (outside the years 0001-9999)"
 
     /// HMAC-SHA256 of a UTF-8 message with a UTF-8 key.
     let hmacSha256 (key: string) (message: string) =

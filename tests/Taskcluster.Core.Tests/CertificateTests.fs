@@ -180,6 +180,54 @@ let createTests =
                 refused CertificateError.EmptyAccessToken (create "i" null 0L 1L [] None seed)
         ]
 
+// Issue 11: the errors printed epoch milliseconds ("spans 1796225281477 to 1799681281477"),
+// and refusing temporary issuers said "the credentials of 'tester' are temporary", naming the
+// permanent client that had issued them.
+let messageTests =
+    let start = 1_767_225_600_000L // 2026-01-01T00:00:00Z
+
+    let described (e: CertificateError) = e.Describe()
+
+    testList
+        "messages"
+        [
+            testCase "times are ISO 8601 UTC, never epoch milliseconds"
+            <| fun () ->
+                for e, times in
+                    [
+                        CertificateError.LifetimeTooLong(start, start + days 40L),
+                        [ "2026-01-01T00:00:00.000Z"; "2026-02-10T00:00:00.000Z"; "40 days" ]
+                        CertificateError.ExpiryNotAfterStart(start, start - 1L),
+                        [ "2025-12-31T23:59:59.999Z"; "2026-01-01T00:00:00.000Z" ]
+                        CertificateError.NotYetValid(start + 3_600_000L, start),
+                        [ "2026-01-01T01:00:00.000Z"; "2026-01-01T00:00:00.000Z" ]
+                        CertificateError.Expired(start, start + 3_600_000L),
+                        [ "2026-01-01T00:00:00.000Z"; "2026-01-01T01:00:00.000Z" ]
+                    ] do
+                    let text = described e
+
+                    for time in times do
+                        Expect.stringContains text time $"{e}"
+
+                    Expect.isFalse (text.Contains(string start)) $"{text}: no epoch milliseconds"
+
+            testCase "times outside the years 0001-9999 are printed as numbers, without throwing"
+            <| fun () ->
+                let text =
+                    described (CertificateError.LifetimeTooLong(Int64.MinValue, Int64.MaxValue))
+
+                Expect.stringContains text (string Int64.MaxValue) "the number, marked as such"
+                Expect.stringContains text "ms since 1970" "its unit"
+
+            testCase "refusing a temporary issuer does not call its issuing client temporary"
+            <| fun () ->
+                let text = described (CertificateError.AlreadyTemporary "tester")
+                Expect.isFalse (text.Contains "credentials of 'tester' are temporary") text
+                Expect.stringContains text "'tester'" "the client id the credentials were used as"
+                Expect.stringContains text "certificate" "why they are temporary"
+                Expect.stringContains text "permanent credentials" "what to use instead"
+        ]
+
 let verifyTests =
     let seed = seedOf 'b'
     let start = 1_700_000_000_000L
@@ -646,4 +694,14 @@ let properties =
         ]
 
 let tests =
-    testList "Certificate" [ vectorTests; createTests; verifyTests; decodeTests; extTests; properties ]
+    testList
+        "Certificate"
+        [
+            vectorTests
+            createTests
+            messageTests
+            verifyTests
+            decodeTests
+            extTests
+            properties
+        ]

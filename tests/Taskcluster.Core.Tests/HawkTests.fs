@@ -716,6 +716,22 @@ let verifyTests =
                     (Error(HawkError.StaleTimestamp(100L, 2000L)))
                     "stale"
 
+            // Issue 11: errors printed raw Unix seconds.
+            testCase "stale timestamps and expired bewits are described in ISO 8601 UTC"
+            <| fun () ->
+                let stale = (HawkError.StaleTimestamp(1_800_000_000L, 1_800_001_200L)).Describe()
+                Expect.stringContains stale "2027-01-15T08:00:00Z" "the request's time"
+                Expect.stringContains stale "2027-01-15T08:20:00Z" "the server's time"
+                Expect.stringContains stale "1200 s" "how far apart"
+                Expect.isFalse (stale.Contains "1800000000") stale
+
+                let expired = (HawkError.ExpiredBewit(1_800_000_000L, 1_800_000_060L)).Describe()
+                Expect.stringContains expired "2027-01-15T08:00:00Z" "the expiry"
+                Expect.stringContains expired "2027-01-15T08:01:00Z" "the server's time"
+
+                let far = (HawkError.StaleTimestamp(Int64.MaxValue, 0L)).Describe()
+                Expect.stringContains far (string Int64.MaxValue) "out of range: the number"
+
             testCase "the default skew is 15 minutes"
             <| fun () -> Expect.equal Hawk.defaultSkewSeconds 900L "seconds"
         ]

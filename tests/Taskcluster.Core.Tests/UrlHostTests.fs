@@ -93,6 +93,14 @@ let tests =
                     Expect.equal (UrlHost.serialize written) (Ok serialised) written
                     Expect.equal (UrlHost.read (written.AsSpan())) (Ok ValueNone) $"{written}: nothing to rewrite"
 
+            testCase "an IPv4 address already in dotted decimal needs no copy"
+            <| fun () ->
+                for host in [ "127.0.0.1"; "0.0.0.0"; "255.255.255.255"; "10.0.20.200" ] do
+                    Expect.equal (UrlHost.read (host.AsSpan())) (Ok ValueNone) host
+
+                for host, serialised in [ "127.0.0.01", "127.0.0.1"; "127.0.0.1.", "127.0.0.1"; "127.0.1", "127.0.0.1" ] do
+                    Expect.equal (UrlHost.read (host.AsSpan())) (Ok(ValueSome serialised)) host
+
             testCase "refuses what a WHATWG URL parser refuses, quoting the host"
             <| fun () ->
                 for host in refused do

@@ -312,6 +312,85 @@ let private scopeTests () =
         }
     ]
 
+/// Hosts for `new URL`: every spelling of IPv4 addresses, numbers out of range, too many parts,
+/// names ending in a number, IPv6 literals well and badly formed, DNS names.
+let private hostText =
+    let numberish =
+        Gen.elements
+            [
+                "0"
+                "00"
+                "0x"
+                "0X"
+                "1"
+                "9"
+                "08"
+                "010"
+                "0x1F"
+                "0xg"
+                "255"
+                "256"
+                "65535"
+                "65536"
+                "16777215"
+                "16777216"
+                "4294967295"
+                "4294967296"
+                "0xffffffff"
+                "0x100000000"
+                "99999999999999999999"
+                "a"
+                "ab"
+                "1e1"
+                ""
+            ]
+
+    let dotted =
+        gen {
+            let! parts = Gen.choose (1, 6) |> Gen.bind (fun n -> Gen.listOfLength n numberish)
+            let! trailing = Gen.elements [ ""; ""; "."; ".." ]
+            return String.Join(".", parts) + trailing
+        }
+
+    let ipv6 =
+        gen {
+            let! pieces =
+                Gen.choose (0, 9)
+                |> Gen.bind (fun n ->
+                    Gen.listOfLength n (Gen.elements [ "0"; "1"; "ffff"; "FFFF"; "0db8"; "12345"; ""; "g" ]))
+
+            let! tail = Gen.elements [ ""; ""; "1.2.3.4"; "127.1"; "01.2.3.4"; "256.1.1.1" ]
+            let! compress = Gen.choose (-1, pieces.Length)
+
+            let text =
+                pieces
+                |> List.mapi (fun i p -> if i = compress then ":" + p else p)
+                |> fun ps -> String.Join(":", ps @ (if tail = "" then [] else [ tail ]))
+
+            return $"[{text}]"
+        }
+
+    Gen.frequency
+        [
+            3, Requests.ipv4Spelling |> Gen.map fst
+            4, dotted
+            2, Requests.host
+            2, ipv6
+        ]
+
+let private urlHostTest () =
+    test "new URL(...).hostname and Hawk.request's host" {
+        let inputs = sample 3000 hostText
+        let js = batch "urlHost" [] (inputs |> List.map jstr)
+
+        let ours (host: string) =
+            match Hawk.request "GET" $"http://{host}/" with
+            | Ok r -> Value(asJson r.Host)
+            | Error _ -> Refused
+
+        compare "URL host" inputs asJson ours js (fun _ _ _ -> false)
+    }
+
 let private routingKeyTest () =
     test "routing-key patterns of every exchange (JS <Service>Events().<exchange>(pattern))" {
         let refs = references.Force()
@@ -394,4 +473,5 @@ let tests () =
             yield! slugIdTests ()
             yield! scopeTests ()
             routingKeyTest ()
+            urlHostTest ()
         ]

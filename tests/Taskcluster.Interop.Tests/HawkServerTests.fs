@@ -197,13 +197,31 @@ let private build (c: Case) (now: int64) =
 let private shown (resource: string) =
     Text.RegularExpressions.Regex.Replace(resource, "bewit=[^&]*", "bewit=(omitted)")
 
-/// Sends the bytes as they are (no client library to re-encode the request target).
+/// The host as written in the URI (`0x7F.1`, `[::FFFF:1.2.3.4]`), without its port.
+let private writtenHost (uri: string) =
+    let start = uri.IndexOf "://" + 3
+
+    let authority =
+        match uri.IndexOfAny([| '/'; '?'; '#' |], start) with
+        | -1 -> uri.Substring start
+        | stop -> uri.Substring(start, stop - start)
+
+    if authority.StartsWith '[' then
+        authority.Substring(0, authority.IndexOf ']' + 1)
+    else
+        match authority.IndexOf ':' with
+        | -1 -> authority
+        | colon -> authority.Substring(0, colon)
+
+/// Sends the bytes as they are (no client library to re-encode the request target). The Host
+/// header carries the host as the URI spells it: `hawk` reads it through Node's `new URL`, so
+/// Node, not our generator, decides which host the MAC must cover (`0x7F.1` is 127.0.0.1).
 let private send (port: int) (c: Case) (now: int64) =
     let resource, authorization, contentType, body = build c now
     let bodyBytes = Encoding.UTF8.GetBytes(body: string)
     let sb = StringBuilder()
     sb.Append($"{c.Method.ToUpperInvariant()} {resource} HTTP/1.1\r\n") |> ignore
-    sb.Append($"Host: {c.Sample.Host}:{c.Sample.Port}\r\n") |> ignore
+    sb.Append($"Host: {writtenHost c.Sample.Uri}:{c.Sample.Port}\r\n") |> ignore
 
     if not (isNull authorization) then
         sb.Append($"Authorization: {authorization}\r\n") |> ignore
