@@ -1,6 +1,7 @@
 namespace Taskcluster.Core
 
 open System
+open System.Collections.Generic
 open System.Text
 open System.Text.RegularExpressions
 
@@ -49,10 +50,17 @@ module JsonE =
             parts[parts.Length - 1] <- parts[parts.Length - 1] + @"\z"
             Regex(String.Join("|", parts), RegexOptions.CultureInvariant ||| RegexOptions.NonBacktracking)
 
+        // Keys spelled exactly as the operator expects them skip the regular expression.
+        let plain =
+            alternatives
+            |> List.filter (fun a -> a |> Seq.forall (fun c -> Char.IsAsciiLetter c || c = '$' || c = '\\'))
+            |> List.map (fun a -> a.Replace("\\", ""))
+            |> Set.ofList
+
         member _.Check(template: JsonEObject) =
             let unknown =
                 template.Keys
-                |> Seq.filter (fun k -> not (regex.IsMatch k))
+                |> Seq.filter (fun k -> not (plain.Contains k || regex.IsMatch k))
                 |> Seq.sortWith (fun a b -> String.CompareOrdinal(a, b))
                 |> Seq.toList
 
@@ -199,10 +207,31 @@ module JsonE =
 
     type private Renderer(state: JsonEState) =
         let maxDepth = state.Limits.MaxDepth
+        // Parsed expressions, kept for the rest of this render: `$map`, `$reduce` and the like
+        // evaluate the same text once per item. Only successful parses are kept.
+        let parsed = Dictionary<string, JsonEExpr>(StringComparer.Ordinal)
+        let parsedUntilBrace = Dictionary<struct (string * int), struct (JsonEExpr * int)>()
 
         member this.Expression (scope: JsonEScope) (source: string) =
             state.Charge(int64 source.Length)
-            JsonEInterpreter.evaluate state scope (JsonEParser.parse maxDepth source)
+
+            let tree =
+                match parsed.TryGetValue source with
+                | true, tree -> tree
+                | _ ->
+                    let tree = JsonEParser.parse maxDepth source
+                    parsed[source] <- tree
+                    tree
+
+            JsonEInterpreter.evaluate state scope tree
+
+        member this.ParseUntilBrace (s: string) (start: int) =
+            match parsedUntilBrace.TryGetValue(struct (s, start)) with
+            | true, struct (tree, brace) -> tree, brace
+            | _ ->
+                let tree, brace = JsonEParser.parseUntilBrace maxDepth s start
+                parsedUntilBrace[struct (s, start)] <- struct (tree, brace)
+                tree, brace
 
         member this.Interpolate (scope: JsonEScope) (s: string) =
             let first = s.IndexOf("${", StringComparison.Ordinal)
@@ -222,7 +251,7 @@ module JsonE =
                         pos <- next + 2
                     else
                         sb.Append(s, pos, next - pos) |> ignore
-                        let tree, brace = JsonEParser.parseUntilBrace maxDepth s (next + 2)
+                        let tree, brace = this.ParseUntilBrace s (next + 2)
 
                         match JsonEInterpreter.evaluate state scope tree with
                         | JsonEValue.Array _
