@@ -21,9 +21,14 @@ module JsonE =
         | _ -> false
 
     let private isIdentifier (s: string) =
-        s.Length > 0
-        && (Char.IsAsciiLetter s[0] || s[0] = '_')
-        && s |> Seq.forall (fun c -> Char.IsAsciiLetterOrDigit c || c = '_')
+        let mutable ok = s.Length > 0 && (Char.IsAsciiLetter s[0] || s[0] = '_')
+        let mutable i = 1
+
+        while ok && i < s.Length do
+            ok <- Char.IsAsciiLetterOrDigit s[i] || s[i] = '_'
+            i <- i + 1
+
+        ok
 
     // JavaScript's `\s` as a .NET character class.
     let private ws =
@@ -58,13 +63,21 @@ module JsonE =
             |> Set.ofList
 
         member _.Check(template: JsonEObject) =
-            let unknown =
-                template.Keys
-                |> Seq.filter (fun k -> not (plain.Contains k || regex.IsMatch k))
-                |> Seq.sortWith (fun a b -> String.CompareOrdinal(a, b))
-                |> Seq.toList
+            let mutable allKnown = true
 
-            if not (List.isEmpty unknown) then
+            for i in 0 .. template.Count - 1 do
+                let k = template.KeyAt i
+
+                if allKnown && not (plain.Contains k || regex.IsMatch k) then
+                    allKnown <- false
+
+            if not allKnown then
+                let unknown =
+                    template.Keys
+                    |> Seq.filter (fun k -> not (plain.Contains k || regex.IsMatch k))
+                    |> Seq.sortWith (fun a b -> String.CompareOrdinal(a, b))
+                    |> Seq.toList
+
                 templateError $"""{name} has undefined properties: {String.Join(" ", unknown)}"""
 
     let private allowed name alternatives = Allowed(name, alternatives)
@@ -108,6 +121,8 @@ module JsonE =
             "$reverse"
             "$sort"
         |]
+
+    let private operatorSet = HashSet<string>(operatorNames, StringComparer.Ordinal)
 
     let private withLocation (location: string) (error: JsonEError) =
         match error.Kind with
@@ -186,7 +201,15 @@ module JsonE =
         match value with
         | JsonEValue.Function _ -> true
         | JsonEValue.Array items -> items |> Array.exists (containsFunctions state (depth + 1))
-        | JsonEValue.Object o -> Seq.init o.Count o.ValueAt |> Seq.exists (containsFunctions state (depth + 1))
+        | JsonEValue.Object o ->
+            let mutable found = false
+            let mutable i = 0
+
+            while not found && i < o.Count do
+                found <- containsFunctions state (depth + 1) (o.ValueAt i)
+                i <- i + 1
+
+            found
         | _ -> false
 
     let size (value: JsonEValue) =
@@ -300,14 +323,23 @@ module JsonE =
             // A function in a template renders as the reference renders one: an object without keys.
             | JsonEValue.Function _ -> JsonEValue.Object JsonEObject.Empty
             | JsonEValue.Object o ->
-                let operators = operatorNames |> Array.filter o.ContainsKey
+                // Counted over the object's keys (usually few) rather than over all operators.
+                let mutable count = 0
+                let mutable operator = null
 
-                if operators.Length > 1 then
+                for i in 0 .. o.Count - 1 do
+                    let key = o.KeyAt i
+
+                    if key.Length > 1 && key[0] = '$' && operatorSet.Contains key then
+                        count <- count + 1
+                        operator <- key
+
+                if count > 1 then
                     templateError "only one operator allowed"
-                elif operators.Length = 1 then
-                    this.Operator scope (depth + 1) operators[0] o
+                elif count = 1 then
+                    this.Operator scope (depth + 1) operator o
                 else
-                    let b = JsonEObjectBuilder()
+                    let b = JsonEObjectBuilder(o.Count)
 
                     for i in 0 .. o.Count - 1 do
                         let key = o.KeyAt i
