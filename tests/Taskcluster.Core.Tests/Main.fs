@@ -22,6 +22,8 @@ let allTests =
             PurityTests.tests
             PolicyExampleTests.tests
             HostileTests.tests
+            JsonEValueTests.tests
+            JsonELexerTests.tests
             JsonETests.tests
         ]
 
