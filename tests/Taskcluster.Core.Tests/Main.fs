@@ -23,6 +23,8 @@ let allTests =
             PurityTests.tests
             PolicyExampleTests.tests
             HostileTests.tests
+            JsonEValueTests.tests
+            JsonELexerTests.tests
             JsonETests.tests
         ]
 

@@ -200,6 +200,31 @@ let tests () =
 
                 report "expressions" cases
 
+            testCase "templates with mostly well-typed expressions render as json-e 4.8.4 renders them (3,000 cases)"
+            <| fun () ->
+                let cases =
+                    sample
+                        31UL
+                        3000
+                        (Gen.zip
+                            (Taskcluster.Testing.JsonE.templateOf Taskcluster.Testing.JsonE.typedExpression 3)
+                            Taskcluster.Testing.JsonE.context)
+
+                report "typed templates" cases
+
+            testCase "the benchmark's .taskcluster.yml renders as json-e 4.8.4 renders it"
+            <| fun () ->
+                let path =
+                    Path.Combine(repoRoot.Force(), "tests", "Taskcluster.Benchmarks", "taskcluster-yml.json")
+
+                match Decode.fromString Decode.json (File.ReadAllText path) with
+                | Ok(Json.Object members) ->
+                    let get name =
+                        members |> List.find (fst >> (=) name) |> snd |> JsonEValue.ofJson
+
+                    report "taskcluster.yml" [ get "template", get "context" ]
+                | other -> failtestf "%s is not a JSON object: %A" path other
+
             testCase "interpolated strings render as json-e 4.8.4 renders them (2,000 cases)"
             <| fun () ->
                 let cases =

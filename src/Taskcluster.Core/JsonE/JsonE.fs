@@ -1,6 +1,7 @@
 namespace Taskcluster.Core
 
 open System
+open System.Collections.Generic
 open System.Text
 open System.Text.RegularExpressions
 
@@ -20,9 +21,14 @@ module JsonE =
         | _ -> false
 
     let private isIdentifier (s: string) =
-        s.Length > 0
-        && (Char.IsAsciiLetter s[0] || s[0] = '_')
-        && s |> Seq.forall (fun c -> Char.IsAsciiLetterOrDigit c || c = '_')
+        let mutable ok = s.Length > 0 && (Char.IsAsciiLetter s[0] || s[0] = '_')
+        let mutable i = 1
+
+        while ok && i < s.Length do
+            ok <- Char.IsAsciiLetterOrDigit s[i] || s[i] = '_'
+            i <- i + 1
+
+        ok
 
     // JavaScript's `\s` as a .NET character class.
     let private ws =
@@ -49,14 +55,29 @@ module JsonE =
             parts[parts.Length - 1] <- parts[parts.Length - 1] + @"\z"
             Regex(String.Join("|", parts), RegexOptions.CultureInvariant ||| RegexOptions.NonBacktracking)
 
-        member _.Check(template: JsonEObject) =
-            let unknown =
-                template.Keys
-                |> Seq.filter (fun k -> not (regex.IsMatch k))
-                |> Seq.sortWith (fun a b -> String.CompareOrdinal(a, b))
-                |> Seq.toList
+        // Keys spelled exactly as the operator expects them skip the regular expression.
+        let plain =
+            alternatives
+            |> List.filter (fun a -> a |> Seq.forall (fun c -> Char.IsAsciiLetter c || c = '$' || c = '\\'))
+            |> List.map (fun a -> a.Replace("\\", ""))
+            |> Set.ofList
 
-            if not (List.isEmpty unknown) then
+        member _.Check(template: JsonEObject) =
+            let mutable allKnown = true
+
+            for i in 0 .. template.Count - 1 do
+                let k = template.KeyAt i
+
+                if allKnown && not (plain.Contains k || regex.IsMatch k) then
+                    allKnown <- false
+
+            if not allKnown then
+                let unknown =
+                    template.Keys
+                    |> Seq.filter (fun k -> not (plain.Contains k || regex.IsMatch k))
+                    |> Seq.sortWith (fun a b -> String.CompareOrdinal(a, b))
+                    |> Seq.toList
+
                 templateError $"""{name} has undefined properties: {String.Join(" ", unknown)}"""
 
     let private allowed name alternatives = Allowed(name, alternatives)
@@ -100,6 +121,8 @@ module JsonE =
             "$reverse"
             "$sort"
         |]
+
+    let private operatorSet = HashSet<string>(operatorNames, StringComparer.Ordinal)
 
     let private withLocation (location: string) (error: JsonEError) =
         match error.Kind with
@@ -178,7 +201,15 @@ module JsonE =
         match value with
         | JsonEValue.Function _ -> true
         | JsonEValue.Array items -> items |> Array.exists (containsFunctions state (depth + 1))
-        | JsonEValue.Object o -> Seq.init o.Count o.ValueAt |> Seq.exists (containsFunctions state (depth + 1))
+        | JsonEValue.Object o ->
+            let mutable found = false
+            let mutable i = 0
+
+            while not found && i < o.Count do
+                found <- containsFunctions state (depth + 1) (o.ValueAt i)
+                i <- i + 1
+
+            found
         | _ -> false
 
     let size (value: JsonEValue) =
@@ -199,10 +230,31 @@ module JsonE =
 
     type private Renderer(state: JsonEState) =
         let maxDepth = state.Limits.MaxDepth
+        // Parsed expressions, kept for the rest of this render: `$map`, `$reduce` and the like
+        // evaluate the same text once per item. Only successful parses are kept.
+        let parsed = Dictionary<string, JsonEExpr>(StringComparer.Ordinal)
+        let parsedUntilBrace = Dictionary<struct (string * int), struct (JsonEExpr * int)>()
 
         member this.Expression (scope: JsonEScope) (source: string) =
             state.Charge(int64 source.Length)
-            JsonEInterpreter.evaluate state scope (JsonEParser.parse maxDepth source)
+
+            let tree =
+                match parsed.TryGetValue source with
+                | true, tree -> tree
+                | _ ->
+                    let tree = JsonEParser.parse maxDepth source
+                    parsed[source] <- tree
+                    tree
+
+            JsonEInterpreter.evaluate state scope tree
+
+        member this.ParseUntilBrace (s: string) (start: int) =
+            match parsedUntilBrace.TryGetValue(struct (s, start)) with
+            | true, struct (tree, brace) -> tree, brace
+            | _ ->
+                let tree, brace = JsonEParser.parseUntilBrace maxDepth s start
+                parsedUntilBrace[struct (s, start)] <- struct (tree, brace)
+                tree, brace
 
         member this.Interpolate (scope: JsonEScope) (s: string) =
             let first = s.IndexOf("${", StringComparison.Ordinal)
@@ -222,7 +274,7 @@ module JsonE =
                         pos <- next + 2
                     else
                         sb.Append(s, pos, next - pos) |> ignore
-                        let tree, brace = JsonEParser.parseUntilBrace maxDepth s (next + 2)
+                        let tree, brace = this.ParseUntilBrace s (next + 2)
 
                         match JsonEInterpreter.evaluate state scope tree with
                         | JsonEValue.Array _
@@ -271,14 +323,23 @@ module JsonE =
             // A function in a template renders as the reference renders one: an object without keys.
             | JsonEValue.Function _ -> JsonEValue.Object JsonEObject.Empty
             | JsonEValue.Object o ->
-                let operators = operatorNames |> Array.filter o.ContainsKey
+                // Counted over the object's keys (usually few) rather than over all operators.
+                let mutable count = 0
+                let mutable operator = null
 
-                if operators.Length > 1 then
+                for i in 0 .. o.Count - 1 do
+                    let key = o.KeyAt i
+
+                    if key.Length > 1 && key[0] = '$' && operatorSet.Contains key then
+                        count <- count + 1
+                        operator <- key
+
+                if count > 1 then
                     templateError "only one operator allowed"
-                elif operators.Length = 1 then
-                    this.Operator scope (depth + 1) operators[0] o
+                elif count = 1 then
+                    this.Operator scope (depth + 1) operator o
                 else
-                    let b = JsonEObjectBuilder()
+                    let b = JsonEObjectBuilder(o.Count)
 
                     for i in 0 .. o.Count - 1 do
                         let key = o.KeyAt i

@@ -99,9 +99,9 @@ and [<Sealed>] JsonEObject internal (keys: string array, values: JsonEValue arra
         b.Build()
 
 /// Collects members with JavaScript's `defineProperty` semantics, then orders the keys.
-and [<Sealed>] internal JsonEObjectBuilder() =
-    let keys = ResizeArray<string>()
-    let values = ResizeArray<JsonEValue>()
+and [<Sealed>] internal JsonEObjectBuilder(capacity: int) =
+    let keys = ResizeArray<string>(capacity)
+    let values = ResizeArray<JsonEValue>(capacity)
     let mutable index: Dictionary<string, int> = null
 
     static let isArrayIndex (key: string) =
@@ -109,8 +109,10 @@ and [<Sealed>] internal JsonEObjectBuilder() =
         key.Length > 0
         && key.Length <= 10
         && (key = "0" || key[0] <> '0')
-        && key |> Seq.forall Char.IsAsciiDigit
+        && String.forall Char.IsAsciiDigit key
         && UInt64.Parse key < 4294967295UL
+
+    new() = JsonEObjectBuilder(4)
 
     member _.Count = keys.Count
 

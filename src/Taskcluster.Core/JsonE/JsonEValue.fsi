@@ -51,6 +51,8 @@ and [<Sealed>] JsonEObject =
 /// Collects members with JavaScript's property semantics, then orders the keys.
 and [<Sealed>] internal JsonEObjectBuilder =
     new: unit -> JsonEObjectBuilder
+    /// A builder with room for `capacity` members.
+    new: capacity: int -> JsonEObjectBuilder
     member Count: int
     member Set: key: string * value: JsonEValue -> unit
     member Build: unit -> JsonEObject

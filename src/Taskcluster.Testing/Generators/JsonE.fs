@@ -263,15 +263,71 @@ module JsonE =
     let private str (s: string) = JsonEValue.String s
     let private obj members = JsonEValue.ofMembers members
 
-    /// Templates using every operator, interpolation and escapes, nested at most `depth` deep.
-    let rec template (depth: int) : Gen<JsonEValue> =
-        let e = anyExpression
+    /// Expressions that mostly evaluate: each operand of the type its operator wants.
+    let typedExpression: Gen<string> =
+        let numeric =
+            Gen.elements
+                [
+                    "a"
+                    "n"
+                    "len(words)"
+                    "len(b)"
+                    "2"
+                    "0.5"
+                    "max(n, 3)"
+                    "floor(a)"
+                    "abs(a - 7)"
+                ]
+
+        let stringy =
+            Gen.elements
+                [
+                    "b"
+                    "s"
+                    "uppercase(b)"
+                    "str(n)"
+                    "b + s"
+                    "join(words, ',')"
+                    "s[1:]"
+                    "lowercase(s)"
+                    "strip(b)"
+                ]
+
+        let boolean =
+            Gen.elements
+                [
+                    "flag"
+                    "n > 2"
+                    "'a' in b"
+                    "flag && n < 3"
+                    "typeof(a) == 'number'"
+                    "!flag"
+                    "defined('n')"
+                ]
+
+        Gen.frequency
+            [
+                3, Gen.map3 (fun x op y -> $"{x} {op} {y}") numeric (Gen.elements [ "+"; "-"; "*" ]) numeric
+                2, Gen.map2 (fun x y -> $"{x} + {y}") stringy stringy
+                2, Gen.map3 (fun c x y -> $"[{x}, {y}, {c}]") boolean numeric stringy
+                2, boolean
+                1, Gen.map2 (fun x y -> $"{{a: {x}, b: {y}}}") numeric stringy
+                1, Gen.map (fun x -> $"str({x})") numeric
+                1, Gen.constant "range(0, n)"
+                1, Gen.constant "words"
+                1, Gen.constant "obj"
+            ]
+
+    /// Templates using every operator, interpolation and escapes, nested at most `depth` deep,
+    /// with expressions from `expressions`.
+    let rec templateOf (expressions: Gen<string>) (depth: int) : Gen<JsonEValue> =
+        let e = expressions
 
         let interpolated =
             Gen.frequency
                 [
                     2, text |> Gen.map str
-                    3, Gen.map2 (fun t x -> str $"{t}${{{x}}}") text (expression 2)
+                    3, Gen.map2 (fun t x -> str $"{t}${{{x}}}") text (Gen.oneof [ expression 2; expressions ])
                     1, Gen.map2 (fun t x -> str $"$${{{t}}} ${{{x}}}!") text e
                 ]
 
@@ -283,7 +339,7 @@ module JsonE =
                     2, e |> Gen.map (fun x -> obj [ "$eval", str x ])
                 ]
         else
-            let sub = template (depth - 1)
+            let sub = templateOf expressions (depth - 1)
             let each = Gen.elements [ "each(x)"; "each(x,i)"; "each(x, i)"; "each(1)"; "each" ]
 
             Gen.frequency
@@ -365,6 +421,9 @@ module JsonE =
                     1, Gen.map2 (fun k t -> obj [ k, t ]) (Gen.elements [ "$$eval"; "$$x"; "$x"; "$"; "${b}" ]) sub
                     1, Gen.map2 (fun x t -> obj [ "$if", str x; "then", t; "bogus", t ]) e sub
                 ]
+
+    /// Templates with expressions of every kind, most of which fail to evaluate.
+    let template (depth: int) : Gen<JsonEValue> = templateOf anyExpression depth
 
     let private jsoneTokens =
         [
