@@ -191,10 +191,19 @@ let limitTests =
                     let e = renderError template empty
                     Expect.equal e.Kind JsonEErrorKind.LimitExceeded (e.Describe())
 
-            testCase "a huge range is refused before it is allocated"
+            testCase "a huge range is refused before it is allocated, even with an unlimited work budget"
             <| fun () ->
                 let e = renderError (eval "range(0, 1000000000)") empty
                 Expect.equal e.Kind JsonEErrorKind.LimitExceeded (e.Describe())
+
+                let unlimitedWork =
+                    { JsonEValue.defaultLimits with
+                        MaxWork = Int64.MaxValue
+                    }
+
+                match JsonE.renderWith unlimitedWork (eval "range(0, 4000000000)") empty specNow with
+                | Error e -> Expect.equal e.Kind JsonEErrorKind.LimitExceeded (e.Describe())
+                | Ok _ -> failtest "a range of 4e9 items was built"
 
             testCase "a result over MaxOutputSize is LimitExceeded; one under it renders"
             <| fun () ->

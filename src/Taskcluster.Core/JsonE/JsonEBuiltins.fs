@@ -573,6 +573,13 @@ module internal JsonEBuiltins =
             if length > 4294967295.0 then
                 fail JsonEErrorKind.BuiltinError "Invalid array length"
 
+            // Checked before anything is allocated: a range longer than the whole output may be
+            // is refused, whatever the work budget.
+            if length > float state.Limits.MaxOutputSize || length > float Int32.MaxValue then
+                fail
+                    JsonEErrorKind.LimitExceeded
+                    $"range of {length} items is over the output limit of {state.Limits.MaxOutputSize}"
+
             state.Charge(int64 length)
             JsonEValue.Array(Array.init (int length) (fun i -> JsonEValue.Number(start + float i * step)))
         | "lowercase", _ ->
