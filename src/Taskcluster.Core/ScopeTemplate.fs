@@ -3,6 +3,7 @@ namespace Taskcluster.Core
 open System
 open System.Globalization
 open System.Text
+open FsToolkit.ErrorHandling
 
 [<RequireQualifiedAccess>]
 type TemplateParameterKind =
@@ -147,23 +148,6 @@ module private Syntax =
 
             Ok(parts, List.distinct names)
 
-    /// Collects results, stopping at the first error; a loop, since lists may be long.
-    let sequence (results: Result<'T, 'E> list) : Result<'T list, 'E> =
-        let mutable failure = None
-        let items = ResizeArray<'T>()
-        let mutable rest = results
-
-        while failure.IsNone && not rest.IsEmpty do
-            match rest.Head with
-            | Ok x -> items.Add x
-            | Error e -> failure <- Some e
-
-            rest <- rest.Tail
-
-        match failure with
-        | Some e -> Error e
-        | None -> Ok(List.ofSeq items)
-
     let maxDepth = 256
 
     let rec check (depth: int) (path: JsonPath) (inList: bool) (node: ScopeTemplateNode) =
@@ -206,7 +190,7 @@ module private Syntax =
         else
             items
             |> List.mapi (fun i item -> check (depth + 1) (path.Index i) true item)
-            |> sequence
+            |> List.sequenceResultM
             |> Result.bind (fun checkedItems ->
                 let compiled = checkedItems |> List.map fst
 
@@ -252,7 +236,7 @@ module private Syntax =
                 | Json.Array items ->
                     items
                     |> List.mapi (fun i item -> ofJson (depth + 1) (listPath.Index i) item)
-                    |> sequence
+                    |> List.sequenceResultM
                     |> Result.map build
                 | other ->
                     Error
@@ -450,7 +434,7 @@ module ScopeTemplate =
                         }
 
                     renderPattern inner each |> Result.map ScopeExpression.Scope)
-                |> Syntax.sequence
+                |> List.sequenceResultM
                 |> Result.map Rendered.Many
             | Some other ->
                 Error(ScopeTemplateError.WrongParameterType(env.Name items, TemplateParameterKind.StringList, other))
@@ -485,8 +469,9 @@ module ScopeTemplate =
                 Names = Map.empty
             }
 
-        match renderNode env template.Compiled with
-        | Error e -> Error e
-        | Ok(Rendered.One e) -> Ok e
-        | Ok(Rendered.Many es) -> Ok(ScopeExpression.AllOf es)
-        | Ok Rendered.Nothing -> Ok(ScopeExpression.AllOf [])
+        renderNode env template.Compiled
+        |> Result.map (fun rendered ->
+            match rendered with
+            | Rendered.One e -> e
+            | Rendered.Many es -> ScopeExpression.AllOf es
+            | Rendered.Nothing -> ScopeExpression.AllOf [])
