@@ -3,6 +3,7 @@ namespace Taskcluster.Core
 open System
 open System.Text
 open System.Text.Json
+open FsToolkit.ErrorHandling
 
 // Helpers the types' members need; not part of the signature.
 module internal ServiceNaming =
@@ -263,17 +264,6 @@ module Reference =
     // Validation runs over already-shaped values, so each step is a plain Result.
     let private check condition error = if condition then Ok() else Error error
 
-    let private traverse (f: int -> 'A -> Result<'B, 'E>) (items: 'A list) =
-        let rec go i items acc =
-            match items with
-            | [] -> Ok(List.rev acc)
-            | x :: rest ->
-                match f i x with
-                | Ok y -> go (i + 1) rest (y :: acc)
-                | Error e -> Error e
-
-        go 0 items []
-
     let private str (p: JsonPath) = p.ToString()
 
     // Shapes as the JSON gives them, before the checks that need more than one member.
@@ -443,7 +433,8 @@ module Reference =
     let private entriesOf (path: JsonPath) (el: JsonElement) (decoder: Decoder<'T>) =
         decodeWith (Decode.field "entries" (Decode.list Decode.element)) path el
         |> Result.bind (
-            traverse (fun i item ->
+            List.indexed
+            >> List.traverseResultM (fun (i, item) ->
                 let itemPath = (path.Field "entries").Index i
                 decodeWith decoder itemPath item |> Result.map (fun v -> itemPath, v))
         )
@@ -462,7 +453,7 @@ module Reference =
                 // Only `function` entries are callable; the JS client skips any other kind too.
                 raws
                 |> List.filter (fun (_, raw) -> raw.Type = "function")
-                |> traverse (fun _ (p, raw) -> checkEntry header.ServiceName p raw))
+                |> List.traverseResultM (fun (p, raw) -> checkEntry header.ServiceName p raw))
             |> Result.bind (fun entries ->
                 uniqueNames path (entries |> List.map (fun e -> e.Name))
                 |> Result.map (fun () ->
@@ -484,7 +475,7 @@ module Reference =
                 |> Result.bind (fun raws ->
                     raws
                     |> List.filter (fun (_, struct (kind, _)) -> kind = "topic-exchange")
-                    |> traverse (fun _ (p, struct (_, entry)) -> checkExchange header.ServiceName p entry))
+                    |> List.traverseResultM (fun (p, struct (_, entry)) -> checkExchange header.ServiceName p entry))
                 |> Result.bind (fun entries ->
                     uniqueNames path (entries |> List.map (fun e -> e.Name))
                     |> Result.map (fun () ->
@@ -564,7 +555,8 @@ module Reference =
     let private decodeReferencesAt (path: JsonPath) (el: JsonElement) : Result<References, ReferenceError> =
         decodeWith (Decode.list Decode.element) path el
         |> Result.bind (
-            traverse (fun i item ->
+            List.indexed
+            >> List.traverseResultM (fun (i, item) ->
                 let contentPath = (path.Index i).Field "content"
 
                 decodeWith (Decode.field "content" Decode.element) (path.Index i) item
