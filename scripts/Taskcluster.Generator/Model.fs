@@ -5,6 +5,7 @@
 module Taskcluster.Generator.Model
 
 open System
+open FsToolkit.ErrorHandling
 open Taskcluster.Core
 
 /// A route argument, query parameter or routing-key part.
@@ -97,15 +98,6 @@ let reservedParameterNames =
             "routingKeyValues"
             "routingKeyPattern"
         ]
-
-let private sequence (results: Result<'T, string> list) =
-    let folder item acc =
-        match item, acc with
-        | Ok v, Ok vs -> Ok(v :: vs)
-        | Error e, _ -> Error e
-        | _, Error e -> Error e
-
-    List.foldBack folder results (Ok [])
 
 let private parameter (context: string) (name: string) =
     match Code.fsIdentifier name, Code.csIdentifier name with
@@ -202,26 +194,30 @@ let itemsField (references: References) (entry: ApiEntry) =
 let private method (references: References) (service: string) (entry: ApiEntry) =
     let context = $"{service}.{entry.Name}"
 
-    let args = entry.Args |> List.map (parameter context) |> sequence
-    let query = entry.Query |> List.map (parameter context) |> sequence
+    // The first error wins in this order: arguments, query, name, then scopes.
+    result {
+        let! args = entry.Args |> List.traverseResultM (parameter context)
+        let! query = entry.Query |> List.traverseResultM (parameter context)
 
-    let name =
-        if entry.Name = "reference" then
-            Error $"{context}: the name 'reference' is used by the generated reference module"
-        else
-            Code.fsIdentifier entry.Name
+        do!
+            if entry.Name = "reference" then
+                Error $"{context}: the name 'reference' is used by the generated reference module"
+            else
+                Code.fsIdentifier entry.Name |> Result.ignore
 
-    match args, query, renderScopes entry.Scopes, name with
-    | Ok args, Ok query, Ok scopes, Ok _ ->
+        let! scopes =
+            renderScopes entry.Scopes
+            |> Result.mapError (fun e -> $"{context}: scopes: {e}")
+
         let clash =
             args |> List.map _.Name |> List.filter (fun a -> List.contains a entry.Query)
 
         if not clash.IsEmpty then
-            Error $"{context}: {clash} are both route arguments and query parameters"
+            return! Error $"{context}: {clash} are both route arguments and query parameters"
         else
             let paginated = List.contains ContinuationToken entry.Query
 
-            Ok
+            return
                 {
                     Entry = entry
                     Member = Code.pascalCase entry.Name
@@ -232,10 +228,7 @@ let private method (references: References) (service: string) (entry: ApiEntry) 
                     ItemsField = if paginated then itemsField references entry else None
                     Scopes = scopes
                 }
-    | Error e, _, _, _
-    | _, Error e, _, _
-    | _, _, _, Error e -> Error e
-    | _, _, Error e, _ -> Error $"{context}: scopes: {e}"
+    }
 
 // Names the generated types give their own members and values.
 let private reservedMembers =
@@ -270,13 +263,9 @@ let private checkNames (context: string) (names: string list) =
         Ok()
 
 let private service (references: References) (reference: ApiReference) =
-    match
-        reference.Entries
-        |> List.map (method references reference.ServiceName)
-        |> sequence
-    with
-    | Error e -> Error e
-    | Ok methods ->
+    reference.Entries
+    |> List.traverseResultM (method references reference.ServiceName)
+    |> Result.bind (fun methods ->
         let names =
             methods
             |> List.collect (fun m ->
@@ -295,14 +284,13 @@ let private service (references: References) (reference: ApiReference) =
                 Reference = reference
                 Name = reference.ClassName
                 Methods = methods
-            })
+            }))
 
 let private exchangeSet (reference: ExchangeReference) =
     let exchange (entry: ExchangeEntry) =
         entry.RoutingKey
         |> List.filter (fun p -> p.Constant.IsNone)
-        |> List.map (fun p -> parameter $"{reference.ServiceName}.{entry.Name}" p.Name)
-        |> sequence
+        |> List.traverseResultM (fun p -> parameter $"{reference.ServiceName}.{entry.Name}" p.Name)
         |> Result.bind (fun parts ->
             Code.fsIdentifier entry.Name
             |> Result.map (fun _ ->
@@ -312,9 +300,9 @@ let private exchangeSet (reference: ExchangeReference) =
                     Parts = parts
                 }))
 
-    match reference.Entries |> List.map exchange |> sequence with
-    | Error e -> Error e
-    | Ok exchanges ->
+    reference.Entries
+    |> List.traverseResultM exchange
+    |> Result.bind (fun exchanges ->
         let names =
             exchanges |> List.collect (fun e -> [ e.Member; e.Member + "WithPattern" ])
 
@@ -324,22 +312,20 @@ let private exchangeSet (reference: ExchangeReference) =
                 Reference = reference
                 Name = reference.ClassName
                 Exchanges = exchanges
-            })
+            }))
 
 /// The model of everything generated from a references bundle.
 let build (references: References) : Result<Model, string> =
-    let services = references.Apis |> List.map (service references) |> sequence
-    let exchangeSets = references.Exchanges |> List.map exchangeSet |> sequence
+    result {
+        let! services = references.Apis |> List.traverseResultM (service references)
+        let! exchangeSets = references.Exchanges |> List.traverseResultM exchangeSet
 
-    match services, exchangeSets with
-    | Ok services, Ok exchangeSets ->
-        Ok
+        return
             {
                 Services = services |> List.sortBy _.Reference.ServiceName
                 ExchangeSets = exchangeSets |> List.sortBy _.Reference.ServiceName
             }
-    | Error e, _
-    | _, Error e -> Error e
+    }
 
 /// Documentation shared by the emitters (XML doc lines without the `///`).
 module Docs =
