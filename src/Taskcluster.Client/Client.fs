@@ -149,9 +149,8 @@ module Client =
         let invalid reason =
             Error(TaskclusterError.InvalidRequest(name, reason))
 
-        match buildUrl client reference entry args query with
-        | Error e -> Error e
-        | Ok url ->
+        buildUrl client reference entry args query
+        |> Result.bind (fun url ->
             match entry.Input, payload with
             | Some _, Payload.Empty -> invalid RequestError.MissingPayload
             | None, Payload.Empty
@@ -160,7 +159,8 @@ module Client =
                 | Error reason -> invalid (RequestError.InvalidPayload reason)
                 | Ok body ->
                     match Uri.TryCreate(url, UriKind.Absolute) with
-                    | false, _ -> invalid (RequestError.SigningFailed(HawkError.InvalidUri(url, "not an absolute URI")))
+                    | false, _ ->
+                        invalid (RequestError.SigningFailed(HawkError.InvalidUri(url, "not an absolute URI")))
                     | true, uri ->
                         Ok
                             {
@@ -174,7 +174,7 @@ module Client =
                                 Uri = uri
                                 Body = body
                             }
-            | None, _ -> invalid RequestError.UnexpectedPayload
+            | None, _ -> invalid RequestError.UnexpectedPayload)
 
     let private readerOptions =
         JsonReaderOptions(CommentHandling = JsonCommentHandling.Disallow, MaxDepth = Decode.maxDepth)
@@ -248,10 +248,7 @@ module Client =
             task {
                 let! received = (Transport.send client.Settings prepared token).ConfigureAwait(false)
 
-                return
-                    match received with
-                    | Ok r -> decode prepared.Info r
-                    | Error e -> Error e
+                return received |> Result.bind (decode prepared.Info)
             }
 
     let private asElement (info: RequestInfo) (r: Received) =
