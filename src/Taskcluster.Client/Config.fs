@@ -100,13 +100,11 @@ module Secrets =
             Error(ConfigError.NotAnObject(what, answer.ValueKind))
         else
             // The last of repeated members wins, as with TryGetProperty.
-            match
-                members what answer
-                |> Result.map (List.tryFindBack (fun (k, _) -> k = "secret"))
-            with
-            | Ok(Some(_, secret)) -> asObject $"secret {Display.quote name}" secret
-            | Ok None -> Ok []
-            | Error e -> Error e
+            members what answer
+            |> Result.bind (fun found ->
+                match List.tryFindBack (fun (k, _) -> k = "secret") found with
+                | Some(_, secret) -> asObject $"secret {Display.quote name}" secret
+                | None -> Ok [])
 
     let private merge (into: Map<string, JsonElement>) (members: (string * JsonElement) list) =
         members |> List.fold (fun (acc: Map<_, _>) (k, v) -> acc.Add(k, v)) into
