@@ -177,30 +177,31 @@ module Artifact =
                         })
 
             return
-                match decode (Decode.field "storageType" Decode.string) with
-                | Error e -> Error e
-                | Ok "s3" -> atUrl "s3" true
-                // A reference artifact's URL is whatever the task that created it wrote: a
-                // managed-only download does not fetch it.
-                | Ok "reference" when managedOnly -> Error(TransferError.UnsupportedMethod(name, "reference"))
-                | Ok "reference" -> atUrl "reference" false
-                | Ok "object" ->
-                    decode (
-                        Decode.object (fun get ->
-                            get.Required "name" Decode.string, get.Required "credentials" credentials)
-                    )
-                    |> Result.bind (fun (objectName, given) ->
-                        objectsWith queue info given
-                        |> Result.map (fun objects -> InObject(objects, objectName)))
-                | Ok "error" ->
-                    decode (
-                        Decode.object (fun get ->
-                            get.Optional "reason" Decode.string |> Option.defaultValue "",
-                            get.Optional "message" Decode.string |> Option.defaultValue "")
-                    )
-                    |> Result.bind (fun (reason, message) ->
-                        Error(TransferError.ArtifactError(taskId, name, reason, message)))
-                | Ok other -> Error(TransferError.UnsupportedMethod(name, other))
+                decode (Decode.field "storageType" Decode.string)
+                |> Result.bind (fun storageType ->
+                    match storageType with
+                    | "s3" -> atUrl "s3" true
+                    // A reference artifact's URL is whatever the task that created it wrote: a
+                    // managed-only download does not fetch it.
+                    | "reference" when managedOnly -> Error(TransferError.UnsupportedMethod(name, "reference"))
+                    | "reference" -> atUrl "reference" false
+                    | "object" ->
+                        decode (
+                            Decode.object (fun get ->
+                                get.Required "name" Decode.string, get.Required "credentials" credentials)
+                        )
+                        |> Result.bind (fun (objectName, given) ->
+                            objectsWith queue info given
+                            |> Result.map (fun objects -> InObject(objects, objectName)))
+                    | "error" ->
+                        decode (
+                            Decode.object (fun get ->
+                                get.Optional "reason" Decode.string |> Option.defaultValue "",
+                                get.Optional "message" Decode.string |> Option.defaultValue "")
+                        )
+                        |> Result.bind (fun (reason, message) ->
+                            Error(TransferError.ArtifactError(taskId, name, reason, message)))
+                    | other -> Error(TransferError.UnsupportedMethod(name, other)))
         }
 
     let private downloadWith
@@ -230,10 +231,11 @@ module Artifact =
                             let! again = locate queue managedOnly taskId runId name cancellationToken
 
                             return
-                                match again with
-                                | Ok(AtUrl fresh) -> Ok fresh
-                                | Ok(InObject _) -> Error(TransferError.UnsupportedMethod(name, "object"))
-                                | Error e -> Error e
+                                again
+                                |> Result.bind (fun location ->
+                                    match location with
+                                    | AtUrl fresh -> Ok fresh
+                                    | InObject _ -> Error(TransferError.UnsupportedMethod(name, "object")))
                         }
 
                     return!
