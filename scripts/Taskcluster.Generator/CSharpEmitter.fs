@@ -102,43 +102,45 @@ let private methodMembers (w: Writer) (service: Service) (m: Method) =
             | Some f -> $"the elements of each page's <c>{f}</c>"
             | None -> "the elements of each page's array member"
 
-        let throws =
-            "<exception cref=\"T:Taskcluster.TaskclusterException\">While enumerating: a page could not be fetched.</exception>"
+        // A failed page is reported like every other failed call, as a result (said in <returns>:
+        // a <remarks> here would hide the inherited one with the route and scopes).
+        let failure =
+            "A page that could not be fetched ends the enumeration as a failed result."
 
         let summary what =
             $"<summary>{xml (m.Entry.Title.Trim())}: {what}, following <c>continuationToken</c>.</summary>"
 
         let pagesReturns =
-            "<returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>"
+            $"<returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. {failure}</returns>"
 
         let itemsReturns =
-            $"<returns>Every item ({itemsWhat}), fetched page by page while enumerating.</returns>"
+            $"<returns>Every item ({itemsWhat}) as a result, fetched page by page while enumerating. {failure}</returns>"
 
         let pages = "Pages"
         let items = "Items"
 
         member'
             w
-            [ inherit'; summary "every page"; pagesReturns; throws ]
-            $"public virtual global::System.Collections.Generic.IAsyncEnumerable<{JsonElement}> {m.Member}PagesAsync({parameters m})"
+            [ inherit'; summary "every page"; pagesReturns ]
+            $"public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}PagesAsync({parameters m})"
             $"Adapt.Values({pagesCall pages}, cancellationToken)"
 
         member'
             w
-            [ inherit'; summary "every page"; pagesReturns; throws ]
-            $"public virtual global::System.Collections.Generic.IEnumerable<{JsonElement}> {m.Member}Pages({parameters m})"
+            [ inherit'; summary "every page"; pagesReturns ]
+            $"public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}Pages({parameters m})"
             $"Adapt.Blocking({pagesCall pages}, cancellationToken)"
 
         member'
             w
-            [ inherit'; summary "every item of every page"; itemsReturns; throws ]
-            $"public virtual global::System.Collections.Generic.IAsyncEnumerable<{JsonElement}> {m.Member}ItemsAsync({parameters m})"
+            [ inherit'; summary "every item of every page"; itemsReturns ]
+            $"public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}ItemsAsync({parameters m})"
             $"Adapt.Values({pagesCall items}, cancellationToken)"
 
         member'
             w
-            [ inherit'; summary "every item of every page"; itemsReturns; throws ]
-            $"public virtual global::System.Collections.Generic.IEnumerable<{JsonElement}> {m.Member}Items({parameters m})"
+            [ inherit'; summary "every item of every page"; itemsReturns ]
+            $"public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}Items({parameters m})"
             $"Adapt.Blocking({pagesCall items}, cancellationToken)"
 
 /// The facade class name of a service, e.g. `QueueClient`.

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.FSharp.Collections;
 using Microsoft.FSharp.Core;
 using C = Taskcluster.Core;
@@ -81,6 +82,121 @@ public sealed class TaskclusterCredentials
         }
 
         return From(F.Helpers.credentialsOf(result.ResultValue));
+    }
+
+    /// <summary>
+    /// Credentials from the JSON the services return them in: <c>{clientId, accessToken, certificate?}</c>
+    /// as in <c>queue.claimWork</c>'s <c>credentials</c>, <c>auth.createClient</c>,
+    /// <c>auth.resetAccessToken</c> or the official clients' <c>createTemporaryCredentials</c>. The
+    /// certificate may be JSON text (as the services send it) or an object. A whole claim of
+    /// <c>claimWork</c> (an object with a <c>credentials</c> member and no <c>clientId</c>) is
+    /// accepted too. Other members are ignored.
+    /// </summary>
+    /// <param name="json">The credentials JSON.</param>
+    /// <returns>The credentials.</returns>
+    /// <exception cref="ArgumentException">
+    /// The JSON has another shape; the message names the member at fault (never the access token).
+    /// </exception>
+    public static TaskclusterCredentials FromJson(JsonElement json)
+    {
+        const string root = "$";
+        if (json.ValueKind == JsonValueKind.Object
+            && !json.TryGetProperty("clientId", out _)
+            && json.TryGetProperty("credentials", out var inner))
+        {
+            return FromJson(inner, root + ".credentials");
+        }
+
+        return FromJson(json, root);
+    }
+
+    private static TaskclusterCredentials FromJson(JsonElement json, string path)
+    {
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            throw new ArgumentException($"{path}: credentials must be a JSON object, not {Kind(json)}.", nameof(json));
+        }
+
+        var clientId = RequiredString(json, "clientId", path);
+        var accessToken = RequiredString(json, "accessToken", path);
+        string? certificate = null;
+        if (json.TryGetProperty("certificate", out var cert))
+        {
+            certificate = cert.ValueKind switch
+            {
+                JsonValueKind.String => cert.GetString(),
+                JsonValueKind.Object => cert.GetRawText(),
+                JsonValueKind.Null => null,
+                _ => throw new ArgumentException(
+                    $"{path}.certificate: must be JSON text or an object, not {Kind(cert)}.", nameof(json)),
+            };
+
+            // An unreadable certificate would only be refused later by every service it is sent to.
+            if (certificate is not null && C.CertificateModule.decode(certificate) is { IsError: true } refused)
+            {
+                throw new ArgumentException($"{path}.certificate: {refused.ErrorValue.Describe()}", nameof(json));
+            }
+        }
+
+        return new TaskclusterCredentials(clientId, accessToken, certificate);
+    }
+
+    private static string RequiredString(JsonElement json, string name, string path)
+    {
+        if (!json.TryGetProperty(name, out var value))
+        {
+            throw new ArgumentException($"{path}.{name}: missing.", nameof(json));
+        }
+
+        // The value is never put in the message: it may be the access token.
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            throw new ArgumentException($"{path}.{name}: must be a string, not {Kind(value)}.", nameof(json));
+        }
+
+        var text = value.GetString()!;
+        return text.Length == 0 ? throw new ArgumentException($"{path}.{name}: is empty.", nameof(json)) : text;
+    }
+
+    private static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    /// <summary>
+    /// Whether temporary credentials should be renewed at <paramref name="now"/>: their certificate
+    /// expires less than 20 minutes later (the margin the Python client keeps, so requests never
+    /// start failing). Permanent credentials never expire here (their client's own expiry is
+    /// the auth service's to know); a certificate that cannot be read counts as expired, as every
+    /// service would refuse it.
+    /// </summary>
+    /// <param name="now">The time to check at.</param>
+    /// <returns>Whether to renew them.</returns>
+    public bool IsExpired(DateTimeOffset now)
+    {
+        if (Certificate is null)
+        {
+            return false;
+        }
+
+        var decoded = C.CertificateModule.decode(Certificate);
+        return decoded.IsError || C.CertificateModule.isExpired(decoded.ResultValue, now.ToUnixTimeMilliseconds());
+    }
+
+    /// <summary><see cref="IsExpired(DateTimeOffset)"/> at the current time of <paramref name="timeProvider"/>.</summary>
+    /// <param name="timeProvider">The clock (<see cref="TimeProvider.System"/> for the system clock).</param>
+    /// <returns>Whether to renew them.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="timeProvider"/> is null.</exception>
+    public bool IsExpired(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        return IsExpired(timeProvider.GetUtcNow());
     }
 
     /// <summary>Shows the client id, never the access token.</summary>

@@ -87,6 +87,24 @@ public enum TaskclusterErrorKind
 /// </summary>
 public sealed class TaskclusterError
 {
+    /// <summary>
+    /// An error made by hand, for test doubles that mock failed calls (set the other properties
+    /// with an object initializer, e.g. <c>Status = 404, Code = "ResourceNotFound"</c>); the
+    /// client itself builds its errors from the failures it meets.
+    /// </summary>
+    /// <param name="kind">The kind of failure.</param>
+    /// <param name="description">The one-line description (<see cref="Description"/>, <see cref="ToString"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="description"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is not a defined <see cref="TaskclusterErrorKind"/>.</exception>
+    public TaskclusterError(TaskclusterErrorKind kind, string description)
+        : this(kind, description ?? throw new ArgumentNullException(nameof(description)), null)
+    {
+        if (!Enum.IsDefined(kind))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a defined TaskclusterErrorKind.");
+        }
+    }
+
     private TaskclusterError(TaskclusterErrorKind kind, string description, F.RequestInfo? request)
     {
         Kind = kind;
@@ -103,91 +121,91 @@ public sealed class TaskclusterError
     public string Description { get; }
 
     /// <summary>The API method, e.g. <c>queue.createTask</c>, when a request was built (for <see cref="TaskclusterErrorKind.InvalidRequest"/>, the method asked for).</summary>
-    public string? ApiMethod { get; private init; }
+    public string? ApiMethod { get; init; }
 
     /// <summary>The HTTP method, e.g. <c>PUT</c>, when a request was built.</summary>
-    public string? HttpMethod { get; }
+    public string? HttpMethod { get; init; }
 
     /// <summary>The request URL, when a request was built.</summary>
-    public string? Url { get; }
+    public string? Url { get; init; }
 
     /// <summary>The HTTP status when the server answered.</summary>
-    public int? Status { get; private init; }
+    public int? Status { get; init; }
 
     /// <summary>The HTTP reason phrase when the server answered.</summary>
-    public string? ReasonPhrase { get; private init; }
+    public string? ReasonPhrase { get; init; }
 
     /// <summary>The Taskcluster error code, e.g. <c>ResourceNotFound</c>, when the server sent one.</summary>
-    public string? Code { get; private init; }
+    public string? Code { get; init; }
 
     /// <summary>The service's error message (or, for a body that is not a Taskcluster error, the status and reason phrase); for a transfer or configuration failure, what went wrong (for an <see cref="TaskclusterErrorKind.ArtifactError"/>, the worker's message).</summary>
-    public string? Message { get; private init; }
+    public string? Message { get; init; }
 
     /// <summary>The first bytes of a response body that is not a Taskcluster JSON error (a proxy's 502 page, say).</summary>
-    public string? Body { get; private init; }
+    public string? Body { get; init; }
 
     /// <summary>How many times the request was sent (0 when nothing was sent).</summary>
-    public int Attempts { get; private init; }
+    public int Attempts { get; init; }
 
     /// <summary>For a 403 <see cref="TaskclusterErrorKind.InsufficientScopes"/>, the scopes (or scope expression) the credentials lack, as the service wrote them; empty when it said nothing about them.</summary>
-    public IReadOnlyList<string> MissingScopes { get; private init; } = Array.Empty<string>();
+    public IReadOnlyList<string> MissingScopes { get; init; } = Array.Empty<string>();
 
     /// <summary>The local clock (without offset) when the response of a <see cref="TaskclusterErrorKind.ClockSkew"/> arrived.</summary>
-    public DateTimeOffset? ClientTime { get; private init; }
+    public DateTimeOffset? ClientTime { get; init; }
 
     /// <summary>The server's clock (its <c>Date</c> header) of a <see cref="TaskclusterErrorKind.ClockSkew"/>.</summary>
-    public DateTimeOffset? ServerTime { get; private init; }
+    public DateTimeOffset? ServerTime { get; init; }
 
     /// <summary>The largest offset the client would adopt, of a <see cref="TaskclusterErrorKind.ClockSkew"/>.</summary>
-    public TimeSpan? MaxClockOffset { get; private init; }
+    public TimeSpan? MaxClockOffset { get; init; }
 
     /// <summary>The redirect target of a <see cref="TaskclusterErrorKind.Redirect"/> (it may be a pre-signed URL: it is redacted in <see cref="Description"/>, not here).</summary>
-    public string? Location { get; private init; }
+    public string? Location { get; init; }
 
     /// <summary>The per-attempt timeout of a <see cref="TaskclusterErrorKind.Timeout"/>.</summary>
-    public TimeSpan? Timeout { get; private init; }
+    public TimeSpan? Timeout { get; init; }
 
     /// <summary>The JSON path of the offending value of an <see cref="TaskclusterErrorKind.InvalidResponse"/>.</summary>
-    public string? JsonPath { get; private init; }
+    public string? JsonPath { get; init; }
 
     /// <summary>The object, artifact or service the error is about (transfer and configuration errors).</summary>
-    public string? Name { get; private init; }
+    public string? Name { get; init; }
 
     /// <summary>The task of an <see cref="TaskclusterErrorKind.ArtifactError"/>.</summary>
-    public string? TaskId { get; private init; }
+    public string? TaskId { get; init; }
 
     /// <summary>The worker's reason of an <see cref="TaskclusterErrorKind.ArtifactError"/>, e.g. <c>file-missing-on-worker</c>.</summary>
-    public string? Reason { get; private init; }
+    public string? Reason { get; init; }
 
     /// <summary>The hash algorithm of a <see cref="TaskclusterErrorKind.HashMismatch"/>, e.g. <c>sha256</c>.</summary>
-    public string? Algorithm { get; private init; }
+    public string? Algorithm { get; init; }
 
     /// <summary>The hash the service recorded, of a <see cref="TaskclusterErrorKind.HashMismatch"/> (lower-case hex).</summary>
-    public string? ExpectedHash { get; private init; }
+    public string? ExpectedHash { get; init; }
 
     /// <summary>The hash of the bytes received, of a <see cref="TaskclusterErrorKind.HashMismatch"/> (lower-case hex).</summary>
-    public string? ActualHash { get; private init; }
+    public string? ActualHash { get; init; }
 
     /// <summary>The announced length of a <see cref="TaskclusterErrorKind.LengthMismatch"/>.</summary>
-    public long? ExpectedLength { get; private init; }
+    public long? ExpectedLength { get; init; }
 
     /// <summary>The length counted, of a <see cref="TaskclusterErrorKind.LengthMismatch"/>.</summary>
-    public long? ActualLength { get; private init; }
+    public long? ActualLength { get; init; }
 
     /// <summary>The hash algorithms the service recorded, of a <see cref="TaskclusterErrorKind.NoAcceptableHash"/>.</summary>
-    public IReadOnlyList<string>? Algorithms { get; private init; }
+    public IReadOnlyList<string>? Algorithms { get; init; }
 
     /// <summary>The method or storage type of an <see cref="TaskclusterErrorKind.UnsupportedMethod"/>.</summary>
-    public string? TransferMethod { get; private init; }
+    public string? TransferMethod { get; init; }
 
     /// <summary>The local file of a <see cref="TaskclusterErrorKind.FileError"/>.</summary>
-    public string? FilePath { get; private init; }
+    public string? FilePath { get; init; }
 
     /// <summary>The setting or argument at fault, of an <see cref="TaskclusterErrorKind.InvalidOptions"/> (e.g. <c>rootUrl</c>) or of an <see cref="TaskclusterErrorKind.InvalidRequest"/> refused before a transfer.</summary>
-    public string? Field { get; private init; }
+    public string? Field { get; init; }
 
     /// <summary>The required keys missing, of a <see cref="TaskclusterErrorKind.MissingSecrets"/>.</summary>
-    public IReadOnlyList<string>? MissingKeys { get; private init; }
+    public IReadOnlyList<string>? MissingKeys { get; init; }
 
     /// <inheritdoc/>
     public override string ToString() => Description;
@@ -332,7 +350,7 @@ public sealed class TaskclusterError
     }
 }
 
-/// <summary>Thrown by <see cref="TaskclusterResult{T}.GetValueOrThrow"/> and while enumerating a pageable when a call failed.</summary>
+/// <summary>Thrown by <see cref="TaskclusterResult{T}.GetValueOrThrow"/> (and by <see cref="TaskclusterResult{T}.Value"/>, as the inner exception) when a call failed.</summary>
 public sealed class TaskclusterException : Exception
 {
     /// <summary>An exception for a failed call.</summary>

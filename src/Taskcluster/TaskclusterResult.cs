@@ -89,7 +89,7 @@ public sealed class TaskclusterResult<T>
     public override string ToString() => IsSuccess ? $"Success({_value})" : $"Error({Error.Description})";
 }
 
-/// <summary>Making results (test doubles of the clients need successful ones).</summary>
+/// <summary>Making results (test doubles of the clients need successful and failed ones).</summary>
 public static class TaskclusterResult
 {
     /// <summary>A successful result.</summary>
@@ -97,4 +97,12 @@ public static class TaskclusterResult
     /// <param name="value">The value.</param>
     /// <returns>The result.</returns>
     public static TaskclusterResult<T> Success<T>(T value) => new(value);
+
+    /// <summary>A failed result, e.g. for a test double that mocks a failed call.</summary>
+    /// <typeparam name="T">The value type of a successful call.</typeparam>
+    /// <param name="error">Why the call failed (make one with <see cref="TaskclusterError(TaskclusterErrorKind, string)"/>).</param>
+    /// <returns>The result.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="error"/> is null.</exception>
+    public static TaskclusterResult<T> Failure<T>(TaskclusterError error) =>
+        new(error ?? throw new ArgumentNullException(nameof(error)));
 }

@@ -12,6 +12,7 @@ let allTests =
             UrlTests.tests
             SweepTests.tests
             TypedTests.tests
+            CredentialInformationTests.tests
         ]
 
 [<EntryPoint>]

@@ -46,7 +46,7 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         var seen = new List<string>();
         await foreach (var task in queue.ListTaskGroupItemsAsync(taskGroupId, limit: "2"))
         {
-            seen.Add(task.GetProperty("status").GetProperty("taskId").GetString()!);
+            seen.Add(task.GetValueOrThrow().GetProperty("status").GetProperty("taskId").GetString()!);
         }
 
         Assert.Equal(taskIds.Order(), seen.Order());
@@ -55,10 +55,43 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         await foreach (var page in queue.ListTaskGroupPagesAsync(taskGroupId, limit: "2"))
         {
             pages++;
-            Assert.True(page.GetProperty("tasks").GetArrayLength() <= 2);
+            Assert.True(page.GetValueOrThrow().GetProperty("tasks").GetArrayLength() <= 2);
         }
 
         Assert.Equal(3, pages);
+    }
+
+    [Fact]
+    public async Task AFailedPageEndsThePagingAsAFailedResult()
+    {
+        var taskGroupId = SlugIds.NewSlugId();
+        for (var i = 0; i < 3; i++)
+        {
+            var taskId = i == 0 ? taskGroupId : SlugIds.NewSlugId();
+            (await Queue().CreateTaskAsync(taskId, Tasks.Definition(taskGroupId, $"task {i}"))).GetValueOrThrow();
+        }
+
+        // The first page is served; every later one (it carries a continuationToken) fails with a 500.
+        var options = new TaskclusterClientOptions
+        {
+            MaxRetries = 0,
+            HttpMessageHandler = new LaterPagesFail { InnerHandler = new HttpClientHandler { AllowAutoRedirect = false } },
+        };
+        var queue = new QueueClient(_tc.RootUrl, _tc.Root, options);
+
+        var results = new List<TaskclusterResult<JsonElement>>();
+        await foreach (var item in queue.ListTaskGroupItemsAsync(taskGroupId, limit: "2"))
+        {
+            results.Add(item);
+        }
+
+        var blocking = queue.ListTaskGroupPages(taskGroupId, limit: "2").ToList();
+
+        Assert.Equal([true, true, false], results.Select(r => r.IsSuccess));
+        Assert.Equal(TaskclusterErrorKind.ServerError, results[^1].Error?.Kind);
+        Assert.Equal(500, results[^1].Error?.Status);
+        Assert.Equal([true, false], blocking.Select(r => r.IsSuccess));
+        Assert.Equal(TaskclusterErrorKind.ServerError, blocking[^1].Error?.Kind);
     }
 
     [Fact]
@@ -168,7 +201,7 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
             () =>
             {
                 queue.CreateTask(taskId, Tasks.Definition(taskId, "sync")).GetValueOrThrow();
-                var items = queue.ListTaskGroupItems(taskId, limit: "1").Count();
+                var items = queue.ListTaskGroupItems(taskId, limit: "1").Count(r => r.IsSuccess);
                 var name = queue.Task(taskId).GetValueOrThrow().GetProperty("metadata").GetProperty("name").GetString();
                 return (items, name);
             },
@@ -229,7 +262,9 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         Assert.True((await queue.PingAsync()).IsSuccess);
         Assert.Equal(1, sent);
 
-        foreach (var type in typeof(QueueClient).Assembly.GetExportedTypes().Where(t => t.IsSubclassOf(typeof(TaskclusterServiceClient))))
+        // Every generated client; a TaskclusterApiClient needs the caller's reference, so it is not registered.
+        foreach (var type in typeof(QueueClient).Assembly.GetExportedTypes()
+                     .Where(t => t.IsSubclassOf(typeof(TaskclusterServiceClient)) && t != typeof(TaskclusterApiClient)))
         {
             Assert.NotNull(provider.GetRequiredService(type));
         }
@@ -293,6 +328,14 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
     {
         public override Task<TaskclusterResult<JsonElement>> TaskAsync(string taskId, CancellationToken cancellationToken = default) =>
             System.Threading.Tasks.Task.FromResult(TaskclusterResult.Success(JsonDocument.Parse("""{"name": "fake"}""").RootElement));
+    }
+
+    private sealed class LaterPagesFail : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            request.RequestUri!.Query.Contains("continuationToken", StringComparison.Ordinal)
+                ? System.Threading.Tasks.Task.FromResult(new HttpResponseMessage(HttpStatusCode.InternalServerError))
+                : base.SendAsync(request, cancellationToken);
     }
 
     private sealed class CountingHandler(Action onSend) : DelegatingHandler

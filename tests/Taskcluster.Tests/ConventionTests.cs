@@ -8,14 +8,17 @@ public sealed class ConventionTests
 {
     private static readonly Assembly Facade = typeof(QueueClient).Assembly;
 
+    // The generated clients, one per service; TaskclusterApiClient serves a caller's own reference.
     private static readonly Type[] ServiceClients =
-        Facade.GetExportedTypes().Where(t => t.IsSubclassOf(typeof(TaskclusterServiceClient))).ToArray();
+        Facade.GetExportedTypes()
+            .Where(t => t.IsSubclassOf(typeof(TaskclusterServiceClient)) && t != typeof(TaskclusterApiClient))
+            .ToArray();
 
     private static readonly Type[] ExchangeSets =
         Facade.GetExportedTypes().Where(t => t.Name.EndsWith("Events", StringComparison.Ordinal)).ToArray();
 
     private static IEnumerable<MethodInfo> FacadeMethods() =>
-        ServiceClients.Append(typeof(TaskclusterServiceClient)).Concat(ExchangeSets)
+        ServiceClients.Append(typeof(TaskclusterServiceClient)).Append(typeof(TaskclusterApiClient)).Concat(ExchangeSets)
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly))
             .Where(m => m.IsPublic || m.IsFamily || m.IsFamilyOrAssembly);
 

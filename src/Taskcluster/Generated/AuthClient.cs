@@ -139,30 +139,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListClientsAsync"/>
         /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListClientsPagesAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsPagesAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListClientsAsync"/>
         /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListClientsPages(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsPages(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListClientsAsync"/>
         /// <summary>List Clients: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>clients</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListClientsItemsAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>clients</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsItemsAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListClientsAsync"/>
         /// <summary>List Clients: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>clients</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListClientsItems(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>clients</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsItems(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Get Client</summary>
@@ -251,30 +247,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="GetEntityHistoryAsync"/>
         /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> GetEntityHistoryPagesAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryPagesAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="GetEntityHistoryAsync"/>
         /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> GetEntityHistoryPages(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryPages(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="GetEntityHistoryAsync"/>
         /// <summary>Get Entity History: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>auditHistory</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> GetEntityHistoryItemsAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryItemsAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="GetEntityHistoryAsync"/>
         /// <summary>Get Entity History: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>auditHistory</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> GetEntityHistoryItems(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryItems(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>List Audit History</summary>
@@ -302,30 +294,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListAuditHistoryAsync"/>
         /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListAuditHistoryPagesAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryPagesAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListAuditHistoryAsync"/>
         /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListAuditHistoryPages(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryPages(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListAuditHistoryAsync"/>
         /// <summary>List Audit History: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>auditHistory</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListAuditHistoryItemsAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryItemsAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListAuditHistoryAsync"/>
         /// <summary>List Audit History: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>auditHistory</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListAuditHistoryItems(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryItems(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Reset `accessToken`</summary>
@@ -522,30 +510,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListRoles2Async"/>
         /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListRoles2PagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2PagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListRoles2Pages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListRoles2Async"/>
         /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListRoles2Pages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2Pages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListRoles2Pages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListRoles2Async"/>
         /// <summary>List Roles: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>roles</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListRoles2ItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>roles</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2ItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListRoles2Items(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListRoles2Async"/>
         /// <summary>List Roles: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>roles</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListRoles2Items(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>roles</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2Items(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListRoles2Items(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>List Role IDs</summary>
@@ -577,30 +561,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListRoleIdsAsync"/>
         /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListRoleIdsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListRoleIdsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListRoleIdsAsync"/>
         /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListRoleIdsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListRoleIdsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListRoleIdsAsync"/>
         /// <summary>List Role IDs: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>roleIds</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListRoleIdsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>roleIds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListRoleIdsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListRoleIdsAsync"/>
         /// <summary>List Role IDs: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>roleIds</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListRoleIdsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>roleIds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListRoleIdsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Get Role</summary>
@@ -882,30 +862,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="AzureTablesAsync"/>
         /// <summary>List Tables in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> AzureTablesPagesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesPagesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.AzureTablesPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
         /// <inheritdoc cref="AzureTablesAsync"/>
         /// <summary>List Tables in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> AzureTablesPages(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesPages(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.AzureTablesPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
         /// <inheritdoc cref="AzureTablesAsync"/>
         /// <summary>List Tables in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tables</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> AzureTablesItemsAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tables</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesItemsAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.AzureTablesItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
         /// <inheritdoc cref="AzureTablesAsync"/>
         /// <summary>List Tables in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tables</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> AzureTablesItems(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tables</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesItems(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.AzureTablesItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
         /// <summary>Get Shared-Access-Signature for Azure Table</summary>
@@ -968,30 +944,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="AzureContainersAsync"/>
         /// <summary>List containers in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> AzureContainersPagesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersPagesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.AzureContainersPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
         /// <inheritdoc cref="AzureContainersAsync"/>
         /// <summary>List containers in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> AzureContainersPages(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersPages(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.AzureContainersPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
         /// <inheritdoc cref="AzureContainersAsync"/>
         /// <summary>List containers in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>containers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> AzureContainersItemsAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>containers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersItemsAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.AzureContainersItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
         /// <inheritdoc cref="AzureContainersAsync"/>
         /// <summary>List containers in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>containers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> AzureContainersItems(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>containers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersItems(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.AzureContainersItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
         /// <summary>Get Shared-Access-Signature for Azure Container</summary>

@@ -139,30 +139,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="BuildsAsync"/>
         /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> BuildsPagesAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsPagesAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.BuildsPages(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
 
         /// <inheritdoc cref="BuildsAsync"/>
         /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> BuildsPages(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsPages(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.BuildsPages(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
 
         /// <inheritdoc cref="BuildsAsync"/>
         /// <summary>List of Builds: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>builds</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> BuildsItemsAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>builds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsItemsAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.BuildsItems(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
 
         /// <inheritdoc cref="BuildsAsync"/>
         /// <summary>List of Builds: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>builds</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> BuildsItems(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>builds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsItems(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.BuildsItems(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
 
         /// <summary>Cancel repository builds</summary>

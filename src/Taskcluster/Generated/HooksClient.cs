@@ -416,30 +416,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListLastFiresAsync"/>
         /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListLastFiresPagesAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresPagesAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListLastFiresAsync"/>
         /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListLastFiresPages(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresPages(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListLastFiresAsync"/>
         /// <summary>Get information about recent hook fires: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>lastFires</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListLastFiresItemsAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>lastFires</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresItemsAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListLastFiresAsync"/>
         /// <summary>Get information about recent hook fires: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>lastFires</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListLastFiresItems(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>lastFires</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresItems(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Heartbeat</summary>

@@ -161,30 +161,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="FindTasksAtIndexAsync"/>
         /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> FindTasksAtIndexPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.FindTasksAtIndexPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="FindTasksAtIndexAsync"/>
         /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> FindTasksAtIndexPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.FindTasksAtIndexPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="FindTasksAtIndexAsync"/>
         /// <summary>Find tasks at indexes: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> FindTasksAtIndexItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.FindTasksAtIndexItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="FindTasksAtIndexAsync"/>
         /// <summary>Find tasks at indexes: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> FindTasksAtIndexItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.FindTasksAtIndexItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>List Namespaces</summary>
@@ -219,30 +215,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListNamespacesAsync"/>
         /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListNamespacesPagesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesPagesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListNamespacesAsync"/>
         /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListNamespacesPages(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesPages(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListNamespacesAsync"/>
         /// <summary>List Namespaces: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>namespaces</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListNamespacesItemsAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>namespaces</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesItemsAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListNamespacesAsync"/>
         /// <summary>List Namespaces: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>namespaces</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListNamespacesItems(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>namespaces</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesItems(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>List Tasks</summary>
@@ -281,30 +273,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListTasksAsync"/>
         /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListTasksPagesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksPagesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListTasksAsync"/>
         /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListTasksPages(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksPages(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListTasksAsync"/>
         /// <summary>List Tasks: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListTasksItemsAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksItemsAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListTasksAsync"/>
         /// <summary>List Tasks: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListTasksItems(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksItems(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Insert Task into Index</summary>

@@ -196,30 +196,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="TasksAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> TasksPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.TasksPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="TasksAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> TasksPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.TasksPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="TasksAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> TasksItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.TasksItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="TasksAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> TasksItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.TasksItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Get multiple task definitions</summary>
@@ -252,30 +248,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="StatusesAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> StatusesPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.StatusesPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="StatusesAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> StatusesPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.StatusesPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="StatusesAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>statuses</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> StatusesItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>statuses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.StatusesItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="StatusesAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>statuses</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> StatusesItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>statuses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.StatusesItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Get task status</summary>
@@ -346,30 +338,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListTaskGroupAsync"/>
         /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListTaskGroupPagesAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupPagesAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListTaskGroupAsync"/>
         /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListTaskGroupPages(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupPages(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListTaskGroupAsync"/>
         /// <summary>List Task Group: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListTaskGroupItemsAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupItemsAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListTaskGroupAsync"/>
         /// <summary>List Task Group: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListTaskGroupItems(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupItems(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Cancel Task Group</summary>
@@ -508,30 +496,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListDependentTasksAsync"/>
         /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListDependentTasksPagesAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksPagesAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListDependentTasksAsync"/>
         /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListDependentTasksPages(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksPages(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListDependentTasksAsync"/>
         /// <summary>List Dependent Tasks: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListDependentTasksItemsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksItemsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListDependentTasksAsync"/>
         /// <summary>List Dependent Tasks: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListDependentTasksItems(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksItems(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Create New Task</summary>
@@ -1238,30 +1222,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListArtifactsAsync"/>
         /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListArtifactsPagesAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsPagesAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListArtifactsAsync"/>
         /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListArtifactsPages(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsPages(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListArtifactsAsync"/>
         /// <summary>Get Artifacts from Run: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>artifacts</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListArtifactsItemsAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsItemsAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListArtifactsAsync"/>
         /// <summary>Get Artifacts from Run: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>artifacts</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListArtifactsItems(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsItems(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Get Artifacts from Latest Run</summary>
@@ -1302,30 +1282,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListLatestArtifactsAsync"/>
         /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListLatestArtifactsPagesAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsPagesAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListLatestArtifactsAsync"/>
         /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListLatestArtifactsPages(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsPages(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListLatestArtifactsAsync"/>
         /// <summary>Get Artifacts from Latest Run: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>artifacts</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListLatestArtifactsItemsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsItemsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListLatestArtifactsAsync"/>
         /// <summary>Get Artifacts from Latest Run: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>artifacts</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListLatestArtifactsItems(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsItems(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Get Artifact Information From Run</summary>
@@ -1479,30 +1455,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListProvisionersAsync"/>
         /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListProvisionersPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListProvisionersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListProvisionersAsync"/>
         /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListProvisionersPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListProvisionersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListProvisionersAsync"/>
         /// <summary>Get a list of all active provisioners: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>provisioners</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListProvisionersItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>provisioners</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListProvisionersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListProvisionersAsync"/>
         /// <summary>Get a list of all active provisioners: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>provisioners</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListProvisionersItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>provisioners</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListProvisionersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Get an active provisioner</summary>
@@ -1647,30 +1619,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListPendingTasksAsync"/>
         /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListPendingTasksPagesAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksPagesAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListPendingTasksAsync"/>
         /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListPendingTasksPages(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksPages(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListPendingTasksAsync"/>
         /// <summary>List Pending Tasks: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListPendingTasksItemsAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksItemsAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListPendingTasksAsync"/>
         /// <summary>List Pending Tasks: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListPendingTasksItems(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksItems(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>List claimed Tasks</summary>
@@ -1702,30 +1670,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListClaimedTasksAsync"/>
         /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListClaimedTasksPagesAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksPagesAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListClaimedTasksAsync"/>
         /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListClaimedTasksPages(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksPages(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListClaimedTasksAsync"/>
         /// <summary>List claimed Tasks: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListClaimedTasksItemsAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksItemsAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListClaimedTasksAsync"/>
         /// <summary>List claimed Tasks: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>tasks</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListClaimedTasksItems(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksItems(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Get a list of all active worker-types</summary>
@@ -1759,30 +1723,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListWorkerTypesAsync"/>
         /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkerTypesPagesAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesPagesAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerTypesAsync"/>
         /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkerTypesPages(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesPages(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerTypesAsync"/>
         /// <summary>Get a list of all active worker-types: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workerTypes</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkerTypesItemsAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workerTypes</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesItemsAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerTypesAsync"/>
         /// <summary>Get a list of all active worker-types: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workerTypes</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkerTypesItems(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workerTypes</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesItems(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Get a worker-type</summary>
@@ -1867,30 +1827,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListTaskQueuesAsync"/>
         /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListTaskQueuesPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListTaskQueuesAsync"/>
         /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListTaskQueuesPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListTaskQueuesAsync"/>
         /// <summary>Get a list of all active task queues: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>taskQueues</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListTaskQueuesItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>taskQueues</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListTaskQueuesAsync"/>
         /// <summary>Get a list of all active task queues: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>taskQueues</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListTaskQueuesItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>taskQueues</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Get a task queue</summary>
@@ -1952,30 +1908,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
 
         /// <summary>Get a worker from worker-type</summary>

@@ -212,30 +212,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListAsync"/>
         /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListAsync"/>
         /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListAsync"/>
         /// <summary>List Secrets: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>secrets</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>secrets</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListAsync"/>
         /// <summary>List Secrets: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>secrets</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>secrets</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Heartbeat</summary>

@@ -125,30 +125,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListProvidersAsync"/>
         /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListProvidersPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListProvidersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListProvidersAsync"/>
         /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListProvidersPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListProvidersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListProvidersAsync"/>
         /// <summary>List Providers: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>providers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListProvidersItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>providers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListProvidersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListProvidersAsync"/>
         /// <summary>List Providers: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>providers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListProvidersItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>providers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListProvidersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Create Worker Pool</summary>
@@ -266,30 +262,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
         /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolLaunchConfigsPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
         /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolLaunchConfigsPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
         /// <summary>List Worker Pool Launch Configs: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolLaunchConfigsItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
         /// <summary>List Worker Pool Launch Configs: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolLaunchConfigsItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
 
         /// <summary>Get Worker Pool Statistics</summary>
@@ -361,30 +353,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListWorkerPoolsAsync"/>
         /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsAsync"/>
         /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsAsync"/>
         /// <summary>List All Worker Pools: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workerPools</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workerPools</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsAsync"/>
         /// <summary>List All Worker Pools: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workerPools</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workerPools</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>List All Worker Pools Stats</summary>
@@ -411,30 +399,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
         /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolsStatsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
         /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolsStatsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
         /// <summary>List All Worker Pools Stats: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolsStatsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
         /// <summary>List All Worker Pools Stats: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolsStatsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Report an error from a worker</summary>
@@ -527,30 +511,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
         /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolErrorsPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
         /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolErrorsPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
         /// <summary>List Worker Pool Errors: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolErrorsItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
         /// <summary>List Worker Pool Errors: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkerPoolErrorsItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
 
         /// <summary>Workers in a specific Worker Group in a Worker Pool</summary>
@@ -579,30 +559,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkersForWorkerGroupPagesAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupPagesAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkersForWorkerGroupPages(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupPages(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkersForWorkerGroupItemsAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupItemsAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkersForWorkerGroupItems(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupItems(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
 
         /// <summary>Get a Worker</summary>
@@ -778,30 +754,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
         /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkersForWorkerPoolPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
         /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkersForWorkerPoolPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
         /// <summary>Workers in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkersForWorkerPoolItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
         /// <summary>Workers in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkersForWorkerPoolItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
 
         /// <summary>Register a running worker</summary>
@@ -897,30 +869,26 @@ namespace Taskcluster
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page, fetched lazily while enumerating, following <c>continuationToken</c>.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<global::System.Text.Json.JsonElement> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every item (the elements of each page's <c>workers</c>), fetched page by page while enumerating.</returns>
-        /// <exception cref="T:Taskcluster.TaskclusterException">While enumerating: a page could not be fetched.</exception>
-        public virtual global::System.Collections.Generic.IEnumerable<global::System.Text.Json.JsonElement> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
 
         /// <summary>Get a worker</summary>

@@ -48,8 +48,11 @@ internal static class Adapt
     internal static async Task<TaskclusterResult<T>> ResultAsync<T>(Task<FSharpResult<T, F.TaskclusterError>> call) =>
         Result(await call.ConfigureAwait(false));
 
-    /// <summary>The values of a sequence that ends at its first error, which is thrown.</summary>
-    internal static async IAsyncEnumerable<JsonElement> Values(
+    /// <summary>
+    /// The results of a sequence that ends at its first error: a failed page is the last element,
+    /// reported as a result like every other failed call rather than thrown.
+    /// </summary>
+    internal static async IAsyncEnumerable<TaskclusterResult<JsonElement>> Values(
         IAsyncEnumerable<FSharpResult<JsonElement, F.TaskclusterError>> source,
         CancellationToken cancellationToken,
         [EnumeratorCancellation] CancellationToken enumeratorCancellation = default)
@@ -58,15 +61,15 @@ internal static class Adapt
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, enumeratorCancellation);
         await foreach (var result in source.WithCancellation(linked.Token).ConfigureAwait(false))
         {
-            yield return result.IsOk ? result.ResultValue : throw new TaskclusterException(TaskclusterError.From(result.ErrorValue));
+            yield return Result(result);
         }
     }
 
     /// <summary>
-    /// The values of a sequence, blocking: each step runs on the thread pool, so a
+    /// The results of a sequence, blocking: each step runs on the thread pool, so a
     /// single-threaded <see cref="SynchronizationContext"/> cannot deadlock it.
     /// </summary>
-    internal static IEnumerable<JsonElement> Blocking(
+    internal static IEnumerable<TaskclusterResult<JsonElement>> Blocking(
         IAsyncEnumerable<FSharpResult<JsonElement, F.TaskclusterError>> source,
         CancellationToken cancellationToken)
     {
@@ -75,8 +78,7 @@ internal static class Adapt
         {
             while (Sync.Run(() => enumerator.MoveNextAsync().AsTask()))
             {
-                var result = enumerator.Current;
-                yield return result.IsOk ? result.ResultValue : throw new TaskclusterException(TaskclusterError.From(result.ErrorValue));
+                yield return Result(enumerator.Current);
             }
         }
         finally

@@ -17,7 +17,8 @@ internal static class ServiceClients
 
     private static readonly Lazy<Factory[]> All = new(() =>
         typeof(TaskclusterServiceClient).Assembly.GetTypes()
-            .Where(t => t.IsSubclassOf(typeof(TaskclusterServiceClient)) && !t.IsAbstract)
+            // A client made from a caller's reference has no service of its own to list.
+            .Where(t => t.IsSubclassOf(typeof(TaskclusterServiceClient)) && !t.IsAbstract && t != typeof(TaskclusterApiClient))
             .Select(Make)
             .ToArray());
 
