@@ -7,6 +7,7 @@
 // the generator (scripts/Taskcluster.Generator) first. Output is deterministic: running it twice
 // changes nothing, and a test fails when the committed output is stale.
 
+#r "Taskcluster.Generator/bin/Release/net10.0/FsToolkit.ErrorHandling.dll"
 #r "Taskcluster.Generator/bin/Release/net10.0/Taskcluster.Core.dll"
 #r "Taskcluster.Generator/bin/Release/net10.0/Taskcluster.Generator.dll"
 
