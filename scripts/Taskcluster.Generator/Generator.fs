@@ -6,6 +6,7 @@ module Taskcluster.Generator.Generator
 open System.IO
 open System.Text
 open System.Text.Json
+open System.Text.RegularExpressions
 open Taskcluster.Core
 
 /// One generated file.
@@ -40,9 +41,16 @@ let private compact (text: string) =
 
     Encoding.UTF8.GetString(stream.ToArray()) + "\n"
 
+/// The embedded JSON copies keep the text of a description's absolute links but not their
+/// targets: those are third-party sites (a package registry among them, which this repository
+/// names nowhere), and nothing the emulator or the tests do depends on a description.
+let private withoutExternalLinks (json: string) =
+    Regex.Replace(json, @"\[([^\]\\]*)\]\(https?://[^)\s\\]*\)", "$1")
+
 /// The emulator's embedded copy of the references: re-serialised compactly, so that a fresh
 /// clone runs without ../shared.
-let emulatorReferences (referencesText: string) = compact referencesText
+let emulatorReferences (referencesText: string) =
+    withoutExternalLinks (compact referencesText)
 
 /// The emulator's embedded copy of the services' route-parameter and query-string patterns
 /// (which the references do not carry), compact like the references.
@@ -132,7 +140,7 @@ let schemaBundle (schemas: Map<string, Json>) =
         |> List.filter (fun (id, _) -> not (id.StartsWith "/schemas/common/"))
         |> List.map (fun (id, json) -> Encode.toString (Json.String id) + ":" + Encode.toString json)
 
-    "{\n" + String.concat ",\n" lines + "\n}\n"
+    withoutExternalLinks ("{\n" + String.concat ",\n" lines + "\n}\n")
 
 /// Every generated file, in a stable order, from the references, the route parameters and the
 /// worker payload schemas.
