@@ -45,7 +45,7 @@ let private compact (text: string) =
 /// targets: those are third-party sites (a package registry among them, which this repository
 /// names nowhere), and nothing the emulator or the tests do depends on a description.
 let private withoutExternalLinks (json: string) =
-    Regex.Replace(json, @"\[([^\]\\]*)\]\(https?://[^)\s\\]*\)", "$1")
+    Regex.Replace(json, @"\[([^\[\]""\\]*)\]\(https?://[^)\s""\\]*\)", "$1")
 
 /// The emulator's embedded copy of the references: re-serialised compactly, so that a fresh
 /// clone runs without ../shared.
