@@ -258,13 +258,14 @@ let private transportTests =
 
             test "a slow attempt times out and is retried" {
                 use server = start ()
-                // A 500 s timeout runs as 500 ms; the first reply would take 5 real seconds.
-                server.Enqueue(Reply.delayed (TimeSpan.FromSeconds 5.0) (Reply.json 200 "{}"))
+                // A 3,000 s timeout runs as 3 s, room for the second, prompt reply on a loaded
+                // machine; the first reply would take 30 real seconds.
+                server.Enqueue(Reply.delayed (TimeSpan.FromSeconds 30.0) (Reply.json 200 "{}"))
 
                 let client =
                     clientFor server (fun o ->
                         { o with
-                            Timeout = TimeSpan.FromSeconds 500.0
+                            Timeout = TimeSpan.FromSeconds 3000.0
                         })
 
                 callFake client ping [] [] Payload.Empty |> expectOk "after a timeout" |> ignore
@@ -328,7 +329,7 @@ let private cancellationTests =
                     |> ignore
 
                 expectCancelled "cancelled" call
-                Expect.isLessThan watch.Elapsed (TimeSpan.FromSeconds 5.0) "promptly"
+                Expect.isLessThan watch.Elapsed (TimeSpan.FromSeconds 60.0) "well before the 120 s delay"
                 Expect.equal server.Requests.Length 1 "not retried"
             }
 
@@ -351,7 +352,7 @@ let private cancellationTests =
                     |> ignore
 
                 expectCancelled "cancelled" call
-                Expect.isLessThan watch.Elapsed (TimeSpan.FromSeconds 5.0) "promptly"
+                Expect.isLessThan watch.Elapsed (TimeSpan.FromSeconds 60.0) "well before the 120 s delay"
                 Expect.equal server.Requests.Length 1 "one attempt, then the delay was cut short"
             }
 

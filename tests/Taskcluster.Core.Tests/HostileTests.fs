@@ -16,10 +16,11 @@ let private cases n =
         maxTest = n
     }
 
-/// The longest one parse may take. Inputs are at most a few hundred kilobytes; the bound is
-/// generous because the machine running the tests may be loaded, and a parse over it is timed
-/// again before the case fails, so that one GC pause or descheduling is not taken for a hang.
-let private perCaseLimit = TimeSpan.FromSeconds 2.0
+/// A hang guard, not a speed check (speed is the bench's business): inputs are at most a few
+/// hundred kilobytes, so an honest parse takes milliseconds even on a loaded machine, and a
+/// parse over the bound is timed again before the case fails. Work that grows too fast is
+/// caught by the allocation bounds, which do not depend on the machine's load.
+let private perCaseLimit = TimeSpan.FromSeconds 30.0
 
 /// Allocation allowed for an input of `bytes` bytes: linear, with a constant for small inputs.
 let allocationBoundWith (factor: int64) (bytes: int64) = factor * bytes + 65_536L
@@ -919,10 +920,10 @@ let private bigTests =
     testList
         "big documents"
         [
-            bigInput "50 MiB of '[' is an InvalidJson error, fast" 5.0 (fun () -> Array.create (50 * 1024 * 1024) '['B)
-            bigInput "arrays nested 100,000 deep are an InvalidJson error" 2.0 (fun () ->
+            bigInput "50 MiB of '[' is an InvalidJson error" 60.0 (fun () -> Array.create (50 * 1024 * 1024) '['B)
+            bigInput "arrays nested 100,000 deep are an InvalidJson error" 30.0 (fun () ->
                 Array.append (Array.create 100_000 '['B) (Array.create 100_000 ']'B))
-            bigInput "objects nested 100,000 deep are an InvalidJson error" 2.0 (fun () ->
+            bigInput "objects nested 100,000 deep are an InvalidJson error" 30.0 (fun () ->
                 Encoding.ASCII.GetBytes(String.replicate 100_000 "{\"a\":" + "1" + String('}', 100_000)))
 
             test "a number of a million digits is a decode error with a short description" {
