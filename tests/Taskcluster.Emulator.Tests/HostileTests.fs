@@ -251,6 +251,7 @@ let private implemented =
                 "object", Services.Object.handlers
                 "secrets", Services.Secrets.handlers
                 "index", Services.Index.handlers
+                "purge-cache", Services.PurgeCache.handlers
             ] do
             for name, _ in hs -> service, name
     ]

@@ -20,6 +20,7 @@ let allTests =
             ObjectTests.tests
             SecretsTests.tests
             IndexTests.tests
+            PurgeCacheTests.tests
             FaultTests.tests
             HostTests.tests
             HostileTests.tests

@@ -118,6 +118,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
         add "object" Object.handlers
         add "secrets" Secrets.handlers
         add "index" Index.handlers
+        add "purge-cache" PurgeCache.handlers
         d
 
     let services =

@@ -287,6 +287,21 @@ type internal IndexStore() =
     /// Namespace → latest expiry of anything under it
     member val Namespaces = SortedDictionary<string, DateTimeOffset>(StringComparer.Ordinal)
 
+/// A cache purge request: workers of the pool purge caches named so that are older than `Before`.
+type internal PurgeRec =
+    {
+        WorkerPoolId: string
+        CacheName: string
+        Before: DateTimeOffset
+        Expires: DateTimeOffset
+    }
+
+[<Sealed>]
+type internal PurgeCacheStore() =
+    member val Gate = obj ()
+    /// `<workerPoolId>\n<cacheName>` → request (one per pair, as the service's primary key)
+    member val Requests = SortedDictionary<string, PurgeRec>(StringComparer.Ordinal)
+
 /// One request the emulator answered, for inspection by tests.
 type internal RequestRecord =
     {
@@ -308,6 +323,7 @@ type internal Stores() =
     member val Objects = ObjectStore()
     member val Secrets = SecretStore()
     member val Index = IndexStore()
+    member val PurgeCache = PurgeCacheStore()
 
     member _.Record(r: RequestRecord) =
         log.Enqueue r
