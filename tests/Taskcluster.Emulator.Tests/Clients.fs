@@ -64,9 +64,12 @@ let expectMissing (scope: string) (result: Result<'T, TaskclusterError>) =
     | Ok _ -> failtestf "expected 403 InsufficientScopes naming %s, got a success" scope
 
 /// Expects a service error with this status and Taskcluster code.
-let expectError (status: int) (code: string) (result: Result<'T, TaskclusterError>) =
+let expectError (status: int) (code: string) (result: Result<'T, TaskclusterError>) : ServiceError =
     match result with
-    | Error e when e.Status = Some status && e.Code = Some code -> e
+    | Error(TaskclusterError.AuthenticationFailed e | TaskclusterError.InsufficientScopes e | TaskclusterError.ClientError e | TaskclusterError.ServerError e) when
+        e.Status = status && e.Code = Some code
+        ->
+        e
     | Error e -> failtestf "expected %d %s, got %s" status code (e.Describe())
     | Ok _ -> failtestf "expected %d %s, got a success" status code
 

@@ -252,6 +252,8 @@ let private implemented =
                 "secrets", Services.Secrets.handlers
                 "index", Services.Index.handlers
                 "purge-cache", Services.PurgeCache.handlers
+                "hooks", Services.Hooks.handlers
+                "notify", Services.Notify.handlers
             ] do
             for name, _ in hs -> service, name
     ]

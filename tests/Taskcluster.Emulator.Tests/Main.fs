@@ -21,6 +21,8 @@ let allTests =
             SecretsTests.tests
             IndexTests.tests
             PurgeCacheTests.tests
+            HooksTests.tests
+            NotifyTests.tests
             FaultTests.tests
             HostTests.tests
             HostileTests.tests
