@@ -23,6 +23,8 @@ let allTests =
             PurgeCacheTests.tests
             HooksTests.tests
             NotifyTests.tests
+            WebServerTests.tests
+            QueueViewsTests.tests
             FaultTests.tests
             HostTests.tests
             HostileTests.tests

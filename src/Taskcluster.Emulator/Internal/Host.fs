@@ -115,12 +115,14 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
 
         add "auth" Auth.handlers
         add "queue" Queue.handlers
+        add "queue" QueueViews.handlers
         add "object" Object.handlers
         add "secrets" Secrets.handlers
         add "index" Index.handlers
         add "purge-cache" PurgeCache.handlers
         add "hooks" Hooks.handlers
         add "notify" Notify.handlers
+        add "web-server" WebServer.handlers
         d
 
     let services =
