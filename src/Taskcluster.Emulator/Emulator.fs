@@ -22,6 +22,17 @@ type RecordedRequest internal (r: RequestRecord) =
         $"{r.HttpMethod} {r.Path} -> {r.Status} ({r.Service}.{r.Method})"
 
 [<Sealed>]
+type RecordedNotification internal (n: NotificationRec) =
+    let json = n.Request.ToJsonString()
+    member _.Time = n.Time
+    member _.Kind = n.Kind
+    member _.Address = n.Address
+    member _.ClientId = n.ClientId
+    member _.RequestJson = json
+
+    override _.ToString() = $"{n.Kind} to {n.Address}"
+
+[<Sealed>]
 type EmulatorState internal (env: Env) =
     let stores = env.Stores
 
@@ -113,6 +124,11 @@ type EmulatorState internal (env: Env) =
 
     member _.Requests: IReadOnlyList<RecordedRequest> =
         stores.Requests() |> Array.map RecordedRequest :> _
+
+    member _.Notifications: IReadOnlyList<RecordedNotification> =
+        lock stores.Notify.Gate (fun () -> stores.Notify.Sent.ToArray())
+        |> Array.map RecordedNotification
+        :> _
 
 [<Sealed>]
 type EmulatorInstance internal (app: WebApplication, env: Env, clientId: string, accessToken: string, blobs: BlobStore)

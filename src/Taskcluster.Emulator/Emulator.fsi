@@ -23,6 +23,20 @@ type RecordedRequest =
     /// The status code answered.
     member Status: int
 
+/// A notification the notify service accepted: recorded for tests, never sent anywhere.
+[<Sealed>]
+type RecordedNotification =
+    /// When it was accepted (by the emulator's clock).
+    member Time: DateTimeOffset
+    /// `email`, `pulse`, `matrix` or `slack`.
+    member Kind: string
+    /// The email address, Pulse routing key, Matrix room id or Slack channel id.
+    member Address: string
+    /// The clientId that asked for it.
+    member ClientId: string
+    /// The request as it was sent (JSON).
+    member RequestJson: string
+
 /// A view of an emulator's state for tests: seed clients and roles, inspect what calls did.
 [<Sealed>]
 type EmulatorState =
@@ -51,6 +65,8 @@ type EmulatorState =
     member IndexPaths: IReadOnlyList<string>
     /// The most recent requests (at most 10,000), oldest first.
     member Requests: IReadOnlyList<RecordedRequest>
+    /// The notifications the notify service accepted (at most the last 10,000), oldest first.
+    member Notifications: IReadOnlyList<RecordedNotification>
 
 /// A running emulator. Dispose it (or call `StopAsync`) to stop it.
 [<Sealed>]

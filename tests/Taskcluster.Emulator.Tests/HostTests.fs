@@ -109,6 +109,7 @@ let tests =
                         "Taskcluster.Emulator.Fault"
                         "Taskcluster.Emulator.FaultInjector"
                         "Taskcluster.Emulator.FaultTarget"
+                        "Taskcluster.Emulator.RecordedNotification"
                         "Taskcluster.Emulator.RecordedRequest"
                         "Taskcluster.Emulator.TaskclusterEmulator"
                     ]

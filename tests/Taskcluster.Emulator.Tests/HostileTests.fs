@@ -248,9 +248,14 @@ let private implemented =
             [
                 "auth", Services.Auth.handlers
                 "queue", Services.Queue.handlers
+                "queue", Services.QueueViews.handlers
                 "object", Services.Object.handlers
                 "secrets", Services.Secrets.handlers
                 "index", Services.Index.handlers
+                "purge-cache", Services.PurgeCache.handlers
+                "hooks", Services.Hooks.handlers
+                "notify", Services.Notify.handlers
+                "web-server", Services.WebServer.handlers
             ] do
             for name, _ in hs -> service, name
     ]

@@ -103,4 +103,30 @@ let tests =
                     let! denied = call (Header c) "GET" "index" $"/task/{root}.latest/artifacts/private%%2Fthing" null
                     expectStatus denied 403
                 })
+            test "findTasksAtIndex answers the tasks at the paths given, in their order, and needs each path's scope" {
+                let emulator = Harness.shared.Force()
+                let index = Taskcluster.Services.Index(Clients.rootOf emulator)
+                let root = ns ()
+                let a, b = slugId (), slugId ()
+                (insert $"{root}.a" a 1L).Result |> fun r -> expectStatus r 200
+                (insert $"{root}.b" b 1L).Result |> fun r -> expectStatus r 200
+
+                let body paths =
+                    Taskcluster.Client.Payload.Node(jobj [ "indexes", jstrs paths ])
+
+                let found =
+                    Clients.run (index.FindTasksAtIndex(body [ $"{root}.b"; $"{root}.missing"; $"{root}.a" ]))
+                    |> Clients.ok "findTasksAtIndex"
+
+                Expect.equal
+                    (Clients.items (Clients.prop "tasks" found)
+                     |> List.map (fun t -> (Clients.prop "taskId" t).GetString()))
+                    [ b; a ]
+                    "the tasks found, in the order asked"
+
+                let limited = Taskcluster.Services.Index(Clients.withScopes emulator [ $"index:find-task:{root}.a" ])
+
+                Clients.run (limited.FindTasksAtIndex(body [ $"{root}.a"; $"{root}.b" ]))
+                |> Clients.expectMissing $"index:find-task:{root}.b"
+            }
         ]

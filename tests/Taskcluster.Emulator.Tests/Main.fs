@@ -20,6 +20,11 @@ let allTests =
             ObjectTests.tests
             SecretsTests.tests
             IndexTests.tests
+            PurgeCacheTests.tests
+            HooksTests.tests
+            NotifyTests.tests
+            WebServerTests.tests
+            QueueViewsTests.tests
             FaultTests.tests
             HostTests.tests
             HostileTests.tests

@@ -190,12 +190,12 @@ let tests =
                 })
             testCaseTask "an unimplemented method answers 501 after authentication and authorisation" (fun () ->
                 task {
-                    let! r = rootCall "GET" "hooks" "/hooks/some-group" null
+                    let! r = rootCall "GET" "worker-manager" "/providers" null
                     expectStatus r 501
                     Expect.equal r.Code "NotImplemented" "code"
-                    let! anon = call NoAuth "GET" "hooks" "/hooks/some-group" null
+                    let! anon = call NoAuth "GET" "worker-manager" "/providers" null
                     expectStatus anon 403
-                    let! bad = call (Header(Signer.creds "nobody/x" "y")) "GET" "hooks" "/hooks/some-group" null
+                    let! bad = call (Header(Signer.creds "nobody/x" "y")) "GET" "worker-manager" "/providers" null
                     expectStatus bad 401
                 })
             testCaseTask "an unknown path answers 404 with an error body" (fun () ->

@@ -115,9 +115,14 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
 
         add "auth" Auth.handlers
         add "queue" Queue.handlers
+        add "queue" QueueViews.handlers
         add "object" Object.handlers
         add "secrets" Secrets.handlers
         add "index" Index.handlers
+        add "purge-cache" PurgeCache.handlers
+        add "hooks" Hooks.handlers
+        add "notify" Notify.handlers
+        add "web-server" WebServer.handlers
         d
 
     let services =
@@ -315,6 +320,10 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
 
     let handleApi (ctx: HttpContext) (rawPath: string) (rawTarget: string) : Task =
         task {
+            // scheduled hooks that came due fire before the call, so that a test moving the
+            // emulator's clock sees their tasks on its next call
+            Hooks.tick env
+
             // /api/<service>/<version>/<route>
             let parts = rawPath.Split('/', 5)
             ctx.Response.Headers.CacheControl <- "no-store no-cache must-revalidate"
@@ -806,6 +815,9 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
 
         total
 
+    /// Fires the scheduled hooks that came due.
+    member _.Tick() = Hooks.tick env
+
     member this.Handle(ctx: HttpContext) : Task =
         Guard.run env (fun c -> this.Route c) ctx
 
@@ -851,6 +863,17 @@ module internal Server =
 
             let app = builder.Build()
             app.Run(RequestDelegate(fun ctx -> pipeline.Handle ctx))
+
+            // scheduled hooks also fire when no call comes (on the emulator's clock)
+            let scheduler =
+                options.TimeProvider.CreateTimer(
+                    (fun _ -> pipeline.Tick()),
+                    null,
+                    TimeSpan.FromSeconds 1.0,
+                    TimeSpan.FromSeconds 1.0
+                )
+
+            app.Lifetime.ApplicationStopping.Register(fun () -> scheduler.Dispose()) |> ignore
             do! app.StartAsync ct
 
             let addresses =

@@ -287,6 +287,98 @@ type internal IndexStore() =
     /// Namespace → latest expiry of anything under it
     member val Namespaces = SortedDictionary<string, DateTimeOffset>(StringComparer.Ordinal)
 
+/// A cache purge request: workers of the pool purge caches named so that are older than `Before`.
+type internal PurgeRec =
+    {
+        WorkerPoolId: string
+        CacheName: string
+        Before: DateTimeOffset
+        Expires: DateTimeOffset
+    }
+
+[<Sealed>]
+type internal PurgeCacheStore() =
+    member val Gate = obj ()
+    /// `<workerPoolId>` NUL `<cacheName>` → request (one per pair, as the service's primary key)
+    member val Requests = SortedDictionary<string, PurgeRec>(StringComparer.Ordinal)
+
+/// A hook of the hooks service.
+type internal HookRec =
+    {
+        HookGroupId: string
+        HookId: string
+        Metadata: JsonNode
+        /// The JSON-e template of the task.
+        Task: JsonNode
+        Bindings: JsonNode
+        Schedule: string list
+        TriggerSchema: JsonNode
+        TriggerToken: string
+        /// The taskId of the next scheduled fire, fixed in advance so a retried fire is idempotent.
+        NextTaskId: string
+        NextScheduledDate: DateTimeOffset
+    }
+
+/// One fire of a hook (successful or not).
+type internal LastFireRec =
+    {
+        /// Increasing with every fire, so that the newest sorts first.
+        Seq: int64
+        FiredBy: string
+        TaskId: string
+        TaskCreateTime: DateTimeOffset
+        Result: string
+        Error: string
+    }
+
+[<Sealed>]
+type internal HookStore() =
+    /// Ticks of the earliest next scheduled date (read without the lock on every call).
+    let mutable earliest = Int64.MaxValue
+
+    member val Gate = obj ()
+    /// Serialises the scheduled fires (taken before `Gate`, never while holding it).
+    member val FireGate = obj ()
+    /// `<hookGroupId>` NUL `<hookId>` → hook (sorted by group, then id)
+    member val Hooks = SortedDictionary<string, HookRec>(StringComparer.Ordinal)
+    /// Same key → fires, oldest first
+    member val LastFires = Dictionary<string, ResizeArray<LastFireRec>>(StringComparer.Ordinal)
+    member val NextSeq = 0L with get, set
+
+    /// The earliest next scheduled date, in UTC ticks.
+    member _.Earliest = Threading.Volatile.Read(&earliest)
+
+    /// Recomputes `Earliest`. Call under `Gate` after any change of a hook.
+    member this.Recompute() =
+        let mutable e = Int64.MaxValue
+
+        for h in this.Hooks.Values do
+            if h.NextScheduledDate.UtcTicks < e then
+                e <- h.NextScheduledDate.UtcTicks
+
+        Threading.Volatile.Write(&earliest, e)
+
+/// A notification the notify service accepted (recorded, never sent).
+type internal NotificationRec =
+    {
+        Time: DateTimeOffset
+        /// `email`, `pulse`, `matrix` or `slack`.
+        Kind: string
+        /// The address, routing key, room id or channel id.
+        Address: string
+        ClientId: string
+        /// The request as given.
+        Request: JsonNode
+    }
+
+[<Sealed>]
+type internal NotifyStore() =
+    member val Gate = obj ()
+    /// `<notificationType>` NUL `<notificationAddress>` → (type, address)
+    member val Denylist = SortedDictionary<string, struct (string * string)>(StringComparer.Ordinal)
+    /// Oldest first, at most 10,000.
+    member val Sent = Queue<NotificationRec>()
+
 /// One request the emulator answered, for inspection by tests.
 type internal RequestRecord =
     {
@@ -308,6 +400,9 @@ type internal Stores() =
     member val Objects = ObjectStore()
     member val Secrets = SecretStore()
     member val Index = IndexStore()
+    member val PurgeCache = PurgeCacheStore()
+    member val Hooks = HookStore()
+    member val Notify = NotifyStore()
 
     member _.Record(r: RequestRecord) =
         log.Enqueue r

@@ -149,6 +149,25 @@ let findArtifactFromTask (call: Call) =
 
     Reply.Redirect(url, J.obj [ "url", J.str url ])
 
+let findTasksAtIndex (call: Call) =
+    let store = call.Env.Stores.Index
+    let indexes = J.tryStrings "indexes" call.Body |> Option.defaultValue []
+    Api.authorizeWith call [ "indexPaths", J.strs indexes ]
+
+    // zero or one task per path given, in the order given; a path needs a namespace and a name
+    let found =
+        lock store.Gate (fun () ->
+            indexes
+            |> List.filter (fun p -> p.IndexOf '.' > 0 && not (p.EndsWith '.'))
+            |> List.choose (fun p ->
+                match store.Tasks.TryGetValue p with
+                | true, t when t.Expires >= call.Now -> Some(taskJson t)
+                | _ -> None))
+
+    let keyed = found |> List.mapi (fun i t -> i.ToString("D10"), t) |> List.toArray
+    let page, token = Api.page call keyed
+    Api.ok (Api.withToken token [ "tasks", J.arr page ])
+
 let handlers: (string * (Call -> Reply)) list =
     [
         "insertTask", insertTask
@@ -157,4 +176,5 @@ let handlers: (string * (Call -> Reply)) list =
         "listTasks", listTasks
         "deleteTask", deleteTask
         "findArtifactFromTask", findArtifactFromTask
+        "findTasksAtIndex", findTasksAtIndex
     ]

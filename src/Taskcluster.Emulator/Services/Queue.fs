@@ -183,7 +183,7 @@ let private sweep (q: QueueStore) (now: DateTimeOffset) =
                 | _ -> ()
 
 /// Runs `f` under the queue's lock after bringing the state up to `now`.
-let private locked (q: QueueStore) (now: DateTimeOffset) (f: unit -> 'T) =
+let locked (q: QueueStore) (now: DateTimeOffset) (f: unit -> 'T) =
     lock q.Gate (fun () ->
         sweep q now
         f ())

@@ -1,0 +1,192 @@
+/// The queue's read-only views that the core queue module does not answer: several tasks or
+/// statuses at once, and the task queues, worker types and provisioners it has seen.
+module internal Taskcluster.Emulator.Services.QueueViews
+
+open System
+open Taskcluster.Emulator.Internal
+
+/// The task ids of a `tasks`/`statuses` request, authorised, each once in the order given.
+let private requested (call: Call) =
+    let ids = J.tryStrings "taskIds" call.Body |> Option.defaultValue []
+    Api.authorizeWith call [ "taskIds", J.strs ids ]
+    List.distinct ids
+
+/// The found tasks of the request, each answered by `f`, paged in the order given.
+let private several (call: Call) (member': string) (f: TaskRec -> (string * Text.Json.Nodes.JsonNode) list) =
+    let q = call.Env.Stores.Queue
+    let ids = requested call
+
+    let found =
+        Queue.locked q call.Now (fun () ->
+            ids
+            |> List.choose (fun id ->
+                match q.Tasks.TryGetValue id with
+                | true, t -> Some(J.obj (("taskId", J.str id) :: f t))
+                | _ -> None))
+
+    let page, token =
+        Api.page call (found |> List.mapi (fun i t -> i.ToString("D10"), t) |> List.toArray)
+
+    Api.ok (Api.withToken token [ member', J.arr page ])
+
+let tasks (call: Call) =
+    several call "tasks" (fun t -> [ "task", t.Definition.DeepClone() ])
+
+let statuses (call: Call) =
+    several call "statuses" (fun t -> [ "status", Queue.statusJson t ])
+
+/// The task queues not yet expired, sorted by id.
+let private liveQueues (call: Call) =
+    let q = call.Env.Stores.Queue
+
+    lock q.Gate (fun () ->
+        q.TaskQueues.Values
+        |> Seq.filter (fun tq -> tq.Expires > call.Now)
+        |> Seq.sortWith (fun a b -> String.CompareOrdinal(a.TaskQueueId, b.TaskQueueId))
+        |> Seq.toArray)
+
+let private taskQueueJson (tq: TaskQueueRec) =
+    J.obj
+        [
+            "taskQueueId", J.str tq.TaskQueueId
+            "description", J.str tq.Description
+            "stability", J.str tq.Stability
+            "expires", J.time tq.Expires
+            "lastDateActive", J.time tq.LastDateActive
+        ]
+
+let private split (taskQueueId: string) =
+    match taskQueueId.IndexOf '/' with
+    | -1 -> taskQueueId, ""
+    | i -> taskQueueId.Substring(0, i), taskQueueId.Substring(i + 1)
+
+let listTaskQueues (call: Call) =
+    let page, token =
+        Api.page call (liveQueues call |> Array.map (fun tq -> tq.TaskQueueId, taskQueueJson tq))
+
+    Api.ok (Api.withToken token [ "taskQueues", J.arr page ])
+
+let getTaskQueue (call: Call) =
+    let id = Api.param call "taskQueueId"
+
+    match liveQueues call |> Array.tryFind (fun tq -> tq.TaskQueueId = id) with
+    | Some tq -> Api.ok (taskQueueJson tq)
+    | None -> Fail.notFound $"Task queue `{id}` not found. Are you sure it was created?"
+
+let listWorkerTypes (call: Call) =
+    let p = Api.param call "provisionerId"
+
+    let items =
+        liveQueues call
+        |> Array.filter (fun tq -> fst (split tq.TaskQueueId) = p)
+        |> Array.map (fun tq ->
+            let _, w = split tq.TaskQueueId
+
+            w,
+            J.obj
+                [
+                    "workerType", J.str w
+                    "provisionerId", J.str p
+                    "taskQueueId", J.str tq.TaskQueueId
+                    "stability", J.str tq.Stability
+                    "description", J.str tq.Description
+                    "expires", J.time tq.Expires
+                    "lastDateActive", J.time tq.LastDateActive
+                ])
+
+    let page, token = Api.page call items
+    Api.ok (Api.withToken token [ "workerTypes", J.arr page ])
+
+/// Provisioners, which v106 derives from the task queues: one per prefix, living as long as
+/// its longest-lived queue and active when its latest one was.
+let listProvisioners (call: Call) =
+    let items =
+        liveQueues call
+        |> Array.groupBy (fun tq -> fst (split tq.TaskQueueId))
+        |> Array.sortWith (fun (a, _) (b, _) -> String.CompareOrdinal(a, b))
+        |> Array.map (fun (p, queues) ->
+            p,
+            J.obj
+                [
+                    "provisionerId", J.str p
+                    "description", J.str ""
+                    "stability", J.str "experimental"
+                    "expires", J.time (queues |> Array.map _.Expires |> Array.max)
+                    "lastDateActive", J.time (queues |> Array.map _.LastDateActive |> Array.max)
+                    "actions", J.arr []
+                ])
+
+    let page, token = Api.page call items
+    Api.ok (Api.withToken token [ "provisioners", J.arr page ])
+
+/// The runs waiting in a task queue, in the order they became pending.
+let listPendingTasks (call: Call) =
+    let q = call.Env.Stores.Queue
+    let queueId = Api.param call "taskQueueId"
+
+    let items =
+        Queue.locked q call.Now (fun () ->
+            match q.Pending.TryGetValue queueId with
+            | true, pending ->
+                [|
+                    for struct (taskId, runId) in pending do
+                        match q.Tasks.TryGetValue taskId with
+                        | true, t when runId < t.Runs.Count && t.Runs[runId].State = "pending" ->
+                            J.obj
+                                [
+                                    "taskId", J.str taskId
+                                    "runId", J.int runId
+                                    "task", t.Definition.DeepClone()
+                                    "inserted", J.time t.Runs[runId].Scheduled
+                                ]
+                        | _ -> ()
+                |]
+            | _ -> [||])
+
+    let page, token =
+        Api.page call (items |> Array.mapi (fun i t -> i.ToString("D10"), t))
+
+    Api.ok (Api.withToken token [ "tasks", J.arr page ])
+
+/// The runs of a task queue that workers hold, oldest claim first.
+let listClaimedTasks (call: Call) =
+    let q = call.Env.Stores.Queue
+    let queueId = Api.param call "taskQueueId"
+
+    let items =
+        Queue.locked q call.Now (fun () ->
+            [|
+                for t in q.Tasks.Values do
+                    if J.tryString "taskQueueId" t.Definition = Some queueId then
+                        for r in t.Runs do
+                            if r.State = "running" then
+                                let claimed = defaultArg r.Started r.Scheduled
+
+                                (claimed, t.TaskId),
+                                J.obj
+                                    [
+                                        "taskId", J.str t.TaskId
+                                        "runId", J.int r.RunId
+                                        "workerGroup", J.str r.WorkerGroup
+                                        "workerId", J.str r.WorkerId
+                                        "claimed", J.time claimed
+                                        "task", t.Definition.DeepClone()
+                                    ]
+            |])
+        |> Array.sortBy fst
+        |> Array.mapi (fun i (_, t) -> i.ToString("D10"), t)
+
+    let page, token = Api.page call items
+    Api.ok (Api.withToken token [ "tasks", J.arr page ])
+
+let handlers: (string * (Call -> Reply)) list =
+    [
+        "tasks", tasks
+        "statuses", statuses
+        "listTaskQueues", listTaskQueues
+        "getTaskQueue", getTaskQueue
+        "listWorkerTypes", listWorkerTypes
+        "listProvisioners", listProvisioners
+        "listPendingTasks", listPendingTasks
+        "listClaimedTasks", listClaimedTasks
+    ]
