@@ -183,6 +183,16 @@ let tests =
                     |> expectError 400 "InputValidationError"
 
                 Expect.stringContains e.Message "launchConfigs" "names the property"
+
+                for timeout in [ -1L; 2592001L ] do
+                    let config = jobj [ "lifecycle", jobj [ "reregistrationTimeout", jint timeout ] ]
+
+                    let e =
+                        run (wm.CreateWorkerPool("proj/p", poolBody "static" config))
+                        |> expectError 400 "InputValidationError"
+
+                    Expect.stringContains e.Message "reregistrationTimeout" "names the lifecycle member"
+
                 run (wm.WorkerPool "proj/p") |> expectError 404 "ResourceNotFound" |> ignore
             }
 
@@ -309,12 +319,24 @@ let tests =
             }
 
             test "a registered static worker gets credentials that claim work from the queue, and reregisters" {
-                let emulator, clock = startWithClock DateTimeOffset.UtcNow
+                // now, on a whole millisecond (the precision of the service's dates)
+                let now = DateTimeOffset.UtcNow
+
+                let emulator, clock =
+                    startWithClock (now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond)))
+
                 use _ = emulator
                 let root = rootOf emulator
                 let wm = WorkerManager(root)
                 let pool = "wm-proj/static-pool"
-                let config = jobj [ "workerConfig", jobj [ "shell", jstr "bash" ] ]
+
+                let config =
+                    jobj
+                        [
+                            "workerConfig", jobj [ "shell", jstr "bash" ]
+                            "lifecycle", jobj [ "reregistrationTimeout", jint 3600L ]
+                        ]
+
                 run (wm.CreateWorkerPool(pool, poolBody "static" config)) |> ok "pool" |> ignore
                 let secret = staticSecret ()
 
@@ -333,6 +355,12 @@ let tests =
                     run (wm.RegisterWorker(registerBody pool "grp" "wkr" secret)) |> ok "register"
 
                 Expect.equal (str (prop "shell" (prop "workerConfig" reg))) "bash" "the pool's workerConfig"
+
+                Expect.equal
+                    ((prop "expires" reg).GetDateTimeOffset())
+                    (clock.GetUtcNow() + TimeSpan.FromHours 1.0)
+                    "valid for the pool's reregistration timeout"
+
                 let creds = prop "credentials" reg
                 Expect.equal (str (prop "clientId" creds)) $"worker/static/{pool}/grp/wkr" "named for the worker"
 
@@ -428,7 +456,8 @@ let tests =
                 |> expectMissing "worker-manager:reregister-worker:proj/pool/g/w"
             }
 
-            test "a worker's reported error is listed for its pool, newest first, and emails an owner who asked" {
+            test
+                "a worker's reported error is listed for its pool, newest first, counted, and emails an owner who asked once" {
                 let emulator, clock =
                     startWithClock (DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero))
 
@@ -447,7 +476,7 @@ let tests =
 
                 run (wm.CreateWorkerPool("proj/pool", Payload.Node body)) |> ok "pool" |> ignore
 
-                let report title =
+                let report title description =
                     Payload.Node(
                         jobj
                             [
@@ -455,7 +484,7 @@ let tests =
                                 "workerId", jstr "w"
                                 "kind", jstr "worker-error"
                                 "title", jstr title
-                                "description", jstr "it broke"
+                                "description", jstr description
                                 "extra", jobj [ "n", jint 1L ]
                             ]
                     )
@@ -464,16 +493,24 @@ let tests =
                     WorkerManager(withScopes emulator [ "assume:worker-pool:proj/pool"; "assume:worker-id:g/w" ])
 
                 let first =
-                    run (asWorker.ReportWorkerError("proj/pool", report "first")) |> ok "report"
+                    run (asWorker.ReportWorkerError("proj/pool", report "first" "it broke"))
+                    |> ok "report"
 
                 Expect.equal (str (prop "workerId" (prop "extra" first))) "w" "the worker added to extra"
                 clock.Advance(TimeSpan.FromSeconds 1.0)
 
-                run (asWorker.ReportWorkerError("proj/pool", report "second"))
+                // the same error again is recorded, but the owner is not emailed twice
+                run (asWorker.ReportWorkerError("proj/pool", report "second" "it broke"))
                 |> ok "report"
                 |> ignore
 
-                run (asWorker.ReportWorkerError("other/pool", report "x"))
+                clock.Advance(TimeSpan.FromHours 2.0)
+
+                run (asWorker.ReportWorkerError("proj/pool", report "third" "it broke again"))
+                |> ok "report"
+                |> ignore
+
+                run (asWorker.ReportWorkerError("other/pool", report "x" "y"))
                 |> expectMissing "assume:worker-pool:other/pool"
 
                 let listed = run (wm.ListWorkerPoolErrors "proj/pool") |> ok "list"
@@ -481,7 +518,7 @@ let tests =
                 Expect.equal
                     (items (prop "workerPoolErrors" listed)
                      |> List.map (fun e -> str (prop "title" e)))
-                    [ "second"; "first" ]
+                    [ "third"; "second"; "first" ]
                     "newest first"
 
                 let one =
@@ -495,6 +532,41 @@ let tests =
                     |> Seq.filter (fun n -> n.Kind = "email" && n.Address = "owner@example.com")
                     |> Seq.length
 
-                Expect.equal mails 2 "one email per error"
+                Expect.equal mails 2 "one email per distinct error"
+
+                let stats =
+                    run (wm.WorkerPoolErrorStats(workerPoolId = "proj/pool"))
+                    |> ok "workerPoolErrorStats"
+
+                let totals = prop "totals" stats
+                Expect.equal ((prop "total" totals).GetInt32()) 3 "three errors this week"
+
+                let counts (name: string) =
+                    [ for p in (prop name totals).EnumerateObject() -> p.Name, p.Value.GetInt32() ]
+
+                Expect.equal (counts "title") [ "first", 1; "second", 1; "third", 1 ] "by title"
+                Expect.equal (counts "code") [ "other", 3 ] "no code in extra"
+                Expect.equal (counts "launchConfig") [ "unknown", 3 ] "no launch configuration"
+                Expect.equal (counts "workerPool") [ "proj/pool", 3 ] "by pool"
+                let daily = counts "daily"
+                Expect.equal daily.Length 7 "seven days"
+                Expect.equal (List.last daily) ("2030-01-01T00:00:00.000Z", 3) "all today"
+                let hourly = counts "hourly"
+                Expect.equal hourly.Length 24 "twenty-four hours"
+
+                Expect.equal
+                    (hourly |> List.filter (fun (_, n) -> n > 0))
+                    [ "2030-01-01T00:00:00.000Z", 2; "2030-01-01T02:00:00.000Z", 1 ]
+                    "by hour"
+
+                run (
+                    WorkerManager(withScopes emulator [ "worker-manager:list-worker-pool-errors:proj/pool" ])
+                        .WorkerPoolErrorStats()
+                )
+                |> expectMissing "worker-manager:list-worker-pool-errors:*"
+
+                run (wm.WorkerPoolErrorStats(workerPoolId = "proj/none"))
+                |> expectError 404 "ResourceNotFound"
+                |> ignore
             }
         ]

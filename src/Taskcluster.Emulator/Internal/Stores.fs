@@ -434,6 +434,8 @@ type internal WorkerManagerStore() =
     member val Workers = SortedDictionary<string, WorkerRec>(StringComparer.Ordinal)
     /// errorId → error
     member val Errors = Dictionary<string, WorkerPoolErrorRec>(StringComparer.Ordinal)
+    /// The last 1,000 error emails sent (pool, description, extra): a repeat is not sent again.
+    member val EmailsSent = LinkedList<string>()
 
 /// One request the emulator answered, for inspection by tests.
 type internal RequestRecord =

@@ -68,9 +68,14 @@ let private poolJson (call: Call) (p: WorkerPoolRec) =
 /// Checks a pool's config against its provider's config schema (`config-static`: only
 /// `lifecycle.reregistrationTimeout` and `workerConfig`); `Some message` when it does not fit.
 let private validateConfig (providerId: string) (config: JsonNode) =
-    let isNumber (v: JsonNode) =
+    // worker-lifecycle.json: an integer of at most 30 days (the credentials' lifetime); a
+    // negative one would hand out credentials that expired before they were issued
+    let isTimeout (v: JsonNode) =
         match v with
-        | :? JsonValue as n -> n.GetValueKind() = JsonValueKind.Number
+        | :? JsonValue as n when n.GetValueKind() = JsonValueKind.Number ->
+            match n.TryGetValue<int64>() with
+            | true, seconds -> seconds >= 0L && seconds <= 2592000L
+            | _ -> false
         | _ -> false
 
     match providerId, config with
@@ -85,7 +90,7 @@ let private validateConfig (providerId: string) (config: JsonNode) =
             | null -> true
             | :? JsonObject as l ->
                 l
-                |> Seq.forall (fun (KeyValue(k, v)) -> k = "reregistrationTimeout" && isNumber v)
+                |> Seq.forall (fun (KeyValue(k, v)) -> k = "reregistrationTimeout" && isTimeout v)
             | _ -> false
 
         let workerConfigOk =
@@ -97,7 +102,8 @@ let private validateConfig (providerId: string) (config: JsonNode) =
         match unknown with
         | Some k -> Some $"config must NOT have additional properties: `{k}` is not allowed for the static provider"
         | None when not lifecycleOk ->
-            Some "config.lifecycle must be an object holding only `reregistrationTimeout`, a number of seconds"
+            Some
+                "config.lifecycle must be an object holding only `reregistrationTimeout`, an integer number of seconds from 0 to 2592000 (30 days)"
         | None when not workerConfigOk -> Some "config.workerConfig must be an object"
         | None -> None
     | _, (:? JsonObject) -> None
@@ -673,8 +679,26 @@ let reportWorkerError (call: Call) =
     let s = store call
     lock s.Gate (fun () -> s.Errors[error.ErrorId] <- error)
 
-    // the owner hears of it by email when the pool asks for that (recorded by notify)
-    if p.EmailOnError then
+    // the owner hears of it by email when the pool asks for that (recorded by notify), once
+    // for the same pool, description and extra among the last thousand emails, as the service
+    // remembers them
+    let sameKey =
+        String.Join("\u0000", workerPoolId, error.Description, extra.ToJsonString())
+
+    let fresh =
+        p.EmailOnError
+        && lock s.Gate (fun () ->
+            if s.EmailsSent.Contains sameKey then
+                false
+            else
+                s.EmailsSent.AddFirst sameKey |> ignore
+
+                while s.EmailsSent.Count > 1000 do
+                    s.EmailsSent.RemoveLast()
+
+                true)
+
+    if fresh then
         let n = call.Env.Stores.Notify
 
         lock n.Gate (fun () ->
@@ -723,6 +747,89 @@ let listWorkerPoolErrors (call: Call) =
     let page, token = Api.page call items
     Api.ok (Api.withToken token [ "workerPoolErrors", J.arr page ])
 
+/// Counts of the errors of one pool (or of all with no `workerPoolId`): per day for the last 7
+/// days and per hour for the last 24 (every bucket present, UTC), per title, per
+/// `extra.code` (`other` without one), per pool and, for one pool, per launch configuration.
+let workerPoolErrorStats (call: Call) =
+    let workerPoolId =
+        match call.Query "workerPoolId" with
+        | Some id when id <> "" -> Some id
+        | _ -> None
+
+    match workerPoolId with
+    | Some id ->
+        Api.authorizeWith call [ "workerPoolId", J.str id ]
+        pool call id |> ignore
+    | None -> Api.authorizeWith call [ "workerPoolId", J.str "*" ]
+
+    let s = store call
+
+    let errors =
+        lock s.Gate (fun () ->
+            s.Errors.Values
+            |> Seq.filter (fun e -> workerPoolId |> Option.forall (fun id -> id = e.WorkerPoolId))
+            |> Seq.toArray)
+
+    let utc = call.Now.ToUniversalTime()
+    let today = DateTimeOffset(utc.Year, utc.Month, utc.Day, 0, 0, 0, TimeSpan.Zero)
+    let thisHour = today.AddHours(float utc.Hour)
+
+    // the `count` buckets ending with the current one, oldest first
+    let buckets (count: int) (bucketStart: int -> DateTimeOffset) (truncate: DateTimeOffset -> DateTimeOffset) =
+        [
+            for i in count - 1 .. -1 .. 0 ->
+                let start = bucketStart i
+
+                start,
+                errors
+                |> Array.filter (fun e -> truncate (e.Reported.ToUniversalTime()) = start)
+                |> Array.length
+        ]
+
+    let daily =
+        buckets 7 (fun i -> today.AddDays(float -i)) (fun t ->
+            DateTimeOffset(t.Year, t.Month, t.Day, 0, 0, 0, TimeSpan.Zero))
+
+    let hourly =
+        buckets 24 (fun i -> thisHour.AddHours(float -i)) (fun t ->
+            DateTimeOffset(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero))
+
+    let grouped (keyOf: WorkerPoolErrorRec -> string) =
+        errors
+        |> Array.countBy keyOf
+        |> Array.sortBy fst
+        |> Array.map (fun (k, n) -> k, J.int n)
+        |> List.ofArray
+        |> J.obj
+
+    let code (e: WorkerPoolErrorRec) =
+        match J.tryField "code" e.Extra with
+        | Some(:? JsonValue as v) when v.GetValueKind() = JsonValueKind.String -> v.GetValue<string>()
+        | Some v -> v.ToJsonString()
+        | None -> "other"
+
+    Api.ok (
+        J.obj
+            [
+                "workerPoolId", J.str (defaultArg workerPoolId "")
+                "totals",
+                J.obj
+                    [
+                        "total", J.int (daily |> List.sumBy snd)
+                        "daily", J.obj [ for t, n in daily -> Util.isoTime t, J.int n ]
+                        "hourly", J.obj [ for t, n in hourly -> Util.isoTime t, J.int n ]
+                        "title", grouped (fun e -> e.Title)
+                        "code", grouped code
+                        "workerPool", grouped (fun e -> e.WorkerPoolId)
+                        "launchConfig",
+                        (if workerPoolId.IsSome then
+                             grouped (fun e -> defaultArg e.LaunchConfigId "unknown")
+                         else
+                             JsonObject())
+                    ]
+            ]
+    )
+
 let handlers: (string * (Call -> Reply)) list =
     [
         "listProviders", listProviders
@@ -745,4 +852,5 @@ let handlers: (string * (Call -> Reply)) list =
         "reregisterWorker", reregisterWorker
         "reportWorkerError", reportWorkerError
         "listWorkerPoolErrors", listWorkerPoolErrors
+        "workerPoolErrorStats", workerPoolErrorStats
     ]
