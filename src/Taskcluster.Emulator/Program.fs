@@ -116,7 +116,10 @@ let main argv =
                 Console.Out.WriteLine $"  clientId:     {instance.ClientId}"
                 Console.Out.WriteLine "  accessToken:  (in the JSON line above)"
                 Console.Out.WriteLine $"  blobs:        {instance.BlobDirectory}"
-                Console.Out.WriteLine "  services:     auth, queue, object, secrets, index, purge-cache, hooks, notify, web-server (worker-manager and github answer 501)"
+
+                Console.Out.WriteLine
+                    "  services:     auth, queue, object, secrets, index, purge-cache, hooks, notify, web-server, worker-manager (github answers 501)"
+
                 Console.Out.WriteLine "Press Ctrl+C (or send SIGTERM) to stop."
                 Console.Out.Flush()
 

@@ -256,6 +256,7 @@ let private implemented =
                 "hooks", Services.Hooks.handlers
                 "notify", Services.Notify.handlers
                 "web-server", Services.WebServer.handlers
+                "worker-manager", Services.WorkerManager.handlers
             ] do
             for name, _ in hs -> service, name
     ]

@@ -25,6 +25,7 @@ let allTests =
             NotifyTests.tests
             WebServerTests.tests
             QueueViewsTests.tests
+            WorkerManagerTests.tests
             FaultTests.tests
             HostTests.tests
             HostileTests.tests

@@ -190,12 +190,12 @@ let tests =
                 })
             testCaseTask "an unimplemented method answers 501 after authentication and authorisation" (fun () ->
                 task {
-                    let! r = rootCall "GET" "worker-manager" "/providers" null
+                    let! r = rootCall "GET" "github" "/builds" null
                     expectStatus r 501
                     Expect.equal r.Code "NotImplemented" "code"
-                    let! anon = call NoAuth "GET" "worker-manager" "/providers" null
+                    let! anon = call NoAuth "GET" "github" "/builds" null
                     expectStatus anon 403
-                    let! bad = call (Header(Signer.creds "nobody/x" "y")) "GET" "worker-manager" "/providers" null
+                    let! bad = call (Header(Signer.creds "nobody/x" "y")) "GET" "github" "/builds" null
                     expectStatus bad 401
                 })
             testCaseTask "an unknown path answers 404 with an error body" (fun () ->

@@ -123,6 +123,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
         add "hooks" Hooks.handlers
         add "notify" Notify.handlers
         add "web-server" WebServer.handlers
+        add "worker-manager" WorkerManager.handlers
         d
 
     let services =

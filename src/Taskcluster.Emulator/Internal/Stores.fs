@@ -379,6 +379,64 @@ type internal NotifyStore() =
     /// Oldest first, at most 10,000.
     member val Sent = Queue<NotificationRec>()
 
+/// A worker pool of the worker-manager service.
+type internal WorkerPoolRec =
+    {
+        WorkerPoolId: string
+        ProviderId: string
+        /// Providers the pool had before, whose workers may still register.
+        PreviousProviderIds: string list
+        Description: string
+        Config: JsonNode
+        Owner: string
+        EmailOnError: bool
+        Created: DateTimeOffset
+        LastModified: DateTimeOffset
+    }
+
+/// A worker of the worker-manager service.
+type internal WorkerRec =
+    {
+        WorkerPoolId: string
+        WorkerGroup: string
+        WorkerId: string
+        ProviderId: string
+        Created: DateTimeOffset
+        mutable Expires: DateTimeOffset
+        mutable State: string
+        mutable Capacity: int
+        mutable LastModified: DateTimeOffset
+        mutable LastChecked: DateTimeOffset
+        /// The static provider's shared secret (`providerInfo.staticSecret`).
+        mutable StaticSecret: string
+        /// The reregistration secret handed out last, `null` before the first registration.
+        mutable Secret: string
+    }
+
+/// An error reported for a worker pool.
+type internal WorkerPoolErrorRec =
+    {
+        ErrorId: string
+        WorkerPoolId: string
+        Reported: DateTimeOffset
+        Kind: string
+        Title: string
+        Description: string
+        Extra: JsonNode
+        LaunchConfigId: string option
+    }
+
+[<Sealed>]
+type internal WorkerManagerStore() =
+    member val Gate = obj ()
+    member val Pools = SortedDictionary<string, WorkerPoolRec>(StringComparer.Ordinal)
+    /// `<workerPoolId>` NUL `<workerGroup>` NUL `<workerId>` → worker
+    member val Workers = SortedDictionary<string, WorkerRec>(StringComparer.Ordinal)
+    /// errorId → error
+    member val Errors = Dictionary<string, WorkerPoolErrorRec>(StringComparer.Ordinal)
+    /// The last 1,000 error emails sent (pool, description, extra): a repeat is not sent again.
+    member val EmailsSent = LinkedList<string>()
+
 /// One request the emulator answered, for inspection by tests.
 type internal RequestRecord =
     {
@@ -403,6 +461,7 @@ type internal Stores() =
     member val PurgeCache = PurgeCacheStore()
     member val Hooks = HookStore()
     member val Notify = NotifyStore()
+    member val WorkerManager = WorkerManagerStore()
 
     member _.Record(r: RequestRecord) =
         log.Enqueue r
