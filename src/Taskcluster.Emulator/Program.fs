@@ -16,6 +16,7 @@ let private usage =
   --max-body-bytes N       largest API request body (default 10485760)
   --max-blob-bytes N       largest blob upload (default 1073741824)
   --blob-dir DIR           where uploaded blobs are kept (default: a fresh temporary folder)
+  --pulse-url URL          publish Pulse messages to this AMQP broker (amqp://user:pass@host:port/vhost)
   --help                   this text
 
 The first line printed is one JSON object {"rootUrl","clientId","accessToken"} for scripts."""
@@ -52,6 +53,9 @@ let private parse (argv: string array) : Result<EmulatorOptions, string> =
             | _ -> Error $"--max-blob-bytes needs a number, got '{v}'"
         | "--blob-dir" :: v :: rest ->
             options.BlobDirectory <- v
+            go rest
+        | "--pulse-url" :: v :: rest ->
+            options.PulseUrl <- v
             go rest
         | other :: _ -> Error $"unknown or incomplete option '{other}'"
 
@@ -116,6 +120,9 @@ let main argv =
                 Console.Out.WriteLine $"  clientId:     {instance.ClientId}"
                 Console.Out.WriteLine "  accessToken:  (in the JSON line above)"
                 Console.Out.WriteLine $"  blobs:        {instance.BlobDirectory}"
+
+                if not (isNull options.PulseUrl) then
+                    Console.Out.WriteLine "  pulse:        publishing the queue's messages to the given broker"
                 Console.Out.WriteLine "  services:     auth, queue, object, secrets, index (others answer 501)"
                 Console.Out.WriteLine "Press Ctrl+C (or send SIGTERM) to stop."
                 Console.Out.Flush()

@@ -23,6 +23,7 @@ let allTests =
             FaultTests.tests
             HostTests.tests
             HostileTests.tests
+            PublisherTests.tests
         ]
 
 [<EntryPoint>]

@@ -13,6 +13,7 @@ let allTests =
             ConnectionTests.tests
             MessageTests.tests
             ConsumerTests.tests
+            EmulatorPublishingTests.tests
         ]
 
 [<EntryPoint>]
