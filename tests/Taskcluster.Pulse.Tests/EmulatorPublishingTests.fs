@@ -139,7 +139,7 @@ let private decodeWith (decoder: JsonPath -> JsonElement -> Result<'T, DecodeErr
     PulseMessage.decode (decoder JsonPath.Root) m
     |> ok $"the {shortName m} body decodes as its model"
 
-let private claim (queue: Queue) =
+let claim (queue: Queue) =
     task {
         let! r =
             queue.ClaimWork("proj-pulse/e2e", Payload.Text """{"workerGroup":"wg","workerId":"w1","tasks":1}""")

@@ -14,6 +14,7 @@ let allTests =
             MessageTests.tests
             ConsumerTests.tests
             EmulatorPublishingTests.tests
+            WaitTests.tests
         ]
 
 [<EntryPoint>]
