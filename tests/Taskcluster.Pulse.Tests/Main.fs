@@ -15,6 +15,7 @@ let allTests =
             ConsumerTests.tests
             EmulatorPublishingTests.tests
             WaitTests.tests
+            TaskGraphTests.tests
         ]
 
 [<EntryPoint>]
