@@ -39,8 +39,7 @@ type internal Env(options: EmulatorOptions, random: RandomSource, blobs: BlobSto
             publisher <- p
 
             stores.Queue.Announce <-
-                fun exchange routing routes message ->
-                    p.Publish("queue", exchange, routing, routes, message)
+                Some(fun exchange routing routes message -> p.Publish("queue", exchange, routing, routes, message))
 
     /// The client the queue and the object service sign temporary credentials with.
     member val ServiceClientId = "static/taskcluster/queue" with get, set

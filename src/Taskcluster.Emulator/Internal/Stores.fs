@@ -231,9 +231,9 @@ type internal QueueStore() =
     member val TaskQueues = Dictionary<string, TaskQueueRec>(StringComparer.Ordinal)
 
     /// Where the queue announces its transitions on Pulse: (exchange, routing-key values, task
-    /// routes, message). Does nothing until the emulator is given a broker.
-    member val Announce: string -> Map<string, string> -> string list -> JsonNode -> unit =
-        (fun _ _ _ _ -> ()) with get, set
+    /// routes, message). `None` until the emulator is given a broker, so no message is even built.
+    member val Announce: (string -> Map<string, string> -> string list -> JsonNode -> unit) option =
+        None with get, set
 
 /// Where an object's bytes are.
 [<RequireQualifiedAccess>]

@@ -65,7 +65,7 @@ let private statusReply (t: TaskRec) =
 /// Publishes a transition of `t` on the queue's `exchange` (nothing without a Pulse broker).
 let private announce (q: QueueStore) (exchange: string) (t: TaskRec) (run: RunRec option) (withWorker: bool) extra =
     let withTags = exchange <> "artifact-created"
-    QueuePulse.task q exchange t.Definition (statusJson t) run withWorker withTags extra
+    QueuePulse.task q exchange t.Definition (fun () -> statusJson t) run withWorker withTags extra
 
 let private getTask (q: QueueStore) (taskId: string) =
     match q.Tasks.TryGetValue taskId with
@@ -112,7 +112,7 @@ let private addRunQuiet (q: QueueStore) (t: TaskRec) (reason: string) (now: Date
 
 let private addRun (q: QueueStore) (t: TaskRec) (reason: string) (now: DateTimeOffset) =
     let run = addRunQuiet q t reason now
-    announce q "task-pending" t (Some run) false []
+    announce q "task-pending" t (Some run) false (fun () -> [])
 
 let private dependenciesMet (q: QueueStore) (t: TaskRec) =
     let requires = defString t "requires"
@@ -137,14 +137,15 @@ let private resolveDependents (q: QueueStore) (t: TaskRec) (now: DateTimeOffset)
     | _ -> ()
 
     // as the queue's dependency tracker: a group with no unresolved task left is announced
+    // (checked only when publishing: it reads the whole group)
     let group = defString t "taskGroupId"
 
     match q.Groups.TryGetValue group with
-    | true, ids when ids |> Seq.forall (fun id -> resolved q.Tasks[id].State) ->
-        let expires =
-            ids |> Seq.map (fun id -> J.time' "expires" q.Tasks[id].Definition) |> Seq.max
+    | true, ids when q.Announce.IsSome && ids |> Seq.forall (fun id -> resolved q.Tasks[id].State) ->
+        let expires () =
+            ids |> Seq.map (fun id -> J.time' "expires" q.Tasks[id].Definition) |> Seq.max |> J.time
 
-        QueuePulse.groupResolved q group (defString t "schedulerId") (J.time expires)
+        QueuePulse.groupResolved q group (defString t "schedulerId") expires
     | _ -> ()
 
 /// The run an exception resolves: the unresolved last run, or (for a task that never ran) a
@@ -186,7 +187,7 @@ let private sweep (q: QueueStore) (now: DateTimeOffset) =
                 run.Resolved <- Some deadline
                 run.TakenUntil <- None
                 t.State <- "exception"
-                announce q "task-exception" t (Some run) false []
+                announce q "task-exception" t (Some run) false (fun () -> [])
                 resolveDependents q t now
             else
                 match Seq.tryLast t.Runs with
@@ -199,11 +200,11 @@ let private sweep (q: QueueStore) (now: DateTimeOffset) =
                     if t.RetriesLeft > 0 then
                         t.RetriesLeft <- t.RetriesLeft - 1
                         let next = addRunQuiet q t "retry" now
-                        announce q "task-exception" t (Some r) true []
-                        announce q "task-pending" t (Some next) false []
+                        announce q "task-exception" t (Some r) true (fun () -> [])
+                        announce q "task-pending" t (Some next) false (fun () -> [])
                     else
                         t.State <- "exception"
-                        announce q "task-exception" t (Some r) true []
+                        announce q "task-exception" t (Some r) true (fun () -> [])
                         resolveDependents q t now
                 | _ -> ()
 
@@ -382,7 +383,7 @@ let createTask (call: Call) =
                 | true, s -> s.Add taskId |> ignore
                 | _ -> q.Dependents[d] <- SortedSet([ taskId ], StringComparer.Ordinal)
 
-            announce q "task-defined" t None false []
+            announce q "task-defined" t None false (fun () -> [])
 
             if dependenciesMet q t then
                 addRun q t "scheduled" call.Now
@@ -423,7 +424,7 @@ let cancelTask (call: Call) =
             run.ReasonResolved <- "canceled"
             run.Resolved <- Some call.Now
             t.State <- "exception"
-            announce q "task-exception" t (Some run) true []
+            announce q "task-exception" t (Some run) true (fun () -> [])
             resolveDependents q t call.Now
 
         statusReply t)
@@ -533,7 +534,7 @@ let claimWork (call: Call) =
                     run.TakenUntil <- Some(call.Now + claimLength)
                     t.State <- "running"
 
-                    announce q "task-running" t (Some run) true [ "takenUntil", J.time run.TakenUntil.Value ]
+                    announce q "task-running" t (Some run) true (fun () -> [ "takenUntil", J.time run.TakenUntil.Value ])
 
                     claimed.Add(
                         J.obj
@@ -605,11 +606,11 @@ let private resolve (call: Call) (state: string) (reason: string) =
             if retry then
                 t.RetriesLeft <- t.RetriesLeft - 1
                 let next = addRunQuiet q t (if reason = "worker-shutdown" then "retry" else "task-retry") call.Now
-                announce q "task-exception" t (Some run) true []
-                announce q "task-pending" t (Some next) false []
+                announce q "task-exception" t (Some run) true (fun () -> [])
+                announce q "task-pending" t (Some next) false (fun () -> [])
             else
                 t.State <- state
-                announce q $"task-{state}" t (Some run) true []
+                announce q $"task-{state}" t (Some run) true (fun () -> [])
                 resolveDependents q t call.Now
 
             statusReply t)
@@ -704,7 +705,7 @@ let createArtifact (call: Call) =
 
             // the real queue announces every present artifact but an s3 one, again on a retry
             if a.Present && a.StorageType <> "s3" then
-                announce q "artifact-created" t (Some run) true [ "artifact", artifactJson a ]
+                announce q "artifact-created" t (Some run) true (fun () -> [ "artifact", artifactJson a ])
 
             a
 
@@ -772,7 +773,7 @@ let finishArtifact (call: Call) =
                 Fail.conflict "uploadId does not match the artifact's uploadId"
 
             a.Present <- true
-            announce q "artifact-created" t (Some run) true [ "artifact", artifactJson a ]
+            announce q "artifact-created" t (Some run) true (fun () -> [ "artifact", artifactJson a ])
             Api.empty ()
         | true, a -> Fail.input $"Artifacts of storageType {a.StorageType} cannot be finished"
         | _ -> Fail.notFound $"Artifact {name} not found")

@@ -8,12 +8,8 @@ open Taskcluster.Emulator.Internal
 let private routes (definition: JsonNode) =
     J.tryStrings "routes" definition |> Option.defaultValue []
 
-/// Announces a task transition on `exchange` (e.g. `task-running`): `status` is the task's status
-/// after it; `run` the run concerned; `withWorker` adds the run's worker (when it has one);
-/// `withTags` adds `task.tags`; `extra` the exchange's own members.
-let task
-    (q: QueueStore)
-    (exchange: string)
+/// The message and routing-key values of a task transition, as the real queue builds them.
+let private taskMessage
     (definition: JsonNode)
     (status: JsonNode)
     (run: RunRec option)
@@ -58,17 +54,42 @@ let task
                 yield! worker
             ]
 
-    q.Announce exchange routing (routes definition) message
+    message, routing
+
+/// Announces a task transition on `exchange` (e.g. `task-running`): `status` gives the task's
+/// status after it; `run` the run concerned; `withWorker` adds the run's worker (when it has
+/// one); `withTags` adds `task.tags`; `extra` the exchange's own members. Builds nothing when
+/// the emulator publishes nowhere.
+let task
+    (q: QueueStore)
+    (exchange: string)
+    (definition: JsonNode)
+    (status: unit -> JsonNode)
+    (run: RunRec option)
+    (withWorker: bool)
+    (withTags: bool)
+    (extra: unit -> (string * JsonNode) list)
+    =
+    match q.Announce with
+    | None -> ()
+    | Some announce ->
+        let message, routing =
+            taskMessage definition (status ()) run withWorker withTags (extra ())
+
+        announce exchange routing (routes definition) message
 
 /// Announces that a task group has no unresolved task left (`task-group-resolved`).
-let groupResolved (q: QueueStore) (taskGroupId: string) (schedulerId: string) (expires: JsonNode) =
-    q.Announce
-        "task-group-resolved"
-        (Map.ofList [ "taskGroupId", taskGroupId; "schedulerId", schedulerId ])
-        []
-        (J.obj
-            [
-                "taskGroupId", J.str taskGroupId
-                "schedulerId", J.str schedulerId
-                "expires", expires
-            ])
+let groupResolved (q: QueueStore) (taskGroupId: string) (schedulerId: string) (expires: unit -> JsonNode) =
+    match q.Announce with
+    | None -> ()
+    | Some announce ->
+        announce
+            "task-group-resolved"
+            (Map.ofList [ "taskGroupId", taskGroupId; "schedulerId", schedulerId ])
+            []
+            (J.obj
+                [
+                    "taskGroupId", J.str taskGroupId
+                    "schedulerId", J.str schedulerId
+                    "expires", expires ()
+                ])
