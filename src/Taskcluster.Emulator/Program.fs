@@ -80,7 +80,13 @@ let main argv =
                 2
             | _ ->
                 use stop = new ManualResetEventSlim(false)
-                let instance = (Emulator.start options).GetAwaiter().GetResult()
+                let instance =
+                    try
+                        (Emulator.start options).GetAwaiter().GetResult()
+                    with :? InvalidOperationException as e when not (isNull options.PulseUrl) ->
+                        // the broker could not be reached: its message names it (never the password)
+                        eprintfn "%s" e.Message
+                        exit 1
 
                 // registered before the first line is printed, so a script that reads the line and
                 // signals at once still gets a clean stop
