@@ -151,6 +151,8 @@ type EmulatorInstance internal (app: WebApplication, env: Env, clientId: string,
                 try
                     do! app.StopAsync(cancellationToken)
                     do! app.DisposeAsync()
+                    // what the last calls announced still goes out, for a bounded time
+                    do! env.Publisher.StopAsync(TimeSpan.FromSeconds 10.0)
                 finally
                     (blobs :> IDisposable).Dispose()
         }
@@ -214,11 +216,22 @@ module Emulator =
                 staticClient env.ServiceClientId (random.AccessToken())
 
             try
+                if not (isNull options.PulseUrl) then
+                    let! publisher =
+                        AmqpPublisher.StartAsync(
+                            Uri options.PulseUrl,
+                            (fun ex message -> env.LogError(ex, message)),
+                            cancellationToken
+                        )
+
+                    env.Publisher <- publisher
+
                 let pipeline = Pipeline(env, ReferenceSet.Instance)
                 let! app, url = Server.start options pipeline cancellationToken
                 env.RootUrl <- url
                 return new EmulatorInstance(app, env, options.RootClientId, rootToken, blobs)
             with ex ->
+                do! env.Publisher.StopAsync TimeSpan.Zero
                 (blobs :> IDisposable).Dispose()
                 Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw()
                 return Unchecked.defaultof<_>

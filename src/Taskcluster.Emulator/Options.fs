@@ -16,6 +16,7 @@ type EmulatorOptions() =
     member val BlobDirectory: string = null with get, set
     member val MaxPageSize = 1000 with get, set
     member val Logger: Microsoft.Extensions.Logging.ILogger = null with get, set
+    member val PulseUrl: string = null with get, set
 
     member this.Validate() : Collections.Generic.IReadOnlyList<string> =
         [|
@@ -37,4 +38,10 @@ type EmulatorOptions() =
                 $"BlobUrlLifetime must be positive, got {this.BlobUrlLifetime}"
             if this.MaxPageSize < 1 then
                 $"MaxPageSize must be at least 1, got {this.MaxPageSize}"
+            if not (isNull this.PulseUrl) then
+                match Uri.TryCreate(this.PulseUrl, UriKind.Absolute) with
+                | true, u when u.Scheme = "amqp" || u.Scheme = "amqps" -> ()
+                | true, u -> $"PulseUrl must be an amqp:// or amqps:// URL, got the scheme '{u.Scheme}'"
+                // the text itself may hold a password, so it is not repeated
+                | _ -> "PulseUrl is not an absolute URL"
         |]

@@ -54,5 +54,11 @@ type EmulatorOptions =
     /// standard error. Request query strings, bodies and credentials are never logged.
     member Logger: Microsoft.Extensions.Logging.ILogger with get, set
 
+    /// An AMQP URL (`amqp://user:password@host:port/vhost`, `amqps` for TLS) of a RabbitMQ
+    /// broker; when set, the emulator declares Taskcluster's topic exchanges there and publishes
+    /// what the real services publish (the queue's task and task-group messages). `null` (the
+    /// default) publishes nothing. The password never appears in a message or log.
+    member PulseUrl: string with get, set
+
     /// Checks the options, returning a description of each invalid one (empty when valid).
     member Validate: unit -> System.Collections.Generic.IReadOnlyList<string>

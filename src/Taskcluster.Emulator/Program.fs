@@ -16,6 +16,7 @@ let private usage =
   --max-body-bytes N       largest API request body (default 10485760)
   --max-blob-bytes N       largest blob upload (default 1073741824)
   --blob-dir DIR           where uploaded blobs are kept (default: a fresh temporary folder)
+  --pulse-url URL          publish Pulse messages to this AMQP broker (amqp://user:pass@host:port/vhost)
   --help                   this text
 
 The first line printed is one JSON object {"rootUrl","clientId","accessToken"} for scripts."""
@@ -53,6 +54,9 @@ let private parse (argv: string array) : Result<EmulatorOptions, string> =
         | "--blob-dir" :: v :: rest ->
             options.BlobDirectory <- v
             go rest
+        | "--pulse-url" :: v :: rest ->
+            options.PulseUrl <- v
+            go rest
         | other :: _ -> Error $"unknown or incomplete option '{other}'"
 
     go (List.ofArray argv)
@@ -76,7 +80,13 @@ let main argv =
                 2
             | _ ->
                 use stop = new ManualResetEventSlim(false)
-                let instance = (Emulator.start options).GetAwaiter().GetResult()
+                let instance =
+                    try
+                        (Emulator.start options).GetAwaiter().GetResult()
+                    with :? InvalidOperationException as e when not (isNull options.PulseUrl) ->
+                        // the broker could not be reached: its message names it (never the password)
+                        eprintfn "%s" e.Message
+                        exit 1
 
                 // registered before the first line is printed, so a script that reads the line and
                 // signals at once still gets a clean stop
@@ -117,6 +127,8 @@ let main argv =
                 Console.Out.WriteLine "  accessToken:  (in the JSON line above)"
                 Console.Out.WriteLine $"  blobs:        {instance.BlobDirectory}"
 
+                if not (isNull options.PulseUrl) then
+                    Console.Out.WriteLine "  pulse:        publishing the queue's messages to the given broker"
                 Console.Out.WriteLine
                     "  services:     auth, queue, object, secrets, index, purge-cache, hooks, notify, web-server, worker-manager (github answers 501)"
 

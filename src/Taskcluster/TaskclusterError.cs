@@ -320,6 +320,19 @@ public sealed class TaskclusterError
         return new(TaskclusterErrorKind.TemplateError, description, null) { Name = name, JsonPath = error.Path, Message = error.Message };
     }
 
+    /// <summary>A wait that ended without an outcome; a failed queue call keeps its own kind.</summary>
+    internal static TaskclusterError From(Taskcluster.Pulse.WaitError error)
+    {
+        var description = error.Describe();
+        return error switch
+        {
+            Taskcluster.Pulse.WaitError.Queue q => From(q.Item),
+            Taskcluster.Pulse.WaitError.TimedOut t => new(TaskclusterErrorKind.Timeout, description, null) { Name = t.what, Message = description },
+            Taskcluster.Pulse.WaitError.InvalidId i => new(TaskclusterErrorKind.InvalidRequest, description, null) { Field = i.what, Message = description },
+            _ => new(TaskclusterErrorKind.InvalidOptions, description, null) { Message = description },
+        };
+    }
+
     /// <summary>A <c>TaskclusterConfig</c> failure; a failed request keeps its own kind.</summary>
     internal static TaskclusterError From(F.ConfigError error)
     {

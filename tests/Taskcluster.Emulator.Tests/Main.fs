@@ -29,6 +29,7 @@ let allTests =
             FaultTests.tests
             HostTests.tests
             HostileTests.tests
+            PublisherTests.tests
         ]
 
 [<EntryPoint>]

@@ -13,6 +13,9 @@ let allTests =
             ConnectionTests.tests
             MessageTests.tests
             ConsumerTests.tests
+            EmulatorPublishingTests.tests
+            WaitTests.tests
+            TaskGraphTests.tests
         ]
 
 [<EntryPoint>]

@@ -12,6 +12,7 @@ open Taskcluster.Emulator
 type internal Env(options: EmulatorOptions, random: RandomSource, blobs: BlobStore, faults: FaultInjector) =
     let stores = Stores()
     let mutable rootUrl = ""
+    let mutable publisher = NoPublisher.Instance
 
     member _.Stores = stores
     member _.Random = random
@@ -29,6 +30,16 @@ type internal Env(options: EmulatorOptions, random: RandomSource, blobs: BlobSto
     /// Checks a reply against the output schema of a method (`service`, `method`): `None` when
     /// valid, or the method has no output schema. Set by the pipeline, which owns the schemas.
     member val OutputCheck: string -> string -> JsonNode -> string option = (fun _ _ _ -> None) with get, set
+
+    /// Where the services publish their Pulse messages (nowhere unless the emulator was given a
+    /// broker); setting it also routes the queue's announcements there.
+    member this.Publisher
+        with get () = publisher
+        and set (p: IPublisher) =
+            publisher <- p
+
+            stores.Queue.Announce <-
+                Some(fun exchange routing routes message -> p.Publish("queue", exchange, routing, routes, message))
 
     /// The client the queue and the object service sign temporary credentials with.
     member val ServiceClientId = "static/taskcluster/queue" with get, set

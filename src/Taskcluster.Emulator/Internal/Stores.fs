@@ -230,6 +230,11 @@ type internal QueueStore() =
     /// taskQueueId → what the queue knows of it (`task_queue_seen`)
     member val TaskQueues = Dictionary<string, TaskQueueRec>(StringComparer.Ordinal)
 
+    /// Where the queue announces its transitions on Pulse: (exchange, routing-key values, task
+    /// routes, message). `None` until the emulator is given a broker, so no message is even built.
+    member val Announce: (string -> Map<string, string> -> string list -> JsonNode -> unit) option =
+        None with get, set
+
 /// Where an object's bytes are.
 [<RequireQualifiedAccess>]
 type internal ObjectData =

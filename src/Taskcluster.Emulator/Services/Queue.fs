@@ -62,6 +62,11 @@ let statusJson (t: TaskRec) =
 let private statusReply (t: TaskRec) =
     Api.ok (J.obj [ "status", statusJson t ])
 
+/// Publishes a transition of `t` on the queue's `exchange` (nothing without a Pulse broker).
+let private announce (q: QueueStore) (exchange: string) (t: TaskRec) (run: RunRec option) (withWorker: bool) extra =
+    let withTags = exchange <> "artifact-created"
+    QueuePulse.task q exchange t.Definition (fun () -> statusJson t) run withWorker withTags extra
+
 let private getTask (q: QueueStore) (taskId: string) =
     match q.Tasks.TryGetValue taskId with
     | true, t -> t
@@ -85,7 +90,7 @@ let private enqueuePending (q: QueueStore) (t: TaskRec) (runId: int) =
 
     list.AddLast(struct (t.TaskId, runId)) |> ignore
 
-let private addRun (q: QueueStore) (t: TaskRec) (reason: string) (now: DateTimeOffset) =
+let private addRunQuiet (q: QueueStore) (t: TaskRec) (reason: string) (now: DateTimeOffset) =
     let run =
         {
             RunId = t.Runs.Count
@@ -103,6 +108,11 @@ let private addRun (q: QueueStore) (t: TaskRec) (reason: string) (now: DateTimeO
     t.Runs.Add run
     t.State <- "pending"
     enqueuePending q t run.RunId
+    run
+
+let private addRun (q: QueueStore) (t: TaskRec) (reason: string) (now: DateTimeOffset) =
+    let run = addRunQuiet q t reason now
+    announce q "task-pending" t (Some run) false (fun () -> [])
 
 let private dependenciesMet (q: QueueStore) (t: TaskRec) =
     let requires = defString t "requires"
@@ -124,6 +134,18 @@ let private resolveDependents (q: QueueStore) (t: TaskRec) (now: DateTimeOffset)
             | true, d when d.State = "unscheduled" && d.Runs.Count = 0 && dependenciesMet q d ->
                 addRun q d "scheduled" now
             | _ -> ()
+    | _ -> ()
+
+    // as the queue's dependency tracker: a group with no unresolved task left is announced
+    // (checked only when publishing: it reads the whole group)
+    let group = defString t "taskGroupId"
+
+    match q.Groups.TryGetValue group with
+    | true, ids when q.Announce.IsSome && ids |> Seq.forall (fun id -> resolved q.Tasks[id].State) ->
+        let expires () =
+            ids |> Seq.map (fun id -> J.time' "expires" q.Tasks[id].Definition) |> Seq.max |> J.time
+
+        QueuePulse.groupResolved q group (defString t "schedulerId") expires
     | _ -> ()
 
 /// The run an exception resolves: the unresolved last run, or (for a task that never ran) a
@@ -165,6 +187,7 @@ let private sweep (q: QueueStore) (now: DateTimeOffset) =
                 run.Resolved <- Some deadline
                 run.TakenUntil <- None
                 t.State <- "exception"
+                announce q "task-exception" t (Some run) false (fun () -> [])
                 resolveDependents q t now
             else
                 match Seq.tryLast t.Runs with
@@ -176,9 +199,12 @@ let private sweep (q: QueueStore) (now: DateTimeOffset) =
 
                     if t.RetriesLeft > 0 then
                         t.RetriesLeft <- t.RetriesLeft - 1
-                        addRun q t "retry" now
+                        let next = addRunQuiet q t "retry" now
+                        announce q "task-exception" t (Some r) true (fun () -> [])
+                        announce q "task-pending" t (Some next) false (fun () -> [])
                     else
                         t.State <- "exception"
+                        announce q "task-exception" t (Some r) true (fun () -> [])
                         resolveDependents q t now
                 | _ -> ()
 
@@ -357,6 +383,8 @@ let createTask (call: Call) =
                 | true, s -> s.Add taskId |> ignore
                 | _ -> q.Dependents[d] <- SortedSet([ taskId ], StringComparer.Ordinal)
 
+            announce q "task-defined" t None false (fun () -> [])
+
             if dependenciesMet q t then
                 addRun q t "scheduled" call.Now
 
@@ -396,6 +424,7 @@ let cancelTask (call: Call) =
             run.ReasonResolved <- "canceled"
             run.Resolved <- Some call.Now
             t.State <- "exception"
+            announce q "task-exception" t (Some run) true (fun () -> [])
             resolveDependents q t call.Now
 
         statusReply t)
@@ -505,6 +534,8 @@ let claimWork (call: Call) =
                     run.TakenUntil <- Some(call.Now + claimLength)
                     t.State <- "running"
 
+                    announce q "task-running" t (Some run) true (fun () -> [ "takenUntil", J.time run.TakenUntil.Value ])
+
                     claimed.Add(
                         J.obj
                             [
@@ -574,9 +605,12 @@ let private resolve (call: Call) (state: string) (reason: string) =
 
             if retry then
                 t.RetriesLeft <- t.RetriesLeft - 1
-                addRun q t (if reason = "worker-shutdown" then "retry" else "task-retry") call.Now
+                let next = addRunQuiet q t (if reason = "worker-shutdown" then "retry" else "task-retry") call.Now
+                announce q "task-exception" t (Some run) true (fun () -> [])
+                announce q "task-pending" t (Some next) false (fun () -> [])
             else
                 t.State <- state
+                announce q $"task-{state}" t (Some run) true (fun () -> [])
                 resolveDependents q t call.Now
 
             statusReply t)
@@ -645,7 +679,7 @@ let createArtifact (call: Call) =
         let contentType =
             J.tryString "contentType" body |> Option.defaultValue "application/octet-stream"
 
-        let record target uploadId present =
+        let remember target uploadId present =
             match existing with
             | Some a -> a
             | None ->
@@ -665,6 +699,15 @@ let createArtifact (call: Call) =
                 Api.mustAnswer call "artifactInfo" (artifactJson a)
                 t.Artifacts[key] <- a
                 a
+
+        let record target uploadId present =
+            let a = remember target uploadId present
+
+            // the real queue announces every present artifact but an s3 one, again on a retry
+            if a.Present && a.StorageType <> "s3" then
+                announce q "artifact-created" t (Some run) true (fun () -> [ "artifact", artifactJson a ])
+
+            a
 
         match storageType with
         | "s3" ->
@@ -730,6 +773,7 @@ let finishArtifact (call: Call) =
                 Fail.conflict "uploadId does not match the artifact's uploadId"
 
             a.Present <- true
+            announce q "artifact-created" t (Some run) true (fun () -> [ "artifact", artifactJson a ])
             Api.empty ()
         | true, a -> Fail.input $"Artifacts of storageType {a.StorageType} cannot be finished"
         | _ -> Fail.notFound $"Artifact {name} not found")
