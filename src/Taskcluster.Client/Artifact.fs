@@ -204,7 +204,7 @@ module Artifact =
                     | other -> Error(TransferError.UnsupportedMethod(name, other)))
         }
 
-    let private downloadWith
+    let private downloadUntraced
         (queue: QueueApi)
         (managedOnly: bool)
         (options: TransferOptions)
@@ -251,6 +251,10 @@ module Artifact =
                     let! downloaded = Transfer.downloadWith objects options objectName writer cancellationToken
                     return downloaded |> Result.map (fun d -> { d with Name = name })
             }
+
+    let private downloadWith queue managedOnly options taskId runId name writer cancellationToken =
+        DataTransfer.traced "queue" "download" name (fun (d: Downloaded) -> d.Length) (fun () ->
+            downloadUntraced queue managedOnly options taskId runId name writer cancellationToken)
 
     let private downloadTo managedOnly queue options taskId runId name (writer: WriterFactory) cancellationToken =
         if isNull (box writer) then
@@ -321,7 +325,7 @@ module Artifact =
                 Credentials = get.Required "credentials" credentials
             })
 
-    let upload
+    let private uploadUntraced
         (queue: QueueApi)
         (options: TransferOptions)
         (artifact: ArtifactUpload)
@@ -380,6 +384,12 @@ module Artifact =
                             let! finished = queue.FinishArtifact taskId runId name finishing cancellationToken
                             return finished |> DataTransfer.request |> Result.map (fun _ -> uploaded)
             }
+
+    let upload queue options (artifact: ArtifactUpload) contentLength reader cancellationToken =
+        let name = if isNull (box artifact) then "" else artifact.Name
+
+        DataTransfer.traced "queue" "upload" name (fun (u: Uploaded) -> u.Length) (fun () ->
+            uploadUntraced queue options artifact contentLength reader cancellationToken)
 
     let uploadFromBuf queue options artifact (data: ReadOnlyMemory<byte>) cancellationToken =
         upload queue options artifact (int64 data.Length) (DataTransfer.ofMemory data) cancellationToken

@@ -250,11 +250,12 @@ type internal Link =
     /// The local clock corrected by the offset the client measured: the services' time.
     member this.Now = this.Options.TimeProvider.GetUtcNow() + this.Client.ClockOffset
 
+    /// The client's own connection and logger: every transfer of a client shares them.
     static member Of(client: TaskclusterClient) =
         {
             Client = client
-            Http = Transport.httpClientFor client.Options
-            Logger = Log.resolve client.Options.Logger Options.processEnvironment
+            Http = client.Settings.Http
+            Logger = client.Settings.Logger
         }
 
 /// What one attempt of a data request came to.
@@ -500,6 +501,7 @@ module internal DataTransfer =
                         match response.Headers.Location with
                         | null -> None
                         | l -> Some(string l)
+                    RequestId = Transport.requestIdOf response
                 }
 
             let e = Transport.serviceError request attempt received
@@ -536,6 +538,7 @@ module internal DataTransfer =
             Body = None
             Attempts = attempt
             MissingScopes = []
+            RequestId = None
         }
 
     /// Turns what an attempt threw into an outcome. The caller's cancellation and the caller's
@@ -914,6 +917,7 @@ module internal DataTransfer =
 
             while result.IsNone do
                 number <- number + 1
+                Telemetry.transferAttempts number
                 let! outcome = attempt number
 
                 match outcome with
@@ -930,11 +934,51 @@ module internal DataTransfer =
                             Backoff.calculateSleepTime options.Backoff number (options.Random()))
 
                     Log.retryingRequest logger origin (e.Describe()) number delay
+                    Telemetry.retried origin (e.Describe()) number delay
                     do! Task.Delay(delay, options.TimeProvider, ct)
-                | Outcome.Renew e -> Log.retryingRequest logger origin (e.Describe()) number TimeSpan.Zero
+                | Outcome.Renew e ->
+                    Log.retryingRequest logger origin (e.Describe()) number TimeSpan.Zero
+                    Telemetry.retried origin (e.Describe()) number TimeSpan.Zero
 
             return result.Value
         }
+
+    /// Runs a whole transfer (its API calls and data requests) as one span, and counts its
+    /// bytes when it succeeds. A transfer inside another (an artifact's object upload) is part
+    /// of the outer one's span.
+    let traced
+        (service: string)
+        (direction: string)
+        (name: string)
+        (bytesOf: 'T -> int64)
+        (run: unit -> Task<Result<'T, TransferError>>)
+        : Task<Result<'T, TransferError>> =
+        if Telemetry.inTransfer () then
+            run ()
+        else
+            task {
+                let activity = Telemetry.startTransfer service direction name
+                let mutable ended = false
+
+                try
+                    let! result = run ()
+
+                    match result with
+                    | Ok value -> Telemetry.endTransfer activity service direction (Some(bytesOf value)) None None
+                    | Error e ->
+                        let errorType =
+                            match e with
+                            | TransferError.Request inner -> Telemetry.caseName inner
+                            | other -> Telemetry.caseName other
+
+                        Telemetry.endTransfer activity service direction None e.Status (Some errorType)
+
+                    ended <- true
+                    return result
+                finally
+                    if not ended then
+                        Telemetry.endTransfer activity service direction None None (Some "Cancelled")
+            }
 
     // -----------------------------------------------------------------------------------------
     // Downloads

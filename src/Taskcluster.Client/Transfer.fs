@@ -49,7 +49,7 @@ module Transfer =
 
     let private uploadPath (name: string) = "/upload/" + Uri.EscapeDataString name
 
-    let upload
+    let private uploadUntraced
         (objects: ObjectApi)
         (options: TransferOptions)
         (request: UploadRequest)
@@ -250,6 +250,12 @@ module Transfer =
                             | Ok hashes -> return! finish hashes method.Value
                 }
 
+    let upload objects options (request: UploadRequest) contentLength reader cancellationToken =
+        let name = if isNull (box request) then "" else request.Name
+
+        DataTransfer.traced "object" "upload" name (fun (u: Uploaded) -> u.Length) (fun () ->
+            uploadUntraced objects options request contentLength reader cancellationToken)
+
     let uploadFromBuf objects options request (data: ReadOnlyMemory<byte>) cancellationToken =
         upload objects options request (int64 data.Length) (DataTransfer.ofMemory data) cancellationToken
 
@@ -341,7 +347,7 @@ module Transfer =
             | Ok other -> return Error(TransferError.UnsupportedMethod(name, other))
         }
 
-    let internal downloadWith
+    let private downloadUntraced
         (objects: ObjectApi)
         (options: TransferOptions)
         (name: string)
@@ -380,6 +386,10 @@ module Transfer =
                                 writer
                                 cancellationToken
                 }
+
+    let internal downloadWith objects options name writer cancellationToken =
+        DataTransfer.traced "object" "download" name (fun (d: Downloaded) -> d.Length) (fun () ->
+            downloadUntraced objects options name writer cancellationToken)
 
     let download objects options name (writer: WriterFactory) cancellationToken =
         if isNull (box writer) then

@@ -33,6 +33,8 @@ type internal Received =
         RetryAfter: TimeSpan option
         /// The `Location` header, absolute.
         Location: string option
+        /// The service's `x-for-request-id` header.
+        RequestId: string option
     }
 
 /// A request ready to send: everything but the signature, which is made per attempt.
@@ -218,6 +220,21 @@ module internal Transport =
 
     let private contentType = MediaTypeHeaderValue("application/json")
 
+    /// The services' own id of a request (`x-for-request-id`), for errors and spans: a value
+    /// the server chose, so it is kept only when it is short printable ASCII.
+    let requestIdOf (response: HttpResponseMessage) =
+        match response.Headers.TryGetValues "x-for-request-id" with
+        | true, values ->
+            match Seq.tryHead values with
+            | Some id when
+                id.Length > 0
+                && id.Length <= 128
+                && id |> Seq.forall (fun c -> c > ' ' && c < '\127')
+                ->
+                Some id
+            | _ -> None
+        | _ -> None
+
     /// Where a request ended when it did not end where it was sent: the request message's URI
     /// after sending (which redirect handlers rewrite), or the response's request message's.
     let followedTo (sent: Uri) (request: HttpRequestMessage) (response: HttpResponseMessage) =
@@ -266,7 +283,7 @@ module internal Transport =
                     use request = new HttpRequestMessage(prepared.Method, prepared.Uri)
                     request.Headers.TryAddWithoutValidation("User-Agent", userAgent) |> ignore
 
-                    match options.TraceId with
+                    match Telemetry.traceId options.TraceId with
                     | Some traceId ->
                         request.Headers.TryAddWithoutValidation("x-taskcluster-trace-id", traceId)
                         |> ignore
@@ -331,6 +348,7 @@ module internal Transport =
                             ReceivedAt = now
                             RetryAfter = retryAfter response now
                             Location = location prepared.Uri response
+                            RequestId = requestIdOf response
                         }
 
                     return Outcome.FromResult received
@@ -415,12 +433,16 @@ module internal Transport =
                 fun args ->
                     match args.Context.Properties.TryGetValue callKey with
                     | true, call ->
+                        let reason = describeOutcome args.Outcome
+
                         Log.retryingRequest
                             logger
                             call.Prepared.Info.Name
-                            (describeOutcome args.Outcome)
+                            reason
                             (args.AttemptNumber + 1)
                             args.RetryDelay
+
+                        Telemetry.retried call.Prepared.Info.Name reason (args.AttemptNumber + 1) args.RetryDelay
                     | _ -> ()
 
                     ValueTask.CompletedTask
@@ -586,6 +608,7 @@ module internal Transport =
                 Body = None
                 Attempts = attempts
                 MissingScopes = if r.Status = 403 then missingScopes r.Body message else []
+                RequestId = r.RequestId
             }
         | None ->
             {
@@ -597,6 +620,7 @@ module internal Transport =
                 Body = excerpt r.Body |> Option.map Redact.text
                 Attempts = attempts
                 MissingScopes = []
+                RequestId = r.RequestId
             }
 
     /// The auth service's words for a Hawk timestamp outside its ±15 minutes window.
@@ -668,6 +692,7 @@ module internal Transport =
                         Body = None
                         Attempts = call.Attempts
                         MissingScopes = []
+                        RequestId = None
                     },
                     Some e.FinalUri.AbsoluteUri
                 )
@@ -707,13 +732,10 @@ module internal Transport =
                 ResilienceContextPool.Shared.Return context
         }
 
-    /// Sends a prepared request with retries; after a stale-timestamp rejection, sets the clock
-    /// offset from the response's `Date` and tries once more, unless the offset would exceed
-    /// `MaxClockOffset` (a `ClockSkew` error naming both times). Returns a 2xx response or an
-    /// error.
-    let send (settings: Settings) (prepared: Prepared) (token: CancellationToken) =
+    /// `send` without its span.
+    let private sendCall (settings: Settings) (call: CallState) (token: CancellationToken) =
         task {
-            let call = CallState(prepared)
+            let prepared = call.Prepared
             let! first = (run settings call token).ConfigureAwait(false)
 
             let! result =
@@ -746,4 +768,52 @@ module internal Transport =
             | Error e -> Log.requestFailed settings.Logger prepared.Info.Name e
 
             return result
+        }
+
+    /// The service error a failure carries, when the server answered.
+    let private answered (error: TaskclusterError) =
+        match error with
+        | TaskclusterError.AuthenticationFailed e
+        | TaskclusterError.InsufficientScopes e
+        | TaskclusterError.ClientError e
+        | TaskclusterError.ServerError e
+        | TaskclusterError.Redirect(e, _) -> Some e
+        | _ -> None
+
+    /// Sends a prepared request with retries; after a stale-timestamp rejection, sets the clock
+    /// offset from the response's `Date` and tries once more, unless the offset would exceed
+    /// `MaxClockOffset` (a `ClockSkew` error naming both times). Returns a 2xx response or an
+    /// error. The call is one span (current while it runs, so that its attempts send its trace
+    /// id) and one duration measurement.
+    let send (settings: Settings) (prepared: Prepared) (token: CancellationToken) =
+        task {
+            let activity = Telemetry.startCall prepared.Info
+            let started = Diagnostics.Stopwatch.GetTimestamp()
+            let call = CallState(prepared)
+            let mutable ended = false
+
+            try
+                let! result = (sendCall settings call token).ConfigureAwait(false)
+
+                match result with
+                | Ok r ->
+                    Telemetry.endCall activity prepared.Info started (Some r.Status) call.Attempts r.RequestId None
+                | Error e ->
+                    let service = answered e
+
+                    Telemetry.endCall
+                        activity
+                        prepared.Info
+                        started
+                        e.Status
+                        call.Attempts
+                        (service |> Option.bind _.RequestId)
+                        (Some(Telemetry.caseName e))
+
+                ended <- true
+                return result
+            finally
+                // Cancellation by the caller (or a bug) ends the call with an exception.
+                if not ended then
+                    Telemetry.endCall activity prepared.Info started None call.Attempts None (Some "Cancelled")
         }
