@@ -14,6 +14,7 @@ open System.Text.Json
 open System.Threading
 open System.Threading.Tasks
 open Microsoft.Extensions.Logging
+open Polly
 open Taskcluster.Core
 
 /// A stream over a caller's stream that leaves it open when disposed, so that the stream can be
@@ -260,7 +261,7 @@ type internal Link =
 
 /// What one attempt of a data request came to.
 [<RequireQualifiedAccess>]
-type internal Outcome<'T> =
+type internal Attempt<'T> =
     | Done of 'T
     | Fatal of TransferError
     /// Worth another attempt after the backoff, or after `Retry-After` when the server asked.
@@ -450,14 +451,6 @@ module internal DataTransfer =
     // -----------------------------------------------------------------------------------------
     // One attempt
 
-    let private messages (e: exn) =
-        let rec walk (e: exn) =
-            match e.InnerException with
-            | null -> [ e.Message ]
-            | inner -> e.Message :: walk inner
-
-        walk e |> List.distinct |> String.concat " — "
-
     let private readErrorBody (response: HttpResponseMessage) (ct: CancellationToken) =
         task {
             try
@@ -482,49 +475,27 @@ module internal DataTransfer =
                 return [||]
         }
 
-    /// The outcome of a response that is not a success.
+    /// The outcome of a response that is not a success, by the table API calls share.
     let private refused (link: Link) (request: RequestInfo) attempt (signed: bool) (response: HttpResponseMessage) ct =
         task {
             let! body = readErrorBody response ct
-            let status = int response.StatusCode
-            let now = link.Options.TimeProvider.GetUtcNow()
 
-            let received: Received =
-                {
-                    Status = status
-                    ReasonPhrase = response.ReasonPhrase |> Option.ofObj |> Option.defaultValue ""
-                    Body = body
-                    Date = Option.ofNullable response.Headers.Date
-                    ReceivedAt = now
-                    RetryAfter = Transport.retryAfter response now
-                    Location =
-                        match response.Headers.Location with
-                        | null -> None
-                        | l -> Some(string l)
-                    RequestId = Transport.requestIdOf response
-                }
+            let sent =
+                match response.RequestMessage with
+                | null -> null
+                | message -> message.RequestUri
 
-            let e = Transport.serviceError request attempt received
+            let received =
+                Transport.received sent response body (link.Options.TimeProvider.GetUtcNow())
 
-            // A `Retry-After` longer than the client waits for sends the error back, as for API calls.
-            let patient =
-                received.RetryAfter |> Option.forall (fun d -> d <= Transport.maxRetryAfter)
-
-            let kind =
-                if status >= 500 then
-                    TaskclusterError.ServerError e
-                else
-                    TaskclusterError.ClientError e
+            let error =
+                Transport.refusal true received (Transport.serviceError request attempt received)
 
             return
-                match status with
-                | s when Transport.isRetryableStatus s && patient -> Outcome.Retry(kind, received.RetryAfter)
-                | s when s >= 500 -> Outcome.Fatal(TransferError.Request kind)
-                | 401
-                | 403 when signed -> Outcome.Renew(TaskclusterError.ClientError e)
-                | s when s >= 300 && s < 400 ->
-                    Outcome.Fatal(TransferError.Request(TaskclusterError.Redirect(e, received.Location)))
-                | _ -> Outcome.Fatal(TransferError.Request(TaskclusterError.ClientError e))
+                match Transport.verdict signed received with
+                | Verdict.Retry -> Attempt.Retry(error, received.RetryAfter)
+                | Verdict.Renew -> Attempt.Renew error
+                | Verdict.Final -> Attempt.Fatal(TransferError.Request error)
         }
 
     /// The service error of a redirect that was not (or must not have been) followed.
@@ -560,13 +531,9 @@ module internal DataTransfer =
         else
             match e with
             | :? OperationCanceledException when idle.IsCancellationRequested ->
-                Outcome.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
-            // The `Timeout` of a caller's own `HttpClient`.
-            | :? OperationCanceledException as c when (c.InnerException :? TimeoutException) ->
-                Outcome.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
-            | :? OperationCanceledException -> Outcome.Fatal(TransferError.Request(TaskclusterError.Cancelled request))
+                Attempt.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
             | :? UnfitUrlException as u when u.Redirected ->
-                Outcome.Fatal(
+                Attempt.Fatal(
                     TransferError.Request(
                         TaskclusterError.Redirect(
                             redirectError
@@ -579,29 +546,18 @@ module internal DataTransfer =
                     )
                 )
             | :? UnfitUrlException as u ->
-                Outcome.Fatal(
+                Attempt.Fatal(
                     TransferError.Request(
                         TaskclusterError.InvalidRequest(request.Name, RequestError.InvalidUrl(redact u.Url, u.Reason))
                     )
                 )
-            | :? RedirectFollowedException as r ->
-                Outcome.Fatal(
-                    TransferError.Request(
-                        TaskclusterError.Redirect(
-                            redirectError
-                                request
-                                attempt
-                                r.Status
-                                $"the HttpClient followed a redirect to another URL (final status {r.Status})",
-                            Some r.FinalUri.AbsoluteUri
-                        )
-                    )
-                )
-            | e when Transport.isTransport e ->
-                Outcome.Retry(TaskclusterError.ConnectionFailed(request, messages e, attempt), None)
             | e ->
-                ExceptionDispatchInfo.Throw e
-                Unchecked.defaultof<_>
+                match Transport.thrownError request attempt timeout e with
+                | Some error when Transport.thrownVerdict e = Verdict.Retry -> Attempt.Retry(error, None)
+                | Some error -> Attempt.Fatal(TransferError.Request error)
+                | None ->
+                    ExceptionDispatchInfo.Throw e
+                    Unchecked.defaultof<_>
 
     /// A watchdog per attempt: cancels when no byte moved for the client's `Timeout`.
     let private watchdog (link: Link) (ct: CancellationToken) =
@@ -645,7 +601,7 @@ module internal DataTransfer =
         (progress: IProgress<TransferProgress> option)
         (attempt: int)
         (ct: CancellationToken)
-        : Task<Outcome<struct (string * string)>> =
+        : Task<Attempt<struct (string * string)>> =
         task {
             let request = info origin "PUT" target.Url
             let idle, touch, timeout, watch = watchdog link ct
@@ -691,13 +647,13 @@ module internal DataTransfer =
                         // A server may answer before reading everything; the hashes need it all.
                         do! content.Finished.WaitAsync(idle.Token)
                         let! hashes = hasher.Finish()
-                        return Outcome.Done hashes
+                        return Attempt.Done hashes
                     else
                         return! refused link request attempt true response idle.Token
                 with e ->
                     match content.Mismatch with
                     | ValueSome actual when isNull content.ReaderError ->
-                        return Outcome.Fatal(TransferError.LengthMismatch(name, length, actual))
+                        return Attempt.Fatal(TransferError.LengthMismatch(name, length, actual))
                     | _ -> return failed request attempt timeout ct idle content.ReaderError e
             finally
                 content.Dispose()
@@ -774,7 +730,7 @@ module internal DataTransfer =
         (progress: IProgress<TransferProgress> option)
         (attempt: int)
         (ct: CancellationToken)
-        : Task<Outcome<Body>> =
+        : Task<Attempt<Body>> =
         task {
             let request = info origin "GET" url
             let idle, touch, timeout, watch = watchdog link ct
@@ -816,7 +772,7 @@ module internal DataTransfer =
                     match decoded response raw with
                     | None ->
                         return
-                            Outcome.Fatal(
+                            Attempt.Fatal(
                                 TransferError.UnsupportedMethod(name, $"Content-Encoding: {Seq.last encodings}")
                             )
                     | Some body ->
@@ -871,7 +827,7 @@ module internal DataTransfer =
 
                             match announced with
                             | Some expected when expected <> total ->
-                                return Outcome.Fatal(TransferError.LengthMismatch(name, expected, total))
+                                return Attempt.Fatal(TransferError.LengthMismatch(name, expected, total))
                             | _ ->
                                 report progress attempt total (Some total)
 
@@ -882,7 +838,7 @@ module internal DataTransfer =
                                         Task.FromResult(struct ("", ""))
 
                                 return
-                                    Outcome.Done
+                                    Attempt.Done
                                         {
                                             Length = total
                                             ContentType = contentType
@@ -900,47 +856,67 @@ module internal DataTransfer =
     // -----------------------------------------------------------------------------------------
     // Retries
 
-    /// Runs attempts until one is done or fatal, or the retries run out; waits the client's
-    /// backoff (or `Retry-After`) between attempts, and nothing before a renewed URL is tried.
+    /// Runs attempts until one is done or fatal, or the retries run out, through the retry
+    /// shape API calls use: the client's backoff (or `Retry-After`) between attempts, and no
+    /// wait before a renewed URL is tried.
     let retry
         (link: Link)
         (maxRetries: int)
         (origin: string)
-        (attempt: int -> Task<Outcome<'T>>)
+        (attempt: int -> Task<Attempt<'T>>)
         (ct: CancellationToken)
         : Task<Result<'T, TransferError>> =
         task {
             let options = link.Options
             let logger = link.Logger
-            let mutable number = 0
-            let mutable result = ValueNone
+            let number = ref 0
+            let builder = ResiliencePipelineBuilder<Attempt<'T>>()
+            builder.TimeProvider <- options.TimeProvider
 
-            while result.IsNone do
-                number <- number + 1
-                Telemetry.transferAttempts number
-                let! outcome = attempt number
+            if maxRetries > 0 then
+                // Exceptions are the caller's (its reader, writer or token): never retried.
+                let handles _ (outcome: Outcome<Attempt<'T>>) =
+                    match outcome.Exception, outcome.Result with
+                    | null, Attempt.Retry _
+                    | null, Attempt.Renew _ -> true
+                    | _ -> false
 
-                match outcome with
-                | Outcome.Done value -> result <- ValueSome(Ok value)
-                | Outcome.Fatal e -> result <- ValueSome(Error e)
-                | Outcome.Retry(e, _)
-                | Outcome.Renew e when number > maxRetries ->
+                let requested (outcome: Outcome<Attempt<'T>>) =
+                    match outcome.Exception, outcome.Result with
+                    | null, Attempt.Retry(_, retryAfter) -> retryAfter
+                    | null, Attempt.Renew _ -> Some TimeSpan.Zero
+                    | _ -> None
+
+                let onRetry _ (outcome: Outcome<Attempt<'T>>) retry delay =
+                    match outcome.Result with
+                    | Attempt.Retry(e, _)
+                    | Attempt.Renew e ->
+                        Log.retryingRequest logger origin (e.Describe()) retry delay
+                        Telemetry.retried origin (e.Describe()) retry delay
+                    | _ -> ()
+
+                builder.AddRetry(Transport.retryStrategy options maxRetries handles requested onRetry)
+                |> ignore
+
+            let pipeline = builder.Build()
+
+            let! last =
+                pipeline.ExecuteAsync(
+                    (fun (_: CancellationToken) ->
+                        number.Value <- number.Value + 1
+                        Telemetry.transferAttempts number.Value
+                        ValueTask<Attempt<'T>>(attempt number.Value)),
+                    ct
+                )
+
+            return
+                match last with
+                | Attempt.Done value -> Ok value
+                | Attempt.Fatal e -> Error e
+                | Attempt.Retry(e, _)
+                | Attempt.Renew e ->
                     Log.requestFailed logger origin e
-                    result <- ValueSome(Error(TransferError.Request e))
-                | Outcome.Retry(e, retryAfter) ->
-                    let delay =
-                        retryAfter
-                        |> Option.defaultWith (fun () ->
-                            Backoff.calculateSleepTime options.Backoff number (options.Random()))
-
-                    Log.retryingRequest logger origin (e.Describe()) number delay
-                    Telemetry.retried origin (e.Describe()) number delay
-                    do! Task.Delay(delay, options.TimeProvider, ct)
-                | Outcome.Renew e ->
-                    Log.retryingRequest logger origin (e.Describe()) number TimeSpan.Zero
-                    Telemetry.retried origin (e.Describe()) number TimeSpan.Zero
-
-            return result.Value
+                    Error(TransferError.Request e)
         }
 
     /// Runs a whole transfer (its API calls and data requests) as one span, and counts its
@@ -1053,7 +1029,7 @@ module internal DataTransfer =
                     renew.Value <- false
 
                     match renewed with
-                    | Error e -> return Outcome.Fatal e
+                    | Error e -> return Attempt.Fatal e
                     | Ok fresh ->
                         fresh |> Option.iter (fun s -> source.Value <- s)
                         let current = source.Value
@@ -1074,9 +1050,9 @@ module internal DataTransfer =
 
                         match outcome with
                         // A URL just handed out and already refused will not get better.
-                        | Outcome.Renew e when fresh.IsSome || refresh.IsNone ->
-                            return Outcome.Fatal(TransferError.Request e)
-                        | Outcome.Renew _ ->
+                        | Attempt.Renew e when fresh.IsSome || refresh.IsNone ->
+                            return Attempt.Fatal(TransferError.Request e)
+                        | Attempt.Renew _ ->
                             renew.Value <- true
                             return outcome
                         | other -> return other

@@ -200,7 +200,7 @@ module Transfer =
                                             cancellationToken
 
                                     match outcome with
-                                    | Outcome.Renew _ -> renew.Value <- true
+                                    | Attempt.Renew _ -> renew.Value <- true
                                     | _ -> ()
 
                                     return outcome
@@ -217,22 +217,22 @@ module Transfer =
                                         let! again = create cancellationToken
 
                                         match again with
-                                        | Error e -> return Outcome.Fatal e
+                                        | Error e -> return Attempt.Fatal e
                                         | Ok(DataTransfer.Put fresh) ->
                                             target.Value <- fresh
                                             let! outcome = put number
 
                                             match outcome with
                                             // A URL just handed out and already refused will not get better.
-                                            | Outcome.Renew e -> return Outcome.Fatal(TransferError.Request e)
+                                            | Attempt.Renew e -> return Attempt.Fatal(TransferError.Request e)
                                             | other -> return other
                                         | Ok DataTransfer.Inline when data.IsSome ->
                                             method.Value <- UploadMethod.DataInline
-                                            return Outcome.Done(inlined ())
+                                            return Attempt.Done(inlined ())
                                         | Ok DataTransfer.Inline ->
-                                            return Outcome.Fatal(TransferError.UnsupportedMethod(name, "dataInline"))
+                                            return Attempt.Fatal(TransferError.UnsupportedMethod(name, "dataInline"))
                                         | Ok DataTransfer.Nothing ->
-                                            return Outcome.Fatal(TransferError.UnsupportedMethod(name, "none"))
+                                            return Attempt.Fatal(TransferError.UnsupportedMethod(name, "none"))
                                     }
                                 else
                                     put number
