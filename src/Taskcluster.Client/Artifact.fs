@@ -5,6 +5,7 @@ open System.IO
 open System.Text.Json
 open System.Threading
 open System.Threading.Tasks
+open FsToolkit.ErrorHandling
 open Taskcluster.Core
 
 [<NoEquality; NoComparison>]
@@ -360,29 +361,34 @@ module Artifact =
 
                 let! created = queue.CreateArtifact taskId runId name payload cancellationToken
 
-                match created |> DataTransfer.request |> Result.bind (decodeWith info grant) with
+                let granted =
+                    result {
+                        let! created = DataTransfer.request created
+                        let! grant = decodeWith info grant created
+                        let! objects = objectsWith queue info grant.Credentials
+                        return grant, objects
+                    }
+
+                match granted with
                 | Error e -> return Error e
-                | Ok grant ->
-                    match objectsWith queue info grant.Credentials with
+                | Ok(grant, objects) ->
+                    let request =
+                        {
+                            ProjectId = grant.ProjectId
+                            Name = grant.ObjectName
+                            ContentType = artifact.ContentType
+                            Expires = grant.Expires
+                            UploadId = Some grant.UploadId
+                        }
+
+                    let! uploaded = Transfer.upload objects options request contentLength reader cancellationToken
+
+                    match uploaded with
                     | Error e -> return Error e
-                    | Ok objects ->
-                        let request =
-                            {
-                                ProjectId = grant.ProjectId
-                                Name = grant.ObjectName
-                                ContentType = artifact.ContentType
-                                Expires = grant.Expires
-                                UploadId = Some grant.UploadId
-                            }
-
-                        let! uploaded = Transfer.upload objects options request contentLength reader cancellationToken
-
-                        match uploaded with
-                        | Error e -> return Error e
-                        | Ok uploaded ->
-                            let finishing = Encode.object [ "uploadId", Encode.string grant.UploadId.Value ]
-                            let! finished = queue.FinishArtifact taskId runId name finishing cancellationToken
-                            return finished |> DataTransfer.request |> Result.map (fun _ -> uploaded)
+                    | Ok uploaded ->
+                        let finishing = Encode.object [ "uploadId", Encode.string grant.UploadId.Value ]
+                        let! finished = queue.FinishArtifact taskId runId name finishing cancellationToken
+                        return finished |> DataTransfer.request |> Result.map (fun _ -> uploaded)
             }
 
     let upload queue options (artifact: ArtifactUpload) contentLength reader cancellationToken =
