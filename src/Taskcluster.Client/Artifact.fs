@@ -5,6 +5,7 @@ open System.IO
 open System.Text.Json
 open System.Threading
 open System.Threading.Tasks
+open FsToolkit.ErrorHandling
 open Taskcluster.Core
 
 [<NoEquality; NoComparison>]
@@ -204,7 +205,7 @@ module Artifact =
                     | other -> Error(TransferError.UnsupportedMethod(name, other)))
         }
 
-    let private downloadWith
+    let private downloadUntraced
         (queue: QueueApi)
         (managedOnly: bool)
         (options: TransferOptions)
@@ -251,6 +252,10 @@ module Artifact =
                     let! downloaded = Transfer.downloadWith objects options objectName writer cancellationToken
                     return downloaded |> Result.map (fun d -> { d with Name = name })
             }
+
+    let private downloadWith queue managedOnly options taskId runId name writer cancellationToken =
+        DataTransfer.traced "queue" "download" name (fun (d: Downloaded) -> d.Length) (fun () ->
+            downloadUntraced queue managedOnly options taskId runId name writer cancellationToken)
 
     let private downloadTo managedOnly queue options taskId runId name (writer: WriterFactory) cancellationToken =
         if isNull (box writer) then
@@ -321,7 +326,7 @@ module Artifact =
                 Credentials = get.Required "credentials" credentials
             })
 
-    let upload
+    let private uploadUntraced
         (queue: QueueApi)
         (options: TransferOptions)
         (artifact: ArtifactUpload)
@@ -356,30 +361,41 @@ module Artifact =
 
                 let! created = queue.CreateArtifact taskId runId name payload cancellationToken
 
-                match created |> DataTransfer.request |> Result.bind (decodeWith info grant) with
+                let granted =
+                    result {
+                        let! created = DataTransfer.request created
+                        let! grant = decodeWith info grant created
+                        let! objects = objectsWith queue info grant.Credentials
+                        return grant, objects
+                    }
+
+                match granted with
                 | Error e -> return Error e
-                | Ok grant ->
-                    match objectsWith queue info grant.Credentials with
+                | Ok(grant, objects) ->
+                    let request =
+                        {
+                            ProjectId = grant.ProjectId
+                            Name = grant.ObjectName
+                            ContentType = artifact.ContentType
+                            Expires = grant.Expires
+                            UploadId = Some grant.UploadId
+                        }
+
+                    let! uploaded = Transfer.upload objects options request contentLength reader cancellationToken
+
+                    match uploaded with
                     | Error e -> return Error e
-                    | Ok objects ->
-                        let request =
-                            {
-                                ProjectId = grant.ProjectId
-                                Name = grant.ObjectName
-                                ContentType = artifact.ContentType
-                                Expires = grant.Expires
-                                UploadId = Some grant.UploadId
-                            }
-
-                        let! uploaded = Transfer.upload objects options request contentLength reader cancellationToken
-
-                        match uploaded with
-                        | Error e -> return Error e
-                        | Ok uploaded ->
-                            let finishing = Encode.object [ "uploadId", Encode.string grant.UploadId.Value ]
-                            let! finished = queue.FinishArtifact taskId runId name finishing cancellationToken
-                            return finished |> DataTransfer.request |> Result.map (fun _ -> uploaded)
+                    | Ok uploaded ->
+                        let finishing = Encode.object [ "uploadId", Encode.string grant.UploadId.Value ]
+                        let! finished = queue.FinishArtifact taskId runId name finishing cancellationToken
+                        return finished |> DataTransfer.request |> Result.map (fun _ -> uploaded)
             }
+
+    let upload queue options (artifact: ArtifactUpload) contentLength reader cancellationToken =
+        let name = if isNull (box artifact) then "" else artifact.Name
+
+        DataTransfer.traced "queue" "upload" name (fun (u: Uploaded) -> u.Length) (fun () ->
+            uploadUntraced queue options artifact contentLength reader cancellationToken)
 
     let uploadFromBuf queue options artifact (data: ReadOnlyMemory<byte>) cancellationToken =
         upload queue options artifact (int64 data.Length) (DataTransfer.ofMemory data) cancellationToken

@@ -23,6 +23,9 @@ type TaskclusterClient =
     member Options: ClientOptions
     /// `TaskclusterClient(RootUrl=…, ClientId=…)`.
     override ToString: unit -> string
+    /// The client's pipeline settings: its one `HttpClient`, logger and clock, which its
+    /// transfers share.
+    member internal Settings: Transport.Settings
 
 /// The generic entry point every generated service client calls: an API reference, one of its
 /// entries, the route arguments in route order, the query parameters and the payload.

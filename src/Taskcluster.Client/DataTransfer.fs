@@ -14,219 +14,8 @@ open System.Text.Json
 open System.Threading
 open System.Threading.Tasks
 open Microsoft.Extensions.Logging
+open Polly
 open Taskcluster.Core
-
-/// A stream over a caller's stream that leaves it open when disposed, so that the stream can be
-/// handed to one attempt after another.
-[<Sealed>]
-type internal BorrowedStream(inner: Stream) =
-    inherit Stream()
-    override _.CanRead = inner.CanRead
-    override _.CanSeek = inner.CanSeek
-    override _.CanWrite = inner.CanWrite
-    override _.Length = inner.Length
-
-    override _.Position
-        with get () = inner.Position
-        and set value = inner.Position <- value
-
-    override _.Flush() = inner.Flush()
-    override _.FlushAsync(ct: CancellationToken) = inner.FlushAsync(ct)
-    override _.Read(buffer: byte array, offset: int, count: int) = inner.Read(buffer, offset, count)
-
-    override _.ReadAsync(buffer: Memory<byte>, ct: CancellationToken) = inner.ReadAsync(buffer, ct)
-
-    override _.ReadAsync(buffer: byte array, offset: int, count: int, ct: CancellationToken) =
-        inner.ReadAsync(buffer, offset, count, ct)
-
-    override _.Write(buffer: byte array, offset: int, count: int) = inner.Write(buffer, offset, count)
-
-    override _.WriteAsync(buffer: ReadOnlyMemory<byte>, ct: CancellationToken) = inner.WriteAsync(buffer, ct)
-
-    override _.WriteAsync(buffer: byte array, offset: int, count: int, ct: CancellationToken) =
-        inner.WriteAsync(buffer, offset, count, ct)
-
-    override _.Seek(offset: int64, origin: SeekOrigin) = inner.Seek(offset, origin)
-    override _.SetLength(value: int64) = inner.SetLength(value)
-
-/// The memory a download into a buffer writes to. It grows with the bytes that actually arrive
-/// (doubling, from 64 KiB), never to the length a response announced before its bytes came;
-/// the announced length only caps each step, so that a truthful one ends in an array of exactly
-/// that size (handed over without a copy).
-[<Sealed>]
-type internal DownloadBuffer(announced: int64 option) =
-    inherit MemoryStream()
-
-    member private this.Reserve(count: int) =
-        let needed = this.Position + int64 count
-
-        if needed > int64 this.Capacity then
-            let doubled = max (int64 this.Capacity * 2L) 65536L
-            let step = max doubled needed
-
-            let capacity =
-                match announced with
-                | Some a when a >= needed -> min a step
-                | _ -> step
-
-            // Past what an array can hold, MemoryStream refuses the write itself.
-            if capacity <= int64 Array.MaxLength then
-                this.Capacity <- int capacity
-
-    override this.Write(buffer: ReadOnlySpan<byte>) =
-        this.Reserve buffer.Length
-        base.Write(buffer)
-
-    override this.Write(buffer: byte array, offset: int, count: int) =
-        this.Reserve count
-        base.Write(buffer, offset, count)
-
-    override this.WriteAsync(buffer: ReadOnlyMemory<byte>, ct: CancellationToken) =
-        this.Reserve buffer.Length
-        base.WriteAsync(buffer, ct)
-
-    override this.WriteAsync(buffer: byte array, offset: int, count: int, ct: CancellationToken) =
-        this.Reserve count
-        base.WriteAsync(buffer, offset, count, ct)
-
-/// SHA-256 and SHA-512 of one pass over the data, chunk by chunk. SHA-512 is the slower of
-/// the two, so it runs on another thread while the caller hashes SHA-256 and moves the bytes on:
-/// a chunk must stay untouched until the next `Append` (or `Finish`) has returned, which two
-/// buffers used in turn guarantee.
-[<Sealed>]
-type internal Hasher() =
-    let sha256 = IncrementalHash.CreateHash HashAlgorithmName.SHA256
-    let sha512 = IncrementalHash.CreateHash HashAlgorithmName.SHA512
-    let mutable pending = Task.CompletedTask
-
-    member _.Append(chunk: ReadOnlyMemory<byte>) : Task =
-        task {
-            do! pending
-            pending <- Task.Run(fun () -> sha512.AppendData chunk.Span)
-            sha256.AppendData chunk.Span
-        }
-
-    /// The lower-case hex digests, as the object service records them.
-    member _.Finish() =
-        task {
-            do! pending
-
-            return
-                struct (Convert.ToHexStringLower(sha256.GetHashAndReset()),
-                        Convert.ToHexStringLower(sha512.GetHashAndReset()))
-        }
-
-    /// The digests of bytes in memory.
-    static member Of(data: ReadOnlySpan<byte>) =
-        struct (Convert.ToHexStringLower(SHA256.HashData data), Convert.ToHexStringLower(SHA512.HashData data))
-
-    /// Waits for the SHA-512 of the last chunk (a moment), so that its buffer may be reused.
-    member _.Settle() =
-        try
-            pending.Wait()
-        with _ ->
-            ()
-
-    interface IDisposable with
-        member this.Dispose() =
-            this.Settle()
-            sha256.Dispose()
-            sha512.Dispose()
-
-/// Fills `buffer` from `stream` up to `count` bytes or the end of the stream; the bytes read
-/// and whether the end was reached. `onRead` runs after every read (the stall watchdog).
-module internal Chunks =
-    let fill (stream: Stream) (buffer: byte array) (count: int) (onRead: unit -> unit) (ct: CancellationToken) =
-        task {
-            let mutable n = 0
-            let mutable ended = false
-
-            while n < count && not ended do
-                let! read = stream.ReadAsync(buffer.AsMemory(n, count - n), ct)
-                onRead ()
-
-                if read = 0 then ended <- true else n <- n + read
-
-            return struct (n, ended)
-        }
-
-/// The body of an upload attempt: the reader's bytes, hashed and counted on their way to the
-/// connection. A reader that ends early or goes on past the announced length stops the upload
-/// before a wrong object can be stored.
-[<Sealed>]
-type internal UploadContent(reader: Stream, length: int64, chunkSize: int, hasher: Hasher, onChunk: int64 -> unit) =
-    inherit HttpContent()
-
-    let finished =
-        TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
-
-    /// What the reader threw: the caller's error, not a transport failure.
-    member val ReaderError: exn = null with get, set
-    /// The bytes the reader gave, when they differ from the announced length.
-    member val Mismatch: int64 voption = ValueNone with get, set
-    /// Completes when every byte has been handed to the connection.
-    member _.Finished = finished.Task
-
-    override _.TryComputeLength(result: byref<int64>) =
-        result <- length
-        true
-
-    override this.SerializeToStreamAsync(stream: Stream, context: TransportContext) =
-        this.SerializeToStreamAsync(stream, context, CancellationToken.None)
-
-    override this.SerializeToStreamAsync(stream: Stream, _context: TransportContext, ct: CancellationToken) : Task =
-        task {
-            let buffers =
-                [|
-                    ArrayPool<byte>.Shared.Rent chunkSize
-                    ArrayPool<byte>.Shared.Rent chunkSize
-                |]
-
-            try
-                try
-                    let mutable sent = 0L
-                    let mutable turn = 0
-                    let mutable ended = false
-
-                    while not ended do
-                        let buffer = buffers[turn &&& 1]
-                        // One byte more than remains, so that a reader longer than announced shows.
-                        let want = int (min (int64 chunkSize) (length - sent + 1L))
-                        let mutable n = 0
-
-                        try
-                            let! struct (read, atEnd) = Chunks.fill reader buffer want ignore ct
-                            n <- read
-                            ended <- atEnd
-                        with e ->
-                            this.ReaderError <- e
-                            ExceptionDispatchInfo.Throw e
-
-                        if sent + int64 n > length then
-                            this.Mismatch <- ValueSome(sent + int64 n)
-                            raise (IOException "the reader gave more bytes than the content length")
-                        elif n > 0 then
-                            let chunk = ReadOnlyMemory(buffer, 0, n)
-                            do! hasher.Append chunk
-                            do! stream.WriteAsync(chunk, ct)
-                            sent <- sent + int64 n
-                            turn <- turn + 1
-                            onChunk sent
-
-                    if sent <> length then
-                        this.Mismatch <- ValueSome sent
-                        raise (IOException "the reader gave fewer bytes than the content length")
-
-                    finished.TrySetResult() |> ignore
-                with e ->
-                    finished.TrySetException e |> ignore
-                    ExceptionDispatchInfo.Throw e
-            finally
-                hasher.Settle()
-
-                for b in buffers do
-                    ArrayPool<byte>.Shared.Return b
-        }
 
 /// Raised inside a data request (and turned into an outcome there) when a URL is not one to
 /// fetch: the first one (`redirected` false) or a redirect's target.
@@ -250,16 +39,17 @@ type internal Link =
     /// The local clock corrected by the offset the client measured: the services' time.
     member this.Now = this.Options.TimeProvider.GetUtcNow() + this.Client.ClockOffset
 
+    /// The client's own connection and logger: every transfer of a client shares them.
     static member Of(client: TaskclusterClient) =
         {
             Client = client
-            Http = Transport.httpClientFor client.Options
-            Logger = Log.resolve client.Options.Logger Options.processEnvironment
+            Http = client.Settings.Http
+            Logger = client.Settings.Logger
         }
 
 /// What one attempt of a data request came to.
 [<RequireQualifiedAccess>]
-type internal Outcome<'T> =
+type internal Attempt<'T> =
     | Done of 'T
     | Fatal of TransferError
     /// Worth another attempt after the backoff, or after `Retry-After` when the server asked.
@@ -449,14 +239,6 @@ module internal DataTransfer =
     // -----------------------------------------------------------------------------------------
     // One attempt
 
-    let private messages (e: exn) =
-        let rec walk (e: exn) =
-            match e.InnerException with
-            | null -> [ e.Message ]
-            | inner -> e.Message :: walk inner
-
-        walk e |> List.distinct |> String.concat " — "
-
     let private readErrorBody (response: HttpResponseMessage) (ct: CancellationToken) =
         task {
             try
@@ -481,48 +263,27 @@ module internal DataTransfer =
                 return [||]
         }
 
-    /// The outcome of a response that is not a success.
+    /// The outcome of a response that is not a success, by the table API calls share.
     let private refused (link: Link) (request: RequestInfo) attempt (signed: bool) (response: HttpResponseMessage) ct =
         task {
             let! body = readErrorBody response ct
-            let status = int response.StatusCode
-            let now = link.Options.TimeProvider.GetUtcNow()
 
-            let received: Received =
-                {
-                    Status = status
-                    ReasonPhrase = response.ReasonPhrase |> Option.ofObj |> Option.defaultValue ""
-                    Body = body
-                    Date = Option.ofNullable response.Headers.Date
-                    ReceivedAt = now
-                    RetryAfter = Transport.retryAfter response now
-                    Location =
-                        match response.Headers.Location with
-                        | null -> None
-                        | l -> Some(string l)
-                }
+            let sent =
+                match response.RequestMessage with
+                | null -> null
+                | message -> message.RequestUri
 
-            let e = Transport.serviceError request attempt received
+            let received =
+                Transport.received sent response body (link.Options.TimeProvider.GetUtcNow())
 
-            // A `Retry-After` longer than the client waits for sends the error back, as for API calls.
-            let patient =
-                received.RetryAfter |> Option.forall (fun d -> d <= Transport.maxRetryAfter)
-
-            let kind =
-                if status >= 500 then
-                    TaskclusterError.ServerError e
-                else
-                    TaskclusterError.ClientError e
+            let error =
+                Transport.refusal true received (Transport.serviceError request attempt received)
 
             return
-                match status with
-                | s when Transport.isRetryableStatus s && patient -> Outcome.Retry(kind, received.RetryAfter)
-                | s when s >= 500 -> Outcome.Fatal(TransferError.Request kind)
-                | 401
-                | 403 when signed -> Outcome.Renew(TaskclusterError.ClientError e)
-                | s when s >= 300 && s < 400 ->
-                    Outcome.Fatal(TransferError.Request(TaskclusterError.Redirect(e, received.Location)))
-                | _ -> Outcome.Fatal(TransferError.Request(TaskclusterError.ClientError e))
+                match Transport.verdict signed received with
+                | Verdict.Retry -> Attempt.Retry(error, received.RetryAfter)
+                | Verdict.Renew -> Attempt.Renew error
+                | Verdict.Final -> Attempt.Fatal(TransferError.Request error)
         }
 
     /// The service error of a redirect that was not (or must not have been) followed.
@@ -536,6 +297,7 @@ module internal DataTransfer =
             Body = None
             Attempts = attempt
             MissingScopes = []
+            RequestId = None
         }
 
     /// Turns what an attempt threw into an outcome. The caller's cancellation and the caller's
@@ -557,13 +319,9 @@ module internal DataTransfer =
         else
             match e with
             | :? OperationCanceledException when idle.IsCancellationRequested ->
-                Outcome.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
-            // The `Timeout` of a caller's own `HttpClient`.
-            | :? OperationCanceledException as c when (c.InnerException :? TimeoutException) ->
-                Outcome.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
-            | :? OperationCanceledException -> Outcome.Fatal(TransferError.Request(TaskclusterError.Cancelled request))
+                Attempt.Retry(TaskclusterError.Timeout(request, timeout, attempt), None)
             | :? UnfitUrlException as u when u.Redirected ->
-                Outcome.Fatal(
+                Attempt.Fatal(
                     TransferError.Request(
                         TaskclusterError.Redirect(
                             redirectError
@@ -576,29 +334,18 @@ module internal DataTransfer =
                     )
                 )
             | :? UnfitUrlException as u ->
-                Outcome.Fatal(
+                Attempt.Fatal(
                     TransferError.Request(
                         TaskclusterError.InvalidRequest(request.Name, RequestError.InvalidUrl(redact u.Url, u.Reason))
                     )
                 )
-            | :? RedirectFollowedException as r ->
-                Outcome.Fatal(
-                    TransferError.Request(
-                        TaskclusterError.Redirect(
-                            redirectError
-                                request
-                                attempt
-                                r.Status
-                                $"the HttpClient followed a redirect to another URL (final status {r.Status})",
-                            Some r.FinalUri.AbsoluteUri
-                        )
-                    )
-                )
-            | e when Transport.isTransport e ->
-                Outcome.Retry(TaskclusterError.ConnectionFailed(request, messages e, attempt), None)
             | e ->
-                ExceptionDispatchInfo.Throw e
-                Unchecked.defaultof<_>
+                match Transport.thrownError request attempt timeout e with
+                | Some error when Transport.thrownVerdict e = Verdict.Retry -> Attempt.Retry(error, None)
+                | Some error -> Attempt.Fatal(TransferError.Request error)
+                | None ->
+                    ExceptionDispatchInfo.Throw e
+                    Unchecked.defaultof<_>
 
     /// A watchdog per attempt: cancels when no byte moved for the client's `Timeout`.
     let private watchdog (link: Link) (ct: CancellationToken) =
@@ -642,7 +389,7 @@ module internal DataTransfer =
         (progress: IProgress<TransferProgress> option)
         (attempt: int)
         (ct: CancellationToken)
-        : Task<Outcome<struct (string * string)>> =
+        : Task<Attempt<struct (string * string)>> =
         task {
             let request = info origin "PUT" target.Url
             let idle, touch, timeout, watch = watchdog link ct
@@ -688,13 +435,13 @@ module internal DataTransfer =
                         // A server may answer before reading everything; the hashes need it all.
                         do! content.Finished.WaitAsync(idle.Token)
                         let! hashes = hasher.Finish()
-                        return Outcome.Done hashes
+                        return Attempt.Done hashes
                     else
                         return! refused link request attempt true response idle.Token
                 with e ->
                     match content.Mismatch with
                     | ValueSome actual when isNull content.ReaderError ->
-                        return Outcome.Fatal(TransferError.LengthMismatch(name, length, actual))
+                        return Attempt.Fatal(TransferError.LengthMismatch(name, length, actual))
                     | _ -> return failed request attempt timeout ct idle content.ReaderError e
             finally
                 content.Dispose()
@@ -771,7 +518,7 @@ module internal DataTransfer =
         (progress: IProgress<TransferProgress> option)
         (attempt: int)
         (ct: CancellationToken)
-        : Task<Outcome<Body>> =
+        : Task<Attempt<Body>> =
         task {
             let request = info origin "GET" url
             let idle, touch, timeout, watch = watchdog link ct
@@ -813,7 +560,7 @@ module internal DataTransfer =
                     match decoded response raw with
                     | None ->
                         return
-                            Outcome.Fatal(
+                            Attempt.Fatal(
                                 TransferError.UnsupportedMethod(name, $"Content-Encoding: {Seq.last encodings}")
                             )
                     | Some body ->
@@ -868,7 +615,7 @@ module internal DataTransfer =
 
                             match announced with
                             | Some expected when expected <> total ->
-                                return Outcome.Fatal(TransferError.LengthMismatch(name, expected, total))
+                                return Attempt.Fatal(TransferError.LengthMismatch(name, expected, total))
                             | _ ->
                                 report progress attempt total (Some total)
 
@@ -879,7 +626,7 @@ module internal DataTransfer =
                                         Task.FromResult(struct ("", ""))
 
                                 return
-                                    Outcome.Done
+                                    Attempt.Done
                                         {
                                             Length = total
                                             ContentType = contentType
@@ -897,44 +644,105 @@ module internal DataTransfer =
     // -----------------------------------------------------------------------------------------
     // Retries
 
-    /// Runs attempts until one is done or fatal, or the retries run out; waits the client's
-    /// backoff (or `Retry-After`) between attempts, and nothing before a renewed URL is tried.
+    /// Runs attempts until one is done or fatal, or the retries run out, through the retry
+    /// shape API calls use: the client's backoff (or `Retry-After`) between attempts, and no
+    /// wait before a renewed URL is tried.
     let retry
         (link: Link)
         (maxRetries: int)
         (origin: string)
-        (attempt: int -> Task<Outcome<'T>>)
+        (attempt: int -> Task<Attempt<'T>>)
         (ct: CancellationToken)
         : Task<Result<'T, TransferError>> =
         task {
             let options = link.Options
             let logger = link.Logger
-            let mutable number = 0
-            let mutable result = ValueNone
+            let number = ref 0
+            let builder = ResiliencePipelineBuilder<Attempt<'T>>()
+            builder.TimeProvider <- options.TimeProvider
 
-            while result.IsNone do
-                number <- number + 1
-                let! outcome = attempt number
+            if maxRetries > 0 then
+                // Exceptions are the caller's (its reader, writer or token): never retried.
+                let handles _ (outcome: Outcome<Attempt<'T>>) =
+                    match outcome.Exception, outcome.Result with
+                    | null, Attempt.Retry _
+                    | null, Attempt.Renew _ -> true
+                    | _ -> false
 
-                match outcome with
-                | Outcome.Done value -> result <- ValueSome(Ok value)
-                | Outcome.Fatal e -> result <- ValueSome(Error e)
-                | Outcome.Retry(e, _)
-                | Outcome.Renew e when number > maxRetries ->
+                let requested (outcome: Outcome<Attempt<'T>>) =
+                    match outcome.Exception, outcome.Result with
+                    | null, Attempt.Retry(_, retryAfter) -> retryAfter
+                    | null, Attempt.Renew _ -> Some TimeSpan.Zero
+                    | _ -> None
+
+                let onRetry _ (outcome: Outcome<Attempt<'T>>) retry delay =
+                    match outcome.Result with
+                    | Attempt.Retry(e, _)
+                    | Attempt.Renew e ->
+                        Log.retryingRequest logger origin (e.Describe()) retry delay
+                        Telemetry.retried origin (e.Describe()) retry delay
+                    | _ -> ()
+
+                builder.AddRetry(Transport.retryStrategy options maxRetries handles requested onRetry)
+                |> ignore
+
+            let pipeline = builder.Build()
+
+            let! last =
+                pipeline.ExecuteAsync(
+                    (fun (_: CancellationToken) ->
+                        number.Value <- number.Value + 1
+                        Telemetry.transferAttempts number.Value
+                        ValueTask<Attempt<'T>>(attempt number.Value)),
+                    ct
+                )
+
+            return
+                match last with
+                | Attempt.Done value -> Ok value
+                | Attempt.Fatal e -> Error e
+                | Attempt.Retry(e, _)
+                | Attempt.Renew e ->
                     Log.requestFailed logger origin e
-                    result <- ValueSome(Error(TransferError.Request e))
-                | Outcome.Retry(e, retryAfter) ->
-                    let delay =
-                        retryAfter
-                        |> Option.defaultWith (fun () ->
-                            Backoff.calculateSleepTime options.Backoff number (options.Random()))
-
-                    Log.retryingRequest logger origin (e.Describe()) number delay
-                    do! Task.Delay(delay, options.TimeProvider, ct)
-                | Outcome.Renew e -> Log.retryingRequest logger origin (e.Describe()) number TimeSpan.Zero
-
-            return result.Value
+                    Error(TransferError.Request e)
         }
+
+    /// Runs a whole transfer (its API calls and data requests) as one span, and counts its
+    /// bytes when it succeeds. A transfer inside another (an artifact's object upload) is part
+    /// of the outer one's span.
+    let traced
+        (service: string)
+        (direction: string)
+        (name: string)
+        (bytesOf: 'T -> int64)
+        (run: unit -> Task<Result<'T, TransferError>>)
+        : Task<Result<'T, TransferError>> =
+        if Telemetry.inTransfer () then
+            run ()
+        else
+            task {
+                let activity = Telemetry.startTransfer service direction name
+                let mutable ended = false
+
+                try
+                    let! result = run ()
+
+                    match result with
+                    | Ok value -> Telemetry.endTransfer activity service direction (Some(bytesOf value)) None None
+                    | Error e ->
+                        let errorType =
+                            match e with
+                            | TransferError.Request inner -> Telemetry.caseName inner
+                            | other -> Telemetry.caseName other
+
+                        Telemetry.endTransfer activity service direction None e.Status (Some errorType)
+
+                    ended <- true
+                    return result
+                finally
+                    if not ended then
+                        Telemetry.endTransfer activity service direction None None (Some "Cancelled")
+            }
 
     // -----------------------------------------------------------------------------------------
     // Downloads
@@ -1009,7 +817,7 @@ module internal DataTransfer =
                     renew.Value <- false
 
                     match renewed with
-                    | Error e -> return Outcome.Fatal e
+                    | Error e -> return Attempt.Fatal e
                     | Ok fresh ->
                         fresh |> Option.iter (fun s -> source.Value <- s)
                         let current = source.Value
@@ -1030,9 +838,9 @@ module internal DataTransfer =
 
                         match outcome with
                         // A URL just handed out and already refused will not get better.
-                        | Outcome.Renew e when fresh.IsSome || refresh.IsNone ->
-                            return Outcome.Fatal(TransferError.Request e)
-                        | Outcome.Renew _ ->
+                        | Attempt.Renew e when fresh.IsSome || refresh.IsNone ->
+                            return Attempt.Fatal(TransferError.Request e)
+                        | Attempt.Renew _ ->
                             renew.Value <- true
                             return outcome
                         | other -> return other

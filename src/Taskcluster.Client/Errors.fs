@@ -72,6 +72,7 @@ type ServiceError =
         Body: string option
         Attempts: int
         MissingScopes: string list
+        RequestId: string option
     }
 
     member this.Display =

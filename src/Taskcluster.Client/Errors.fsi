@@ -61,6 +61,9 @@ type ServiceError =
         /// (`unsatisfied`, else `required`), else from the block after "missing the following
         /// scopes:" in its message. Empty when the service said nothing about them.
         MissingScopes: string list
+        /// The service's `x-for-request-id` response header, when it sent one: the id to quote
+        /// when asking the operators of a deployment about this request.
+        RequestId: string option
     }
 
     /// One line: status, code, message and missing scopes, credentials redacted.

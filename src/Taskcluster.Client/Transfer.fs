@@ -49,7 +49,7 @@ module Transfer =
 
     let private uploadPath (name: string) = "/upload/" + Uri.EscapeDataString name
 
-    let upload
+    let private uploadUntraced
         (objects: ObjectApi)
         (options: TransferOptions)
         (request: UploadRequest)
@@ -200,7 +200,7 @@ module Transfer =
                                             cancellationToken
 
                                     match outcome with
-                                    | Outcome.Renew _ -> renew.Value <- true
+                                    | Attempt.Renew _ -> renew.Value <- true
                                     | _ -> ()
 
                                     return outcome
@@ -217,22 +217,22 @@ module Transfer =
                                         let! again = create cancellationToken
 
                                         match again with
-                                        | Error e -> return Outcome.Fatal e
+                                        | Error e -> return Attempt.Fatal e
                                         | Ok(DataTransfer.Put fresh) ->
                                             target.Value <- fresh
                                             let! outcome = put number
 
                                             match outcome with
                                             // A URL just handed out and already refused will not get better.
-                                            | Outcome.Renew e -> return Outcome.Fatal(TransferError.Request e)
+                                            | Attempt.Renew e -> return Attempt.Fatal(TransferError.Request e)
                                             | other -> return other
                                         | Ok DataTransfer.Inline when data.IsSome ->
                                             method.Value <- UploadMethod.DataInline
-                                            return Outcome.Done(inlined ())
+                                            return Attempt.Done(inlined ())
                                         | Ok DataTransfer.Inline ->
-                                            return Outcome.Fatal(TransferError.UnsupportedMethod(name, "dataInline"))
+                                            return Attempt.Fatal(TransferError.UnsupportedMethod(name, "dataInline"))
                                         | Ok DataTransfer.Nothing ->
-                                            return Outcome.Fatal(TransferError.UnsupportedMethod(name, "none"))
+                                            return Attempt.Fatal(TransferError.UnsupportedMethod(name, "none"))
                                     }
                                 else
                                     put number
@@ -249,6 +249,12 @@ module Transfer =
                             | Error e -> return Error e
                             | Ok hashes -> return! finish hashes method.Value
                 }
+
+    let upload objects options (request: UploadRequest) contentLength reader cancellationToken =
+        let name = if isNull (box request) then "" else request.Name
+
+        DataTransfer.traced "object" "upload" name (fun (u: Uploaded) -> u.Length) (fun () ->
+            uploadUntraced objects options request contentLength reader cancellationToken)
 
     let uploadFromBuf objects options request (data: ReadOnlyMemory<byte>) cancellationToken =
         upload objects options request (int64 data.Length) (DataTransfer.ofMemory data) cancellationToken
@@ -341,7 +347,7 @@ module Transfer =
             | Ok other -> return Error(TransferError.UnsupportedMethod(name, other))
         }
 
-    let internal downloadWith
+    let private downloadUntraced
         (objects: ObjectApi)
         (options: TransferOptions)
         (name: string)
@@ -380,6 +386,10 @@ module Transfer =
                                 writer
                                 cancellationToken
                 }
+
+    let internal downloadWith objects options name writer cancellationToken =
+        DataTransfer.traced "object" "download" name (fun (d: Downloaded) -> d.Length) (fun () ->
+            downloadUntraced objects options name writer cancellationToken)
 
     let download objects options name (writer: WriterFactory) cancellationToken =
         if isNull (box writer) then

@@ -6,7 +6,7 @@ open System.Threading
 open System.Threading.Tasks
 
 /// Uploads to and downloads from the object service, as the official clients do them, in
-/// bounded memory: data is streamed in 80 KiB chunks and hashed as it passes (SHA-256 and
+/// bounded memory: data is streamed in 256 KiB chunks and hashed as it passes (SHA-256 and
 /// SHA-512 in one pass). Data requests go out without Taskcluster credentials (pre-signed URLs
 /// need none), never follow redirects to signed URLs, are retried on 5xx, 429, connection
 /// failures and stalls with the client's backoff, and fail at once on other 4xx. Cancellation

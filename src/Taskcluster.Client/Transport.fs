@@ -33,6 +33,8 @@ type internal Received =
         RetryAfter: TimeSpan option
         /// The `Location` header, absolute.
         Location: string option
+        /// The service's `x-for-request-id` header.
+        RequestId: string option
     }
 
 /// A request ready to send: everything but the signature, which is made per attempt.
@@ -78,6 +80,17 @@ type internal ClockOffset(initial: TimeSpan) =
     let mutable ticks = initial.Ticks
     member _.Value = TimeSpan(Volatile.Read(&ticks))
     member _.Set(offset: TimeSpan) = Volatile.Write(&ticks, offset.Ticks)
+
+/// What a failed attempt comes to, in the one table API calls and data requests share.
+[<RequireQualifiedAccess>]
+type internal Verdict =
+    /// Worth sending again, after the backoff (or the server's `Retry-After`).
+    | Retry
+    /// A pre-signed URL was refused (expired, or its signature no longer valid): ask the
+    /// service for a fresh one and send again at once.
+    | Renew
+    /// Final: the error goes back to the caller.
+    | Final
 
 /// Sending, signing and retrying: the only place in the library that catches exceptions.
 [<RequireQualifiedAccess>]
@@ -153,7 +166,7 @@ module internal Transport =
     let private location (request: Uri) (response: HttpResponseMessage) =
         match response.Headers.Location with
         | null -> None
-        | target when target.IsAbsoluteUri -> Some target.OriginalString
+        | target when target.IsAbsoluteUri || isNull request -> Some target.OriginalString
         | target ->
             // A server's Location must not be able to throw out of the Result API.
             match Uri.TryCreate(request, target) with
@@ -218,6 +231,36 @@ module internal Transport =
 
     let private contentType = MediaTypeHeaderValue("application/json")
 
+    /// The services' own id of a request (`x-for-request-id`), for errors and spans: a value
+    /// the server chose, so it is kept only when it is short printable ASCII.
+    let requestIdOf (response: HttpResponseMessage) =
+        match response.Headers.TryGetValues "x-for-request-id" with
+        | true, values ->
+            match Seq.tryHead values with
+            | Some id when
+                id.Length > 0
+                && id.Length <= 128
+                && id |> Seq.forall (fun c -> c > ' ' && c < '\127')
+                ->
+                Some id
+            | _ -> None
+        | _ -> None
+
+    /// What a response received: its status line and the headers the client acts on, with the
+    /// body read by the caller (in full for an API answer, a bounded excerpt for a refused
+    /// data request).
+    let received (sent: Uri) (response: HttpResponseMessage) (body: byte array) (now: DateTimeOffset) =
+        {
+            Status = int response.StatusCode
+            ReasonPhrase = response.ReasonPhrase |> Option.ofObj |> Option.defaultValue ""
+            Body = body
+            Date = Option.ofNullable response.Headers.Date
+            ReceivedAt = now
+            RetryAfter = retryAfter response now
+            Location = location sent response
+            RequestId = requestIdOf response
+        }
+
     /// Where a request ended when it did not end where it was sent: the request message's URI
     /// after sending (which redirect handlers rewrite), or the response's request message's.
     let followedTo (sent: Uri) (request: HttpRequestMessage) (response: HttpResponseMessage) =
@@ -266,7 +309,7 @@ module internal Transport =
                     use request = new HttpRequestMessage(prepared.Method, prepared.Uri)
                     request.Headers.TryAddWithoutValidation("User-Agent", userAgent) |> ignore
 
-                    match options.TraceId with
+                    match Telemetry.traceId options.TraceId with
                     | Some traceId ->
                         request.Headers.TryAddWithoutValidation("x-taskcluster-trace-id", traceId)
                         |> ignore
@@ -321,19 +364,7 @@ module internal Transport =
                         (readBody MaxBodyBytes (int response.StatusCode) response.Content token).ConfigureAwait(false)
 
                     let now = options.TimeProvider.GetUtcNow()
-
-                    let received =
-                        {
-                            Status = int response.StatusCode
-                            ReasonPhrase = response.ReasonPhrase |> Option.ofObj |> Option.defaultValue ""
-                            Body = body
-                            Date = Option.ofNullable response.Headers.Date
-                            ReceivedAt = now
-                            RetryAfter = retryAfter response now
-                            Location = location prepared.Uri response
-                        }
-
-                    return Outcome.FromResult received
+                    return Outcome.FromResult(received prepared.Uri response body now)
                 with e ->
                     return Outcome.FromException<Received> e
             }
@@ -372,18 +403,97 @@ module internal Transport =
         | 429 -> true
         | s -> s >= 500 && s < 600
 
-    let private retryableStatus (r: Received) =
-        isRetryableStatus r.Status
-        && (r.RetryAfter |> Option.forall (fun d -> d <= maxRetryAfter))
+    /// The one failure classification table of API calls and data requests, for a response
+    /// that is not a success: a retryable status is retried (unless its `Retry-After` is longer
+    /// than the client waits for); a pre-signed URL's 401/403 (`signed`) renews the URL; the
+    /// rest is final.
+    let verdict (signed: bool) (r: Received) =
+        if
+            isRetryableStatus r.Status
+            && (r.RetryAfter |> Option.forall (fun d -> d <= maxRetryAfter))
+        then
+            Verdict.Retry
+        elif signed && (r.Status = 401 || r.Status = 403) then
+            Verdict.Renew
+        else
+            Verdict.Final
+
+    /// The same table for what an attempt threw: timeouts and connection failures may pass on
+    /// another attempt; anything else is final.
+    let thrownVerdict (e: exn) =
+        match e with
+        | :? TimeoutRejectedException -> Verdict.Retry
+        | e when isTransport e || isHttpClientTimeout e -> Verdict.Retry
+        | _ -> Verdict.Final
+
+    /// The error of a refused request. API calls name authentication and scope refusals; the
+    /// 401/403 of a data request (`dataRequest`) comes from storage, whose credentials are not
+    /// the client's, so it is a client error.
+    let refusal (dataRequest: bool) (r: Received) (e: ServiceError) =
+        match r.Status with
+        | 401 when not dataRequest -> TaskclusterError.AuthenticationFailed e
+        | 403 when not dataRequest -> TaskclusterError.InsufficientScopes e
+        | s when s >= 300 && s < 400 -> TaskclusterError.Redirect(e, r.Location)
+        | s when s >= 400 && s < 500 -> TaskclusterError.ClientError e
+        | _ -> TaskclusterError.ServerError e
+
+    /// The one walk of an exception's messages, inner ones included, each once.
+    let messages (e: exn) =
+        let rec walk (e: exn) =
+            match e.InnerException with
+            | null -> [ e.Message ]
+            | inner -> e.Message :: walk inner
+
+        walk e |> List.distinct |> String.concat " — "
+
+    /// The error of what an attempt threw, when it is a failure of the request (not the
+    /// caller's cancellation, nor a bug): `timeout` names the limit that a caller-supplied
+    /// `HttpClient`'s own timeout enforced.
+    let thrownError (info: RequestInfo) (attempts: int) (timeout: TimeSpan) (e: exn) =
+        match e with
+        | :? SigningFailedException as e ->
+            Some(TaskclusterError.InvalidRequest(info.Name, RequestError.SigningFailed e.Error))
+        | :? ResponseTooLargeException as e ->
+            Some(
+                TaskclusterError.InvalidResponse(
+                    info,
+                    e.Status,
+                    {
+                        Path = "$"
+                        Reason = DecodeReason.InvalidJson e.Message
+                    }
+                )
+            )
+        | :? RedirectFollowedException as e ->
+            Some(
+                TaskclusterError.Redirect(
+                    {
+                        Request = info
+                        Status = e.Status
+                        ReasonPhrase = e.ReasonPhrase
+                        Code = None
+                        Message = $"the HttpClient followed a redirect to another URL (final status {e.Status})"
+                        Body = None
+                        Attempts = attempts
+                        MissingScopes = []
+                        RequestId = None
+                    },
+                    Some e.FinalUri.AbsoluteUri
+                )
+            )
+        | :? TimeoutRejectedException as e -> Some(TaskclusterError.Timeout(info, e.Timeout, attempts))
+        | e when isHttpClientTimeout e -> Some(TaskclusterError.Timeout(info, timeout, attempts))
+        | :? OperationCanceledException -> Some(TaskclusterError.Cancelled info)
+        | e when isTransport e -> Some(TaskclusterError.ConnectionFailed(info, messages e, attempts))
+        | _ -> None
 
     let private shouldRetry (context: ResilienceContext) (outcome: Outcome<Received>) =
         if context.CancellationToken.IsCancellationRequested then
             false
         else
             match outcome.Exception with
-            | null -> retryableStatus outcome.Result
-            | :? TimeoutRejectedException -> true
-            | e -> isTransport e || isHttpClientTimeout e
+            | null -> verdict false outcome.Result = Verdict.Retry
+            | e -> thrownVerdict e = Verdict.Retry
 
     let private describeOutcome (outcome: Outcome<Received>) =
         match outcome.Exception with
@@ -392,11 +502,36 @@ module internal Transport =
         | e when isHttpClientTimeout e -> "timeout"
         | e -> Redact.text $"{e.GetType().Name}: {e.Message}"
 
-    /// The retry delay: `Retry-After` when the server sent one, else the official backoff.
-    let private delayFor (options: ClientOptions) (attemptNumber: int) (outcome: Outcome<Received>) =
-        match outcome.Exception with
-        | null when outcome.Result.RetryAfter.IsSome -> outcome.Result.RetryAfter.Value
-        | _ -> Backoff.calculateSleepTime options.Backoff (attemptNumber + 1) (options.Random())
+    /// The one shape of retries, for API calls and data requests alike: at most `maxRetries`
+    /// more attempts of what `handles` says, after the delay the server asked for
+    /// (`requested`), else the client's backoff; `onRetry` is told the retry's number (from 1)
+    /// and delay. The client's clock times the delays.
+    let retryStrategy
+        (options: ClientOptions)
+        (maxRetries: int)
+        (handles: ResilienceContext -> Outcome<'T> -> bool)
+        (requested: Outcome<'T> -> TimeSpan option)
+        (onRetry: ResilienceContext -> Outcome<'T> -> int -> TimeSpan -> unit)
+        =
+        let retry = RetryStrategyOptions<'T>()
+        retry.MaxRetryAttempts <- maxRetries
+        retry.ShouldHandle <- fun args -> ValueTask<bool>(handles args.Context args.Outcome)
+
+        retry.DelayGenerator <-
+            fun args ->
+                let delay =
+                    match requested args.Outcome with
+                    | Some delay -> delay
+                    | None -> Backoff.calculateSleepTime options.Backoff (args.AttemptNumber + 1) (options.Random())
+
+                ValueTask<Nullable<TimeSpan>>(Nullable delay)
+
+        retry.OnRetry <-
+            fun args ->
+                onRetry args.Context args.Outcome (args.AttemptNumber + 1) args.RetryDelay
+                ValueTask.CompletedTask
+
+        retry
 
     /// The pipeline of one client: retries outside, a timeout around each attempt inside.
     let pipeline (options: ClientOptions) (logger: ILogger) =
@@ -404,28 +539,21 @@ module internal Transport =
         builder.TimeProvider <- options.TimeProvider
 
         if options.MaxRetries > 0 then
-            let retry = RetryStrategyOptions<Received>()
-            retry.MaxRetryAttempts <- options.MaxRetries
-            retry.ShouldHandle <- fun args -> ValueTask<bool>(shouldRetry args.Context args.Outcome)
+            let requested (outcome: Outcome<Received>) =
+                match outcome.Exception with
+                | null -> outcome.Result.RetryAfter
+                | _ -> None
 
-            retry.DelayGenerator <-
-                fun args -> ValueTask<Nullable<TimeSpan>>(Nullable(delayFor options args.AttemptNumber args.Outcome))
+            let onRetry (context: ResilienceContext) outcome retry delay =
+                match context.Properties.TryGetValue callKey with
+                | true, call ->
+                    let reason = describeOutcome outcome
+                    Log.retryingRequest logger call.Prepared.Info.Name reason retry delay
+                    Telemetry.retried call.Prepared.Info.Name reason retry delay
+                | _ -> ()
 
-            retry.OnRetry <-
-                fun args ->
-                    match args.Context.Properties.TryGetValue callKey with
-                    | true, call ->
-                        Log.retryingRequest
-                            logger
-                            call.Prepared.Info.Name
-                            (describeOutcome args.Outcome)
-                            (args.AttemptNumber + 1)
-                            args.RetryDelay
-                    | _ -> ()
-
-                    ValueTask.CompletedTask
-
-            builder.AddRetry retry |> ignore
+            builder.AddRetry(retryStrategy options options.MaxRetries shouldRetry requested onRetry)
+            |> ignore
 
         if options.Timeout <> Timeout.InfiniteTimeSpan then
             builder.AddTimeout options.Timeout |> ignore
@@ -586,6 +714,7 @@ module internal Transport =
                 Body = None
                 Attempts = attempts
                 MissingScopes = if r.Status = 403 then missingScopes r.Body message else []
+                RequestId = r.RequestId
             }
         | None ->
             {
@@ -597,6 +726,7 @@ module internal Transport =
                 Body = excerpt r.Body |> Option.map Redact.text
                 Attempts = attempts
                 MissingScopes = []
+                RequestId = r.RequestId
             }
 
     /// The auth service's words for a Hawk timestamp outside its ±15 minutes window.
@@ -616,16 +746,7 @@ module internal Transport =
         if r.Status >= 200 && r.Status < 300 then
             Ok r
         else
-            let e = serviceError info attempts r
-
-            Error(
-                match r.Status with
-                | 401 -> TaskclusterError.AuthenticationFailed e
-                | 403 -> TaskclusterError.InsufficientScopes e
-                | s when s >= 300 && s < 400 -> TaskclusterError.Redirect(e, r.Location)
-                | s when s >= 400 && s < 500 -> TaskclusterError.ClientError e
-                | _ -> TaskclusterError.ServerError e
-            )
+            Error(refusal false r (serviceError info attempts r))
 
     /// The result of a whole call. Cancellation by the caller is rethrown, as .NET code expects;
     /// an exception that is neither a transport failure, a timeout nor a cancellation is a bug
@@ -643,49 +764,12 @@ module internal Transport =
         | :? OperationCanceledException as e when token.IsCancellationRequested ->
             ExceptionDispatchInfo.Throw e
             Unchecked.defaultof<_>
-        | :? SigningFailedException as e ->
-            Error(TaskclusterError.InvalidRequest(info.Name, RequestError.SigningFailed e.Error))
-        | :? ResponseTooLargeException as e ->
-            Error(
-                TaskclusterError.InvalidResponse(
-                    info,
-                    e.Status,
-                    {
-                        Path = "$"
-                        Reason = DecodeReason.InvalidJson e.Message
-                    }
-                )
-            )
-        | :? RedirectFollowedException as e ->
-            Error(
-                TaskclusterError.Redirect(
-                    {
-                        Request = info
-                        Status = e.Status
-                        ReasonPhrase = e.ReasonPhrase
-                        Code = None
-                        Message = $"the HttpClient followed a redirect to another URL (final status {e.Status})"
-                        Body = None
-                        Attempts = call.Attempts
-                        MissingScopes = []
-                    },
-                    Some e.FinalUri.AbsoluteUri
-                )
-            )
-        | :? TimeoutRejectedException as e -> Error(TaskclusterError.Timeout(info, e.Timeout, call.Attempts))
-        | e when isHttpClientTimeout e -> Error(TaskclusterError.Timeout(info, settings.Http.Timeout, call.Attempts))
-        | :? OperationCanceledException -> Error(TaskclusterError.Cancelled info)
-        | e when isTransport e ->
-            let rec messages (e: exn) =
-                match e.InnerException with
-                | null -> [ e.Message ]
-                | inner -> e.Message :: messages inner
-
-            let message = messages e |> List.distinct |> String.concat " — "
-            Error(TaskclusterError.ConnectionFailed(info, message, call.Attempts))
         | e ->
-            ExceptionDispatchInfo.Throw e
-            Unchecked.defaultof<_>
+            match thrownError info call.Attempts settings.Http.Timeout e with
+            | Some error -> Error error
+            | None ->
+                ExceptionDispatchInfo.Throw e
+                Unchecked.defaultof<_>
 
     let private run (settings: Settings) (call: CallState) (token: CancellationToken) =
         task {
@@ -707,13 +791,10 @@ module internal Transport =
                 ResilienceContextPool.Shared.Return context
         }
 
-    /// Sends a prepared request with retries; after a stale-timestamp rejection, sets the clock
-    /// offset from the response's `Date` and tries once more, unless the offset would exceed
-    /// `MaxClockOffset` (a `ClockSkew` error naming both times). Returns a 2xx response or an
-    /// error.
-    let send (settings: Settings) (prepared: Prepared) (token: CancellationToken) =
+    /// `send` without its span.
+    let private sendCall (settings: Settings) (call: CallState) (token: CancellationToken) =
         task {
-            let call = CallState(prepared)
+            let prepared = call.Prepared
             let! first = (run settings call token).ConfigureAwait(false)
 
             let! result =
@@ -746,4 +827,52 @@ module internal Transport =
             | Error e -> Log.requestFailed settings.Logger prepared.Info.Name e
 
             return result
+        }
+
+    /// The service error a failure carries, when the server answered.
+    let private answered (error: TaskclusterError) =
+        match error with
+        | TaskclusterError.AuthenticationFailed e
+        | TaskclusterError.InsufficientScopes e
+        | TaskclusterError.ClientError e
+        | TaskclusterError.ServerError e
+        | TaskclusterError.Redirect(e, _) -> Some e
+        | _ -> None
+
+    /// Sends a prepared request with retries; after a stale-timestamp rejection, sets the clock
+    /// offset from the response's `Date` and tries once more, unless the offset would exceed
+    /// `MaxClockOffset` (a `ClockSkew` error naming both times). Returns a 2xx response or an
+    /// error. The call is one span (current while it runs, so that its attempts send its trace
+    /// id) and one duration measurement.
+    let send (settings: Settings) (prepared: Prepared) (token: CancellationToken) =
+        task {
+            let activity = Telemetry.startCall prepared.Info
+            let started = Diagnostics.Stopwatch.GetTimestamp()
+            let call = CallState(prepared)
+            let mutable ended = false
+
+            try
+                let! result = (sendCall settings call token).ConfigureAwait(false)
+
+                match result with
+                | Ok r ->
+                    Telemetry.endCall activity prepared.Info started (Some r.Status) call.Attempts r.RequestId None
+                | Error e ->
+                    let service = answered e
+
+                    Telemetry.endCall
+                        activity
+                        prepared.Info
+                        started
+                        e.Status
+                        call.Attempts
+                        (service |> Option.bind _.RequestId)
+                        (Some(Telemetry.caseName e))
+
+                ended <- true
+                return result
+            finally
+                // Cancellation by the caller (or a bug) ends the call with an exception.
+                if not ended then
+                    Telemetry.endCall activity prepared.Info started None call.Attempts None (Some "Cancelled")
         }

@@ -93,6 +93,42 @@ type internal MacCache =
         MacCache.hmac <- null
         MacCache.key <- null
 
+/// A scratch buffer of `size` elements: the caller's stack space when it is big enough (the
+/// caller stackallocs `Scratch.StackSize size`: a helper cannot stackalloc for its caller),
+/// else an array rented from the shared pool and given back by `Return`. Either way its
+/// contents start unspecified: only what was written is ever read.
+[<Struct; System.Runtime.CompilerServices.IsByRefLike>]
+type internal Scratch<'T> =
+    val Buffer: Span<'T>
+    val private rented: 'T array
+
+    new(stack: Span<'T>, size: int) =
+        if size <= stack.Length then
+            {
+                Buffer = stack.Slice(0, size)
+                rented = null
+            }
+        else
+            let rented = ArrayPool<'T>.Shared.Rent size
+
+            {
+                Buffer = Span<'T>(rented, 0, size)
+                rented = rented
+            }
+
+    /// The elements most worth taking from the stack; bigger buffers are rented.
+    static member Limit = 1024
+
+    /// How much stack to allocate for a scratch buffer of `size` elements: all of it when it
+    /// is within the limit, else none.
+    static member StackSize(size: int) =
+        if size > Scratch<'T>.Limit then 0 else size
+
+    /// Gives a rented array back to the pool.
+    member this.Return() =
+        if not (isNull this.rented) then
+            ArrayPool<'T>.Shared.Return this.rented
+
 [<RequireQualifiedAccess>]
 module Hawk =
     [<Sealed>]
@@ -159,10 +195,6 @@ module Hawk =
 
     let private isHawkValue (text: string) =
         not (String.IsNullOrEmpty text) && forall isValueChar (text.AsSpan())
-
-    // Compares without an early exit, so the time taken says nothing about where strings differ.
-    let private fixedTimeEquals (a: string) (b: string) =
-        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(a.AsSpan()), MemoryMarshal.AsBytes(b.AsSpan()))
 
     let credentials (clientId: string) (accessToken: string) =
         if not (isHawkValue clientId) then
@@ -466,10 +498,9 @@ module Hawk =
 
         p
 
-    let private stackLimit = 1024
-
     // Stack buffers are allocated in the function that uses them, never through a helper: debug
     // builds do not inline `inline` functions, and a helper's stack frame is gone once it returns.
+    // `Scratch` only chooses between that stack space and a rented array.
 
     let inline private readOnly (span: Span<'T>) : ReadOnlySpan<'T> = Span<'T>.op_Implicit span
 
@@ -479,24 +510,18 @@ module Hawk =
         let size = maxNormalizedBytes input
         // Only what is needed; the buffer is not zeroed (SkipLocalsInit) since only what was
         // written is ever read.
-        let stackSize = if size > stackLimit then 0 else size
+        let stackSize = Scratch<byte>.StackSize size
         let stackPointer = NativePtr.stackalloc<byte> stackSize
-        let stack = Span<byte>(NativePtr.toVoidPtr stackPointer, stackSize)
 
-        let rented =
-            if size > stackLimit then
-                ArrayPool<byte>.Shared.Rent size
-            else
-                null
+        let scratch =
+            Scratch<byte>(Span<byte>(NativePtr.toVoidPtr stackPointer, stackSize), size)
 
-        let buffer = if isNull rented then stack else Span<byte>(rented)
+        let buffer = scratch.Buffer
 
         let written = writeNormalized (input, buffer)
 
         MacCache.Compute(key, readOnly (buffer.Slice(0, written)), mac)
-
-        if not (isNull rented) then
-            ArrayPool<byte>.Shared.Return rented
+        scratch.Return()
 
     let private macBase64Length = 44
 
@@ -612,17 +637,13 @@ module Hawk =
         let size = 128 + id.Length + nonce.Length + length hash + length ext
         // Only what is needed; the buffer is not zeroed (SkipLocalsInit) since only what was
         // written is ever read.
-        let stackSize = if size > stackLimit then 0 else size
+        let stackSize = Scratch<char>.StackSize size
         let stackPointer = NativePtr.stackalloc<char> stackSize
-        let stack = Span<char>(NativePtr.toVoidPtr stackPointer, stackSize)
 
-        let rented =
-            if size > stackLimit then
-                ArrayPool<char>.Shared.Rent size
-            else
-                null
+        let scratch =
+            Scratch<char>(Span<char>(NativePtr.toVoidPtr stackPointer, stackSize), size)
 
-        let buffer = if isNull rented then stack else Span<char>(rented)
+        let buffer = scratch.Buffer
         let mutable p = append (buffer, 0, "Hawk id=\"")
         p <- append (buffer, p, id)
         p <- append (buffer, p, "\", ts=\"")
@@ -648,9 +669,7 @@ module Hawk =
         p <- p + macBase64Length
         p <- append (buffer, p, "\"")
         let header = String(readOnly (buffer.Slice(0, p)))
-
-        if not (isNull rented) then
-            ArrayPool<char>.Shared.Return rented
+        scratch.Return()
 
         header
 
@@ -964,10 +983,7 @@ module Hawk =
         let text = Span<char>(NativePtr.toVoidPtr textPointer, macBase64Length)
         toBase64 (readOnly mac, text)
 
-        CryptographicOperations.FixedTimeEquals(
-            MemoryMarshal.AsBytes(readOnly text),
-            MemoryMarshal.AsBytes(expected.AsSpan())
-        )
+        Text.constantTimeEqualsSpan (readOnly text) (expected.AsSpan())
 
     let verifyHeader (header: Header) (request: Request) accessToken payloadHash now skewSeconds =
         match
@@ -985,7 +1001,8 @@ module Hawk =
         | Ok input when not (macMatches accessToken input header.Mac) -> Error HawkError.BadMac
         | Ok _ ->
             match header.Hash, payloadHash with
-            | Some sent, Some received when not (fixedTimeEquals sent received) -> Error HawkError.BadPayloadHash
+            | Some sent, Some received when not (Text.constantTimeEquals sent received) ->
+                Error HawkError.BadPayloadHash
             | _ ->
                 if header.Timestamp > now + skewSeconds || header.Timestamp < now - skewSeconds then
                     Error(HawkError.StaleTimestamp(header.Timestamp, now))

@@ -3,6 +3,7 @@ namespace Taskcluster.Core
 open System
 open System.Globalization
 open System.Security.Cryptography
+open System.Buffers.Text
 open System.Text
 
 /// Encodings and comparisons shared by the protocol modules.
@@ -14,8 +15,7 @@ module internal Text =
     let base64 (bytes: ReadOnlySpan<byte>) = Convert.ToBase64String bytes
 
     /// base64url without padding (RFC 4648 §5), as slugIds, bewits and derived tokens use it.
-    let base64Url (bytes: ReadOnlySpan<byte>) =
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_')
+    let base64Url (bytes: ReadOnlySpan<byte>) = Base64Url.EncodeToString bytes
 
     /// Decodes unpadded base64url; `None` for any character outside the alphabet, for padding
     /// and for impossible lengths.
@@ -28,20 +28,24 @@ module internal Text =
         then
             None
         else
-            let padded =
-                text.Replace('-', '+').Replace('_', '/')
-                + String('=', (4 - text.Length % 4) % 4)
-
+            // The BCL decoder would also take padding and white space: the check above refuses them.
             try
-                Some(Convert.FromBase64String padded)
+                Some(Base64Url.DecodeFromChars(text.AsSpan()))
             with :? FormatException ->
                 None
 
-    /// Compares two strings in time that depends only on their lengths.
+    /// The one constant-time comparison of the codebase: compares two texts (their UTF-16
+    /// code units, so no two different texts compare equal) without an early exit, in time that
+    /// depends only on their lengths.
+    let constantTimeEqualsSpan (a: ReadOnlySpan<char>) (b: ReadOnlySpan<char>) =
+        CryptographicOperations.FixedTimeEquals(
+            Runtime.InteropServices.MemoryMarshal.AsBytes a,
+            Runtime.InteropServices.MemoryMarshal.AsBytes b
+        )
+
+    /// `constantTimeEqualsSpan` of two strings (null counts as empty).
     let constantTimeEquals (a: string) (b: string) =
-        let ba = utf8.GetBytes a
-        let bb = utf8.GetBytes b
-        CryptographicOperations.FixedTimeEquals(ReadOnlySpan ba, ReadOnlySpan bb)
+        constantTimeEqualsSpan (a.AsSpan()) (b.AsSpan())
 
     /// Renders untrusted text inside a one-line message: single-quoted, control characters and
     /// lone surrogates escaped, cut after 100 characters (hostile input may be huge).

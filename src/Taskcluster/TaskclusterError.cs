@@ -150,6 +150,9 @@ public sealed class TaskclusterError
     /// <summary>For a 403 <see cref="TaskclusterErrorKind.InsufficientScopes"/>, the scopes (or scope expression) the credentials lack, as the service wrote them; empty when it said nothing about them.</summary>
     public IReadOnlyList<string> MissingScopes { get; init; } = Array.Empty<string>();
 
+    /// <summary>The service's own id of the request (its <c>x-for-request-id</c> response header), when it sent one: the id to quote to the deployment's operators.</summary>
+    public string? RequestId { get; init; }
+
     /// <summary>The local clock (without offset) when the response of a <see cref="TaskclusterErrorKind.ClockSkew"/> arrived.</summary>
     public DateTimeOffset? ClientTime { get; init; }
 
@@ -221,6 +224,7 @@ public sealed class TaskclusterError
             Attempts = e.Attempts,
             Location = location,
             MissingScopes = e.MissingScopes.ToArray(),
+            RequestId = OrNull(e.RequestId),
         };
 
     private static string? OrNull(Microsoft.FSharp.Core.FSharpOption<string>? value) =>

@@ -28,6 +28,7 @@ let private received status (body: string) (date: DateTimeOffset option) : Recei
         ReceivedAt = DateTimeOffset.UtcNow
         RetryAfter = None
         Location = None
+        RequestId = None
     }
 
 let tests =

@@ -353,6 +353,7 @@ let private model =
                         Body = Option.ofObj body
                         Attempts = 3
                         MissingScopes = []
+                        RequestId = None
                     }
 
                 [

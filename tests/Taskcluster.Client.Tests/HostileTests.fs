@@ -159,6 +159,7 @@ let private received status (body: byte array) : Received =
         ReceivedAt = DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero)
         RetryAfter = None
         Location = None
+        RequestId = None
     }
 
 let private utf8 (text: string) = Encoding.UTF8.GetBytes text

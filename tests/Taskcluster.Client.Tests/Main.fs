@@ -19,6 +19,7 @@ let allTests =
             SyncContextTests.tests
             EmulatorTests.tests
             HostileTests.tests
+            TelemetryTests.tests
         ]
 
 [<EntryPoint>]

@@ -25,7 +25,8 @@ public sealed class ErrorMappingTests
         "Client ID x does not have sufficient scopes and are missing the following scopes:\n\n```\nqueue:create-task:x\n```",
         null,
         1,
-        ListModule.OfSeq(new[] { "queue:create-task:x", "queue:scheduler-id:y" }));
+        ListModule.OfSeq(new[] { "queue:create-task:x", "queue:scheduler-id:y" }),
+        FSharpOption<string>.Some("req-7"));
 
     private const string PreSigned = "https://bucket.s3.amazonaws.com/o?X-Amz-Credential=S3CR3Tcred&X-Amz-Signature=S3CR3Tsig";
 
@@ -104,6 +105,8 @@ public sealed class ErrorMappingTests
         Assert.Contains("missing the following scopes: queue:create-task:x, queue:scheduler-id:y", scopes.Description);
         Assert.Contains("queue:scheduler-id:y", new TaskclusterException(scopes).Message);
         Assert.Empty(errors[7].MissingScopes);
+        Assert.Equal("req-7", scopes.RequestId);
+        Assert.Null(errors[7].RequestId);
 
         var skew = errors[10];
         Assert.Equal((Ours, Theirs, TimeSpan.FromHours(24)), (skew.ClientTime!.Value, skew.ServerTime!.Value, skew.MaxClockOffset!.Value));
