@@ -400,6 +400,8 @@ let service (source: string) (version: string) (models: Schema.SchemaModel) (ser
     w.Line $"type {service.Name}Typed(client: TaskclusterClient) ="
 
     w.Indented(fun () ->
+        w.Line "// Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests)."
+        w.Line "let client = Taskcluster.Services.RequestSchemas.attach client"
         w.Line ""
 
         for m in service.Methods do
@@ -429,6 +431,8 @@ let service (source: string) (version: string) (models: Schema.SchemaModel) (ser
 
     w.Indented(fun () ->
         w.Line $"inherit Taskcluster.Services.ApiClient(client, {service.Name}Reference.reference)"
+        w.Line "// Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests)."
+        w.Line "let client = Taskcluster.Services.RequestSchemas.attach client"
         w.Line ""
         w.Lines(docLines [ $"<summary>The {xml r.ServiceName} API reference.</summary>" ])
         w.Line $"static member Reference: ApiReference = {service.Name}Reference.reference"

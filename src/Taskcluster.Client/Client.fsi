@@ -47,6 +47,22 @@ module Client =
     val withOptions:
         update: (ClientOptions -> ClientOptions) -> client: TaskclusterClient -> Result<TaskclusterClient, OptionsError>
 
+    /// The client with a schema validator: `validate schemaId body` gives the violations of a
+    /// request body against the schema with that `$id` (empty when it is valid), or `None` when
+    /// it does not know the schema (the body is then sent unchecked). While
+    /// `ClientOptions.ValidateRequests` is true, every call of a method with an input schema
+    /// checks its body this way before anything is sent; violations end the call with
+    /// `InvalidRequest(name, RequestError.SchemaViolations …)`. The new client shares
+    /// everything else (HTTP client, measured clock offset) with this one. The generated
+    /// service clients attach the validator of the bundled Taskcluster schemas.
+    val withSchemaValidator:
+        validate: (string -> JsonElement -> SchemaViolation list option) ->
+        client: TaskclusterClient ->
+            TaskclusterClient
+
+    /// Whether the client has a schema validator (see `withSchemaValidator`).
+    val hasSchemaValidator: client: TaskclusterClient -> bool
+
     /// The clock offset in use (see `TaskclusterClient.ClockOffset`).
     val clockOffset: client: TaskclusterClient -> TimeSpan
 

@@ -12,6 +12,7 @@ let allTests =
             UrlTests.tests
             SweepTests.tests
             TypedTests.tests
+            RequestValidationTests.tests
             CredentialInformationTests.tests
         ]
 

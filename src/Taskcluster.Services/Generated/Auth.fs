@@ -680,6 +680,8 @@ module AuthReference =
 /// <remarks>Reached as <c>Auth(client).Typed</c>; the JSON forms stay on <c>Auth</c>.</remarks>
 [<Sealed>]
 type AuthTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>List Clients</summary>
     /// <remarks>
@@ -1469,6 +1471,8 @@ type AuthTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Auth(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, AuthReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The auth API reference.</summary>
     static member Reference: ApiReference = AuthReference.reference

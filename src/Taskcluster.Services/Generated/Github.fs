@@ -248,6 +248,8 @@ module GithubReference =
 /// <remarks>Reached as <c>Github(client).Typed</c>; the JSON forms stay on <c>Github</c>.</remarks>
 [<Sealed>]
 type GithubTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>List of Builds</summary>
     /// <remarks>
@@ -397,6 +399,8 @@ type GithubTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Github(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, GithubReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The github API reference.</summary>
     static member Reference: ApiReference = GithubReference.reference

@@ -320,6 +320,8 @@ module HooksReference =
 /// <remarks>Reached as <c>Hooks(client).Typed</c>; the JSON forms stay on <c>Hooks</c>.</remarks>
 [<Sealed>]
 type HooksTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>List hook groups</summary>
     /// <remarks>
@@ -574,6 +576,8 @@ type HooksTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Hooks(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, HooksReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The hooks API reference.</summary>
     static member Reference: ApiReference = HooksReference.reference

@@ -230,6 +230,8 @@ module IndexReference =
 /// <remarks>Reached as <c>Index(client).Typed</c>; the JSON forms stay on <c>Index</c>.</remarks>
 [<Sealed>]
 type IndexTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Find Indexed Task</summary>
     /// <remarks>
@@ -374,6 +376,8 @@ type IndexTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Index(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, IndexReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The index API reference.</summary>
     static member Reference: ApiReference = IndexReference.reference

@@ -230,6 +230,8 @@ module NotifyReference =
 /// <remarks>Reached as <c>Notify(client).Typed</c>; the JSON forms stay on <c>Notify</c>.</remarks>
 [<Sealed>]
 type NotifyTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Send an Email</summary>
     /// <remarks>
@@ -404,6 +406,8 @@ type NotifyTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Notify(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, NotifyReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The notify API reference.</summary>
     static member Reference: ApiReference = NotifyReference.reference

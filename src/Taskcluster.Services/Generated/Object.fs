@@ -194,6 +194,8 @@ module ObjectReference =
 /// <remarks>Reached as <c>Object(client).Typed</c>; the JSON forms stay on <c>Object</c>.</remarks>
 [<Sealed>]
 type ObjectTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Begin upload of a new object</summary>
     /// <remarks>
@@ -318,6 +320,8 @@ type ObjectTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Object(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, ObjectReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The object API reference.</summary>
     static member Reference: ApiReference = ObjectReference.reference

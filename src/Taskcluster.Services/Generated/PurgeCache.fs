@@ -158,6 +158,8 @@ module PurgeCacheReference =
 /// <remarks>Reached as <c>PurgeCache(client).Typed</c>; the JSON forms stay on <c>PurgeCache</c>.</remarks>
 [<Sealed>]
 type PurgeCacheTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Purge Worker Cache</summary>
     /// <remarks>
@@ -244,6 +246,8 @@ type PurgeCacheTyped(client: TaskclusterClient) =
 [<Sealed>]
 type PurgeCache(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, PurgeCacheReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The purge-cache API reference.</summary>
     static member Reference: ApiReference = PurgeCacheReference.reference

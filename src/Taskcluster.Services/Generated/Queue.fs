@@ -950,6 +950,8 @@ module QueueReference =
 /// <remarks>Reached as <c>Queue(client).Typed</c>; the JSON forms stay on <c>Queue</c>.</remarks>
 [<Sealed>]
 type QueueTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Get Task Definition</summary>
     /// <remarks>
@@ -2353,6 +2355,8 @@ type QueueTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Queue(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, QueueReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The queue API reference.</summary>
     static member Reference: ApiReference = QueueReference.reference

@@ -176,6 +176,8 @@ module SecretsReference =
 /// <remarks>Reached as <c>Secrets(client).Typed</c>; the JSON forms stay on <c>Secrets</c>.</remarks>
 [<Sealed>]
 type SecretsTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Set Secret</summary>
     /// <remarks>
@@ -267,6 +269,8 @@ type SecretsTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Secrets(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, SecretsReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The secrets API reference.</summary>
     static member Reference: ApiReference = SecretsReference.reference

@@ -518,6 +518,8 @@ module WorkerManagerReference =
 /// <remarks>Reached as <c>WorkerManager(client).Typed</c>; the JSON forms stay on <c>WorkerManager</c>.</remarks>
 [<Sealed>]
 type WorkerManagerTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>List Providers</summary>
     /// <remarks>
@@ -1019,6 +1021,8 @@ type WorkerManagerTyped(client: TaskclusterClient) =
 [<Sealed>]
 type WorkerManager(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, WorkerManagerReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The worker-manager API reference.</summary>
     static member Reference: ApiReference = WorkerManagerReference.reference
