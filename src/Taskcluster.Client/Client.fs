@@ -296,6 +296,27 @@ module Client =
             decoded
             |> Result.mapError (fun e -> TaskclusterError.InvalidResponse(info, r.Status, e)))
 
+    let private urlMember = Decode.field "url" Decode.string
+
+    let callLocation client reference entry args query payload (cancellationToken: CancellationToken) =
+        let answered =
+            send client reference entry args query payload cancellationToken (fun info r ->
+                asElement info r
+                |> Result.bind (fun body ->
+                    Decode.fromElement urlMember body
+                    |> Result.mapError (fun e -> TaskclusterError.InvalidResponse(info, r.Status, e))))
+
+        task {
+            let! answer = answered.ConfigureAwait(false)
+
+            return
+                match answer with
+                // Only a redirect the service answered: one a caller's HttpClient followed is not a URL to hand out.
+                | Error(TaskclusterError.Redirect(e, Some location)) when e.Status >= 300 && e.Status < 400 ->
+                    Ok location
+                | other -> other
+        }
+
     let callByName client (reference: ApiReference) (methodName: string) args query payload cancellationToken =
         match Reference.tryFindEntry methodName reference with
         | Some entry -> call client reference entry args query payload cancellationToken

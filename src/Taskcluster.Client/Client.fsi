@@ -121,6 +121,22 @@ module Client =
         cancellationToken: CancellationToken ->
             Task<Result<'T, TaskclusterError>>
 
+    /// `call` for a method that answers with a redirect (`queue.getArtifact`, ...): the target
+    /// URL as a success value. A 3xx answer gives its `Location` (the redirect is not followed:
+    /// the caller fetches the URL, without Taskcluster credentials); a 2xx JSON answer gives its
+    /// `url` member (`InvalidResponse` naming the path when it has none). A 3xx without a
+    /// `Location`, and a redirect that a caller-supplied `HttpClient` followed anyway, stay
+    /// `Redirect` errors.
+    val callLocation:
+        client: TaskclusterClient ->
+        reference: ApiReference ->
+        entry: ApiEntry ->
+        args: string list ->
+        query: (string * string) list ->
+        payload: Payload ->
+        cancellationToken: CancellationToken ->
+            Task<Result<string, TaskclusterError>>
+
     /// `call` with the method found by name (the official clients' generic `call`/`_makeApiCall`).
     val callByName:
         client: TaskclusterClient ->

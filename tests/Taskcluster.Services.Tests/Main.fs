@@ -13,6 +13,7 @@ let allTests =
             SweepTests.tests
             TypedTests.tests
             RequestValidationTests.tests
+            TypedArgumentsTests.tests
             CredentialInformationTests.tests
         ]
 

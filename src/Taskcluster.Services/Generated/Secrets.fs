@@ -246,8 +246,8 @@ type SecretsTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.SecretList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.List(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.SecretList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.SecretList.Decode client SecretsReference.reference SecretsReference.list [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.List(?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.SecretList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.SecretList.Decode client SecretsReference.reference SecretsReference.list [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>The client requests are sent with.</summary>
     member _.TaskclusterClient: TaskclusterClient = client
