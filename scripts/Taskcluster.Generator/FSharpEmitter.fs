@@ -519,7 +519,7 @@ let private part (p: RoutingKeyPart) =
     $"{{ Name = {fsString p.Name}; Summary = {fsString p.Summary}; Constant = {constant}; MultipleWords = {multiple}; Required = {required} }}"
 
 /// The F# source of one exchange set.
-let exchangeSet (source: string) (version: string) (set: ExchangeSet) =
+let exchangeSet (source: string) (version: string) (models: Schema.SchemaModel) (set: ExchangeSet) =
     let w = Writer()
     let r = set.Reference
     start w source version
@@ -642,6 +642,27 @@ let exchangeSet (source: string) (version: string) (set: ExchangeSet) =
 
             w.Line $"static member {e.Member}(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> ="
             w.Indented(fun () -> w.Line $"RoutingKey.binding {moduleName}.reference {entry} pattern")
-            w.Line "")
+            w.Line ""
+
+            // The typed body of the exchange's messages, for a consumer (`Message.decode`).
+            match models.Roots.TryFind e.Entry.Schema with
+            | Some shape ->
+                let q (name: string) = "Taskcluster.Models." + name
+                let model = ModelEmitter.typeWith q models.Types shape
+                let decoder = ModelEmitter.decoderWith q models.Types shape
+
+                w.Lines(
+                    docLines
+                        [
+                            $"<summary>Decodes the body of a <c>{xml e.Entry.Exchange}</c> message into <c>{xml model}</c> (schema <c>{xml e.Entry.Schema}</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>"
+                            "<param name=\"body\">The message body.</param>"
+                            "<returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>"
+                        ]
+                )
+
+                w.Line $"static member Decode{e.Member}(body: JsonElement) : Result<{model}, DecodeError> ="
+                w.Indented(fun () -> w.Line $"Decode.fromElement {decoder} body")
+                w.Line ""
+            | None -> ())
 
     w.ToString()

@@ -14,6 +14,7 @@ let allTests =
             TypedTests.tests
             RequestValidationTests.tests
             TypedArgumentsTests.tests
+            TypedMessageTests.tests
             CredentialInformationTests.tests
         ]
 
