@@ -41,13 +41,18 @@ let tests =
                           "deadline":"{{iso (now.AddHours 1.0)}}",
                           "payload":{},"metadata":{"name":"m","description":"d","owner":"o@example.com","source":"https://example.com/"} }"""
 
-                run (queue.CreateTask(taskId, Payload.Text task)) |> unwrap "creating the task" |> ignore
+                run (queue.CreateTask(taskId, Payload.Text task))
+                |> unwrap "creating the task"
+                |> ignore
+
                 let status = run (queue.Status taskId) |> unwrap "reading the status"
 
                 let body =
                     $$"""{"version":1,"status":{{status.GetProperty("status").GetRawText()}},"runId":0,"workerGroup":"wg","workerId":"w1","fromTheFuture":[1]}"""
 
-                let message = QueueEvents.DecodeTaskCompleted(element body) |> unwrap "decoding the message"
+                let message =
+                    QueueEvents.DecodeTaskCompleted(element body) |> unwrap "decoding the message"
+
                 Expect.equal message.Status.TaskId taskId "the status's task"
                 Expect.equal message.WorkerId "w1" "the worker"
                 Expect.equal message.RunId 0L "the run"
@@ -61,7 +66,11 @@ let tests =
             }
 
             test "a body of the wrong shape is an error naming its path, never an exception" {
-                match QueueEvents.DecodeTaskCompleted(element """{"version":1,"status":{},"runId":"zero","workerGroup":"g","workerId":"w"}""") with
+                match
+                    QueueEvents.DecodeTaskCompleted(
+                        element """{"version":1,"status":{},"runId":"zero","workerGroup":"g","workerId":"w"}"""
+                    )
+                with
                 | Error e -> Expect.stringStarts e.Path "$." "a path into the body"
                 | Ok m -> failtestf "decoded %A" m
 
