@@ -280,10 +280,27 @@ let private methodMembers (w: Writer) (service: Service) (m: Method) =
 
         w.Line ""
 
-/// The F# source of one API client.
+/// The typed form of a route argument or query parameter whose meaning is known: its F# type and
+/// the `Arguments` function that renders it (run ids, page sizes and pull-request numbers are
+/// integers; the listing filters `quarantined` and `includeArchived` are booleans).
+let private typedArgument (name: string) =
+    match name with
+    | "runId"
+    | "limit"
+    | "pullRequest" -> Some("int", "Taskcluster.Services.Arguments.int")
+    | "quarantined"
+    | "includeArchived" -> Some("bool", "Taskcluster.Services.Arguments.bool")
+    | _ -> None
+
+/// A GET method whose documentation says it answers with a redirect (`queue.getArtifact`,
+/// `index.findArtifactFromTask`, ...): its typed form returns the target URL.
+let private answersWithRedirect (m: Method) =
+    m.Entry.Method = RequestMethod.Get
+    && m.Entry.Description.Contains("redirect", StringComparison.OrdinalIgnoreCase)
+
 /// The typed form of a method: the input and output models instead of JSON, when the method has
 /// an input schema or a JSON output schema (a blob or no output without input has nothing to type).
-let private typedMember (w: Writer) (models: Schema.SchemaModel) (service: Service) (m: Method) =
+let rec private typedMember (w: Writer) (models: Schema.SchemaModel) (service: Service) (m: Method) =
     // Model types are written qualified: the services' own names (Payload, Client, ...) stay theirs.
     let q (name: string) = "Taskcluster.Models." + name
 
@@ -295,60 +312,101 @@ let private typedMember (w: Writer) (models: Schema.SchemaModel) (service: Servi
             ModelEmitter.encoderWith q models.Types shape)
 
     let input = m.Entry.Input |> Option.bind modelOf
+    let redirects = answersWithRedirect m
 
     let output =
         match m.Entry.Output with
+        | _ when redirects -> Some("string", "")
         | Some(ApiOutput.Schema id) -> modelOf id |> Option.map (fun (t, d, _) -> t, d)
         | Some ApiOutput.Blob -> None
         | None -> Some("unit", "(Decode.succeed ())")
 
     match input, output, m.Entry.Output with
+    | _ when redirects -> typedMemberOf w service m input "string" "Client.callLocation"
     | None, _, Some ApiOutput.Blob
     | None, _, None -> ()
     | _, None, _ -> ()
-    | _, Some(outputType, decoder), _ ->
-        let reference = $"{service.Name}Reference.reference"
-        let entry = $"{service.Name}Reference.{entryName m}"
+    | _, Some(outputType, decoder), _ -> typedMemberOf w service m input outputType $"Client.callDecoded {decoder}"
 
-        let parameters =
-            [
-                for a in m.Args do
-                    $"{a.FSharp}: string"
-                match input with
-                | Some(t, _, _) -> $"payload: {t}"
-                | None when m.HasPayload -> "payload: Payload"
-                | None -> ()
-                for q in m.Query do
-                    $"?{q.FSharp}: string"
-                "?cancellationToken: CancellationToken"
-            ]
-            |> String.concat ", "
+/// Writes one typed member: typed route arguments and query parameters, the input model, and
+/// `call` (a Client function taking the usual arguments) for the answer.
+and private typedMemberOf
+    (w: Writer)
+    (service: Service)
+    (m: Method)
+    (input: (string * string * string) option)
+    (outputType: string)
+    (call: string)
+    =
+    let reference = $"{service.Name}Reference.reference"
+    let entry = $"{service.Name}Reference.{entryName m}"
 
-        let payload =
+    let parameters =
+        [
+            for a in m.Args do
+                match typedArgument a.Name with
+                | Some(t, _) -> $"{a.FSharp}: {t}"
+                | None -> $"{a.FSharp}: string"
             match input with
-            | Some(_, _, encoder) -> $"(Payload.Json({encoder} payload))"
-            | None -> payloadArg m
+            | Some(t, _, _) -> $"payload: {t}"
+            | None when m.HasPayload -> "payload: Payload"
+            | None -> ()
+            for q in m.Query do
+                match typedArgument q.Name with
+                | Some(t, _) -> $"?{q.FSharp}: {t}"
+                | None -> $"?{q.FSharp}: string"
+            "?cancellationToken: CancellationToken"
+        ]
+        |> String.concat ", "
 
-        w.Lines(docLines (Docs.methodDoc service m))
-        w.Lines(docLines (paramDocs m [] true))
+    let args =
+        m.Args
+        |> List.map (fun a ->
+            match typedArgument a.Name with
+            | Some(_, render) -> $"({render} {a.FSharp})"
+            | None -> a.FSharp)
+        |> list
 
-        w.Lines(
-            docLines
-                [
-                    if outputType = "unit" then
-                        "<returns>Unit once the service answered, or why the call failed.</returns>"
-                    else
-                        $"<returns>The response decoded as <c>{xml outputType}</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>"
-                ]
-        )
+    let query =
+        if m.Query.IsEmpty then
+            "[]"
+        else
+            let pairs =
+                m.Query
+                |> List.map (fun q ->
+                    match typedArgument q.Name with
+                    | Some(_, render) -> $"{fsString q.Name}, ({q.FSharp} |> Option.map {render})"
+                    | None -> $"{fsString q.Name}, {q.FSharp}")
 
-        w.Line $"member _.{m.Member}({parameters}) : Task<Result<{outputType}, TaskclusterError>> ="
+            $"(Taskcluster.Services.Arguments.query {list pairs})"
 
-        w.Indented(fun () ->
-            w.Line
-                $"Client.callDecoded {decoder} client {reference} {entry} {argsList m} {queryList m} {payload} (Taskcluster.Services.Arguments.token cancellationToken)")
+    let payload =
+        match input with
+        | Some(_, _, encoder) -> $"(Payload.Json({encoder} payload))"
+        | None -> payloadArg m
 
-        w.Line ""
+    w.Lines(docLines (Docs.methodDoc service m))
+    w.Lines(docLines (paramDocs m [] true))
+
+    w.Lines(
+        docLines
+            [
+                if call = "Client.callLocation" then
+                    "<returns>The URL the service redirects to (its <c>Location</c>, not followed: fetch it without Taskcluster credentials), or why the call failed.</returns>"
+                elif outputType = "unit" then
+                    "<returns>Unit once the service answered, or why the call failed.</returns>"
+                else
+                    $"<returns>The response decoded as <c>{xml outputType}</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>"
+            ]
+    )
+
+    w.Line $"member _.{m.Member}({parameters}) : Task<Result<{outputType}, TaskclusterError>> ="
+
+    w.Indented(fun () ->
+        w.Line
+            $"{call} client {reference} {entry} {args} {query} {payload} (Taskcluster.Services.Arguments.token cancellationToken)")
+
+    w.Line ""
 
 /// The F# file of one service: its reference as literal data, the typed client, then the client.
 let service (source: string) (version: string) (models: Schema.SchemaModel) (service: Service) =
@@ -400,6 +458,8 @@ let service (source: string) (version: string) (models: Schema.SchemaModel) (ser
     w.Line $"type {service.Name}Typed(client: TaskclusterClient) ="
 
     w.Indented(fun () ->
+        w.Line "// Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests)."
+        w.Line "let client = Taskcluster.Services.RequestSchemas.attach client"
         w.Line ""
 
         for m in service.Methods do
@@ -429,6 +489,8 @@ let service (source: string) (version: string) (models: Schema.SchemaModel) (ser
 
     w.Indented(fun () ->
         w.Line $"inherit Taskcluster.Services.ApiClient(client, {service.Name}Reference.reference)"
+        w.Line "// Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests)."
+        w.Line "let client = Taskcluster.Services.RequestSchemas.attach client"
         w.Line ""
         w.Lines(docLines [ $"<summary>The {xml r.ServiceName} API reference.</summary>" ])
         w.Line $"static member Reference: ApiReference = {service.Name}Reference.reference"
@@ -457,7 +519,7 @@ let private part (p: RoutingKeyPart) =
     $"{{ Name = {fsString p.Name}; Summary = {fsString p.Summary}; Constant = {constant}; MultipleWords = {multiple}; Required = {required} }}"
 
 /// The F# source of one exchange set.
-let exchangeSet (source: string) (version: string) (set: ExchangeSet) =
+let exchangeSet (source: string) (version: string) (models: Schema.SchemaModel) (set: ExchangeSet) =
     let w = Writer()
     let r = set.Reference
     start w source version
@@ -580,6 +642,27 @@ let exchangeSet (source: string) (version: string) (set: ExchangeSet) =
 
             w.Line $"static member {e.Member}(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> ="
             w.Indented(fun () -> w.Line $"RoutingKey.binding {moduleName}.reference {entry} pattern")
-            w.Line "")
+            w.Line ""
+
+            // The typed body of the exchange's messages, for a consumer (`Message.decode`).
+            match models.Roots.TryFind e.Entry.Schema with
+            | Some shape ->
+                let q (name: string) = "Taskcluster.Models." + name
+                let model = ModelEmitter.typeWith q models.Types shape
+                let decoder = ModelEmitter.decoderWith q models.Types shape
+
+                w.Lines(
+                    docLines
+                        [
+                            $"<summary>Decodes the body of a <c>{xml e.Entry.Exchange}</c> message into <c>{xml model}</c> (schema <c>{xml e.Entry.Schema}</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>"
+                            "<param name=\"body\">The message body.</param>"
+                            "<returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>"
+                        ]
+                )
+
+                w.Line $"static member Decode{e.Member}(body: JsonElement) : Result<{model}, DecodeError> ="
+                w.Indented(fun () -> w.Line $"Decode.fromElement {decoder} body")
+                w.Line ""
+            | None -> ())
 
     w.ToString()

@@ -172,7 +172,7 @@ let generate
                 for e in model.ExchangeSets do
                     file
                         $"src/Taskcluster.Services/Generated/{e.Name}.fs"
-                        (FSharpEmitter.exchangeSet Source TaskclusterVersion e)
+                        (FSharpEmitter.exchangeSet Source TaskclusterVersion models e)
                 for s in model.Services do
                     file
                         $"src/Taskcluster/Generated/{CSharpEmitter.serviceClassName s}.cs"

@@ -39,10 +39,20 @@ module Client =
                     Logger = logger
                     Offset = ClockOffset(valid.Options.ClockOffset)
                     Pipeline = Transport.pipeline valid.Options logger
+                    Validator = None
                 }
             ))
 
     let fromEnvironment () = create (Options.fromEnvironment ())
+
+    let withSchemaValidator validate (client: TaskclusterClient) =
+        TaskclusterClient(
+            { client.Settings with
+                Validator = Some validate
+            }
+        )
+
+    let hasSchemaValidator (client: TaskclusterClient) = client.Settings.Validator.IsSome
 
     let withOptions (update: ClientOptions -> ClientOptions) (client: TaskclusterClient) =
         create (
@@ -51,6 +61,11 @@ module Client =
                     ClockOffset = client.ClockOffset
                 }
         )
+        // The validator is not an option: it stays with the client.
+        |> Result.map (fun created ->
+            match client.Settings.Validator with
+            | Some validate -> withSchemaValidator validate created
+            | None -> created)
 
     let clockOffset (client: TaskclusterClient) = client.ClockOffset
 
@@ -143,6 +158,18 @@ module Client =
                         Ok signed
                     | Error e -> invalid (RequestError.SigningFailed e))
 
+    /// The body's violations of the method's input schema, when the client checks requests.
+    let private violationsOf (client: TaskclusterClient) (entry: ApiEntry) (body: ReadOnlyMemory<byte> option) =
+        match entry.Input, body, client.Settings.Validator with
+        | Some schemaId, Some bytes, Some validate when client.Settings.Options.ValidateRequests ->
+            // `Payload.toUtf8` has already checked that the bytes are one JSON value.
+            use document = JsonDocument.Parse bytes
+
+            match validate schemaId document.RootElement with
+            | Some(_ :: _ as violations) -> Some(schemaId, violations)
+            | _ -> None
+        | _ -> None
+
     let private prepare (client: TaskclusterClient) (reference: ApiReference) (entry: ApiEntry) args query payload =
         let name = nameOf reference entry
 
@@ -158,10 +185,11 @@ module Client =
                 match Payload.toUtf8 payload with
                 | Error reason -> invalid (RequestError.InvalidPayload reason)
                 | Ok body ->
-                    match Uri.TryCreate(url, UriKind.Absolute) with
-                    | false, _ ->
+                    match violationsOf client entry body, Uri.TryCreate(url, UriKind.Absolute) with
+                    | Some(schemaId, violations), _ -> invalid (RequestError.SchemaViolations(schemaId, violations))
+                    | None, (false, _) ->
                         invalid (RequestError.SigningFailed(HawkError.InvalidUri(url, "not an absolute URI")))
-                    | true, uri ->
+                    | None, (true, uri) ->
                         Ok
                             {
                                 Info =
@@ -267,6 +295,27 @@ module Client =
 
             decoded
             |> Result.mapError (fun e -> TaskclusterError.InvalidResponse(info, r.Status, e)))
+
+    let private urlMember = Decode.field "url" Decode.string
+
+    let callLocation client reference entry args query payload (cancellationToken: CancellationToken) =
+        let answered =
+            send client reference entry args query payload cancellationToken (fun info r ->
+                asElement info r
+                |> Result.bind (fun body ->
+                    Decode.fromElement urlMember body
+                    |> Result.mapError (fun e -> TaskclusterError.InvalidResponse(info, r.Status, e))))
+
+        task {
+            let! answer = answered.ConfigureAwait(false)
+
+            return
+                match answer with
+                // Only a redirect the service answered: one a caller's HttpClient followed is not a URL to hand out.
+                | Error(TaskclusterError.Redirect(e, Some location)) when e.Status >= 300 && e.Status < 400 ->
+                    Ok location
+                | other -> other
+        }
 
     let callByName client (reference: ApiReference) (methodName: string) args query payload cancellationToken =
         match Reference.tryFindEntry methodName reference with

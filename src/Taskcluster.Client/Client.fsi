@@ -50,6 +50,22 @@ module Client =
     val withOptions:
         update: (ClientOptions -> ClientOptions) -> client: TaskclusterClient -> Result<TaskclusterClient, OptionsError>
 
+    /// The client with a schema validator: `validate schemaId body` gives the violations of a
+    /// request body against the schema with that `$id` (empty when it is valid), or `None` when
+    /// it does not know the schema (the body is then sent unchecked). While
+    /// `ClientOptions.ValidateRequests` is true, every call of a method with an input schema
+    /// checks its body this way before anything is sent; violations end the call with
+    /// `InvalidRequest(name, RequestError.SchemaViolations …)`. The new client shares
+    /// everything else (HTTP client, measured clock offset) with this one. The generated
+    /// service clients attach the validator of the bundled Taskcluster schemas.
+    val withSchemaValidator:
+        validate: (string -> JsonElement -> SchemaViolation list option) ->
+        client: TaskclusterClient ->
+            TaskclusterClient
+
+    /// Whether the client has a schema validator (see `withSchemaValidator`).
+    val hasSchemaValidator: client: TaskclusterClient -> bool
+
     /// The clock offset in use (see `TaskclusterClient.ClockOffset`).
     val clockOffset: client: TaskclusterClient -> TimeSpan
 
@@ -107,6 +123,22 @@ module Client =
         payload: Payload ->
         cancellationToken: CancellationToken ->
             Task<Result<'T, TaskclusterError>>
+
+    /// `call` for a method that answers with a redirect (`queue.getArtifact`, ...): the target
+    /// URL as a success value. A 3xx answer gives its `Location` (the redirect is not followed:
+    /// the caller fetches the URL, without Taskcluster credentials); a 2xx JSON answer gives its
+    /// `url` member (`InvalidResponse` naming the path when it has none). A 3xx without a
+    /// `Location`, and a redirect that a caller-supplied `HttpClient` followed anyway, stay
+    /// `Redirect` errors.
+    val callLocation:
+        client: TaskclusterClient ->
+        reference: ApiReference ->
+        entry: ApiEntry ->
+        args: string list ->
+        query: (string * string) list ->
+        payload: Payload ->
+        cancellationToken: CancellationToken ->
+            Task<Result<string, TaskclusterError>>
 
     /// `call` with the method found by name (the official clients' generic `call`/`_makeApiCall`).
     val callByName:

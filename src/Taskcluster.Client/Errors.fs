@@ -93,6 +93,19 @@ type ServiceError =
 
     override this.ToString() = this.Display
 
+[<StructuredFormatDisplay("{Display}")>]
+type SchemaViolation =
+    {
+        Path: string
+        Keyword: string
+        SchemaLocation: string
+        Message: string
+    }
+
+    member this.Display = Redact.text $"{this.Path}: {this.Message} ({this.Keyword})"
+
+    override this.ToString() = this.Display
+
 [<RequireQualifiedAccess>]
 [<StructuredFormatDisplay("{Display}")>]
 type RequestError =
@@ -108,6 +121,7 @@ type RequestError =
     | NotPaginated
     | NoItems of reason: string
     | InvalidUrl of url: string * reason: string
+    | SchemaViolations of schemaId: string * violations: SchemaViolation list
 
     member this.Describe() =
         let text =
@@ -124,6 +138,11 @@ type RequestError =
             | NotPaginated -> "the method takes no continuationToken, so it cannot be paged"
             | NoItems reason -> reason
             | InvalidUrl(url, reason) -> $"the URL {Display.quote url} is {reason}, so it is not fetched"
+            | SchemaViolations(schemaId, violations) ->
+                let count = List.length violations
+                let listed = violations |> List.map _.Display |> String.concat "; "
+                let noun = if count = 1 then "violation" else "violations"
+                $"the payload does not match the schema {schemaId} ({count} {noun}): {listed}"
 
         Redact.text text
 

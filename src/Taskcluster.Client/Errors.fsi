@@ -71,6 +71,28 @@ type ServiceError =
     /// One line: status, code, message and missing scopes, credentials redacted.
     override ToString: unit -> string
 
+/// One way a request body breaks the JSON schema of its method (found before anything is sent).
+[<StructuredFormatDisplay("{Display}")>]
+type SchemaViolation =
+    {
+        /// Where in the body, as a JSON path from the body's root: `$`, `$.payload.image`,
+        /// `$.routes[2]`, `$.env['MOZ-X']`.
+        Path: string
+        /// The schema keyword whose rule failed, e.g. `required`, `type`, `enum`, `pattern`,
+        /// `additionalProperties`, `maxLength`.
+        Keyword: string
+        /// Where the rule sits: the schema's `$id` and a JSON pointer into it, e.g.
+        /// `/schemas/queue/v1/task.json#/properties/priority`.
+        SchemaLocation: string
+        /// What the rule demands, as the validator words it.
+        Message: string
+    }
+
+    /// `<path>: <message> (<keyword>)`, credentials redacted.
+    member Display: string
+    /// `<path>: <message> (<keyword>)`, credentials redacted.
+    override ToString: unit -> string
+
 /// Why a request could not even be built or signed; nothing was sent.
 [<RequireQualifiedAccess>]
 [<StructuredFormatDisplay("{Display}")>]
@@ -100,6 +122,10 @@ type RequestError =
     /// A URL a service handed out (for a transfer) is not an absolute http(s) URL, so it is not
     /// fetched (the URL is shown without its query).
     | InvalidUrl of url: string * reason: string
+    /// The payload does not match the JSON schema `schemaId` (the method's input schema, or
+    /// the worker payload schema a task's `payload` was checked against): every violation
+    /// found, none of them sent. Turned off per client by `ClientOptions.ValidateRequests`.
+    | SchemaViolations of schemaId: string * violations: SchemaViolation list
 
     /// A one-line description naming the bad value (credentials redacted).
     member Describe: unit -> string

@@ -52,6 +52,7 @@ type ClientOptions =
         MaxClockOffset: TimeSpan
         TimeProvider: TimeProvider
         Random: unit -> float
+        ValidateRequests: bool
     }
 
     member this.Display =
@@ -67,7 +68,7 @@ type ClientOptions =
 
         let given (o: 'T option) = if o.IsSome then "(given)" else "None"
 
-        $"ClientOptions(RootUrl={this.RootUrl}, Credentials={credentials}, AuthorizedScopes={scopes}, MaxRetries={this.MaxRetries}, Timeout={this.Timeout}, SignedUrlExpiration={this.SignedUrlExpiration}, HttpClient={given this.HttpClient}, HttpMessageHandler={given this.HttpMessageHandler}, Logger={given this.Logger}, TraceId={this.TraceId |> Option.defaultValue String.Empty}, ClockOffset={this.ClockOffset}, MaxClockOffset={this.MaxClockOffset})"
+        $"ClientOptions(RootUrl={this.RootUrl}, Credentials={credentials}, AuthorizedScopes={scopes}, MaxRetries={this.MaxRetries}, Timeout={this.Timeout}, SignedUrlExpiration={this.SignedUrlExpiration}, HttpClient={given this.HttpClient}, HttpMessageHandler={given this.HttpMessageHandler}, Logger={given this.Logger}, TraceId={this.TraceId |> Option.defaultValue String.Empty}, ClockOffset={this.ClockOffset}, MaxClockOffset={this.MaxClockOffset}, ValidateRequests={this.ValidateRequests})"
 
     override this.ToString() = this.Display
 
@@ -184,6 +185,7 @@ module Options =
             MaxClockOffset = TimeSpan.FromHours 24.0
             TimeProvider = TimeProvider.System
             Random = fun () -> Random.Shared.NextDouble()
+            ValidateRequests = true
         }
 
     let create rootUrl = { defaults with RootUrl = rootUrl }

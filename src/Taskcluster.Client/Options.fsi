@@ -86,6 +86,12 @@ type ClientOptions =
         TimeProvider: TimeProvider
         /// Uniform random numbers in [0, 1) for the backoff's randomization.
         Random: unit -> float
+        /// Check every request body against its method's input schema before anything is sent
+        /// (default true): a body that breaks it is an `InvalidRequest` with
+        /// `RequestError.SchemaViolations` naming each JSON path and schema rule. The check runs
+        /// when the client has a schema validator, which the generated service clients
+        /// (`Taskcluster.Services`) attach; `false` sends bodies as they are, for the service to judge.
+        ValidateRequests: bool
     }
 
     /// The options with the credentials' secrets masked.

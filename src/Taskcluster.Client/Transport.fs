@@ -281,6 +281,9 @@ module internal Transport =
             Logger: ILogger
             Offset: ClockOffset
             Pipeline: ResiliencePipeline<Received>
+            /// Checks request bodies against their schema id: the violations, `None` when the
+            /// schema is unknown to it. Attached by the service layer, which owns the schemas.
+            Validator: (string -> JsonElement -> SchemaViolation list option) option
         }
 
         member this.Options = this.Valid.Options

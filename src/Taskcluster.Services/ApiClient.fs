@@ -7,6 +7,9 @@ open Taskcluster.Client
 
 [<AbstractClass>]
 type ApiClient(client: TaskclusterClient, reference: ApiReference) =
+    // Bodies are checked against the bundled schemas (while the options ask for it).
+    let client = RequestSchemas.attach client
+
     let entry methodName =
         match Reference.tryFindEntry methodName reference with
         | Some entry -> Ok entry

@@ -11,10 +11,12 @@ open Taskcluster.Client
 /// uses, the generic `Call` (the official clients' calling by method name), and URLs.
 [<AbstractClass>]
 type ApiClient =
-    /// A service client sending with `client` the methods of `reference`.
+    /// A service client sending with `client` the methods of `reference`, checking request
+    /// bodies against the bundled schemas first (`RequestSchemas.attach`) while
+    /// `ClientOptions.ValidateRequests` is true.
     new: client: TaskclusterClient * reference: ApiReference -> ApiClient
 
-    /// The client requests are sent with.
+    /// The client requests are sent with (`client` with the schema validator attached).
     member TaskclusterClient: TaskclusterClient
 
     /// The API reference of the service.

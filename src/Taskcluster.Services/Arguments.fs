@@ -14,5 +14,10 @@ module Arguments =
     let values parts =
         BindingPattern.Values(Map.ofList (given parts))
 
+    let int (value: int) =
+        value.ToString(System.Globalization.CultureInfo.InvariantCulture)
+
+    let bool (value: bool) = if value then "true" else "false"
+
     let token cancellationToken =
         defaultArg cancellationToken CancellationToken.None

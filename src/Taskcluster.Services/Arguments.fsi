@@ -13,5 +13,11 @@ module Arguments =
     /// The routing-key values that were given, as a binding pattern.
     val values: parts: (string * string option) list -> BindingPattern
 
+    /// An integer argument as the services read it (invariant digits, e.g. a `runId` or `limit`).
+    val int: value: int -> string
+
+    /// A boolean query parameter as the services read it: `true` or `false`.
+    val bool: value: bool -> string
+
     /// The token, or `CancellationToken.None`.
     val token: cancellationToken: CancellationToken option -> CancellationToken

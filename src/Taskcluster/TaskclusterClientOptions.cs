@@ -43,6 +43,9 @@ public class TaskclusterClientOptions
     /// <summary>The clock (tests pass a fake one); default the system clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Whether every request body is checked against its method's JSON schema before anything is sent; default true. A body that breaks it is a <see cref="TaskclusterErrorKind.InvalidRequest"/> error whose <see cref="TaskclusterError.SchemaViolations"/> name each JSON path and schema rule. False sends bodies as they are, for the service to judge.</summary>
+    public bool ValidateRequests { get; set; } = F.Options.defaults.ValidateRequests;
+
     /// <summary>A copy of these options.</summary>
     /// <returns>The copy.</returns>
     public TaskclusterClientOptions Clone()

@@ -207,6 +207,12 @@ public sealed class TaskclusterError
     /// <summary>The setting or argument at fault, of an <see cref="TaskclusterErrorKind.InvalidOptions"/> (e.g. <c>rootUrl</c>) or of an <see cref="TaskclusterErrorKind.InvalidRequest"/> refused before a transfer.</summary>
     public string? Field { get; init; }
 
+    /// <summary>The JSON schema a request body was checked against, of an <see cref="TaskclusterErrorKind.InvalidRequest"/> refused for <see cref="SchemaViolations"/>, e.g. <c>/schemas/queue/v1/create-task-request.json#</c>.</summary>
+    public string? SchemaId { get; init; }
+
+    /// <summary>Every way the request body breaks <see cref="SchemaId"/>, of an <see cref="TaskclusterErrorKind.InvalidRequest"/> found before anything was sent (see <see cref="TaskclusterClientOptions.ValidateRequests"/>); empty otherwise.</summary>
+    public IReadOnlyList<TaskclusterSchemaViolation> SchemaViolations { get; init; } = Array.Empty<TaskclusterSchemaViolation>();
+
     /// <summary>The required keys missing, of a <see cref="TaskclusterErrorKind.MissingSecrets"/>.</summary>
     public IReadOnlyList<string>? MissingKeys { get; init; }
 
@@ -236,6 +242,15 @@ public sealed class TaskclusterError
 
         return error switch
         {
+            F.TaskclusterError.InvalidRequest { reason: F.RequestError.SchemaViolations v } e =>
+                new(TaskclusterErrorKind.InvalidRequest, description, null)
+                {
+                    ApiMethod = e.name,
+                    SchemaId = v.schemaId,
+                    SchemaViolations = v.violations
+                        .Select(x => new TaskclusterSchemaViolation(x.Path, x.Keyword, x.SchemaLocation, x.Message))
+                        .ToArray(),
+                },
             F.TaskclusterError.InvalidRequest e =>
                 new(TaskclusterErrorKind.InvalidRequest, description, null) { ApiMethod = e.name },
             F.TaskclusterError.AuthenticationFailed e => Service(TaskclusterErrorKind.AuthenticationFailed, e.Item, description),
@@ -380,4 +395,36 @@ public sealed class TaskclusterException : Exception
 
     /// <summary>Why the call failed.</summary>
     public TaskclusterError Error { get; }
+}
+
+/// <summary>One way a request body breaks the JSON schema of its method, found before the request was sent.</summary>
+public sealed class TaskclusterSchemaViolation
+{
+    /// <summary>A violation.</summary>
+    /// <param name="path">Where in the body, as a JSON path from its root, e.g. <c>$.payload.image</c>.</param>
+    /// <param name="keyword">The schema keyword whose rule failed, e.g. <c>required</c>.</param>
+    /// <param name="schemaLocation">The schema's <c>$id</c> and a JSON pointer to the rule.</param>
+    /// <param name="message">What the rule demands.</param>
+    public TaskclusterSchemaViolation(string path, string keyword, string schemaLocation, string message)
+    {
+        Path = path ?? throw new ArgumentNullException(nameof(path));
+        Keyword = keyword ?? throw new ArgumentNullException(nameof(keyword));
+        SchemaLocation = schemaLocation ?? throw new ArgumentNullException(nameof(schemaLocation));
+        Message = message ?? throw new ArgumentNullException(nameof(message));
+    }
+
+    /// <summary>Where in the body, as a JSON path from its root, e.g. <c>$.payload.image</c>.</summary>
+    public string Path { get; }
+
+    /// <summary>The schema keyword whose rule failed, e.g. <c>required</c>, <c>type</c>, <c>enum</c>.</summary>
+    public string Keyword { get; }
+
+    /// <summary>The schema's <c>$id</c> and a JSON pointer to the rule, e.g. <c>/schemas/queue/v1/task.json#/properties/priority</c>.</summary>
+    public string SchemaLocation { get; }
+
+    /// <summary>What the rule demands, as the validator words it.</summary>
+    public string Message { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Path}: {Message} ({Keyword})";
 }

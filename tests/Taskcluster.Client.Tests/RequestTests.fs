@@ -495,5 +495,130 @@ let private urls =
                     && Client.urlOf rootUrl fakeReference entry args query = expected)
         ]
 
+/// A validator that refuses bodies with a `bad` member and records what it was asked.
+let private recordingValidator (asked: Collections.Concurrent.ConcurrentQueue<string * string>) =
+    fun (schemaId: string) (body: JsonElement) ->
+        asked.Enqueue(schemaId, body.GetRawText())
+
+        match body.ValueKind, schemaId with
+        | JsonValueKind.Object, "/schemas/fake/v1/thing-request.json#" ->
+            match body.TryGetProperty "bad" with
+            | true, _ ->
+                Some
+                    [
+                        {
+                            Path = "$.bad"
+                            Keyword = "additionalProperties"
+                            SchemaLocation = "/schemas/fake/v1/thing-request.json#"
+                            Message = "no such member"
+                        }
+                    ]
+            | _ -> Some []
+        | _ -> None
+
+let private validation =
+    testList
+        "validation before submit"
+        [
+            test "a body the validator refuses is an InvalidRequest and nothing is sent" {
+                use server = start ()
+                let asked = Collections.Concurrent.ConcurrentQueue()
+
+                let client =
+                    clientFor server id |> Client.withSchemaValidator (recordingValidator asked)
+
+                match callFake client createThing [ "t" ] [] (Payload.Text """{"bad":1}""") with
+                | Error(TaskclusterError.InvalidRequest(name, RequestError.SchemaViolations(schemaId, [ v ])) as e) ->
+                    Expect.equal name "fake.createThing" "the method"
+                    Expect.equal schemaId "/schemas/fake/v1/thing-request.json#" "the entry's input schema"
+                    Expect.equal v.Path "$.bad" "the path"
+                    Expect.stringContains (e.Describe()) "$.bad: no such member (additionalProperties)" "described"
+                | other -> failtestf "expected schema violations, got %A" other
+
+                Expect.isEmpty server.Requests "nothing was sent"
+
+                Expect.equal
+                    (List.ofSeq asked)
+                    [ "/schemas/fake/v1/thing-request.json#", """{"bad":1}""" ]
+                    "asked once, with the body"
+            }
+
+            test "a body the validator accepts is sent as it was given" {
+                use server = start ()
+                let asked = Collections.Concurrent.ConcurrentQueue()
+
+                let client =
+                    clientFor server id |> Client.withSchemaValidator (recordingValidator asked)
+
+                callFake client createThing [ "t" ] [] (Payload.Text """{"name":"x"}""")
+                |> expectOk "create"
+                |> ignore
+
+                Expect.equal (single server).BodyText """{"name":"x"}""" "sent byte for byte"
+                Expect.equal asked.Count 1 "checked once"
+            }
+
+            test "with ValidateRequests false the validator is not asked and the body is sent" {
+                use server = start ()
+                let asked = Collections.Concurrent.ConcurrentQueue()
+
+                let client =
+                    clientFor server (fun o -> { o with ValidateRequests = false })
+                    |> Client.withSchemaValidator (recordingValidator asked)
+
+                callFake client createThing [ "t" ] [] (Payload.Text """{"bad":1}""")
+                |> expectOk "create"
+                |> ignore
+
+                Expect.isEmpty asked "not asked"
+                Expect.equal server.Requests.Length 1 "sent"
+            }
+
+            test "methods without input, and schemas the validator does not know, are sent unchecked" {
+                use server = start ()
+                let asked = Collections.Concurrent.ConcurrentQueue()
+
+                let client =
+                    clientFor server id |> Client.withSchemaValidator (recordingValidator asked)
+
+                callFake client ping [] [] Payload.Empty |> expectOk "ping" |> ignore
+                Expect.isEmpty asked "a method without input is not checked"
+
+                callFake client searchThings [] [] (Payload.Text """{"bad":1}""")
+                |> expectOk "search"
+                |> ignore
+
+                Expect.equal
+                    (List.ofSeq asked |> List.map fst)
+                    [ "/schemas/fake/v1/search.json#" ]
+                    "asked about its schema"
+
+                Expect.equal server.Requests.Length 2 "both sent"
+            }
+
+            test "a client without a validator sends bodies unchecked; the validator survives withOptions" {
+                use server = start ()
+                let plain = clientFor server id
+                Expect.isFalse (Client.hasSchemaValidator plain) "none by default in the client layer"
+
+                let asked = Collections.Concurrent.ConcurrentQueue()
+                let validated = plain |> Client.withSchemaValidator (recordingValidator asked)
+
+                let changed =
+                    Client.withOptions (fun o -> { o with MaxRetries = 2 }) validated
+                    |> Result.defaultWith (fun e -> failtestf "%s" (e.Describe()))
+
+                Expect.isTrue (Client.hasSchemaValidator changed) "kept"
+
+                match callFake changed createThing [ "t" ] [] (Payload.Text """{"bad":1}""") with
+                | Error(TaskclusterError.InvalidRequest(_, RequestError.SchemaViolations _)) -> ()
+                | other -> failtestf "expected schema violations, got %A" other
+
+                callFake plain createThing [ "t" ] [] (Payload.Text """{"bad":1}""")
+                |> expectOk "create"
+                |> ignore
+            }
+        ]
+
 let tests =
-    testList "Requests" [ signing; bodies; allocation; refusals; http; urls ]
+    testList "Requests" [ signing; bodies; allocation; refusals; http; urls; validation ]

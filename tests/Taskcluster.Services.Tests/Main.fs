@@ -12,6 +12,9 @@ let allTests =
             UrlTests.tests
             SweepTests.tests
             TypedTests.tests
+            RequestValidationTests.tests
+            TypedArgumentsTests.tests
+            TypedMessageTests.tests
             CredentialInformationTests.tests
         ]
 

@@ -680,6 +680,8 @@ module AuthReference =
 /// <remarks>Reached as <c>Auth(client).Typed</c>; the JSON forms stay on <c>Auth</c>.</remarks>
 [<Sealed>]
 type AuthTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>List Clients</summary>
     /// <remarks>
@@ -707,8 +709,8 @@ type AuthTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListClientsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListClients(?prefix: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListClientsResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListClientsResponse.Decode client AuthReference.reference AuthReference.listClients [] (Taskcluster.Services.Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListClients(?prefix: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListClientsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListClientsResponse.Decode client AuthReference.reference AuthReference.listClients [] (Taskcluster.Services.Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Client</summary>
     /// <remarks>
@@ -776,8 +778,8 @@ type AuthTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.GetEntityHistoryResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.GetEntityHistory(entityType: string, entityId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetEntityHistoryResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.GetEntityHistoryResponse.Decode client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.GetEntityHistory(entityType: string, entityId: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetEntityHistoryResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetEntityHistoryResponse.Decode client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Audit History</summary>
     /// <remarks>
@@ -794,8 +796,8 @@ type AuthTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.GetEntityHistoryResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListAuditHistory(clientId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetEntityHistoryResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.GetEntityHistoryResponse.Decode client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListAuditHistory(clientId: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetEntityHistoryResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.GetEntityHistoryResponse.Decode client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Reset `accessToken`</summary>
     /// <remarks>
@@ -933,8 +935,8 @@ type AuthTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListRoles2Response</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListRoles2(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListRoles2Response, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListRoles2Response.Decode client AuthReference.reference AuthReference.listRoles2 [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListRoles2(?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListRoles2Response, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListRoles2Response.Decode client AuthReference.reference AuthReference.listRoles2 [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Role IDs</summary>
     /// <remarks>
@@ -955,8 +957,8 @@ type AuthTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListRoleIdsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListRoleIds(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListRoleIdsResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListRoleIdsResponse.Decode client AuthReference.reference AuthReference.listRoleIds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListRoleIds(?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListRoleIdsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListRoleIdsResponse.Decode client AuthReference.reference AuthReference.listRoleIds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Role</summary>
     /// <remarks>
@@ -1469,6 +1471,8 @@ type AuthTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Auth(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, AuthReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The auth API reference.</summary>
     static member Reference: ApiReference = AuthReference.reference

@@ -161,6 +161,12 @@ type AuthEvents =
     static member ClientCreated(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding AuthEventsReference.reference AuthEventsReference.clientCreated pattern
 
+    /// <summary>Decodes the body of a <c>client-created</c> message into <c>Taskcluster.Models.ClientMessage</c> (schema <c>/schemas/auth/v1/client-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeClientCreated(body: JsonElement) : Result<Taskcluster.Models.ClientMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.ClientMessage.Decode body
+
     /// <summary>Client Updated Messages</summary>
     /// <remarks>
     /// <para>Message that a new client has been updated.</para>
@@ -182,6 +188,12 @@ type AuthEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member ClientUpdated(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding AuthEventsReference.reference AuthEventsReference.clientUpdated pattern
+
+    /// <summary>Decodes the body of a <c>client-updated</c> message into <c>Taskcluster.Models.ClientMessage</c> (schema <c>/schemas/auth/v1/client-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeClientUpdated(body: JsonElement) : Result<Taskcluster.Models.ClientMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.ClientMessage.Decode body
 
     /// <summary>Client Deleted Messages</summary>
     /// <remarks>
@@ -205,6 +217,12 @@ type AuthEvents =
     static member ClientDeleted(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding AuthEventsReference.reference AuthEventsReference.clientDeleted pattern
 
+    /// <summary>Decodes the body of a <c>client-deleted</c> message into <c>Taskcluster.Models.ClientMessage</c> (schema <c>/schemas/auth/v1/client-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeClientDeleted(body: JsonElement) : Result<Taskcluster.Models.ClientMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.ClientMessage.Decode body
+
     /// <summary>Role Created Messages</summary>
     /// <remarks>
     /// <para>Message that a new role has been created.</para>
@@ -226,6 +244,12 @@ type AuthEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member RoleCreated(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding AuthEventsReference.reference AuthEventsReference.roleCreated pattern
+
+    /// <summary>Decodes the body of a <c>role-created</c> message into <c>Taskcluster.Models.RoleMessage</c> (schema <c>/schemas/auth/v1/role-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeRoleCreated(body: JsonElement) : Result<Taskcluster.Models.RoleMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.RoleMessage.Decode body
 
     /// <summary>Role Updated Messages</summary>
     /// <remarks>
@@ -249,6 +273,12 @@ type AuthEvents =
     static member RoleUpdated(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding AuthEventsReference.reference AuthEventsReference.roleUpdated pattern
 
+    /// <summary>Decodes the body of a <c>role-updated</c> message into <c>Taskcluster.Models.RoleMessage</c> (schema <c>/schemas/auth/v1/role-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeRoleUpdated(body: JsonElement) : Result<Taskcluster.Models.RoleMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.RoleMessage.Decode body
+
     /// <summary>Role Deleted Messages</summary>
     /// <remarks>
     /// <para>Message that a new role has been deleted.</para>
@@ -270,4 +300,10 @@ type AuthEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member RoleDeleted(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding AuthEventsReference.reference AuthEventsReference.roleDeleted pattern
+
+    /// <summary>Decodes the body of a <c>role-deleted</c> message into <c>Taskcluster.Models.RoleMessage</c> (schema <c>/schemas/auth/v1/role-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeRoleDeleted(body: JsonElement) : Result<Taskcluster.Models.RoleMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.RoleMessage.Decode body
 

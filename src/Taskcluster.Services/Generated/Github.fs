@@ -248,6 +248,8 @@ module GithubReference =
 /// <remarks>Reached as <c>Github(client).Typed</c>; the JSON forms stay on <c>Github</c>.</remarks>
 [<Sealed>]
 type GithubTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>List of Builds</summary>
     /// <remarks>
@@ -271,8 +273,8 @@ type GithubTyped(client: TaskclusterClient) =
     /// <param name="pullRequest">The optional <c>pullRequest</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.BuildList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.Builds(?continuationToken: string, ?limit: string, ?organization: string, ?repository: string, ?sha: string, ?pullRequest: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.BuildList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.BuildList.Decode client GithubReference.reference GithubReference.builds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.Builds(?continuationToken: string, ?limit: int, ?organization: string, ?repository: string, ?sha: string, ?pullRequest: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.BuildList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.BuildList.Decode client GithubReference.reference GithubReference.builds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int); "organization", organization; "repository", repository; "sha", sha; "pullRequest", (pullRequest |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Cancel repository builds</summary>
     /// <remarks>
@@ -290,8 +292,8 @@ type GithubTyped(client: TaskclusterClient) =
     /// <param name="pullRequest">The optional <c>pullRequest</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.BuildList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.CancelBuilds(owner: string, repo: string, ?sha: string, ?pullRequest: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.BuildList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.BuildList.Decode client GithubReference.reference GithubReference.cancelBuilds [ owner; repo ] (Taskcluster.Services.Arguments.query [ "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.CancelBuilds(owner: string, repo: string, ?sha: string, ?pullRequest: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.BuildList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.BuildList.Decode client GithubReference.reference GithubReference.cancelBuilds [ owner; repo ] (Taskcluster.Services.Arguments.query [ "sha", sha; "pullRequest", (pullRequest |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Repository Info</summary>
     /// <remarks>
@@ -312,6 +314,28 @@ type GithubTyped(client: TaskclusterClient) =
     /// <returns>The response decoded as <c>Taskcluster.Models.Repository</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
     member _.Repository(owner: string, repo: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.Repository, TaskclusterError>> =
         Client.callDecoded Taskcluster.Models.Repository.Decode client GithubReference.reference GithubReference.repository [ owner; repo ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary>Latest Status for Branch</summary>
+    /// <remarks>
+    /// <para>
+    /// For a given branch of a repository, this will always point
+    /// to a status page for the most recent task triggered by that
+    /// branch.
+    /// </para>
+    /// <para>Note: This is a redirect rather than a direct link.</para>
+    /// <para><c>GET /repository/&lt;owner&gt;/&lt;repo&gt;/&lt;branch&gt;/latest</c> (github.latest, stable)</para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// github:latest-status:&lt;owner&gt;:&lt;repo&gt;:&lt;branch&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+    /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+    /// <param name="branch">The <c>branch</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The URL the service redirects to (its <c>Location</c>, not followed: fetch it without Taskcluster credentials), or why the call failed.</returns>
+    member _.Latest(owner: string, repo: string, branch: string, ?cancellationToken: CancellationToken) : Task<Result<string, TaskclusterError>> =
+        Client.callLocation client GithubReference.reference GithubReference.latest [ owner; repo; branch ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Post a status against a given changeset</summary>
     /// <remarks>
@@ -397,6 +421,8 @@ type GithubTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Github(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, GithubReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The github API reference.</summary>
     static member Reference: ApiReference = GithubReference.reference

@@ -165,6 +165,12 @@ type GithubEvents =
     static member PullRequest(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding GithubEventsReference.reference GithubEventsReference.pullRequest pattern
 
+    /// <summary>Decodes the body of a <c>pull-request</c> message into <c>Taskcluster.Models.GithubPullRequestMessage</c> (schema <c>/schemas/github/v1/github-pull-request-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodePullRequest(body: JsonElement) : Result<Taskcluster.Models.GithubPullRequestMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.GithubPullRequestMessage.Decode body
+
     /// <summary>GitHub push Event</summary>
     /// <remarks>
     /// <para>
@@ -196,6 +202,12 @@ type GithubEvents =
     static member Push(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding GithubEventsReference.reference GithubEventsReference.push pattern
 
+    /// <summary>Decodes the body of a <c>push</c> message into <c>Taskcluster.Models.GithubPushMessage</c> (schema <c>/schemas/github/v1/github-push-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodePush(body: JsonElement) : Result<Taskcluster.Models.GithubPushMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.GithubPushMessage.Decode body
+
     /// <summary>GitHub release Event</summary>
     /// <remarks>
     /// <para>
@@ -226,6 +238,12 @@ type GithubEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member Release(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding GithubEventsReference.reference GithubEventsReference.release pattern
+
+    /// <summary>Decodes the body of a <c>release</c> message into <c>Taskcluster.Models.GithubReleaseMessage</c> (schema <c>/schemas/github/v1/github-release-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeRelease(body: JsonElement) : Result<Taskcluster.Models.GithubReleaseMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.GithubReleaseMessage.Decode body
 
     /// <summary>GitHub re-run task Event</summary>
     /// <remarks>
@@ -259,6 +277,12 @@ type GithubEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member Rerun(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding GithubEventsReference.reference GithubEventsReference.rerun pattern
+
+    /// <summary>Decodes the body of a <c>rerun</c> message into <c>Taskcluster.Models.GithubRerunMessage</c> (schema <c>/schemas/github/v1/github-rerun-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeRerun(body: JsonElement) : Result<Taskcluster.Models.GithubRerunMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.GithubRerunMessage.Decode body
 
     /// <summary>tc-gh requested the Queue service to create all the tasks in a group</summary>
     /// <remarks>
@@ -296,4 +320,10 @@ type GithubEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskGroupCreationRequested(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding GithubEventsReference.reference GithubEventsReference.taskGroupCreationRequested pattern
+
+    /// <summary>Decodes the body of a <c>task-group-creation-requested</c> message into <c>Taskcluster.Models.TaskGroupCreationRequested</c> (schema <c>/schemas/github/v1/task-group-creation-requested.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeTaskGroupCreationRequested(body: JsonElement) : Result<Taskcluster.Models.TaskGroupCreationRequested, DecodeError> =
+        Decode.fromElement Taskcluster.Models.TaskGroupCreationRequested.Decode body
 

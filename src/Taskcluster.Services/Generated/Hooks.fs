@@ -320,6 +320,8 @@ module HooksReference =
 /// <remarks>Reached as <c>Hooks(client).Typed</c>; the JSON forms stay on <c>Hooks</c>.</remarks>
 [<Sealed>]
 type HooksTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>List hook groups</summary>
     /// <remarks>
@@ -560,8 +562,8 @@ type HooksTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListLastFiresResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListLastFires(hookGroupId: string, hookId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListLastFiresResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListLastFiresResponse.Decode client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListLastFires(hookGroupId: string, hookId: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListLastFiresResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListLastFiresResponse.Decode client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>The client requests are sent with.</summary>
     member _.TaskclusterClient: TaskclusterClient = client
@@ -574,6 +576,8 @@ type HooksTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Hooks(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, HooksReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The hooks API reference.</summary>
     static member Reference: ApiReference = HooksReference.reference

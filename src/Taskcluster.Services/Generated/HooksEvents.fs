@@ -106,6 +106,12 @@ type HooksEvents =
     static member HookCreated(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding HooksEventsReference.reference HooksEventsReference.hookCreated pattern
 
+    /// <summary>Decodes the body of a <c>hook-created</c> message into <c>Taskcluster.Models.PulseHookChangedMessage</c> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeHookCreated(body: JsonElement) : Result<Taskcluster.Models.PulseHookChangedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseHookChangedMessage.Decode body
+
     /// <summary>Hook Updated Messages</summary>
     /// <remarks>
     /// <para>Whenever the api receives a request to update apulse based hook, a message is posted to this exchange andthe receiver updates the listener associated with that hook.</para>
@@ -128,6 +134,12 @@ type HooksEvents =
     static member HookUpdated(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding HooksEventsReference.reference HooksEventsReference.hookUpdated pattern
 
+    /// <summary>Decodes the body of a <c>hook-updated</c> message into <c>Taskcluster.Models.PulseHookChangedMessage</c> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeHookUpdated(body: JsonElement) : Result<Taskcluster.Models.PulseHookChangedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseHookChangedMessage.Decode body
+
     /// <summary>Hook Deleted Messages</summary>
     /// <remarks>
     /// <para>Whenever the api receives a request to delete apulse based hook, a message is posted to this exchange andthe receiver deletes the listener associated with that hook.</para>
@@ -149,4 +161,10 @@ type HooksEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member HookDeleted(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding HooksEventsReference.reference HooksEventsReference.hookDeleted pattern
+
+    /// <summary>Decodes the body of a <c>hook-deleted</c> message into <c>Taskcluster.Models.PulseHookChangedMessage</c> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeHookDeleted(body: JsonElement) : Result<Taskcluster.Models.PulseHookChangedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseHookChangedMessage.Decode body
 

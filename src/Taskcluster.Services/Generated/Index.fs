@@ -230,6 +230,8 @@ module IndexReference =
 /// <remarks>Reached as <c>Index(client).Typed</c>; the JSON forms stay on <c>Index</c>.</remarks>
 [<Sealed>]
 type IndexTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Find Indexed Task</summary>
     /// <remarks>
@@ -273,8 +275,8 @@ type IndexTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListTasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.FindTasksAtIndex(payload: Taskcluster.Models.ListTasksAtIndex, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTasksResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListTasksResponse.Decode client IndexReference.reference IndexReference.findTasksAtIndex [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) (Payload.Json(Taskcluster.Models.ListTasksAtIndex.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.FindTasksAtIndex(payload: Taskcluster.Models.ListTasksAtIndex, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListTasksResponse.Decode client IndexReference.reference IndexReference.findTasksAtIndex [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) (Payload.Json(Taskcluster.Models.ListTasksAtIndex.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Namespaces</summary>
     /// <remarks>
@@ -298,8 +300,8 @@ type IndexTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListNamespacesResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListNamespaces(``namespace``: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListNamespacesResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListNamespacesResponse.Decode client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListNamespaces(``namespace``: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListNamespacesResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListNamespacesResponse.Decode client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Tasks</summary>
     /// <remarks>
@@ -327,8 +329,8 @@ type IndexTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListTasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListTasks(``namespace``: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTasksResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListTasksResponse.Decode client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListTasks(``namespace``: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListTasksResponse.Decode client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Insert Task into Index</summary>
     /// <remarks>
@@ -355,6 +357,38 @@ type IndexTyped(client: TaskclusterClient) =
     member _.InsertTask(``namespace``: string, payload: Taskcluster.Models.InsertTaskRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.IndexedTaskResponse, TaskclusterError>> =
         Client.callDecoded Taskcluster.Models.IndexedTaskResponse.Decode client IndexReference.reference IndexReference.insertTask [ ``namespace`` ] [] (Payload.Json(Taskcluster.Models.InsertTaskRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary>Get Artifact From Indexed Task</summary>
+    /// <remarks>
+    /// <para>
+    /// Find a task by index path and redirect to the artifact on the most recent
+    /// run with the given `name`.
+    /// </para>
+    /// <para>
+    /// Note that multiple calls to this endpoint may return artifacts from differen tasks
+    /// if a new task is inserted into the index between calls. Avoid using this method as
+    /// a stable link to multiple, connected files if the index path does not contain a
+    /// unique identifier.  For example, the following two links may return unrelated files:
+    /// * https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/installer.exe`
+    /// * https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/debug-symbols.zip`
+    /// </para>
+    /// <para>
+    /// This problem be remedied by including the revision in the index path or by bundling both
+    /// installer and debug symbols into a single artifact.
+    /// </para>
+    /// <para>If no task exists for the given index path, this API end-point responds with 404.</para>
+    /// <para><c>GET /task/&lt;indexPath&gt;/artifacts/&lt;name&gt;</c> (index.findArtifactFromTask, stable)</para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// queue:get-artifact:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="indexPath">The <c>indexPath</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The URL the service redirects to (its <c>Location</c>, not followed: fetch it without Taskcluster credentials), or why the call failed.</returns>
+    member _.FindArtifactFromTask(indexPath: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<string, TaskclusterError>> =
+        Client.callLocation client IndexReference.reference IndexReference.findArtifactFromTask [ indexPath; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>The client requests are sent with.</summary>
     member _.TaskclusterClient: TaskclusterClient = client
 
@@ -374,6 +408,8 @@ type IndexTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Index(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, IndexReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The index API reference.</summary>
     static member Reference: ApiReference = IndexReference.reference

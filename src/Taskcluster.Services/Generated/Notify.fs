@@ -230,6 +230,8 @@ module NotifyReference =
 /// <remarks>Reached as <c>Notify(client).Typed</c>; the JSON forms stay on <c>Notify</c>.</remarks>
 [<Sealed>]
 type NotifyTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Send an Email</summary>
     /// <remarks>
@@ -387,8 +389,8 @@ type NotifyTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.NotificationAddressList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListDenylist(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.NotificationAddressList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.NotificationAddressList.Decode client NotifyReference.reference NotifyReference.listDenylist [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListDenylist(?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.NotificationAddressList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.NotificationAddressList.Decode client NotifyReference.reference NotifyReference.listDenylist [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>The client requests are sent with.</summary>
     member _.TaskclusterClient: TaskclusterClient = client
@@ -404,6 +406,8 @@ type NotifyTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Notify(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, NotifyReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The notify API reference.</summary>
     static member Reference: ApiReference = NotifyReference.reference

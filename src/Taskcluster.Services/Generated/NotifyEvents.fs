@@ -99,3 +99,9 @@ type NotifyEvents =
     static member Notify(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding NotifyEventsReference.reference NotifyEventsReference.notify pattern
 
+    /// <summary>Decodes the body of a <c>notification</c> message into <c>Taskcluster.Models.NotificationMessage</c> (schema <c>/schemas/notify/v1/notification-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeNotify(body: JsonElement) : Result<Taskcluster.Models.NotificationMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.NotificationMessage.Decode body
+

@@ -194,6 +194,8 @@ module ObjectReference =
 /// <remarks>Reached as <c>Object(client).Typed</c>; the JSON forms stay on <c>Object</c>.</remarks>
 [<Sealed>]
 type ObjectTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Begin upload of a new object</summary>
     /// <remarks>
@@ -302,6 +304,36 @@ type ObjectTyped(client: TaskclusterClient) =
     member _.Object(name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetObjectResponse, TaskclusterError>> =
         Client.callDecoded Taskcluster.Models.GetObjectResponse.Decode client ObjectReference.reference ObjectReference.``object`` [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary>Get an object's data</summary>
+    /// <remarks>
+    /// <para>
+    /// Get the data in an object directly.  This method does not return a JSON body, but
+    /// redirects to a location that will serve the object content directly.
+    /// </para>
+    /// <para>
+    /// URLs for this endpoint, perhaps with attached authentication (`?bewit=..`),
+    /// are typically used for downloads of objects by simple HTTP clients such as
+    /// web browsers, curl, or wget.
+    /// </para>
+    /// <para>
+    /// This method is limited by the common capabilities of HTTP, so it may not be
+    /// the most efficient, resilient, or featureful way to retrieve an artifact.
+    /// Situations where such functionality is required should ues the
+    /// `startDownload` API endpoint.
+    /// </para>
+    /// <para>See [Simple Downloads](https://docs.taskcluster.net/docs/reference/platform/object/simple-downloads) for more detail.</para>
+    /// <para><c>GET /download/&lt;name&gt;</c> (object.download, stable)</para>
+    /// <para>Required scopes:</para>
+    /// <code>
+    /// object:download:&lt;name&gt;
+    /// </code>
+    /// </remarks>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The URL the service redirects to (its <c>Location</c>, not followed: fetch it without Taskcluster credentials), or why the call failed.</returns>
+    member _.Download(name: string, ?cancellationToken: CancellationToken) : Task<Result<string, TaskclusterError>> =
+        Client.callLocation client ObjectReference.reference ObjectReference.download [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>The client requests are sent with.</summary>
     member _.TaskclusterClient: TaskclusterClient = client
 
@@ -318,6 +350,8 @@ type ObjectTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Object(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, ObjectReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The object API reference.</summary>
     static member Reference: ApiReference = ObjectReference.reference

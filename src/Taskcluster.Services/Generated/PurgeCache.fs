@@ -158,6 +158,8 @@ module PurgeCacheReference =
 /// <remarks>Reached as <c>PurgeCache(client).Typed</c>; the JSON forms stay on <c>PurgeCache</c>.</remarks>
 [<Sealed>]
 type PurgeCacheTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Purge Worker Cache</summary>
     /// <remarks>
@@ -204,8 +206,8 @@ type PurgeCacheTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.AllPurgeCacheRequestList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.AllPurgeRequests(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.AllPurgeCacheRequestList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.AllPurgeCacheRequestList.Decode client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.AllPurgeRequests(?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.AllPurgeCacheRequestList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.AllPurgeCacheRequestList.Decode client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Open Purge Requests for a worker pool</summary>
     /// <remarks>
@@ -244,6 +246,8 @@ type PurgeCacheTyped(client: TaskclusterClient) =
 [<Sealed>]
 type PurgeCache(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, PurgeCacheReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The purge-cache API reference.</summary>
     static member Reference: ApiReference = PurgeCacheReference.reference

@@ -950,6 +950,8 @@ module QueueReference =
 /// <remarks>Reached as <c>Queue(client).Typed</c>; the JSON forms stay on <c>Queue</c>.</remarks>
 [<Sealed>]
 type QueueTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Get Task Definition</summary>
     /// <remarks>
@@ -990,8 +992,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.TasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.Tasks(payload: Taskcluster.Models.TasksRequest, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TasksResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.TasksResponse.Decode client QueueReference.reference QueueReference.tasks [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) (Payload.Json(Taskcluster.Models.TasksRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.Tasks(payload: Taskcluster.Models.TasksRequest, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TasksResponse.Decode client QueueReference.reference QueueReference.tasks [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) (Payload.Json(Taskcluster.Models.TasksRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get multiple task definitions</summary>
     /// <remarks>
@@ -1013,8 +1015,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.TasksStatusesResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.Statuses(payload: Taskcluster.Models.TasksRequest, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TasksStatusesResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.TasksStatusesResponse.Decode client QueueReference.reference QueueReference.statuses [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) (Payload.Json(Taskcluster.Models.TasksRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.Statuses(payload: Taskcluster.Models.TasksRequest, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TasksStatusesResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TasksStatusesResponse.Decode client QueueReference.reference QueueReference.statuses [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) (Payload.Json(Taskcluster.Models.TasksRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get task status</summary>
     /// <remarks>
@@ -1069,8 +1071,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListTaskGroupResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListTaskGroup(taskGroupId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTaskGroupResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListTaskGroupResponse.Decode client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListTaskGroup(taskGroupId: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTaskGroupResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListTaskGroupResponse.Decode client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Cancel Task Group</summary>
     /// <remarks>
@@ -1183,8 +1185,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListDependentTasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListDependentTasks(taskId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListDependentTasksResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListDependentTasksResponse.Decode client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListDependentTasks(taskId: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListDependentTasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListDependentTasksResponse.Decode client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Create New Task</summary>
     /// <remarks>
@@ -1449,8 +1451,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-claim-request.json#</c>).</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.TaskClaimResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ClaimTask(taskId: string, runId: string, payload: Taskcluster.Models.TaskClaimRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskClaimResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.TaskClaimResponse.Decode client QueueReference.reference QueueReference.claimTask [ taskId; runId ] [] (Payload.Json(Taskcluster.Models.TaskClaimRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ClaimTask(taskId: string, runId: int, payload: Taskcluster.Models.TaskClaimRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskClaimResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskClaimResponse.Decode client QueueReference.reference QueueReference.claimTask [ taskId; (Taskcluster.Services.Arguments.int runId) ] [] (Payload.Json(Taskcluster.Models.TaskClaimRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Reclaim task</summary>
     /// <remarks>
@@ -1491,8 +1493,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.TaskReclaimResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ReclaimTask(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskReclaimResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.TaskReclaimResponse.Decode client QueueReference.reference QueueReference.reclaimTask [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ReclaimTask(taskId: string, runId: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskReclaimResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskReclaimResponse.Decode client QueueReference.reference QueueReference.reclaimTask [ taskId; (Taskcluster.Services.Arguments.int runId) ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Report Run Completed</summary>
     /// <remarks>
@@ -1508,8 +1510,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ReportCompleted(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.reportCompleted [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ReportCompleted(taskId: string, runId: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.reportCompleted [ taskId; (Taskcluster.Services.Arguments.int runId) ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Report Run Failed</summary>
     /// <remarks>
@@ -1534,8 +1536,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ReportFailed(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.reportFailed [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ReportFailed(taskId: string, runId: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.reportFailed [ taskId; (Taskcluster.Services.Arguments.int runId) ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Report Task Exception</summary>
     /// <remarks>
@@ -1569,8 +1571,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-exception-request.json#</c>).</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.TaskStatusResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ReportException(taskId: string, runId: string, payload: Taskcluster.Models.TaskExceptionRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.reportException [ taskId; runId ] [] (Payload.Json(Taskcluster.Models.TaskExceptionRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ReportException(taskId: string, runId: int, payload: Taskcluster.Models.TaskExceptionRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.TaskStatusResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.TaskStatusResponse.Decode client QueueReference.reference QueueReference.reportException [ taskId; (Taskcluster.Services.Arguments.int runId) ] [] (Payload.Json(Taskcluster.Models.TaskExceptionRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Create Artifact</summary>
     /// <remarks>
@@ -1600,8 +1602,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="payload">The request body (schema <c>/schemas/queue/v1/post-artifact-request.json#</c>).</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.CreateArtifactResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.CreateArtifact(taskId: string, runId: string, name: string, payload: Taskcluster.Models.CreateArtifactRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.CreateArtifactResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.CreateArtifactResponse.Decode client QueueReference.reference QueueReference.createArtifact [ taskId; runId; name ] [] (Payload.Json(Taskcluster.Models.CreateArtifactRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.CreateArtifact(taskId: string, runId: int, name: string, payload: Taskcluster.Models.CreateArtifactRequest, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.CreateArtifactResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.CreateArtifactResponse.Decode client QueueReference.reference QueueReference.createArtifact [ taskId; (Taskcluster.Services.Arguments.int runId); name ] [] (Payload.Json(Taskcluster.Models.CreateArtifactRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Finish Artifact</summary>
     /// <remarks>
@@ -1629,8 +1631,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="payload">The request body (schema <c>/schemas/queue/v1/finish-artifact-request.json#</c>).</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>Unit once the service answered, or why the call failed.</returns>
-    member _.FinishArtifact(taskId: string, runId: string, name: string, payload: Taskcluster.Models.FinishArtifactRequest, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
-        Client.callDecoded (Decode.succeed ()) client QueueReference.reference QueueReference.finishArtifact [ taskId; runId; name ] [] (Payload.Json(Taskcluster.Models.FinishArtifactRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.FinishArtifact(taskId: string, runId: int, name: string, payload: Taskcluster.Models.FinishArtifactRequest, ?cancellationToken: CancellationToken) : Task<Result<unit, TaskclusterError>> =
+        Client.callDecoded (Decode.succeed ()) client QueueReference.reference QueueReference.finishArtifact [ taskId; (Taskcluster.Services.Arguments.int runId); name ] [] (Payload.Json(Taskcluster.Models.FinishArtifactRequest.Encode payload)) (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Data from Run</summary>
     /// <remarks>
@@ -1697,9 +1699,9 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
     /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
-    /// <returns>The response decoded as <c>Taskcluster.Models.GetArtifactResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.GetArtifact(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetArtifactResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.GetArtifactResponse.Decode client QueueReference.reference QueueReference.getArtifact [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    /// <returns>The URL the service redirects to (its <c>Location</c>, not followed: fetch it without Taskcluster credentials), or why the call failed.</returns>
+    member _.GetArtifact(taskId: string, runId: int, name: string, ?cancellationToken: CancellationToken) : Task<Result<string, TaskclusterError>> =
+        Client.callLocation client QueueReference.reference QueueReference.getArtifact [ taskId; (Taskcluster.Services.Arguments.int runId); name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Data from Latest Run</summary>
     /// <remarks>
@@ -1770,9 +1772,9 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
     /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
-    /// <returns>The response decoded as <c>Taskcluster.Models.GetArtifactResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.GetLatestArtifact(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.GetArtifactResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.GetArtifactResponse.Decode client QueueReference.reference QueueReference.getLatestArtifact [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    /// <returns>The URL the service redirects to (its <c>Location</c>, not followed: fetch it without Taskcluster credentials), or why the call failed.</returns>
+    member _.GetLatestArtifact(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<string, TaskclusterError>> =
+        Client.callLocation client QueueReference.reference QueueReference.getLatestArtifact [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifacts from Run</summary>
     /// <remarks>
@@ -1800,8 +1802,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListArtifactsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListArtifacts(taskId: string, runId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListArtifactsResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListArtifactsResponse.Decode client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListArtifacts(taskId: string, runId: int, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListArtifactsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListArtifactsResponse.Decode client QueueReference.reference QueueReference.listArtifacts [ taskId; (Taskcluster.Services.Arguments.int runId) ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifacts from Latest Run</summary>
     /// <remarks>
@@ -1831,8 +1833,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListArtifactsResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListLatestArtifacts(taskId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListArtifactsResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListArtifactsResponse.Decode client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListLatestArtifacts(taskId: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListArtifactsResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListArtifactsResponse.Decode client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Information From Run</summary>
     /// <remarks>
@@ -1854,8 +1856,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ArtifactResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ArtifactInfo(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ArtifactResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ArtifactResponse.Decode client QueueReference.reference QueueReference.artifactInfo [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ArtifactInfo(taskId: string, runId: int, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ArtifactResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ArtifactResponse.Decode client QueueReference.reference QueueReference.artifactInfo [ taskId; (Taskcluster.Services.Arguments.int runId); name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Information From Latest Run</summary>
     /// <remarks>
@@ -1902,8 +1904,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ArtifactContentResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.Artifact(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ArtifactContentResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ArtifactContentResponse.Decode client QueueReference.reference QueueReference.artifact [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.Artifact(taskId: string, runId: int, name: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ArtifactContentResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ArtifactContentResponse.Decode client QueueReference.reference QueueReference.artifact [ taskId; (Taskcluster.Services.Arguments.int runId); name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Content From Latest Run</summary>
     /// <remarks>
@@ -1955,8 +1957,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListProvisionersResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListProvisioners(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListProvisionersResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListProvisionersResponse.Decode client QueueReference.reference QueueReference.listProvisioners [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListProvisioners(?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListProvisionersResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListProvisionersResponse.Decode client QueueReference.reference QueueReference.listProvisioners [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get an active provisioner</summary>
     /// <remarks>
@@ -2070,8 +2072,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListPendingTasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListPendingTasks(taskQueueId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListPendingTasksResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListPendingTasksResponse.Decode client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListPendingTasks(taskQueueId: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListPendingTasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListPendingTasksResponse.Decode client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List claimed Tasks</summary>
     /// <remarks>
@@ -2092,8 +2094,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListClaimedTasksResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListClaimedTasks(taskQueueId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListClaimedTasksResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListClaimedTasksResponse.Decode client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListClaimedTasks(taskQueueId: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListClaimedTasksResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListClaimedTasksResponse.Decode client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active worker-types</summary>
     /// <remarks>
@@ -2116,8 +2118,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListWorkertypesResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListWorkerTypes(provisionerId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListWorkertypesResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListWorkertypesResponse.Decode client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListWorkerTypes(provisionerId: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListWorkertypesResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListWorkertypesResponse.Decode client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a worker-type</summary>
     /// <remarks>
@@ -2181,8 +2183,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListTaskqueuesResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListTaskQueues(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTaskqueuesResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListTaskqueuesResponse.Decode client QueueReference.reference QueueReference.listTaskQueues [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListTaskQueues(?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListTaskqueuesResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListTaskqueuesResponse.Decode client QueueReference.reference QueueReference.listTaskQueues [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a task queue</summary>
     /// <remarks>
@@ -2228,8 +2230,8 @@ type QueueTyped(client: TaskclusterClient) =
     /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ListWorkersResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListWorkers(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?quarantined: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListWorkersResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ListWorkersResponse.Decode client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListWorkers(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: int, ?quarantined: bool, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ListWorkersResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ListWorkersResponse.Decode client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int); "quarantined", (quarantined |> Option.map Taskcluster.Services.Arguments.bool) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a worker from worker-type</summary>
     /// <remarks>
@@ -2353,6 +2355,8 @@ type QueueTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Queue(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, QueueReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The queue API reference.</summary>
     static member Reference: ApiReference = QueueReference.reference

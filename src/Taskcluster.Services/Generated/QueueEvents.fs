@@ -387,6 +387,12 @@ type QueueEvents =
     static member TaskDefined(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskDefined pattern
 
+    /// <summary>Decodes the body of a <c>task-defined</c> message into <c>Taskcluster.Models.TaskDefinedMessage</c> (schema <c>/schemas/queue/v1/task-defined-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeTaskDefined(body: JsonElement) : Result<Taskcluster.Models.TaskDefinedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.TaskDefinedMessage.Decode body
+
     /// <summary>Task Pending Messages</summary>
     /// <remarks>
     /// <para>When a task becomes `pending` a message is posted to this exchange.</para>
@@ -431,6 +437,12 @@ type QueueEvents =
     static member TaskPending(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskPending pattern
 
+    /// <summary>Decodes the body of a <c>task-pending</c> message into <c>Taskcluster.Models.TaskPendingMessage</c> (schema <c>/schemas/queue/v1/task-pending-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeTaskPending(body: JsonElement) : Result<Taskcluster.Models.TaskPendingMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.TaskPendingMessage.Decode body
+
     /// <summary>Task Running Messages</summary>
     /// <remarks>
     /// <para>
@@ -466,6 +478,12 @@ type QueueEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskRunning(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskRunning pattern
+
+    /// <summary>Decodes the body of a <c>task-running</c> message into <c>Taskcluster.Models.TaskRunningMessage</c> (schema <c>/schemas/queue/v1/task-running-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeTaskRunning(body: JsonElement) : Result<Taskcluster.Models.TaskRunningMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.TaskRunningMessage.Decode body
 
     /// <summary>Artifact Creation Messages</summary>
     /// <remarks>
@@ -547,6 +565,12 @@ type QueueEvents =
     static member ArtifactCreated(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding QueueEventsReference.reference QueueEventsReference.artifactCreated pattern
 
+    /// <summary>Decodes the body of a <c>artifact-created</c> message into <c>Taskcluster.Models.ArtifactCreatedMessage</c> (schema <c>/schemas/queue/v1/artifact-created-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeArtifactCreated(body: JsonElement) : Result<Taskcluster.Models.ArtifactCreatedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.ArtifactCreatedMessage.Decode body
+
     /// <summary>Task Completed Messages</summary>
     /// <remarks>
     /// <para>
@@ -589,6 +613,12 @@ type QueueEvents =
     static member TaskCompleted(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskCompleted pattern
 
+    /// <summary>Decodes the body of a <c>task-completed</c> message into <c>Taskcluster.Models.TaskCompletedMessage</c> (schema <c>/schemas/queue/v1/task-completed-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeTaskCompleted(body: JsonElement) : Result<Taskcluster.Models.TaskCompletedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.TaskCompletedMessage.Decode body
+
     /// <summary>Task Failed Messages</summary>
     /// <remarks>
     /// <para>
@@ -626,6 +656,12 @@ type QueueEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskFailed(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskFailed pattern
+
+    /// <summary>Decodes the body of a <c>task-failed</c> message into <c>Taskcluster.Models.TaskFailedMessage</c> (schema <c>/schemas/queue/v1/task-failed-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeTaskFailed(body: JsonElement) : Result<Taskcluster.Models.TaskFailedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.TaskFailedMessage.Decode body
 
     /// <summary>Task Exception Messages</summary>
     /// <remarks>
@@ -675,6 +711,12 @@ type QueueEvents =
     static member TaskException(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskException pattern
 
+    /// <summary>Decodes the body of a <c>task-exception</c> message into <c>Taskcluster.Models.TaskExceptionMessage</c> (schema <c>/schemas/queue/v1/task-exception-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeTaskException(body: JsonElement) : Result<Taskcluster.Models.TaskExceptionMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.TaskExceptionMessage.Decode body
+
     /// <summary>Task Group Resolved Messages</summary>
     /// <remarks>
     /// <para>
@@ -711,6 +753,12 @@ type QueueEvents =
     static member TaskGroupResolved(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskGroupResolved pattern
 
+    /// <summary>Decodes the body of a <c>task-group-resolved</c> message into <c>Taskcluster.Models.TaskGroupChangedMessage</c> (schema <c>/schemas/queue/v1/task-group-changed-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeTaskGroupResolved(body: JsonElement) : Result<Taskcluster.Models.TaskGroupChangedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.TaskGroupChangedMessage.Decode body
+
     /// <summary>Task Group Sealed Messages</summary>
     /// <remarks>
     /// <para>
@@ -740,6 +788,12 @@ type QueueEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskGroupSealed(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskGroupSealed pattern
+
+    /// <summary>Decodes the body of a <c>task-group-sealed</c> message into <c>Taskcluster.Models.TaskGroupChangedMessage</c> (schema <c>/schemas/queue/v1/task-group-changed-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeTaskGroupSealed(body: JsonElement) : Result<Taskcluster.Models.TaskGroupChangedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.TaskGroupChangedMessage.Decode body
 
     /// <summary>Task Priority Changed Messages</summary>
     /// <remarks>
@@ -771,6 +825,12 @@ type QueueEvents =
     static member TaskPriorityChanged(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskPriorityChanged pattern
 
+    /// <summary>Decodes the body of a <c>task-priority-changed</c> message into <c>Taskcluster.Models.TaskPriorityChangedMessage</c> (schema <c>/schemas/queue/v1/task-priority-changed-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeTaskPriorityChanged(body: JsonElement) : Result<Taskcluster.Models.TaskPriorityChangedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.TaskPriorityChangedMessage.Decode body
+
     /// <summary>Task Group Priority Changed Messages</summary>
     /// <remarks>
     /// <para>A message published when task group priority was changed via `changeTaskGroupPriority` API call.</para>
@@ -794,4 +854,10 @@ type QueueEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member TaskGroupPriorityChanged(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding QueueEventsReference.reference QueueEventsReference.taskGroupPriorityChanged pattern
+
+    /// <summary>Decodes the body of a <c>task-group-priority-changed</c> message into <c>Taskcluster.Models.TaskGroupPriorityChangedMessage</c> (schema <c>/schemas/queue/v1/task-group-priority-changed-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeTaskGroupPriorityChanged(body: JsonElement) : Result<Taskcluster.Models.TaskGroupPriorityChangedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.TaskGroupPriorityChangedMessage.Decode body
 

@@ -176,6 +176,8 @@ module SecretsReference =
 /// <remarks>Reached as <c>Secrets(client).Typed</c>; the JSON forms stay on <c>Secrets</c>.</remarks>
 [<Sealed>]
 type SecretsTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>Set Secret</summary>
     /// <remarks>
@@ -244,8 +246,8 @@ type SecretsTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.SecretList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.List(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.SecretList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.SecretList.Decode client SecretsReference.reference SecretsReference.list [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.List(?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.SecretList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.SecretList.Decode client SecretsReference.reference SecretsReference.list [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>The client requests are sent with.</summary>
     member _.TaskclusterClient: TaskclusterClient = client
@@ -267,6 +269,8 @@ type SecretsTyped(client: TaskclusterClient) =
 [<Sealed>]
 type Secrets(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, SecretsReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The secrets API reference.</summary>
     static member Reference: ApiReference = SecretsReference.reference

@@ -140,6 +140,8 @@ module WebServerReference =
 /// <remarks>Reached as <c>WebServer(client).Typed</c>; the JSON forms stay on <c>WebServer</c>.</remarks>
 [<Sealed>]
 type WebServerTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The client requests are sent with.</summary>
     member _.TaskclusterClient: TaskclusterClient = client
@@ -156,6 +158,8 @@ type WebServerTyped(client: TaskclusterClient) =
 [<Sealed>]
 type WebServer(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, WebServerReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The web-server API reference.</summary>
     static member Reference: ApiReference = WebServerReference.reference

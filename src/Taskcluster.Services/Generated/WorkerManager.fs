@@ -518,6 +518,8 @@ module WorkerManagerReference =
 /// <remarks>Reached as <c>WorkerManager(client).Typed</c>; the JSON forms stay on <c>WorkerManager</c>.</remarks>
 [<Sealed>]
 type WorkerManagerTyped(client: TaskclusterClient) =
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>List Providers</summary>
     /// <remarks>
@@ -533,8 +535,8 @@ type WorkerManagerTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.ProviderList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListProviders(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ProviderList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.ProviderList.Decode client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListProviders(?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.ProviderList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.ProviderList.Decode client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Create Worker Pool</summary>
     /// <remarks>
@@ -626,8 +628,8 @@ type WorkerManagerTyped(client: TaskclusterClient) =
     /// <param name="includeArchived">The optional <c>includeArchived</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolLaunchConfigList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListWorkerPoolLaunchConfigs(workerPoolId: string, ?continuationToken: string, ?limit: string, ?includeArchived: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolLaunchConfigList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.WorkerPoolLaunchConfigList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListWorkerPoolLaunchConfigs(workerPoolId: string, ?continuationToken: string, ?limit: int, ?includeArchived: bool, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolLaunchConfigList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolLaunchConfigList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int); "includeArchived", (includeArchived |> Option.map Taskcluster.Services.Arguments.bool) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Worker Pool Statistics</summary>
     /// <remarks>
@@ -678,8 +680,8 @@ type WorkerManagerTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListWorkerPools(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.WorkerPoolList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListWorkerPools(?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List All Worker Pools Stats</summary>
     /// <remarks>
@@ -695,8 +697,8 @@ type WorkerManagerTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolListStats</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListWorkerPoolsStats(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolListStats, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.WorkerPoolListStats.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListWorkerPoolsStats(?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolListStats, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolListStats.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Report an error from a worker</summary>
     /// <remarks>
@@ -768,8 +770,8 @@ type WorkerManagerTyped(client: TaskclusterClient) =
     /// <param name="errorId">The optional <c>errorId</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.WorkerPoolErrorList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListWorkerPoolErrors(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?errorId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolErrorList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.WorkerPoolErrorList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListWorkerPoolErrors(workerPoolId: string, ?continuationToken: string, ?limit: int, ?launchConfigId: string, ?errorId: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerPoolErrorList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerPoolErrorList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int); "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Workers in a specific Worker Group in a Worker Pool</summary>
     /// <remarks>
@@ -787,8 +789,8 @@ type WorkerManagerTyped(client: TaskclusterClient) =
     /// <param name="limit">The optional <c>limit</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.WorkerList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListWorkersForWorkerGroup(workerPoolId: string, workerGroup: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.WorkerList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListWorkersForWorkerGroup(workerPoolId: string, workerGroup: string, ?continuationToken: string, ?limit: int, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int) ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a Worker</summary>
     /// <remarks>
@@ -905,8 +907,8 @@ type WorkerManagerTyped(client: TaskclusterClient) =
     /// <param name="state">The optional <c>state</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.WorkerList</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListWorkersForWorkerPool(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?state: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerList, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.WorkerList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListWorkersForWorkerPool(workerPoolId: string, ?continuationToken: string, ?limit: int, ?launchConfigId: string, ?state: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerList, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerList.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int); "launchConfigId", launchConfigId; "state", state ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Register a running worker</summary>
     /// <remarks>
@@ -981,8 +983,8 @@ type WorkerManagerTyped(client: TaskclusterClient) =
     /// <param name="workerState">The optional <c>workerState</c> query parameter.</param>
     /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
     /// <returns>The response decoded as <c>Taskcluster.Models.WorkerManagerListWorkersResponse</c> (a response of another shape is <c>InvalidResponse</c> naming the JSON path), or why the call failed.</returns>
-    member _.ListWorkers(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?quarantined: string, ?workerState: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerManagerListWorkersResponse, TaskclusterError>> =
-        Client.callDecoded Taskcluster.Models.WorkerManagerListWorkersResponse.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+    member _.ListWorkers(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: int, ?launchConfigId: string, ?quarantined: bool, ?workerState: string, ?cancellationToken: CancellationToken) : Task<Result<Taskcluster.Models.WorkerManagerListWorkersResponse, TaskclusterError>> =
+        Client.callDecoded Taskcluster.Models.WorkerManagerListWorkersResponse.Decode client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", (limit |> Option.map Taskcluster.Services.Arguments.int); "launchConfigId", launchConfigId; "quarantined", (quarantined |> Option.map Taskcluster.Services.Arguments.bool); "workerState", workerState ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a worker</summary>
     /// <remarks>
@@ -1019,6 +1021,8 @@ type WorkerManagerTyped(client: TaskclusterClient) =
 [<Sealed>]
 type WorkerManager(client: TaskclusterClient) =
     inherit Taskcluster.Services.ApiClient(client, WorkerManagerReference.reference)
+    // Request bodies are checked against their schemas before sending (ClientOptions.ValidateRequests).
+    let client = Taskcluster.Services.RequestSchemas.attach client
 
     /// <summary>The worker-manager API reference.</summary>
     static member Reference: ApiReference = WorkerManagerReference.reference

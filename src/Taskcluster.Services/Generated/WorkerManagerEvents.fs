@@ -295,6 +295,12 @@ type WorkerManagerEvents =
     static member WorkerPoolCreated(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolCreated pattern
 
+    /// <summary>Decodes the body of a <c>worker-pool-created</c> message into <c>Taskcluster.Models.PulseWorkerPoolMessage</c> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeWorkerPoolCreated(body: JsonElement) : Result<Taskcluster.Models.PulseWorkerPoolMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseWorkerPoolMessage.Decode body
+
     /// <summary>Worker Pool Updated Messages</summary>
     /// <remarks>
     /// <para>
@@ -330,6 +336,12 @@ type WorkerManagerEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member WorkerPoolUpdated(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolUpdated pattern
+
+    /// <summary>Decodes the body of a <c>worker-pool-updated</c> message into <c>Taskcluster.Models.PulseWorkerPoolMessage</c> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeWorkerPoolUpdated(body: JsonElement) : Result<Taskcluster.Models.PulseWorkerPoolMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseWorkerPoolMessage.Decode body
 
     /// <summary>Worker Pool Provisioning Error Messages</summary>
     /// <remarks>
@@ -369,6 +381,12 @@ type WorkerManagerEvents =
     static member WorkerPoolError(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolError pattern
 
+    /// <summary>Decodes the body of a <c>worker-pool-error</c> message into <c>Taskcluster.Models.PulseWorkerPoolErrorMessage</c> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-error-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeWorkerPoolError(body: JsonElement) : Result<Taskcluster.Models.PulseWorkerPoolErrorMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseWorkerPoolErrorMessage.Decode body
+
     /// <summary>Worker Requested Messages</summary>
     /// <remarks>
     /// <para>
@@ -402,6 +420,12 @@ type WorkerManagerEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member WorkerRequested(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerRequested pattern
+
+    /// <summary>Decodes the body of a <c>worker-requested</c> message into <c>Taskcluster.Models.PulseWorkerMessage</c> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeWorkerRequested(body: JsonElement) : Result<Taskcluster.Models.PulseWorkerMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseWorkerMessage.Decode body
 
     /// <summary>Worker Running Messages</summary>
     /// <remarks>
@@ -439,6 +463,12 @@ type WorkerManagerEvents =
     static member WorkerRunning(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerRunning pattern
 
+    /// <summary>Decodes the body of a <c>worker-running</c> message into <c>Taskcluster.Models.PulseWorkerMessage</c> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeWorkerRunning(body: JsonElement) : Result<Taskcluster.Models.PulseWorkerMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseWorkerMessage.Decode body
+
     /// <summary>Worker Stopped Messages</summary>
     /// <remarks>
     /// <para>
@@ -474,6 +504,12 @@ type WorkerManagerEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member WorkerStopped(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerStopped pattern
+
+    /// <summary>Decodes the body of a <c>worker-stopped</c> message into <c>Taskcluster.Models.PulseWorkerMessage</c> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeWorkerStopped(body: JsonElement) : Result<Taskcluster.Models.PulseWorkerMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseWorkerMessage.Decode body
 
     /// <summary>Worker Removed Messages</summary>
     /// <remarks>
@@ -513,6 +549,12 @@ type WorkerManagerEvents =
     static member WorkerRemoved(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerRemoved pattern
 
+    /// <summary>Decodes the body of a <c>worker-removed</c> message into <c>Taskcluster.Models.PulseWorkerRemovedMessage</c> (schema <c>/schemas/worker-manager/v1/pulse-worker-removed-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeWorkerRemoved(body: JsonElement) : Result<Taskcluster.Models.PulseWorkerRemovedMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseWorkerRemovedMessage.Decode body
+
     /// <summary>Launch Config Created Messages</summary>
     /// <remarks>
     /// <para>
@@ -546,6 +588,12 @@ type WorkerManagerEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member LaunchConfigCreated(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.launchConfigCreated pattern
+
+    /// <summary>Decodes the body of a <c>launch-config-created</c> message into <c>Taskcluster.Models.PulseLaunchConfigMessage</c> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeLaunchConfigCreated(body: JsonElement) : Result<Taskcluster.Models.PulseLaunchConfigMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseLaunchConfigMessage.Decode body
 
     /// <summary>Launch Config Updated Messages</summary>
     /// <remarks>
@@ -581,6 +629,12 @@ type WorkerManagerEvents =
     static member LaunchConfigUpdated(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.launchConfigUpdated pattern
 
+    /// <summary>Decodes the body of a <c>launch-config-updated</c> message into <c>Taskcluster.Models.PulseLaunchConfigMessage</c> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeLaunchConfigUpdated(body: JsonElement) : Result<Taskcluster.Models.PulseLaunchConfigMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseLaunchConfigMessage.Decode body
+
     /// <summary>Launch Config Archived Messages</summary>
     /// <remarks>
     /// <para>
@@ -614,4 +668,10 @@ type WorkerManagerEvents =
     /// <returns>The exchange and routing-key pattern to bind to, or why a value cannot be used.</returns>
     static member LaunchConfigArchived(pattern: BindingPattern) : Result<PulseBinding, RoutingKeyError> =
         RoutingKey.binding WorkerManagerEventsReference.reference WorkerManagerEventsReference.launchConfigArchived pattern
+
+    /// <summary>Decodes the body of a <c>launch-config-archived</c> message into <c>Taskcluster.Models.PulseLaunchConfigMessage</c> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>); pass it to the Pulse consumer's <c>Message.decode</c>.</summary>
+    /// <param name="body">The message body.</param>
+    /// <returns>The typed body, or the decoding error with its JSON path (unknown members are kept, never an error).</returns>
+    static member DecodeLaunchConfigArchived(body: JsonElement) : Result<Taskcluster.Models.PulseLaunchConfigMessage, DecodeError> =
+        Decode.fromElement Taskcluster.Models.PulseLaunchConfigMessage.Decode body
 

@@ -31,7 +31,8 @@ internal static class Connection
             o.ClockOffset,
             o.MaxClockOffset,
             o.TimeProvider,
-            defaults.Random);
+            defaults.Random,
+            o.ValidateRequests);
 
         var client = F.Client.create(fsharp);
         if (client.IsOk)
