@@ -22,6 +22,19 @@ let private start (w: Writer) (source: string) (version: string) =
     w.Line "namespace Taskcluster"
     w.Line "{"
 
+// Parameters whose meaning is known get their .NET type: a run number, a page size.
+let private isRunId (p: Parameter) = p.Name = "runId"
+
+let private isLimit (p: Parameter) = p.Name = "limit"
+
+let private rangeDocs (m: Method) =
+    if List.exists isRunId m.Args || List.exists isLimit m.Query then
+        [
+            "<exception cref=\"T:System.ArgumentOutOfRangeException\">A run number is negative or a page size is not positive.</exception>"
+        ]
+    else
+        []
+
 let private payloadDoc (m: Method) =
     let schema = m.Entry.Input |> Option.defaultValue ""
 
@@ -30,11 +43,17 @@ let private payloadDoc (m: Method) =
 let private paramDocs (m: Method) =
     [
         for a in m.Args do
-            $"<param name=\"{a.Name}\">The <c>{a.Name}</c> route argument (sent as one path segment).</param>"
+            if isRunId a then
+                $"<param name=\"{a.Name}\">The <c>{a.Name}</c> route argument: a run of the task (0 or more).</param>"
+            else
+                $"<param name=\"{a.Name}\">The <c>{a.Name}</c> route argument (sent as one path segment).</param>"
         if m.HasPayload then
             payloadDoc m
         for q in m.Query do
-            $"<param name=\"{q.Name}\">The optional <c>{q.Name}</c> query parameter.</param>"
+            if isLimit q then
+                $"<param name=\"{q.Name}\">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>"
+            else
+                $"<param name=\"{q.Name}\">The optional <c>{q.Name}</c> query parameter.</param>"
         "<param name=\"cancellationToken\">Cancels the call (it then throws <see cref=\"T:System.OperationCanceledException\"/>).</param>"
     ]
 
@@ -81,11 +100,17 @@ let private typedOf (models: Schema.SchemaModel) (m: Method) =
 let private parametersWith (payloadType: string) (m: Method) =
     [
         for a in m.Args do
-            $"string {a.CSharp}"
+            if isRunId a then
+                $"int {a.CSharp}"
+            else
+                $"string {a.CSharp}"
         if m.HasPayload then
             $"{payloadType} payload"
         for q in m.Query do
-            $"string? {q.CSharp} = null"
+            if isLimit q then
+                $"int? {q.CSharp} = null"
+            else
+                $"string? {q.CSharp} = null"
         $"{CancellationToken} cancellationToken = default"
     ]
     |> String.concat ", "
@@ -97,11 +122,17 @@ let private parameters (m: Method) = parametersWith "object" m
 let private fsharpArgumentsWith (payload: string) (m: Method) (token: bool) =
     [
         for a in m.Args do
-            $"Adapt.NotNull({a.CSharp}, nameof({a.CSharp}))"
+            if isRunId a then
+                $"ModelAdapt.RunId({a.CSharp}, nameof({a.CSharp}))"
+            else
+                $"Adapt.NotNull({a.CSharp}, nameof({a.CSharp}))"
         if m.HasPayload then
             payload
         for q in m.Query do
-            $"Adapt.Option({q.CSharp})"
+            if isLimit q then
+                $"ModelAdapt.Limit({q.CSharp}, nameof({q.CSharp}))"
+            else
+                $"Adapt.Option({q.CSharp})"
         if token then
             "Adapt.Token(cancellationToken)"
     ]
@@ -149,7 +180,8 @@ let private jsonMembers (w: Writer) (service: Service) (m: Method) (infix: strin
          @ [
              "<returns>The response as JSON, or why the call failed.</returns>"
              "<exception cref=\"T:System.ArgumentNullException\">A route argument or the payload is null.</exception>"
-         ])
+         ]
+         @ rangeDocs m)
         $"public virtual global::System.Threading.Tasks.Task<TaskclusterResult<{JsonElement}>> {m.Member}{infix}Async({parameters m})"
         $"Adapt.ResultAsync({call})"
 
@@ -232,7 +264,8 @@ let private typedMembers (w: Writer) (service: Service) (m: Method) (typed: Type
          @ [
              returns.Replace("</returns>", $" The JSON form is <see cref=\"{m.Member}JsonAsync\"/>.</returns>")
              "<exception cref=\"T:System.ArgumentNullException\">A route argument or the payload is null.</exception>"
-         ])
+         ]
+         @ rangeDocs m)
         $"public virtual global::System.Threading.Tasks.Task<TaskclusterResult<{resultType}>> {m.Member}Async({ps})"
         asyncBody
 

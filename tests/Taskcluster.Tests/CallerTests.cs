@@ -44,7 +44,7 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
 
         // Two per page: three pages, followed through continuationToken.
         var seen = new List<string>();
-        await foreach (var task in queue.ListTaskGroupJsonItemsAsync(taskGroupId, limit: "2"))
+        await foreach (var task in queue.ListTaskGroupJsonItemsAsync(taskGroupId, limit: 2))
         {
             seen.Add(task.GetValueOrThrow().GetProperty("status").GetProperty("taskId").GetString()!);
         }
@@ -52,7 +52,7 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         Assert.Equal(taskIds.Order(), seen.Order());
 
         var pages = 0;
-        await foreach (var page in queue.ListTaskGroupJsonPagesAsync(taskGroupId, limit: "2"))
+        await foreach (var page in queue.ListTaskGroupJsonPagesAsync(taskGroupId, limit: 2))
         {
             pages++;
             Assert.True(page.GetValueOrThrow().GetProperty("tasks").GetArrayLength() <= 2);
@@ -80,12 +80,12 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         var queue = new QueueClient(_tc.RootUrl, _tc.Root, options);
 
         var results = new List<TaskclusterResult<JsonElement>>();
-        await foreach (var item in queue.ListTaskGroupJsonItemsAsync(taskGroupId, limit: "2"))
+        await foreach (var item in queue.ListTaskGroupJsonItemsAsync(taskGroupId, limit: 2))
         {
             results.Add(item);
         }
 
-        var blocking = queue.ListTaskGroupJsonPages(taskGroupId, limit: "2").ToList();
+        var blocking = queue.ListTaskGroupJsonPages(taskGroupId, limit: 2).ToList();
 
         Assert.Equal([true, true, false], results.Select(r => r.IsSuccess));
         Assert.Equal(TaskclusterErrorKind.ServerError, results[^1].Error?.Kind);
@@ -201,7 +201,7 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
             () =>
             {
                 queue.CreateTaskJson(taskId, Tasks.Definition(taskId, "sync")).GetValueOrThrow();
-                var items = queue.ListTaskGroupJsonItems(taskId, limit: "1").Count(r => r.IsSuccess);
+                var items = queue.ListTaskGroupJsonItems(taskId, limit: 1).Count(r => r.IsSuccess);
                 var name = queue.TaskJson(taskId).GetValueOrThrow().GetProperty("metadata").GetProperty("name").GetString();
                 return (items, name);
             },

@@ -40,7 +40,7 @@ public sealed class TaskclusterCredentialsTests : IClassFixture<EmulatorFixture>
 
         // The service accepts their signature, and grants them the claim's scopes, not the root's.
         var asWorker = new QueueClient(_tc.RootUrl, fromCredentials);
-        var completed = await asWorker.ReportCompletedAsync(taskId, "0");
+        var completed = await asWorker.ReportCompletedAsync(taskId, 0);
         Assert.True(completed.IsSuccess, completed.Error?.Description);
         var other = SlugIds.NewSlugId();
         var refused = await asWorker.CreateTaskJsonAsync(other, Tasks.Definition(other, "not allowed"));

@@ -99,8 +99,32 @@ public sealed class TypedCallTests : IClassFixture<EmulatorFixture>
         Assert.False(string.IsNullOrEmpty(task.Credentials.AccessToken));
         Assert.Equal(TaskStatusRunsItemState.Running, task.Status.Runs[0].State);
 
-        var completed = Ok(await queue.ReportCompletedAsync(taskId, "0"));
+        var completed = Ok(await queue.ReportCompletedAsync(taskId, 0));
         Assert.Equal(TaskStatusState.Completed, completed.Status.State);
+    }
+
+    [Fact]
+    public async Task KnownQueryParametersAndRouteArgumentsHaveTheirTypes()
+    {
+        var queue = new QueueClient(_tc.RootUrl, _tc.Root);
+        var taskGroupId = SlugIds.NewSlugId();
+        for (var i = 0; i < 3; i++)
+        {
+            Ok(await queue.CreateTaskAsync(i == 0 ? taskGroupId : SlugIds.NewSlugId(), Request(taskGroupId, $"limited {i}")));
+        }
+
+        // A page size is an int: pages of two hold all three tasks.
+        var pages = new List<ListTaskGroupResponse>();
+        await foreach (var page in queue.ListTaskGroupPagesAsync(taskGroupId, limit: 2))
+        {
+            pages.Add(Ok(page));
+        }
+
+        Assert.Equal(new[] { 2, 1 }, pages.Select(p => p.Tasks.Count).ToArray());
+
+        // Values that cannot be sent are refused before any request, naming the parameter.
+        Assert.Equal("limit", Assert.Throws<ArgumentOutOfRangeException>(() => queue.ListTaskGroup(taskGroupId, limit: 0)).ParamName);
+        Assert.Equal("runId", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => queue.ReportCompletedAsync(taskGroupId, -1))).ParamName);
     }
 
     [Fact]

@@ -126,40 +126,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="prefix">The optional <c>prefix</c> query parameter.</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListClientsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse>> ListClientsAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListClientsResponse>(_service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "auth.listClients");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse>> ListClientsAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListClientsResponse>(_service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listClients");
 
         /// <inheritdoc cref="ListClientsAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse> ListClients(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListClientsResponse>(Sync.Run(() => _service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "auth.listClients");
-
-        /// <inheritdoc cref="ListClientsAsync"/>
-        /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse>> ListClientsPagesAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListClientsResponse>(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listClients", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse> ListClients(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListClientsResponse>(Sync.Run(() => _service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listClients");
 
         /// <inheritdoc cref="ListClientsAsync"/>
         /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse>> ListClientsPages(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListClientsResponse>(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listClients", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse>> ListClientsPagesAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListClientsResponse>(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listClients", cancellationToken);
+
+        /// <inheritdoc cref="ListClientsAsync"/>
+        /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse>> ListClientsPages(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListClientsResponse>(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listClients", cancellationToken);
 
         /// <inheritdoc cref="ListClientsAsync"/>
         /// <summary>List Clients: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>clients</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> ListClientsItemsAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.GetClientResponse>(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listClients", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> ListClientsItemsAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetClientResponse>(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listClients", cancellationToken);
 
         /// <inheritdoc cref="ListClientsAsync"/>
         /// <summary>List Clients: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>clients</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> ListClientsItems(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetClientResponse>(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listClients", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> ListClientsItems(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetClientResponse>(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listClients", cancellationToken);
 
         /// <summary>List Clients</summary>
         /// <remarks>
@@ -184,40 +185,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="prefix">The optional <c>prefix</c> query parameter.</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListClientsJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListClientsJson(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListClientsJsonAsync"/>
-        /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonPagesAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListClientsJson(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListClientsJsonAsync"/>
         /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonPages(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonPagesAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListClientsJsonAsync"/>
+        /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonPages(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListClientsJsonAsync"/>
         /// <summary>List Clients: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>clients</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonItemsAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonItemsAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListClientsJsonAsync"/>
         /// <summary>List Clients: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>clients</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonItems(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonItems(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get Client</summary>
         /// <remarks>
@@ -352,40 +354,41 @@ namespace Taskcluster
         /// <param name="entityType">The <c>entityType</c> route argument (sent as one path segment).</param>
         /// <param name="entityId">The <c>entityId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetEntityHistoryJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> GetEntityHistoryAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "auth.getEntityHistory");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> GetEntityHistoryAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.getEntityHistory");
 
         /// <inheritdoc cref="GetEntityHistoryAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse> GetEntityHistory(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetEntityHistoryResponse>(Sync.Run(() => _service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "auth.getEntityHistory");
-
-        /// <inheritdoc cref="GetEntityHistoryAsync"/>
-        /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> GetEntityHistoryPagesAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.getEntityHistory", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse> GetEntityHistory(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetEntityHistoryResponse>(Sync.Run(() => _service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.getEntityHistory");
 
         /// <inheritdoc cref="GetEntityHistoryAsync"/>
         /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> GetEntityHistoryPages(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.getEntityHistory", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> GetEntityHistoryPagesAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.getEntityHistory", cancellationToken);
+
+        /// <inheritdoc cref="GetEntityHistoryAsync"/>
+        /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> GetEntityHistoryPages(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.getEntityHistory", cancellationToken);
 
         /// <inheritdoc cref="GetEntityHistoryAsync"/>
         /// <summary>Get Entity History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> GetEntityHistoryItemsAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.getEntityHistory", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> GetEntityHistoryItemsAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.getEntityHistory", cancellationToken);
 
         /// <inheritdoc cref="GetEntityHistoryAsync"/>
         /// <summary>Get Entity History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> GetEntityHistoryItems(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.getEntityHistory", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> GetEntityHistoryItems(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.getEntityHistory", cancellationToken);
 
         /// <summary>Get Entity History</summary>
         /// <remarks>
@@ -400,40 +403,41 @@ namespace Taskcluster
         /// <param name="entityType">The <c>entityType</c> route argument (sent as one path segment).</param>
         /// <param name="entityId">The <c>entityId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="GetEntityHistoryJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetEntityHistoryJson(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="GetEntityHistoryJsonAsync"/>
-        /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonPagesAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetEntityHistoryJson(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="GetEntityHistoryJsonAsync"/>
         /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonPages(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonPagesAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="GetEntityHistoryJsonAsync"/>
+        /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonPages(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="GetEntityHistoryJsonAsync"/>
         /// <summary>Get Entity History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonItemsAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonItemsAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="GetEntityHistoryJsonAsync"/>
         /// <summary>Get Entity History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonItems(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonItems(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List Audit History</summary>
         /// <remarks>
@@ -447,40 +451,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListAuditHistoryJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> ListAuditHistoryAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "auth.listAuditHistory");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> ListAuditHistoryAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listAuditHistory");
 
         /// <inheritdoc cref="ListAuditHistoryAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse> ListAuditHistory(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetEntityHistoryResponse>(Sync.Run(() => _service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "auth.listAuditHistory");
-
-        /// <inheritdoc cref="ListAuditHistoryAsync"/>
-        /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> ListAuditHistoryPagesAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listAuditHistory", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse> ListAuditHistory(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetEntityHistoryResponse>(Sync.Run(() => _service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listAuditHistory");
 
         /// <inheritdoc cref="ListAuditHistoryAsync"/>
         /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> ListAuditHistoryPages(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listAuditHistory", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> ListAuditHistoryPagesAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listAuditHistory", cancellationToken);
+
+        /// <inheritdoc cref="ListAuditHistoryAsync"/>
+        /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> ListAuditHistoryPages(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listAuditHistory", cancellationToken);
 
         /// <inheritdoc cref="ListAuditHistoryAsync"/>
         /// <summary>List Audit History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> ListAuditHistoryItemsAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listAuditHistory", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> ListAuditHistoryItemsAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listAuditHistory", cancellationToken);
 
         /// <inheritdoc cref="ListAuditHistoryAsync"/>
         /// <summary>List Audit History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> ListAuditHistoryItems(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listAuditHistory", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> ListAuditHistoryItems(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listAuditHistory", cancellationToken);
 
         /// <summary>List Audit History</summary>
         /// <remarks>
@@ -494,40 +499,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListAuditHistoryJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListAuditHistoryJson(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListAuditHistoryJsonAsync"/>
-        /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonPagesAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListAuditHistoryJson(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListAuditHistoryJsonAsync"/>
         /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonPages(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonPagesAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListAuditHistoryJsonAsync"/>
+        /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonPages(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListAuditHistoryJsonAsync"/>
         /// <summary>List Audit History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonItemsAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonItemsAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListAuditHistoryJsonAsync"/>
         /// <summary>List Audit History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonItems(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonItems(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Reset `accessToken`</summary>
         /// <remarks>
@@ -848,40 +854,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListRoles2JsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response>> ListRoles2Async(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListRoles2Response>(_service.ListRoles2(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "auth.listRoles2");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response>> ListRoles2Async(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListRoles2Response>(_service.ListRoles2(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listRoles2");
 
         /// <inheritdoc cref="ListRoles2Async"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response> ListRoles2(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListRoles2Response>(Sync.Run(() => _service.ListRoles2(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "auth.listRoles2");
-
-        /// <inheritdoc cref="ListRoles2Async"/>
-        /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response>> ListRoles2PagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListRoles2Response>(_service.ListRoles2Pages(Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listRoles2", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response> ListRoles2(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListRoles2Response>(Sync.Run(() => _service.ListRoles2(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listRoles2");
 
         /// <inheritdoc cref="ListRoles2Async"/>
         /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response>> ListRoles2Pages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListRoles2Response>(_service.ListRoles2Pages(Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listRoles2", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response>> ListRoles2PagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListRoles2Response>(_service.ListRoles2Pages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoles2", cancellationToken);
+
+        /// <inheritdoc cref="ListRoles2Async"/>
+        /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response>> ListRoles2Pages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListRoles2Response>(_service.ListRoles2Pages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoles2", cancellationToken);
 
         /// <inheritdoc cref="ListRoles2Async"/>
         /// <summary>List Roles: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roles</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> ListRoles2ItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.GetRoleResponse>(_service.ListRoles2Items(Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listRoles2", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> ListRoles2ItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetRoleResponse>(_service.ListRoles2Items(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoles2", cancellationToken);
 
         /// <inheritdoc cref="ListRoles2Async"/>
         /// <summary>List Roles: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roles</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> ListRoles2Items(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetRoleResponse>(_service.ListRoles2Items(Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listRoles2", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> ListRoles2Items(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetRoleResponse>(_service.ListRoles2Items(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoles2", cancellationToken);
 
         /// <summary>List Roles</summary>
         /// <remarks>
@@ -903,40 +910,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListRoles2(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListRoles2(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListRoles2JsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListRoles2Json(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListRoles2(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListRoles2JsonAsync"/>
-        /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListRoles2Pages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListRoles2Json(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListRoles2(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListRoles2JsonAsync"/>
         /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListRoles2Pages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListRoles2Pages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListRoles2JsonAsync"/>
+        /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListRoles2Pages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListRoles2JsonAsync"/>
         /// <summary>List Roles: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roles</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListRoles2Items(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListRoles2Items(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListRoles2JsonAsync"/>
         /// <summary>List Roles: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roles</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListRoles2Items(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListRoles2Items(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List Role IDs</summary>
         /// <remarks>
@@ -954,40 +962,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListRoleIdsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse>> ListRoleIdsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListRoleIdsResponse>(_service.ListRoleIds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "auth.listRoleIds");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse>> ListRoleIdsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListRoleIdsResponse>(_service.ListRoleIds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listRoleIds");
 
         /// <inheritdoc cref="ListRoleIdsAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse> ListRoleIds(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListRoleIdsResponse>(Sync.Run(() => _service.ListRoleIds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "auth.listRoleIds");
-
-        /// <inheritdoc cref="ListRoleIdsAsync"/>
-        /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse>> ListRoleIdsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListRoleIdsResponse>(_service.ListRoleIdsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listRoleIds", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse> ListRoleIds(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListRoleIdsResponse>(Sync.Run(() => _service.ListRoleIds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listRoleIds");
 
         /// <inheritdoc cref="ListRoleIdsAsync"/>
         /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse>> ListRoleIdsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListRoleIdsResponse>(_service.ListRoleIdsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listRoleIds", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse>> ListRoleIdsPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListRoleIdsResponse>(_service.ListRoleIdsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoleIds", cancellationToken);
+
+        /// <inheritdoc cref="ListRoleIdsAsync"/>
+        /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse>> ListRoleIdsPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListRoleIdsResponse>(_service.ListRoleIdsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoleIds", cancellationToken);
 
         /// <inheritdoc cref="ListRoleIdsAsync"/>
         /// <summary>List Role IDs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roleIds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<string>> ListRoleIdsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<string>(_service.ListRoleIdsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listRoleIds", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<string>> ListRoleIdsItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<string>(_service.ListRoleIdsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoleIds", cancellationToken);
 
         /// <inheritdoc cref="ListRoleIdsAsync"/>
         /// <summary>List Role IDs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roleIds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<string>> ListRoleIdsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<string>(_service.ListRoleIdsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "auth.listRoleIds", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<string>> ListRoleIdsItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<string>(_service.ListRoleIdsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoleIds", cancellationToken);
 
         /// <summary>List Role IDs</summary>
         /// <remarks>
@@ -1005,40 +1014,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListRoleIds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListRoleIds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListRoleIdsJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListRoleIdsJson(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListRoleIds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListRoleIdsJsonAsync"/>
-        /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListRoleIdsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListRoleIdsJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListRoleIds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListRoleIdsJsonAsync"/>
         /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListRoleIdsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListRoleIdsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListRoleIdsJsonAsync"/>
+        /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListRoleIdsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListRoleIdsJsonAsync"/>
         /// <summary>List Role IDs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roleIds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListRoleIdsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListRoleIdsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListRoleIdsJsonAsync"/>
         /// <summary>List Role IDs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roleIds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListRoleIdsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListRoleIdsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get Role</summary>
         /// <remarks>

@@ -122,7 +122,7 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="organization">The optional <c>organization</c> query parameter.</param>
         /// <param name="repository">The optional <c>repository</c> query parameter.</param>
         /// <param name="sha">The optional <c>sha</c> query parameter.</param>
@@ -130,36 +130,37 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="BuildsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> BuildsAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.BuildList>(_service.Builds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)), "github.builds");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> BuildsAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.BuildList>(_service.Builds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)), "github.builds");
 
         /// <inheritdoc cref="BuildsAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.BuildList> Builds(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.BuildList>(Sync.Run(() => _service.Builds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))), "github.builds");
-
-        /// <inheritdoc cref="BuildsAsync"/>
-        /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> BuildsPagesAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.BuildList>(_service.BuildsPages(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.BuildList> Builds(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.BuildList>(Sync.Run(() => _service.Builds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))), "github.builds");
 
         /// <inheritdoc cref="BuildsAsync"/>
         /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> BuildsPages(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.BuildList>(_service.BuildsPages(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> BuildsPagesAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.BuildList>(_service.BuildsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
+
+        /// <inheritdoc cref="BuildsAsync"/>
+        /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> BuildsPages(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.BuildList>(_service.BuildsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
 
         /// <inheritdoc cref="BuildsAsync"/>
         /// <summary>List of Builds: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>builds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildListBuildsItem>> BuildsItemsAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.BuildListBuildsItem>(_service.BuildsItems(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildListBuildsItem>> BuildsItemsAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.BuildListBuildsItem>(_service.BuildsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
 
         /// <inheritdoc cref="BuildsAsync"/>
         /// <summary>List of Builds: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>builds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildListBuildsItem>> BuildsItems(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.BuildListBuildsItem>(_service.BuildsItems(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildListBuildsItem>> BuildsItems(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.BuildListBuildsItem>(_service.BuildsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
 
         /// <summary>List of Builds</summary>
         /// <remarks>
@@ -176,7 +177,7 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="organization">The optional <c>organization</c> query parameter.</param>
         /// <param name="repository">The optional <c>repository</c> query parameter.</param>
         /// <param name="sha">The optional <c>sha</c> query parameter.</param>
@@ -184,36 +185,37 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Builds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Builds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="BuildsJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> BuildsJson(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.Builds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="BuildsJsonAsync"/>
-        /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonPagesAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.BuildsPages(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> BuildsJson(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Builds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="BuildsJsonAsync"/>
         /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonPages(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.BuildsPages(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonPagesAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.BuildsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
+
+        /// <inheritdoc cref="BuildsJsonAsync"/>
+        /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonPages(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.BuildsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
 
         /// <inheritdoc cref="BuildsJsonAsync"/>
         /// <summary>List of Builds: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>builds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonItemsAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.BuildsItems(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonItemsAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.BuildsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
 
         /// <inheritdoc cref="BuildsJsonAsync"/>
         /// <summary>List of Builds: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>builds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonItems(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.BuildsItems(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonItems(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.BuildsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
 
         /// <summary>Cancel repository builds</summary>
         /// <remarks>

@@ -672,40 +672,41 @@ namespace Taskcluster
         /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
         /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListLastFiresJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse>> ListLastFiresAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListLastFiresResponse>(_service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "hooks.listLastFires");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse>> ListLastFiresAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListLastFiresResponse>(_service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "hooks.listLastFires");
 
         /// <inheritdoc cref="ListLastFiresAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse> ListLastFires(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListLastFiresResponse>(Sync.Run(() => _service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "hooks.listLastFires");
-
-        /// <inheritdoc cref="ListLastFiresAsync"/>
-        /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse>> ListLastFiresPagesAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListLastFiresResponse>(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "hooks.listLastFires", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse> ListLastFires(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListLastFiresResponse>(Sync.Run(() => _service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "hooks.listLastFires");
 
         /// <inheritdoc cref="ListLastFiresAsync"/>
         /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse>> ListLastFiresPages(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListLastFiresResponse>(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "hooks.listLastFires", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse>> ListLastFiresPagesAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListLastFiresResponse>(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "hooks.listLastFires", cancellationToken);
+
+        /// <inheritdoc cref="ListLastFiresAsync"/>
+        /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse>> ListLastFiresPages(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListLastFiresResponse>(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "hooks.listLastFires", cancellationToken);
 
         /// <inheritdoc cref="ListLastFiresAsync"/>
         /// <summary>Get information about recent hook fires: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>lastFires</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>> ListLastFiresItemsAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "hooks.listLastFires", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>> ListLastFiresItemsAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "hooks.listLastFires", cancellationToken);
 
         /// <inheritdoc cref="ListLastFiresAsync"/>
         /// <summary>Get information about recent hook fires: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>lastFires</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>> ListLastFiresItems(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "hooks.listLastFires", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>> ListLastFiresItems(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "hooks.listLastFires", cancellationToken);
 
         /// <summary>Get information about recent hook fires</summary>
         /// <remarks>
@@ -724,40 +725,41 @@ namespace Taskcluster
         /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
         /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListLastFiresJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListLastFiresJson(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListLastFiresJsonAsync"/>
-        /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonPagesAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListLastFiresJson(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListLastFiresJsonAsync"/>
         /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonPages(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonPagesAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListLastFiresJsonAsync"/>
+        /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonPages(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListLastFiresJsonAsync"/>
         /// <summary>Get information about recent hook fires: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>lastFires</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonItemsAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonItemsAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListLastFiresJsonAsync"/>
         /// <summary>Get information about recent hook fires: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>lastFires</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonItems(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonItems(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Heartbeat</summary>
         /// <remarks>

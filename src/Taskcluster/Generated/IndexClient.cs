@@ -172,40 +172,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="payload">The request body (schema <c>/schemas/index/v1/list-tasks-at-index.json#</c>), written with the schema's member names.</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="FindTasksAtIndexJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> FindTasksAtIndexAsync(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTasksResponse>(_service.FindTasksAtIndex(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "index.findTasksAtIndex");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> FindTasksAtIndexAsync(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTasksResponse>(_service.FindTasksAtIndex(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.findTasksAtIndex");
 
         /// <inheritdoc cref="FindTasksAtIndexAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse> FindTasksAtIndex(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTasksResponse>(Sync.Run(() => _service.FindTasksAtIndex(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "index.findTasksAtIndex");
-
-        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
-        /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> FindTasksAtIndexPagesAsync(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponse>(_service.FindTasksAtIndexPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.findTasksAtIndex", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse> FindTasksAtIndex(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTasksResponse>(Sync.Run(() => _service.FindTasksAtIndex(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.findTasksAtIndex");
 
         /// <inheritdoc cref="FindTasksAtIndexAsync"/>
         /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> FindTasksAtIndexPages(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponse>(_service.FindTasksAtIndexPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.findTasksAtIndex", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> FindTasksAtIndexPagesAsync(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponse>(_service.FindTasksAtIndexPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.findTasksAtIndex", cancellationToken);
+
+        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
+        /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> FindTasksAtIndexPages(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponse>(_service.FindTasksAtIndexPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.findTasksAtIndex", cancellationToken);
 
         /// <inheritdoc cref="FindTasksAtIndexAsync"/>
         /// <summary>Find tasks at indexes: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> FindTasksAtIndexItemsAsync(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.FindTasksAtIndexItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.findTasksAtIndex", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> FindTasksAtIndexItemsAsync(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.FindTasksAtIndexItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.findTasksAtIndex", cancellationToken);
 
         /// <inheritdoc cref="FindTasksAtIndexAsync"/>
         /// <summary>Find tasks at indexes: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> FindTasksAtIndexItems(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.FindTasksAtIndexItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.findTasksAtIndex", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> FindTasksAtIndexItems(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.FindTasksAtIndexItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.findTasksAtIndex", cancellationToken);
 
         /// <summary>Find tasks at indexes</summary>
         /// <remarks>
@@ -227,40 +228,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="payload">The request body (schema <c>/schemas/index/v1/list-tasks-at-index.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.FindTasksAtIndex(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.FindTasksAtIndex(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="FindTasksAtIndexJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FindTasksAtIndexJson(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.FindTasksAtIndex(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="FindTasksAtIndexJsonAsync"/>
-        /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.FindTasksAtIndexPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FindTasksAtIndexJson(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.FindTasksAtIndex(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="FindTasksAtIndexJsonAsync"/>
         /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.FindTasksAtIndexPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonPagesAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.FindTasksAtIndexPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="FindTasksAtIndexJsonAsync"/>
+        /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonPages(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.FindTasksAtIndexPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="FindTasksAtIndexJsonAsync"/>
         /// <summary>Find tasks at indexes: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.FindTasksAtIndexItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonItemsAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.FindTasksAtIndexItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="FindTasksAtIndexJsonAsync"/>
         /// <summary>Find tasks at indexes: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.FindTasksAtIndexItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonItems(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.FindTasksAtIndexItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List Namespaces</summary>
         /// <remarks>
@@ -281,40 +283,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListNamespacesJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse>> ListNamespacesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListNamespacesResponse>(_service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "index.listNamespaces");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse>> ListNamespacesAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListNamespacesResponse>(_service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.listNamespaces");
 
         /// <inheritdoc cref="ListNamespacesAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse> ListNamespaces(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListNamespacesResponse>(Sync.Run(() => _service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "index.listNamespaces");
-
-        /// <inheritdoc cref="ListNamespacesAsync"/>
-        /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse>> ListNamespacesPagesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListNamespacesResponse>(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.listNamespaces", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse> ListNamespaces(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListNamespacesResponse>(Sync.Run(() => _service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.listNamespaces");
 
         /// <inheritdoc cref="ListNamespacesAsync"/>
         /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse>> ListNamespacesPages(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListNamespacesResponse>(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.listNamespaces", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse>> ListNamespacesPagesAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListNamespacesResponse>(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listNamespaces", cancellationToken);
+
+        /// <inheritdoc cref="ListNamespacesAsync"/>
+        /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse>> ListNamespacesPages(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListNamespacesResponse>(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listNamespaces", cancellationToken);
 
         /// <inheritdoc cref="ListNamespacesAsync"/>
         /// <summary>List Namespaces: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>namespaces</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>> ListNamespacesItemsAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.listNamespaces", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>> ListNamespacesItemsAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listNamespaces", cancellationToken);
 
         /// <inheritdoc cref="ListNamespacesAsync"/>
         /// <summary>List Namespaces: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>namespaces</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>> ListNamespacesItems(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.listNamespaces", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>> ListNamespacesItems(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listNamespaces", cancellationToken);
 
         /// <summary>List Namespaces</summary>
         /// <remarks>
@@ -335,40 +338,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListNamespacesJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListNamespacesJson(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListNamespacesJsonAsync"/>
-        /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonPagesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListNamespacesJson(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListNamespacesJsonAsync"/>
         /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonPages(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonPagesAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListNamespacesJsonAsync"/>
+        /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonPages(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListNamespacesJsonAsync"/>
         /// <summary>List Namespaces: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>namespaces</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonItemsAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonItemsAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListNamespacesJsonAsync"/>
         /// <summary>List Namespaces: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>namespaces</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonItems(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonItems(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List Tasks</summary>
         /// <remarks>
@@ -393,40 +397,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListTasksJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> ListTasksAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTasksResponse>(_service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "index.listTasks");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> ListTasksAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTasksResponse>(_service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.listTasks");
 
         /// <inheritdoc cref="ListTasksAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse> ListTasks(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTasksResponse>(Sync.Run(() => _service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "index.listTasks");
-
-        /// <inheritdoc cref="ListTasksAsync"/>
-        /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> ListTasksPagesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponse>(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.listTasks", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse> ListTasks(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTasksResponse>(Sync.Run(() => _service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.listTasks");
 
         /// <inheritdoc cref="ListTasksAsync"/>
         /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> ListTasksPages(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponse>(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.listTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> ListTasksPagesAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponse>(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListTasksAsync"/>
+        /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> ListTasksPages(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponse>(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listTasks", cancellationToken);
 
         /// <inheritdoc cref="ListTasksAsync"/>
         /// <summary>List Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> ListTasksItemsAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.listTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> ListTasksItemsAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listTasks", cancellationToken);
 
         /// <inheritdoc cref="ListTasksAsync"/>
         /// <summary>List Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> ListTasksItems(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), "index.listTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> ListTasksItems(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listTasks", cancellationToken);
 
         /// <summary>List Tasks</summary>
         /// <remarks>
@@ -451,40 +456,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListTasksJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTasksJson(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListTasksJsonAsync"/>
-        /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonPagesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTasksJson(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListTasksJsonAsync"/>
         /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonPages(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonPagesAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListTasksJsonAsync"/>
+        /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonPages(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListTasksJsonAsync"/>
         /// <summary>List Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonItemsAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonItemsAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListTasksJsonAsync"/>
         /// <summary>List Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonItems(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonItems(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Insert Task into Index</summary>
         /// <remarks>

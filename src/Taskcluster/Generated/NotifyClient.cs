@@ -442,40 +442,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListDenylistJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList>> ListDenylistAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.NotificationAddressList>(_service.ListDenylist(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "notify.listDenylist");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList>> ListDenylistAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.NotificationAddressList>(_service.ListDenylist(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "notify.listDenylist");
 
         /// <inheritdoc cref="ListDenylistAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList> ListDenylist(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.NotificationAddressList>(Sync.Run(() => _service.ListDenylist(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "notify.listDenylist");
-
-        /// <inheritdoc cref="ListDenylistAsync"/>
-        /// <summary>List Denylisted Notifications: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList>> ListDenylistPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.NotificationAddressList>(_service.ListDenylistPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "notify.listDenylist", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList> ListDenylist(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.NotificationAddressList>(Sync.Run(() => _service.ListDenylist(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "notify.listDenylist");
 
         /// <inheritdoc cref="ListDenylistAsync"/>
         /// <summary>List Denylisted Notifications: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList>> ListDenylistPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.NotificationAddressList>(_service.ListDenylistPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "notify.listDenylist", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList>> ListDenylistPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.NotificationAddressList>(_service.ListDenylistPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "notify.listDenylist", cancellationToken);
+
+        /// <inheritdoc cref="ListDenylistAsync"/>
+        /// <summary>List Denylisted Notifications: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList>> ListDenylistPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.NotificationAddressList>(_service.ListDenylistPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "notify.listDenylist", cancellationToken);
 
         /// <inheritdoc cref="ListDenylistAsync"/>
         /// <summary>List Denylisted Notifications: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>addresses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddress>> ListDenylistItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.NotificationAddress>(_service.ListDenylistItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "notify.listDenylist", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddress>> ListDenylistItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.NotificationAddress>(_service.ListDenylistItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "notify.listDenylist", cancellationToken);
 
         /// <inheritdoc cref="ListDenylistAsync"/>
         /// <summary>List Denylisted Notifications: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>addresses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddress>> ListDenylistItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.NotificationAddress>(_service.ListDenylistItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "notify.listDenylist", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddress>> ListDenylistItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.NotificationAddress>(_service.ListDenylistItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "notify.listDenylist", cancellationToken);
 
         /// <summary>List Denylisted Notifications</summary>
         /// <remarks>
@@ -500,40 +501,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListDenylist(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListDenylist(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListDenylistJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListDenylistJson(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListDenylist(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListDenylistJsonAsync"/>
-        /// <summary>List Denylisted Notifications: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListDenylistPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListDenylistJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListDenylist(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListDenylistJsonAsync"/>
         /// <summary>List Denylisted Notifications: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListDenylistPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListDenylistPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListDenylistJsonAsync"/>
+        /// <summary>List Denylisted Notifications: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListDenylistPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListDenylistJsonAsync"/>
         /// <summary>List Denylisted Notifications: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>addresses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListDenylistItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListDenylistItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListDenylistJsonAsync"/>
         /// <summary>List Denylisted Notifications: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>addresses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListDenylistItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListDenylistItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Heartbeat</summary>
         /// <remarks>

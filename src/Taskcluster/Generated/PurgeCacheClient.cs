@@ -177,40 +177,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AllPurgeRequestsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList>> AllPurgeRequestsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(_service.AllPurgeRequests(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "purge-cache.allPurgeRequests");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList>> AllPurgeRequestsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(_service.AllPurgeRequests(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "purge-cache.allPurgeRequests");
 
         /// <inheritdoc cref="AllPurgeRequestsAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList> AllPurgeRequests(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(Sync.Run(() => _service.AllPurgeRequests(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "purge-cache.allPurgeRequests");
-
-        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
-        /// <summary>All Open Purge Requests: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList>> AllPurgeRequestsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "purge-cache.allPurgeRequests", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList> AllPurgeRequests(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(Sync.Run(() => _service.AllPurgeRequests(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "purge-cache.allPurgeRequests");
 
         /// <inheritdoc cref="AllPurgeRequestsAsync"/>
         /// <summary>All Open Purge Requests: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList>> AllPurgeRequestsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "purge-cache.allPurgeRequests", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList>> AllPurgeRequestsPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "purge-cache.allPurgeRequests", cancellationToken);
+
+        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
+        /// <summary>All Open Purge Requests: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList>> AllPurgeRequestsPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "purge-cache.allPurgeRequests", cancellationToken);
 
         /// <inheritdoc cref="AllPurgeRequestsAsync"/>
         /// <summary>All Open Purge Requests: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>requests</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.PurgeCacheRequestsItem>> AllPurgeRequestsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.PurgeCacheRequestsItem>(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "purge-cache.allPurgeRequests", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.PurgeCacheRequestsItem>> AllPurgeRequestsItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.PurgeCacheRequestsItem>(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "purge-cache.allPurgeRequests", cancellationToken);
 
         /// <inheritdoc cref="AllPurgeRequestsAsync"/>
         /// <summary>All Open Purge Requests: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>requests</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.PurgeCacheRequestsItem>> AllPurgeRequestsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.PurgeCacheRequestsItem>(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "purge-cache.allPurgeRequests", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.PurgeCacheRequestsItem>> AllPurgeRequestsItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.PurgeCacheRequestsItem>(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "purge-cache.allPurgeRequests", cancellationToken);
 
         /// <summary>All Open Purge Requests</summary>
         /// <remarks>
@@ -230,40 +231,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.AllPurgeRequests(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.AllPurgeRequests(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="AllPurgeRequestsJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AllPurgeRequestsJson(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.AllPurgeRequests(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="AllPurgeRequestsJsonAsync"/>
-        /// <summary>All Open Purge Requests: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AllPurgeRequestsJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.AllPurgeRequests(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="AllPurgeRequestsJsonAsync"/>
         /// <summary>All Open Purge Requests: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="AllPurgeRequestsJsonAsync"/>
+        /// <summary>All Open Purge Requests: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="AllPurgeRequestsJsonAsync"/>
         /// <summary>All Open Purge Requests: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>requests</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="AllPurgeRequestsJsonAsync"/>
         /// <summary>All Open Purge Requests: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>requests</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Open Purge Requests for a worker pool</summary>
         /// <remarks>

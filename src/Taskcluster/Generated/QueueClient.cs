@@ -208,40 +208,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>), written with the schema's member names.</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TasksJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TasksResponse>> TasksAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TasksResponse>(_service.Tasks(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "queue.tasks");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TasksResponse>> TasksAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TasksResponse>(_service.Tasks(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.tasks");
 
         /// <inheritdoc cref="TasksAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.TasksResponse> Tasks(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TasksResponse>(Sync.Run(() => _service.Tasks(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "queue.tasks");
-
-        /// <inheritdoc cref="TasksAsync"/>
-        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponse>> TasksPagesAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksResponse>(_service.TasksPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.tasks", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TasksResponse> Tasks(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TasksResponse>(Sync.Run(() => _service.Tasks(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.tasks");
 
         /// <inheritdoc cref="TasksAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponse>> TasksPages(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksResponse>(_service.TasksPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.tasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponse>> TasksPagesAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksResponse>(_service.TasksPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.tasks", cancellationToken);
+
+        /// <inheritdoc cref="TasksAsync"/>
+        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponse>> TasksPages(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksResponse>(_service.TasksPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.tasks", cancellationToken);
 
         /// <inheritdoc cref="TasksAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponseTasksItem>> TasksItemsAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksResponseTasksItem>(_service.TasksItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.tasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponseTasksItem>> TasksItemsAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksResponseTasksItem>(_service.TasksItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.tasks", cancellationToken);
 
         /// <inheritdoc cref="TasksAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponseTasksItem>> TasksItems(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksResponseTasksItem>(_service.TasksItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.tasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponseTasksItem>> TasksItems(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksResponseTasksItem>(_service.TasksItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.tasks", cancellationToken);
 
         /// <summary>Get multiple task definitions</summary>
         /// <remarks>
@@ -259,40 +260,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Tasks(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Tasks(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="TasksJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TasksJson(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.Tasks(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="TasksJsonAsync"/>
-        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.TasksPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TasksJson(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Tasks(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="TasksJsonAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.TasksPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonPagesAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.TasksPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="TasksJsonAsync"/>
+        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonPages(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.TasksPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="TasksJsonAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.TasksItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonItemsAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.TasksItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="TasksJsonAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.TasksItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonItems(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.TasksItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get multiple task definitions</summary>
         /// <remarks>
@@ -311,40 +313,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>), written with the schema's member names.</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="StatusesJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse>> StatusesAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TasksStatusesResponse>(_service.Statuses(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "queue.statuses");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse>> StatusesAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TasksStatusesResponse>(_service.Statuses(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.statuses");
 
         /// <inheritdoc cref="StatusesAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse> Statuses(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TasksStatusesResponse>(Sync.Run(() => _service.Statuses(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "queue.statuses");
-
-        /// <inheritdoc cref="StatusesAsync"/>
-        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse>> StatusesPagesAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksStatusesResponse>(_service.StatusesPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.statuses", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse> Statuses(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TasksStatusesResponse>(Sync.Run(() => _service.Statuses(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.statuses");
 
         /// <inheritdoc cref="StatusesAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse>> StatusesPages(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksStatusesResponse>(_service.StatusesPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.statuses", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse>> StatusesPagesAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksStatusesResponse>(_service.StatusesPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.statuses", cancellationToken);
+
+        /// <inheritdoc cref="StatusesAsync"/>
+        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse>> StatusesPages(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksStatusesResponse>(_service.StatusesPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.statuses", cancellationToken);
 
         /// <inheritdoc cref="StatusesAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>statuses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>> StatusesItemsAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>(_service.StatusesItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.statuses", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>> StatusesItemsAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>(_service.StatusesItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.statuses", cancellationToken);
 
         /// <inheritdoc cref="StatusesAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>statuses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>> StatusesItems(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>(_service.StatusesItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.statuses", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>> StatusesItems(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>(_service.StatusesItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.statuses", cancellationToken);
 
         /// <summary>Get multiple task definitions</summary>
         /// <remarks>
@@ -363,40 +366,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Statuses(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Statuses(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="StatusesJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> StatusesJson(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.Statuses(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="StatusesJsonAsync"/>
-        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.StatusesPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> StatusesJson(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Statuses(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="StatusesJsonAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.StatusesPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonPagesAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.StatusesPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="StatusesJsonAsync"/>
+        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonPages(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.StatusesPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="StatusesJsonAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>statuses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.StatusesItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonItemsAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.StatusesItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="StatusesJsonAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>statuses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.StatusesItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonItems(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.StatusesItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get task status</summary>
         /// <remarks>
@@ -474,40 +478,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListTaskGroupJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse>> ListTaskGroupAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTaskGroupResponse>(_service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "queue.listTaskGroup");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse>> ListTaskGroupAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTaskGroupResponse>(_service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listTaskGroup");
 
         /// <inheritdoc cref="ListTaskGroupAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse> ListTaskGroup(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTaskGroupResponse>(Sync.Run(() => _service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "queue.listTaskGroup");
-
-        /// <inheritdoc cref="ListTaskGroupAsync"/>
-        /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse>> ListTaskGroupPagesAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTaskGroupResponse>(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listTaskGroup", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse> ListTaskGroup(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTaskGroupResponse>(Sync.Run(() => _service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listTaskGroup");
 
         /// <inheritdoc cref="ListTaskGroupAsync"/>
         /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse>> ListTaskGroupPages(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTaskGroupResponse>(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listTaskGroup", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse>> ListTaskGroupPagesAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTaskGroupResponse>(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskGroup", cancellationToken);
+
+        /// <inheritdoc cref="ListTaskGroupAsync"/>
+        /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse>> ListTaskGroupPages(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTaskGroupResponse>(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskGroup", cancellationToken);
 
         /// <inheritdoc cref="ListTaskGroupAsync"/>
         /// <summary>List Task Group: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListTaskGroupItemsAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listTaskGroup", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListTaskGroupItemsAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskGroup", cancellationToken);
 
         /// <inheritdoc cref="ListTaskGroupAsync"/>
         /// <summary>List Task Group: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListTaskGroupItems(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listTaskGroup", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListTaskGroupItems(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskGroup", cancellationToken);
 
         /// <summary>List Task Group</summary>
         /// <remarks>
@@ -543,40 +548,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListTaskGroupJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTaskGroupJson(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListTaskGroupJsonAsync"/>
-        /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonPagesAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTaskGroupJson(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListTaskGroupJsonAsync"/>
         /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonPages(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonPagesAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListTaskGroupJsonAsync"/>
+        /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonPages(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListTaskGroupJsonAsync"/>
         /// <summary>List Task Group: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonItemsAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonItemsAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListTaskGroupJsonAsync"/>
         /// <summary>List Task Group: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonItems(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonItems(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Cancel Task Group</summary>
         /// <remarks>
@@ -794,40 +800,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListDependentTasksJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse>> ListDependentTasksAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListDependentTasksResponse>(_service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "queue.listDependentTasks");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse>> ListDependentTasksAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListDependentTasksResponse>(_service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listDependentTasks");
 
         /// <inheritdoc cref="ListDependentTasksAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse> ListDependentTasks(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListDependentTasksResponse>(Sync.Run(() => _service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "queue.listDependentTasks");
-
-        /// <inheritdoc cref="ListDependentTasksAsync"/>
-        /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse>> ListDependentTasksPagesAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListDependentTasksResponse>(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listDependentTasks", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse> ListDependentTasks(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListDependentTasksResponse>(Sync.Run(() => _service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listDependentTasks");
 
         /// <inheritdoc cref="ListDependentTasksAsync"/>
         /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse>> ListDependentTasksPages(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListDependentTasksResponse>(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listDependentTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse>> ListDependentTasksPagesAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListDependentTasksResponse>(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listDependentTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListDependentTasksAsync"/>
+        /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse>> ListDependentTasksPages(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListDependentTasksResponse>(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listDependentTasks", cancellationToken);
 
         /// <inheritdoc cref="ListDependentTasksAsync"/>
         /// <summary>List Dependent Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListDependentTasksItemsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listDependentTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListDependentTasksItemsAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listDependentTasks", cancellationToken);
 
         /// <inheritdoc cref="ListDependentTasksAsync"/>
         /// <summary>List Dependent Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListDependentTasksItems(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listDependentTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListDependentTasksItems(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listDependentTasks", cancellationToken);
 
         /// <summary>List Dependent Tasks</summary>
         /// <remarks>
@@ -859,40 +866,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListDependentTasksJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListDependentTasksJson(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListDependentTasksJsonAsync"/>
-        /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonPagesAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListDependentTasksJson(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListDependentTasksJsonAsync"/>
         /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonPages(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonPagesAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListDependentTasksJsonAsync"/>
+        /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonPages(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListDependentTasksJsonAsync"/>
         /// <summary>List Dependent Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonItemsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonItemsAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListDependentTasksJsonAsync"/>
         /// <summary>List Dependent Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonItems(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonItems(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Create New Task</summary>
         /// <remarks>
@@ -1468,17 +1476,18 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-claim-request.json#</c>), written with the schema's member names.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ClaimTaskJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskClaimResponse>> ClaimTaskAsync(string taskId, string runId, global::Taskcluster.Schemas.TaskClaimRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskClaimResponse>(_service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.claimTask");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskClaimResponse>> ClaimTaskAsync(string taskId, int runId, global::Taskcluster.Schemas.TaskClaimRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskClaimResponse>(_service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.claimTask");
 
         /// <inheritdoc cref="ClaimTaskAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskClaimResponse> ClaimTask(string taskId, string runId, global::Taskcluster.Schemas.TaskClaimRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskClaimResponse>(Sync.Run(() => _service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.claimTask");
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskClaimResponse> ClaimTask(string taskId, int runId, global::Taskcluster.Schemas.TaskClaimRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskClaimResponse>(Sync.Run(() => _service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.claimTask");
 
         /// <summary>Claim Task</summary>
         /// <remarks>
@@ -1494,17 +1503,18 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-claim-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ClaimTaskJsonAsync(string taskId, string runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ClaimTaskJsonAsync(string taskId, int runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ClaimTaskJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ClaimTaskJson(string taskId, string runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ClaimTaskJson(string taskId, int runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Reclaim task</summary>
         /// <remarks>
@@ -1542,16 +1552,17 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReclaimTaskJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskReclaimResponse>> ReclaimTaskAsync(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskReclaimResponse>(_service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reclaimTask");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskReclaimResponse>> ReclaimTaskAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskReclaimResponse>(_service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reclaimTask");
 
         /// <inheritdoc cref="ReclaimTaskAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskReclaimResponse> ReclaimTask(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskReclaimResponse>(Sync.Run(() => _service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reclaimTask");
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskReclaimResponse> ReclaimTask(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskReclaimResponse>(Sync.Run(() => _service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reclaimTask");
 
         /// <summary>Reclaim task</summary>
         /// <remarks>
@@ -1589,16 +1600,17 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReclaimTaskJsonAsync(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReclaimTaskJsonAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ReclaimTaskJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReclaimTaskJson(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken))));
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReclaimTaskJson(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))));
 
         /// <summary>Report Run Completed</summary>
         /// <remarks>
@@ -1611,16 +1623,17 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReportCompletedJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportCompletedAsync(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reportCompleted");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportCompletedAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reportCompleted");
 
         /// <inheritdoc cref="ReportCompletedAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportCompleted(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reportCompleted");
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportCompleted(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reportCompleted");
 
         /// <summary>Report Run Completed</summary>
         /// <remarks>
@@ -1633,16 +1646,17 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportCompletedJsonAsync(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportCompletedJsonAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ReportCompletedJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportCompletedJson(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken))));
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportCompletedJson(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))));
 
         /// <summary>Report Run Failed</summary>
         /// <remarks>
@@ -1664,16 +1678,17 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReportFailedJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportFailedAsync(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reportFailed");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportFailedAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reportFailed");
 
         /// <inheritdoc cref="ReportFailedAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportFailed(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reportFailed");
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportFailed(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reportFailed");
 
         /// <summary>Report Run Failed</summary>
         /// <remarks>
@@ -1695,16 +1710,17 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportFailedJsonAsync(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportFailedJsonAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ReportFailedJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportFailedJson(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken))));
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportFailedJson(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))));
 
         /// <summary>Report Task Exception</summary>
         /// <remarks>
@@ -1734,17 +1750,18 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-exception-request.json#</c>), written with the schema's member names.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReportExceptionJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportExceptionAsync(string taskId, string runId, global::Taskcluster.Schemas.TaskExceptionRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.reportException");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportExceptionAsync(string taskId, int runId, global::Taskcluster.Schemas.TaskExceptionRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.reportException");
 
         /// <inheritdoc cref="ReportExceptionAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportException(string taskId, string runId, global::Taskcluster.Schemas.TaskExceptionRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.reportException");
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportException(string taskId, int runId, global::Taskcluster.Schemas.TaskExceptionRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.reportException");
 
         /// <summary>Report Task Exception</summary>
         /// <remarks>
@@ -1774,17 +1791,18 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-exception-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportExceptionJsonAsync(string taskId, string runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportExceptionJsonAsync(string taskId, int runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ReportExceptionJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportExceptionJson(string taskId, string runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportExceptionJson(string taskId, int runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Create Artifact</summary>
         /// <remarks>
@@ -1809,18 +1827,19 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/post-artifact-request.json#</c>), written with the schema's member names.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateArtifactJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CreateArtifactResponse>> CreateArtifactAsync(string taskId, string runId, string name, global::Taskcluster.Schemas.CreateArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateArtifactResponse>(_service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.createArtifact");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CreateArtifactResponse>> CreateArtifactAsync(string taskId, int runId, string name, global::Taskcluster.Schemas.CreateArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateArtifactResponse>(_service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.createArtifact");
 
         /// <inheritdoc cref="CreateArtifactAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.CreateArtifactResponse> CreateArtifact(string taskId, string runId, string name, global::Taskcluster.Schemas.CreateArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateArtifactResponse>(Sync.Run(() => _service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.createArtifact");
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.CreateArtifactResponse> CreateArtifact(string taskId, int runId, string name, global::Taskcluster.Schemas.CreateArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateArtifactResponse>(Sync.Run(() => _service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.createArtifact");
 
         /// <summary>Create Artifact</summary>
         /// <remarks>
@@ -1845,18 +1864,19 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/post-artifact-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateArtifactJsonAsync(string taskId, string runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateArtifactJsonAsync(string taskId, int runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="CreateArtifactJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateArtifactJson(string taskId, string runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateArtifactJson(string taskId, int runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Finish Artifact</summary>
         /// <remarks>
@@ -1879,18 +1899,19 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/finish-artifact-request.json#</c>), written with the schema's member names.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="FinishArtifactJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FinishArtifactAsync(string taskId, string runId, string name, global::Taskcluster.Schemas.FinishArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FinishArtifactAsync(string taskId, int runId, string name, global::Taskcluster.Schemas.FinishArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="FinishArtifactAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FinishArtifact(string taskId, string runId, string name, global::Taskcluster.Schemas.FinishArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FinishArtifact(string taskId, int runId, string name, global::Taskcluster.Schemas.FinishArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Finish Artifact</summary>
         /// <remarks>
@@ -1913,18 +1934,19 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/finish-artifact-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FinishArtifactJsonAsync(string taskId, string runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FinishArtifactJsonAsync(string taskId, int runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="FinishArtifactJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FinishArtifactJson(string taskId, string runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FinishArtifactJson(string taskId, int runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get Artifact Data from Run</summary>
         /// <remarks>
@@ -1988,17 +2010,18 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetArtifactJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse>> GetArtifactAsync(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetArtifactResponse>(_service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.getArtifact");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse>> GetArtifactAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetArtifactResponse>(_service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.getArtifact");
 
         /// <inheritdoc cref="GetArtifactAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse> GetArtifact(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetArtifactResponse>(Sync.Run(() => _service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.getArtifact");
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse> GetArtifact(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetArtifactResponse>(Sync.Run(() => _service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.getArtifact");
 
         /// <summary>Get Artifact Data from Run</summary>
         /// <remarks>
@@ -2062,17 +2085,18 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetArtifactJsonAsync(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetArtifactJsonAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="GetArtifactJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetArtifactJson(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetArtifactJson(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get Artifact Data from Latest Run</summary>
         /// <remarks>
@@ -2251,42 +2275,43 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListArtifactsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListArtifactsAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "queue.listArtifacts");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListArtifactsAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listArtifacts");
 
         /// <inheritdoc cref="ListArtifactsAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse> ListArtifacts(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListArtifactsResponse>(Sync.Run(() => _service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "queue.listArtifacts");
-
-        /// <inheritdoc cref="ListArtifactsAsync"/>
-        /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListArtifactsPagesAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listArtifacts", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse> ListArtifacts(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListArtifactsResponse>(Sync.Run(() => _service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listArtifacts");
 
         /// <inheritdoc cref="ListArtifactsAsync"/>
         /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListArtifactsPages(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listArtifacts", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListArtifactsPagesAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listArtifacts", cancellationToken);
+
+        /// <inheritdoc cref="ListArtifactsAsync"/>
+        /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListArtifactsPages(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listArtifacts", cancellationToken);
 
         /// <inheritdoc cref="ListArtifactsAsync"/>
         /// <summary>Get Artifacts from Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListArtifactsItemsAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listArtifacts", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListArtifactsItemsAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listArtifacts", cancellationToken);
 
         /// <inheritdoc cref="ListArtifactsAsync"/>
         /// <summary>Get Artifacts from Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListArtifactsItems(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listArtifacts", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListArtifactsItems(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listArtifacts", cancellationToken);
 
         /// <summary>Get Artifacts from Run</summary>
         /// <remarks>
@@ -2309,42 +2334,43 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListArtifactsJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListArtifactsJson(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListArtifactsJsonAsync"/>
-        /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonPagesAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListArtifactsJson(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonPages(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonPagesAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListArtifactsJsonAsync"/>
+        /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonPages(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonItemsAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonItemsAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonItems(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonItems(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get Artifacts from Latest Run</summary>
         /// <remarks>
@@ -2371,40 +2397,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListLatestArtifactsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListLatestArtifactsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "queue.listLatestArtifacts");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListLatestArtifactsAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listLatestArtifacts");
 
         /// <inheritdoc cref="ListLatestArtifactsAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse> ListLatestArtifacts(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListArtifactsResponse>(Sync.Run(() => _service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "queue.listLatestArtifacts");
-
-        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
-        /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListLatestArtifactsPagesAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listLatestArtifacts", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse> ListLatestArtifacts(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListArtifactsResponse>(Sync.Run(() => _service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listLatestArtifacts");
 
         /// <inheritdoc cref="ListLatestArtifactsAsync"/>
         /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListLatestArtifactsPages(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listLatestArtifacts", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListLatestArtifactsPagesAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listLatestArtifacts", cancellationToken);
+
+        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
+        /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListLatestArtifactsPages(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listLatestArtifacts", cancellationToken);
 
         /// <inheritdoc cref="ListLatestArtifactsAsync"/>
         /// <summary>Get Artifacts from Latest Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListLatestArtifactsItemsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listLatestArtifacts", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListLatestArtifactsItemsAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listLatestArtifacts", cancellationToken);
 
         /// <inheritdoc cref="ListLatestArtifactsAsync"/>
         /// <summary>Get Artifacts from Latest Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListLatestArtifactsItems(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listLatestArtifacts", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListLatestArtifactsItems(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listLatestArtifacts", cancellationToken);
 
         /// <summary>Get Artifacts from Latest Run</summary>
         /// <remarks>
@@ -2431,40 +2458,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListLatestArtifactsJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListLatestArtifactsJson(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListLatestArtifactsJsonAsync"/>
-        /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonPagesAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListLatestArtifactsJson(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListLatestArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonPages(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonPagesAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListLatestArtifactsJsonAsync"/>
+        /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonPages(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListLatestArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Latest Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonItemsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonItemsAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListLatestArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Latest Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonItems(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonItems(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get Artifact Information From Run</summary>
         /// <remarks>
@@ -2482,17 +2510,18 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ArtifactInfoJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ArtifactInfoAsync(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactResponse>(_service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.artifactInfo");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ArtifactInfoAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactResponse>(_service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.artifactInfo");
 
         /// <inheritdoc cref="ArtifactInfoAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse> ArtifactInfo(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactResponse>(Sync.Run(() => _service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.artifactInfo");
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse> ArtifactInfo(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactResponse>(Sync.Run(() => _service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.artifactInfo");
 
         /// <summary>Get Artifact Information From Run</summary>
         /// <remarks>
@@ -2510,17 +2539,18 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ArtifactInfoJsonAsync(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ArtifactInfoJsonAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ArtifactInfoJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ArtifactInfoJson(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ArtifactInfoJson(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get Artifact Information From Latest Run</summary>
         /// <remarks>
@@ -2595,17 +2625,18 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ArtifactJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse>> ArtifactAsync(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactContentResponse>(_service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.artifact");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse>> ArtifactAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactContentResponse>(_service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.artifact");
 
         /// <inheritdoc cref="ArtifactAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse> Artifact(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactContentResponse>(Sync.Run(() => _service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.artifact");
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse> Artifact(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactContentResponse>(Sync.Run(() => _service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.artifact");
 
         /// <summary>Get Artifact Content From Run</summary>
         /// <remarks>
@@ -2626,17 +2657,18 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ArtifactJsonAsync(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ArtifactJsonAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ArtifactJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ArtifactJson(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ArtifactJson(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get Artifact Content From Latest Run</summary>
         /// <remarks>
@@ -2720,40 +2752,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListProvisionersJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse>> ListProvisionersAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListProvisionersResponse>(_service.ListProvisioners(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "queue.listProvisioners");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse>> ListProvisionersAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListProvisionersResponse>(_service.ListProvisioners(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listProvisioners");
 
         /// <inheritdoc cref="ListProvisionersAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse> ListProvisioners(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListProvisionersResponse>(Sync.Run(() => _service.ListProvisioners(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "queue.listProvisioners");
-
-        /// <inheritdoc cref="ListProvisionersAsync"/>
-        /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse>> ListProvisionersPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListProvisionersResponse>(_service.ListProvisionersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listProvisioners", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse> ListProvisioners(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListProvisionersResponse>(Sync.Run(() => _service.ListProvisioners(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listProvisioners");
 
         /// <inheritdoc cref="ListProvisionersAsync"/>
         /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse>> ListProvisionersPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListProvisionersResponse>(_service.ListProvisionersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listProvisioners", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse>> ListProvisionersPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListProvisionersResponse>(_service.ListProvisionersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listProvisioners", cancellationToken);
+
+        /// <inheritdoc cref="ListProvisionersAsync"/>
+        /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse>> ListProvisionersPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListProvisionersResponse>(_service.ListProvisionersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listProvisioners", cancellationToken);
 
         /// <inheritdoc cref="ListProvisionersAsync"/>
         /// <summary>Get a list of all active provisioners: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>provisioners</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>> ListProvisionersItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>(_service.ListProvisionersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listProvisioners", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>> ListProvisionersItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>(_service.ListProvisionersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listProvisioners", cancellationToken);
 
         /// <inheritdoc cref="ListProvisionersAsync"/>
         /// <summary>Get a list of all active provisioners: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>provisioners</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>> ListProvisionersItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>(_service.ListProvisionersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listProvisioners", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>> ListProvisionersItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>(_service.ListProvisionersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listProvisioners", cancellationToken);
 
         /// <summary>Get a list of all active provisioners</summary>
         /// <remarks>
@@ -2777,40 +2810,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListProvisioners(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListProvisioners(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListProvisionersJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListProvisionersJson(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListProvisioners(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListProvisionersJsonAsync"/>
-        /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListProvisionersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListProvisionersJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListProvisioners(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListProvisionersJsonAsync"/>
         /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListProvisionersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListProvisionersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListProvisionersJsonAsync"/>
+        /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListProvisionersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListProvisionersJsonAsync"/>
         /// <summary>Get a list of all active provisioners: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>provisioners</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListProvisionersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListProvisionersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListProvisionersJsonAsync"/>
         /// <summary>Get a list of all active provisioners: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>provisioners</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListProvisionersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListProvisionersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get an active provisioner</summary>
         /// <remarks>
@@ -3054,40 +3088,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListPendingTasksJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse>> ListPendingTasksAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListPendingTasksResponse>(_service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "queue.listPendingTasks");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse>> ListPendingTasksAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListPendingTasksResponse>(_service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listPendingTasks");
 
         /// <inheritdoc cref="ListPendingTasksAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse> ListPendingTasks(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListPendingTasksResponse>(Sync.Run(() => _service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "queue.listPendingTasks");
-
-        /// <inheritdoc cref="ListPendingTasksAsync"/>
-        /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse>> ListPendingTasksPagesAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListPendingTasksResponse>(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listPendingTasks", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse> ListPendingTasks(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListPendingTasksResponse>(Sync.Run(() => _service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listPendingTasks");
 
         /// <inheritdoc cref="ListPendingTasksAsync"/>
         /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse>> ListPendingTasksPages(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListPendingTasksResponse>(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listPendingTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse>> ListPendingTasksPagesAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListPendingTasksResponse>(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listPendingTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListPendingTasksAsync"/>
+        /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse>> ListPendingTasksPages(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListPendingTasksResponse>(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listPendingTasks", cancellationToken);
 
         /// <inheritdoc cref="ListPendingTasksAsync"/>
         /// <summary>List Pending Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>> ListPendingTasksItemsAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listPendingTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>> ListPendingTasksItemsAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listPendingTasks", cancellationToken);
 
         /// <inheritdoc cref="ListPendingTasksAsync"/>
         /// <summary>List Pending Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>> ListPendingTasksItems(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listPendingTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>> ListPendingTasksItems(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listPendingTasks", cancellationToken);
 
         /// <summary>List Pending Tasks</summary>
         /// <remarks>
@@ -3105,40 +3140,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListPendingTasksJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListPendingTasksJson(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListPendingTasksJsonAsync"/>
-        /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonPagesAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListPendingTasksJson(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListPendingTasksJsonAsync"/>
         /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonPages(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonPagesAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListPendingTasksJsonAsync"/>
+        /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonPages(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListPendingTasksJsonAsync"/>
         /// <summary>List Pending Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonItemsAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonItemsAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListPendingTasksJsonAsync"/>
         /// <summary>List Pending Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonItems(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonItems(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List claimed Tasks</summary>
         /// <remarks>
@@ -3156,40 +3192,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListClaimedTasksJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse>> ListClaimedTasksAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListClaimedTasksResponse>(_service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "queue.listClaimedTasks");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse>> ListClaimedTasksAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListClaimedTasksResponse>(_service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listClaimedTasks");
 
         /// <inheritdoc cref="ListClaimedTasksAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse> ListClaimedTasks(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListClaimedTasksResponse>(Sync.Run(() => _service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "queue.listClaimedTasks");
-
-        /// <inheritdoc cref="ListClaimedTasksAsync"/>
-        /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse>> ListClaimedTasksPagesAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListClaimedTasksResponse>(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listClaimedTasks", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse> ListClaimedTasks(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListClaimedTasksResponse>(Sync.Run(() => _service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listClaimedTasks");
 
         /// <inheritdoc cref="ListClaimedTasksAsync"/>
         /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse>> ListClaimedTasksPages(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListClaimedTasksResponse>(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listClaimedTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse>> ListClaimedTasksPagesAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListClaimedTasksResponse>(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listClaimedTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListClaimedTasksAsync"/>
+        /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse>> ListClaimedTasksPages(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListClaimedTasksResponse>(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listClaimedTasks", cancellationToken);
 
         /// <inheritdoc cref="ListClaimedTasksAsync"/>
         /// <summary>List claimed Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>> ListClaimedTasksItemsAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listClaimedTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>> ListClaimedTasksItemsAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listClaimedTasks", cancellationToken);
 
         /// <inheritdoc cref="ListClaimedTasksAsync"/>
         /// <summary>List claimed Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>> ListClaimedTasksItems(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listClaimedTasks", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>> ListClaimedTasksItems(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listClaimedTasks", cancellationToken);
 
         /// <summary>List claimed Tasks</summary>
         /// <remarks>
@@ -3207,40 +3244,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListClaimedTasksJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListClaimedTasksJson(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListClaimedTasksJsonAsync"/>
-        /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonPagesAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListClaimedTasksJson(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListClaimedTasksJsonAsync"/>
         /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonPages(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonPagesAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListClaimedTasksJsonAsync"/>
+        /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonPages(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListClaimedTasksJsonAsync"/>
         /// <summary>List claimed Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonItemsAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonItemsAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListClaimedTasksJsonAsync"/>
         /// <summary>List claimed Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonItems(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonItems(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get a list of all active worker-types</summary>
         /// <remarks>
@@ -3260,40 +3298,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkerTypesJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse>> ListWorkerTypesAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListWorkertypesResponse>(_service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "queue.listWorkerTypes");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse>> ListWorkerTypesAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListWorkertypesResponse>(_service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listWorkerTypes");
 
         /// <inheritdoc cref="ListWorkerTypesAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse> ListWorkerTypes(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListWorkertypesResponse>(Sync.Run(() => _service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "queue.listWorkerTypes");
-
-        /// <inheritdoc cref="ListWorkerTypesAsync"/>
-        /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse>> ListWorkerTypesPagesAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkertypesResponse>(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listWorkerTypes", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse> ListWorkerTypes(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListWorkertypesResponse>(Sync.Run(() => _service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listWorkerTypes");
 
         /// <inheritdoc cref="ListWorkerTypesAsync"/>
         /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse>> ListWorkerTypesPages(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkertypesResponse>(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listWorkerTypes", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse>> ListWorkerTypesPagesAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkertypesResponse>(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listWorkerTypes", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerTypesAsync"/>
+        /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse>> ListWorkerTypesPages(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkertypesResponse>(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listWorkerTypes", cancellationToken);
 
         /// <inheritdoc cref="ListWorkerTypesAsync"/>
         /// <summary>Get a list of all active worker-types: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerTypes</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>> ListWorkerTypesItemsAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listWorkerTypes", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>> ListWorkerTypesItemsAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listWorkerTypes", cancellationToken);
 
         /// <inheritdoc cref="ListWorkerTypesAsync"/>
         /// <summary>Get a list of all active worker-types: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerTypes</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>> ListWorkerTypesItems(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listWorkerTypes", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>> ListWorkerTypesItems(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listWorkerTypes", cancellationToken);
 
         /// <summary>Get a list of all active worker-types</summary>
         /// <remarks>
@@ -3313,40 +3352,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListWorkerTypesJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerTypesJson(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListWorkerTypesJsonAsync"/>
-        /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonPagesAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerTypesJson(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListWorkerTypesJsonAsync"/>
         /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonPages(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonPagesAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerTypesJsonAsync"/>
+        /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonPages(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerTypesJsonAsync"/>
         /// <summary>Get a list of all active worker-types: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerTypes</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonItemsAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonItemsAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerTypesJsonAsync"/>
         /// <summary>Get a list of all active worker-types: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerTypes</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonItems(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonItems(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get a worker-type</summary>
         /// <remarks>
@@ -3469,40 +3509,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListTaskQueuesJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse>> ListTaskQueuesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTaskqueuesResponse>(_service.ListTaskQueues(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "queue.listTaskQueues");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse>> ListTaskQueuesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTaskqueuesResponse>(_service.ListTaskQueues(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listTaskQueues");
 
         /// <inheritdoc cref="ListTaskQueuesAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse> ListTaskQueues(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTaskqueuesResponse>(Sync.Run(() => _service.ListTaskQueues(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "queue.listTaskQueues");
-
-        /// <inheritdoc cref="ListTaskQueuesAsync"/>
-        /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse>> ListTaskQueuesPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTaskqueuesResponse>(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listTaskQueues", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse> ListTaskQueues(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTaskqueuesResponse>(Sync.Run(() => _service.ListTaskQueues(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listTaskQueues");
 
         /// <inheritdoc cref="ListTaskQueuesAsync"/>
         /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse>> ListTaskQueuesPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTaskqueuesResponse>(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listTaskQueues", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse>> ListTaskQueuesPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTaskqueuesResponse>(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskQueues", cancellationToken);
+
+        /// <inheritdoc cref="ListTaskQueuesAsync"/>
+        /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse>> ListTaskQueuesPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTaskqueuesResponse>(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskQueues", cancellationToken);
 
         /// <inheritdoc cref="ListTaskQueuesAsync"/>
         /// <summary>Get a list of all active task queues: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>taskQueues</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>> ListTaskQueuesItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listTaskQueues", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>> ListTaskQueuesItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskQueues", cancellationToken);
 
         /// <inheritdoc cref="ListTaskQueuesAsync"/>
         /// <summary>Get a list of all active task queues: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>taskQueues</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>> ListTaskQueuesItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "queue.listTaskQueues", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>> ListTaskQueuesItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskQueues", cancellationToken);
 
         /// <summary>Get a list of all active task queues</summary>
         /// <remarks>
@@ -3521,40 +3562,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListTaskQueues(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListTaskQueues(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListTaskQueuesJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTaskQueuesJson(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListTaskQueues(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListTaskQueuesJsonAsync"/>
-        /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTaskQueuesJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListTaskQueues(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListTaskQueuesJsonAsync"/>
         /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListTaskQueuesJsonAsync"/>
+        /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListTaskQueuesJsonAsync"/>
         /// <summary>Get a list of all active task queues: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>taskQueues</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListTaskQueuesJsonAsync"/>
         /// <summary>Get a list of all active task queues: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>taskQueues</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get a task queue</summary>
         /// <remarks>
@@ -3622,41 +3664,42 @@ namespace Taskcluster
         /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
         /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkersJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse>> ListWorkersAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListWorkersResponse>(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined), Adapt.Token(cancellationToken)), "queue.listWorkers");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse>> ListWorkersAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListWorkersResponse>(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken)), "queue.listWorkers");
 
         /// <inheritdoc cref="ListWorkersAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse> ListWorkers(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListWorkersResponse>(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined), Adapt.Token(cancellationToken))), "queue.listWorkers");
-
-        /// <inheritdoc cref="ListWorkersAsync"/>
-        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse>> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse> ListWorkers(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListWorkersResponse>(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken))), "queue.listWorkers");
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse>> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse>> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse>> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
 
         /// <summary>Get a list of all active workers of a workerType</summary>
         /// <remarks>
@@ -3682,41 +3725,42 @@ namespace Taskcluster
         /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
         /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListWorkersJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersJson(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListWorkersJsonAsync"/>
-        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPagesAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersJson(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPages(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPagesAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPages(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItemsAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItemsAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItems(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItems(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), cancellationToken);
 
         /// <summary>Get a worker from worker-type</summary>
         /// <remarks>

@@ -250,40 +250,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.SecretList>> ListAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.SecretList>(_service.List(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "secrets.list");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.SecretList>> ListAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.SecretList>(_service.List(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "secrets.list");
 
         /// <inheritdoc cref="ListAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.SecretList> List(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.SecretList>(Sync.Run(() => _service.List(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "secrets.list");
-
-        /// <inheritdoc cref="ListAsync"/>
-        /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.SecretList>> ListPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.SecretList>(_service.ListPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "secrets.list", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.SecretList> List(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.SecretList>(Sync.Run(() => _service.List(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "secrets.list");
 
         /// <inheritdoc cref="ListAsync"/>
         /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.SecretList>> ListPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.SecretList>(_service.ListPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "secrets.list", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.SecretList>> ListPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.SecretList>(_service.ListPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "secrets.list", cancellationToken);
+
+        /// <inheritdoc cref="ListAsync"/>
+        /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.SecretList>> ListPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.SecretList>(_service.ListPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "secrets.list", cancellationToken);
 
         /// <inheritdoc cref="ListAsync"/>
         /// <summary>List Secrets: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>secrets</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<string>> ListItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<string>(_service.ListItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "secrets.list", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<string>> ListItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<string>(_service.ListItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "secrets.list", cancellationToken);
 
         /// <inheritdoc cref="ListAsync"/>
         /// <summary>List Secrets: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>secrets</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<string>> ListItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<string>(_service.ListItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "secrets.list", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<string>> ListItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<string>(_service.ListItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "secrets.list", cancellationToken);
 
         /// <summary>List Secrets</summary>
         /// <remarks>
@@ -308,40 +309,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.List(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.List(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListJson(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.List(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListJsonAsync"/>
-        /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.List(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListJsonAsync"/>
         /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListJsonAsync"/>
+        /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListJsonAsync"/>
         /// <summary>List Secrets: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>secrets</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListJsonAsync"/>
         /// <summary>List Secrets: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>secrets</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Heartbeat</summary>
         /// <remarks>

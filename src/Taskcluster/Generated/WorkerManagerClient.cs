@@ -112,40 +112,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListProvidersJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ProviderList>> ListProvidersAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ProviderList>(_service.ListProviders(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "worker-manager.listProviders");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ProviderList>> ListProvidersAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ProviderList>(_service.ListProviders(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listProviders");
 
         /// <inheritdoc cref="ListProvidersAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.ProviderList> ListProviders(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ProviderList>(Sync.Run(() => _service.ListProviders(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "worker-manager.listProviders");
-
-        /// <inheritdoc cref="ListProvidersAsync"/>
-        /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderList>> ListProvidersPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ProviderList>(_service.ListProvidersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listProviders", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ProviderList> ListProviders(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ProviderList>(Sync.Run(() => _service.ListProviders(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listProviders");
 
         /// <inheritdoc cref="ListProvidersAsync"/>
         /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderList>> ListProvidersPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ProviderList>(_service.ListProvidersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listProviders", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderList>> ListProvidersPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ProviderList>(_service.ListProvidersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listProviders", cancellationToken);
+
+        /// <inheritdoc cref="ListProvidersAsync"/>
+        /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderList>> ListProvidersPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ProviderList>(_service.ListProvidersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listProviders", cancellationToken);
 
         /// <inheritdoc cref="ListProvidersAsync"/>
         /// <summary>List Providers: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>providers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderListProvidersItem>> ListProvidersItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.ProviderListProvidersItem>(_service.ListProvidersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listProviders", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderListProvidersItem>> ListProvidersItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ProviderListProvidersItem>(_service.ListProvidersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listProviders", cancellationToken);
 
         /// <inheritdoc cref="ListProvidersAsync"/>
         /// <summary>List Providers: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>providers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderListProvidersItem>> ListProvidersItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ProviderListProvidersItem>(_service.ListProvidersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listProviders", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderListProvidersItem>> ListProvidersItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ProviderListProvidersItem>(_service.ListProvidersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listProviders", cancellationToken);
 
         /// <summary>List Providers</summary>
         /// <remarks>
@@ -158,40 +159,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListProviders(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListProviders(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListProvidersJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListProvidersJson(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListProviders(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListProvidersJsonAsync"/>
-        /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListProvidersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListProvidersJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListProviders(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListProvidersJsonAsync"/>
         /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListProvidersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListProvidersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListProvidersJsonAsync"/>
+        /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListProvidersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListProvidersJsonAsync"/>
         /// <summary>List Providers: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>providers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListProvidersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListProvidersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListProvidersJsonAsync"/>
         /// <summary>List Providers: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>providers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListProvidersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListProvidersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Create Worker Pool</summary>
         /// <remarks>
@@ -379,41 +381,42 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="includeArchived">The optional <c>includeArchived</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkerPoolLaunchConfigsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>> ListWorkerPoolLaunchConfigsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(_service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolLaunchConfigs");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>> ListWorkerPoolLaunchConfigsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(_service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolLaunchConfigs");
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList> ListWorkerPoolLaunchConfigs(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(Sync.Run(() => _service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolLaunchConfigs");
-
-        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
-        /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>> ListWorkerPoolLaunchConfigsPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList> ListWorkerPoolLaunchConfigs(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(Sync.Run(() => _service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolLaunchConfigs");
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
         /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>> ListWorkerPoolLaunchConfigsPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>> ListWorkerPoolLaunchConfigsPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
+        /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>> ListWorkerPoolLaunchConfigsPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
         /// <summary>List Worker Pool Launch Configs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>> ListWorkerPoolLaunchConfigsItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>> ListWorkerPoolLaunchConfigsItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
         /// <summary>List Worker Pool Launch Configs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>> ListWorkerPoolLaunchConfigsItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>> ListWorkerPoolLaunchConfigsItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
 
         /// <summary>List Worker Pool Launch Configs</summary>
         /// <remarks>
@@ -431,41 +434,42 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="includeArchived">The optional <c>includeArchived</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolLaunchConfigsJson(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsJsonAsync"/>
-        /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolLaunchConfigsJson(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsJsonAsync"/>
         /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsJsonAsync"/>
+        /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsJsonAsync"/>
         /// <summary>List Worker Pool Launch Configs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsJsonAsync"/>
         /// <summary>List Worker Pool Launch Configs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), cancellationToken);
 
         /// <summary>Get Worker Pool Statistics</summary>
         /// <remarks>
@@ -568,40 +572,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkerPoolsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList>> ListWorkerPoolsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolList>(_service.ListWorkerPools(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPools");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList>> ListWorkerPoolsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolList>(_service.ListWorkerPools(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPools");
 
         /// <inheritdoc cref="ListWorkerPoolsAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList> ListWorkerPools(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolList>(Sync.Run(() => _service.ListWorkerPools(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPools");
-
-        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
-        /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList>> ListWorkerPoolsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolList>(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkerPools", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList> ListWorkerPools(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolList>(Sync.Run(() => _service.ListWorkerPools(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPools");
 
         /// <inheritdoc cref="ListWorkerPoolsAsync"/>
         /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList>> ListWorkerPoolsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolList>(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkerPools", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList>> ListWorkerPoolsPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolList>(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPools", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
+        /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList>> ListWorkerPoolsPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolList>(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPools", cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsAsync"/>
         /// <summary>List All Worker Pools: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPools</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> ListWorkerPoolsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolFull>(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkerPools", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> ListWorkerPoolsItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolFull>(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPools", cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsAsync"/>
         /// <summary>List All Worker Pools: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPools</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> ListWorkerPoolsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolFull>(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkerPools", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> ListWorkerPoolsItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolFull>(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPools", cancellationToken);
 
         /// <summary>List All Worker Pools</summary>
         /// <remarks>
@@ -614,40 +619,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkerPools(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkerPools(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListWorkerPoolsJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolsJson(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkerPools(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListWorkerPoolsJsonAsync"/>
-        /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolsJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkerPools(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListWorkerPoolsJsonAsync"/>
         /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolsJsonAsync"/>
+        /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsJsonAsync"/>
         /// <summary>List All Worker Pools: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPools</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsJsonAsync"/>
         /// <summary>List All Worker Pools: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPools</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List All Worker Pools Stats</summary>
         /// <remarks>
@@ -660,40 +666,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkerPoolsStatsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats>> ListWorkerPoolsStatsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolListStats>(_service.ListWorkerPoolsStats(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolsStats");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats>> ListWorkerPoolsStatsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolListStats>(_service.ListWorkerPoolsStats(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolsStats");
 
         /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats> ListWorkerPoolsStats(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolListStats>(Sync.Run(() => _service.ListWorkerPoolsStats(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolsStats");
-
-        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
-        /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats>> ListWorkerPoolsStatsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolListStats>(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkerPoolsStats", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats> ListWorkerPoolsStats(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolListStats>(Sync.Run(() => _service.ListWorkerPoolsStats(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolsStats");
 
         /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
         /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats>> ListWorkerPoolsStatsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolListStats>(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkerPoolsStats", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats>> ListWorkerPoolsStatsPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolListStats>(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPoolsStats", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
+        /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats>> ListWorkerPoolsStatsPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolListStats>(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPoolsStats", cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
         /// <summary>List All Worker Pools Stats: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>> ListWorkerPoolsStatsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkerPoolsStats", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>> ListWorkerPoolsStatsItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPoolsStats", cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
         /// <summary>List All Worker Pools Stats: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>> ListWorkerPoolsStatsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkerPoolsStats", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>> ListWorkerPoolsStatsItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPoolsStats", cancellationToken);
 
         /// <summary>List All Worker Pools Stats</summary>
         /// <remarks>
@@ -706,40 +713,41 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkerPoolsStats(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkerPoolsStats(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListWorkerPoolsStatsJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolsStatsJson(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolsStats(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListWorkerPoolsStatsJsonAsync"/>
-        /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolsStatsJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolsStats(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListWorkerPoolsStatsJsonAsync"/>
         /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolsStatsJsonAsync"/>
+        /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsStatsJsonAsync"/>
         /// <summary>List All Worker Pools Stats: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolsStatsJsonAsync"/>
         /// <summary>List All Worker Pools Stats: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Report an error from a worker</summary>
         /// <remarks>
@@ -879,42 +887,43 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
         /// <param name="errorId">The optional <c>errorId</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkerPoolErrorsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList>> ListWorkerPoolErrorsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolErrorList>(_service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolErrors");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList>> ListWorkerPoolErrorsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolErrorList>(_service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolErrors");
 
         /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList> ListWorkerPoolErrors(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolErrorList>(Sync.Run(() => _service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolErrors");
-
-        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
-        /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList>> ListWorkerPoolErrorsPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolErrorList>(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList> ListWorkerPoolErrors(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolErrorList>(Sync.Run(() => _service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolErrors");
 
         /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
         /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList>> ListWorkerPoolErrorsPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolErrorList>(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList>> ListWorkerPoolErrorsPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolErrorList>(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
+        /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList>> ListWorkerPoolErrorsPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolErrorList>(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
         /// <summary>List Worker Pool Errors: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolError>> ListWorkerPoolErrorsItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolError>(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolError>> ListWorkerPoolErrorsItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolError>(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
         /// <summary>List Worker Pool Errors: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolError>> ListWorkerPoolErrorsItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolError>(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolError>> ListWorkerPoolErrorsItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolError>(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
 
         /// <summary>List Worker Pool Errors</summary>
         /// <remarks>
@@ -928,42 +937,43 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
         /// <param name="errorId">The optional <c>errorId</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListWorkerPoolErrorsJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolErrorsJson(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListWorkerPoolErrorsJsonAsync"/>
-        /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolErrorsJson(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListWorkerPoolErrorsJsonAsync"/>
         /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolErrorsJsonAsync"/>
+        /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolErrorsJsonAsync"/>
         /// <summary>List Worker Pool Errors: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkerPoolErrorsJsonAsync"/>
         /// <summary>List Worker Pool Errors: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
 
         /// <summary>Workers in a specific Worker Group in a Worker Pool</summary>
         /// <remarks>
@@ -978,40 +988,41 @@ namespace Taskcluster
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkersForWorkerGroupJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerGroupAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)), "worker-manager.listWorkersForWorkerGroup");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerGroupAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkersForWorkerGroup");
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerList> ListWorkersForWorkerGroup(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerList>(Sync.Run(() => _service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))), "worker-manager.listWorkersForWorkerGroup");
-
-        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
-        /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerGroupPagesAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerList> ListWorkersForWorkerGroup(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerList>(Sync.Run(() => _service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkersForWorkerGroup");
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerGroupPages(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerGroupPagesAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
+        /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerGroupPages(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerGroupItemsAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerGroupItemsAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerGroupItems(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerGroupItems(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
 
         /// <summary>Workers in a specific Worker Group in a Worker Pool</summary>
         /// <remarks>
@@ -1026,40 +1037,41 @@ namespace Taskcluster
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersForWorkerGroupJson(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListWorkersForWorkerGroupJsonAsync"/>
-        /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonPagesAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersForWorkerGroupJson(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupJsonAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonPages(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonPagesAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersForWorkerGroupJsonAsync"/>
+        /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonPages(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupJsonAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonItemsAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonItemsAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupJsonAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonItems(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonItems(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get a Worker</summary>
         /// <remarks>
@@ -1337,42 +1349,43 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
         /// <param name="state">The optional <c>state</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkersForWorkerPoolJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerPoolAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken)), "worker-manager.listWorkersForWorkerPool");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerPoolAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken)), "worker-manager.listWorkersForWorkerPool");
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerList> ListWorkersForWorkerPool(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerList>(Sync.Run(() => _service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken))), "worker-manager.listWorkersForWorkerPool");
-
-        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
-        /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerPoolPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerList> ListWorkersForWorkerPool(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerList>(Sync.Run(() => _service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken))), "worker-manager.listWorkersForWorkerPool");
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
         /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerPoolPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerPoolPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
+        /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerPoolPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
         /// <summary>Workers in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerPoolItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerPoolItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
         /// <summary>Workers in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerPoolItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerPoolItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
 
         /// <summary>Workers in a Worker Pool</summary>
         /// <remarks>
@@ -1386,42 +1399,43 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
         /// <param name="state">The optional <c>state</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersForWorkerPoolJson(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListWorkersForWorkerPoolJsonAsync"/>
-        /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersForWorkerPoolJson(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolJsonAsync"/>
         /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersForWorkerPoolJsonAsync"/>
+        /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolJsonAsync"/>
         /// <summary>Workers in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolJsonAsync"/>
         /// <summary>Workers in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
 
         /// <summary>Register a running worker</summary>
         /// <remarks>
@@ -1552,43 +1566,44 @@ namespace Taskcluster
         /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
         /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
         /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
         /// <param name="workerState">The optional <c>workerState</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkersJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>> ListWorkersAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken)), "worker-manager.listWorkers");
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>> ListWorkersAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken)), "worker-manager.listWorkers");
 
         /// <inheritdoc cref="ListWorkersAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse> ListWorkers(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken))), "worker-manager.listWorkers");
-
-        /// <inheritdoc cref="ListWorkersAsync"/>
-        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse> ListWorkers(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken))), "worker-manager.listWorkers");
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
 
         /// <summary>Get a list of all active workers of a workerType</summary>
         /// <remarks>
@@ -1615,43 +1630,44 @@ namespace Taskcluster
         /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
         /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
         /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
         /// <param name="workerState">The optional <c>workerState</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken)));
 
         /// <inheritdoc cref="ListWorkersJsonAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersJson(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken))));
-
-        /// <inheritdoc cref="ListWorkersJsonAsync"/>
-        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
-        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPagesAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersJson(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken))));
 
         /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPages(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPagesAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPages(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItemsAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItemsAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
 
         /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItems(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItems(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
 
         /// <summary>Get a worker</summary>
         /// <remarks>

@@ -19,6 +19,21 @@ internal static class ModelAdapt
             ? throw new ArgumentNullException(name)
             : F.PayloadModule.ofObj(JsonSerializer.SerializeToUtf8Bytes(payload, ModelJson.Info<T>()));
 
+    /// <summary>A run number as its route segment.</summary>
+    internal static string RunId(int runId, string name) =>
+        runId >= 0
+            ? runId.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : throw new ArgumentOutOfRangeException(name, runId, "A run number is 0 or more.");
+
+    /// <summary>A page size as its query value.</summary>
+    internal static FSharpOption<string>? Limit(int? limit, string name) =>
+        limit switch
+        {
+            null => null,
+            > 0 => FSharpOption<string>.Some(limit.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            _ => throw new ArgumentOutOfRangeException(name, limit, "A page size is 1 or more."),
+        };
+
     internal static TaskclusterResult<T> Decode<T>(TaskclusterResult<JsonElement> json, string apiMethod)
     {
         if (!json.TryGetValue(out var element))
