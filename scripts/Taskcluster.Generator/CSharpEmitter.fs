@@ -22,6 +22,19 @@ let private start (w: Writer) (source: string) (version: string) =
     w.Line "namespace Taskcluster"
     w.Line "{"
 
+// Parameters whose meaning is known get their .NET type: a run number, a page size.
+let private isRunId (p: Parameter) = p.Name = "runId"
+
+let private isLimit (p: Parameter) = p.Name = "limit"
+
+let private rangeDocs (m: Method) =
+    if List.exists isRunId m.Args || List.exists isLimit m.Query then
+        [
+            "<exception cref=\"T:System.ArgumentOutOfRangeException\">A run number is negative or a page size is not positive.</exception>"
+        ]
+    else
+        []
+
 let private payloadDoc (m: Method) =
     let schema = m.Entry.Input |> Option.defaultValue ""
 
@@ -30,40 +43,103 @@ let private payloadDoc (m: Method) =
 let private paramDocs (m: Method) =
     [
         for a in m.Args do
-            $"<param name=\"{a.Name}\">The <c>{a.Name}</c> route argument (sent as one path segment).</param>"
+            if isRunId a then
+                $"<param name=\"{a.Name}\">The <c>{a.Name}</c> route argument: a run of the task (0 or more).</param>"
+            else
+                $"<param name=\"{a.Name}\">The <c>{a.Name}</c> route argument (sent as one path segment).</param>"
         if m.HasPayload then
             payloadDoc m
         for q in m.Query do
-            $"<param name=\"{q.Name}\">The optional <c>{q.Name}</c> query parameter.</param>"
+            if isLimit q then
+                $"<param name=\"{q.Name}\">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>"
+            else
+                $"<param name=\"{q.Name}\">The optional <c>{q.Name}</c> query parameter.</param>"
         "<param name=\"cancellationToken\">Cancels the call (it then throws <see cref=\"T:System.OperationCanceledException\"/>).</param>"
     ]
 
-let private parameters (m: Method) =
+/// The C# types of a method's models: the input's and the output's (when the schemas name them).
+type private Typed =
+    {
+        Input: string option
+        Output: string option
+        /// The type of a page's items, when the output is a record whose items member is a list.
+        Item: string option
+    }
+
+let private typedOf (models: Schema.SchemaModel) (m: Method) =
+    let root id = models.Roots.TryFind id
+
+    let output =
+        match m.Entry.Output with
+        | Some(ApiOutput.Schema id) -> root id
+        | _ -> None
+
+    let item =
+        match output, m.ItemsField with
+        | Some(Schema.Shape.Named l), Some field ->
+            match models.Types[l].Kind with
+            | Schema.Kind.Record(fields, _) ->
+                fields
+                |> List.tryPick (fun f ->
+                    match f.Shape with
+                    | Schema.Shape.List s when f.JsonName = field && f.Required ->
+                        Some(CSharpModelEmitter.typeOf models.Types s)
+                    | _ -> None)
+            | _ -> None
+        | _ -> None
+
+    {
+        Input =
+            m.Entry.Input
+            |> Option.bind root
+            |> Option.map (CSharpModelEmitter.typeOf models.Types)
+        Output = output |> Option.map (CSharpModelEmitter.typeOf models.Types)
+        Item = item
+    }
+
+let private parametersWith (payloadType: string) (m: Method) =
     [
         for a in m.Args do
-            $"string {a.CSharp}"
+            if isRunId a then
+                $"int {a.CSharp}"
+            else
+                $"string {a.CSharp}"
         if m.HasPayload then
-            "object payload"
+            $"{payloadType} payload"
         for q in m.Query do
-            $"string? {q.CSharp} = null"
+            if isLimit q then
+                $"int? {q.CSharp} = null"
+            else
+                $"string? {q.CSharp} = null"
         $"{CancellationToken} cancellationToken = default"
     ]
     |> String.concat ", "
 
+let private parameters (m: Method) = parametersWith "object" m
+
 /// The arguments of the F# member: route arguments checked for null, the payload, the query
 /// parameters as options, the token (as an option unless `token` is false).
-let private fsharpArguments (m: Method) (token: bool) =
+let private fsharpArgumentsWith (payload: string) (m: Method) (token: bool) =
     [
         for a in m.Args do
-            $"Adapt.NotNull({a.CSharp}, nameof({a.CSharp}))"
+            if isRunId a then
+                $"ModelAdapt.RunId({a.CSharp}, nameof({a.CSharp}))"
+            else
+                $"Adapt.NotNull({a.CSharp}, nameof({a.CSharp}))"
         if m.HasPayload then
-            "Adapt.Payload(payload, nameof(payload))"
+            payload
         for q in m.Query do
-            $"Adapt.Option({q.CSharp})"
+            if isLimit q then
+                $"ModelAdapt.Limit({q.CSharp}, nameof({q.CSharp}))"
+            else
+                $"Adapt.Option({q.CSharp})"
         if token then
             "Adapt.Token(cancellationToken)"
     ]
     |> String.concat ", "
+
+let private fsharpArguments (m: Method) (token: bool) =
+    fsharpArgumentsWith "Adapt.Payload(payload, nameof(payload))" m token
 
 let private member' (w: Writer) (doc: string list) (signature: string) (body: string) =
     w.Lines(docLines doc)
@@ -71,7 +147,30 @@ let private member' (w: Writer) (doc: string list) (signature: string) (body: st
     w.Indented(fun () -> w.Line $"=> {body};")
     w.Line ""
 
-let private methodMembers (w: Writer) (service: Service) (m: Method) =
+let private pagedDocs (m: Method) =
+    let itemsWhat =
+        match m.ItemsField with
+        | Some f -> $"the elements of each page's <c>{f}</c>"
+        | None -> "the elements of each page's array member"
+
+    // A failed page is reported like every other failed call, as a result (said in <returns>:
+    // a <remarks> here would hide the inherited one with the route and scopes).
+    let failure =
+        "A page that could not be fetched ends the enumeration as a failed result."
+
+    let summary what =
+        $"<summary>{xml (m.Entry.Title.Trim())}: {what}, following <c>continuationToken</c>.</summary>"
+
+    let pagesReturns =
+        $"<returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. {failure}</returns>"
+
+    let itemsReturns =
+        $"<returns>Every item ({itemsWhat}) as a result, fetched page by page while enumerating. {failure}</returns>"
+
+    summary, pagesReturns, itemsReturns
+
+/// The JSON forms of a method (named `…Json…` when a typed form takes the plain name).
+let private jsonMembers (w: Writer) (service: Service) (m: Method) (infix: string) =
     let doc = Docs.methodDoc service m @ paramDocs m
     let call = $"_service.{m.Member}({fsharpArguments m true})"
 
@@ -81,73 +180,149 @@ let private methodMembers (w: Writer) (service: Service) (m: Method) =
          @ [
              "<returns>The response as JSON, or why the call failed.</returns>"
              "<exception cref=\"T:System.ArgumentNullException\">A route argument or the payload is null.</exception>"
-         ])
-        $"public virtual global::System.Threading.Tasks.Task<TaskclusterResult<{JsonElement}>> {m.Member}Async({parameters m})"
+         ]
+         @ rangeDocs m)
+        $"public virtual global::System.Threading.Tasks.Task<TaskclusterResult<{JsonElement}>> {m.Member}{infix}Async({parameters m})"
         $"Adapt.ResultAsync({call})"
 
-    let inherit' = $"<inheritdoc cref=\"{m.Member}Async\"/>"
+    let inherit' = $"<inheritdoc cref=\"{m.Member}{infix}Async\"/>"
 
     member'
         w
         [ inherit' ]
-        $"public virtual TaskclusterResult<{JsonElement}> {m.Member}({parameters m})"
+        $"public virtual TaskclusterResult<{JsonElement}> {m.Member}{infix}({parameters m})"
         $"Adapt.Result(Sync.Run(() => {call}))"
 
     if m.Paginated then
         let pagesCall suffix =
             $"_service.{m.Member}{suffix}({fsharpArguments m false})"
 
-        let itemsWhat =
-            match m.ItemsField with
-            | Some f -> $"the elements of each page's <c>{f}</c>"
-            | None -> "the elements of each page's array member"
+        let summary, pagesReturns, itemsReturns = pagedDocs m
 
-        // A failed page is reported like every other failed call, as a result (said in <returns>:
-        // a <remarks> here would hide the inherited one with the route and scopes).
-        let failure =
-            "A page that could not be fetched ends the enumeration as a failed result."
+        for kind, what, returns in
+            [
+                "Pages", "every page", pagesReturns
+                "Items", "every item of every page", itemsReturns
+            ] do
+            member'
+                w
+                [ inherit'; summary what; returns ]
+                $"public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}{infix}{kind}Async({parameters m})"
+                $"Adapt.Values({pagesCall kind}, cancellationToken)"
 
-        let summary what =
-            $"<summary>{xml (m.Entry.Title.Trim())}: {what}, following <c>continuationToken</c>.</summary>"
+            member'
+                w
+                [ inherit'; summary what; returns ]
+                $"public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}{infix}{kind}({parameters m})"
+                $"Adapt.Blocking({pagesCall kind}, cancellationToken)"
 
-        let pagesReturns =
-            $"<returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. {failure}</returns>"
+/// The typed forms of a method: its models in and out.
+let private typedMembers (w: Writer) (service: Service) (m: Method) (typed: Typed) =
+    let apiMethod = csString $"{service.Reference.ServiceName}.{m.Entry.Name}"
+    let payloadType = typed.Input |> Option.defaultValue "object"
 
-        let itemsReturns =
-            $"<returns>Every item ({itemsWhat}) as a result, fetched page by page while enumerating. {failure}</returns>"
+    let payload =
+        match typed.Input with
+        | Some _ -> "ModelAdapt.Payload(payload, nameof(payload))"
+        | None -> "Adapt.Payload(payload, nameof(payload))"
 
-        let pages = "Pages"
-        let items = "Items"
+    let ps = parametersWith payloadType m
 
-        member'
-            w
-            [ inherit'; summary "every page"; pagesReturns ]
-            $"public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}PagesAsync({parameters m})"
-            $"Adapt.Values({pagesCall pages}, cancellationToken)"
+    let call token =
+        $"_service.{m.Member}({fsharpArgumentsWith payload m token})"
 
-        member'
-            w
-            [ inherit'; summary "every page"; pagesReturns ]
-            $"public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}Pages({parameters m})"
-            $"Adapt.Blocking({pagesCall pages}, cancellationToken)"
+    let payloadDocs =
+        match typed.Input with
+        | Some _ ->
+            paramDocs m
+            |> List.map (fun d ->
+                if d.StartsWith "<param name=\"payload\">" then
+                    let schema = m.Entry.Input |> Option.defaultValue ""
+                    $"<param name=\"payload\">The request body (schema <c>{xml schema}</c>), written with the schema's member names.</param>"
+                else
+                    d)
+        | None -> paramDocs m
 
-        member'
-            w
-            [ inherit'; summary "every item of every page"; itemsReturns ]
-            $"public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}ItemsAsync({parameters m})"
-            $"Adapt.Values({pagesCall items}, cancellationToken)"
+    let doc = Docs.methodDoc service m @ payloadDocs
 
-        member'
-            w
-            [ inherit'; summary "every item of every page"; itemsReturns ]
-            $"public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}Items({parameters m})"
-            $"Adapt.Blocking({pagesCall items}, cancellationToken)"
+    let returns, asyncBody, syncBody, resultType =
+        match typed.Output with
+        | Some t ->
+            "<returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref=\"F:Taskcluster.TaskclusterErrorKind.InvalidResponse\"/> with its JSON path).</returns>",
+            $"ModelAdapt.ResultAsync<{t}>({call true}, {apiMethod})",
+            $"ModelAdapt.Result<{t}>(Sync.Run(() => {call true}), {apiMethod})",
+            t
+        | None ->
+            "<returns>The response as JSON, or why the call failed.</returns>",
+            $"Adapt.ResultAsync({call true})",
+            $"Adapt.Result(Sync.Run(() => {call true}))",
+            JsonElement
+
+    member'
+        w
+        (doc
+         @ [
+             returns.Replace("</returns>", $" The JSON form is <see cref=\"{m.Member}JsonAsync\"/>.</returns>")
+             "<exception cref=\"T:System.ArgumentNullException\">A route argument or the payload is null.</exception>"
+         ]
+         @ rangeDocs m)
+        $"public virtual global::System.Threading.Tasks.Task<TaskclusterResult<{resultType}>> {m.Member}Async({ps})"
+        asyncBody
+
+    let inherit' = $"<inheritdoc cref=\"{m.Member}Async\"/>"
+
+    member' w [ inherit' ] $"public virtual TaskclusterResult<{resultType}> {m.Member}({ps})" syncBody
+
+    if m.Paginated then
+        let pagesCall suffix =
+            $"_service.{m.Member}{suffix}({fsharpArgumentsWith payload m false})"
+
+        let summary, pagesReturns, itemsReturns = pagedDocs m
+
+        let paged (kind: string) (what: string) (returns: string) (t: string option) =
+            match t with
+            | Some t ->
+                member'
+                    w
+                    [ inherit'; summary what; returns ]
+                    $"public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<{t}>> {m.Member}{kind}Async({ps})"
+                    $"ModelAdapt.Values<{t}>({pagesCall kind}, {apiMethod}, cancellationToken)"
+
+                member'
+                    w
+                    [ inherit'; summary what; returns ]
+                    $"public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<{t}>> {m.Member}{kind}({ps})"
+                    $"ModelAdapt.Blocking<{t}>({pagesCall kind}, {apiMethod}, cancellationToken)"
+            | None ->
+                member'
+                    w
+                    [ inherit'; summary what; returns ]
+                    $"public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}{kind}Async({ps})"
+                    $"Adapt.Values({pagesCall kind}, cancellationToken)"
+
+                member'
+                    w
+                    [ inherit'; summary what; returns ]
+                    $"public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<{JsonElement}>> {m.Member}{kind}({ps})"
+                    $"Adapt.Blocking({pagesCall kind}, cancellationToken)"
+
+        paged "Pages" "every page" pagesReturns typed.Output
+        paged "Items" "every item of every page" itemsReturns typed.Item
+
+let private methodMembers (w: Writer) (models: Schema.SchemaModel) (service: Service) (m: Method) =
+    let typed = typedOf models m
+
+    if typed.Input.IsSome || typed.Output.IsSome then
+        typedMembers w service m typed
+        jsonMembers w service m "Json"
+    else
+        jsonMembers w service m ""
 
 /// The facade class name of a service, e.g. `QueueClient`.
 let serviceClassName (service: Service) = service.Name + "Client"
 
 /// The C# source of one service's facade class.
-let service (source: string) (version: string) (service: Service) =
+let service (source: string) (version: string) (models: Schema.SchemaModel) (service: Service) =
     let w = Writer()
     let r = service.Reference
     let name = serviceClassName service
@@ -216,7 +391,7 @@ let service (source: string) (version: string) (service: Service) =
             w.Line ""
 
             for m in service.Methods do
-                methodMembers w service m)
+                methodMembers w models service m)
 
         w.Line "}")
 

@@ -176,7 +176,7 @@ let generate
                 for s in model.Services do
                     file
                         $"src/Taskcluster/Generated/{CSharpEmitter.serviceClassName s}.cs"
-                        (CSharpEmitter.service Source TaskclusterVersion s)
+                        (CSharpEmitter.service Source TaskclusterVersion models s)
                 for e in model.ExchangeSets do
                     file
                         $"src/Taskcluster/Generated/{e.Name}.cs"
@@ -193,6 +193,13 @@ let generate
                     (ModelEmitter.registry Source TaskclusterVersion models)
                 file "src/Taskcluster.Models/Generated/Models.props" (ModelEmitter.compileItems models)
                 file "src/Taskcluster.Models/Generated/schemas.json" (schemaBundle all)
+                for name, components in models.Groups do
+                    file
+                        $"src/Taskcluster/Generated/Models/{name}.cs"
+                        (CSharpModelEmitter.group Source TaskclusterVersion models components)
+                file
+                    $"src/Taskcluster/Generated/Models/{CSharpModelEmitter.ContextName}.cs"
+                    (CSharpModelEmitter.context Source TaskclusterVersion models)
             ])
 
 /// The folders whose every file the generator owns (a file there that it no longer writes is stale).
@@ -201,4 +208,5 @@ let generatedFolders =
         "src/Taskcluster.Services/Generated"
         "src/Taskcluster/Generated"
         "src/Taskcluster.Models/Generated"
+        "src/Taskcluster/Generated/Models"
     ]

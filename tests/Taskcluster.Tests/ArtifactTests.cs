@@ -91,7 +91,7 @@ public sealed class ArtifactTests : IClassFixture<EmulatorFixture>
         var target = ObjectName();
         var data = Bytes(33, 40_000);
         Ok(await objects.UploadFromBytesAsync(ProjectId, target, "application/x-test", Expires(), data));
-        var simple = Ok(await objects.StartDownloadAsync(target, new { acceptDownloadMethods = new { simple = true } }));
+        var simple = Ok(await objects.StartDownloadJsonAsync(target, new { acceptDownloadMethods = new { simple = true } }));
         var url = simple.GetProperty("url").GetString()!;
         var name = ArtifactName();
 

@@ -20,12 +20,12 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         var queue = Queue();
         var taskId = SlugIds.NewSlugId();
 
-        var created = await queue.CreateTaskAsync(taskId, Tasks.Definition(taskId, "create"));
+        var created = await queue.CreateTaskJsonAsync(taskId, Tasks.Definition(taskId, "create"));
 
         Assert.True(created.IsSuccess, created.Error?.Description);
         Assert.Equal(taskId, created.Value.GetProperty("status").GetProperty("taskId").GetString());
 
-        var definition = (await queue.TaskAsync(taskId)).GetValueOrThrow();
+        var definition = (await queue.TaskJsonAsync(taskId)).GetValueOrThrow();
         Assert.Equal("create", definition.GetProperty("metadata").GetProperty("name").GetString());
     }
 
@@ -38,13 +38,13 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         for (var i = 0; i < 5; i++)
         {
             var taskId = i == 0 ? taskGroupId : SlugIds.NewSlugId();
-            (await queue.CreateTaskAsync(taskId, Tasks.Definition(taskGroupId, $"task {i}"))).GetValueOrThrow();
+            (await queue.CreateTaskJsonAsync(taskId, Tasks.Definition(taskGroupId, $"task {i}"))).GetValueOrThrow();
             taskIds.Add(taskId);
         }
 
         // Two per page: three pages, followed through continuationToken.
         var seen = new List<string>();
-        await foreach (var task in queue.ListTaskGroupItemsAsync(taskGroupId, limit: "2"))
+        await foreach (var task in queue.ListTaskGroupJsonItemsAsync(taskGroupId, limit: 2))
         {
             seen.Add(task.GetValueOrThrow().GetProperty("status").GetProperty("taskId").GetString()!);
         }
@@ -52,7 +52,7 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         Assert.Equal(taskIds.Order(), seen.Order());
 
         var pages = 0;
-        await foreach (var page in queue.ListTaskGroupPagesAsync(taskGroupId, limit: "2"))
+        await foreach (var page in queue.ListTaskGroupJsonPagesAsync(taskGroupId, limit: 2))
         {
             pages++;
             Assert.True(page.GetValueOrThrow().GetProperty("tasks").GetArrayLength() <= 2);
@@ -68,7 +68,7 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         for (var i = 0; i < 3; i++)
         {
             var taskId = i == 0 ? taskGroupId : SlugIds.NewSlugId();
-            (await Queue().CreateTaskAsync(taskId, Tasks.Definition(taskGroupId, $"task {i}"))).GetValueOrThrow();
+            (await Queue().CreateTaskJsonAsync(taskId, Tasks.Definition(taskGroupId, $"task {i}"))).GetValueOrThrow();
         }
 
         // The first page is served; every later one (it carries a continuationToken) fails with a 500.
@@ -80,12 +80,12 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         var queue = new QueueClient(_tc.RootUrl, _tc.Root, options);
 
         var results = new List<TaskclusterResult<JsonElement>>();
-        await foreach (var item in queue.ListTaskGroupItemsAsync(taskGroupId, limit: "2"))
+        await foreach (var item in queue.ListTaskGroupJsonItemsAsync(taskGroupId, limit: 2))
         {
             results.Add(item);
         }
 
-        var blocking = queue.ListTaskGroupPages(taskGroupId, limit: "2").ToList();
+        var blocking = queue.ListTaskGroupJsonPages(taskGroupId, limit: 2).ToList();
 
         Assert.Equal([true, true, false], results.Select(r => r.IsSuccess));
         Assert.Equal(TaskclusterErrorKind.ServerError, results[^1].Error?.Kind);
@@ -99,7 +99,7 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
     {
         var queue = Queue();
 
-        var result = await queue.TaskAsync(SlugIds.NewSlugId());
+        var result = await queue.TaskJsonAsync(SlugIds.NewSlugId());
 
         var message = result.Match(
             task => "found " + task.GetProperty("metadata").GetProperty("name").GetString(),
@@ -120,12 +120,12 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
     {
         var queue = Queue();
         var taskId = SlugIds.NewSlugId();
-        (await queue.CreateTaskAsync(taskId, Tasks.Definition(taskId, "map"))).GetValueOrThrow();
+        (await queue.CreateTaskJsonAsync(taskId, Tasks.Definition(taskId, "map"))).GetValueOrThrow();
 
-        var state = (await queue.StatusAsync(taskId)).Map(s => s.GetProperty("status").GetProperty("state").GetString());
+        var state = (await queue.StatusJsonAsync(taskId)).Map(s => s.GetProperty("status").GetProperty("state").GetString());
         Assert.Equal("pending", state.Value);
 
-        var missing = (await queue.StatusAsync(SlugIds.NewSlugId()))
+        var missing = (await queue.StatusJsonAsync(SlugIds.NewSlugId()))
             .Bind(s => TaskclusterResult.Success(s.GetProperty("status")))
             .Map(s => s.GetProperty("state").GetString());
         Assert.False(missing.IsSuccess);
@@ -138,7 +138,7 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         _tc.Emulator.State.CreateClient("tests/no-scopes", "no-scopes-token-0000000000000000000000000", Array.Empty<string>());
         var queue = new QueueClient(_tc.RootUrl, new TaskclusterCredentials("tests/no-scopes", "no-scopes-token-0000000000000000000000000"));
 
-        var result = await queue.CreateTaskAsync(SlugIds.NewSlugId(), Tasks.Definition(SlugIds.NewSlugId(), "denied"));
+        var result = await queue.CreateTaskJsonAsync(SlugIds.NewSlugId(), Tasks.Definition(SlugIds.NewSlugId(), "denied"));
 
         Assert.Equal(TaskclusterErrorKind.InsufficientScopes, result.Error?.Kind);
         Assert.Equal(403, result.Error?.Status);
@@ -149,20 +149,20 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
     {
         var name = "garbage/" + SlugIds.NewSlugId();
         var secret = new { secret = new { answer = 42 }, expires = FromNowOffsets.FromNowJson("1 hour") };
-        (await new SecretsClient(_tc.RootUrl, _tc.Root).SetAsync(name, secret)).GetValueOrThrow();
+        (await new SecretsClient(_tc.RootUrl, _tc.Root).SetJsonAsync(name, secret)).GetValueOrThrow();
 
         var temporary = _tc.Root.CreateTemporary(TimeSpan.FromMinutes(10), new[] { "auth:current-scopes", "secrets:get:garbage/*" });
         Assert.True(temporary.IsTemporary);
         Assert.DoesNotContain(temporary.AccessToken, temporary.ToString());
 
         var secrets = new SecretsClient(_tc.RootUrl, temporary);
-        var read = (await secrets.GetAsync(name)).GetValueOrThrow();
+        var read = (await secrets.GetJsonAsync(name)).GetValueOrThrow();
         Assert.Equal(42, read.GetProperty("secret").GetProperty("answer").GetInt32());
 
-        var denied = await secrets.GetAsync("elsewhere/" + SlugIds.NewSlugId());
+        var denied = await secrets.GetJsonAsync("elsewhere/" + SlugIds.NewSlugId());
         Assert.Equal(TaskclusterErrorKind.InsufficientScopes, denied.Error?.Kind);
 
-        var scopes = (await new AuthClient(_tc.RootUrl, temporary).CurrentScopesAsync()).GetValueOrThrow();
+        var scopes = (await new AuthClient(_tc.RootUrl, temporary).CurrentScopesJsonAsync()).GetValueOrThrow();
         var current = scopes.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()).ToList();
         Assert.Contains("secrets:get:garbage/*", current);
         Assert.DoesNotContain("*", current); // not the issuer's scopes
@@ -200,9 +200,9 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
         var finished = SingleThreadedContext.TryRun(
             () =>
             {
-                queue.CreateTask(taskId, Tasks.Definition(taskId, "sync")).GetValueOrThrow();
-                var items = queue.ListTaskGroupItems(taskId, limit: "1").Count(r => r.IsSuccess);
-                var name = queue.Task(taskId).GetValueOrThrow().GetProperty("metadata").GetProperty("name").GetString();
+                queue.CreateTaskJson(taskId, Tasks.Definition(taskId, "sync")).GetValueOrThrow();
+                var items = queue.ListTaskGroupJsonItems(taskId, limit: 1).Count(r => r.IsSuccess);
+                var name = queue.TaskJson(taskId).GetValueOrThrow().GetProperty("metadata").GetProperty("name").GetString();
                 return (items, name);
             },
             TimeSpan.FromSeconds(60),
@@ -321,12 +321,19 @@ public sealed class CallerTests : IClassFixture<EmulatorFixture>
 
         var result = await queue.TaskAsync("abc");
 
-        Assert.Equal("fake", result.Value.GetProperty("name").GetString());
+        Assert.Equal("fake", result.Value.Metadata.Name);
+        Assert.Equal("fake", (await queue.TaskJsonAsync("abc")).Value.GetProperty("name").GetString());
     }
 
     private sealed class FakeQueue : QueueClient
     {
-        public override Task<TaskclusterResult<JsonElement>> TaskAsync(string taskId, CancellationToken cancellationToken = default) =>
+        // A typed model as a test double answers it, and the JSON form beside it.
+        public override Task<TaskclusterResult<Schemas.TaskDefinition>> TaskAsync(string taskId, CancellationToken cancellationToken = default) =>
+            System.Threading.Tasks.Task.FromResult(TaskclusterResult.Success(System.Text.Json.JsonSerializer.Deserialize(
+                """{"provisionerId":"p","workerType":"w","taskQueueId":"p/w","schedulerId":"-","projectId":"none","taskGroupId":"fN1SbArXTPSVFNUvaOlinQ","dependencies":[],"requires":"all-completed","routes":[],"priority":"lowest","retries":5,"created":"2026-11-29T15:00:00.000Z","deadline":"2026-11-30T15:00:00.000Z","expires":"2027-11-29T15:00:00.000Z","scopes":[],"payload":{},"metadata":{"name":"fake","description":"d","owner":"o@example.com","source":"https://example.com/s"},"tags":{},"extra":{}}""",
+                Schemas.TaskclusterJsonContext.Default.TaskDefinition)!));
+
+        public override Task<TaskclusterResult<JsonElement>> TaskJsonAsync(string taskId, CancellationToken cancellationToken = default) =>
             System.Threading.Tasks.Task.FromResult(TaskclusterResult.Success(JsonDocument.Parse("""{"name": "fake"}""").RootElement));
     }
 

@@ -77,7 +77,7 @@ public sealed class ConfigTests : IClassFixture<EmulatorFixture>
         var config = Ok(TaskclusterConfig.Create(getEnvironmentVariable: RootEnv()));
 
         var auth = Ok(config.GetService<AuthClient>());
-        var scopes = Ok(await auth.CurrentScopesAsync()).GetProperty("scopes").EnumerateArray().Select(s => s.GetString()).ToList();
+        var scopes = Ok(await auth.CurrentScopesJsonAsync()).GetProperty("scopes").EnumerateArray().Select(s => s.GetString()).ToList();
         Assert.Contains("*", scopes);
 
         var byName = Ok(config.GetService("worker-manager"));
@@ -111,7 +111,7 @@ public sealed class ConfigTests : IClassFixture<EmulatorFixture>
         var config = Ok(TaskclusterConfig.Create(getEnvironmentVariable: RootEnv()));
         var secrets = Ok(config.GetService<SecretsClient>());
         var name = $"project/csharp/{SlugIds.NewSlugId()}";
-        Ok(await secrets.SetAsync(name, new
+        Ok(await secrets.SetJsonAsync(name, new
         {
             expires = FromNowOffsets.FromNowJson("1 day"),
             secret = new

@@ -15,7 +15,7 @@ public sealed class ConventionTests
             .ToArray();
 
     private static readonly Type[] ExchangeSets =
-        Facade.GetExportedTypes().Where(t => t.Name.EndsWith("Events", StringComparison.Ordinal)).ToArray();
+        Facade.GetExportedTypes().Where(t => t.Namespace == "Taskcluster" && t.Name.EndsWith("Events", StringComparison.Ordinal)).ToArray();
 
     private static IEnumerable<MethodInfo> FacadeMethods() =>
         ServiceClients.Append(typeof(TaskclusterServiceClient)).Append(typeof(TaskclusterApiClient)).Concat(ExchangeSets)
@@ -157,7 +157,7 @@ public sealed class ConventionTests
     public void NoFSharpTypeInThePublicSurface()
     {
         // Neither FSharp.Core nor the F# layers' own types (unions, records with F# lists).
-        var forbidden = new[] { "FSharp.Core", "Taskcluster.Core", "Taskcluster.Client", "Taskcluster.Services", "Taskcluster.Pulse", "RabbitMQ.Client" };
+        var forbidden = new[] { "FSharp.Core", "Taskcluster.Core", "Taskcluster.Client", "Taskcluster.Services", "Taskcluster.Models", "Taskcluster.Pulse", "RabbitMQ.Client" };
         var leaks = new List<string>();
 
         void Check(Type type, string where)

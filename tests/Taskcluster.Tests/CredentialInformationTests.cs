@@ -18,7 +18,7 @@ public sealed class CredentialInformationTests : IClassFixture<EmulatorFixture>
     {
         var expires = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(2).ToUnixTimeSeconds());
         var clientId = "test/" + SlugIds.NewSlugId();
-        var created = await new AuthClient(_tc.RootUrl, _tc.Root).CreateClientAsync(
+        var created = await new AuthClient(_tc.RootUrl, _tc.Root).CreateClientJsonAsync(
             clientId, new { expires = expires.ToString("O"), description = "credential information", scopes = InformationScopes.Append(scope) });
         return (TaskclusterCredentials.FromJson(created.GetValueOrThrow()), expires);
     }

@@ -26,8 +26,8 @@ public sealed class PayloadTests : IClassFixture<EmulatorFixture>
     {
         var secrets = new SecretsClient(_tc.RootUrl, _tc.Root);
         var name = $"project/payload-tests/{SlugIds.NewSlugId()}";
-        (await secrets.SetAsync(name, payload)).GetValueOrThrow();
-        return (await secrets.GetAsync(name)).GetValueOrThrow().GetProperty("secret");
+        (await secrets.SetJsonAsync(name, payload)).GetValueOrThrow();
+        return (await secrets.GetJsonAsync(name)).GetValueOrThrow().GetProperty("secret");
     }
 
     private static void AssertNames(JsonElement secret)

@@ -34,7 +34,7 @@ public sealed class TaskclusterApiClientTests : IClassFixture<EmulatorFixture>
     public async Task MethodsOfTheReferenceAreCalledByName()
     {
         var taskId = SlugIds.NewSlugId();
-        (await new QueueClient(_tc.RootUrl, _tc.Root).CreateTaskAsync(taskId, Tasks.Definition(taskId, "custom"))).GetValueOrThrow();
+        (await new QueueClient(_tc.RootUrl, _tc.Root).CreateTaskJsonAsync(taskId, Tasks.Definition(taskId, "custom"))).GetValueOrThrow();
         var custom = new TaskclusterApiClient(Reference, _tc.RootUrl, _tc.Root);
 
         var task = await custom.CallAsync("fetchDefinition", [taskId]);

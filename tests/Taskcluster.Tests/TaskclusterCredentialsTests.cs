@@ -22,9 +22,9 @@ public sealed class TaskclusterCredentialsTests : IClassFixture<EmulatorFixture>
     {
         var queue = new QueueClient(_tc.RootUrl, _tc.Root);
         var taskId = SlugIds.NewSlugId();
-        (await queue.CreateTaskAsync(taskId, Tasks.Definition(taskId, "claimed"))).GetValueOrThrow();
+        (await queue.CreateTaskJsonAsync(taskId, Tasks.Definition(taskId, "claimed"))).GetValueOrThrow();
 
-        var claim = (await queue.ClaimWorkAsync("proj-test/worker", new { workerGroup = "g", workerId = "w", tasks = 1 }))
+        var claim = (await queue.ClaimWorkJsonAsync("proj-test/worker", new { workerGroup = "g", workerId = "w", tasks = 1 }))
             .GetValueOrThrow();
         var claimed = claim.GetProperty("tasks")[0];
         var expected = claimed.GetProperty("credentials");
@@ -40,10 +40,10 @@ public sealed class TaskclusterCredentialsTests : IClassFixture<EmulatorFixture>
 
         // The service accepts their signature, and grants them the claim's scopes, not the root's.
         var asWorker = new QueueClient(_tc.RootUrl, fromCredentials);
-        var completed = await asWorker.ReportCompletedAsync(taskId, "0");
+        var completed = await asWorker.ReportCompletedAsync(taskId, 0);
         Assert.True(completed.IsSuccess, completed.Error?.Description);
         var other = SlugIds.NewSlugId();
-        var refused = await asWorker.CreateTaskAsync(other, Tasks.Definition(other, "not allowed"));
+        var refused = await asWorker.CreateTaskJsonAsync(other, Tasks.Definition(other, "not allowed"));
         Assert.Equal(TaskclusterErrorKind.InsufficientScopes, refused.Error?.Kind);
     }
 

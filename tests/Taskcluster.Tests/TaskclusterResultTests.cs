@@ -8,8 +8,8 @@ public sealed class TaskclusterResultTests
 {
     private sealed class MissingTaskQueue : QueueClient
     {
-        public override Task<TaskclusterResult<JsonElement>> TaskAsync(string taskId, CancellationToken cancellationToken = default) =>
-            System.Threading.Tasks.Task.FromResult(TaskclusterResult.Failure<JsonElement>(
+        public override Task<TaskclusterResult<Schemas.TaskDefinition>> TaskAsync(string taskId, CancellationToken cancellationToken = default) =>
+            System.Threading.Tasks.Task.FromResult(TaskclusterResult.Failure<Schemas.TaskDefinition>(
                 new TaskclusterError(TaskclusterErrorKind.ClientError, $"queue.task: 404 no task {taskId}")
                 {
                     Status = 404,

@@ -61,8 +61,8 @@ public static class Transfers
                 source = "https://example.com/taskcluster-functional/tests",
             },
         };
-        Ok(await queue.CreateTaskAsync(taskId, definition));
-        var claimed = Ok(await queue.ClaimWorkAsync(taskQueueId, new { workerGroup = "wg", workerId = "w1", tasks = 1 }));
+        Ok(await queue.CreateTaskJsonAsync(taskId, definition));
+        var claimed = Ok(await queue.ClaimWorkJsonAsync(taskQueueId, new { workerGroup = "wg", workerId = "w1", tasks = 1 }));
         Assert.Equal(1, claimed.GetProperty("tasks").GetArrayLength());
         return taskId;
     }

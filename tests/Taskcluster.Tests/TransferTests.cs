@@ -229,7 +229,7 @@ public sealed class TransferTests : IClassFixture<EmulatorFixture>
         var neverUploaded = ObjectName();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             objects.UploadFromBytesAsync(ProjectId, neverUploaded, "text/plain", Expires(), data, cancellationToken: new CancellationToken(true)));
-        Assert.Equal(TaskclusterErrorKind.ClientError, Failed(await objects.ObjectAsync(neverUploaded)).Kind);
+        Assert.Equal(TaskclusterErrorKind.ClientError, Failed(await objects.ObjectJsonAsync(neverUploaded)).Kind);
     }
 
     [Fact]
@@ -269,8 +269,8 @@ public sealed class TransferTests : IClassFixture<EmulatorFixture>
         var expires = FromNowOffsets.FromNowJson("1 day");
 
         // An upload finished with no data and no hashes, as only a raw client can make it.
-        Ok(await objects.CreateUploadAsync(name, new { projectId = ProjectId, uploadId, expires, proposedUploadMethods = new { } }));
-        Ok(await objects.FinishUploadAsync(name, new { projectId = ProjectId, uploadId }));
+        Ok(await objects.CreateUploadJsonAsync(name, new { projectId = ProjectId, uploadId, expires, proposedUploadMethods = new { } }));
+        Ok(await objects.FinishUploadJsonAsync(name, new { projectId = ProjectId, uploadId }));
 
         var error = Failed(await objects.DownloadToBytesAsync(name));
 

@@ -126,40 +126,121 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="prefix">The optional <c>prefix</c> query parameter.</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListClientsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse>> ListClientsAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListClientsResponse>(_service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listClients");
+
+        /// <inheritdoc cref="ListClientsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse> ListClients(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListClientsResponse>(Sync.Run(() => _service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listClients");
+
+        /// <inheritdoc cref="ListClientsAsync"/>
+        /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse>> ListClientsPagesAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListClientsResponse>(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listClients", cancellationToken);
+
+        /// <inheritdoc cref="ListClientsAsync"/>
+        /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse>> ListClientsPages(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListClientsResponse>(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listClients", cancellationToken);
+
+        /// <inheritdoc cref="ListClientsAsync"/>
+        /// <summary>List Clients: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>clients</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> ListClientsItemsAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetClientResponse>(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listClients", cancellationToken);
+
+        /// <inheritdoc cref="ListClientsAsync"/>
+        /// <summary>List Clients: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>clients</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> ListClientsItems(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetClientResponse>(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listClients", cancellationToken);
+
+        /// <summary>List Clients</summary>
+        /// <remarks>
+        /// <para>
+        /// Get a list of all clients.  With `prefix`, only clients for which
+        /// it is a prefix of the clientId are returned.
+        /// </para>
+        /// <para>
+        /// By default this end-point will try to return up to 1000 clients in one
+        /// request. But it **may return less, even none**.
+        /// It may also return a `continuationToken` even though there are no more
+        /// results. However, you can only be sure to have seen all results if you
+        /// keep calling `listClients` with the last `continuationToken` until you
+        /// get a result without a `continuationToken`.
+        /// </para>
+        /// <para><c>GET /clients/</c> (auth.listClients, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/list-clients-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:list-clients
+        /// </code>
+        /// </remarks>
+        /// <param name="prefix">The optional <c>prefix</c> query parameter.</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListClientsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListClients(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListClientsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListClientsJson(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListClientsAsync"/>
+        /// <inheritdoc cref="ListClientsJsonAsync"/>
         /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsPagesAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonPagesAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListClientsAsync"/>
+        /// <inheritdoc cref="ListClientsJsonAsync"/>
         /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsPages(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonPages(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListClientsPages(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListClientsAsync"/>
+        /// <inheritdoc cref="ListClientsJsonAsync"/>
         /// <summary>List Clients: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>clients</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsItemsAsync(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonItemsAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListClientsAsync"/>
+        /// <inheritdoc cref="ListClientsJsonAsync"/>
         /// <summary>List Clients: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>clients</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsItems(string? prefix = null, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClientsJsonItems(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListClientsItems(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Get Client</summary>
+        /// <remarks>
+        /// <para>Get information about a single client.</para>
+        /// <para><c>GET /clients/&lt;clientId&gt;</c> (auth.client, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/get-client-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:get-client:&lt;clientId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ClientJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> ClientAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.Client(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.client");
+
+        /// <inheritdoc cref="ClientAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse> Client(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.Client(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.client");
 
         /// <summary>Get Client</summary>
         /// <remarks>
@@ -175,12 +256,51 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ClientAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ClientJsonAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.Client(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ClientAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Client(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ClientJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ClientJson(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Client(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Create Client</summary>
+        /// <remarks>
+        /// <para>
+        /// Create a new client and get the `accessToken` for this client.
+        /// You should store the `accessToken` from this API call as there is no
+        /// other way to retrieve it.
+        /// </para>
+        /// <para>
+        /// If you lose the `accessToken` you can call `resetAccessToken` to reset
+        /// it, and a new `accessToken` will be returned. You cannot retrieve the
+        /// current `accessToken`.
+        /// </para>
+        /// <para>
+        /// If a client with the same `clientId` already exists this operation will
+        /// fail. Use `updateClient` if you wish to update an existing client.
+        /// </para>
+        /// <para>The caller's scopes must satisfy `scopes`.</para>
+        /// <para><c>PUT /clients/&lt;clientId&gt;</c> (auth.createClient, stable)</para>
+        /// <para>Request body: <c>/schemas/auth/v1/create-client-request.json#</c></para>
+        /// <para>Response: <c>/schemas/auth/v1/create-client-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   auth:create-client:&lt;clientId&gt;
+        ///   for each &lt;scope&gt; in &lt;scopes&gt;: &lt;scope&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-client-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateClientJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CreateClientResponse>> CreateClientAsync(string clientId, global::Taskcluster.Schemas.CreateClientRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateClientResponse>(_service.CreateClient(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.createClient");
+
+        /// <inheritdoc cref="CreateClientAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.CreateClientResponse> CreateClient(string clientId, global::Taskcluster.Schemas.CreateClientRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateClientResponse>(Sync.Run(() => _service.CreateClient(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.createClient");
 
         /// <summary>Create Client</summary>
         /// <remarks>
@@ -214,11 +334,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateClientAsync(string clientId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateClientJsonAsync(string clientId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CreateClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CreateClientAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateClient(string clientId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CreateClientJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateClientJson(string clientId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CreateClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get Entity History</summary>
@@ -234,40 +354,90 @@ namespace Taskcluster
         /// <param name="entityType">The <c>entityType</c> route argument (sent as one path segment).</param>
         /// <param name="entityId">The <c>entityId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetEntityHistoryJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> GetEntityHistoryAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.getEntityHistory");
+
+        /// <inheritdoc cref="GetEntityHistoryAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse> GetEntityHistory(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetEntityHistoryResponse>(Sync.Run(() => _service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.getEntityHistory");
+
+        /// <inheritdoc cref="GetEntityHistoryAsync"/>
+        /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> GetEntityHistoryPagesAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.getEntityHistory", cancellationToken);
+
+        /// <inheritdoc cref="GetEntityHistoryAsync"/>
+        /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> GetEntityHistoryPages(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.getEntityHistory", cancellationToken);
+
+        /// <inheritdoc cref="GetEntityHistoryAsync"/>
+        /// <summary>Get Entity History: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> GetEntityHistoryItemsAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.getEntityHistory", cancellationToken);
+
+        /// <inheritdoc cref="GetEntityHistoryAsync"/>
+        /// <summary>Get Entity History: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> GetEntityHistoryItems(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.getEntityHistory", cancellationToken);
+
+        /// <summary>Get Entity History</summary>
+        /// <remarks>
+        /// <para>Get entity history based on entity type and entity name</para>
+        /// <para><c>GET /audit/&lt;entityType&gt;/&lt;entityId&gt;</c> (auth.getEntityHistory, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/get-entity-history-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:audit-history:&lt;entityType&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="entityType">The <c>entityType</c> route argument (sent as one path segment).</param>
+        /// <param name="entityId">The <c>entityId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GetEntityHistoryAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetEntityHistory(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="GetEntityHistoryJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetEntityHistoryJson(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="GetEntityHistoryAsync"/>
+        /// <inheritdoc cref="GetEntityHistoryJsonAsync"/>
         /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryPagesAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonPagesAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="GetEntityHistoryAsync"/>
+        /// <inheritdoc cref="GetEntityHistoryJsonAsync"/>
         /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryPages(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonPages(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.GetEntityHistoryPages(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="GetEntityHistoryAsync"/>
+        /// <inheritdoc cref="GetEntityHistoryJsonAsync"/>
         /// <summary>Get Entity History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryItemsAsync(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonItemsAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="GetEntityHistoryAsync"/>
+        /// <inheritdoc cref="GetEntityHistoryJsonAsync"/>
         /// <summary>Get Entity History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryItems(string entityType, string entityId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> GetEntityHistoryJsonItems(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.GetEntityHistoryItems(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List Audit History</summary>
         /// <remarks>
@@ -281,40 +451,118 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListAuditHistoryJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> ListAuditHistoryAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listAuditHistory");
+
+        /// <inheritdoc cref="ListAuditHistoryAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse> ListAuditHistory(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetEntityHistoryResponse>(Sync.Run(() => _service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listAuditHistory");
+
+        /// <inheritdoc cref="ListAuditHistoryAsync"/>
+        /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> ListAuditHistoryPagesAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listAuditHistory", cancellationToken);
+
+        /// <inheritdoc cref="ListAuditHistoryAsync"/>
+        /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> ListAuditHistoryPages(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listAuditHistory", cancellationToken);
+
+        /// <inheritdoc cref="ListAuditHistoryAsync"/>
+        /// <summary>List Audit History: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> ListAuditHistoryItemsAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listAuditHistory", cancellationToken);
+
+        /// <inheritdoc cref="ListAuditHistoryAsync"/>
+        /// <summary>List Audit History: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>> ListAuditHistoryItems(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetEntityHistoryResponseAuditHistoryItem>(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listAuditHistory", cancellationToken);
+
+        /// <summary>List Audit History</summary>
+        /// <remarks>
+        /// <para>Get audit history of a client based on clientId.</para>
+        /// <para><c>GET /clients/&lt;clientId&gt;/audit</c> (auth.listAuditHistory, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/get-entity-history-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:client-audit-history:&lt;clientId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListAuditHistoryAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListAuditHistory(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListAuditHistoryJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListAuditHistoryJson(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListAuditHistoryAsync"/>
+        /// <inheritdoc cref="ListAuditHistoryJsonAsync"/>
         /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryPagesAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonPagesAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListAuditHistoryAsync"/>
+        /// <inheritdoc cref="ListAuditHistoryJsonAsync"/>
         /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryPages(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonPages(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListAuditHistoryPages(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListAuditHistoryAsync"/>
+        /// <inheritdoc cref="ListAuditHistoryJsonAsync"/>
         /// <summary>List Audit History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryItemsAsync(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonItemsAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListAuditHistoryAsync"/>
+        /// <inheritdoc cref="ListAuditHistoryJsonAsync"/>
         /// <summary>List Audit History: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>auditHistory</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryItems(string clientId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAuditHistoryJsonItems(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListAuditHistoryItems(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Reset `accessToken`</summary>
+        /// <remarks>
+        /// <para>
+        /// Reset a clients `accessToken`, this will revoke the existing
+        /// `accessToken`, generate a new `accessToken` and return it from this
+        /// call.
+        /// </para>
+        /// <para>
+        /// There is no way to retrieve an existing `accessToken`, so if you lose it
+        /// you must reset the accessToken to acquire it again.
+        /// </para>
+        /// <para><c>POST /clients/&lt;clientId&gt;/reset</c> (auth.resetAccessToken, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/create-client-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:reset-access-token:&lt;clientId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ResetAccessTokenJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CreateClientResponse>> ResetAccessTokenAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateClientResponse>(_service.ResetAccessToken(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.resetAccessToken");
+
+        /// <inheritdoc cref="ResetAccessTokenAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.CreateClientResponse> ResetAccessToken(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateClientResponse>(Sync.Run(() => _service.ResetAccessToken(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.resetAccessToken");
 
         /// <summary>Reset `accessToken`</summary>
         /// <remarks>
@@ -338,12 +586,43 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ResetAccessTokenAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ResetAccessTokenJsonAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.ResetAccessToken(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ResetAccessTokenAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ResetAccessToken(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ResetAccessTokenJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ResetAccessTokenJson(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ResetAccessToken(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Update Client</summary>
+        /// <remarks>
+        /// <para>
+        /// Update an exisiting client. The `clientId` and `accessToken` cannot be
+        /// updated, but `scopes` can be modified.  The caller's scopes must
+        /// satisfy all scopes being added to the client in the update operation.
+        /// If no scopes are given in the request, the client's scopes remain
+        /// unchanged
+        /// </para>
+        /// <para><c>POST /clients/&lt;clientId&gt;</c> (auth.updateClient, stable)</para>
+        /// <para>Request body: <c>/schemas/auth/v1/create-client-request.json#</c></para>
+        /// <para>Response: <c>/schemas/auth/v1/get-client-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   auth:update-client:&lt;clientId&gt;
+        ///   for each &lt;scope&gt; in &lt;scopesAdded&gt;: &lt;scope&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-client-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="UpdateClientJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> UpdateClientAsync(string clientId, global::Taskcluster.Schemas.CreateClientRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.UpdateClient(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.updateClient");
+
+        /// <inheritdoc cref="UpdateClientAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse> UpdateClient(string clientId, global::Taskcluster.Schemas.CreateClientRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.UpdateClient(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.updateClient");
 
         /// <summary>Update Client</summary>
         /// <remarks>
@@ -369,12 +648,40 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> UpdateClientAsync(string clientId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> UpdateClientJsonAsync(string clientId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.UpdateClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="UpdateClientAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> UpdateClient(string clientId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="UpdateClientJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> UpdateClientJson(string clientId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.UpdateClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Enable Client</summary>
+        /// <remarks>
+        /// <para>
+        /// Enable a client that was disabled with `disableClient`.  If the client
+        /// is already enabled, this does nothing.
+        /// </para>
+        /// <para>
+        /// This is typically used by identity providers to re-enable clients that
+        /// had been disabled when the corresponding identity's scopes changed.
+        /// </para>
+        /// <para><c>POST /clients/&lt;clientId&gt;/enable</c> (auth.enableClient, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/get-client-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:enable-client:&lt;clientId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="EnableClientJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> EnableClientAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.EnableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.enableClient");
+
+        /// <inheritdoc cref="EnableClientAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse> EnableClient(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.EnableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.enableClient");
 
         /// <summary>Enable Client</summary>
         /// <remarks>
@@ -397,12 +704,37 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> EnableClientAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> EnableClientJsonAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.EnableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="EnableClientAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> EnableClient(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="EnableClientJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> EnableClientJson(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.EnableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Disable Client</summary>
+        /// <remarks>
+        /// <para>Disable a client.  If the client is already disabled, this does nothing.</para>
+        /// <para>
+        /// This is typically used by identity providers to disable clients when the
+        /// corresponding identity's scopes no longer satisfy the client's scopes.
+        /// </para>
+        /// <para><c>POST /clients/&lt;clientId&gt;/disable</c> (auth.disableClient, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/get-client-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:disable-client:&lt;clientId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="DisableClientJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> DisableClientAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.DisableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.disableClient");
+
+        /// <inheritdoc cref="DisableClientAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse> DisableClient(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.DisableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.disableClient");
 
         /// <summary>Disable Client</summary>
         /// <remarks>
@@ -422,11 +754,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DisableClientAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DisableClientJsonAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.DisableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="DisableClientAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DisableClient(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="DisableClientJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DisableClientJson(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.DisableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))));
 
         /// <summary>Delete Client</summary>
@@ -468,13 +800,38 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListRolesJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRolesAsync(global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListRoles(Adapt.Token(cancellationToken)));
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Collections.Generic.IList<global::Taskcluster.Schemas.GetRoleResponse>>> ListRolesAsync(global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::System.Collections.Generic.IList<global::Taskcluster.Schemas.GetRoleResponse>>(_service.ListRoles(Adapt.Token(cancellationToken)), "auth.listRoles");
 
         /// <inheritdoc cref="ListRolesAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListRoles(global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual TaskclusterResult<global::System.Collections.Generic.IList<global::Taskcluster.Schemas.GetRoleResponse>> ListRoles(global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::System.Collections.Generic.IList<global::Taskcluster.Schemas.GetRoleResponse>>(Sync.Run(() => _service.ListRoles(Adapt.Token(cancellationToken))), "auth.listRoles");
+
+        /// <summary>List Roles (no pagination)</summary>
+        /// <remarks>
+        /// <para>
+        /// Get a list of all roles. Each role object also includes the list of
+        /// scopes it expands to.  This always returns all roles in a single HTTP
+        /// request.
+        /// </para>
+        /// <para>To get paginated results, use `listRoles2`.</para>
+        /// <para><c>GET /roles/</c> (auth.listRoles, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/list-roles-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:list-roles
+        /// </code>
+        /// </remarks>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRolesJsonAsync(global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListRoles(Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="ListRolesJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListRolesJson(global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ListRoles(Adapt.Token(cancellationToken))));
 
         /// <summary>List Roles</summary>
@@ -497,40 +854,97 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListRoles2JsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response>> ListRoles2Async(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListRoles2Response>(_service.ListRoles2(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listRoles2");
+
+        /// <inheritdoc cref="ListRoles2Async"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response> ListRoles2(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListRoles2Response>(Sync.Run(() => _service.ListRoles2(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listRoles2");
+
+        /// <inheritdoc cref="ListRoles2Async"/>
+        /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response>> ListRoles2PagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListRoles2Response>(_service.ListRoles2Pages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoles2", cancellationToken);
+
+        /// <inheritdoc cref="ListRoles2Async"/>
+        /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response>> ListRoles2Pages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListRoles2Response>(_service.ListRoles2Pages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoles2", cancellationToken);
+
+        /// <inheritdoc cref="ListRoles2Async"/>
+        /// <summary>List Roles: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>roles</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> ListRoles2ItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.GetRoleResponse>(_service.ListRoles2Items(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoles2", cancellationToken);
+
+        /// <inheritdoc cref="ListRoles2Async"/>
+        /// <summary>List Roles: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>roles</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> ListRoles2Items(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.GetRoleResponse>(_service.ListRoles2Items(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoles2", cancellationToken);
+
+        /// <summary>List Roles</summary>
+        /// <remarks>
+        /// <para>
+        /// Get a list of all roles. Each role object also includes the list of
+        /// scopes it expands to.  This is similar to `listRoles` but differs in the
+        /// format of the response.
+        /// </para>
+        /// <para>
+        /// If no limit is given, all roles are returned. Since this
+        /// list may become long, callers can use the `limit` and `continuationToken`
+        /// query arguments to page through the responses.
+        /// </para>
+        /// <para><c>GET /roles2/</c> (auth.listRoles2, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/list-roles2-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:list-roles
+        /// </code>
+        /// </remarks>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2Async(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListRoles2(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListRoles2(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListRoles2Async"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListRoles2(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListRoles2(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListRoles2JsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListRoles2Json(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListRoles2(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListRoles2Async"/>
+        /// <inheritdoc cref="ListRoles2JsonAsync"/>
         /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2PagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListRoles2Pages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListRoles2Pages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListRoles2Async"/>
+        /// <inheritdoc cref="ListRoles2JsonAsync"/>
         /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2Pages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListRoles2Pages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListRoles2Pages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListRoles2Async"/>
+        /// <inheritdoc cref="ListRoles2JsonAsync"/>
         /// <summary>List Roles: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roles</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2ItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListRoles2Items(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListRoles2Items(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListRoles2Async"/>
+        /// <inheritdoc cref="ListRoles2JsonAsync"/>
         /// <summary>List Roles: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roles</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2Items(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListRoles2Items(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoles2JsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListRoles2Items(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List Role IDs</summary>
         /// <remarks>
@@ -548,40 +962,117 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListRoleIdsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse>> ListRoleIdsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListRoleIdsResponse>(_service.ListRoleIds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listRoleIds");
+
+        /// <inheritdoc cref="ListRoleIdsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse> ListRoleIds(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListRoleIdsResponse>(Sync.Run(() => _service.ListRoleIds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listRoleIds");
+
+        /// <inheritdoc cref="ListRoleIdsAsync"/>
+        /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse>> ListRoleIdsPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListRoleIdsResponse>(_service.ListRoleIdsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoleIds", cancellationToken);
+
+        /// <inheritdoc cref="ListRoleIdsAsync"/>
+        /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse>> ListRoleIdsPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListRoleIdsResponse>(_service.ListRoleIdsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoleIds", cancellationToken);
+
+        /// <inheritdoc cref="ListRoleIdsAsync"/>
+        /// <summary>List Role IDs: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>roleIds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<string>> ListRoleIdsItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<string>(_service.ListRoleIdsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoleIds", cancellationToken);
+
+        /// <inheritdoc cref="ListRoleIdsAsync"/>
+        /// <summary>List Role IDs: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>roleIds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<string>> ListRoleIdsItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<string>(_service.ListRoleIdsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "auth.listRoleIds", cancellationToken);
+
+        /// <summary>List Role IDs</summary>
+        /// <remarks>
+        /// <para>Get a list of all role IDs.</para>
+        /// <para>
+        /// If no limit is given, the roleIds of all roles are returned. Since this
+        /// list may become long, callers can use the `limit` and `continuationToken`
+        /// query arguments to page through the responses.
+        /// </para>
+        /// <para><c>GET /roleids/</c> (auth.listRoleIds, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/list-role-ids-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:list-roles
+        /// </code>
+        /// </remarks>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListRoleIds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListRoleIds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListRoleIdsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListRoleIds(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListRoleIds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListRoleIdsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListRoleIdsJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListRoleIds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListRoleIdsAsync"/>
+        /// <inheritdoc cref="ListRoleIdsJsonAsync"/>
         /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListRoleIdsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListRoleIdsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListRoleIdsAsync"/>
+        /// <inheritdoc cref="ListRoleIdsJsonAsync"/>
         /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListRoleIdsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListRoleIdsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListRoleIdsAsync"/>
+        /// <inheritdoc cref="ListRoleIdsJsonAsync"/>
         /// <summary>List Role IDs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roleIds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListRoleIdsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListRoleIdsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListRoleIdsAsync"/>
+        /// <inheritdoc cref="ListRoleIdsJsonAsync"/>
         /// <summary>List Role IDs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>roleIds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListRoleIdsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListRoleIdsJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListRoleIdsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Get Role</summary>
+        /// <remarks>
+        /// <para>
+        /// Get information about a single role, including the set of scopes that the
+        /// role expands to.
+        /// </para>
+        /// <para><c>GET /roles/&lt;roleId&gt;</c> (auth.role, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/get-role-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:get-role:&lt;roleId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="roleId">The <c>roleId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="RoleJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> RoleAsync(string roleId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetRoleResponse>(_service.Role(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Token(cancellationToken)), "auth.role");
+
+        /// <inheritdoc cref="RoleAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse> Role(string roleId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetRoleResponse>(Sync.Run(() => _service.Role(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Token(cancellationToken))), "auth.role");
 
         /// <summary>Get Role</summary>
         /// <remarks>
@@ -600,12 +1091,46 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> RoleAsync(string roleId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> RoleJsonAsync(string roleId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.Role(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="RoleAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Role(string roleId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="RoleJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> RoleJson(string roleId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Role(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Create Role</summary>
+        /// <remarks>
+        /// <para>Create a new role.</para>
+        /// <para>The caller's scopes must satisfy the new role's scopes.</para>
+        /// <para>
+        /// If there already exists a role with the same `roleId` this operation
+        /// will fail. Use `updateRole` to modify an existing role.
+        /// </para>
+        /// <para>
+        /// Creation of a role that will generate an infinite expansion will result
+        /// in an error response.
+        /// </para>
+        /// <para><c>PUT /roles/&lt;roleId&gt;</c> (auth.createRole, stable)</para>
+        /// <para>Request body: <c>/schemas/auth/v1/create-role-request.json#</c></para>
+        /// <para>Response: <c>/schemas/auth/v1/get-role-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   auth:create-role:&lt;roleId&gt;
+        ///   for each &lt;scope&gt; in &lt;scopes&gt;: &lt;scope&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="roleId">The <c>roleId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-role-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateRoleJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> CreateRoleAsync(string roleId, global::Taskcluster.Schemas.CreateRoleRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetRoleResponse>(_service.CreateRole(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.createRole");
+
+        /// <inheritdoc cref="CreateRoleAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse> CreateRole(string roleId, global::Taskcluster.Schemas.CreateRoleRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetRoleResponse>(Sync.Run(() => _service.CreateRole(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.createRole");
 
         /// <summary>Create Role</summary>
         /// <remarks>
@@ -634,12 +1159,45 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateRoleAsync(string roleId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateRoleJsonAsync(string roleId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CreateRole(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CreateRoleAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateRole(string roleId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CreateRoleJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateRoleJson(string roleId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CreateRole(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Update Role</summary>
+        /// <remarks>
+        /// <para>Update an existing role.</para>
+        /// <para>
+        /// The caller's scopes must satisfy all of the new scopes being added, but
+        /// need not satisfy all of the role's existing scopes.
+        /// </para>
+        /// <para>
+        /// An update of a role that will generate an infinite expansion will result
+        /// in an error response.
+        /// </para>
+        /// <para><c>POST /roles/&lt;roleId&gt;</c> (auth.updateRole, stable)</para>
+        /// <para>Request body: <c>/schemas/auth/v1/create-role-request.json#</c></para>
+        /// <para>Response: <c>/schemas/auth/v1/get-role-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   auth:update-role:&lt;roleId&gt;
+        ///   for each &lt;scope&gt; in &lt;scopesAdded&gt;: &lt;scope&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="roleId">The <c>roleId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-role-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="UpdateRoleJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> UpdateRoleAsync(string roleId, global::Taskcluster.Schemas.CreateRoleRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetRoleResponse>(_service.UpdateRole(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.updateRole");
+
+        /// <inheritdoc cref="UpdateRoleAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse> UpdateRole(string roleId, global::Taskcluster.Schemas.CreateRoleRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetRoleResponse>(Sync.Run(() => _service.UpdateRole(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.updateRole");
 
         /// <summary>Update Role</summary>
         /// <remarks>
@@ -667,11 +1225,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> UpdateRoleAsync(string roleId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> UpdateRoleJsonAsync(string roleId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.UpdateRole(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="UpdateRoleAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> UpdateRole(string roleId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="UpdateRoleJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> UpdateRoleJson(string roleId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.UpdateRole(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Delete Role</summary>
@@ -711,16 +1269,65 @@ namespace Taskcluster
         /// auth:expand-scopes
         /// </code>
         /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/auth/v1/scopeset.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ExpandScopesJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.Scopeset>> ExpandScopesAsync(global::Taskcluster.Schemas.Scopeset payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Scopeset>(_service.ExpandScopes(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.expandScopes");
+
+        /// <inheritdoc cref="ExpandScopesAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.Scopeset> ExpandScopes(global::Taskcluster.Schemas.Scopeset payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.Scopeset>(Sync.Run(() => _service.ExpandScopes(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.expandScopes");
+
+        /// <summary>Expand Scopes</summary>
+        /// <remarks>
+        /// <para>
+        /// Return an expanded copy of the given scopeset, with scopes implied by any
+        /// roles included.
+        /// </para>
+        /// <para><c>POST /scopes/expand</c> (auth.expandScopes, stable)</para>
+        /// <para>Request body: <c>/schemas/auth/v1/scopeset.json#</c></para>
+        /// <para>Response: <c>/schemas/auth/v1/scopeset.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:expand-scopes
+        /// </code>
+        /// </remarks>
         /// <param name="payload">The request body (schema <c>/schemas/auth/v1/scopeset.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ExpandScopesAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ExpandScopesJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.ExpandScopes(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ExpandScopesAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ExpandScopes(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ExpandScopesJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ExpandScopesJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ExpandScopes(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get Current Scopes</summary>
+        /// <remarks>
+        /// <para>
+        /// Return the expanded scopes available in the request, taking into account all sources
+        /// of scopes and scope restrictions (temporary credentials, assumeScopes, client scopes,
+        /// and roles).
+        /// </para>
+        /// <para><c>GET /scopes/current</c> (auth.currentScopes, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/scopeset.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:current-scopes
+        /// </code>
+        /// </remarks>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CurrentScopesJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.Scopeset>> CurrentScopesAsync(global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Scopeset>(_service.CurrentScopes(Adapt.Token(cancellationToken)), "auth.currentScopes");
+
+        /// <inheritdoc cref="CurrentScopesAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.Scopeset> CurrentScopes(global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.Scopeset>(Sync.Run(() => _service.CurrentScopes(Adapt.Token(cancellationToken))), "auth.currentScopes");
 
         /// <summary>Get Current Scopes</summary>
         /// <remarks>
@@ -739,12 +1346,84 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CurrentScopesAsync(global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CurrentScopesJsonAsync(global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CurrentScopes(Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CurrentScopesAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CurrentScopes(global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CurrentScopesJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CurrentScopesJson(global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CurrentScopes(Adapt.Token(cancellationToken))));
+
+        /// <summary>Get Temporary Read/Write Credentials S3</summary>
+        /// <remarks>
+        /// <para>
+        /// Get temporary AWS credentials for `read-write` or `read-only` access to
+        /// a given `bucket` and `prefix` within that bucket.
+        /// The `level` parameter can be `read-write` or `read-only` and determines
+        /// which type of credentials are returned. Please note that the `level`
+        /// parameter is required in the scope guarding access.  The bucket name must
+        /// not contain `.`, as recommended by Amazon.
+        /// </para>
+        /// <para>
+        /// This method can only allow access to a whitelisted set of buckets, as configured
+        /// in the Taskcluster deployment
+        /// </para>
+        /// <para>
+        /// The credentials are set to expire after an hour, but this behavior is
+        /// subject to change. Hence, you should always read the `expires` property
+        /// from the response, if you intend to maintain active credentials in your
+        /// application.
+        /// </para>
+        /// <para>
+        /// Please note that your `prefix` may not start with slash `/`. Such a prefix
+        /// is allowed on S3, but we forbid it here to discourage bad behavior.
+        /// </para>
+        /// <para>
+        /// Also note that if your `prefix` doesn't end in a slash `/`, the STS
+        /// credentials may allow access to unexpected keys, as S3 does not treat
+        /// slashes specially.  For example, a prefix of `my-folder` will allow
+        /// access to `my-folder/file.txt` as expected, but also to `my-folder.txt`,
+        /// which may not be intended.
+        /// </para>
+        /// <para>
+        /// Finally, note that the `PutObjectAcl` call is not allowed.  Passing a canned
+        /// ACL other than `private` to `PutObject` is treated as a `PutObjectAcl` call, and
+        /// will result in an access-denied error from AWS.  This limitation is due to a
+        /// security flaw in Amazon S3 which might otherwise allow indefinite access to
+        /// uploaded objects.
+        /// </para>
+        /// <para>
+        /// **EC2 metadata compatibility**, if the querystring parameter
+        /// `?format=iam-role-compat` is given, the response will be compatible
+        /// with the JSON exposed by the EC2 metadata service. This aims to ease
+        /// compatibility for libraries and tools built to auto-refresh credentials.
+        /// For details on the format returned by EC2 metadata service see:
+        /// [EC2 User Guide](http://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html#instance-metadata-security-credentials).
+        /// </para>
+        /// <para><c>GET /aws/s3/&lt;level&gt;/&lt;bucket&gt;/&lt;prefix&gt;</c> (auth.awsS3Credentials, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/aws-s3-credentials-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// if &lt;levelIsReadOnly&gt;:
+        ///   any of:
+        ///     auth:aws-s3:read-only:&lt;bucket&gt;/&lt;prefix&gt;
+        ///     auth:aws-s3:read-write:&lt;bucket&gt;/&lt;prefix&gt;
+        /// else:
+        ///   auth:aws-s3:read-write:&lt;bucket&gt;/&lt;prefix&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="level">The <c>level</c> route argument (sent as one path segment).</param>
+        /// <param name="bucket">The <c>bucket</c> route argument (sent as one path segment).</param>
+        /// <param name="prefix">The <c>prefix</c> route argument (sent as one path segment).</param>
+        /// <param name="format">The optional <c>format</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AwsS3CredentialsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AwsS3CredentialsResponse>> AwsS3CredentialsAsync(string level, string bucket, string prefix, string? format = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AwsS3CredentialsResponse>(_service.AwsS3Credentials(Adapt.NotNull(level, nameof(level)), Adapt.NotNull(bucket, nameof(bucket)), Adapt.NotNull(prefix, nameof(prefix)), Adapt.Option(format), Adapt.Token(cancellationToken)), "auth.awsS3Credentials");
+
+        /// <inheritdoc cref="AwsS3CredentialsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.AwsS3CredentialsResponse> AwsS3Credentials(string level, string bucket, string prefix, string? format = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AwsS3CredentialsResponse>(Sync.Run(() => _service.AwsS3Credentials(Adapt.NotNull(level, nameof(level)), Adapt.NotNull(bucket, nameof(bucket)), Adapt.NotNull(prefix, nameof(prefix)), Adapt.Option(format), Adapt.Token(cancellationToken))), "auth.awsS3Credentials");
 
         /// <summary>Get Temporary Read/Write Credentials S3</summary>
         /// <remarks>
@@ -811,12 +1490,32 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AwsS3CredentialsAsync(string level, string bucket, string prefix, string? format = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AwsS3CredentialsJsonAsync(string level, string bucket, string prefix, string? format = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.AwsS3Credentials(Adapt.NotNull(level, nameof(level)), Adapt.NotNull(bucket, nameof(bucket)), Adapt.NotNull(prefix, nameof(prefix)), Adapt.Option(format), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="AwsS3CredentialsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AwsS3Credentials(string level, string bucket, string prefix, string? format = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="AwsS3CredentialsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AwsS3CredentialsJson(string level, string bucket, string prefix, string? format = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.AwsS3Credentials(Adapt.NotNull(level, nameof(level)), Adapt.NotNull(bucket, nameof(bucket)), Adapt.NotNull(prefix, nameof(prefix)), Adapt.Option(format), Adapt.Token(cancellationToken))));
+
+        /// <summary>List Accounts Managed by Auth</summary>
+        /// <remarks>
+        /// <para>Retrieve a list of all Azure accounts managed by Taskcluster Auth.</para>
+        /// <para><c>GET /azure/accounts</c> (auth.azureAccounts, deprecated)</para>
+        /// <para>Response: <c>/schemas/auth/v1/azure-account-list-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:azure-table:list-accounts
+        /// </code>
+        /// </remarks>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AzureAccountsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AzureAccountListResponse>> AzureAccountsAsync(global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureAccountListResponse>(_service.AzureAccounts(Adapt.Token(cancellationToken)), "auth.azureAccounts");
+
+        /// <inheritdoc cref="AzureAccountsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.AzureAccountListResponse> AzureAccounts(global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureAccountListResponse>(Sync.Run(() => _service.AzureAccounts(Adapt.Token(cancellationToken))), "auth.azureAccounts");
 
         /// <summary>List Accounts Managed by Auth</summary>
         /// <remarks>
@@ -831,12 +1530,58 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureAccountsAsync(global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureAccountsJsonAsync(global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.AzureAccounts(Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="AzureAccountsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AzureAccounts(global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="AzureAccountsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AzureAccountsJson(global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.AzureAccounts(Adapt.Token(cancellationToken))));
+
+        /// <summary>List Tables in an Account Managed by Auth</summary>
+        /// <remarks>
+        /// <para>Retrieve a list of all tables in an account.</para>
+        /// <para><c>GET /azure/&lt;account&gt;/tables</c> (auth.azureTables, deprecated)</para>
+        /// <para>Response: <c>/schemas/auth/v1/azure-table-list-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:azure-table:list-tables:&lt;account&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AzureTablesJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AzureTableListResponse>> AzureTablesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureTableListResponse>(_service.AzureTables(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken)), "auth.azureTables");
+
+        /// <inheritdoc cref="AzureTablesAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.AzureTableListResponse> AzureTables(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureTableListResponse>(Sync.Run(() => _service.AzureTables(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken))), "auth.azureTables");
+
+        /// <inheritdoc cref="AzureTablesAsync"/>
+        /// <summary>List Tables in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.AzureTableListResponse>> AzureTablesPagesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.AzureTableListResponse>(_service.AzureTablesPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), "auth.azureTables", cancellationToken);
+
+        /// <inheritdoc cref="AzureTablesAsync"/>
+        /// <summary>List Tables in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.AzureTableListResponse>> AzureTablesPages(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.AzureTableListResponse>(_service.AzureTablesPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), "auth.azureTables", cancellationToken);
+
+        /// <inheritdoc cref="AzureTablesAsync"/>
+        /// <summary>List Tables in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tables</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<string>> AzureTablesItemsAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<string>(_service.AzureTablesItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), "auth.azureTables", cancellationToken);
+
+        /// <inheritdoc cref="AzureTablesAsync"/>
+        /// <summary>List Tables in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tables</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<string>> AzureTablesItems(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<string>(_service.AzureTablesItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), "auth.azureTables", cancellationToken);
 
         /// <summary>List Tables in an Account Managed by Auth</summary>
         /// <remarks>
@@ -853,36 +1598,72 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesJsonAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.AzureTables(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="AzureTablesAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AzureTables(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="AzureTablesJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AzureTablesJson(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.AzureTables(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="AzureTablesAsync"/>
+        /// <inheritdoc cref="AzureTablesJsonAsync"/>
         /// <summary>List Tables in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesPagesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesJsonPagesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.AzureTablesPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
-        /// <inheritdoc cref="AzureTablesAsync"/>
+        /// <inheritdoc cref="AzureTablesJsonAsync"/>
         /// <summary>List Tables in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesPages(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesJsonPages(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.AzureTablesPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
-        /// <inheritdoc cref="AzureTablesAsync"/>
+        /// <inheritdoc cref="AzureTablesJsonAsync"/>
         /// <summary>List Tables in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tables</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesItemsAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesJsonItemsAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.AzureTablesItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
-        /// <inheritdoc cref="AzureTablesAsync"/>
+        /// <inheritdoc cref="AzureTablesJsonAsync"/>
         /// <summary>List Tables in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tables</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesItems(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTablesJsonItems(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.AzureTablesItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
+
+        /// <summary>Get Shared-Access-Signature for Azure Table</summary>
+        /// <remarks>
+        /// <para>
+        /// Get a shared access signature (SAS) string for use with a specific Azure
+        /// Table Storage table.
+        /// </para>
+        /// <para>
+        /// The `level` parameter can be `read-write` or `read-only` and determines
+        /// which type of credentials are returned.  If level is read-write, it will create the
+        /// table if it doesn't already exist.
+        /// </para>
+        /// <para><c>GET /azure/&lt;account&gt;/table/&lt;table&gt;/&lt;level&gt;</c> (auth.azureTableSAS, deprecated)</para>
+        /// <para>Response: <c>/schemas/auth/v1/azure-table-access-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// if &lt;levelIsReadOnly&gt;:
+        ///   any of:
+        ///     auth:azure-table:read-only:&lt;account&gt;/&lt;table&gt;
+        ///     auth:azure-table:read-write:&lt;account&gt;/&lt;table&gt;
+        /// else:
+        ///   auth:azure-table:read-write:&lt;account&gt;/&lt;table&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+        /// <param name="table">The <c>table</c> route argument (sent as one path segment).</param>
+        /// <param name="level">The <c>level</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AzureTableSASJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AzureTableAccessResponse>> AzureTableSASAsync(string account, string table, string level, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureTableAccessResponse>(_service.AzureTableSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(table, nameof(table)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken)), "auth.azureTableSAS");
+
+        /// <inheritdoc cref="AzureTableSASAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.AzureTableAccessResponse> AzureTableSAS(string account, string table, string level, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureTableAccessResponse>(Sync.Run(() => _service.AzureTableSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(table, nameof(table)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken))), "auth.azureTableSAS");
 
         /// <summary>Get Shared-Access-Signature for Azure Table</summary>
         /// <remarks>
@@ -913,12 +1694,58 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTableSASAsync(string account, string table, string level, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureTableSASJsonAsync(string account, string table, string level, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.AzureTableSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(table, nameof(table)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="AzureTableSASAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AzureTableSAS(string account, string table, string level, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="AzureTableSASJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AzureTableSASJson(string account, string table, string level, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.AzureTableSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(table, nameof(table)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken))));
+
+        /// <summary>List containers in an Account Managed by Auth</summary>
+        /// <remarks>
+        /// <para>Retrieve a list of all containers in an account.</para>
+        /// <para><c>GET /azure/&lt;account&gt;/containers</c> (auth.azureContainers, deprecated)</para>
+        /// <para>Response: <c>/schemas/auth/v1/azure-container-list-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:azure-container:list-containers:&lt;account&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AzureContainersJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AzureContainerListResponse>> AzureContainersAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureContainerListResponse>(_service.AzureContainers(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken)), "auth.azureContainers");
+
+        /// <inheritdoc cref="AzureContainersAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.AzureContainerListResponse> AzureContainers(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureContainerListResponse>(Sync.Run(() => _service.AzureContainers(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken))), "auth.azureContainers");
+
+        /// <inheritdoc cref="AzureContainersAsync"/>
+        /// <summary>List containers in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.AzureContainerListResponse>> AzureContainersPagesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.AzureContainerListResponse>(_service.AzureContainersPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), "auth.azureContainers", cancellationToken);
+
+        /// <inheritdoc cref="AzureContainersAsync"/>
+        /// <summary>List containers in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.AzureContainerListResponse>> AzureContainersPages(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.AzureContainerListResponse>(_service.AzureContainersPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), "auth.azureContainers", cancellationToken);
+
+        /// <inheritdoc cref="AzureContainersAsync"/>
+        /// <summary>List containers in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>containers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<string>> AzureContainersItemsAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<string>(_service.AzureContainersItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), "auth.azureContainers", cancellationToken);
+
+        /// <inheritdoc cref="AzureContainersAsync"/>
+        /// <summary>List containers in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>containers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<string>> AzureContainersItems(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<string>(_service.AzureContainersItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), "auth.azureContainers", cancellationToken);
 
         /// <summary>List containers in an Account Managed by Auth</summary>
         /// <remarks>
@@ -935,36 +1762,72 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersJsonAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.AzureContainers(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="AzureContainersAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AzureContainers(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="AzureContainersJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AzureContainersJson(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.AzureContainers(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="AzureContainersAsync"/>
+        /// <inheritdoc cref="AzureContainersJsonAsync"/>
         /// <summary>List containers in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersPagesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersJsonPagesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.AzureContainersPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
-        /// <inheritdoc cref="AzureContainersAsync"/>
+        /// <inheritdoc cref="AzureContainersJsonAsync"/>
         /// <summary>List containers in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersPages(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersJsonPages(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.AzureContainersPages(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
-        /// <inheritdoc cref="AzureContainersAsync"/>
+        /// <inheritdoc cref="AzureContainersJsonAsync"/>
         /// <summary>List containers in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>containers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersItemsAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersJsonItemsAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Values(_service.AzureContainersItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
 
-        /// <inheritdoc cref="AzureContainersAsync"/>
+        /// <inheritdoc cref="AzureContainersJsonAsync"/>
         /// <summary>List containers in an Account Managed by Auth: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>containers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersItems(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainersJsonItems(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Blocking(_service.AzureContainersItems(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken)), cancellationToken);
+
+        /// <summary>Get Shared-Access-Signature for Azure Container</summary>
+        /// <remarks>
+        /// <para>
+        /// Get a shared access signature (SAS) string for use with a specific Azure
+        /// Blob Storage container.
+        /// </para>
+        /// <para>
+        /// The `level` parameter can be `read-write` or `read-only` and determines
+        /// which type of credentials are returned.  If level is read-write, it will create the
+        /// container if it doesn't already exist.
+        /// </para>
+        /// <para><c>GET /azure/&lt;account&gt;/containers/&lt;container&gt;/&lt;level&gt;</c> (auth.azureContainerSAS, deprecated)</para>
+        /// <para>Response: <c>/schemas/auth/v1/azure-container-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// if &lt;levelIsReadOnly&gt;:
+        ///   any of:
+        ///     auth:azure-container:read-only:&lt;account&gt;/&lt;container&gt;
+        ///     auth:azure-container:read-write:&lt;account&gt;/&lt;container&gt;
+        /// else:
+        ///   auth:azure-container:read-write:&lt;account&gt;/&lt;container&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+        /// <param name="container">The <c>container</c> route argument (sent as one path segment).</param>
+        /// <param name="level">The <c>level</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AzureContainerSASJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AzureContainerResponse>> AzureContainerSASAsync(string account, string container, string level, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureContainerResponse>(_service.AzureContainerSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(container, nameof(container)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken)), "auth.azureContainerSAS");
+
+        /// <inheritdoc cref="AzureContainerSASAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.AzureContainerResponse> AzureContainerSAS(string account, string container, string level, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureContainerResponse>(Sync.Run(() => _service.AzureContainerSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(container, nameof(container)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken))), "auth.azureContainerSAS");
 
         /// <summary>Get Shared-Access-Signature for Azure Container</summary>
         /// <remarks>
@@ -995,12 +1858,42 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainerSASAsync(string account, string container, string level, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AzureContainerSASJsonAsync(string account, string container, string level, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.AzureContainerSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(container, nameof(container)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="AzureContainerSASAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AzureContainerSAS(string account, string container, string level, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="AzureContainerSASJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AzureContainerSASJson(string account, string container, string level, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.AzureContainerSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(container, nameof(container)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get DSN for Sentry Project</summary>
+        /// <remarks>
+        /// <para>
+        /// Get temporary DSN (access credentials) for a sentry project.
+        /// The credentials returned can be used with any Sentry client for up to
+        /// 24 hours, after which the credentials will be automatically disabled.
+        /// </para>
+        /// <para>
+        /// If the project doesn't exist it will be created, and assigned to the
+        /// initial team configured for this component. Contact a Sentry admin
+        /// to have the project transferred to a team you have access to if needed
+        /// </para>
+        /// <para><c>GET /sentry/&lt;project&gt;/dsn</c> (auth.sentryDSN, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/sentry-dsn-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:sentry:&lt;project&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="project">The <c>project</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="SentryDSNJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.SentryDsnResponse>> SentryDSNAsync(string project, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.SentryDsnResponse>(_service.SentryDSN(Adapt.NotNull(project, nameof(project)), Adapt.Token(cancellationToken)), "auth.sentryDSN");
+
+        /// <inheritdoc cref="SentryDSNAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.SentryDsnResponse> SentryDSN(string project, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.SentryDsnResponse>(Sync.Run(() => _service.SentryDSN(Adapt.NotNull(project, nameof(project)), Adapt.Token(cancellationToken))), "auth.sentryDSN");
 
         /// <summary>Get DSN for Sentry Project</summary>
         /// <remarks>
@@ -1025,12 +1918,47 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> SentryDSNAsync(string project, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> SentryDSNJsonAsync(string project, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.SentryDSN(Adapt.NotNull(project, nameof(project)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="SentryDSNAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> SentryDSN(string project, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="SentryDSNJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> SentryDSNJson(string project, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.SentryDSN(Adapt.NotNull(project, nameof(project)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get a client token for the Websocktunnel service</summary>
+        /// <remarks>
+        /// <para>
+        /// Get a temporary token suitable for use connecting to a
+        /// [websocktunnel](https://github.com/taskcluster/taskcluster/tree/main/tools/websocktunnel) server.
+        /// </para>
+        /// <para>
+        /// The resulting token will only be accepted by servers with a matching audience
+        /// value.  Reaching such a server is the caller's responsibility.  In general,
+        /// a server URL or set of URLs should be provided to the caller as configuration
+        /// along with the audience value.
+        /// </para>
+        /// <para>
+        /// The token is valid for a limited time (on the scale of hours). Callers should
+        /// refresh it before expiration.
+        /// </para>
+        /// <para><c>GET /websocktunnel/&lt;wstAudience&gt;/&lt;wstClient&gt;</c> (auth.websocktunnelToken, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/websocktunnel-token-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:websocktunnel-token:&lt;wstAudience&gt;/&lt;wstClient&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="wstAudience">The <c>wstAudience</c> route argument (sent as one path segment).</param>
+        /// <param name="wstClient">The <c>wstClient</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="WebsocktunnelTokenJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WebsocktunnelTokenResponse>> WebsocktunnelTokenAsync(string wstAudience, string wstClient, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WebsocktunnelTokenResponse>(_service.WebsocktunnelToken(Adapt.NotNull(wstAudience, nameof(wstAudience)), Adapt.NotNull(wstClient, nameof(wstClient)), Adapt.Token(cancellationToken)), "auth.websocktunnelToken");
+
+        /// <inheritdoc cref="WebsocktunnelTokenAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WebsocktunnelTokenResponse> WebsocktunnelToken(string wstAudience, string wstClient, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WebsocktunnelTokenResponse>(Sync.Run(() => _service.WebsocktunnelToken(Adapt.NotNull(wstAudience, nameof(wstAudience)), Adapt.NotNull(wstClient, nameof(wstClient)), Adapt.Token(cancellationToken))), "auth.websocktunnelToken");
 
         /// <summary>Get a client token for the Websocktunnel service</summary>
         /// <remarks>
@@ -1060,12 +1988,44 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> WebsocktunnelTokenAsync(string wstAudience, string wstClient, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> WebsocktunnelTokenJsonAsync(string wstAudience, string wstClient, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.WebsocktunnelToken(Adapt.NotNull(wstAudience, nameof(wstAudience)), Adapt.NotNull(wstClient, nameof(wstClient)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="WebsocktunnelTokenAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> WebsocktunnelToken(string wstAudience, string wstClient, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="WebsocktunnelTokenJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> WebsocktunnelTokenJson(string wstAudience, string wstClient, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.WebsocktunnelToken(Adapt.NotNull(wstAudience, nameof(wstAudience)), Adapt.NotNull(wstClient, nameof(wstClient)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get Temporary GCP Credentials</summary>
+        /// <remarks>
+        /// <para>Get temporary GCP credentials for the given serviceAccount in the given project.</para>
+        /// <para>
+        /// Only preconfigured projects and serviceAccounts are allowed, as defined in the
+        /// deployment of the Taskcluster services.
+        /// </para>
+        /// <para>
+        /// The credentials are set to expire after an hour, but this behavior is
+        /// subject to change. Hence, you should always read the `expires` property
+        /// from the response, if you intend to maintain active credentials in your
+        /// application.
+        /// </para>
+        /// <para><c>GET /gcp/credentials/&lt;projectId&gt;/&lt;serviceAccount&gt;</c> (auth.gcpCredentials, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/gcp-credentials-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// auth:gcp:access-token:&lt;projectId&gt;/&lt;serviceAccount&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="projectId">The <c>projectId</c> route argument (sent as one path segment).</param>
+        /// <param name="serviceAccount">The <c>serviceAccount</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GcpCredentialsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GcpCredentialsResponse>> GcpCredentialsAsync(string projectId, string serviceAccount, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GcpCredentialsResponse>(_service.GcpCredentials(Adapt.NotNull(projectId, nameof(projectId)), Adapt.NotNull(serviceAccount, nameof(serviceAccount)), Adapt.Token(cancellationToken)), "auth.gcpCredentials");
+
+        /// <inheritdoc cref="GcpCredentialsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GcpCredentialsResponse> GcpCredentials(string projectId, string serviceAccount, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GcpCredentialsResponse>(Sync.Run(() => _service.GcpCredentials(Adapt.NotNull(projectId, nameof(projectId)), Adapt.NotNull(serviceAccount, nameof(serviceAccount)), Adapt.Token(cancellationToken))), "auth.gcpCredentials");
 
         /// <summary>Get Temporary GCP Credentials</summary>
         /// <remarks>
@@ -1092,12 +2052,54 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GcpCredentialsAsync(string projectId, string serviceAccount, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GcpCredentialsJsonAsync(string projectId, string serviceAccount, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.GcpCredentials(Adapt.NotNull(projectId, nameof(projectId)), Adapt.NotNull(serviceAccount, nameof(serviceAccount)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GcpCredentialsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GcpCredentials(string projectId, string serviceAccount, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="GcpCredentialsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GcpCredentialsJson(string projectId, string serviceAccount, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GcpCredentials(Adapt.NotNull(projectId, nameof(projectId)), Adapt.NotNull(serviceAccount, nameof(serviceAccount)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get a repository scoped github token</summary>
+        /// <remarks>
+        /// <para>
+        /// Get a Github application installation token scoped to the given repositories
+        /// and permissions, using the configured app `appName`.
+        /// </para>
+        /// <para>
+        /// Requesting `&lt;permission&gt;: &lt;level&gt;` on `&lt;owner&gt;/&lt;repo&gt;` requires the scope
+        /// `auth:github-repo-token:&lt;appName&gt;/&lt;owner&gt;/&lt;repo&gt;:&lt;permission&gt;:&lt;level&gt;`.
+        /// Levels and permissions are matched exactly to github token permissions
+        /// which can be found at
+        /// https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app.
+        /// While token access is widened (requesting a write token will give a read+write one)
+        /// scopes are not. Holding `:contents:write` alone only allows requesting a `write` token.
+        /// Both owner and repo must be in lowercase in the scope.
+        /// </para>
+        /// <para>
+        /// The token expires after an hour but this behavior is github dependent.
+        /// You should read the `expires` property from the response if you intend
+        /// to maintain active credentials in your task.
+        /// </para>
+        /// <para><c>POST /github/&lt;appName&gt;/&lt;owner&gt;/repo-token</c> (auth.githubRepoToken, experimental)</para>
+        /// <para>Request body: <c>/schemas/auth/v1/github-repo-token-request.json#</c></para>
+        /// <para>Response: <c>/schemas/auth/v1/github-token-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;repoPerm&gt; in &lt;repoPerms&gt;: auth:github-repo-token:&lt;appName&gt;/&lt;owner&gt;/&lt;repoPerm&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="appName">The <c>appName</c> route argument (sent as one path segment).</param>
+        /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/auth/v1/github-repo-token-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GithubRepoTokenJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GithubTokenResponse>> GithubRepoTokenAsync(string appName, string owner, global::Taskcluster.Schemas.GithubRepoTokenRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GithubTokenResponse>(_service.GithubRepoToken(Adapt.NotNull(appName, nameof(appName)), Adapt.NotNull(owner, nameof(owner)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.githubRepoToken");
+
+        /// <inheritdoc cref="GithubRepoTokenAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GithubTokenResponse> GithubRepoToken(string appName, string owner, global::Taskcluster.Schemas.GithubRepoTokenRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GithubTokenResponse>(Sync.Run(() => _service.GithubRepoToken(Adapt.NotNull(appName, nameof(appName)), Adapt.NotNull(owner, nameof(owner)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.githubRepoToken");
 
         /// <summary>Get a repository scoped github token</summary>
         /// <remarks>
@@ -1134,12 +2136,39 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GithubRepoTokenAsync(string appName, string owner, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GithubRepoTokenJsonAsync(string appName, string owner, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.GithubRepoToken(Adapt.NotNull(appName, nameof(appName)), Adapt.NotNull(owner, nameof(owner)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GithubRepoTokenAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GithubRepoToken(string appName, string owner, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="GithubRepoTokenJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GithubRepoTokenJson(string appName, string owner, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GithubRepoToken(Adapt.NotNull(appName, nameof(appName)), Adapt.NotNull(owner, nameof(owner)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Authenticate Hawk Request</summary>
+        /// <remarks>
+        /// <para>
+        /// Validate the request signature given on input and return list of scopes
+        /// that the authenticating client has.
+        /// </para>
+        /// <para>
+        /// This method is used by other services that wish rely on Taskcluster
+        /// credentials for authentication. This way we can use Hawk without having
+        /// the secret credentials leave this service.
+        /// </para>
+        /// <para><c>POST /authenticate-hawk</c> (auth.authenticateHawk, stable)</para>
+        /// <para>Request body: <c>/schemas/auth/v1/authenticate-hawk-request.json#</c></para>
+        /// <para>Response: <c>/schemas/auth/v1/authenticate-hawk-response.json#</c></para>
+        /// <para>Required scopes: none.</para>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/auth/v1/authenticate-hawk-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AuthenticateHawkJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AuthenticateHawkResponse>> AuthenticateHawkAsync(global::Taskcluster.Schemas.AuthenticateHawkRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AuthenticateHawkResponse>(_service.AuthenticateHawk(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.authenticateHawk");
+
+        /// <inheritdoc cref="AuthenticateHawkAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.AuthenticateHawkResponse> AuthenticateHawk(global::Taskcluster.Schemas.AuthenticateHawkRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AuthenticateHawkResponse>(Sync.Run(() => _service.AuthenticateHawk(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.authenticateHawk");
 
         /// <summary>Authenticate Hawk Request</summary>
         /// <remarks>
@@ -1161,12 +2190,45 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AuthenticateHawkAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AuthenticateHawkJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.AuthenticateHawk(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="AuthenticateHawkAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AuthenticateHawk(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="AuthenticateHawkJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AuthenticateHawkJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.AuthenticateHawk(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Test Authentication</summary>
+        /// <remarks>
+        /// <para>
+        /// Utility method to test client implementations of Taskcluster
+        /// authentication.
+        /// </para>
+        /// <para>
+        /// Rather than using real credentials, this endpoint accepts requests with
+        /// clientId `tester` and accessToken `no-secret`. That client's scopes are
+        /// based on `clientScopes` in the request body.
+        /// </para>
+        /// <para>
+        /// The request is validated, with any certificate, authorizedScopes, etc.
+        /// applied, and the resulting scopes are checked against `requiredScopes`
+        /// from the request body. On success, the response contains the clientId
+        /// and scopes as seen by the API method.
+        /// </para>
+        /// <para><c>POST /test-authenticate</c> (auth.testAuthenticate, stable)</para>
+        /// <para>Request body: <c>/schemas/auth/v1/test-authenticate-request.json#</c></para>
+        /// <para>Response: <c>/schemas/auth/v1/test-authenticate-response.json#</c></para>
+        /// <para>Required scopes: none.</para>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/auth/v1/test-authenticate-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TestAuthenticateJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TestAuthenticateResponse>> TestAuthenticateAsync(global::Taskcluster.Schemas.TestAuthenticateRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TestAuthenticateResponse>(_service.TestAuthenticate(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.testAuthenticate");
+
+        /// <inheritdoc cref="TestAuthenticateAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TestAuthenticateResponse> TestAuthenticate(global::Taskcluster.Schemas.TestAuthenticateRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TestAuthenticateResponse>(Sync.Run(() => _service.TestAuthenticate(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.testAuthenticate");
 
         /// <summary>Test Authentication</summary>
         /// <remarks>
@@ -1194,12 +2256,48 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TestAuthenticateAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TestAuthenticateJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.TestAuthenticate(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="TestAuthenticateAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TestAuthenticate(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="TestAuthenticateJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TestAuthenticateJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.TestAuthenticate(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Test Authentication (GET)</summary>
+        /// <remarks>
+        /// <para>
+        /// Utility method similar to `testAuthenticate`, but with the GET method,
+        /// so it can be used with signed URLs (bewits).
+        /// </para>
+        /// <para>
+        /// Rather than using real credentials, this endpoint accepts requests with
+        /// clientId `tester` and accessToken `no-secret`. That client's scopes are
+        /// `['test:*', 'auth:create-client:test:*']`.  The call fails if the
+        /// `test:authenticate-get` scope is not available.
+        /// </para>
+        /// <para>
+        /// The request is validated, with any certificate, authorizedScopes, etc.
+        /// applied, and the resulting scopes are checked, just like any API call.
+        /// On success, the response contains the clientId and scopes as seen by
+        /// the API method.
+        /// </para>
+        /// <para>
+        /// This method may later be extended to allow specification of client and
+        /// required scopes via query arguments.
+        /// </para>
+        /// <para><c>GET /test-authenticate-get/</c> (auth.testAuthenticateGet, stable)</para>
+        /// <para>Response: <c>/schemas/auth/v1/test-authenticate-response.json#</c></para>
+        /// <para>Required scopes: none.</para>
+        /// </remarks>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TestAuthenticateGetJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TestAuthenticateResponse>> TestAuthenticateGetAsync(global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TestAuthenticateResponse>(_service.TestAuthenticateGet(Adapt.Token(cancellationToken)), "auth.testAuthenticateGet");
+
+        /// <inheritdoc cref="TestAuthenticateGetAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TestAuthenticateResponse> TestAuthenticateGet(global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TestAuthenticateResponse>(Sync.Run(() => _service.TestAuthenticateGet(Adapt.Token(cancellationToken))), "auth.testAuthenticateGet");
 
         /// <summary>Test Authentication (GET)</summary>
         /// <remarks>
@@ -1230,11 +2328,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TestAuthenticateGetAsync(global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TestAuthenticateGetJsonAsync(global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.TestAuthenticateGet(Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="TestAuthenticateGetAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TestAuthenticateGet(global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="TestAuthenticateGetJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TestAuthenticateGetJson(global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.TestAuthenticateGet(Adapt.Token(cancellationToken))));
 
         /// <summary>Heartbeat</summary>

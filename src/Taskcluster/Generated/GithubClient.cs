@@ -122,7 +122,62 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="organization">The optional <c>organization</c> query parameter.</param>
+        /// <param name="repository">The optional <c>repository</c> query parameter.</param>
+        /// <param name="sha">The optional <c>sha</c> query parameter.</param>
+        /// <param name="pullRequest">The optional <c>pullRequest</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="BuildsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> BuildsAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.BuildList>(_service.Builds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)), "github.builds");
+
+        /// <inheritdoc cref="BuildsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.BuildList> Builds(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.BuildList>(Sync.Run(() => _service.Builds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))), "github.builds");
+
+        /// <inheritdoc cref="BuildsAsync"/>
+        /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> BuildsPagesAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.BuildList>(_service.BuildsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
+
+        /// <inheritdoc cref="BuildsAsync"/>
+        /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> BuildsPages(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.BuildList>(_service.BuildsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
+
+        /// <inheritdoc cref="BuildsAsync"/>
+        /// <summary>List of Builds: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>builds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildListBuildsItem>> BuildsItemsAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.BuildListBuildsItem>(_service.BuildsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
+
+        /// <inheritdoc cref="BuildsAsync"/>
+        /// <summary>List of Builds: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>builds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.BuildListBuildsItem>> BuildsItems(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.BuildListBuildsItem>(_service.BuildsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), "github.builds", cancellationToken);
+
+        /// <summary>List of Builds</summary>
+        /// <remarks>
+        /// <para>
+        /// A paginated list of builds that have been run in
+        /// Taskcluster. Can be filtered on various git-specific
+        /// fields.
+        /// </para>
+        /// <para><c>GET /builds</c> (github.builds, stable)</para>
+        /// <para>Response: <c>/schemas/github/v1/build-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// github:list-builds
+        /// </code>
+        /// </remarks>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="organization">The optional <c>organization</c> query parameter.</param>
         /// <param name="repository">The optional <c>repository</c> query parameter.</param>
         /// <param name="sha">The optional <c>sha</c> query parameter.</param>
@@ -130,36 +185,61 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Builds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Builds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="BuildsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Builds(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.Builds(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="BuildsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> BuildsJson(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Builds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="BuildsAsync"/>
+        /// <inheritdoc cref="BuildsJsonAsync"/>
         /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsPagesAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.BuildsPages(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonPagesAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.BuildsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
 
-        /// <inheritdoc cref="BuildsAsync"/>
+        /// <inheritdoc cref="BuildsJsonAsync"/>
         /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsPages(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.BuildsPages(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonPages(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.BuildsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
 
-        /// <inheritdoc cref="BuildsAsync"/>
+        /// <inheritdoc cref="BuildsJsonAsync"/>
         /// <summary>List of Builds: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>builds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsItemsAsync(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.BuildsItems(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonItemsAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.BuildsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
 
-        /// <inheritdoc cref="BuildsAsync"/>
+        /// <inheritdoc cref="BuildsJsonAsync"/>
         /// <summary>List of Builds: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>builds</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsItems(string? continuationToken = null, string? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.BuildsItems(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> BuildsJsonItems(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.BuildsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest)), cancellationToken);
+
+        /// <summary>Cancel repository builds</summary>
+        /// <remarks>
+        /// <para>Cancel all running Task Groups associated with given repository and sha or pullRequest number</para>
+        /// <para><c>POST /builds/&lt;owner&gt;/&lt;repo&gt;/cancel</c> (github.cancelBuilds, stable)</para>
+        /// <para>Response: <c>/schemas/github/v1/build-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// github:cancel-builds:&lt;owner&gt;:&lt;repo&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+        /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+        /// <param name="sha">The optional <c>sha</c> query parameter.</param>
+        /// <param name="pullRequest">The optional <c>pullRequest</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CancelBuildsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> CancelBuildsAsync(string owner, string repo, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.BuildList>(_service.CancelBuilds(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)), "github.cancelBuilds");
+
+        /// <inheritdoc cref="CancelBuildsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.BuildList> CancelBuilds(string owner, string repo, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.BuildList>(Sync.Run(() => _service.CancelBuilds(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))), "github.cancelBuilds");
 
         /// <summary>Cancel repository builds</summary>
         /// <remarks>
@@ -178,11 +258,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CancelBuildsAsync(string owner, string repo, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CancelBuildsJsonAsync(string owner, string repo, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CancelBuilds(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CancelBuildsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CancelBuilds(string owner, string repo, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CancelBuildsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CancelBuildsJson(string owner, string repo, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CancelBuilds(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))));
 
         /// <summary>Latest Build Status Badge</summary>
@@ -226,13 +306,38 @@ namespace Taskcluster
         /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
         /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="RepositoryJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> RepositoryAsync(string owner, string repo, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Repository(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Token(cancellationToken)));
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.Repository>> RepositoryAsync(string owner, string repo, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Repository>(_service.Repository(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Token(cancellationToken)), "github.repository");
 
         /// <inheritdoc cref="RepositoryAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Repository(string owner, string repo, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.Repository> Repository(string owner, string repo, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.Repository>(Sync.Run(() => _service.Repository(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Token(cancellationToken))), "github.repository");
+
+        /// <summary>Get Repository Info</summary>
+        /// <remarks>
+        /// <para>
+        /// Returns any repository metadata that is
+        /// useful within Taskcluster related services.
+        /// </para>
+        /// <para><c>GET /repository/&lt;owner&gt;/&lt;repo&gt;</c> (github.repository, experimental)</para>
+        /// <para>Response: <c>/schemas/github/v1/repository.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// github:get-repository:&lt;owner&gt;:&lt;repo&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+        /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> RepositoryJsonAsync(string owner, string repo, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Repository(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="RepositoryJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> RepositoryJson(string owner, string repo, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Repository(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Token(cancellationToken))));
 
         /// <summary>Latest Status for Branch</summary>
@@ -280,16 +385,69 @@ namespace Taskcluster
         /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
         /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
         /// <param name="sha">The <c>sha</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/github/v1/create-status.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="CreateStatusJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateStatusAsync(string owner, string repo, string sha, global::Taskcluster.Schemas.CreateStatus payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.CreateStatus(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(sha, nameof(sha)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="CreateStatusAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateStatus(string owner, string repo, string sha, global::Taskcluster.Schemas.CreateStatus payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.CreateStatus(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(sha, nameof(sha)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Post a status against a given changeset</summary>
+        /// <remarks>
+        /// <para>
+        /// For a given changeset (SHA) of a repository, this will attach a "commit status"
+        /// on github. These statuses are links displayed next to each revision.
+        /// The status is either OK (green check) or FAILURE (red cross),
+        /// made of a custom title and link.
+        /// </para>
+        /// <para><c>POST /repository/&lt;owner&gt;/&lt;repo&gt;/statuses/&lt;sha&gt;</c> (github.createStatus, experimental)</para>
+        /// <para>Request body: <c>/schemas/github/v1/create-status.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// github:create-status:&lt;owner&gt;/&lt;repo&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+        /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+        /// <param name="sha">The <c>sha</c> route argument (sent as one path segment).</param>
         /// <param name="payload">The request body (schema <c>/schemas/github/v1/create-status.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateStatusAsync(string owner, string repo, string sha, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateStatusJsonAsync(string owner, string repo, string sha, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CreateStatus(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(sha, nameof(sha)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CreateStatusAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateStatus(string owner, string repo, string sha, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CreateStatusJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateStatusJson(string owner, string repo, string sha, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CreateStatus(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(sha, nameof(sha)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Post a comment on a given GitHub Issue or Pull Request</summary>
+        /// <remarks>
+        /// <para>For a given Issue or Pull Request of a repository, this will write a new message.</para>
+        /// <para><c>POST /repository/&lt;owner&gt;/&lt;repo&gt;/issues/&lt;number&gt;/comments</c> (github.createComment, stable)</para>
+        /// <para>Request body: <c>/schemas/github/v1/create-comment.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// github:create-comment:&lt;owner&gt;/&lt;repo&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+        /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+        /// <param name="number">The <c>number</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/github/v1/create-comment.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="CreateCommentJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateCommentAsync(string owner, string repo, string number, global::Taskcluster.Schemas.CreateComment payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.CreateComment(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(number, nameof(number)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="CreateCommentAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateComment(string owner, string repo, string number, global::Taskcluster.Schemas.CreateComment payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.CreateComment(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(number, nameof(number)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Post a comment on a given GitHub Issue or Pull Request</summary>
         /// <remarks>
@@ -308,12 +466,36 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateCommentAsync(string owner, string repo, string number, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateCommentJsonAsync(string owner, string repo, string number, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CreateComment(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(number, nameof(number)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CreateCommentAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateComment(string owner, string repo, string number, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CreateCommentJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateCommentJson(string owner, string repo, string number, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CreateComment(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(number, nameof(number)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Render .taskcluster.yml file</summary>
+        /// <remarks>
+        /// <para>
+        /// This endpoint allows to render the .taskcluster.yml file for a given event or payload.
+        /// This is useful to preview the result of the .taskcluster.yml file before pushing it to
+        /// the repository.
+        /// Read more about the .taskcluster.yml file in the [documentation](https://docs.taskcluster.net/docs/reference/integrations/github/taskcluster-yml-v1)
+        /// </para>
+        /// <para><c>POST /taskcluster-yml</c> (github.renderTaskclusterYml, experimental)</para>
+        /// <para>Request body: <c>/schemas/github/v1/render-taskcluster-yml-input.json#</c></para>
+        /// <para>Response: <c>/schemas/github/v1/render-taskcluster-yml-output.json#</c></para>
+        /// <para>Required scopes: none.</para>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/github/v1/render-taskcluster-yml-input.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="RenderTaskclusterYmlJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.RenderTaskclusterYmlOutput>> RenderTaskclusterYmlAsync(global::Taskcluster.Schemas.RenderTaskclusterYmlInput payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.RenderTaskclusterYmlOutput>(_service.RenderTaskclusterYml(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "github.renderTaskclusterYml");
+
+        /// <inheritdoc cref="RenderTaskclusterYmlAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.RenderTaskclusterYmlOutput> RenderTaskclusterYml(global::Taskcluster.Schemas.RenderTaskclusterYmlInput payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.RenderTaskclusterYmlOutput>(Sync.Run(() => _service.RenderTaskclusterYml(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "github.renderTaskclusterYml");
 
         /// <summary>Render .taskcluster.yml file</summary>
         /// <remarks>
@@ -332,11 +514,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> RenderTaskclusterYmlAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> RenderTaskclusterYmlJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.RenderTaskclusterYml(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="RenderTaskclusterYmlAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> RenderTaskclusterYml(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="RenderTaskclusterYmlJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> RenderTaskclusterYmlJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.RenderTaskclusterYml(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Heartbeat</summary>

@@ -107,14 +107,58 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListHookGroupsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListHookGroupsAsync(global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListHookGroups(Adapt.Token(cancellationToken)));
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListHookGroupsResponse>> ListHookGroupsAsync(global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListHookGroupsResponse>(_service.ListHookGroups(Adapt.Token(cancellationToken)), "hooks.listHookGroups");
 
         /// <inheritdoc cref="ListHookGroupsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListHookGroups(global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListHookGroupsResponse> ListHookGroups(global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListHookGroupsResponse>(Sync.Run(() => _service.ListHookGroups(Adapt.Token(cancellationToken))), "hooks.listHookGroups");
+
+        /// <summary>List hook groups</summary>
+        /// <remarks>
+        /// <para>This endpoint will return a list of all hook groups with at least one hook.</para>
+        /// <para><c>GET /hooks</c> (hooks.listHookGroups, stable)</para>
+        /// <para>Response: <c>/schemas/hooks/v1/list-hook-groups-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// hooks:list-hooks:
+        /// </code>
+        /// </remarks>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListHookGroupsJsonAsync(global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListHookGroups(Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="ListHookGroupsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListHookGroupsJson(global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ListHookGroups(Adapt.Token(cancellationToken))));
+
+        /// <summary>List hooks in a given group</summary>
+        /// <remarks>
+        /// <para>
+        /// This endpoint will return a list of all the hook definitions within a
+        /// given hook group.
+        /// </para>
+        /// <para><c>GET /hooks/&lt;hookGroupId&gt;</c> (hooks.listHooks, stable)</para>
+        /// <para>Response: <c>/schemas/hooks/v1/list-hooks-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// hooks:list-hooks:&lt;hookGroupId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListHooksJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListHooksResponse>> ListHooksAsync(string hookGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListHooksResponse>(_service.ListHooks(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.Token(cancellationToken)), "hooks.listHooks");
+
+        /// <inheritdoc cref="ListHooksAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListHooksResponse> ListHooks(string hookGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListHooksResponse>(Sync.Run(() => _service.ListHooks(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.Token(cancellationToken))), "hooks.listHooks");
 
         /// <summary>List hooks in a given group</summary>
         /// <remarks>
@@ -133,12 +177,37 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListHooksAsync(string hookGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListHooksJsonAsync(string hookGroupId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.ListHooks(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListHooksAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListHooks(string hookGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ListHooksJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListHooksJson(string hookGroupId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ListHooks(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get hook definition</summary>
+        /// <remarks>
+        /// <para>
+        /// This endpoint will return the hook definition for the given `hookGroupId`
+        /// and hookId.
+        /// </para>
+        /// <para><c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;</c> (hooks.hook, stable)</para>
+        /// <para>Response: <c>/schemas/hooks/v1/hook-definition.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// hooks:get:&lt;hookGroupId&gt;:&lt;hookId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="HookJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.HookDefinition>> HookAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookDefinition>(_service.Hook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.hook");
+
+        /// <inheritdoc cref="HookAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.HookDefinition> Hook(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.HookDefinition>(Sync.Run(() => _service.Hook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.hook");
 
         /// <summary>Get hook definition</summary>
         /// <remarks>
@@ -158,12 +227,38 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> HookAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> HookJsonAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.Hook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="HookAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Hook(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="HookJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> HookJson(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Hook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get hook status</summary>
+        /// <remarks>
+        /// <para>
+        /// This endpoint will return the current status of the hook.  This represents a
+        /// snapshot in time and may vary from one call to the next.
+        /// </para>
+        /// <para>This method is deprecated in favor of listLastFires.</para>
+        /// <para><c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/status</c> (hooks.getHookStatus, deprecated)</para>
+        /// <para>Response: <c>/schemas/hooks/v1/hook-status.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// hooks:status:&lt;hookGroupId&gt;/&lt;hookId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetHookStatusJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.HookStatus>> GetHookStatusAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookStatus>(_service.GetHookStatus(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.getHookStatus");
+
+        /// <inheritdoc cref="GetHookStatusAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.HookStatus> GetHookStatus(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.HookStatus>(Sync.Run(() => _service.GetHookStatus(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.getHookStatus");
 
         /// <summary>Get hook status</summary>
         /// <remarks>
@@ -184,12 +279,43 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetHookStatusAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetHookStatusJsonAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.GetHookStatus(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GetHookStatusAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetHookStatus(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="GetHookStatusJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetHookStatusJson(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GetHookStatus(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Create a hook</summary>
+        /// <remarks>
+        /// <para>This endpoint will create a new hook.</para>
+        /// <para>
+        /// The caller's credentials must include the role that will be used to
+        /// create the task.  That role must satisfy task.scopes as well as the
+        /// necessary scopes to add the task to the queue.
+        /// </para>
+        /// <para><c>PUT /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;</c> (hooks.createHook, stable)</para>
+        /// <para>Request body: <c>/schemas/hooks/v1/create-hook-request.json#</c></para>
+        /// <para>Response: <c>/schemas/hooks/v1/hook-definition.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   hooks:modify-hook:&lt;hookGroupId&gt;/&lt;hookId&gt;
+        ///   assume:hook-id:&lt;hookGroupId&gt;/&lt;hookId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/create-hook-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateHookJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.HookDefinition>> CreateHookAsync(string hookGroupId, string hookId, global::Taskcluster.Schemas.CreateHookRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookDefinition>(_service.CreateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.createHook");
+
+        /// <inheritdoc cref="CreateHookAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.HookDefinition> CreateHook(string hookGroupId, string hookId, global::Taskcluster.Schemas.CreateHookRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.HookDefinition>(Sync.Run(() => _service.CreateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.createHook");
 
         /// <summary>Create a hook</summary>
         /// <remarks>
@@ -215,12 +341,41 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateHookAsync(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateHookJsonAsync(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CreateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CreateHookAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateHook(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CreateHookJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateHookJson(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CreateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Update a hook</summary>
+        /// <remarks>
+        /// <para>
+        /// This endpoint will update an existing hook.  All fields except
+        /// `hookGroupId` and `hookId` can be modified.
+        /// </para>
+        /// <para><c>POST /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;</c> (hooks.updateHook, stable)</para>
+        /// <para>Request body: <c>/schemas/hooks/v1/create-hook-request.json#</c></para>
+        /// <para>Response: <c>/schemas/hooks/v1/hook-definition.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   hooks:modify-hook:&lt;hookGroupId&gt;/&lt;hookId&gt;
+        ///   assume:hook-id:&lt;hookGroupId&gt;/&lt;hookId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/create-hook-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="UpdateHookJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.HookDefinition>> UpdateHookAsync(string hookGroupId, string hookId, global::Taskcluster.Schemas.CreateHookRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookDefinition>(_service.UpdateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.updateHook");
+
+        /// <inheritdoc cref="UpdateHookAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.HookDefinition> UpdateHook(string hookGroupId, string hookId, global::Taskcluster.Schemas.CreateHookRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.HookDefinition>(Sync.Run(() => _service.UpdateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.updateHook");
 
         /// <summary>Update a hook</summary>
         /// <remarks>
@@ -244,11 +399,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> UpdateHookAsync(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> UpdateHookJsonAsync(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.UpdateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="UpdateHookAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> UpdateHook(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="UpdateHookJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> UpdateHookJson(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.UpdateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Delete a hook</summary>
@@ -294,16 +449,74 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
         /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/trigger-hook.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TriggerHookJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TriggerHookResponse>> TriggerHookAsync(string hookGroupId, string hookId, global::System.Text.Json.JsonElement payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerHookResponse>(_service.TriggerHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.triggerHook");
+
+        /// <inheritdoc cref="TriggerHookAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TriggerHookResponse> TriggerHook(string hookGroupId, string hookId, global::System.Text.Json.JsonElement payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerHookResponse>(Sync.Run(() => _service.TriggerHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.triggerHook");
+
+        /// <summary>Trigger a hook</summary>
+        /// <remarks>
+        /// <para>This endpoint will trigger the creation of a task from a hook definition.</para>
+        /// <para>
+        /// The HTTP payload must match the hook's `triggerSchema`.  If it does, it is
+        /// provided as the `payload` property of the JSON-e context used to render the
+        /// task template.
+        /// </para>
+        /// <para>
+        /// Optionally, a `taskId` can be provided in the payload which the hook task
+        /// will use. It must be unique and follow the slugid format.
+        /// </para>
+        /// <para><c>POST /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/trigger</c> (hooks.triggerHook, stable)</para>
+        /// <para>Request body: <c>/schemas/hooks/v1/trigger-hook.json#</c></para>
+        /// <para>Response: <c>/schemas/hooks/v1/trigger-hook-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// hooks:trigger-hook:&lt;hookGroupId&gt;/&lt;hookId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
         /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/trigger-hook.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TriggerHookAsync(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TriggerHookJsonAsync(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.TriggerHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="TriggerHookAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TriggerHook(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="TriggerHookJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TriggerHookJson(string hookGroupId, string hookId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.TriggerHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get a trigger token</summary>
+        /// <remarks>
+        /// <para>
+        /// Retrieve a unique secret token for triggering the specified hook. This
+        /// token can be deactivated with `resetTriggerToken`.
+        /// </para>
+        /// <para><c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/token</c> (hooks.getTriggerToken, stable)</para>
+        /// <para>Response: <c>/schemas/hooks/v1/trigger-token-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// hooks:get-trigger-token:&lt;hookGroupId&gt;/&lt;hookId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetTriggerTokenJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TriggerTokenResponse>> GetTriggerTokenAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerTokenResponse>(_service.GetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.getTriggerToken");
+
+        /// <inheritdoc cref="GetTriggerTokenAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TriggerTokenResponse> GetTriggerToken(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerTokenResponse>(Sync.Run(() => _service.GetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.getTriggerToken");
 
         /// <summary>Get a trigger token</summary>
         /// <remarks>
@@ -323,12 +536,37 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetTriggerTokenAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetTriggerTokenJsonAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.GetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GetTriggerTokenAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetTriggerToken(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="GetTriggerTokenJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetTriggerTokenJson(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Reset a trigger token</summary>
+        /// <remarks>
+        /// <para>
+        /// Reset the token for triggering a given hook. This invalidates token that
+        /// may have been issued via getTriggerToken with a new token.
+        /// </para>
+        /// <para><c>POST /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/token</c> (hooks.resetTriggerToken, stable)</para>
+        /// <para>Response: <c>/schemas/hooks/v1/trigger-token-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// hooks:reset-trigger-token:&lt;hookGroupId&gt;/&lt;hookId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ResetTriggerTokenJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TriggerTokenResponse>> ResetTriggerTokenAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerTokenResponse>(_service.ResetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.resetTriggerToken");
+
+        /// <inheritdoc cref="ResetTriggerTokenAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TriggerTokenResponse> ResetTriggerToken(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerTokenResponse>(Sync.Run(() => _service.ResetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.resetTriggerToken");
 
         /// <summary>Reset a trigger token</summary>
         /// <remarks>
@@ -348,12 +586,43 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ResetTriggerTokenAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ResetTriggerTokenJsonAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.ResetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ResetTriggerTokenAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ResetTriggerToken(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ResetTriggerTokenJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ResetTriggerTokenJson(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ResetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Trigger a hook with a token</summary>
+        /// <remarks>
+        /// <para>This endpoint triggers a defined hook with a valid token.</para>
+        /// <para>
+        /// The HTTP payload must match the hook's `triggerSchema`.  If it does, it is
+        /// provided as the `payload` property of the JSON-e context used to render the
+        /// task template.
+        /// </para>
+        /// <para>
+        /// Optionally, a `taskId` can be provided in the payload which the hook task
+        /// will use. It must be unique and follow the slugid format.
+        /// </para>
+        /// <para><c>POST /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/trigger/&lt;token&gt;</c> (hooks.triggerHookWithToken, stable)</para>
+        /// <para>Request body: <c>/schemas/hooks/v1/trigger-hook.json#</c></para>
+        /// <para>Response: <c>/schemas/hooks/v1/trigger-hook-response.json#</c></para>
+        /// <para>Required scopes: none.</para>
+        /// </remarks>
+        /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+        /// <param name="token">The <c>token</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/trigger-hook.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TriggerHookWithTokenJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TriggerHookResponse>> TriggerHookWithTokenAsync(string hookGroupId, string hookId, string token, global::System.Text.Json.JsonElement payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerHookResponse>(_service.TriggerHookWithToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.NotNull(token, nameof(token)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.triggerHookWithToken");
+
+        /// <inheritdoc cref="TriggerHookWithTokenAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TriggerHookResponse> TriggerHookWithToken(string hookGroupId, string hookId, string token, global::System.Text.Json.JsonElement payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerHookResponse>(Sync.Run(() => _service.TriggerHookWithToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.NotNull(token, nameof(token)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.triggerHookWithToken");
 
         /// <summary>Trigger a hook with a token</summary>
         /// <remarks>
@@ -379,11 +648,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TriggerHookWithTokenAsync(string hookGroupId, string hookId, string token, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TriggerHookWithTokenJsonAsync(string hookGroupId, string hookId, string token, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.TriggerHookWithToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.NotNull(token, nameof(token)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="TriggerHookWithTokenAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TriggerHookWithToken(string hookGroupId, string hookId, string token, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="TriggerHookWithTokenJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TriggerHookWithTokenJson(string hookGroupId, string hookId, string token, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.TriggerHookWithToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.NotNull(token, nameof(token)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get information about recent hook fires</summary>
@@ -403,40 +672,94 @@ namespace Taskcluster
         /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
         /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListLastFiresJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse>> ListLastFiresAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListLastFiresResponse>(_service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "hooks.listLastFires");
+
+        /// <inheritdoc cref="ListLastFiresAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse> ListLastFires(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListLastFiresResponse>(Sync.Run(() => _service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "hooks.listLastFires");
+
+        /// <inheritdoc cref="ListLastFiresAsync"/>
+        /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse>> ListLastFiresPagesAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListLastFiresResponse>(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "hooks.listLastFires", cancellationToken);
+
+        /// <inheritdoc cref="ListLastFiresAsync"/>
+        /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse>> ListLastFiresPages(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListLastFiresResponse>(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "hooks.listLastFires", cancellationToken);
+
+        /// <inheritdoc cref="ListLastFiresAsync"/>
+        /// <summary>Get information about recent hook fires: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>lastFires</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>> ListLastFiresItemsAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "hooks.listLastFires", cancellationToken);
+
+        /// <inheritdoc cref="ListLastFiresAsync"/>
+        /// <summary>Get information about recent hook fires: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>lastFires</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>> ListLastFiresItems(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListLastFiresResponseLastFiresItem>(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "hooks.listLastFires", cancellationToken);
+
+        /// <summary>Get information about recent hook fires</summary>
+        /// <remarks>
+        /// <para>
+        /// This endpoint will return information about the the last few times this hook has been
+        /// fired, including whether the hook was fired successfully or not
+        /// </para>
+        /// <para>By default this endpoint will return up to 1000 most recent fires in one request.</para>
+        /// <para><c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/last-fires</c> (hooks.listLastFires, stable)</para>
+        /// <para>Response: <c>/schemas/hooks/v1/list-lastFires-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// hooks:list-last-fires:&lt;hookGroupId&gt;/&lt;hookId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListLastFiresAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListLastFires(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListLastFiresJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListLastFiresJson(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListLastFiresAsync"/>
+        /// <inheritdoc cref="ListLastFiresJsonAsync"/>
         /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresPagesAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonPagesAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListLastFiresAsync"/>
+        /// <inheritdoc cref="ListLastFiresJsonAsync"/>
         /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresPages(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonPages(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListLastFiresPages(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListLastFiresAsync"/>
+        /// <inheritdoc cref="ListLastFiresJsonAsync"/>
         /// <summary>Get information about recent hook fires: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>lastFires</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresItemsAsync(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonItemsAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListLastFiresAsync"/>
+        /// <inheritdoc cref="ListLastFiresJsonAsync"/>
         /// <summary>Get information about recent hook fires: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>lastFires</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresItems(string hookGroupId, string hookId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLastFiresJsonItems(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListLastFiresItems(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Heartbeat</summary>
         /// <remarks>

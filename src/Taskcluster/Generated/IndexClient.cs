@@ -119,14 +119,94 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="indexPath">The <c>indexPath</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="FindTaskJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTaskAsync(string indexPath, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.FindTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.Token(cancellationToken)));
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.IndexedTaskResponse>> FindTaskAsync(string indexPath, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.IndexedTaskResponse>(_service.FindTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.Token(cancellationToken)), "index.findTask");
 
         /// <inheritdoc cref="FindTaskAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FindTask(string indexPath, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.IndexedTaskResponse> FindTask(string indexPath, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.IndexedTaskResponse>(Sync.Run(() => _service.FindTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.Token(cancellationToken))), "index.findTask");
+
+        /// <summary>Find Indexed Task</summary>
+        /// <remarks>
+        /// <para>
+        /// Find a task by index path, returning the highest-rank task with that path. If no
+        /// task exists for the given path, this API end-point will respond with a 404 status.
+        /// </para>
+        /// <para><c>GET /task/&lt;indexPath&gt;</c> (index.findTask, stable)</para>
+        /// <para>Response: <c>/schemas/index/v1/indexed-task-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// index:find-task:&lt;indexPath&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="indexPath">The <c>indexPath</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTaskJsonAsync(string indexPath, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.FindTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="FindTaskJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FindTaskJson(string indexPath, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.FindTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Find tasks at indexes</summary>
+        /// <remarks>
+        /// <para>List the tasks given their labels</para>
+        /// <para>
+        /// This endpoint
+        /// lists up to 1000 tasks. If more tasks are present, a
+        /// `continuationToken` will be returned, which can be given in the next
+        /// request, along with the same input data. If the input data is different
+        /// the continuationToken will have no effect.
+        /// </para>
+        /// <para><c>POST /tasks/indexes</c> (index.findTasksAtIndex, experimental)</para>
+        /// <para>Request body: <c>/schemas/index/v1/list-tasks-at-index.json#</c></para>
+        /// <para>Response: <c>/schemas/index/v1/list-tasks-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;indexPath&gt; in &lt;indexPaths&gt;: index:find-task:&lt;indexPath&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/index/v1/list-tasks-at-index.json#</c>), written with the schema's member names.</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="FindTasksAtIndexJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> FindTasksAtIndexAsync(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTasksResponse>(_service.FindTasksAtIndex(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.findTasksAtIndex");
+
+        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse> FindTasksAtIndex(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTasksResponse>(Sync.Run(() => _service.FindTasksAtIndex(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.findTasksAtIndex");
+
+        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
+        /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> FindTasksAtIndexPagesAsync(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponse>(_service.FindTasksAtIndexPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.findTasksAtIndex", cancellationToken);
+
+        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
+        /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> FindTasksAtIndexPages(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponse>(_service.FindTasksAtIndexPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.findTasksAtIndex", cancellationToken);
+
+        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
+        /// <summary>Find tasks at indexes: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> FindTasksAtIndexItemsAsync(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.FindTasksAtIndexItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.findTasksAtIndex", cancellationToken);
+
+        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
+        /// <summary>Find tasks at indexes: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> FindTasksAtIndexItems(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.FindTasksAtIndexItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.findTasksAtIndex", cancellationToken);
 
         /// <summary>Find tasks at indexes</summary>
         /// <remarks>
@@ -148,40 +228,41 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="payload">The request body (schema <c>/schemas/index/v1/list-tasks-at-index.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.FindTasksAtIndex(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.FindTasksAtIndex(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FindTasksAtIndex(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.FindTasksAtIndex(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="FindTasksAtIndexJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FindTasksAtIndexJson(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.FindTasksAtIndex(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
+        /// <inheritdoc cref="FindTasksAtIndexJsonAsync"/>
         /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.FindTasksAtIndexPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonPagesAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.FindTasksAtIndexPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
+        /// <inheritdoc cref="FindTasksAtIndexJsonAsync"/>
         /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.FindTasksAtIndexPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonPages(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.FindTasksAtIndexPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
+        /// <inheritdoc cref="FindTasksAtIndexJsonAsync"/>
         /// <summary>Find tasks at indexes: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.FindTasksAtIndexItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonItemsAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.FindTasksAtIndexItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="FindTasksAtIndexAsync"/>
+        /// <inheritdoc cref="FindTasksAtIndexJsonAsync"/>
         /// <summary>Find tasks at indexes: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.FindTasksAtIndexItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> FindTasksAtIndexJsonItems(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.FindTasksAtIndexItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List Namespaces</summary>
         /// <remarks>
@@ -202,40 +283,96 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListNamespacesJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse>> ListNamespacesAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListNamespacesResponse>(_service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.listNamespaces");
+
+        /// <inheritdoc cref="ListNamespacesAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse> ListNamespaces(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListNamespacesResponse>(Sync.Run(() => _service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.listNamespaces");
+
+        /// <inheritdoc cref="ListNamespacesAsync"/>
+        /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse>> ListNamespacesPagesAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListNamespacesResponse>(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listNamespaces", cancellationToken);
+
+        /// <inheritdoc cref="ListNamespacesAsync"/>
+        /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse>> ListNamespacesPages(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListNamespacesResponse>(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listNamespaces", cancellationToken);
+
+        /// <inheritdoc cref="ListNamespacesAsync"/>
+        /// <summary>List Namespaces: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>namespaces</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>> ListNamespacesItemsAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listNamespaces", cancellationToken);
+
+        /// <inheritdoc cref="ListNamespacesAsync"/>
+        /// <summary>List Namespaces: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>namespaces</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>> ListNamespacesItems(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListNamespacesResponseNamespacesItem>(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listNamespaces", cancellationToken);
+
+        /// <summary>List Namespaces</summary>
+        /// <remarks>
+        /// <para>List the namespaces immediately under a given namespace.</para>
+        /// <para>
+        /// This endpoint
+        /// lists up to 1000 namespaces. If more namespaces are present, a
+        /// `continuationToken` will be returned, which can be given in the next
+        /// request. For the initial request, the payload should be an empty JSON
+        /// object.
+        /// </para>
+        /// <para><c>GET /namespaces/&lt;namespace&gt;</c> (index.listNamespaces, stable)</para>
+        /// <para>Response: <c>/schemas/index/v1/list-namespaces-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// index:list-namespaces:&lt;namespace&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListNamespacesAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListNamespaces(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListNamespacesJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListNamespacesJson(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListNamespacesAsync"/>
+        /// <inheritdoc cref="ListNamespacesJsonAsync"/>
         /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesPagesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonPagesAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListNamespacesAsync"/>
+        /// <inheritdoc cref="ListNamespacesJsonAsync"/>
         /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesPages(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonPages(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListNamespacesPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListNamespacesAsync"/>
+        /// <inheritdoc cref="ListNamespacesJsonAsync"/>
         /// <summary>List Namespaces: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>namespaces</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesItemsAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonItemsAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListNamespacesAsync"/>
+        /// <inheritdoc cref="ListNamespacesJsonAsync"/>
         /// <summary>List Namespaces: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>namespaces</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesItems(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListNamespacesJsonItems(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListNamespacesItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List Tasks</summary>
         /// <remarks>
@@ -260,40 +397,130 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListTasksJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> ListTasksAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTasksResponse>(_service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.listTasks");
+
+        /// <inheritdoc cref="ListTasksAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse> ListTasks(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTasksResponse>(Sync.Run(() => _service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.listTasks");
+
+        /// <inheritdoc cref="ListTasksAsync"/>
+        /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> ListTasksPagesAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponse>(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListTasksAsync"/>
+        /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> ListTasksPages(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponse>(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListTasksAsync"/>
+        /// <summary>List Tasks: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> ListTasksItemsAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListTasksAsync"/>
+        /// <summary>List Tasks: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponseTasksItem>> ListTasksItems(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTasksResponseTasksItem>(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "index.listTasks", cancellationToken);
+
+        /// <summary>List Tasks</summary>
+        /// <remarks>
+        /// <para>List the tasks immediately under a given namespace.</para>
+        /// <para>
+        /// This endpoint
+        /// lists up to 1000 tasks. If more tasks are present, a
+        /// `continuationToken` will be returned, which can be given in the next
+        /// request. For the initial request, the payload should be an empty JSON
+        /// object.
+        /// </para>
+        /// <para>
+        /// **Remark**, this end-point is designed for humans browsing for tasks, not
+        /// services, as that makes little sense.
+        /// </para>
+        /// <para><c>GET /tasks/&lt;namespace&gt;</c> (index.listTasks, stable)</para>
+        /// <para>Response: <c>/schemas/index/v1/list-tasks-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// index:list-tasks:&lt;namespace&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListTasksAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTasks(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListTasksJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTasksJson(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListTasksAsync"/>
+        /// <inheritdoc cref="ListTasksJsonAsync"/>
         /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksPagesAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonPagesAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListTasksAsync"/>
+        /// <inheritdoc cref="ListTasksJsonAsync"/>
         /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksPages(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonPages(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTasksPages(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListTasksAsync"/>
+        /// <inheritdoc cref="ListTasksJsonAsync"/>
         /// <summary>List Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksItemsAsync(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonItemsAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListTasksAsync"/>
+        /// <inheritdoc cref="ListTasksJsonAsync"/>
         /// <summary>List Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksItems(string @namespace, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTasksJsonItems(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTasksItems(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Insert Task into Index</summary>
+        /// <remarks>
+        /// <para>
+        /// Insert a task into the index.  If the new rank is less than the existing rank
+        /// at the given index path, the task is not indexed but the response is still 200 OK.
+        /// </para>
+        /// <para>
+        /// Please see the introduction above for information
+        /// about indexing successfully completed tasks automatically using custom routes.
+        /// </para>
+        /// <para><c>PUT /task/&lt;namespace&gt;</c> (index.insertTask, stable)</para>
+        /// <para>Request body: <c>/schemas/index/v1/insert-task-request.json#</c></para>
+        /// <para>Response: <c>/schemas/index/v1/indexed-task-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// index:insert-task:&lt;namespace&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/index/v1/insert-task-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="InsertTaskJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.IndexedTaskResponse>> InsertTaskAsync(string @namespace, global::Taskcluster.Schemas.InsertTaskRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.IndexedTaskResponse>(_service.InsertTask(Adapt.NotNull(@namespace, nameof(@namespace)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "index.insertTask");
+
+        /// <inheritdoc cref="InsertTaskAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.IndexedTaskResponse> InsertTask(string @namespace, global::Taskcluster.Schemas.InsertTaskRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.IndexedTaskResponse>(Sync.Run(() => _service.InsertTask(Adapt.NotNull(@namespace, nameof(@namespace)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "index.insertTask");
 
         /// <summary>Insert Task into Index</summary>
         /// <remarks>
@@ -318,11 +545,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> InsertTaskAsync(string @namespace, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> InsertTaskJsonAsync(string @namespace, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.InsertTask(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="InsertTaskAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> InsertTask(string @namespace, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="InsertTaskJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> InsertTaskJson(string @namespace, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.InsertTask(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Remove Task from Index</summary>

@@ -118,16 +118,68 @@ namespace Taskcluster
         /// notify:email:&lt;address&gt;
         /// </code>
         /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/email-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="EmailJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> EmailAsync(global::Taskcluster.Schemas.EmailRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Email(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="EmailAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Email(global::Taskcluster.Schemas.EmailRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Email(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Send an Email</summary>
+        /// <remarks>
+        /// <para>
+        /// Send an email to `address`. The content is markdown and will be rendered
+        /// to HTML, but both the HTML and raw markdown text will be sent in the
+        /// email. If a link is included, it will be rendered to a nice button in the
+        /// HTML version of the email
+        /// </para>
+        /// <para>
+        /// In case when duplicate message has been detected and no email was sent,
+        /// this endpoint will return 204 status code.
+        /// </para>
+        /// <para><c>POST /email</c> (notify.email, experimental)</para>
+        /// <para>Request body: <c>/schemas/notify/v1/email-request.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// notify:email:&lt;address&gt;
+        /// </code>
+        /// </remarks>
         /// <param name="payload">The request body (schema <c>/schemas/notify/v1/email-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> EmailAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> EmailJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.Email(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="EmailAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Email(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="EmailJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> EmailJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Email(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Publish a Pulse Message</summary>
+        /// <remarks>
+        /// <para>Publish a message on pulse with the given `routingKey`.</para>
+        /// <para>Endpoint will return 204 when duplicate message has been detected</para>
+        /// <para><c>POST /pulse</c> (notify.pulse, experimental)</para>
+        /// <para>Request body: <c>/schemas/notify/v1/pulse-request.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// notify:pulse:&lt;routingKey&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/pulse-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="PulseJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> PulseAsync(global::Taskcluster.Schemas.PulseRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Pulse(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="PulseAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Pulse(global::Taskcluster.Schemas.PulseRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Pulse(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Publish a Pulse Message</summary>
         /// <remarks>
@@ -144,12 +196,45 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> PulseAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> PulseJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.Pulse(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="PulseAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Pulse(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="PulseJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> PulseJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Pulse(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Post Matrix Message</summary>
+        /// <remarks>
+        /// <para>Post a message to a room in Matrix. Optionally includes formatted message.</para>
+        /// <para>
+        /// The `roomId` in the scopes is a fully formed `roomId` with leading `!` such
+        /// as `!foo:bar.com`.
+        /// </para>
+        /// <para>
+        /// Note that the matrix client used by taskcluster must be invited to a room before
+        /// it can post there!
+        /// </para>
+        /// <para>
+        /// In case when duplicate message has been detected and no message was sent,
+        /// this endpoint will return 204 status code.
+        /// </para>
+        /// <para><c>POST /matrix</c> (notify.matrix, experimental)</para>
+        /// <para>Request body: <c>/schemas/notify/v1/matrix-request.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// notify:matrix-room:&lt;roomId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/matrix-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="MatrixJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> MatrixAsync(global::Taskcluster.Schemas.MatrixRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Matrix(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="MatrixAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Matrix(global::Taskcluster.Schemas.MatrixRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Matrix(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Post Matrix Message</summary>
         /// <remarks>
@@ -177,12 +262,42 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> MatrixAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> MatrixJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.Matrix(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="MatrixAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Matrix(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="MatrixJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> MatrixJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Matrix(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Post Slack Message</summary>
+        /// <remarks>
+        /// <para>Post a message to a Slack channel.</para>
+        /// <para>The `channelId` in the scopes is a Slack channel ID, starting with a capital C.</para>
+        /// <para>
+        /// The Slack app can post into public channels by default but will need to be added
+        /// to private channels before it can post messages there.
+        /// </para>
+        /// <para>
+        /// In case when duplicate message has been detected and no message was sent,
+        /// this endpoint will return 204 status code.
+        /// </para>
+        /// <para><c>POST /slack</c> (notify.slack, experimental)</para>
+        /// <para>Request body: <c>/schemas/notify/v1/slack-request.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// notify:slack-channel:&lt;channelId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/slack-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="SlackJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> SlackAsync(global::Taskcluster.Schemas.SlackRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Slack(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="SlackAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Slack(global::Taskcluster.Schemas.SlackRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Slack(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Post Slack Message</summary>
         /// <remarks>
@@ -207,12 +322,36 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> SlackAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> SlackJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.Slack(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="SlackAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Slack(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="SlackJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> SlackJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Slack(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Denylist Given Address</summary>
+        /// <remarks>
+        /// <para>
+        /// Add the given address to the notification denylist. Addresses in the denylist will be ignored
+        /// by the notification service.
+        /// </para>
+        /// <para><c>POST /denylist/add</c> (notify.addDenylistAddress, experimental)</para>
+        /// <para>Request body: <c>/schemas/notify/v1/notification-address.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// notify:manage-denylist
+        /// </code>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/notification-address.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="AddDenylistAddressJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AddDenylistAddressAsync(global::Taskcluster.Schemas.NotificationAddress payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.AddDenylistAddress(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="AddDenylistAddressAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AddDenylistAddress(global::Taskcluster.Schemas.NotificationAddress payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.AddDenylistAddress(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Denylist Given Address</summary>
         /// <remarks>
@@ -231,12 +370,33 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AddDenylistAddressAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AddDenylistAddressJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.AddDenylistAddress(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="AddDenylistAddressAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AddDenylistAddress(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="AddDenylistAddressJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AddDenylistAddressJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.AddDenylistAddress(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Delete Denylisted Address</summary>
+        /// <remarks>
+        /// <para>Delete the specified address from the notification denylist.</para>
+        /// <para><c>DELETE /denylist/delete</c> (notify.deleteDenylistAddress, experimental)</para>
+        /// <para>Request body: <c>/schemas/notify/v1/notification-address.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// notify:manage-denylist
+        /// </code>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/notify/v1/notification-address.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="DeleteDenylistAddressJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeleteDenylistAddressAsync(global::Taskcluster.Schemas.NotificationAddress payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.DeleteDenylistAddress(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="DeleteDenylistAddressAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeleteDenylistAddress(global::Taskcluster.Schemas.NotificationAddress payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.DeleteDenylistAddress(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Delete Denylisted Address</summary>
         /// <remarks>
@@ -252,11 +412,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeleteDenylistAddressAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeleteDenylistAddressJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.DeleteDenylistAddress(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="DeleteDenylistAddressAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeleteDenylistAddress(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="DeleteDenylistAddressJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeleteDenylistAddressJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.DeleteDenylistAddress(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>List Denylisted Notifications</summary>
@@ -282,40 +442,100 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListDenylistJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList>> ListDenylistAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.NotificationAddressList>(_service.ListDenylist(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "notify.listDenylist");
+
+        /// <inheritdoc cref="ListDenylistAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList> ListDenylist(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.NotificationAddressList>(Sync.Run(() => _service.ListDenylist(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "notify.listDenylist");
+
+        /// <inheritdoc cref="ListDenylistAsync"/>
+        /// <summary>List Denylisted Notifications: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList>> ListDenylistPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.NotificationAddressList>(_service.ListDenylistPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "notify.listDenylist", cancellationToken);
+
+        /// <inheritdoc cref="ListDenylistAsync"/>
+        /// <summary>List Denylisted Notifications: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList>> ListDenylistPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.NotificationAddressList>(_service.ListDenylistPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "notify.listDenylist", cancellationToken);
+
+        /// <inheritdoc cref="ListDenylistAsync"/>
+        /// <summary>List Denylisted Notifications: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>addresses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddress>> ListDenylistItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.NotificationAddress>(_service.ListDenylistItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "notify.listDenylist", cancellationToken);
+
+        /// <inheritdoc cref="ListDenylistAsync"/>
+        /// <summary>List Denylisted Notifications: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>addresses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddress>> ListDenylistItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.NotificationAddress>(_service.ListDenylistItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "notify.listDenylist", cancellationToken);
+
+        /// <summary>List Denylisted Notifications</summary>
+        /// <remarks>
+        /// <para>Lists all the denylisted addresses.</para>
+        /// <para>
+        /// By default this end-point will try to return up to 1000 addresses in one
+        /// request. But it **may return less**, even if more tasks are available.
+        /// It may also return a `continuationToken` even though there are no more
+        /// results. However, you can only be sure to have seen all results if you
+        /// keep calling `list` with the last `continuationToken` until you
+        /// get a result without a `continuationToken`.
+        /// </para>
+        /// <para>
+        /// If you are not interested in listing all the members at once, you may
+        /// use the query-string option `limit` to return fewer.
+        /// </para>
+        /// <para><c>GET /denylist/list</c> (notify.listDenylist, experimental)</para>
+        /// <para>Response: <c>/schemas/notify/v1/notification-address-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// notify:manage-denylist
+        /// </code>
+        /// </remarks>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListDenylist(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListDenylist(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListDenylistAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListDenylist(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListDenylist(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListDenylistJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListDenylistJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListDenylist(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListDenylistAsync"/>
+        /// <inheritdoc cref="ListDenylistJsonAsync"/>
         /// <summary>List Denylisted Notifications: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListDenylistPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListDenylistPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListDenylistAsync"/>
+        /// <inheritdoc cref="ListDenylistJsonAsync"/>
         /// <summary>List Denylisted Notifications: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListDenylistPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListDenylistPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListDenylistAsync"/>
+        /// <inheritdoc cref="ListDenylistJsonAsync"/>
         /// <summary>List Denylisted Notifications: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>addresses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListDenylistItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListDenylistItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListDenylistAsync"/>
+        /// <inheritdoc cref="ListDenylistJsonAsync"/>
         /// <summary>List Denylisted Notifications: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>addresses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListDenylistItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDenylistJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListDenylistItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Heartbeat</summary>
         /// <remarks>

@@ -131,16 +131,91 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/object/v1/create-upload-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateUploadJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CreateUploadResponse>> CreateUploadAsync(string name, global::Taskcluster.Schemas.CreateUploadRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateUploadResponse>(_service.CreateUpload(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "object.createUpload");
+
+        /// <inheritdoc cref="CreateUploadAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.CreateUploadResponse> CreateUpload(string name, global::Taskcluster.Schemas.CreateUploadRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateUploadResponse>(Sync.Run(() => _service.CreateUpload(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "object.createUpload");
+
+        /// <summary>Begin upload of a new object</summary>
+        /// <remarks>
+        /// <para>Create a new object by initiating upload of its data.</para>
+        /// <para>
+        /// This endpoint implements negotiation of upload methods.  It can be called
+        /// multiple times if necessary, either to propose new upload methods or to
+        /// renew credentials for an already-agreed upload.
+        /// </para>
+        /// <para>
+        /// The `name` parameter can contain any printable ASCII character (0x20 - 0x7e).
+        /// The `uploadId` must be supplied by the caller, and any attempts to upload
+        /// an object with the same name but a different `uploadId` will fail.
+        /// Thus the first call to this method establishes the `uploadId` for the
+        /// object, and as long as that value is kept secret, no other caller can
+        /// upload an object of that name, regardless of scopes.  Object expiration
+        /// cannot be changed after the initial call, either.  It is possible to call
+        /// this method with no proposed upload methods, which has the effect of "locking
+        /// in" the `expiration`, `projectId`, and `uploadId` properties and any
+        /// supplied hashes.
+        /// </para>
+        /// <para>Unfinished uploads expire after 1 day.</para>
+        /// <para><c>PUT /upload/&lt;name&gt;</c> (object.createUpload, stable)</para>
+        /// <para>Request body: <c>/schemas/object/v1/create-upload-request.json#</c></para>
+        /// <para>Response: <c>/schemas/object/v1/create-upload-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// object:upload:&lt;projectId&gt;:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="payload">The request body (schema <c>/schemas/object/v1/create-upload-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateUploadAsync(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateUploadJsonAsync(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CreateUpload(Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CreateUploadAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateUpload(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CreateUploadJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateUploadJson(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CreateUpload(Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Mark an upload as complete.</summary>
+        /// <remarks>
+        /// <para>
+        /// This endpoint marks an upload as complete.  This indicates that all data has been
+        /// transmitted to the backend.  After this call, no further calls to `uploadObject` are
+        /// allowed, and downloads of the object may begin.  This method is idempotent, but will
+        /// fail if given an incorrect uploadId for an unfinished upload.
+        /// </para>
+        /// <para>
+        /// It is possible to finish an upload with no hashes specified via either
+        /// `startUpload` or `finishUpload`.  However, many clients will refuse to
+        /// download an object with no hashes.  The utility methods included with the
+        /// client libraries always include hashes as of version 44.0.0.
+        /// </para>
+        /// <para>Note that, once `finishUpload` is complete, the object is considered immutable.</para>
+        /// <para><c>POST /finish-upload/&lt;name&gt;</c> (object.finishUpload, stable)</para>
+        /// <para>Request body: <c>/schemas/object/v1/finish-upload-request.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// object:upload:&lt;projectId&gt;:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/object/v1/finish-upload-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="FinishUploadJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FinishUploadAsync(string name, global::Taskcluster.Schemas.FinishUploadRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.FinishUpload(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="FinishUploadAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FinishUpload(string name, global::Taskcluster.Schemas.FinishUploadRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.FinishUpload(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Mark an upload as complete.</summary>
         /// <remarks>
@@ -169,12 +244,40 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FinishUploadAsync(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FinishUploadJsonAsync(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.FinishUpload(Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="FinishUploadAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FinishUpload(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="FinishUploadJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FinishUploadJson(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.FinishUpload(Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Download object data</summary>
+        /// <remarks>
+        /// <para>
+        /// Start the process of downloading an object's data.  Call this endpoint with a list of acceptable
+        /// download methods, and the server will select a method and return the corresponding payload.
+        /// </para>
+        /// <para>Returns a 406 error if none of the given download methods are available.</para>
+        /// <para>See [Download Methods](https://docs.taskcluster.net/docs/reference/platform/object/download-methods) for more detail.</para>
+        /// <para><c>PUT /start-download/&lt;name&gt;</c> (object.startDownload, stable)</para>
+        /// <para>Request body: <c>/schemas/object/v1/download-object-request.json#</c></para>
+        /// <para>Response: <c>/schemas/object/v1/download-object-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// object:download:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/object/v1/download-object-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="StartDownloadJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.DownloadObjectResponse>> StartDownloadAsync(string name, global::Taskcluster.Schemas.DownloadObjectRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.DownloadObjectResponse>(_service.StartDownload(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "object.startDownload");
+
+        /// <inheritdoc cref="StartDownloadAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.DownloadObjectResponse> StartDownload(string name, global::Taskcluster.Schemas.DownloadObjectRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.DownloadObjectResponse>(Sync.Run(() => _service.StartDownload(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "object.startDownload");
 
         /// <summary>Download object data</summary>
         /// <remarks>
@@ -197,12 +300,36 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> StartDownloadAsync(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> StartDownloadJsonAsync(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.StartDownload(Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="StartDownloadAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> StartDownload(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="StartDownloadJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> StartDownloadJson(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.StartDownload(Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get an object's metadata</summary>
+        /// <remarks>
+        /// <para>
+        /// Get the metadata for the named object.  This metadata is not sufficient to
+        /// get the object's content; for that use `startDownload`.
+        /// </para>
+        /// <para><c>GET /metadata/&lt;name&gt;</c> (object.object, stable)</para>
+        /// <para>Response: <c>/schemas/object/v1/get-object-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// object:download:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ObjectJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetObjectResponse>> ObjectAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetObjectResponse>(_service.Object(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "object.object");
+
+        /// <inheritdoc cref="ObjectAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetObjectResponse> Object(string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetObjectResponse>(Sync.Run(() => _service.Object(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "object.object");
 
         /// <summary>Get an object's metadata</summary>
         /// <remarks>
@@ -221,11 +348,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ObjectAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ObjectJsonAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.Object(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ObjectAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Object(string name, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ObjectJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ObjectJson(string name, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Object(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get an object's data</summary>

@@ -119,15 +119,44 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/purge-cache/v1/purge-cache-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="PurgeCacheJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> PurgeCacheAsync(string workerPoolId, global::Taskcluster.Schemas.PurgeCacheRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.PurgeCache(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="PurgeCacheAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> PurgeCache(string workerPoolId, global::Taskcluster.Schemas.PurgeCacheRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.PurgeCache(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Purge Worker Cache</summary>
+        /// <remarks>
+        /// <para>
+        /// Publish a request to purge caches named `cacheName` with
+        /// on `workerPoolId` workers.
+        /// </para>
+        /// <para>
+        /// If such a request already exists, its `before` timestamp is updated to
+        /// the current time.
+        /// </para>
+        /// <para><c>POST /purge-cache/&lt;workerPoolId&gt;</c> (purge-cache.purgeCache, stable)</para>
+        /// <para>Request body: <c>/schemas/purge-cache/v1/purge-cache-request.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// purge-cache:&lt;workerPoolId&gt;:&lt;cacheName&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="payload">The request body (schema <c>/schemas/purge-cache/v1/purge-cache-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> PurgeCacheAsync(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> PurgeCacheJsonAsync(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.PurgeCache(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="PurgeCacheAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> PurgeCache(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="PurgeCacheJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> PurgeCacheJson(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.PurgeCache(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>All Open Purge Requests</summary>
@@ -148,40 +177,121 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AllPurgeRequestsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList>> AllPurgeRequestsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(_service.AllPurgeRequests(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "purge-cache.allPurgeRequests");
+
+        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList> AllPurgeRequests(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(Sync.Run(() => _service.AllPurgeRequests(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "purge-cache.allPurgeRequests");
+
+        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
+        /// <summary>All Open Purge Requests: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList>> AllPurgeRequestsPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "purge-cache.allPurgeRequests", cancellationToken);
+
+        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
+        /// <summary>All Open Purge Requests: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList>> AllPurgeRequestsPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "purge-cache.allPurgeRequests", cancellationToken);
+
+        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
+        /// <summary>All Open Purge Requests: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>requests</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.PurgeCacheRequestsItem>> AllPurgeRequestsItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.PurgeCacheRequestsItem>(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "purge-cache.allPurgeRequests", cancellationToken);
+
+        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
+        /// <summary>All Open Purge Requests: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>requests</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.PurgeCacheRequestsItem>> AllPurgeRequestsItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.PurgeCacheRequestsItem>(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "purge-cache.allPurgeRequests", cancellationToken);
+
+        /// <summary>All Open Purge Requests</summary>
+        /// <remarks>
+        /// <para>View all active purge requests.</para>
+        /// <para>
+        /// This is useful mostly for administors to view
+        /// the set of open purge requests. It should not
+        /// be used by workers. They should use the purgeRequests
+        /// endpoint that is specific to their workerType and
+        /// provisionerId.
+        /// </para>
+        /// <para><c>GET /purge-cache/list</c> (purge-cache.allPurgeRequests, stable)</para>
+        /// <para>Response: <c>/schemas/purge-cache/v1/all-purge-cache-request-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// purge-cache:all-purge-requests
+        /// </code>
+        /// </remarks>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.AllPurgeRequests(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.AllPurgeRequests(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AllPurgeRequests(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.AllPurgeRequests(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="AllPurgeRequestsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> AllPurgeRequestsJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.AllPurgeRequests(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
+        /// <inheritdoc cref="AllPurgeRequestsJsonAsync"/>
         /// <summary>All Open Purge Requests: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
+        /// <inheritdoc cref="AllPurgeRequestsJsonAsync"/>
         /// <summary>All Open Purge Requests: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.AllPurgeRequestsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
+        /// <inheritdoc cref="AllPurgeRequestsJsonAsync"/>
         /// <summary>All Open Purge Requests: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>requests</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="AllPurgeRequestsAsync"/>
+        /// <inheritdoc cref="AllPurgeRequestsJsonAsync"/>
         /// <summary>All Open Purge Requests: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>requests</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> AllPurgeRequestsJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.AllPurgeRequestsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Open Purge Requests for a worker pool</summary>
+        /// <remarks>
+        /// <para>
+        /// List the caches for this `workerPoolId` that should to be
+        /// purged if they are from before the time given in the response.
+        /// </para>
+        /// <para>This is intended to be used by workers to determine which caches to purge.</para>
+        /// <para><c>GET /purge-cache/&lt;workerPoolId&gt;</c> (purge-cache.purgeRequests, stable)</para>
+        /// <para>Response: <c>/schemas/purge-cache/v1/purge-cache-request-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// purge-cache:purge-requests::&lt;workerPoolId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="since">The optional <c>since</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="PurgeRequestsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.PurgeCacheRequestList>> PurgeRequestsAsync(string workerPoolId, string? since = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.PurgeCacheRequestList>(_service.PurgeRequests(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(since), Adapt.Token(cancellationToken)), "purge-cache.purgeRequests");
+
+        /// <inheritdoc cref="PurgeRequestsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PurgeCacheRequestList> PurgeRequests(string workerPoolId, string? since = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.PurgeCacheRequestList>(Sync.Run(() => _service.PurgeRequests(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(since), Adapt.Token(cancellationToken))), "purge-cache.purgeRequests");
 
         /// <summary>Open Purge Requests for a worker pool</summary>
         /// <remarks>
@@ -202,11 +312,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> PurgeRequestsAsync(string workerPoolId, string? since = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> PurgeRequestsJsonAsync(string workerPoolId, string? since = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.PurgeRequests(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(since), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="PurgeRequestsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> PurgeRequests(string workerPoolId, string? since = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="PurgeRequestsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> PurgeRequestsJson(string workerPoolId, string? since = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.PurgeRequests(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(since), Adapt.Token(cancellationToken))));
 
         /// <summary>Heartbeat</summary>

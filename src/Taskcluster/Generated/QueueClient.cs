@@ -158,14 +158,91 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TaskJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Task(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)));
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinition>> TaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskDefinition>(_service.Task(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.task");
 
         /// <inheritdoc cref="TaskAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Task(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskDefinition> Task(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskDefinition>(Sync.Run(() => _service.Task(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.task");
+
+        /// <summary>Get Task Definition</summary>
+        /// <remarks>
+        /// <para>
+        /// This end-point will return the task-definition. Notice that the task
+        /// definition may have been modified by queue, if an optional property is
+        /// not specified the queue may provide a default value.
+        /// </para>
+        /// <para><c>GET /task/&lt;taskId&gt;</c> (queue.task, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/task.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:get-task:&lt;taskId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TaskJsonAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Task(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="TaskJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TaskJson(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Task(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get multiple task definitions</summary>
+        /// <remarks>
+        /// <para>
+        /// This end-point will return the task definition for each input task id.
+        /// Notice that the task definitions may have been modified by queue.
+        /// </para>
+        /// <para><c>POST /tasks</c> (queue.tasks, experimental)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/tasks-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/tasks-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;taskId&gt; in &lt;taskIds&gt;: queue:get-task:&lt;taskId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TasksJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TasksResponse>> TasksAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TasksResponse>(_service.Tasks(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.tasks");
+
+        /// <inheritdoc cref="TasksAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TasksResponse> Tasks(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TasksResponse>(Sync.Run(() => _service.Tasks(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.tasks");
+
+        /// <inheritdoc cref="TasksAsync"/>
+        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponse>> TasksPagesAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksResponse>(_service.TasksPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.tasks", cancellationToken);
+
+        /// <inheritdoc cref="TasksAsync"/>
+        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponse>> TasksPages(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksResponse>(_service.TasksPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.tasks", cancellationToken);
+
+        /// <inheritdoc cref="TasksAsync"/>
+        /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponseTasksItem>> TasksItemsAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksResponseTasksItem>(_service.TasksItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.tasks", cancellationToken);
+
+        /// <inheritdoc cref="TasksAsync"/>
+        /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksResponseTasksItem>> TasksItems(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksResponseTasksItem>(_service.TasksItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.tasks", cancellationToken);
 
         /// <summary>Get multiple task definitions</summary>
         /// <remarks>
@@ -183,40 +260,94 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Tasks(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Tasks(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="TasksAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Tasks(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.Tasks(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="TasksJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TasksJson(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Tasks(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="TasksAsync"/>
+        /// <inheritdoc cref="TasksJsonAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.TasksPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonPagesAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.TasksPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="TasksAsync"/>
+        /// <inheritdoc cref="TasksJsonAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.TasksPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonPages(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.TasksPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="TasksAsync"/>
+        /// <inheritdoc cref="TasksJsonAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.TasksItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonItemsAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.TasksItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="TasksAsync"/>
+        /// <inheritdoc cref="TasksJsonAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.TasksItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> TasksJsonItems(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.TasksItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Get multiple task definitions</summary>
+        /// <remarks>
+        /// <para>
+        /// This end-point will return the task statuses for each input task id.
+        /// If a given taskId does not match a task, it will be ignored,
+        /// and callers will need to handle the difference.
+        /// </para>
+        /// <para><c>POST /tasks/status</c> (queue.statuses, experimental)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/tasks-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/tasks-statuses-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;taskId&gt; in &lt;taskIds&gt;: queue:status:&lt;taskId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="StatusesJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse>> StatusesAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TasksStatusesResponse>(_service.Statuses(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.statuses");
+
+        /// <inheritdoc cref="StatusesAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse> Statuses(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TasksStatusesResponse>(Sync.Run(() => _service.Statuses(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.statuses");
+
+        /// <inheritdoc cref="StatusesAsync"/>
+        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse>> StatusesPagesAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksStatusesResponse>(_service.StatusesPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.statuses", cancellationToken);
+
+        /// <inheritdoc cref="StatusesAsync"/>
+        /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse>> StatusesPages(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksStatusesResponse>(_service.StatusesPages(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.statuses", cancellationToken);
+
+        /// <inheritdoc cref="StatusesAsync"/>
+        /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>statuses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>> StatusesItemsAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>(_service.StatusesItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.statuses", cancellationToken);
+
+        /// <inheritdoc cref="StatusesAsync"/>
+        /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>statuses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>> StatusesItems(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TasksStatusesResponseStatusesItem>(_service.StatusesItems(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.statuses", cancellationToken);
 
         /// <summary>Get multiple task definitions</summary>
         /// <remarks>
@@ -235,40 +366,62 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Statuses(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Statuses(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="StatusesAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Statuses(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.Statuses(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="StatusesJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> StatusesJson(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Statuses(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="StatusesAsync"/>
+        /// <inheritdoc cref="StatusesJsonAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesPagesAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.StatusesPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonPagesAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.StatusesPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="StatusesAsync"/>
+        /// <inheritdoc cref="StatusesJsonAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesPages(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.StatusesPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonPages(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.StatusesPages(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="StatusesAsync"/>
+        /// <inheritdoc cref="StatusesJsonAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>statuses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesItemsAsync(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.StatusesItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonItemsAsync(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.StatusesItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="StatusesAsync"/>
+        /// <inheritdoc cref="StatusesJsonAsync"/>
         /// <summary>Get multiple task definitions: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>statuses</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesItems(object payload, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.StatusesItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusesJsonItems(object payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.StatusesItems(Adapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Get task status</summary>
+        /// <remarks>
+        /// <para>Get task status structure from `taskId`</para>
+        /// <para><c>GET /task/&lt;taskId&gt;/status</c> (queue.status, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:status:&lt;taskId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="StatusJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> StatusAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.Status(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.status");
+
+        /// <inheritdoc cref="StatusAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> Status(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.Status(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.status");
 
         /// <summary>Get task status</summary>
         /// <remarks>
@@ -284,11 +437,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> StatusJsonAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.Status(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="StatusAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Status(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="StatusJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> StatusJson(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Status(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))));
 
         /// <summary>List Task Group</summary>
@@ -325,40 +478,144 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListTaskGroupJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse>> ListTaskGroupAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTaskGroupResponse>(_service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listTaskGroup");
+
+        /// <inheritdoc cref="ListTaskGroupAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse> ListTaskGroup(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTaskGroupResponse>(Sync.Run(() => _service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listTaskGroup");
+
+        /// <inheritdoc cref="ListTaskGroupAsync"/>
+        /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse>> ListTaskGroupPagesAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTaskGroupResponse>(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskGroup", cancellationToken);
+
+        /// <inheritdoc cref="ListTaskGroupAsync"/>
+        /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse>> ListTaskGroupPages(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTaskGroupResponse>(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskGroup", cancellationToken);
+
+        /// <inheritdoc cref="ListTaskGroupAsync"/>
+        /// <summary>List Task Group: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListTaskGroupItemsAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskGroup", cancellationToken);
+
+        /// <inheritdoc cref="ListTaskGroupAsync"/>
+        /// <summary>List Task Group: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListTaskGroupItems(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskGroup", cancellationToken);
+
+        /// <summary>List Task Group</summary>
+        /// <remarks>
+        /// <para>List tasks sharing the same `taskGroupId`.</para>
+        /// <para>
+        /// As a task-group may contain an unbounded number of tasks, this end-point
+        /// may return a `continuationToken`. To continue listing tasks you must call
+        /// the `listTaskGroup` again with the `continuationToken` as the
+        /// query-string option `continuationToken`.
+        /// </para>
+        /// <para>
+        /// By default this end-point will try to return up to 1000 members in one
+        /// request. But it **may return less**, even if more tasks are available.
+        /// It may also return a `continuationToken` even though there are no more
+        /// results. However, you can only be sure to have seen all results if you
+        /// keep calling `listTaskGroup` with the last `continuationToken` until you
+        /// get a result without a `continuationToken`.
+        /// </para>
+        /// <para>
+        /// If you are not interested in listing all the members at once, you may
+        /// use the query-string option `limit` to return fewer.
+        /// </para>
+        /// <para>
+        /// If you only want to to fetch task group metadata without the tasks,
+        /// you can call the `getTaskGroup` method.
+        /// </para>
+        /// <para><c>GET /task-group/&lt;taskGroupId&gt;/list</c> (queue.listTaskGroup, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/list-task-group-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:list-task-group:&lt;taskGroupId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListTaskGroupAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTaskGroup(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListTaskGroupJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTaskGroupJson(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListTaskGroupAsync"/>
+        /// <inheritdoc cref="ListTaskGroupJsonAsync"/>
         /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupPagesAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonPagesAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListTaskGroupAsync"/>
+        /// <inheritdoc cref="ListTaskGroupJsonAsync"/>
         /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupPages(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonPages(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTaskGroupPages(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListTaskGroupAsync"/>
+        /// <inheritdoc cref="ListTaskGroupJsonAsync"/>
         /// <summary>List Task Group: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupItemsAsync(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonItemsAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListTaskGroupAsync"/>
+        /// <inheritdoc cref="ListTaskGroupJsonAsync"/>
         /// <summary>List Task Group: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupItems(string taskGroupId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskGroupJsonItems(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTaskGroupItems(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Cancel Task Group</summary>
+        /// <remarks>
+        /// <para>
+        /// This method will cancel all unresolved tasks (`unscheduled`, `pending` or `running` states)
+        /// with the given `taskGroupId`. Behaviour is similar to the `cancelTask` method.
+        /// </para>
+        /// <para>
+        /// It is only possible to cancel a task group if it has been sealed using `sealTaskGroup`.
+        /// If the task group is not sealed, this method will return a 409 response.
+        /// </para>
+        /// <para>
+        /// It is possible to rerun a canceled task which will result in a new run.
+        /// Calling `cancelTaskGroup` again in this case will only cancel the new run.
+        /// Other tasks that were already canceled would not be canceled again.
+        /// </para>
+        /// <para><c>POST /task-group/&lt;taskGroupId&gt;/cancel</c> (queue.cancelTaskGroup, experimental)</para>
+        /// <para>Response: <c>/schemas/queue/v1/cancel-task-group-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:cancel-task-group:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CancelTaskGroupJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CancelTaskGroupResponse>> CancelTaskGroupAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CancelTaskGroupResponse>(_service.CancelTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)), "queue.cancelTaskGroup");
+
+        /// <inheritdoc cref="CancelTaskGroupAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.CancelTaskGroupResponse> CancelTaskGroup(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.CancelTaskGroupResponse>(Sync.Run(() => _service.CancelTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))), "queue.cancelTaskGroup");
 
         /// <summary>Cancel Task Group</summary>
         /// <remarks>
@@ -386,12 +643,41 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CancelTaskGroupAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CancelTaskGroupJsonAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CancelTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CancelTaskGroupAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CancelTaskGroup(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CancelTaskGroupJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CancelTaskGroupJson(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CancelTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get Task Group</summary>
+        /// <remarks>
+        /// <para>Get task group information by `taskGroupId`.</para>
+        /// <para>
+        /// This will return meta-information associated with the task group.
+        /// It contains information about task group expiry date or if it is sealed.
+        /// </para>
+        /// <para>
+        /// If you also want to see which tasks belong to this task group, you can call
+        /// `listTaskGroup` method.
+        /// </para>
+        /// <para><c>GET /task-group/&lt;taskGroupId&gt;</c> (queue.getTaskGroup, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/task-group-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:list-task-group:&lt;taskGroupId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetTaskGroupJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskGroupResponse>> GetTaskGroupAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskGroupResponse>(_service.GetTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)), "queue.getTaskGroup");
+
+        /// <inheritdoc cref="GetTaskGroupAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupResponse> GetTaskGroup(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskGroupResponse>(Sync.Run(() => _service.GetTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))), "queue.getTaskGroup");
 
         /// <summary>Get Task Group</summary>
         /// <remarks>
@@ -415,12 +701,43 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetTaskGroupAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetTaskGroupJsonAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.GetTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GetTaskGroupAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetTaskGroup(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="GetTaskGroupJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetTaskGroupJson(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GetTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Seal Task Group</summary>
+        /// <remarks>
+        /// <para>Seal task group to prevent creation of new tasks.</para>
+        /// <para>
+        /// Task group can be sealed once and is irreversible. Calling it multiple times
+        /// will return same result and will not update it again.
+        /// </para>
+        /// <para>
+        /// Sealing makes `cancelTaskGroup` meaningful by stopping task creators
+        /// from adding more tasks to a group being cancelled. It is not a
+        /// security feature: the check is not atomic with task creation, so a
+        /// `createTask` racing this call may still succeed.
+        /// </para>
+        /// <para><c>POST /task-group/&lt;taskGroupId&gt;/seal</c> (queue.sealTaskGroup, experimental)</para>
+        /// <para>Response: <c>/schemas/queue/v1/task-group-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:seal-task-group:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="SealTaskGroupJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskGroupResponse>> SealTaskGroupAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskGroupResponse>(_service.SealTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)), "queue.sealTaskGroup");
+
+        /// <inheritdoc cref="SealTaskGroupAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupResponse> SealTaskGroup(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskGroupResponse>(Sync.Run(() => _service.SealTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))), "queue.sealTaskGroup");
 
         /// <summary>Seal Task Group</summary>
         /// <remarks>
@@ -446,11 +763,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> SealTaskGroupAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> SealTaskGroupJsonAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.SealTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="SealTaskGroupAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> SealTaskGroup(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="SealTaskGroupJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> SealTaskGroupJson(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.SealTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))));
 
         /// <summary>List Dependent Tasks</summary>
@@ -483,40 +800,172 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListDependentTasksJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse>> ListDependentTasksAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListDependentTasksResponse>(_service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listDependentTasks");
+
+        /// <inheritdoc cref="ListDependentTasksAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse> ListDependentTasks(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListDependentTasksResponse>(Sync.Run(() => _service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listDependentTasks");
+
+        /// <inheritdoc cref="ListDependentTasksAsync"/>
+        /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse>> ListDependentTasksPagesAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListDependentTasksResponse>(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listDependentTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListDependentTasksAsync"/>
+        /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse>> ListDependentTasksPages(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListDependentTasksResponse>(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listDependentTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListDependentTasksAsync"/>
+        /// <summary>List Dependent Tasks: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListDependentTasksItemsAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listDependentTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListDependentTasksAsync"/>
+        /// <summary>List Dependent Tasks: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinitionAndStatus>> ListDependentTasksItems(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.TaskDefinitionAndStatus>(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listDependentTasks", cancellationToken);
+
+        /// <summary>List Dependent Tasks</summary>
+        /// <remarks>
+        /// <para>List tasks that depend on the given `taskId`.</para>
+        /// <para>
+        /// As many tasks from different task-groups may dependent on a single tasks,
+        /// this end-point may return a `continuationToken`. To continue listing
+        /// tasks you must call `listDependentTasks` again with the
+        /// `continuationToken` as the query-string option `continuationToken`.
+        /// </para>
+        /// <para>
+        /// By default this end-point will try to return up to 1000 tasks in one
+        /// request. But it **may return less**, even if more tasks are available.
+        /// It may also return a `continuationToken` even though there are no more
+        /// results. However, you can only be sure to have seen all results if you
+        /// keep calling `listDependentTasks` with the last `continuationToken` until
+        /// you get a result without a `continuationToken`.
+        /// </para>
+        /// <para>
+        /// If you are not interested in listing all the tasks at once, you may
+        /// use the query-string option `limit` to return fewer.
+        /// </para>
+        /// <para><c>GET /task/&lt;taskId&gt;/dependents</c> (queue.listDependentTasks, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/list-dependent-tasks-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:list-dependent-tasks:&lt;taskId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListDependentTasksAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListDependentTasks(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListDependentTasksJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListDependentTasksJson(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListDependentTasksAsync"/>
+        /// <inheritdoc cref="ListDependentTasksJsonAsync"/>
         /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksPagesAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonPagesAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListDependentTasksAsync"/>
+        /// <inheritdoc cref="ListDependentTasksJsonAsync"/>
         /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksPages(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonPages(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListDependentTasksPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListDependentTasksAsync"/>
+        /// <inheritdoc cref="ListDependentTasksJsonAsync"/>
         /// <summary>List Dependent Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksItemsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonItemsAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListDependentTasksAsync"/>
+        /// <inheritdoc cref="ListDependentTasksJsonAsync"/>
         /// <summary>List Dependent Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksItems(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListDependentTasksJsonItems(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListDependentTasksItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Create New Task</summary>
+        /// <remarks>
+        /// <para>
+        /// Create a new task, this is an **idempotent** operation, so repeat it if
+        /// you get an internal server error or network connection is dropped.
+        /// </para>
+        /// <para>
+        /// **Task `deadline`**: the deadline property can be no more than 5 days
+        /// into the future. This is to limit the amount of pending tasks not being
+        /// taken care of. Ideally, you should use a much shorter deadline.
+        /// </para>
+        /// <para>
+        /// **Task expiration**: the `expires` property must be greater than the
+        /// task `deadline`. If not provided it will default to `deadline` + one
+        /// year. Notice that artifacts created by a task must expire before the
+        /// task's expiration.
+        /// </para>
+        /// <para>
+        /// **Task specific routing-keys**: using the `task.routes` property you may
+        /// define task specific routing-keys. If a task has a task specific
+        /// routing-key: `&lt;route&gt;`, then when the AMQP message about the task is
+        /// published, the message will be CC'ed with the routing-key:
+        /// `route.&lt;route&gt;`. This is useful if you want another component to listen
+        /// for completed tasks you have posted.  The caller must have scope
+        /// `queue:route:&lt;route&gt;` for each route.
+        /// </para>
+        /// <para>
+        /// **Dependencies**: any tasks referenced in `task.dependencies` must have
+        /// already been created at the time of this call.
+        /// </para>
+        /// <para>
+        /// **Scopes**: Note that the scopes required to complete this API call depend
+        /// on the content of the `scopes`, `routes`, `schedulerId`, `priority`,
+        /// `provisionerId`, and `workerType` properties of the task definition.
+        /// </para>
+        /// <para>
+        /// If the task group was sealed, this end-point will return `409` reporting
+        /// `RequestConflict` to indicate that it is no longer possible to add new tasks
+        /// for this `taskGroupId`.
+        /// </para>
+        /// <para><c>PUT /task/&lt;taskId&gt;</c> (queue.createTask, stable)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/create-task-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   for each &lt;scope&gt; in &lt;scopes&gt;: &lt;scope&gt;
+        ///   for each &lt;route&gt; in &lt;routes&gt;: queue:route:&lt;route&gt;
+        ///   queue:create-task:project:&lt;projectId&gt;
+        ///   queue:scheduler-id:&lt;schedulerId&gt;
+        ///   for each &lt;priority&gt; in &lt;priorities&gt;: queue:create-task:&lt;priority&gt;:&lt;provisionerId&gt;/&lt;workerType&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/create-task-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateTaskJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> CreateTaskAsync(string taskId, global::Taskcluster.Schemas.CreateTaskRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.CreateTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.createTask");
+
+        /// <inheritdoc cref="CreateTaskAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> CreateTask(string taskId, global::Taskcluster.Schemas.CreateTaskRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.CreateTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.createTask");
 
         /// <summary>Create New Task</summary>
         /// <remarks>
@@ -576,12 +1025,56 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateTaskAsync(string taskId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateTaskJsonAsync(string taskId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CreateTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CreateTaskAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateTask(string taskId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CreateTaskJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateTaskJson(string taskId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CreateTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Schedule Defined Task</summary>
+        /// <remarks>
+        /// <para>
+        /// scheduleTask will schedule a task to be executed, even if it has
+        /// unresolved dependencies. A task would otherwise only be scheduled if
+        /// its dependencies were resolved.
+        /// </para>
+        /// <para>
+        /// This is useful if you have defined a task that depends on itself or on
+        /// some other task that has not been resolved, but you wish the task to be
+        /// scheduled immediately.
+        /// </para>
+        /// <para>
+        /// This will announce the task as pending and workers will be allowed to
+        /// claim it and resolve the task.
+        /// </para>
+        /// <para>
+        /// **Note** this operation is **idempotent** and will not fail or complain
+        /// if called with a `taskId` that is already scheduled, or even resolved.
+        /// To reschedule a task previously resolved, use `rerunTask`.
+        /// </para>
+        /// <para><c>POST /task/&lt;taskId&gt;/schedule</c> (queue.scheduleTask, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// any of:
+        ///   queue:schedule-task:&lt;schedulerId&gt;/&lt;taskGroupId&gt;/&lt;taskId&gt;
+        ///   queue:schedule-task-in-project:&lt;projectId&gt;
+        ///   all of:
+        ///     queue:schedule-task
+        ///     assume:scheduler-id:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ScheduleTaskJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ScheduleTaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ScheduleTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.scheduleTask");
+
+        /// <inheritdoc cref="ScheduleTaskAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ScheduleTask(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ScheduleTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.scheduleTask");
 
         /// <summary>Schedule Defined Task</summary>
         /// <remarks>
@@ -620,12 +1113,53 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ScheduleTaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ScheduleTaskJsonAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.ScheduleTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ScheduleTaskAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ScheduleTask(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ScheduleTaskJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ScheduleTaskJson(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ScheduleTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Rerun a Resolved Task</summary>
+        /// <remarks>
+        /// <para>
+        /// This method _reruns_ a previously resolved task, even if it was
+        /// _completed_. This is useful if your task completes unsuccessfully, and
+        /// you just want to run it from scratch again. This will also reset the
+        /// number of `retries` allowed. It will schedule a task that is _unscheduled_
+        /// regardless of the state of its dependencies.
+        /// </para>
+        /// <para>
+        /// Remember that `retries` in the task status counts the number of runs that
+        /// the queue have started because the worker stopped responding, for example
+        /// because a spot node died.
+        /// </para>
+        /// <para>
+        /// **Remark** this operation is idempotent: if it is invoked for a task that
+        /// is `pending` or `running`, it will just return the current task status.
+        /// </para>
+        /// <para><c>POST /task/&lt;taskId&gt;/rerun</c> (queue.rerunTask, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// any of:
+        ///   queue:rerun-task:&lt;schedulerId&gt;/&lt;taskGroupId&gt;/&lt;taskId&gt;
+        ///   queue:rerun-task-in-project:&lt;projectId&gt;
+        ///   all of:
+        ///     queue:rerun-task
+        ///     assume:scheduler-id:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="RerunTaskJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> RerunTaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.RerunTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.rerunTask");
+
+        /// <inheritdoc cref="RerunTaskAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> RerunTask(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.RerunTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.rerunTask");
 
         /// <summary>Rerun a Resolved Task</summary>
         /// <remarks>
@@ -661,12 +1195,52 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> RerunTaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> RerunTaskJsonAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.RerunTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="RerunTaskAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> RerunTask(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="RerunTaskJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> RerunTaskJson(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.RerunTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Cancel Task</summary>
+        /// <remarks>
+        /// <para>
+        /// This method will cancel a task that is either `unscheduled`, `pending` or
+        /// `running`. It will resolve the current run as `exception` with
+        /// `reasonResolved` set to `canceled`. If the task isn't scheduled yet, ie.
+        /// it doesn't have any runs, an initial run will be added and resolved as
+        /// described above. Hence, after canceling a task, it cannot be scheduled
+        /// with `queue.scheduleTask`, but a new run can be created with
+        /// `queue.rerun`. These semantics is equivalent to calling
+        /// `queue.scheduleTask` immediately followed by `queue.cancelTask`.
+        /// </para>
+        /// <para>
+        /// **Remark** this operation is idempotent, if you try to cancel a task that
+        /// isn't `unscheduled`, `pending` or `running`, this operation will just
+        /// return the current task status.
+        /// </para>
+        /// <para><c>POST /task/&lt;taskId&gt;/cancel</c> (queue.cancelTask, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// any of:
+        ///   queue:cancel-task:&lt;schedulerId&gt;/&lt;taskGroupId&gt;/&lt;taskId&gt;
+        ///   queue:cancel-task-in-project:&lt;projectId&gt;
+        ///   all of:
+        ///     queue:cancel-task
+        ///     assume:scheduler-id:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CancelTaskJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> CancelTaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.CancelTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.cancelTask");
+
+        /// <inheritdoc cref="CancelTaskAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> CancelTask(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.CancelTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.cancelTask");
 
         /// <summary>Cancel Task</summary>
         /// <remarks>
@@ -701,12 +1275,41 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CancelTaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CancelTaskJsonAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CancelTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CancelTaskAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CancelTask(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CancelTaskJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CancelTaskJson(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CancelTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Change Task Priority</summary>
+        /// <remarks>
+        /// <para>This method updates the priority of a single unresolved task.</para>
+        /// <para>
+        /// * Claimed or running tasks keep their current run priority until they are retried.
+        /// * Emits `taskPriorityChanged` events so downstream tooling can observe manual overrides.
+        /// </para>
+        /// <para><c>POST /task/&lt;taskId&gt;/priority</c> (queue.changeTaskPriority, experimental)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/change-task-priority-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// any of:
+        ///   queue:change-task-priority:&lt;taskId&gt;
+        ///   queue:change-task-priority-in-queue:&lt;taskQueueId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/change-task-priority-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ChangeTaskPriorityJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ChangeTaskPriorityAsync(string taskId, global::Taskcluster.Schemas.ChangeTaskPriorityRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ChangeTaskPriority(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.changeTaskPriority");
+
+        /// <inheritdoc cref="ChangeTaskPriorityAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ChangeTaskPriority(string taskId, global::Taskcluster.Schemas.ChangeTaskPriorityRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ChangeTaskPriority(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.changeTaskPriority");
 
         /// <summary>Change Task Priority</summary>
         /// <remarks>
@@ -730,12 +1333,40 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ChangeTaskPriorityAsync(string taskId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ChangeTaskPriorityJsonAsync(string taskId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.ChangeTaskPriority(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ChangeTaskPriorityAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ChangeTaskPriority(string taskId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ChangeTaskPriorityJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ChangeTaskPriorityJson(string taskId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ChangeTaskPriority(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Change Task Group Priority</summary>
+        /// <remarks>
+        /// <para>This method applies a new priority to unresolved tasks within a task group.</para>
+        /// <para>
+        /// * Updates run in bounded batches to avoid long locks.
+        /// * Claimed or running tasks keep their current run priority until they are retried.
+        /// * Emits `taskGroupPriorityChanged` summary event at the end.
+        /// </para>
+        /// <para><c>POST /task-group/&lt;taskGroupId&gt;/priority</c> (queue.changeTaskGroupPriority, experimental)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/change-task-priority-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/task-group-priority-change-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:change-task-group-priority:&lt;schedulerId&gt;/&lt;taskGroupId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/change-task-priority-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ChangeTaskGroupPriorityJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskGroupPriorityChangeResponse>> ChangeTaskGroupPriorityAsync(string taskGroupId, global::Taskcluster.Schemas.ChangeTaskPriorityRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskGroupPriorityChangeResponse>(_service.ChangeTaskGroupPriority(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.changeTaskGroupPriority");
+
+        /// <inheritdoc cref="ChangeTaskGroupPriorityAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupPriorityChangeResponse> ChangeTaskGroupPriority(string taskGroupId, global::Taskcluster.Schemas.ChangeTaskPriorityRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskGroupPriorityChangeResponse>(Sync.Run(() => _service.ChangeTaskGroupPriority(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.changeTaskGroupPriority");
 
         /// <summary>Change Task Group Priority</summary>
         /// <remarks>
@@ -758,12 +1389,45 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ChangeTaskGroupPriorityAsync(string taskGroupId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ChangeTaskGroupPriorityJsonAsync(string taskGroupId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.ChangeTaskGroupPriority(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ChangeTaskGroupPriorityAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ChangeTaskGroupPriority(string taskGroupId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ChangeTaskGroupPriorityJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ChangeTaskGroupPriorityJson(string taskGroupId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ChangeTaskGroupPriority(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Claim Work</summary>
+        /// <remarks>
+        /// <para>Claim pending task(s) for the given task queue.</para>
+        /// <para>
+        /// If any work is available (even if fewer than the requested number of
+        /// tasks, this will return immediately. Otherwise, it will block for tens of
+        /// seconds waiting for work.  If no work appears, it will return an emtpy
+        /// list of tasks.  Callers should sleep a short while (to avoid denial of
+        /// service in an error condition) and call the endpoint again.  This is a
+        /// simple implementation of "long polling".
+        /// </para>
+        /// <para><c>POST /claim-work/&lt;taskQueueId&gt;</c> (queue.claimWork, stable)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/claim-work-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/claim-work-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   queue:claim-work:&lt;taskQueueId&gt;
+        ///   queue:worker-id:&lt;workerGroup&gt;/&lt;workerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/claim-work-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ClaimWorkJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ClaimWorkResponse>> ClaimWorkAsync(string taskQueueId, global::Taskcluster.Schemas.ClaimWorkRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ClaimWorkResponse>(_service.ClaimWork(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.claimWork");
+
+        /// <inheritdoc cref="ClaimWorkAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ClaimWorkResponse> ClaimWork(string taskQueueId, global::Taskcluster.Schemas.ClaimWorkRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ClaimWorkResponse>(Sync.Run(() => _service.ClaimWork(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.claimWork");
 
         /// <summary>Claim Work</summary>
         /// <remarks>
@@ -791,11 +1455,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ClaimWorkAsync(string taskQueueId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ClaimWorkJsonAsync(string taskQueueId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.ClaimWork(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ClaimWorkAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ClaimWork(string taskQueueId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ClaimWorkJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ClaimWorkJson(string taskQueueId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ClaimWork(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Claim Task</summary>
@@ -812,17 +1476,45 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-claim-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ClaimTaskJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskClaimResponse>> ClaimTaskAsync(string taskId, int runId, global::Taskcluster.Schemas.TaskClaimRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskClaimResponse>(_service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.claimTask");
+
+        /// <inheritdoc cref="ClaimTaskAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskClaimResponse> ClaimTask(string taskId, int runId, global::Taskcluster.Schemas.TaskClaimRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskClaimResponse>(Sync.Run(() => _service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.claimTask");
+
+        /// <summary>Claim Task</summary>
+        /// <remarks>
+        /// <para>claim a task - never documented</para>
+        /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/claim</c> (queue.claimTask, deprecated)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/task-claim-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/task-claim-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   queue:claim-task:&lt;provisionerId&gt;/&lt;workerType&gt;
+        ///   queue:worker-id:&lt;workerGroup&gt;/&lt;workerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-claim-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ClaimTaskAsync(string taskId, string runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ClaimTaskJsonAsync(string taskId, int runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ClaimTaskAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ClaimTask(string taskId, string runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ClaimTaskJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ClaimTaskJson(string taskId, int runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Reclaim task</summary>
         /// <remarks>
@@ -860,16 +1552,65 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReclaimTaskJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskReclaimResponse>> ReclaimTaskAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskReclaimResponse>(_service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reclaimTask");
+
+        /// <inheritdoc cref="ReclaimTaskAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskReclaimResponse> ReclaimTask(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskReclaimResponse>(Sync.Run(() => _service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reclaimTask");
+
+        /// <summary>Reclaim task</summary>
+        /// <remarks>
+        /// <para>
+        /// Refresh the claim for a specific `runId` for given `taskId`. This updates
+        /// the `takenUntil` property and returns a new set of temporary credentials
+        /// for performing requests on behalf of the task. These credentials should
+        /// be used in-place of the credentials returned by `claimWork`.
+        /// </para>
+        /// <para>
+        /// The `reclaimTask` requests serves to:
+        ///  * Postpone `takenUntil` preventing the queue from resolving
+        ///    `claim-expired`,
+        ///  * Refresh temporary credentials used for processing the task, and
+        ///  * Abort execution if the task/run have been resolved.
+        /// </para>
+        /// <para>
+        /// If the `takenUntil` timestamp is exceeded the queue will resolve the run
+        /// as _exception_ with reason `claim-expired`, and proceeded to retry to the
+        /// task. This ensures that tasks are retried, even if workers disappear
+        /// without warning.
+        /// </para>
+        /// <para>
+        /// If the task is resolved, this end-point will return `409` reporting
+        /// `RequestConflict`. This typically happens if the task have been canceled
+        /// or the `task.deadline` have been exceeded. If reclaiming fails, workers
+        /// should abort the task and forget about the given `runId`. There is no
+        /// need to resolve the run or upload artifacts.
+        /// </para>
+        /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/reclaim</c> (queue.reclaimTask, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/task-reclaim-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:reclaim-task:&lt;taskId&gt;/&lt;runId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReclaimTaskAsync(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReclaimTaskJsonAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ReclaimTaskAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReclaimTask(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ReclaimTaskJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReclaimTaskJson(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))));
 
         /// <summary>Report Run Completed</summary>
         /// <remarks>
@@ -882,16 +1623,40 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReportCompletedJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportCompletedAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reportCompleted");
+
+        /// <inheritdoc cref="ReportCompletedAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportCompleted(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reportCompleted");
+
+        /// <summary>Report Run Completed</summary>
+        /// <remarks>
+        /// <para>Report a task completed, resolving the run as `completed`.</para>
+        /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/completed</c> (queue.reportCompleted, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:resolve-task:&lt;taskId&gt;/&lt;runId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportCompletedAsync(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportCompletedJsonAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ReportCompletedAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportCompleted(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ReportCompletedJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportCompletedJson(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))));
 
         /// <summary>Report Run Failed</summary>
         /// <remarks>
@@ -913,16 +1678,49 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReportFailedJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportFailedAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reportFailed");
+
+        /// <inheritdoc cref="ReportFailedAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportFailed(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reportFailed");
+
+        /// <summary>Report Run Failed</summary>
+        /// <remarks>
+        /// <para>
+        /// Report a run failed, resolving the run as `failed`. Use this to resolve
+        /// a run that failed because the task specific code behaved unexpectedly.
+        /// For example the task exited non-zero, or didn't produce expected output.
+        /// </para>
+        /// <para>
+        /// Do not use this if the task couldn't be run because if malformed
+        /// payload, or other unexpected condition. In these cases we have a task
+        /// exception, which should be reported with `reportException`.
+        /// </para>
+        /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/failed</c> (queue.reportFailed, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:resolve-task:&lt;taskId&gt;/&lt;runId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportFailedAsync(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportFailedJsonAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ReportFailedAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportFailed(string taskId, string runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ReportFailedJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportFailedJson(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))));
 
         /// <summary>Report Task Exception</summary>
         /// <remarks>
@@ -952,17 +1750,59 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-exception-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReportExceptionJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportExceptionAsync(string taskId, int runId, global::Taskcluster.Schemas.TaskExceptionRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.reportException");
+
+        /// <inheritdoc cref="ReportExceptionAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportException(string taskId, int runId, global::Taskcluster.Schemas.TaskExceptionRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.reportException");
+
+        /// <summary>Report Task Exception</summary>
+        /// <remarks>
+        /// <para>
+        /// Resolve a run as _exception_. Generally, you will want to report tasks as
+        /// failed instead of exception. You should `reportException` if,
+        /// </para>
+        /// <para>
+        ///   * The `task.payload` is invalid,
+        ///   * Non-existent resources are referenced,
+        ///   * Declared actions cannot be executed due to unavailable resources,
+        ///   * The worker had to shutdown prematurely,
+        ///   * The worker experienced an unknown error, or,
+        ///   * The task explicitly requested a retry.
+        /// </para>
+        /// <para>
+        /// Do not use this to signal that some user-specified code crashed for any
+        /// reason specific to this code. If user-specific code hits a resource that
+        /// is temporarily unavailable worker should report task _failed_.
+        /// </para>
+        /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/exception</c> (queue.reportException, stable)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/task-exception-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/task-status-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:resolve-task:&lt;taskId&gt;/&lt;runId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-exception-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportExceptionAsync(string taskId, string runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportExceptionJsonAsync(string taskId, int runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ReportExceptionAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportException(string taskId, string runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ReportExceptionJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportExceptionJson(string taskId, int runId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Create Artifact</summary>
         /// <remarks>
@@ -987,18 +1827,56 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/post-artifact-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateArtifactJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CreateArtifactResponse>> CreateArtifactAsync(string taskId, int runId, string name, global::Taskcluster.Schemas.CreateArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateArtifactResponse>(_service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.createArtifact");
+
+        /// <inheritdoc cref="CreateArtifactAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.CreateArtifactResponse> CreateArtifact(string taskId, int runId, string name, global::Taskcluster.Schemas.CreateArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateArtifactResponse>(Sync.Run(() => _service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.createArtifact");
+
+        /// <summary>Create Artifact</summary>
+        /// <remarks>
+        /// <para>
+        /// This API end-point creates an artifact for a specific run of a task. This
+        /// should **only** be used by a worker currently operating on this task, or
+        /// from a process running within the task (ie. on the worker).
+        /// </para>
+        /// <para>
+        /// All artifacts must specify when they expire. The queue will
+        /// automatically take care of deleting artifacts past their
+        /// expiration point. This feature makes it feasible to upload large
+        /// intermediate artifacts from data processing applications, as the
+        /// artifacts can be set to expire a few days later.
+        /// </para>
+        /// <para><c>POST /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts/&lt;name&gt;</c> (queue.createArtifact, stable)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/post-artifact-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/post-artifact-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:create-artifact:&lt;taskId&gt;/&lt;runId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/post-artifact-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateArtifactAsync(string taskId, string runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateArtifactJsonAsync(string taskId, int runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CreateArtifactAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateArtifact(string taskId, string runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="CreateArtifactJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateArtifactJson(string taskId, int runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Finish Artifact</summary>
         /// <remarks>
@@ -1021,18 +1899,54 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/finish-artifact-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="FinishArtifactJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FinishArtifactAsync(string taskId, int runId, string name, global::Taskcluster.Schemas.FinishArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="FinishArtifactAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FinishArtifact(string taskId, int runId, string name, global::Taskcluster.Schemas.FinishArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Finish Artifact</summary>
+        /// <remarks>
+        /// <para>
+        /// This endpoint marks an artifact as present for the given task, and
+        /// should be called when the artifact data is fully uploaded.
+        /// </para>
+        /// <para>
+        /// The storage types `reference`, `link`, and `error` do not need to
+        /// be finished, as they are finished immediately by `createArtifact`.
+        /// The storage type `s3` does not support this functionality and cannot
+        /// be finished.  In all such cases, calling this method is an input error
+        /// (400).
+        /// </para>
+        /// <para><c>PUT /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts/&lt;name&gt;</c> (queue.finishArtifact, stable)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/finish-artifact-request.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:create-artifact:&lt;taskId&gt;/&lt;runId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="payload">The request body (schema <c>/schemas/queue/v1/finish-artifact-request.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FinishArtifactAsync(string taskId, string runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FinishArtifactJsonAsync(string taskId, int runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="FinishArtifactAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FinishArtifact(string taskId, string runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="FinishArtifactJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FinishArtifactJson(string taskId, int runId, string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.FinishArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get Artifact Data from Run</summary>
         /// <remarks>
@@ -1096,17 +2010,171 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetArtifactJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse>> GetArtifactAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetArtifactResponse>(_service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.getArtifact");
+
+        /// <inheritdoc cref="GetArtifactAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse> GetArtifact(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetArtifactResponse>(Sync.Run(() => _service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.getArtifact");
+
+        /// <summary>Get Artifact Data from Run</summary>
+        /// <remarks>
+        /// <para>Get artifact by `&lt;name&gt;` from a specific run.</para>
+        /// <para>
+        /// **Artifact Access**, in order to get an artifact you need the scope
+        /// `queue:get-artifact:&lt;name&gt;`, where `&lt;name&gt;` is the name of the artifact.
+        /// To allow access to fetch artifacts with a client like `curl` or a web
+        /// browser, without using Taskcluster credentials, include a scope in the
+        /// `anonymous` role.  The convention is to include
+        /// `queue:get-artifact:public/*`.
+        /// </para>
+        /// <para>
+        /// **Response**: the HTTP response to this method is a 303 redirect to the
+        /// URL from which the artifact can be downloaded.  The body of that response
+        /// contains the data described in the output schema, contianing the same URL.
+        /// Callers are encouraged to use whichever method of gathering the URL is
+        /// most convenient.  Standard HTTP clients will follow the redirect, while
+        /// API client libraries will return the JSON body.
+        /// </para>
+        /// <para>In order to download an artifact the following must be done:</para>
+        /// <para>
+        /// 1. Obtain queue url.  Building a signed url with a taskcluster client is
+        /// recommended
+        /// 1. Make a GET request which does not follow redirects
+        /// 1. In all cases, if specified, the
+        /// x-taskcluster-location-{content,transfer}-{sha256,length} values must be
+        /// validated to be equal to the Content-Length and Sha256 checksum of the
+        /// final artifact downloaded. as well as any intermediate redirects
+        /// 1. If this response is a 500-series error, retry using an exponential
+        /// backoff.  No more than 5 retries should be attempted
+        /// 1. If this response is a 400-series error, treat it appropriately for
+        /// your context.  This might be an error in responding to this request or
+        /// an Error storage type body.  This request should not be retried.
+        /// 1. If this response is a 200-series response, the response body is the artifact.
+        /// If the x-taskcluster-location-{content,transfer}-{sha256,length} and
+        /// x-taskcluster-location-content-encoding are specified, they should match
+        /// this response body
+        /// 1. If the response type is a 300-series redirect, the artifact will be at the
+        /// location specified by the `Location` header.  There are multiple artifact storage
+        /// types which use a 300-series redirect.
+        /// 1. For all redirects followed, the user must verify that the content-sha256, content-length,
+        /// transfer-sha256, transfer-length and content-encoding match every further request.  The final
+        /// artifact must also be validated against the values specified in the original queue response
+        /// 1. Caching of requests with an x-taskcluster-artifact-storage-type value of `reference`
+        /// must not occur
+        /// </para>
+        /// <para>
+        /// **Headers**
+        /// The following important headers are set on the response to this method:
+        /// </para>
+        /// <para>
+        /// * location: the url of the artifact if a redirect is to be performed
+        /// * x-taskcluster-artifact-storage-type: the storage type.  Example: s3
+        /// </para>
+        /// <para><c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts/&lt;name&gt;</c> (queue.getArtifact, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/get-artifact-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;name&gt; in &lt;names&gt;: queue:get-artifact:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetArtifactAsync(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetArtifactJsonAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GetArtifactAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetArtifact(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="GetArtifactJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetArtifactJson(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get Artifact Data from Latest Run</summary>
+        /// <remarks>
+        /// <para>Get artifact by `&lt;name&gt;` from the last run of a task.</para>
+        /// <para>
+        /// **Artifact Access**, in order to get an artifact you need the scope
+        /// `queue:get-artifact:&lt;name&gt;`, where `&lt;name&gt;` is the name of the artifact.
+        /// To allow access to fetch artifacts with a client like `curl` or a web
+        /// browser, without using Taskcluster credentials, include a scope in the
+        /// `anonymous` role.  The convention is to include
+        /// `queue:get-artifact:public/*`.
+        /// </para>
+        /// <para>
+        /// **Response**: the HTTP response to this method is a 303 redirect to the
+        /// URL from which the artifact can be downloaded.  The body of that response
+        /// contains the data described in the output schema, contianing the same URL.
+        /// Callers are encouraged to use whichever method of gathering the URL is
+        /// most convenient.  Standard HTTP clients will follow the redirect, while
+        /// API client libraries will return the JSON body.
+        /// </para>
+        /// <para>In order to download an artifact the following must be done:</para>
+        /// <para>
+        /// 1. Obtain queue url.  Building a signed url with a taskcluster client is
+        /// recommended
+        /// 1. Make a GET request which does not follow redirects
+        /// 1. In all cases, if specified, the
+        /// x-taskcluster-location-{content,transfer}-{sha256,length} values must be
+        /// validated to be equal to the Content-Length and Sha256 checksum of the
+        /// final artifact downloaded. as well as any intermediate redirects
+        /// 1. If this response is a 500-series error, retry using an exponential
+        /// backoff.  No more than 5 retries should be attempted
+        /// 1. If this response is a 400-series error, treat it appropriately for
+        /// your context.  This might be an error in responding to this request or
+        /// an Error storage type body.  This request should not be retried.
+        /// 1. If this response is a 200-series response, the response body is the artifact.
+        /// If the x-taskcluster-location-{content,transfer}-{sha256,length} and
+        /// x-taskcluster-location-content-encoding are specified, they should match
+        /// this response body
+        /// 1. If the response type is a 300-series redirect, the artifact will be at the
+        /// location specified by the `Location` header.  There are multiple artifact storage
+        /// types which use a 300-series redirect.
+        /// 1. For all redirects followed, the user must verify that the content-sha256, content-length,
+        /// transfer-sha256, transfer-length and content-encoding match every further request.  The final
+        /// artifact must also be validated against the values specified in the original queue response
+        /// 1. Caching of requests with an x-taskcluster-artifact-storage-type value of `reference`
+        /// must not occur
+        /// </para>
+        /// <para>
+        /// **Headers**
+        /// The following important headers are set on the response to this method:
+        /// </para>
+        /// <para>
+        /// * location: the url of the artifact if a redirect is to be performed
+        /// * x-taskcluster-artifact-storage-type: the storage type.  Example: s3
+        /// </para>
+        /// <para>
+        /// **Remark**, this end-point is slightly slower than
+        /// `queue.getArtifact`, so consider that if you already know the `runId` of
+        /// the latest run. Otherwise, just use the most convenient API end-point.
+        /// </para>
+        /// <para><c>GET /task/&lt;taskId&gt;/artifacts/&lt;name&gt;</c> (queue.getLatestArtifact, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/get-artifact-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;name&gt; in &lt;names&gt;: queue:get-artifact:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetLatestArtifactJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse>> GetLatestArtifactAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetArtifactResponse>(_service.GetLatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.getLatestArtifact");
+
+        /// <inheritdoc cref="GetLatestArtifactAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse> GetLatestArtifact(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetArtifactResponse>(Sync.Run(() => _service.GetLatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.getLatestArtifact");
 
         /// <summary>Get Artifact Data from Latest Run</summary>
         /// <remarks>
@@ -1179,11 +2247,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetLatestArtifactAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetLatestArtifactJsonAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.GetLatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GetLatestArtifactAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetLatestArtifact(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="GetLatestArtifactJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetLatestArtifactJson(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GetLatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get Artifacts from Run</summary>
@@ -1207,42 +2275,102 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListArtifactsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListArtifactsAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listArtifacts");
+
+        /// <inheritdoc cref="ListArtifactsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse> ListArtifacts(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListArtifactsResponse>(Sync.Run(() => _service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listArtifacts");
+
+        /// <inheritdoc cref="ListArtifactsAsync"/>
+        /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListArtifactsPagesAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listArtifacts", cancellationToken);
+
+        /// <inheritdoc cref="ListArtifactsAsync"/>
+        /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListArtifactsPages(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listArtifacts", cancellationToken);
+
+        /// <inheritdoc cref="ListArtifactsAsync"/>
+        /// <summary>Get Artifacts from Run: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListArtifactsItemsAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listArtifacts", cancellationToken);
+
+        /// <inheritdoc cref="ListArtifactsAsync"/>
+        /// <summary>Get Artifacts from Run: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListArtifactsItems(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listArtifacts", cancellationToken);
+
+        /// <summary>Get Artifacts from Run</summary>
+        /// <remarks>
+        /// <para>Returns a list of artifacts and associated meta-data for a given run.</para>
+        /// <para>
+        /// As a task may have many artifacts paging may be necessary. If this
+        /// end-point returns a `continuationToken`, you should call the end-point
+        /// again with the `continuationToken` as the query-string option:
+        /// `continuationToken`.
+        /// </para>
+        /// <para>
+        /// By default this end-point will list up-to 1000 artifacts in a single page
+        /// you may limit this with the query-string parameter `limit`.
+        /// </para>
+        /// <para><c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts</c> (queue.listArtifacts, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/list-artifacts-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:list-artifacts:&lt;taskId&gt;:&lt;runId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListArtifactsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListArtifacts(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListArtifactsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListArtifactsJson(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListArtifactsAsync"/>
+        /// <inheritdoc cref="ListArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsPagesAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonPagesAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListArtifactsAsync"/>
+        /// <inheritdoc cref="ListArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsPages(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonPages(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListArtifactsAsync"/>
+        /// <inheritdoc cref="ListArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsItemsAsync(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonItemsAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListArtifactsAsync"/>
+        /// <inheritdoc cref="ListArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsItems(string taskId, string runId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListArtifactsJsonItems(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get Artifacts from Latest Run</summary>
         /// <remarks>
@@ -1269,40 +2397,102 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListLatestArtifactsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListLatestArtifactsAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listLatestArtifacts");
+
+        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse> ListLatestArtifacts(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListArtifactsResponse>(Sync.Run(() => _service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listLatestArtifacts");
+
+        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
+        /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListLatestArtifactsPagesAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listLatestArtifacts", cancellationToken);
+
+        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
+        /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListLatestArtifactsPages(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listLatestArtifacts", cancellationToken);
+
+        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
+        /// <summary>Get Artifacts from Latest Run: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListLatestArtifactsItemsAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listLatestArtifacts", cancellationToken);
+
+        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
+        /// <summary>Get Artifacts from Latest Run: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ListLatestArtifactsItems(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ArtifactResponse>(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listLatestArtifacts", cancellationToken);
+
+        /// <summary>Get Artifacts from Latest Run</summary>
+        /// <remarks>
+        /// <para>
+        /// Returns a list of artifacts and associated meta-data for the latest run
+        /// from the given task.
+        /// </para>
+        /// <para>
+        /// As a task may have many artifacts paging may be necessary. If this
+        /// end-point returns a `continuationToken`, you should call the end-point
+        /// again with the `continuationToken` as the query-string option:
+        /// `continuationToken`.
+        /// </para>
+        /// <para>
+        /// By default this end-point will list up-to 1000 artifacts in a single page
+        /// you may limit this with the query-string parameter `limit`.
+        /// </para>
+        /// <para><c>GET /task/&lt;taskId&gt;/artifacts</c> (queue.listLatestArtifacts, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/list-artifacts-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:list-artifacts:&lt;taskId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListLatestArtifacts(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListLatestArtifactsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListLatestArtifactsJson(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
+        /// <inheritdoc cref="ListLatestArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsPagesAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonPagesAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
+        /// <inheritdoc cref="ListLatestArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsPages(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonPages(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListLatestArtifactsPages(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
+        /// <inheritdoc cref="ListLatestArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Latest Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsItemsAsync(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonItemsAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListLatestArtifactsAsync"/>
+        /// <inheritdoc cref="ListLatestArtifactsJsonAsync"/>
         /// <summary>Get Artifacts from Latest Run: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>artifacts</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsItems(string taskId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListLatestArtifactsJsonItems(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListLatestArtifactsItems(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get Artifact Information From Run</summary>
         /// <remarks>
@@ -1320,17 +2510,74 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ArtifactInfoJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ArtifactInfoAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactResponse>(_service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.artifactInfo");
+
+        /// <inheritdoc cref="ArtifactInfoAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse> ArtifactInfo(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactResponse>(Sync.Run(() => _service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.artifactInfo");
+
+        /// <summary>Get Artifact Information From Run</summary>
+        /// <remarks>
+        /// <para>
+        /// Returns associated metadata for a given artifact, in the given task run.
+        /// The metadata is the same as that returned from `listArtifacts`, and does
+        /// not grant access to the artifact data.
+        /// </para>
+        /// <para>Note that this method does *not* automatically follow link artifacts.</para>
+        /// <para><c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifact-info/&lt;name&gt;</c> (queue.artifactInfo, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/artifact-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:list-artifacts:&lt;taskId&gt;:&lt;runId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ArtifactInfoAsync(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ArtifactInfoJsonAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ArtifactInfoAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ArtifactInfo(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ArtifactInfoJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ArtifactInfoJson(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get Artifact Information From Latest Run</summary>
+        /// <remarks>
+        /// <para>
+        /// Returns associated metadata for a given artifact, in the latest run of the
+        /// task.  The metadata is the same as that returned from `listArtifacts`,
+        /// and does not grant access to the artifact data.
+        /// </para>
+        /// <para>Note that this method does *not* automatically follow link artifacts.</para>
+        /// <para><c>GET /task/&lt;taskId&gt;/artifact-info/&lt;name&gt;</c> (queue.latestArtifactInfo, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/artifact-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:list-artifacts:&lt;taskId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="LatestArtifactInfoJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> LatestArtifactInfoAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactResponse>(_service.LatestArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.latestArtifactInfo");
+
+        /// <inheritdoc cref="LatestArtifactInfoAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse> LatestArtifactInfo(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactResponse>(Sync.Run(() => _service.LatestArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.latestArtifactInfo");
 
         /// <summary>Get Artifact Information From Latest Run</summary>
         /// <remarks>
@@ -1352,11 +2599,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> LatestArtifactInfoAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> LatestArtifactInfoJsonAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.LatestArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="LatestArtifactInfoAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> LatestArtifactInfo(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="LatestArtifactInfoJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> LatestArtifactInfoJson(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.LatestArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get Artifact Content From Run</summary>
@@ -1378,17 +2625,80 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
-        /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ArtifactJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse>> ArtifactAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactContentResponse>(_service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.artifact");
+
+        /// <inheritdoc cref="ArtifactAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse> Artifact(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactContentResponse>(Sync.Run(() => _service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.artifact");
+
+        /// <summary>Get Artifact Content From Run</summary>
+        /// <remarks>
+        /// <para>Returns information about the content of the artifact, in the given task run.</para>
+        /// <para>
+        /// Depending on the storage type, the endpoint returns the content of the artifact
+        /// or enough information to access that content.
+        /// </para>
+        /// <para>
+        /// This method follows link artifacts, so it will not return content
+        /// for a link artifact.
+        /// </para>
+        /// <para><c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifact-content/&lt;name&gt;</c> (queue.artifact, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/artifact-content-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;name&gt; in &lt;names&gt;: queue:get-artifact:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ArtifactAsync(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ArtifactJsonAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ArtifactAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Artifact(string taskId, string runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ArtifactJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ArtifactJson(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get Artifact Content From Latest Run</summary>
+        /// <remarks>
+        /// <para>Returns information about the content of the artifact, in the latest task run.</para>
+        /// <para>
+        /// Depending on the storage type, the endpoint returns the content of the artifact
+        /// or enough information to access that content.
+        /// </para>
+        /// <para>
+        /// This method follows link artifacts, so it will not return content
+        /// for a link artifact.
+        /// </para>
+        /// <para><c>GET /task/&lt;taskId&gt;/artifact-content/&lt;name&gt;</c> (queue.latestArtifact, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/artifact-content-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;name&gt; in &lt;names&gt;: queue:get-artifact:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="LatestArtifactJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse>> LatestArtifactAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactContentResponse>(_service.LatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.latestArtifact");
+
+        /// <inheritdoc cref="LatestArtifactAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse> LatestArtifact(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactContentResponse>(Sync.Run(() => _service.LatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.latestArtifact");
 
         /// <summary>Get Artifact Content From Latest Run</summary>
         /// <remarks>
@@ -1413,11 +2723,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> LatestArtifactAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> LatestArtifactJsonAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.LatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="LatestArtifactAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> LatestArtifact(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="LatestArtifactJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> LatestArtifactJson(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.LatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get a list of all active provisioners</summary>
@@ -1442,40 +2752,125 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListProvisionersJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse>> ListProvisionersAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListProvisionersResponse>(_service.ListProvisioners(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listProvisioners");
+
+        /// <inheritdoc cref="ListProvisionersAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse> ListProvisioners(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListProvisionersResponse>(Sync.Run(() => _service.ListProvisioners(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listProvisioners");
+
+        /// <inheritdoc cref="ListProvisionersAsync"/>
+        /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse>> ListProvisionersPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListProvisionersResponse>(_service.ListProvisionersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listProvisioners", cancellationToken);
+
+        /// <inheritdoc cref="ListProvisionersAsync"/>
+        /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse>> ListProvisionersPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListProvisionersResponse>(_service.ListProvisionersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listProvisioners", cancellationToken);
+
+        /// <inheritdoc cref="ListProvisionersAsync"/>
+        /// <summary>Get a list of all active provisioners: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>provisioners</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>> ListProvisionersItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>(_service.ListProvisionersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listProvisioners", cancellationToken);
+
+        /// <inheritdoc cref="ListProvisionersAsync"/>
+        /// <summary>Get a list of all active provisioners: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>provisioners</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>> ListProvisionersItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListProvisionersResponseProvisionersItem>(_service.ListProvisionersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listProvisioners", cancellationToken);
+
+        /// <summary>Get a list of all active provisioners</summary>
+        /// <remarks>
+        /// <para>Get all active provisioners.</para>
+        /// <para>
+        /// The term "provisioner" is taken broadly to mean anything with a provisionerId.
+        /// This does not necessarily mean there is an associated service performing any
+        /// provisioning activity.
+        /// </para>
+        /// <para>
+        /// The response is paged. If this end-point returns a `continuationToken`, you
+        /// should call the end-point again with the `continuationToken` as a query-string
+        /// option. By default this end-point will list up to 1000 provisioners in a single
+        /// page. You may limit this with the query-string parameter `limit`.
+        /// </para>
+        /// <para><c>GET /provisioners</c> (queue.listProvisioners, deprecated)</para>
+        /// <para>Response: <c>/schemas/queue/v1/list-provisioners-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:list-provisioners
+        /// </code>
+        /// </remarks>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListProvisioners(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListProvisioners(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListProvisionersAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListProvisioners(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListProvisioners(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListProvisionersJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListProvisionersJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListProvisioners(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListProvisionersAsync"/>
+        /// <inheritdoc cref="ListProvisionersJsonAsync"/>
         /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListProvisionersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListProvisionersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListProvisionersAsync"/>
+        /// <inheritdoc cref="ListProvisionersJsonAsync"/>
         /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListProvisionersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListProvisionersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListProvisionersAsync"/>
+        /// <inheritdoc cref="ListProvisionersJsonAsync"/>
         /// <summary>Get a list of all active provisioners: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>provisioners</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListProvisionersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListProvisionersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListProvisionersAsync"/>
+        /// <inheritdoc cref="ListProvisionersJsonAsync"/>
         /// <summary>Get a list of all active provisioners: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>provisioners</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListProvisionersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvisionersJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListProvisionersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Get an active provisioner</summary>
+        /// <remarks>
+        /// <para>Get an active provisioner.</para>
+        /// <para>
+        /// The term "provisioner" is taken broadly to mean anything with a provisionerId.
+        /// This does not necessarily mean there is an associated service performing any
+        /// provisioning activity.
+        /// </para>
+        /// <para><c>GET /provisioners/&lt;provisionerId&gt;</c> (queue.getProvisioner, deprecated)</para>
+        /// <para>Response: <c>/schemas/queue/v1/provisioner-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:get-provisioner:&lt;provisionerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetProvisionerJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ProvisionerResponse>> GetProvisionerAsync(string provisionerId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ProvisionerResponse>(_service.GetProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Token(cancellationToken)), "queue.getProvisioner");
+
+        /// <inheritdoc cref="GetProvisionerAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ProvisionerResponse> GetProvisioner(string provisionerId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ProvisionerResponse>(Sync.Run(() => _service.GetProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Token(cancellationToken))), "queue.getProvisioner");
 
         /// <summary>Get an active provisioner</summary>
         /// <remarks>
@@ -1496,12 +2891,46 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetProvisionerAsync(string provisionerId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetProvisionerJsonAsync(string provisionerId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.GetProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GetProvisionerAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetProvisioner(string provisionerId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="GetProvisionerJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetProvisionerJson(string provisionerId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GetProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Update a provisioner</summary>
+        /// <remarks>
+        /// <para>Declare a provisioner, supplying some details about it.</para>
+        /// <para>
+        /// `declareProvisioner` allows updating one or more properties of a provisioner as long as the required scopes are
+        /// possessed. For example, a request to update the `my-provisioner`
+        /// provisioner with a body `{description: 'This provisioner is great'}` would require you to have the scope
+        /// `queue:declare-provisioner:my-provisioner#description`.
+        /// </para>
+        /// <para>
+        /// The term "provisioner" is taken broadly to mean anything with a provisionerId.
+        /// This does not necessarily mean there is an associated service performing any
+        /// provisioning activity.
+        /// </para>
+        /// <para><c>PUT /provisioners/&lt;provisionerId&gt;</c> (queue.declareProvisioner, deprecated)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/update-provisioner-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/provisioner-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;property&gt; in &lt;properties&gt;: queue:declare-provisioner:&lt;provisionerId&gt;#&lt;property&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-provisioner-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="DeclareProvisionerJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ProvisionerResponse>> DeclareProvisionerAsync(string provisionerId, global::Taskcluster.Schemas.UpdateProvisionerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ProvisionerResponse>(_service.DeclareProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.declareProvisioner");
+
+        /// <inheritdoc cref="DeclareProvisionerAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ProvisionerResponse> DeclareProvisioner(string provisionerId, global::Taskcluster.Schemas.UpdateProvisionerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ProvisionerResponse>(Sync.Run(() => _service.DeclareProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.declareProvisioner");
 
         /// <summary>Update a provisioner</summary>
         /// <remarks>
@@ -1530,12 +2959,38 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeclareProvisionerAsync(string provisionerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeclareProvisionerJsonAsync(string provisionerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.DeclareProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="DeclareProvisionerAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeclareProvisioner(string provisionerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="DeclareProvisionerJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeclareProvisionerJson(string provisionerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.DeclareProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get Number of Pending Tasks</summary>
+        /// <remarks>
+        /// <para>Get an approximate number of pending tasks for the given `taskQueueId`.</para>
+        /// <para>
+        /// As task states may change rapidly, this number may not represent the exact
+        /// number of pending tasks, but a very good approximation.
+        /// </para>
+        /// <para>This method is **deprecated**, use queue.taskQueueCounts instead.</para>
+        /// <para><c>GET /pending/&lt;taskQueueId&gt;</c> (queue.pendingTasks, deprecated)</para>
+        /// <para>Response: <c>/schemas/queue/v1/pending-tasks-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:pending-count:&lt;taskQueueId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="PendingTasksJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.PendingTasksResponse>> PendingTasksAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.PendingTasksResponse>(_service.PendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)), "queue.pendingTasks");
+
+        /// <inheritdoc cref="PendingTasksAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PendingTasksResponse> PendingTasks(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.PendingTasksResponse>(Sync.Run(() => _service.PendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))), "queue.pendingTasks");
 
         /// <summary>Get Number of Pending Tasks</summary>
         /// <remarks>
@@ -1556,12 +3011,39 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> PendingTasksAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> PendingTasksJsonAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.PendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="PendingTasksAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> PendingTasks(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="PendingTasksJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> PendingTasksJson(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.PendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get Number of Pending and Claimed Tasks</summary>
+        /// <remarks>
+        /// <para>Get an approximate number of pending and claimed tasks for the given `taskQueueId`.</para>
+        /// <para>
+        /// As task states may change rapidly, this number may not represent the exact
+        /// number of pending and claimed tasks, but a very good approximation.
+        /// </para>
+        /// <para><c>GET /task-queues/&lt;taskQueueId&gt;/counts</c> (queue.taskQueueCounts, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/task-queue-counts-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   queue:pending-count:&lt;taskQueueId&gt;
+        ///   queue:claimed-count:&lt;taskQueueId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TaskQueueCountsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskQueueCountsResponse>> TaskQueueCountsAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskQueueCountsResponse>(_service.TaskQueueCounts(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)), "queue.taskQueueCounts");
+
+        /// <inheritdoc cref="TaskQueueCountsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskQueueCountsResponse> TaskQueueCounts(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskQueueCountsResponse>(Sync.Run(() => _service.TaskQueueCounts(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))), "queue.taskQueueCounts");
 
         /// <summary>Get Number of Pending and Claimed Tasks</summary>
         /// <remarks>
@@ -1583,11 +3065,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TaskQueueCountsAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> TaskQueueCountsJsonAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.TaskQueueCounts(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="TaskQueueCountsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TaskQueueCounts(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="TaskQueueCountsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> TaskQueueCountsJson(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.TaskQueueCounts(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))));
 
         /// <summary>List Pending Tasks</summary>
@@ -1606,40 +3088,93 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListPendingTasksJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse>> ListPendingTasksAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListPendingTasksResponse>(_service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listPendingTasks");
+
+        /// <inheritdoc cref="ListPendingTasksAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse> ListPendingTasks(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListPendingTasksResponse>(Sync.Run(() => _service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listPendingTasks");
+
+        /// <inheritdoc cref="ListPendingTasksAsync"/>
+        /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse>> ListPendingTasksPagesAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListPendingTasksResponse>(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listPendingTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListPendingTasksAsync"/>
+        /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse>> ListPendingTasksPages(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListPendingTasksResponse>(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listPendingTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListPendingTasksAsync"/>
+        /// <summary>List Pending Tasks: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>> ListPendingTasksItemsAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listPendingTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListPendingTasksAsync"/>
+        /// <summary>List Pending Tasks: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>> ListPendingTasksItems(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListPendingTasksResponseTasksItem>(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listPendingTasks", cancellationToken);
+
+        /// <summary>List Pending Tasks</summary>
+        /// <remarks>
+        /// <para>List pending tasks for the given `taskQueueId`.</para>
+        /// <para>
+        /// As task states may change rapidly, this information might not represent the exact
+        /// state of such tasks, but a very good approximation.
+        /// </para>
+        /// <para><c>GET /task-queues/&lt;taskQueueId&gt;/pending</c> (queue.listPendingTasks, experimental)</para>
+        /// <para>Response: <c>/schemas/queue/v1/list-pending-tasks-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:pending-list:&lt;taskQueueId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListPendingTasksAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListPendingTasks(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListPendingTasksJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListPendingTasksJson(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListPendingTasksAsync"/>
+        /// <inheritdoc cref="ListPendingTasksJsonAsync"/>
         /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksPagesAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonPagesAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListPendingTasksAsync"/>
+        /// <inheritdoc cref="ListPendingTasksJsonAsync"/>
         /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksPages(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonPages(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListPendingTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListPendingTasksAsync"/>
+        /// <inheritdoc cref="ListPendingTasksJsonAsync"/>
         /// <summary>List Pending Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksItemsAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonItemsAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListPendingTasksAsync"/>
+        /// <inheritdoc cref="ListPendingTasksJsonAsync"/>
         /// <summary>List Pending Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksItems(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPendingTasksJsonItems(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListPendingTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List claimed Tasks</summary>
         /// <remarks>
@@ -1657,40 +3192,93 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListClaimedTasksJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse>> ListClaimedTasksAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListClaimedTasksResponse>(_service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listClaimedTasks");
+
+        /// <inheritdoc cref="ListClaimedTasksAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse> ListClaimedTasks(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListClaimedTasksResponse>(Sync.Run(() => _service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listClaimedTasks");
+
+        /// <inheritdoc cref="ListClaimedTasksAsync"/>
+        /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse>> ListClaimedTasksPagesAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListClaimedTasksResponse>(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listClaimedTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListClaimedTasksAsync"/>
+        /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse>> ListClaimedTasksPages(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListClaimedTasksResponse>(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listClaimedTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListClaimedTasksAsync"/>
+        /// <summary>List claimed Tasks: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>> ListClaimedTasksItemsAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listClaimedTasks", cancellationToken);
+
+        /// <inheritdoc cref="ListClaimedTasksAsync"/>
+        /// <summary>List claimed Tasks: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>> ListClaimedTasksItems(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListClaimedTasksResponseTasksItem>(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listClaimedTasks", cancellationToken);
+
+        /// <summary>List claimed Tasks</summary>
+        /// <remarks>
+        /// <para>List claimed tasks for the given `taskQueueId`.</para>
+        /// <para>
+        /// As task states may change rapidly, this information might not represent the exact
+        /// state of such tasks, but a very good approximation.
+        /// </para>
+        /// <para><c>GET /task-queues/&lt;taskQueueId&gt;/claimed</c> (queue.listClaimedTasks, experimental)</para>
+        /// <para>Response: <c>/schemas/queue/v1/list-claimed-tasks-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:claimed-list:&lt;taskQueueId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListClaimedTasksAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListClaimedTasks(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListClaimedTasksJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListClaimedTasksJson(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListClaimedTasksAsync"/>
+        /// <inheritdoc cref="ListClaimedTasksJsonAsync"/>
         /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksPagesAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonPagesAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListClaimedTasksAsync"/>
+        /// <inheritdoc cref="ListClaimedTasksJsonAsync"/>
         /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksPages(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonPages(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListClaimedTasksPages(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListClaimedTasksAsync"/>
+        /// <inheritdoc cref="ListClaimedTasksJsonAsync"/>
         /// <summary>List claimed Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksItemsAsync(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonItemsAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListClaimedTasksAsync"/>
+        /// <inheritdoc cref="ListClaimedTasksJsonAsync"/>
         /// <summary>List claimed Tasks: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>tasks</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksItems(string taskQueueId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListClaimedTasksJsonItems(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListClaimedTasksItems(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Get a list of all active worker-types</summary>
         /// <remarks>
@@ -1710,40 +3298,117 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkerTypesJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse>> ListWorkerTypesAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListWorkertypesResponse>(_service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listWorkerTypes");
+
+        /// <inheritdoc cref="ListWorkerTypesAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse> ListWorkerTypes(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListWorkertypesResponse>(Sync.Run(() => _service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listWorkerTypes");
+
+        /// <inheritdoc cref="ListWorkerTypesAsync"/>
+        /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse>> ListWorkerTypesPagesAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkertypesResponse>(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listWorkerTypes", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerTypesAsync"/>
+        /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse>> ListWorkerTypesPages(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkertypesResponse>(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listWorkerTypes", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerTypesAsync"/>
+        /// <summary>Get a list of all active worker-types: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workerTypes</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>> ListWorkerTypesItemsAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listWorkerTypes", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerTypesAsync"/>
+        /// <summary>Get a list of all active worker-types: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workerTypes</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>> ListWorkerTypesItems(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkertypesResponseWorkerTypesItem>(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listWorkerTypes", cancellationToken);
+
+        /// <summary>Get a list of all active worker-types</summary>
+        /// <remarks>
+        /// <para>Get all active worker-types for the given provisioner.</para>
+        /// <para>
+        /// The response is paged. If this end-point returns a `continuationToken`, you
+        /// should call the end-point again with the `continuationToken` as a query-string
+        /// option. By default this end-point will list up to 1000 worker-types in a single
+        /// page. You may limit this with the query-string parameter `limit`.
+        /// </para>
+        /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types</c> (queue.listWorkerTypes, deprecated)</para>
+        /// <para>Response: <c>/schemas/queue/v1/list-workertypes-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:list-worker-types:&lt;provisionerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListWorkerTypesAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerTypes(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListWorkerTypesJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerTypesJson(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListWorkerTypesAsync"/>
+        /// <inheritdoc cref="ListWorkerTypesJsonAsync"/>
         /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesPagesAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonPagesAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerTypesAsync"/>
+        /// <inheritdoc cref="ListWorkerTypesJsonAsync"/>
         /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesPages(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonPages(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerTypesPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerTypesAsync"/>
+        /// <inheritdoc cref="ListWorkerTypesJsonAsync"/>
         /// <summary>Get a list of all active worker-types: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerTypes</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesItemsAsync(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonItemsAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerTypesAsync"/>
+        /// <inheritdoc cref="ListWorkerTypesJsonAsync"/>
         /// <summary>Get a list of all active worker-types: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerTypes</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesItems(string provisionerId, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerTypesJsonItems(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerTypesItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Get a worker-type</summary>
+        /// <remarks>
+        /// <para>Get a worker-type from a provisioner.</para>
+        /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;</c> (queue.getWorkerType, deprecated)</para>
+        /// <para>Response: <c>/schemas/queue/v1/workertype-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:get-worker-type:&lt;provisionerId&gt;/&lt;workerType&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetWorkerTypeJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkertypeResponse>> GetWorkerTypeAsync(string provisionerId, string workerType, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkertypeResponse>(_service.GetWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Token(cancellationToken)), "queue.getWorkerType");
+
+        /// <inheritdoc cref="GetWorkerTypeAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkertypeResponse> GetWorkerType(string provisionerId, string workerType, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkertypeResponse>(Sync.Run(() => _service.GetWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Token(cancellationToken))), "queue.getWorkerType");
 
         /// <summary>Get a worker-type</summary>
         /// <remarks>
@@ -1760,12 +3425,42 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetWorkerTypeAsync(string provisionerId, string workerType, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetWorkerTypeJsonAsync(string provisionerId, string workerType, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.GetWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GetWorkerTypeAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetWorkerType(string provisionerId, string workerType, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="GetWorkerTypeJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetWorkerTypeJson(string provisionerId, string workerType, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GetWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Update a worker-type</summary>
+        /// <remarks>
+        /// <para>Declare a workerType, supplying some details about it.</para>
+        /// <para>
+        /// `declareWorkerType` allows updating one or more properties of a worker-type as long as the required scopes are
+        /// possessed. For example, a request to update the `highmem` worker-type within the `my-provisioner`
+        /// provisioner with a body `{description: 'This worker type is great'}` would require you to have the scope
+        /// `queue:declare-worker-type:my-provisioner/highmem#description`.
+        /// </para>
+        /// <para><c>PUT /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;</c> (queue.declareWorkerType, deprecated)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/update-workertype-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/workertype-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;property&gt; in &lt;properties&gt;: queue:declare-worker-type:&lt;provisionerId&gt;/&lt;workerType&gt;#&lt;property&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-workertype-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="DeclareWorkerTypeJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkertypeResponse>> DeclareWorkerTypeAsync(string provisionerId, string workerType, global::Taskcluster.Schemas.UpdateWorkertypeRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkertypeResponse>(_service.DeclareWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.declareWorkerType");
+
+        /// <inheritdoc cref="DeclareWorkerTypeAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkertypeResponse> DeclareWorkerType(string provisionerId, string workerType, global::Taskcluster.Schemas.UpdateWorkertypeRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkertypeResponse>(Sync.Run(() => _service.DeclareWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.declareWorkerType");
 
         /// <summary>Update a worker-type</summary>
         /// <remarks>
@@ -1790,11 +3485,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeclareWorkerTypeAsync(string provisionerId, string workerType, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeclareWorkerTypeJsonAsync(string provisionerId, string workerType, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.DeclareWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="DeclareWorkerTypeAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeclareWorkerType(string provisionerId, string workerType, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="DeclareWorkerTypeJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeclareWorkerTypeJson(string provisionerId, string workerType, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.DeclareWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get a list of all active task queues</summary>
@@ -1814,40 +3509,115 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListTaskQueuesJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse>> ListTaskQueuesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTaskqueuesResponse>(_service.ListTaskQueues(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listTaskQueues");
+
+        /// <inheritdoc cref="ListTaskQueuesAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse> ListTaskQueues(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTaskqueuesResponse>(Sync.Run(() => _service.ListTaskQueues(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listTaskQueues");
+
+        /// <inheritdoc cref="ListTaskQueuesAsync"/>
+        /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse>> ListTaskQueuesPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTaskqueuesResponse>(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskQueues", cancellationToken);
+
+        /// <inheritdoc cref="ListTaskQueuesAsync"/>
+        /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse>> ListTaskQueuesPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTaskqueuesResponse>(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskQueues", cancellationToken);
+
+        /// <inheritdoc cref="ListTaskQueuesAsync"/>
+        /// <summary>Get a list of all active task queues: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>taskQueues</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>> ListTaskQueuesItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskQueues", cancellationToken);
+
+        /// <inheritdoc cref="ListTaskQueuesAsync"/>
+        /// <summary>Get a list of all active task queues: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>taskQueues</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>> ListTaskQueuesItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListTaskqueuesResponseTaskQueuesItem>(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "queue.listTaskQueues", cancellationToken);
+
+        /// <summary>Get a list of all active task queues</summary>
+        /// <remarks>
+        /// <para>Get all active task queues.</para>
+        /// <para>
+        /// The response is paged. If this end-point returns a `continuationToken`, you
+        /// should call the end-point again with the `continuationToken` as a query-string
+        /// option. By default this end-point will list up to 1000 task queues in a single
+        /// page. You may limit this with the query-string parameter `limit`.
+        /// </para>
+        /// <para><c>GET /task-queues</c> (queue.listTaskQueues, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/list-taskqueues-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:list-task-queues
+        /// </code>
+        /// </remarks>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListTaskQueues(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListTaskQueues(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListTaskQueuesAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTaskQueues(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListTaskQueues(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListTaskQueuesJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListTaskQueuesJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListTaskQueues(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListTaskQueuesAsync"/>
+        /// <inheritdoc cref="ListTaskQueuesJsonAsync"/>
         /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListTaskQueuesAsync"/>
+        /// <inheritdoc cref="ListTaskQueuesJsonAsync"/>
         /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTaskQueuesPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListTaskQueuesAsync"/>
+        /// <inheritdoc cref="ListTaskQueuesJsonAsync"/>
         /// <summary>Get a list of all active task queues: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>taskQueues</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListTaskQueuesAsync"/>
+        /// <inheritdoc cref="ListTaskQueuesJsonAsync"/>
         /// <summary>Get a list of all active task queues: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>taskQueues</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListTaskQueuesJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListTaskQueuesItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Get a task queue</summary>
+        /// <remarks>
+        /// <para>Get a task queue.</para>
+        /// <para><c>GET /task-queues/&lt;taskQueueId&gt;</c> (queue.getTaskQueue, stable)</para>
+        /// <para>Response: <c>/schemas/queue/v1/taskqueue-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:get-task-queue:&lt;taskQueueId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetTaskQueueJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskqueueResponse>> GetTaskQueueAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskqueueResponse>(_service.GetTaskQueue(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)), "queue.getTaskQueue");
+
+        /// <inheritdoc cref="GetTaskQueueAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskqueueResponse> GetTaskQueue(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskqueueResponse>(Sync.Run(() => _service.GetTaskQueue(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))), "queue.getTaskQueue");
 
         /// <summary>Get a task queue</summary>
         /// <remarks>
@@ -1863,11 +3633,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetTaskQueueAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetTaskQueueJsonAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.GetTaskQueue(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GetTaskQueueAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetTaskQueue(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="GetTaskQueueJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetTaskQueueJson(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GetTaskQueue(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get a list of all active workers of a workerType</summary>
@@ -1894,41 +3664,127 @@ namespace Taskcluster
         /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
         /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkersJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse>> ListWorkersAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListWorkersResponse>(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken)), "queue.listWorkers");
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse> ListWorkers(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListWorkersResponse>(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken))), "queue.listWorkers");
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse>> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse>> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), "queue.listWorkers", cancellationToken);
+
+        /// <summary>Get a list of all active workers of a workerType</summary>
+        /// <remarks>
+        /// <para>Get a list of all active workers of a workerType.</para>
+        /// <para>
+        /// `listWorkers` allows a response to be filtered by quarantined and non quarantined workers.
+        /// To filter the query, you should call the end-point with `quarantined` as a query-string option with a
+        /// true or false value.
+        /// </para>
+        /// <para>
+        /// The response is paged. If this end-point returns a `continuationToken`, you
+        /// should call the end-point again with the `continuationToken` as a query-string
+        /// option. By default this end-point will list up to 1000 workers in a single
+        /// page. You may limit this with the query-string parameter `limit`.
+        /// </para>
+        /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c> (queue.listWorkers, deprecated)</para>
+        /// <para>Response: <c>/schemas/queue/v1/list-workers-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:list-workers:&lt;provisionerId&gt;/&lt;workerType&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListWorkersAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkers(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersJson(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPagesAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPages(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItemsAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(quarantined)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItems(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined)), cancellationToken);
+
+        /// <summary>Get a worker from worker-type</summary>
+        /// <remarks>
+        /// <para>Get a worker from a worker-type.</para>
+        /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (queue.getWorker, deprecated)</para>
+        /// <para>Response: <c>/schemas/queue/v1/worker-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:get-worker:&lt;provisionerId&gt;/&lt;workerType&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+        /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+        /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetWorkerJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse>> GetWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerResponse>(_service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "queue.getWorker");
+
+        /// <inheritdoc cref="GetWorkerAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse> GetWorker(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerResponse>(Sync.Run(() => _service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "queue.getWorker");
 
         /// <summary>Get a worker from worker-type</summary>
         /// <remarks>
@@ -1947,12 +3803,38 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetWorkerJsonAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GetWorkerAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetWorker(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="GetWorkerJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetWorkerJson(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Quarantine a worker</summary>
+        /// <remarks>
+        /// <para>Quarantine a worker</para>
+        /// <para><c>PUT /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (queue.quarantineWorker, experimental)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/quarantine-worker-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/worker-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:quarantine-worker:&lt;provisionerId&gt;/&lt;workerType&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+        /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+        /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/quarantine-worker-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="QuarantineWorkerJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse>> QuarantineWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::Taskcluster.Schemas.QuarantineWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerResponse>(_service.QuarantineWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.quarantineWorker");
+
+        /// <inheritdoc cref="QuarantineWorkerAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse> QuarantineWorker(string provisionerId, string workerType, string workerGroup, string workerId, global::Taskcluster.Schemas.QuarantineWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerResponse>(Sync.Run(() => _service.QuarantineWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.quarantineWorker");
 
         /// <summary>Quarantine a worker</summary>
         /// <remarks>
@@ -1973,12 +3855,42 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> QuarantineWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> QuarantineWorkerJsonAsync(string provisionerId, string workerType, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.QuarantineWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="QuarantineWorkerAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> QuarantineWorker(string provisionerId, string workerType, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="QuarantineWorkerJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> QuarantineWorkerJson(string provisionerId, string workerType, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.QuarantineWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Declare a worker</summary>
+        /// <remarks>
+        /// <para>Declare a worker, supplying some details about it.</para>
+        /// <para>
+        /// `declareWorker` allows updating one or more properties of a worker as long as the required scopes are
+        /// possessed.
+        /// </para>
+        /// <para><c>PUT /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (queue.declareWorker, experimental)</para>
+        /// <para>Request body: <c>/schemas/queue/v1/update-worker-request.json#</c></para>
+        /// <para>Response: <c>/schemas/queue/v1/worker-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// for each &lt;property&gt; in &lt;properties&gt;: queue:declare-worker:&lt;provisionerId&gt;/&lt;workerType&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;#&lt;property&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+        /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+        /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-worker-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="DeclareWorkerJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse>> DeclareWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::Taskcluster.Schemas.UpdateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerResponse>(_service.DeclareWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.declareWorker");
+
+        /// <inheritdoc cref="DeclareWorkerAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse> DeclareWorker(string provisionerId, string workerType, string workerGroup, string workerId, global::Taskcluster.Schemas.UpdateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerResponse>(Sync.Run(() => _service.DeclareWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.declareWorker");
 
         /// <summary>Declare a worker</summary>
         /// <remarks>
@@ -2003,11 +3915,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeclareWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeclareWorkerJsonAsync(string provisionerId, string workerType, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.DeclareWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="DeclareWorkerAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeclareWorker(string provisionerId, string workerType, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="DeclareWorkerJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeclareWorkerJson(string provisionerId, string workerType, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.DeclareWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Heartbeat</summary>

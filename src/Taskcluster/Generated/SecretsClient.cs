@@ -119,15 +119,40 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/secrets/v1/secret.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed. The JSON form is <see cref="SetJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> SetAsync(string name, global::Taskcluster.Schemas.Secret payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Set(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="SetAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Set(string name, global::Taskcluster.Schemas.Secret payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.Set(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Set Secret</summary>
+        /// <remarks>
+        /// <para>
+        /// Set the secret associated with some key.  If the secret already exists, it is
+        /// updated instead.
+        /// </para>
+        /// <para><c>PUT /secret/&lt;name&gt;</c> (secrets.set, stable)</para>
+        /// <para>Request body: <c>/schemas/secrets/v1/secret.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// secrets:set:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="payload">The request body (schema <c>/schemas/secrets/v1/secret.json#</c>): JSON text (a string), a <see cref="T:System.Text.Json.JsonElement"/>, a <see cref="T:System.Text.Json.Nodes.JsonNode"/>, UTF-8 bytes, or any object (serialised with its property names exactly as written).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> SetAsync(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> SetJsonAsync(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.Set(Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="SetAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Set(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="SetJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> SetJson(string name, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Set(Adapt.NotNull(name, nameof(name)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Delete Secret</summary>
@@ -167,13 +192,39 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Get(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.Secret>> GetAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Secret>(_service.Get(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "secrets.get");
 
         /// <inheritdoc cref="GetAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Get(string name, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.Secret> Get(string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.Secret>(Sync.Run(() => _service.Get(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "secrets.get");
+
+        /// <summary>Read Secret</summary>
+        /// <remarks>
+        /// <para>
+        /// Read the secret associated with some key.  If the secret has recently
+        /// expired, the response code 410 is returned.  If the caller lacks the
+        /// scope necessary to get the secret, the call will fail with a 403 code
+        /// regardless of whether the secret exists.
+        /// </para>
+        /// <para><c>GET /secret/&lt;name&gt;</c> (secrets.get, stable)</para>
+        /// <para>Response: <c>/schemas/secrets/v1/secret.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// secrets:get:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetJsonAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Get(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="GetJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetJson(string name, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Get(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
 
         /// <summary>List Secrets</summary>
@@ -199,40 +250,100 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.SecretList>> ListAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.SecretList>(_service.List(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "secrets.list");
+
+        /// <inheritdoc cref="ListAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.SecretList> List(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.SecretList>(Sync.Run(() => _service.List(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "secrets.list");
+
+        /// <inheritdoc cref="ListAsync"/>
+        /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.SecretList>> ListPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.SecretList>(_service.ListPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "secrets.list", cancellationToken);
+
+        /// <inheritdoc cref="ListAsync"/>
+        /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.SecretList>> ListPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.SecretList>(_service.ListPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "secrets.list", cancellationToken);
+
+        /// <inheritdoc cref="ListAsync"/>
+        /// <summary>List Secrets: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>secrets</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<string>> ListItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<string>(_service.ListItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "secrets.list", cancellationToken);
+
+        /// <inheritdoc cref="ListAsync"/>
+        /// <summary>List Secrets: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>secrets</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<string>> ListItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<string>(_service.ListItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "secrets.list", cancellationToken);
+
+        /// <summary>List Secrets</summary>
+        /// <remarks>
+        /// <para>List the names of all secrets.</para>
+        /// <para>
+        /// By default this end-point will try to return up to 1000 secret names in one
+        /// request. But it **may return less**, even if more secrets are available.
+        /// It may also return a `continuationToken` even though there are no more
+        /// results. However, you can only be sure to have seen all results if you
+        /// keep calling `list` with the last `continuationToken` until you
+        /// get a result without a `continuationToken`.
+        /// </para>
+        /// <para>
+        /// If you are not interested in listing all the members at once, you may
+        /// use the query-string option `limit` to return fewer.
+        /// </para>
+        /// <para><c>GET /secrets</c> (secrets.list, stable)</para>
+        /// <para>Response: <c>/schemas/secrets/v1/secret-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// secrets:list-secrets
+        /// </code>
+        /// </remarks>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.List(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.List(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> List(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.List(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.List(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListAsync"/>
+        /// <inheritdoc cref="ListJsonAsync"/>
         /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListAsync"/>
+        /// <inheritdoc cref="ListJsonAsync"/>
         /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListAsync"/>
+        /// <inheritdoc cref="ListJsonAsync"/>
         /// <summary>List Secrets: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>secrets</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListAsync"/>
+        /// <inheritdoc cref="ListJsonAsync"/>
         /// <summary>List Secrets: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>secrets</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>Heartbeat</summary>
         /// <remarks>

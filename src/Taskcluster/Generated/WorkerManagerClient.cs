@@ -112,40 +112,113 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListProvidersJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ProviderList>> ListProvidersAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ProviderList>(_service.ListProviders(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listProviders");
+
+        /// <inheritdoc cref="ListProvidersAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ProviderList> ListProviders(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ProviderList>(Sync.Run(() => _service.ListProviders(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listProviders");
+
+        /// <inheritdoc cref="ListProvidersAsync"/>
+        /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderList>> ListProvidersPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ProviderList>(_service.ListProvidersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listProviders", cancellationToken);
+
+        /// <inheritdoc cref="ListProvidersAsync"/>
+        /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderList>> ListProvidersPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ProviderList>(_service.ListProvidersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listProviders", cancellationToken);
+
+        /// <inheritdoc cref="ListProvidersAsync"/>
+        /// <summary>List Providers: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>providers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderListProvidersItem>> ListProvidersItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.ProviderListProvidersItem>(_service.ListProvidersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listProviders", cancellationToken);
+
+        /// <inheritdoc cref="ListProvidersAsync"/>
+        /// <summary>List Providers: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>providers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.ProviderListProvidersItem>> ListProvidersItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.ProviderListProvidersItem>(_service.ListProvidersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listProviders", cancellationToken);
+
+        /// <summary>List Providers</summary>
+        /// <remarks>
+        /// <para>Retrieve a list of providers that are available for worker pools.</para>
+        /// <para><c>GET /providers</c> (worker-manager.listProviders, stable)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/provider-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:list-providers
+        /// </code>
+        /// </remarks>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListProviders(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListProviders(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListProvidersAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListProviders(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListProviders(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListProvidersJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListProvidersJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListProviders(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListProvidersAsync"/>
+        /// <inheritdoc cref="ListProvidersJsonAsync"/>
         /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListProvidersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListProvidersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListProvidersAsync"/>
+        /// <inheritdoc cref="ListProvidersJsonAsync"/>
         /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListProvidersPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListProvidersPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListProvidersAsync"/>
+        /// <inheritdoc cref="ListProvidersJsonAsync"/>
         /// <summary>List Providers: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>providers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListProvidersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListProvidersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListProvidersAsync"/>
+        /// <inheritdoc cref="ListProvidersJsonAsync"/>
         /// <summary>List Providers: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>providers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListProvidersItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListProvidersJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListProvidersItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Create Worker Pool</summary>
+        /// <remarks>
+        /// <para>Create a new worker pool. If the worker pool already exists, this will throw an error.</para>
+        /// <para><c>PUT /worker-pool/&lt;workerPoolId&gt;</c> (worker-manager.createWorkerPool, stable)</para>
+        /// <para>Request body: <c>/schemas/worker-manager/v1/create-worker-pool-request.json#</c></para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-full.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   worker-manager:manage-worker-pool:&lt;workerPoolId&gt;
+        ///   worker-manager:provider:&lt;providerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-pool-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateWorkerPoolJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> CreateWorkerPoolAsync(string workerPoolId, global::Taskcluster.Schemas.CreateWorkerPoolRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.CreateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.createWorkerPool");
+
+        /// <inheritdoc cref="CreateWorkerPoolAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull> CreateWorkerPool(string workerPoolId, global::Taskcluster.Schemas.CreateWorkerPoolRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.CreateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.createWorkerPool");
 
         /// <summary>Create Worker Pool</summary>
         /// <remarks>
@@ -165,12 +238,46 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateWorkerPoolAsync(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateWorkerPoolJsonAsync(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CreateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CreateWorkerPoolAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateWorkerPool(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CreateWorkerPoolJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateWorkerPoolJson(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CreateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Update Worker Pool</summary>
+        /// <remarks>
+        /// <para>
+        /// Given an existing worker pool definition, this will modify it and return
+        /// the new definition.
+        /// </para>
+        /// <para>
+        /// To delete a worker pool, set its `providerId` to `"null-provider"`.
+        /// After any existing workers have exited, a cleanup job will remove the
+        /// worker pool.  During that time, the worker pool can be updated again, such
+        /// as to set its `providerId` to a real provider.
+        /// </para>
+        /// <para><c>POST /worker-pool/&lt;workerPoolId&gt;</c> (worker-manager.updateWorkerPool, experimental)</para>
+        /// <para>Request body: <c>/schemas/worker-manager/v1/update-worker-pool-request.json#</c></para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-full.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   worker-manager:manage-worker-pool:&lt;workerPoolId&gt;
+        ///   worker-manager:provider:&lt;providerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/update-worker-pool-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="UpdateWorkerPoolJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> UpdateWorkerPoolAsync(string workerPoolId, global::Taskcluster.Schemas.UpdateWorkerPoolRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.UpdateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.updateWorkerPool");
+
+        /// <inheritdoc cref="UpdateWorkerPoolAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull> UpdateWorkerPool(string workerPoolId, global::Taskcluster.Schemas.UpdateWorkerPoolRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.UpdateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.updateWorkerPool");
 
         /// <summary>Update Worker Pool</summary>
         /// <remarks>
@@ -199,12 +306,38 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> UpdateWorkerPoolAsync(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> UpdateWorkerPoolJsonAsync(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.UpdateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="UpdateWorkerPoolAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> UpdateWorkerPool(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="UpdateWorkerPoolJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> UpdateWorkerPoolJson(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.UpdateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Delete Worker Pool</summary>
+        /// <remarks>
+        /// <para>
+        /// Mark a worker pool for deletion.  This is the same as updating the pool to
+        /// set its providerId to `"null-provider"`, but does not require scope
+        /// `worker-manager:provider:null-provider`.
+        /// This will also mark all launch configurations as archived.
+        /// </para>
+        /// <para><c>DELETE /worker-pool/&lt;workerPoolId&gt;</c> (worker-manager.deleteWorkerPool, stable)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-full.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:manage-worker-pool:&lt;workerPoolId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="DeleteWorkerPoolJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> DeleteWorkerPoolAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.DeleteWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)), "worker-manager.deleteWorkerPool");
+
+        /// <inheritdoc cref="DeleteWorkerPoolAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull> DeleteWorkerPool(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.DeleteWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))), "worker-manager.deleteWorkerPool");
 
         /// <summary>Delete Worker Pool</summary>
         /// <remarks>
@@ -225,11 +358,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeleteWorkerPoolAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DeleteWorkerPoolJsonAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.DeleteWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="DeleteWorkerPoolAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeleteWorkerPool(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="DeleteWorkerPoolJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DeleteWorkerPoolJson(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.DeleteWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))));
 
         /// <summary>List Worker Pool Launch Configs</summary>
@@ -248,41 +381,119 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="includeArchived">The optional <c>includeArchived</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkerPoolLaunchConfigsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>> ListWorkerPoolLaunchConfigsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(_service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolLaunchConfigs");
+
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList> ListWorkerPoolLaunchConfigs(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(Sync.Run(() => _service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolLaunchConfigs");
+
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
+        /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>> ListWorkerPoolLaunchConfigsPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
+        /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>> ListWorkerPoolLaunchConfigsPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
+        /// <summary>List Worker Pool Launch Configs: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>> ListWorkerPoolLaunchConfigsItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
+        /// <summary>List Worker Pool Launch Configs: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>> ListWorkerPoolLaunchConfigsItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolLaunchConfigListWorkerPoolLaunchConfigsItem>(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), "worker-manager.listWorkerPoolLaunchConfigs", cancellationToken);
+
+        /// <summary>List Worker Pool Launch Configs</summary>
+        /// <remarks>
+        /// <para>
+        /// Get the list of launch configurations for a given worker pool.
+        /// Include archived launch configurations by setting includeArchived=true.
+        /// By default, only active launch configurations are returned.
+        /// </para>
+        /// <para><c>GET /worker-pool/&lt;workerPoolId&gt;/launch-configs</c> (worker-manager.listWorkerPoolLaunchConfigs, experimental)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-launch-config-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:get-worker-pool:&lt;workerPoolId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="includeArchived">The optional <c>includeArchived</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolLaunchConfigs(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolLaunchConfigsJson(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsJsonAsync"/>
         /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsJsonAsync"/>
         /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolLaunchConfigsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsJsonAsync"/>
         /// <summary>List Worker Pool Launch Configs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolLaunchConfigsJsonAsync"/>
         /// <summary>List Worker Pool Launch Configs: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolLaunchConfigs</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(includeArchived)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolLaunchConfigsJsonItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolLaunchConfigsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived)), cancellationToken);
+
+        /// <summary>Get Worker Pool Statistics</summary>
+        /// <remarks>
+        /// <para>
+        /// Fetch statistics for an existing worker pool, broken down by launch configuration.
+        /// This includes counts and capacities of requested, running, stopping, and stopped workers.
+        /// </para>
+        /// <para><c>GET /worker-pool/&lt;workerPoolId&gt;/stats</c> (worker-manager.workerPoolStats, experimental)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-stats.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:get-worker-pool:&lt;workerPoolId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="WorkerPoolStatsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolStats>> WorkerPoolStatsAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolStats>(_service.WorkerPoolStats(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)), "worker-manager.workerPoolStats");
+
+        /// <inheritdoc cref="WorkerPoolStatsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolStats> WorkerPoolStats(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolStats>(Sync.Run(() => _service.WorkerPoolStats(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))), "worker-manager.workerPoolStats");
 
         /// <summary>Get Worker Pool Statistics</summary>
         /// <remarks>
@@ -301,12 +512,33 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> WorkerPoolStatsAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> WorkerPoolStatsJsonAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.WorkerPoolStats(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="WorkerPoolStatsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> WorkerPoolStats(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="WorkerPoolStatsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> WorkerPoolStatsJson(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.WorkerPoolStats(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Get Worker Pool</summary>
+        /// <remarks>
+        /// <para>Fetch an existing worker pool defition.</para>
+        /// <para><c>GET /worker-pool/&lt;workerPoolId&gt;</c> (worker-manager.workerPool, stable)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-full.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:get-worker-pool:&lt;workerPoolId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="WorkerPoolJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> WorkerPoolAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.WorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)), "worker-manager.workerPool");
+
+        /// <inheritdoc cref="WorkerPoolAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull> WorkerPool(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.WorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))), "worker-manager.workerPool");
 
         /// <summary>Get Worker Pool</summary>
         /// <remarks>
@@ -322,11 +554,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> WorkerPoolAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> WorkerPoolJsonAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.WorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="WorkerPoolAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> WorkerPool(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="WorkerPoolJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> WorkerPoolJson(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.WorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))));
 
         /// <summary>List All Worker Pools</summary>
@@ -340,40 +572,88 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkerPoolsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList>> ListWorkerPoolsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolList>(_service.ListWorkerPools(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPools");
+
+        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList> ListWorkerPools(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolList>(Sync.Run(() => _service.ListWorkerPools(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPools");
+
+        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
+        /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList>> ListWorkerPoolsPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolList>(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPools", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
+        /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList>> ListWorkerPoolsPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolList>(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPools", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
+        /// <summary>List All Worker Pools: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workerPools</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> ListWorkerPoolsItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolFull>(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPools", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
+        /// <summary>List All Worker Pools: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workerPools</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> ListWorkerPoolsItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolFull>(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPools", cancellationToken);
+
+        /// <summary>List All Worker Pools</summary>
+        /// <remarks>
+        /// <para>Get the list of all the existing worker pools.</para>
+        /// <para><c>GET /worker-pools</c> (worker-manager.listWorkerPools, stable)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:list-worker-pools
+        /// </code>
+        /// </remarks>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkerPools(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkerPools(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPools(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkerPools(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListWorkerPoolsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolsJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkerPools(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolsJsonAsync"/>
         /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolsJsonAsync"/>
         /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolsJsonAsync"/>
         /// <summary>List All Worker Pools: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPools</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolsJsonAsync"/>
         /// <summary>List All Worker Pools: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPools</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
         /// <summary>List All Worker Pools Stats</summary>
         /// <remarks>
@@ -386,40 +666,125 @@ namespace Taskcluster
         /// </code>
         /// </remarks>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkerPoolsStatsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats>> ListWorkerPoolsStatsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolListStats>(_service.ListWorkerPoolsStats(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolsStats");
+
+        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats> ListWorkerPoolsStats(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolListStats>(Sync.Run(() => _service.ListWorkerPoolsStats(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolsStats");
+
+        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
+        /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats>> ListWorkerPoolsStatsPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolListStats>(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPoolsStats", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
+        /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats>> ListWorkerPoolsStatsPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolListStats>(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPoolsStats", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
+        /// <summary>List All Worker Pools Stats: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>> ListWorkerPoolsStatsItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPoolsStats", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
+        /// <summary>List All Worker Pools Stats: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>> ListWorkerPoolsStatsItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolListStatsWorkerPoolsStatsItem>(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkerPoolsStats", cancellationToken);
+
+        /// <summary>List All Worker Pools Stats</summary>
+        /// <remarks>
+        /// <para>Get the stats for all worker pools - number of requested, running, stopping and stopped capacity</para>
+        /// <para><c>GET /worker-pools/stats</c> (worker-manager.listWorkerPoolsStats, experimental)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-list-stats.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:list-worker-pools
+        /// </code>
+        /// </remarks>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkerPoolsStats(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkerPoolsStats(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolsStats(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolsStats(Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListWorkerPoolsStatsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolsStatsJson(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolsStats(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolsStatsJsonAsync"/>
         /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsPagesAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonPagesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolsStatsJsonAsync"/>
         /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsPages(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonPages(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolsStatsPages(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolsStatsJsonAsync"/>
         /// <summary>List All Worker Pools Stats: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsItemsAsync(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonItemsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolsStatsJsonAsync"/>
         /// <summary>List All Worker Pools Stats: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolsStats</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsItems(string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolsStatsJsonItems(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolsStatsItems(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Report an error from a worker</summary>
+        /// <remarks>
+        /// <para>
+        /// Report an error that occurred on a worker.  This error will be included
+        /// with the other errors in `listWorkerPoolErrors(workerPoolId)`.
+        /// </para>
+        /// <para>
+        /// Workers can use this endpoint to report startup or configuration errors
+        /// that might be associated with the worker pool configuration and thus of
+        /// interest to a worker-pool administrator.
+        /// </para>
+        /// <para>
+        /// NOTE: errors are publicly visible.  Ensure that none of the content
+        /// contains secrets or other sensitive information.
+        /// </para>
+        /// <para><c>POST /worker-pool-errors/&lt;workerPoolId&gt;</c> (worker-manager.reportWorkerError, stable)</para>
+        /// <para>Request body: <c>/schemas/worker-manager/v1/report-worker-error-request.json#</c></para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-error.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// all of:
+        ///   assume:worker-pool:&lt;workerPoolId&gt;
+        ///   assume:worker-id:&lt;workerGroup&gt;/&lt;workerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/report-worker-error-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReportWorkerErrorJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolError>> ReportWorkerErrorAsync(string workerPoolId, global::Taskcluster.Schemas.ReportWorkerErrorRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolError>(_service.ReportWorkerError(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.reportWorkerError");
+
+        /// <inheritdoc cref="ReportWorkerErrorAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolError> ReportWorkerError(string workerPoolId, global::Taskcluster.Schemas.ReportWorkerErrorRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolError>(Sync.Run(() => _service.ReportWorkerError(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.reportWorkerError");
 
         /// <summary>Report an error from a worker</summary>
         /// <remarks>
@@ -451,12 +816,38 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportWorkerErrorAsync(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReportWorkerErrorJsonAsync(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.ReportWorkerError(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ReportWorkerErrorAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportWorkerError(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ReportWorkerErrorJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReportWorkerErrorJson(string workerPoolId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ReportWorkerError(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>List Worker Pool Errors Count</summary>
+        /// <remarks>
+        /// <para>
+        /// Get the list of worker pool errors count.
+        /// Contains total count of errors for the past 7 days and 24 hours
+        /// Also includes total counts grouped by titles of error and error code.
+        /// </para>
+        /// <para>If `workerPoolId` is not specified, it will return the count of all errors</para>
+        /// <para><c>GET /worker-pool-errors/stats</c> (worker-manager.workerPoolErrorStats, experimental)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-error-stats.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:list-worker-pool-errors:&lt;workerPoolId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The optional <c>workerPoolId</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="WorkerPoolErrorStatsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorStats>> WorkerPoolErrorStatsAsync(string? workerPoolId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolErrorStats>(_service.WorkerPoolErrorStats(Adapt.Option(workerPoolId), Adapt.Token(cancellationToken)), "worker-manager.workerPoolErrorStats");
+
+        /// <inheritdoc cref="WorkerPoolErrorStatsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorStats> WorkerPoolErrorStats(string? workerPoolId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolErrorStats>(Sync.Run(() => _service.WorkerPoolErrorStats(Adapt.Option(workerPoolId), Adapt.Token(cancellationToken))), "worker-manager.workerPoolErrorStats");
 
         /// <summary>List Worker Pool Errors Count</summary>
         /// <remarks>
@@ -477,11 +868,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> WorkerPoolErrorStatsAsync(string? workerPoolId = null, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> WorkerPoolErrorStatsJsonAsync(string? workerPoolId = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.WorkerPoolErrorStats(Adapt.Option(workerPoolId), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="WorkerPoolErrorStatsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> WorkerPoolErrorStats(string? workerPoolId = null, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="WorkerPoolErrorStatsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> WorkerPoolErrorStatsJson(string? workerPoolId = null, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.WorkerPoolErrorStats(Adapt.Option(workerPoolId), Adapt.Token(cancellationToken))));
 
         /// <summary>List Worker Pool Errors</summary>
@@ -496,42 +887,93 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
+        /// <param name="errorId">The optional <c>errorId</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkerPoolErrorsJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList>> ListWorkerPoolErrorsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolErrorList>(_service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolErrors");
+
+        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList> ListWorkerPoolErrors(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolErrorList>(Sync.Run(() => _service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolErrors");
+
+        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
+        /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList>> ListWorkerPoolErrorsPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolErrorList>(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
+        /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList>> ListWorkerPoolErrorsPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolErrorList>(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
+        /// <summary>List Worker Pool Errors: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolError>> ListWorkerPoolErrorsItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerPoolError>(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
+        /// <summary>List Worker Pool Errors: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolError>> ListWorkerPoolErrorsItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerPoolError>(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), "worker-manager.listWorkerPoolErrors", cancellationToken);
+
+        /// <summary>List Worker Pool Errors</summary>
+        /// <remarks>
+        /// <para>Get the list of worker pool errors.</para>
+        /// <para><c>GET /worker-pool-errors/&lt;workerPoolId&gt;</c> (worker-manager.listWorkerPoolErrors, stable)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-pool-error-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:list-worker-pool-errors:&lt;workerPoolId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
         /// <param name="errorId">The optional <c>errorId</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolErrors(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListWorkerPoolErrorsJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkerPoolErrorsJson(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolErrorsJsonAsync"/>
         /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolErrorsJsonAsync"/>
         /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolErrorsPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolErrorsJsonAsync"/>
         /// <summary>List Worker Pool Errors: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
+        /// <inheritdoc cref="ListWorkerPoolErrorsJsonAsync"/>
         /// <summary>List Worker Pool Errors: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workerPoolErrors</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkerPoolErrorsJsonItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkerPoolErrorsItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId)), cancellationToken);
 
         /// <summary>Workers in a specific Worker Group in a Worker Pool</summary>
         /// <remarks>
@@ -546,40 +988,113 @@ namespace Taskcluster
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkersForWorkerGroupJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerGroupAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkersForWorkerGroup");
+
+        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerList> ListWorkersForWorkerGroup(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerList>(Sync.Run(() => _service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkersForWorkerGroup");
+
+        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
+        /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerGroupPagesAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
+        /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerGroupPages(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
+        /// <summary>Workers in a specific Worker Group in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerGroupItemsAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
+        /// <summary>Workers in a specific Worker Group in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerGroupItems(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), "worker-manager.listWorkersForWorkerGroup", cancellationToken);
+
+        /// <summary>Workers in a specific Worker Group in a Worker Pool</summary>
+        /// <remarks>
+        /// <para>Get the list of all the existing workers in a given group in a given worker pool.</para>
+        /// <para><c>GET /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;</c> (worker-manager.listWorkersForWorkerGroup, stable)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:list-workers:&lt;workerPoolId&gt;/&lt;workerGroup&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersForWorkerGroup(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListWorkersForWorkerGroupJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersForWorkerGroupJson(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
+        /// <inheritdoc cref="ListWorkersForWorkerGroupJsonAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupPagesAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonPagesAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
+        /// <inheritdoc cref="ListWorkersForWorkerGroupJsonAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupPages(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonPages(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersForWorkerGroupPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
+        /// <inheritdoc cref="ListWorkersForWorkerGroupJsonAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupItemsAsync(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonItemsAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
+        /// <inheritdoc cref="ListWorkersForWorkerGroupJsonAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupItems(string workerPoolId, string workerGroup, string? continuationToken = null, string? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), Adapt.Option(limit)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerGroupJsonItems(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersForWorkerGroupItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit))), cancellationToken);
+
+        /// <summary>Get a Worker</summary>
+        /// <remarks>
+        /// <para>Get a single worker.</para>
+        /// <para><c>GET /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (worker-manager.worker, stable)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-full.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:get-worker:&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+        /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="WorkerJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> WorkerAsync(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerFull>(_service.Worker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "worker-manager.worker");
+
+        /// <inheritdoc cref="WorkerAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerFull> Worker(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerFull>(Sync.Run(() => _service.Worker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "worker-manager.worker");
 
         /// <summary>Get a Worker</summary>
         /// <remarks>
@@ -597,12 +1112,44 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> WorkerAsync(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> WorkerJsonAsync(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.Worker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="WorkerAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Worker(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="WorkerJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> WorkerJson(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Worker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Create a Worker</summary>
+        /// <remarks>
+        /// <para>
+        /// Create a new worker.  This is only useful for worker pools where the provider
+        /// does not create workers automatically, such as those with a `static` provider
+        /// type.  Providers that do not support creating workers will return a 400 error.
+        /// See the documentation for the individual providers, and in particular the
+        /// [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
+        /// for more information.
+        /// </para>
+        /// <para><c>PUT /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (worker-manager.createWorker, stable)</para>
+        /// <para>Request body: <c>/schemas/worker-manager/v1/create-worker-request.json#</c></para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-full.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:create-worker:&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+        /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateWorkerJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> CreateWorkerAsync(string workerPoolId, string workerGroup, string workerId, global::Taskcluster.Schemas.CreateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerFull>(_service.CreateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.createWorker");
+
+        /// <inheritdoc cref="CreateWorkerAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerFull> CreateWorker(string workerPoolId, string workerGroup, string workerId, global::Taskcluster.Schemas.CreateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerFull>(Sync.Run(() => _service.CreateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.createWorker");
 
         /// <summary>Create a Worker</summary>
         /// <remarks>
@@ -629,12 +1176,45 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateWorkerAsync(string workerPoolId, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> CreateWorkerJsonAsync(string workerPoolId, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.CreateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="CreateWorkerAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateWorker(string workerPoolId, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="CreateWorkerJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> CreateWorkerJson(string workerPoolId, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.CreateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Update an existing Worker</summary>
+        /// <remarks>
+        /// <para>
+        /// Update an existing worker in-place.  Like `createWorker`, this is only useful for
+        /// worker pools where the provider does not create workers automatically.
+        /// This method allows updating all fields in the schema unless otherwise indicated
+        /// in the provider documentation.
+        /// See the documentation for the individual providers, and in particular the
+        /// [static provider](https://docs.taskcluster.net/docs/reference/core/worker-manager/)
+        /// for more information.
+        /// </para>
+        /// <para><c>POST /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (worker-manager.updateWorker, stable)</para>
+        /// <para>Request body: <c>/schemas/worker-manager/v1/create-worker-request.json#</c></para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-full.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:update-worker:&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+        /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="UpdateWorkerJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> UpdateWorkerAsync(string workerPoolId, string workerGroup, string workerId, global::Taskcluster.Schemas.CreateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerFull>(_service.UpdateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.updateWorker");
+
+        /// <inheritdoc cref="UpdateWorkerAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerFull> UpdateWorker(string workerPoolId, string workerGroup, string workerId, global::Taskcluster.Schemas.CreateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerFull>(Sync.Run(() => _service.UpdateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.updateWorker");
 
         /// <summary>Update an existing Worker</summary>
         /// <remarks>
@@ -662,11 +1242,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> UpdateWorkerAsync(string workerPoolId, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> UpdateWorkerJsonAsync(string workerPoolId, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.UpdateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="UpdateWorkerAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> UpdateWorker(string workerPoolId, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="UpdateWorkerJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> UpdateWorkerJson(string workerPoolId, string workerGroup, string workerId, object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.UpdateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Remove a Worker</summary>
@@ -718,13 +1298,43 @@ namespace Taskcluster
         /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
         /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ShouldWorkerTerminateJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ShouldWorkerTerminateAsync(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ShouldWorkerTerminate(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)));
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ShouldWorkerTerminateResponse>> ShouldWorkerTerminateAsync(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ShouldWorkerTerminateResponse>(_service.ShouldWorkerTerminate(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "worker-manager.shouldWorkerTerminate");
 
         /// <inheritdoc cref="ShouldWorkerTerminateAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ShouldWorkerTerminate(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ShouldWorkerTerminateResponse> ShouldWorkerTerminate(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ShouldWorkerTerminateResponse>(Sync.Run(() => _service.ShouldWorkerTerminate(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "worker-manager.shouldWorkerTerminate");
+
+        /// <summary>Should worker terminate</summary>
+        /// <remarks>
+        /// <para>
+        /// Informs if worker should terminate or keep working.
+        /// Worker might no longer be needed based on the set of factors:
+        ///  - current capacity of the worker pool
+        ///  - amount of pending and claimed tasks
+        ///  - launch configuration changes
+        /// </para>
+        /// <para>Decision is made during provision or scanning loop based on above mentioned conditions.</para>
+        /// <para><c>GET /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;/should-terminate</c> (worker-manager.shouldWorkerTerminate, experimental)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/should-worker-terminate-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:should-worker-terminate:&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+        /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ShouldWorkerTerminateJsonAsync(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ShouldWorkerTerminate(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="ShouldWorkerTerminateJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ShouldWorkerTerminateJson(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ShouldWorkerTerminate(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))));
 
         /// <summary>Workers in a Worker Pool</summary>
@@ -739,42 +1349,117 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
+        /// <param name="state">The optional <c>state</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkersForWorkerPoolJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerPoolAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken)), "worker-manager.listWorkersForWorkerPool");
+
+        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerList> ListWorkersForWorkerPool(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerList>(Sync.Run(() => _service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken))), "worker-manager.listWorkersForWorkerPool");
+
+        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
+        /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerPoolPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
+        /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerPoolPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
+        /// <summary>Workers in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerPoolItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
+        /// <summary>Workers in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> ListWorkersForWorkerPoolItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerFull>(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), "worker-manager.listWorkersForWorkerPool", cancellationToken);
+
+        /// <summary>Workers in a Worker Pool</summary>
+        /// <remarks>
+        /// <para>Get the list of all the existing workers in a given worker pool.</para>
+        /// <para><c>GET /workers/&lt;workerPoolId&gt;</c> (worker-manager.listWorkersForWorkerPool, stable)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-list.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:list-workers:&lt;workerPoolId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
         /// <param name="state">The optional <c>state</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersForWorkerPool(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListWorkersForWorkerPoolJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersForWorkerPoolJson(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
+        /// <inheritdoc cref="ListWorkersForWorkerPoolJsonAsync"/>
         /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolPagesAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonPagesAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
+        /// <inheritdoc cref="ListWorkersForWorkerPoolJsonAsync"/>
         /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolPages(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonPages(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersForWorkerPoolPages(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
+        /// <inheritdoc cref="ListWorkersForWorkerPoolJsonAsync"/>
         /// <summary>Workers in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolItemsAsync(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonItemsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
+        /// <inheritdoc cref="ListWorkersForWorkerPoolJsonAsync"/>
         /// <summary>Workers in a Worker Pool: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolItems(string workerPoolId, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersForWorkerPoolJsonItems(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersForWorkerPoolItems(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state)), cancellationToken);
+
+        /// <summary>Register a running worker</summary>
+        /// <remarks>
+        /// <para>Register a running worker.  Workers call this method on worker start-up.</para>
+        /// <para>
+        /// This call both marks the worker as running and returns the credentials
+        /// the worker will require to perform its work.  The worker must provide
+        /// some proof of its identity, and that proof varies by provider type.
+        /// </para>
+        /// <para><c>POST /worker/register</c> (worker-manager.registerWorker, stable)</para>
+        /// <para>Request body: <c>/schemas/worker-manager/v1/register-worker-request.json#</c></para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/register-worker-response.json#</c></para>
+        /// <para>Required scopes: none.</para>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/register-worker-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="RegisterWorkerJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.RegisterWorkerResponse>> RegisterWorkerAsync(global::Taskcluster.Schemas.RegisterWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.RegisterWorkerResponse>(_service.RegisterWorker(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.registerWorker");
+
+        /// <inheritdoc cref="RegisterWorkerAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.RegisterWorkerResponse> RegisterWorker(global::Taskcluster.Schemas.RegisterWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.RegisterWorkerResponse>(Sync.Run(() => _service.RegisterWorker(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.registerWorker");
 
         /// <summary>Register a running worker</summary>
         /// <remarks>
@@ -793,12 +1478,40 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> RegisterWorkerAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> RegisterWorkerJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.RegisterWorker(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="RegisterWorkerAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> RegisterWorker(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="RegisterWorkerJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> RegisterWorkerJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.RegisterWorker(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
+
+        /// <summary>Reregister a Worker</summary>
+        /// <remarks>
+        /// <para>Reregister a running worker.</para>
+        /// <para>
+        /// This will generate and return new Taskcluster credentials for the worker
+        /// on that instance to use. The credentials will not live longer the
+        /// `registrationTimeout` for that worker. The endpoint will update `terminateAfter`
+        /// for the worker so that worker-manager does not terminate the instance.
+        /// </para>
+        /// <para><c>POST /worker/reregister</c> (worker-manager.reregisterWorker, experimental)</para>
+        /// <para>Request body: <c>/schemas/worker-manager/v1/reregister-worker-request.json#</c></para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/reregister-worker-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:reregister-worker:&lt;workerPoolId&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/reregister-worker-request.json#</c>), written with the schema's member names.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReregisterWorkerJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ReregisterWorkerResponse>> ReregisterWorkerAsync(global::Taskcluster.Schemas.ReregisterWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ReregisterWorkerResponse>(_service.ReregisterWorker(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.reregisterWorker");
+
+        /// <inheritdoc cref="ReregisterWorkerAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ReregisterWorkerResponse> ReregisterWorker(global::Taskcluster.Schemas.ReregisterWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ReregisterWorkerResponse>(Sync.Run(() => _service.ReregisterWorker(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.reregisterWorker");
 
         /// <summary>Reregister a Worker</summary>
         /// <remarks>
@@ -821,11 +1534,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReregisterWorkerAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ReregisterWorkerJsonAsync(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.ReregisterWorker(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ReregisterWorkerAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReregisterWorker(object payload, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="ReregisterWorkerJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ReregisterWorkerJson(object payload, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.ReregisterWorker(Adapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))));
 
         /// <summary>Get a list of all active workers of a workerType</summary>
@@ -853,43 +1566,132 @@ namespace Taskcluster
         /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
         /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
         /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
-        /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
+        /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
+        /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
+        /// <param name="workerState">The optional <c>workerState</c> query parameter.</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListWorkersJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>> ListWorkersAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken)), "worker-manager.listWorkers");
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse> ListWorkers(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken))), "worker-manager.listWorkers");
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Values<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
+
+        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
+        /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Blocking<global::Taskcluster.Schemas.WorkerManagerListWorkersResponseWorkersItem>(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), "worker-manager.listWorkers", cancellationToken);
+
+        /// <summary>Get a list of all active workers of a workerType</summary>
+        /// <remarks>
+        /// <para>Get a list of all active workers of a workerType.</para>
+        /// <para>
+        /// `listWorkers` allows a response to be filtered by quarantined and non quarantined workers,
+        /// as well as the current state of the worker.
+        /// To filter the query, you should call the end-point with one of [`quarantined`, `workerState`]
+        /// as a query-string option with a true or false value.
+        /// </para>
+        /// <para>
+        /// The response is paged. If this end-point returns a `continuationToken`, you
+        /// should call the end-point again with the `continuationToken` as a query-string
+        /// option. By default this end-point will list up to 1000 workers in a single
+        /// page. You may limit this with the query-string parameter `limit`.
+        /// </para>
+        /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c> (worker-manager.listWorkers, experimental)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/list-workers-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:list-workers:&lt;provisionerId&gt;/&lt;workerType&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+        /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+        /// <param name="limit">The most results a page holds (1 or more); <c>null</c> for the service's default.</param>
         /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
         /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
         /// <param name="workerState">The optional <c>workerState</c> query parameter.</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken)));
+        /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="ListWorkersAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkers(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Result(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken))));
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> ListWorkersJson(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Result(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken))));
 
-        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersPagesAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPagesAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every page as a result, fetched lazily while enumerating, following <c>continuationToken</c>. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersPages(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonPages(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersPages(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersItemsAsync(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Values(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
+        public virtual global::System.Collections.Generic.IAsyncEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItemsAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Values(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
 
-        /// <inheritdoc cref="ListWorkersAsync"/>
+        /// <inheritdoc cref="ListWorkersJsonAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every item of every page, following <c>continuationToken</c>.</summary>
         /// <returns>Every item (the elements of each page's <c>workers</c>) as a result, fetched page by page while enumerating. A page that could not be fetched ends the enumeration as a failed result.</returns>
-        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersItems(string provisionerId, string workerType, string? continuationToken = null, string? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.Blocking(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), Adapt.Option(limit), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
+        public virtual global::System.Collections.Generic.IEnumerable<TaskclusterResult<global::System.Text.Json.JsonElement>> ListWorkersJsonItems(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.Blocking(_service.ListWorkersItems(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState)), cancellationToken);
+
+        /// <summary>Get a worker</summary>
+        /// <remarks>
+        /// <para>Get a worker from a worker-type.</para>
+        /// <para><c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers/&lt;workerGroup&gt;/&lt;workerId&gt;</c> (worker-manager.getWorker, experimental)</para>
+        /// <para>Response: <c>/schemas/worker-manager/v1/worker-response.json#</c></para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// worker-manager:get-worker:&lt;provisionerId&gt;/&lt;workerType&gt;/&lt;workerGroup&gt;/&lt;workerId&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+        /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+        /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+        /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetWorkerJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerWorkerResponse>> GetWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerManagerWorkerResponse>(_service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "worker-manager.getWorker");
+
+        /// <inheritdoc cref="GetWorkerAsync"/>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerWorkerResponse> GetWorker(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerManagerWorkerResponse>(Sync.Run(() => _service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "worker-manager.getWorker");
 
         /// <summary>Get a worker</summary>
         /// <remarks>
@@ -908,11 +1710,11 @@ namespace Taskcluster
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
         /// <returns>The response as JSON, or why the call failed.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> GetWorkerJsonAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.ResultAsync(_service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)));
 
-        /// <inheritdoc cref="GetWorkerAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetWorker(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <inheritdoc cref="GetWorkerJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> GetWorkerJson(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))));
 
         /// <summary>Heartbeat</summary>
