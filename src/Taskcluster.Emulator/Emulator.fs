@@ -16,6 +16,7 @@ type RecordedRequest internal (r: RequestRecord) =
     member _.Service = r.Service
     member _.Method = r.Method
     member _.ClientId = r.ClientId
+    /// The status answered; 0 when the connection was dropped without an answer (an injected fault).
     member _.Status = r.Status
 
     override _.ToString() =

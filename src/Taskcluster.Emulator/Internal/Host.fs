@@ -245,7 +245,9 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                     ]
             ]
 
-    let record (ctx: HttpContext) (service: string) (methodName: string) (clientId: string) =
+    // Recorded before the answer is written: a caller that has read the whole answer must find
+    // its request in the log.
+    let record (ctx: HttpContext) (status: int) (service: string) (methodName: string) (clientId: string) =
         env.Stores.Record
             {
                 Time = env.Now()
@@ -254,7 +256,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                 Service = service
                 Method = methodName
                 ClientId = clientId
-                Status = ctx.Response.StatusCode
+                Status = status
             }
 
     /// Lifts Kestrel's body limit for this request: the caller counts the bytes itself.
@@ -343,6 +345,8 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
             match found with
             | None
             | Some(_, Error _) ->
+                record ctx 404 "" "" null
+
                 do!
                     writeJson
                         ctx
@@ -355,11 +359,10 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                             null
                             null)
                         None
-
-                record ctx "" "" null
             | Some(service, Ok(entry, m)) when not m.Undecodable.IsEmpty ->
                 // Express decodes route parameters while routing, before any middleware runs
                 let name, raw = m.Undecodable.Head
+                record ctx 400 service.Name entry.Name null
 
                 do!
                     writeJson
@@ -373,8 +376,6 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                             null
                             null)
                         None
-
-                record ctx service.Name entry.Name null
             | Some(service, Ok(entry, m)) ->
                 let ps = m.Params :> IReadOnlyDictionary<string, string>
                 let faults = env.Faults.TakeRoute(service.Name, entry.Name)
@@ -406,13 +407,13 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                         if statusCode = 401 then
                             ctx.Response.Headers["www-authenticate"] <- "hawk"
 
+                        record ctx statusCode service.Name entry.Name clientId
                         do! writeJson ctx statusCode (errorBody code statusCode message entry.Name ps payload) truncate
-                        record ctx service.Name entry.Name clientId
                     }
 
                 if drop then
+                    record ctx 0 service.Name entry.Name null
                     ctx.Abort()
-                    record ctx service.Name entry.Name null
                 else
                     match status with
                     | Some s -> do! fail "InjectedFault" s $"The emulator was told to answer {s} to this call" null null
@@ -608,12 +609,12 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                         | Some schema, 200 -> checkOutput entry.Output.Value schema bytes
                                         | _ -> ()
 
+                                        record ctx statusCode service.Name entry.Name clientId
                                         do! writeBytes ctx statusCode bytes truncate
                                     | Reply.Redirect(location, body) ->
                                         ctx.Response.Headers.Location <- location
+                                        record ctx 303 service.Name entry.Name clientId
                                         do! writeJson ctx 303 body truncate
-
-                                    record ctx service.Name entry.Name clientId
                                 with ApiError(code, statusCode, message) ->
                                     do! fail code statusCode message payload clientId
         }
@@ -837,8 +838,8 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                     null
 
             task {
+                record ctx 431 "" "" null
                 do! writeJson ctx 431 body None
-                record ctx "" "" null
             }
         else
             dispatch ctx
@@ -874,7 +875,9 @@ module internal Server =
                     TimeSpan.FromSeconds 1.0
                 )
 
-            app.Lifetime.ApplicationStopping.Register(fun () -> scheduler.Dispose()) |> ignore
+            app.Lifetime.ApplicationStopping.Register(fun () -> scheduler.Dispose())
+            |> ignore
+
             do! app.StartAsync ct
 
             let addresses =
