@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Taskcluster.Schemas;
 using Xunit;
 
 namespace Taskcluster.Tests;
@@ -24,13 +26,13 @@ public sealed class TaskWaitingTests : IClassFixture<EmulatorFixture>
         var queue = new QueueClient(_tc.RootUrl, _tc.Root);
         var taskId = SlugIds.NewSlugId();
         var now = DateTimeOffset.UtcNow;
-        (await queue.CreateTaskAsync(taskId, new
+        (await queue.CreateTaskAsync(taskId, new CreateTaskRequest
         {
-            taskQueueId = _taskQueueId,
-            created = now.ToString("o"),
-            deadline = now.AddHours(1).ToString("o"),
-            payload = new { },
-            metadata = new { name = "wait", description = "waited for", owner = "tests@example.com", source = "https://example.com/wait" },
+            TaskQueueId = _taskQueueId,
+            Created = now,
+            Deadline = now.AddHours(1),
+            Payload = JsonSerializer.SerializeToElement(new Dictionary<string, object>()),
+            Metadata = new TaskMetadata { Name = "wait", Description = "waited for", Owner = "tests@example.com", Source = "https://example.com/wait" },
         })).GetValueOrThrow();
         return (queue, taskId);
     }
@@ -41,9 +43,9 @@ public sealed class TaskWaitingTests : IClassFixture<EmulatorFixture>
         var (queue, taskId) = await PendingTask();
         var waiting = queue.WaitForTaskAsync(taskId, Polling(TimeSpan.FromMinutes(2)));
 
-        var claimed = (await queue.ClaimWorkAsync(_taskQueueId, new { workerGroup = "wg", workerId = "w", tasks = 1 })).GetValueOrThrow();
-        Assert.Equal(taskId, claimed.GetProperty("tasks")[0].GetProperty("status").GetProperty("taskId").GetString());
-        (await queue.ReportCompletedAsync(taskId, "0")).GetValueOrThrow();
+        var claimed = (await queue.ClaimWorkAsync(_taskQueueId, new ClaimWorkRequest { WorkerGroup = "wg", WorkerId = "w", Tasks = 1 })).GetValueOrThrow();
+        Assert.Equal(taskId, Assert.Single(claimed.Tasks).Status.TaskId);
+        (await queue.ReportCompletedAsync(taskId, 0)).GetValueOrThrow();
 
         var outcome = (await waiting).GetValueOrThrow();
         Assert.Equal(TaskOutcomeKind.Completed, outcome.Kind);
