@@ -80,6 +80,7 @@ let main argv =
                 2
             | _ ->
                 use stop = new ManualResetEventSlim(false)
+
                 let instance =
                     try
                         (Emulator.start options).GetAwaiter().GetResult()
@@ -129,6 +130,7 @@ let main argv =
 
                 if not (isNull options.PulseUrl) then
                     Console.Out.WriteLine "  pulse:        publishing the queue's messages to the given broker"
+
                 Console.Out.WriteLine
                     "  services:     auth, queue, object, secrets, index, purge-cache, hooks, notify, web-server, worker-manager (github answers 501)"
 

@@ -89,7 +89,9 @@ module TaskGraph =
                     match state.TryGetValue t.Label with
                     | true, 2 -> ()
                     | true, _ ->
-                        let circle = t.Label :: (path |> List.takeWhile (fun l -> l <> t.Label)) @ [ t.Label ]
+                        let circle =
+                            t.Label :: (path |> List.takeWhile (fun l -> l <> t.Label)) @ [ t.Label ]
+
                         cycle <- Some(List.rev circle)
                     | _ ->
                         state[t.Label] <- 1
@@ -140,12 +142,21 @@ module TaskGraph =
                                     TaskId = ids[t.Label]
                                     Definition =
                                         { t.Definition with
-                                            Dependencies = if deps.IsEmpty then t.Definition.Dependencies else Some deps
+                                            Dependencies =
+                                                if deps.IsEmpty then
+                                                    t.Definition.Dependencies
+                                                else
+                                                    Some deps
                                         }
                                 }
                         ]
 
-    let submit (queue: Queue) (options: TaskGraphOptions) (graph: GraphTask list) (cancellationToken: CancellationToken) =
+    let submit
+        (queue: Queue)
+        (options: TaskGraphOptions)
+        (graph: GraphTask list)
+        (cancellationToken: CancellationToken)
+        =
         task {
             match plan options graph with
             | Error e -> return Error e
@@ -159,7 +170,8 @@ module TaskGraph =
 
                 // each task's creation waits for its dependencies' (the queue refuses a task whose
                 // dependencies do not exist yet); plan order puts them first
-                let creations = Dictionary<string, Task<Result<unit, TaskGraphError>>>(StringComparer.Ordinal)
+                let creations =
+                    Dictionary<string, Task<Result<unit, TaskGraphError>>>(StringComparer.Ordinal)
 
                 for p in planned do
                     let before = [ for d in dependsOn[p.Label] -> creations[d] ]
@@ -168,7 +180,12 @@ module TaskGraph =
                         task {
                             let! results = Task.WhenAll before
 
-                            match results |> Array.tryPick (function Error e -> Some e | Ok() -> None) with
+                            match
+                                results
+                                |> Array.tryPick (function
+                                    | Error e -> Some e
+                                    | Ok() -> None)
+                            with
                             | Some e -> return Error e
                             | None ->
                                 do! gate.WaitAsync cancellationToken
@@ -187,7 +204,12 @@ module TaskGraph =
 
                 let! results = Task.WhenAll(creations.Values)
 
-                match results |> Array.tryPick (function Error e -> Some e | Ok() -> None) with
+                match
+                    results
+                    |> Array.tryPick (function
+                        | Error e -> Some e
+                        | Ok() -> None)
+                with
                 | Some e -> return Error e
                 | None -> return Ok planned
         }

@@ -73,7 +73,10 @@ module Wait =
             OnListening = ignore
         }
 
-    let overPulse (connection: PulseConnection) = { defaults with Pulse = Some connection }
+    let overPulse (connection: PulseConnection) =
+        { defaults with
+            Pulse = Some connection
+        }
 
     let private reasonText (reason: TaskStatusRunsItemReasonResolved) =
         match TaskStatusRunsItemReasonResolved.Encode reason with
@@ -195,7 +198,9 @@ module Wait =
         : Task<Result<'T, WaitError>> =
         task {
             use timeout = new CancellationTokenSource(options.Timeout, options.TimeProvider)
-            use linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token)
+
+            use linked =
+                CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token)
 
             try
                 match options.Pulse with
@@ -204,7 +209,8 @@ module Wait =
                     match bindings () with
                     | Error e -> return Error e
                     | Ok bs -> return! listen options connection bs check onMessage linked.Token
-            with :? OperationCanceledException when timeout.IsCancellationRequested && not cancellationToken.IsCancellationRequested ->
+            with :? OperationCanceledException when
+                timeout.IsCancellationRequested && not cancellationToken.IsCancellationRequested ->
                 return Error(WaitError.TimedOut(what, options.Timeout))
         }
 
@@ -260,7 +266,13 @@ module Wait =
                 let mutable more = true
 
                 while more do
-                    match! queue.Typed.ListTaskGroup(taskGroupId, ?continuationToken = continuation, cancellationToken = token) with
+                    match!
+                        queue.Typed.ListTaskGroup(
+                            taskGroupId,
+                            ?continuationToken = continuation,
+                            cancellationToken = token
+                        )
+                    with
                     | Error e ->
                         failure <- Some e
                         more <- false
@@ -285,7 +297,12 @@ module Wait =
                 | None -> return Ok None
             }
 
-    let forTaskGroup (queue: Queue) (options: WaitOptions) (taskGroupId: string) (cancellationToken: CancellationToken) =
+    let forTaskGroup
+        (queue: Queue)
+        (options: WaitOptions)
+        (taskGroupId: string)
+        (cancellationToken: CancellationToken)
+        =
         match validId "taskGroupId" taskGroupId with
         | Error e -> Task.FromResult(Error e)
         | Ok() ->

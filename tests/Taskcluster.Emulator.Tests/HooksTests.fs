@@ -77,7 +77,11 @@ let tests =
                 let groups = run (hooks.ListHookGroups()) |> ok "listHookGroups"
                 Expect.equal (items (prop "groups" groups) |> List.map str) [ "grp" ] "one group"
                 let listed = run (hooks.ListHooks "grp") |> ok "listHooks"
-                Expect.equal (items (prop "hooks" listed) |> List.map (prop "hookId" >> str)) [ "a/b"; "other" ] "sorted"
+
+                Expect.equal
+                    (items (prop "hooks" listed) |> List.map (prop "hookId" >> str))
+                    [ "a/b"; "other" ]
+                    "sorted"
 
                 // the same request again is a retry; another one a conflict
                 run (hooks.CreateHook("grp", "a/b", hookBody (template "proj-hooks/linux") []))
@@ -112,7 +116,13 @@ let tests =
                 let hooks = Hooks(rootOf emulator)
 
                 let e =
-                    run (hooks.CreateHook("grp", "h", hookBody (template "proj-hooks/linux") [ "schedule", jstrs [ "61 * * * *" ] ]))
+                    run (
+                        hooks.CreateHook(
+                            "grp",
+                            "h",
+                            hookBody (template "proj-hooks/linux") [ "schedule", jstrs [ "61 * * * *" ] ]
+                        )
+                    )
                     |> expectError 400 "InputError"
 
                 Expect.stringContains e.Message "61 * * * *" "names the pattern"
@@ -142,7 +152,8 @@ let tests =
                 |> ignore
             }
 
-            test "triggerHook renders the template with firedBy, payload, clientId, taskId and now, and creates the task with the hook's role" {
+            test
+                "triggerHook renders the template with firedBy, payload, clientId, taskId and now, and creates the task with the hook's role" {
                 let emulator, _ = startWithClock DateTimeOffset.UtcNow
                 use _ = emulator
                 emulator.State.CreateRole("hook-id:grp/h", roleScopes)
@@ -162,9 +173,17 @@ let tests =
 
                 // the default trigger schema accepts only `{}`
                 let open' = [ "triggerSchema", jobj [ "type", jstr "object" ] ]
-                run (hooks.CreateHook("grp", "h", hookBody task open')) |> ok "createHook" |> ignore
+
+                run (hooks.CreateHook("grp", "h", hookBody task open'))
+                |> ok "createHook"
+                |> ignore
+
                 let trigger = withScopes emulator [ "hooks:trigger-hook:grp/h" ]
-                let fired = run (Hooks(trigger).TriggerHook("grp", "h", Payload.Text """{"who": "me"}""")) |> ok "triggerHook"
+
+                let fired =
+                    run (Hooks(trigger).TriggerHook("grp", "h", Payload.Text """{"who": "me"}"""))
+                    |> ok "triggerHook"
+
                 let taskId = str (prop "taskId" fired)
                 Expect.equal (str (prop "taskId" (prop "status" fired))) taskId "status.taskId too"
 
@@ -179,7 +198,11 @@ let tests =
 
                 // a taskId chosen by the caller is used
                 let mine = slugId ()
-                let chosen = run (hooks.TriggerHook("grp", "h", Payload.Text $$"""{"who": "you", "taskId": "{{mine}}"}""")) |> ok "triggerHook"
+
+                let chosen =
+                    run (hooks.TriggerHook("grp", "h", Payload.Text $$"""{"who": "you", "taskId": "{{mine}}"}"""))
+                    |> ok "triggerHook"
+
                 Expect.equal (str (prop "taskId" chosen)) mine "the caller's taskId"
 
                 let fires = run (hooks.ListLastFires("grp", "h")) |> ok "listLastFires"
@@ -198,17 +221,29 @@ let tests =
                 use _ = emulator
                 emulator.State.CreateRole("hook-id:grp/poor", [ "queue:scheduler-id:-" ])
                 let hooks = Hooks(rootOf emulator)
-                run (hooks.CreateHook("grp", "poor", hookBody (template "proj-hooks/linux") [])) |> ok "createHook" |> ignore
+
+                run (hooks.CreateHook("grp", "poor", hookBody (template "proj-hooks/linux") []))
+                |> ok "createHook"
+                |> ignore
 
                 match run (hooks.TriggerHook("grp", "poor", Payload.Text "{}")) with
                 | Error(TaskclusterError.InsufficientScopes e) ->
                     Expect.stringContains e.Message "hook-id:grp/poor" "names the role"
-                    Expect.isTrue (e.MissingScopes |> List.exists (fun s -> s.Contains "queue:create-task:project:none")) "names the scope"
+
+                    Expect.isTrue
+                        (e.MissingScopes
+                         |> List.exists (fun s -> s.Contains "queue:create-task:project:none"))
+                        "names the scope"
                 | other -> failtestf "expected 403, got %A" other
 
                 let status = run (hooks.GetHookStatus("grp", "poor")) |> ok "getHookStatus"
                 Expect.equal (str (prop "result" (prop "lastFire" status))) "error" "recorded"
-                Expect.equal (str (prop "code" (prop "error" (prop "lastFire" status)))) "InsufficientScopes" "the queue's code"
+
+                Expect.equal
+                    (str (prop "code" (prop "error" (prop "lastFire" status))))
+                    "InsufficientScopes"
+                    "the queue's code"
+
                 Expect.isEmpty emulator.State.TaskIds "no task"
             }
 
@@ -227,32 +262,51 @@ let tests =
                                          "source": "https://example.com/hooks"}}}"""
                     )
 
-                run (hooks.CreateHook("grp", "tok", hookBody declining [ "triggerSchema", jobj [ "type", jstr "object" ] ]))
+                run (
+                    hooks.CreateHook(
+                        "grp",
+                        "tok",
+                        hookBody declining [ "triggerSchema", jobj [ "type", jstr "object" ] ]
+                    )
+                )
                 |> ok "createHook"
                 |> ignore
-                let token = str (prop "token" (run (hooks.GetTriggerToken("grp", "tok")) |> ok "getTriggerToken"))
+
+                let token =
+                    str (prop "token" (run (hooks.GetTriggerToken("grp", "tok")) |> ok "getTriggerToken"))
+
                 let anonymous =
                     match Options.create emulator.RootUrl |> Client.create with
                     | Ok c -> Hooks c
                     | Error e -> failtestf "%A" e
 
-                let fired = run (anonymous.TriggerHookWithToken("grp", "tok", token, Payload.Text """{"go": true}""")) |> ok "with token"
+                let fired =
+                    run (anonymous.TriggerHookWithToken("grp", "tok", token, Payload.Text """{"go": true}"""))
+                    |> ok "with token"
+
                 let taskId = str (prop "taskId" fired)
                 let def = run (Queue(rootOf emulator).Task taskId) |> ok "queue.task"
                 Expect.equal (str (prop "firedBy" (prop "payload" def))) "triggerHookWithToken" "firedBy"
 
-                let declined = run (anonymous.TriggerHookWithToken("grp", "tok", token, Payload.Text """{"go": false}""")) |> ok "declined"
+                let declined =
+                    run (anonymous.TriggerHookWithToken("grp", "tok", token, Payload.Text """{"go": false}"""))
+                    |> ok "declined"
+
                 Expect.isFalse (fst (declined.TryGetProperty "taskId")) "no task"
                 Expect.equal emulator.State.TaskIds.Count 1 "still one task"
 
-                let fresh = str (prop "token" (run (hooks.ResetTriggerToken("grp", "tok")) |> ok "reset"))
+                let fresh =
+                    str (prop "token" (run (hooks.ResetTriggerToken("grp", "tok")) |> ok "reset"))
+
                 Expect.notEqual fresh token "a new token"
 
                 run (anonymous.TriggerHookWithToken("grp", "tok", token, Payload.Text """{"go": true}"""))
                 |> expectError 401 "AuthenticationFailed"
                 |> ignore
 
-                run (anonymous.TriggerHookWithToken("grp", "tok", fresh, Payload.Text """{"go": true}""")) |> ok "new token" |> ignore
+                run (anonymous.TriggerHookWithToken("grp", "tok", fresh, Payload.Text """{"go": true}"""))
+                |> ok "new token"
+                |> ignore
             }
 
             test "a scheduled hook fires when the emulator's clock passes its date, with the scheduled time as now" {
@@ -262,7 +316,13 @@ let tests =
                 emulator.State.CreateRole("hook-id:grp/cron", roleScopes)
                 let hooks = Hooks(rootOf emulator)
 
-                run (hooks.CreateHook("grp", "cron", hookBody (template "proj-hooks/linux") [ "schedule", jstrs [ "0 0 * * * *" ] ]))
+                run (
+                    hooks.CreateHook(
+                        "grp",
+                        "cron",
+                        hookBody (template "proj-hooks/linux") [ "schedule", jstrs [ "0 0 * * * *" ] ]
+                    )
+                )
                 |> ok "createHook"
                 |> ignore
 
@@ -280,11 +340,20 @@ let tests =
 
                 let def = run (Queue(rootOf emulator).Task taskId) |> ok "queue.task"
                 Expect.equal (str (prop "firedBy" (prop "payload" def))) "schedule" "firedBy"
-                Expect.equal (str (prop "now" (prop "payload" def))) "2030-03-04T11:00:00.000Z" "now is the scheduled time"
+
+                Expect.equal
+                    (str (prop "now" (prop "payload" def)))
+                    "2030-03-04T11:00:00.000Z"
+                    "now is the scheduled time"
+
                 Expect.equal ((prop "created" def).GetDateTimeOffset()) eleven "created at the scheduled time"
 
                 let fires = run (hooks.ListLastFires("grp", "cron")) |> ok "listLastFires"
-                Expect.equal (items (prop "lastFires" fires) |> List.map (prop "firedBy" >> str)) [ "schedule" ] "one fire"
+
+                Expect.equal
+                    (items (prop "lastFires" fires) |> List.map (prop "firedBy" >> str))
+                    [ "schedule" ]
+                    "one fire"
             }
 
             test "a scheduled fire the queue refuses is recorded as an error and emails the owner" {
@@ -293,9 +362,19 @@ let tests =
                 use _ = emulator
                 let hooks = Hooks(rootOf emulator)
                 // no role hook-id:grp/fails: the queue refuses the task
-                let loud = [ "metadata", jobj [ "name", jstr "n"; "description", jstr "d"; "owner", jstr "owner@example.com" ] ]
+                let loud =
+                    [
+                        "metadata",
+                        jobj [ "name", jstr "n"; "description", jstr "d"; "owner", jstr "owner@example.com" ]
+                    ]
 
-                run (hooks.CreateHook("grp", "fails", hookBody (template "proj-hooks/linux") (loud @ [ "schedule", jstrs [ "*/10 * * * *" ] ])))
+                run (
+                    hooks.CreateHook(
+                        "grp",
+                        "fails",
+                        hookBody (template "proj-hooks/linux") (loud @ [ "schedule", jstrs [ "*/10 * * * *" ] ])
+                    )
+                )
                 |> ok "createHook"
                 |> ignore
 
@@ -309,7 +388,12 @@ let tests =
                     "the schedule moved on"
 
                 Expect.isEmpty emulator.State.TaskIds "no task"
-                let emails = emulator.State.Notifications |> Seq.filter (fun n -> n.Kind = "email") |> Seq.toList
+
+                let emails =
+                    emulator.State.Notifications
+                    |> Seq.filter (fun n -> n.Kind = "email")
+                    |> Seq.toList
+
                 Expect.equal (emails |> List.map (fun n -> n.Address)) [ "owner@example.com" ] "the owner is told"
                 Expect.stringContains emails.Head.RequestJson "grp/fails" "about the hook"
             }
@@ -317,18 +401,36 @@ let tests =
             test "each method needs its scopes" {
                 let emulator, _ = startWithClock DateTimeOffset.UtcNow
                 use _ = emulator
-                run (Hooks(rootOf emulator).CreateHook("grp", "h", hookBody (template "proj-hooks/linux") [])) |> ok "createHook" |> ignore
+
+                run (Hooks(rootOf emulator).CreateHook("grp", "h", hookBody (template "proj-hooks/linux") []))
+                |> ok "createHook"
+                |> ignore
+
                 let hooks = Hooks(withScopes emulator [ "hooks:modify-hook:grp/h" ])
                 run (hooks.ListHookGroups()) |> expectMissing "hooks:list-hooks:"
                 run (hooks.ListHooks "grp") |> expectMissing "hooks:list-hooks:grp"
                 run (hooks.Hook("grp", "h")) |> expectMissing "hooks:get:grp:h"
                 run (hooks.GetHookStatus("grp", "h")) |> expectMissing "hooks:status:grp/h"
-                run (hooks.CreateHook("grp", "h2", hookBody (template "proj-hooks/linux") [])) |> expectMissing "hooks:modify-hook:grp/h2"
-                run (hooks.UpdateHook("grp", "h", hookBody (template "proj-hooks/linux") [])) |> expectMissing "assume:hook-id:grp/h"
-                run (hooks.TriggerHook("grp", "h", Payload.Text "{}")) |> expectMissing "hooks:trigger-hook:grp/h"
-                run (hooks.GetTriggerToken("grp", "h")) |> expectMissing "hooks:get-trigger-token:grp/h"
-                run (hooks.ResetTriggerToken("grp", "h")) |> expectMissing "hooks:reset-trigger-token:grp/h"
-                run (hooks.ListLastFires("grp", "h")) |> expectMissing "hooks:list-last-fires:grp/h"
-                run (Hooks(withScopes emulator [ "hooks:get:*" ]).RemoveHook("grp", "h")) |> expectMissing "hooks:modify-hook:grp/h"
+
+                run (hooks.CreateHook("grp", "h2", hookBody (template "proj-hooks/linux") []))
+                |> expectMissing "hooks:modify-hook:grp/h2"
+
+                run (hooks.UpdateHook("grp", "h", hookBody (template "proj-hooks/linux") []))
+                |> expectMissing "assume:hook-id:grp/h"
+
+                run (hooks.TriggerHook("grp", "h", Payload.Text "{}"))
+                |> expectMissing "hooks:trigger-hook:grp/h"
+
+                run (hooks.GetTriggerToken("grp", "h"))
+                |> expectMissing "hooks:get-trigger-token:grp/h"
+
+                run (hooks.ResetTriggerToken("grp", "h"))
+                |> expectMissing "hooks:reset-trigger-token:grp/h"
+
+                run (hooks.ListLastFires("grp", "h"))
+                |> expectMissing "hooks:list-last-fires:grp/h"
+
+                run (Hooks(withScopes emulator [ "hooks:get:*" ]).RemoveHook("grp", "h"))
+                |> expectMissing "hooks:modify-hook:grp/h"
             }
         ]

@@ -124,7 +124,8 @@ let tests =
                     [ b; a ]
                     "the tasks found, in the order asked"
 
-                let limited = Taskcluster.Services.Index(Clients.withScopes emulator [ $"index:find-task:{root}.a" ])
+                let limited =
+                    Taskcluster.Services.Index(Clients.withScopes emulator [ $"index:find-task:{root}.a" ])
 
                 Clients.run (limited.FindTasksAtIndex(body [ $"{root}.a"; $"{root}.b" ]))
                 |> Clients.expectMissing $"index:find-task:{root}.b"

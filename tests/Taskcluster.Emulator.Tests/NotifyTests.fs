@@ -37,7 +37,9 @@ let tests =
                 |> ignore
 
                 let recorded =
-                    emulator.State.Notifications |> Seq.map (fun n -> n.Kind, n.Address) |> Seq.toList
+                    emulator.State.Notifications
+                    |> Seq.map (fun n -> n.Kind, n.Address)
+                    |> Seq.toList
 
                 Expect.equal
                     recorded
@@ -58,10 +60,19 @@ let tests =
                 let emulator, _ = startWithClock DateTimeOffset.UtcNow
                 use _ = emulator
                 let notify = Notify(rootOf emulator)
-                run (notify.AddDenylistAddress(denylisted "email" "spam@example.com")) |> ok "add" |> ignore
-                run (notify.AddDenylistAddress(denylisted "slack-channel" "C9")) |> ok "add" |> ignore
 
-                let e = run (notify.Email(email "spam@example.com")) |> expectError 400 "DenylistedAddress"
+                run (notify.AddDenylistAddress(denylisted "email" "spam@example.com"))
+                |> ok "add"
+                |> ignore
+
+                run (notify.AddDenylistAddress(denylisted "slack-channel" "C9"))
+                |> ok "add"
+                |> ignore
+
+                let e =
+                    run (notify.Email(email "spam@example.com"))
+                    |> expectError 400 "DenylistedAddress"
+
                 Expect.stringContains e.Message "spam@example.com" "names the address"
 
                 run (notify.Slack(Payload.Text """{"channelId": "C9", "text": "hi"}"""))
@@ -77,13 +88,21 @@ let tests =
 
                 Expect.equal
                     (items (prop "addresses" listed)
-                     |> List.map (fun a -> (prop "notificationType" a).GetString(), (prop "notificationAddress" a).GetString()))
+                     |> List.map (fun a ->
+                         (prop "notificationType" a).GetString(), (prop "notificationAddress" a).GetString()))
                     [ "email", "spam@example.com"; "slack-channel", "C9" ]
                     "the denylist"
 
-                run (notify.DeleteDenylistAddress(denylisted "email" "spam@example.com")) |> ok "delete" |> ignore
+                run (notify.DeleteDenylistAddress(denylisted "email" "spam@example.com"))
+                |> ok "delete"
+                |> ignore
+
                 run (notify.Email(email "spam@example.com")) |> ok "allowed again" |> ignore
-                Expect.equal (emulator.State.Notifications |> Seq.map (fun n -> n.Kind) |> Seq.toList) [ "pulse"; "email" ] "only what was allowed"
+
+                Expect.equal
+                    (emulator.State.Notifications |> Seq.map (fun n -> n.Kind) |> Seq.toList)
+                    [ "pulse"; "email" ]
+                    "only what was allowed"
             }
 
             test "listDenylist pages" {
@@ -97,7 +116,10 @@ let tests =
 
                 let first = run (notify.ListDenylist(limit = "3")) |> ok "page 1"
                 let token = (prop "continuationToken" first).GetString()
-                let second = run (notify.ListDenylist(continuationToken = token, limit = "3")) |> ok "page 2"
+
+                let second =
+                    run (notify.ListDenylist(continuationToken = token, limit = "3")) |> ok "page 2"
+
                 Expect.isFalse (fst (second.TryGetProperty "continuationToken")) "two pages"
 
                 let all =
@@ -111,7 +133,9 @@ let tests =
                 let emulator, _ = startWithClock DateTimeOffset.UtcNow
                 use _ = emulator
                 let notify = Notify(withScopes emulator [ "notify:email:other@example.com" ])
-                run (notify.Email(email "dev@example.com")) |> expectMissing "notify:email:dev@example.com"
+
+                run (notify.Email(email "dev@example.com"))
+                |> expectMissing "notify:email:dev@example.com"
 
                 run (notify.Pulse(Payload.Text """{"routingKey": "a.b", "message": {}}"""))
                 |> expectMissing "notify:pulse:a.b"

@@ -33,7 +33,8 @@ let tests =
     testList
         "Publisher"
         [
-            test "a task-pending message gets its primary routing key, `_` for the words it lacks, its CCs and version 1" {
+            test
+                "a task-pending message gets its primary routing key, `_` for the words it lacks, its CCs and version 1" {
                 let taskId = "fN1SbArXTPSVFNUvaOlinQ"
                 let message = JsonObject()
                 message["status"] <- status taskId

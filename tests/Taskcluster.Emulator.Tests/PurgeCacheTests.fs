@@ -12,7 +12,8 @@ let private purge (cacheName: string) =
 
 let private cacheNames (answer: Text.Json.JsonElement) =
     items (prop "requests" answer)
-    |> List.map (fun r -> (prop "provisionerId" r).GetString(), (prop "workerType" r).GetString(), (prop "cacheName" r).GetString())
+    |> List.map (fun r ->
+        (prop "provisionerId" r).GetString(), (prop "workerType" r).GetString(), (prop "cacheName" r).GetString())
 
 let tests =
     testList
@@ -50,7 +51,9 @@ let tests =
             }
 
             test "a purge request is forgotten after a day" {
-                let emulator, clock = startWithClock (DateTimeOffset(2030, 1, 2, 0, 0, 0, TimeSpan.Zero))
+                let emulator, clock =
+                    startWithClock (DateTimeOffset(2030, 1, 2, 0, 0, 0, TimeSpan.Zero))
+
                 use _ = emulator
                 let pc = PurgeCache(rootOf emulator)
                 run (pc.PurgeCache("proj/linux", purge "cargo")) |> ok "purgeCache" |> ignore
@@ -65,8 +68,10 @@ let tests =
                 let pc = PurgeCache(rootOf emulator)
 
                 let wanted =
-                    [ for p in [ "a/x"; "a/y"; "b/x" ] do
-                          for c in [ "c1"; "c2" ] -> p, c ]
+                    [
+                        for p in [ "a/x"; "a/y"; "b/x" ] do
+                            for c in [ "c1"; "c2" ] -> p, c
+                    ]
 
                 for p, c in List.rev wanted do
                     run (pc.PurgeCache(p, purge c)) |> ok "purgeCache" |> ignore

@@ -11,7 +11,11 @@ open Taskcluster.Emulator.Tests.Clients
 
 let private create (queue: Queue) (taskQueueId: string) =
     let taskId = slugId ()
-    run (queue.CreateTask(taskId, Payload.Node(taskDef taskQueueId []))) |> ok "createTask" |> ignore
+
+    run (queue.CreateTask(taskId, Payload.Node(taskDef taskQueueId [])))
+    |> ok "createTask"
+    |> ignore
+
     taskId
 
 let private ids (answer: Text.Json.JsonElement) (member': string) =
@@ -47,10 +51,15 @@ let tests =
                 let paged = run (queue.Tasks(body, limit = "1")) |> ok "page 1"
                 Expect.equal (ids paged "tasks") [ b ] "one per page"
                 let token = (prop "continuationToken" paged).GetString()
-                let next = run (queue.Tasks(body, continuationToken = token, limit = "1")) |> ok "page 2"
+
+                let next =
+                    run (queue.Tasks(body, continuationToken = token, limit = "1")) |> ok "page 2"
+
                 Expect.equal (ids next "tasks") [ a ] "then the next"
 
-                let limited = Queue(withScopes emulator [ $"queue:get-task:{a}"; $"queue:status:{a}" ])
+                let limited =
+                    Queue(withScopes emulator [ $"queue:get-task:{a}"; $"queue:status:{a}" ])
+
                 let both = Payload.Node(jobj [ "taskIds", jstrs [ a; b ] ])
                 run (limited.Tasks both) |> expectMissing $"queue:get-task:{b}"
                 run (limited.Statuses both) |> expectMissing $"queue:status:{b}"
@@ -71,36 +80,52 @@ let tests =
                 let queues = run (queue.ListTaskQueues()) |> ok "listTaskQueues"
 
                 Expect.equal
-                    (items (prop "taskQueues" queues) |> List.map (fun q -> (prop "taskQueueId" q).GetString()))
+                    (items (prop "taskQueues" queues)
+                     |> List.map (fun q -> (prop "taskQueueId" q).GetString()))
                     [ "prov-b/linux"; "prov-b/mac"; "prov-c/win" ]
                     "every queue, sorted"
 
                 let one = run (queue.GetTaskQueue "prov-b/mac") |> ok "getTaskQueue"
                 Expect.equal ((prop "taskQueueId" one).GetString()) "prov-b/mac" "getTaskQueue"
-                run (queue.GetTaskQueue "prov-b/none") |> expectError 404 "ResourceNotFound" |> ignore
+
+                run (queue.GetTaskQueue "prov-b/none")
+                |> expectError 404 "ResourceNotFound"
+                |> ignore
 
                 let types = run (queue.ListWorkerTypes "prov-b") |> ok "listWorkerTypes"
 
                 Expect.equal
-                    (items (prop "workerTypes" types) |> List.map (fun t -> (prop "workerType" t).GetString()))
+                    (items (prop "workerTypes" types)
+                     |> List.map (fun t -> (prop "workerType" t).GetString()))
                     [ "linux"; "mac" ]
                     "the provisioner's worker types"
 
-                let provisioners = run (queue.ListProvisioners(limit = "1")) |> ok "listProvisioners"
+                let provisioners =
+                    run (queue.ListProvisioners(limit = "1")) |> ok "listProvisioners"
+
                 let first = items (prop "provisioners" provisioners)
                 Expect.equal (first |> List.map (fun p -> (prop "provisionerId" p).GetString())) [ "prov-b" ] "page one"
                 let token = (prop "continuationToken" provisioners).GetString()
-                let second = run (queue.ListProvisioners(continuationToken = token, limit = "1")) |> ok "page 2"
+
+                let second =
+                    run (queue.ListProvisioners(continuationToken = token, limit = "1"))
+                    |> ok "page 2"
 
                 Expect.equal
-                    (items (prop "provisioners" second) |> List.map (fun p -> (prop "provisionerId" p).GetString()))
+                    (items (prop "provisioners" second)
+                     |> List.map (fun p -> (prop "provisionerId" p).GetString()))
                     [ "prov-c" ]
                     "page two"
 
                 let limited = Queue(withScopes emulator [ "queue:list-worker-types:prov-c" ])
                 run (limited.ListTaskQueues()) |> expectMissing "queue:list-task-queues"
-                run (limited.GetTaskQueue "prov-b/mac") |> expectMissing "queue:get-task-queue:prov-b/mac"
-                run (limited.ListWorkerTypes "prov-b") |> expectMissing "queue:list-worker-types:prov-b"
+
+                run (limited.GetTaskQueue "prov-b/mac")
+                |> expectMissing "queue:get-task-queue:prov-b/mac"
+
+                run (limited.ListWorkerTypes "prov-b")
+                |> expectMissing "queue:list-worker-types:prov-b"
+
                 run (limited.ListProvisioners()) |> expectMissing "queue:list-provisioners"
             }
 
@@ -112,10 +137,17 @@ let tests =
                 let second = create queue "prov-e/linux"
 
                 let claimed =
-                    run (queue.ClaimWork("prov-e/linux", Payload.Text """{"workerGroup": "g1", "workerId": "w1", "tasks": 1}"""))
+                    run (
+                        queue.ClaimWork(
+                            "prov-e/linux",
+                            Payload.Text """{"workerGroup": "g1", "workerId": "w1", "tasks": 1}"""
+                        )
+                    )
                     |> ok "claimWork"
 
-                let held = (prop "taskId" (prop "status" (items (prop "tasks" claimed)).Head)).GetString()
+                let held =
+                    (prop "taskId" (prop "status" (items (prop "tasks" claimed)).Head)).GetString()
+
                 let waiting = if held = first then second else first
                 let pending = run (queue.ListPendingTasks "prov-e/linux") |> ok "listPendingTasks"
                 Expect.equal (ids pending "tasks") [ waiting ] "the unclaimed run"
@@ -125,7 +157,11 @@ let tests =
                 Expect.equal ((prop "workerId" entry).GetString()) "w1" "by its worker"
 
                 let limited = Queue(withScopes emulator [ "queue:pending-list:prov-e/other" ])
-                run (limited.ListPendingTasks "prov-e/linux") |> expectMissing "queue:pending-list:prov-e/linux"
-                run (limited.ListClaimedTasks "prov-e/linux") |> expectMissing "queue:claimed-list:prov-e/linux"
+
+                run (limited.ListPendingTasks "prov-e/linux")
+                |> expectMissing "queue:pending-list:prov-e/linux"
+
+                run (limited.ListClaimedTasks "prov-e/linux")
+                |> expectMissing "queue:claimed-list:prov-e/linux"
             }
         ]

@@ -79,14 +79,29 @@ let tests =
                 let thread = (items (prop "threads" profile)).Head
                 Expect.equal ((prop "name" thread).GetString()) group "one thread per group"
                 let ms = markers profile
-                Expect.equal (ms |> List.map fst) [ "TaskGroup"; "TaskGroup (no actions)"; "Task" ] "the group twice, one run"
+
+                Expect.equal
+                    (ms |> List.map fst)
+                    [ "TaskGroup"; "TaskGroup (no actions)"; "Task" ]
+                    "the group twice, one run"
+
                 let _, task = List.last ms
                 Expect.equal ((prop "taskId" task).GetString()) started "the run that started"
                 Expect.equal ((prop "state" task).GetString()) "completed" "its state"
                 Expect.equal ((prop "tasks" (snd ms.Head)).GetInt32()) 2 "the group's size"
-                Expect.isFalse (ms |> List.exists (fun (_, d) -> d.ValueKind = JsonValueKind.Object && (match d.TryGetProperty "taskId" with | true, v -> v.GetString() = idle | _ -> false))) "no marker for the pending task"
 
-                run (anonymous.TaskGroupProfile(slugId ())) |> expectError 404 "ResourceNotFound" |> ignore
+                Expect.isFalse
+                    (ms
+                     |> List.exists (fun (_, d) ->
+                         d.ValueKind = JsonValueKind.Object
+                         && (match d.TryGetProperty "taskId" with
+                             | true, v -> v.GetString() = idle
+                             | _ -> false)))
+                    "no marker for the pending task"
+
+                run (anonymous.TaskGroupProfile(slugId ()))
+                |> expectError 404 "ResourceNotFound"
+                |> ignore
             }
 
             test "taskProfile turns a resolved task's live log into one marker per line" {
@@ -106,7 +121,14 @@ let tests =
                             taskId,
                             "0",
                             "public/logs/live.log",
-                            Payload.Node(jobj [ "storageType", jstr "s3"; "expires", jstr (fromNow (TimeSpan.FromDays 1.0)); "contentType", jstr "text/plain" ])
+                            Payload.Node(
+                                jobj
+                                    [
+                                        "storageType", jstr "s3"
+                                        "expires", jstr (fromNow (TimeSpan.FromDays 1.0))
+                                        "contentType", jstr "text/plain"
+                                    ]
+                            )
                         )
                     )
                     |> ok "createArtifact"
@@ -133,15 +155,31 @@ let tests =
 
                 Expect.equal
                     (ms |> List.map fst)
-                    [ "logged"; "no timestamp"; "taskcluster"; "vcs"; "no timestamp"; "taskcluster" ]
+                    [
+                        "logged"
+                        "no timestamp"
+                        "taskcluster"
+                        "vcs"
+                        "no timestamp"
+                        "taskcluster"
+                    ]
                     "the task, then each line"
 
                 let thread = (items (prop "threads" profile)).Head
                 let ends = items (prop "endTime" (prop "markers" thread))
                 Expect.equal (ends.Head.GetInt64()) 5000L "the task lasts from the first to the last time"
-                let starts = items (prop "startTime" (prop "markers" thread)) |> List.map (fun s -> s.GetInt64())
+
+                let starts =
+                    items (prop "startTime" (prop "markers" thread))
+                    |> List.map (fun s -> s.GetInt64())
+
                 Expect.equal starts [ 0L; 0L; 0L; 2500L; 2500L; 5000L ] "times from the first stamp"
-                Expect.equal ((prop "startTime" (prop "meta" profile)).GetInt64()) (DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds()) "the profile starts at the first stamp"
+
+                Expect.equal
+                    ((prop "startTime" (prop "meta" profile)).GetInt64())
+                    (DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds())
+                    "the profile starts at the first stamp"
+
                 Expect.equal ((prop "taskId" (snd ms.Head)).GetString()) taskId "the task marker names the task"
 
                 run (web.TaskProfile(slugId ())) |> expectError 404 "ResourceNotFound" |> ignore

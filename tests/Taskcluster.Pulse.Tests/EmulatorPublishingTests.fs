@@ -78,8 +78,12 @@ type Listener(received: ConcurrentQueue<PulseMessage>, cts: CancellationTokenSou
 let listen (bindings: PulseBinding list) : Task<Listener> =
     task {
         let received = ConcurrentQueue<PulseMessage>()
-        let started = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
-        let connection = PulseConnection.parseUrl (broker().AdminUrl.AbsoluteUri) |> ok "connection"
+
+        let started =
+            TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+        let connection =
+            PulseConnection.parseUrl (broker().AdminUrl.AbsoluteUri) |> ok "connection"
 
         let options =
             { Consumer.defaults connection with
@@ -102,7 +106,12 @@ let listen (bindings: PulseBinding list) : Task<Listener> =
         let! first = Task.WhenAny(started.Task, finished :> Task, Task.Delay timeout)
 
         if not (obj.ReferenceEquals(first, started.Task)) then
-            failtestf "the consumer did not start: %A" (if finished.IsCompleted then box finished.Result else box "timeout")
+            failtestf
+                "the consumer did not start: %A"
+                (if finished.IsCompleted then
+                     box finished.Result
+                 else
+                     box "timeout")
 
         return new Listener(received, cts, finished)
     }
@@ -125,8 +134,7 @@ let taskBindings (route: string) (group: string) =
             ] do
             yield binding e (BindingPattern.Verbatim $"route.{route}")
 
-        yield
-            binding QueueEventsReference.taskGroupResolved (BindingPattern.Values(Map [ "taskGroupId", group ]))
+        yield binding QueueEventsReference.taskGroupResolved (BindingPattern.Values(Map [ "taskGroupId", group ]))
     ]
 
 let private shortName (m: PulseMessage) =
@@ -141,8 +149,7 @@ let private decodeWith (decoder: JsonPath -> JsonElement -> Result<'T, DecodeErr
 
 let claim (queue: Queue) =
     task {
-        let! r =
-            queue.ClaimWork("proj-pulse/e2e", Payload.Text """{"workerGroup":"wg","workerId":"w1","tasks":1}""")
+        let! r = queue.ClaimWork("proj-pulse/e2e", Payload.Text """{"workerGroup":"wg","workerId":"w1","tasks":1}""")
 
         let reply = ok "claimWork" r
         let claimed = reply.GetProperty("tasks")
@@ -249,11 +256,14 @@ let tests =
                 use! listener = (listen (taskBindings route group): Task<Listener>)
                 let received = (listener: Listener).Received
 
-                ok "create failing" (queue.CreateTask(failing, taskRequest group [ route ] []).Result) |> ignore
+                ok "create failing" (queue.CreateTask(failing, taskRequest group [ route ] []).Result)
+                |> ignore
+
                 let! _ = claim queue
                 ok "reportFailed" (queue.ReportFailed(failing, "0").Result) |> ignore
 
-                ok "create retried" (queue.CreateTask(retried, taskRequest group [ route ] []).Result) |> ignore
+                ok "create retried" (queue.CreateTask(retried, taskRequest group [ route ] []).Result)
+                |> ignore
                 // blocked on `retried`, so it is defined but not pending
                 ok "create dependent" (queue.CreateTask(dependent, taskRequest group [ route ] [ retried ]).Result)
                 |> ignore
@@ -304,7 +314,7 @@ let tests =
                 Expect.equal canceled.Body.Status.State TaskStatusState.Exception "canceled"
 
                 Expect.equal
-                    (canceled.Body.Status.Runs |> List.last |> fun r -> r.ReasonResolved)
+                    (canceled.Body.Status.Runs |> List.last |> (fun r -> r.ReasonResolved))
                     (Some TaskStatusRunsItemReasonResolved.Canceled)
                     "the reason"
 
@@ -324,7 +334,8 @@ let tests =
                     l.Stop()
                     p
 
-                let options = EmulatorOptions(PulseUrl = $"amqp://someone:s3cret-pw@127.0.0.1:{port}/")
+                let options =
+                    EmulatorOptions(PulseUrl = $"amqp://someone:s3cret-pw@127.0.0.1:{port}/")
 
                 let! outcome =
                     task {

@@ -64,8 +64,12 @@ let tests =
             test "a plan puts every task after the tasks it depends on, with their taskIds as dependencies" {
                 let options = TaskGraph.defaults ()
                 let plan = TaskGraph.plan options (diamond "g" DateTimeOffset.UtcNow) |> ok "plan"
-                let position label = plan |> List.findIndex (fun p -> p.Label = label)
-                let idOf label = (plan |> List.find (fun p -> p.Label = label)).TaskId
+
+                let position label =
+                    plan |> List.findIndex (fun p -> p.Label = label)
+
+                let idOf label =
+                    (plan |> List.find (fun p -> p.Label = label)).TaskId
 
                 for p in plan do
                     for d in (diamond "g" DateTimeOffset.UtcNow |> List.find (fun n -> n.Label = p.Label)).DependsOn do
@@ -80,8 +84,13 @@ let tests =
 
                 Expect.equal (plan |> List.map (fun p -> p.TaskId) |> List.distinct |> List.length) 5 "one taskId each"
 
-                let again = TaskGraph.plan options (diamond "g" DateTimeOffset.UtcNow) |> ok "plan again"
-                Expect.equal (again |> List.map (fun p -> p.Label, p.TaskId)) (plan |> List.map (fun p -> p.Label, p.TaskId)) "the same taskIds"
+                let again =
+                    TaskGraph.plan options (diamond "g" DateTimeOffset.UtcNow) |> ok "plan again"
+
+                Expect.equal
+                    (again |> List.map (fun p -> p.Label, p.TaskId))
+                    (plan |> List.map (fun p -> p.Label, p.TaskId))
+                    "the same taskIds"
             }
 
             test "duplicate labels, unknown labels, bad taskIds and concurrency are refused, naming the culprit" {
@@ -140,7 +149,12 @@ let tests =
                 let queue = Queue(clientFor emulator)
                 let group = (Helpers.slugId ()).Value
                 let graph = diamond group DateTimeOffset.UtcNow
-                let options = { TaskGraph.defaults () with MaxConcurrency = 2 }
+
+                let options =
+                    { TaskGraph.defaults () with
+                        MaxConcurrency = 2
+                    }
+
                 let! first = TaskGraph.submit queue options graph CancellationToken.None
                 let first: PlannedTask list = ok "submit" first
                 Expect.equal (first.Length) 5 "every task"
@@ -148,21 +162,34 @@ let tests =
 
                 // the queue has each task with its dependencies' taskIds, and the roots pending
                 for p in first do
-                    let stored = JsonDocument.Parse(emulator.State.TaskDefinitionJson p.TaskId).RootElement
+                    let stored =
+                        JsonDocument.Parse(emulator.State.TaskDefinitionJson p.TaskId).RootElement
 
                     let deps =
-                        [ for d in stored.GetProperty("dependencies").EnumerateArray() -> d.GetString() ]
+                        [
+                            for d in stored.GetProperty("dependencies").EnumerateArray() -> d.GetString()
+                        ]
                         |> List.sort
 
-                    Expect.equal deps (p.Definition.Dependencies |> Option.defaultValue [] |> List.sort) $"{p.Label}'s dependencies"
+                    Expect.equal
+                        deps
+                        (p.Definition.Dependencies |> Option.defaultValue [] |> List.sort)
+                        $"{p.Label}'s dependencies"
 
-                let idOf label = (first |> List.find (fun p -> p.Label = label)).TaskId
+                let idOf label =
+                    (first |> List.find (fun p -> p.Label = label)).TaskId
+
                 Expect.equal (emulator.State.TaskState(idOf "build")) "pending" "a root is pending"
                 Expect.equal (emulator.State.TaskState(idOf "release")) "unscheduled" "release waits"
 
                 let! again = TaskGraph.submit queue options graph CancellationToken.None
                 let again: PlannedTask list = ok "submit again" again
-                Expect.equal (again |> List.map (fun p -> p.TaskId)) (first |> List.map (fun p -> p.TaskId)) "the same taskIds"
+
+                Expect.equal
+                    (again |> List.map (fun p -> p.TaskId))
+                    (first |> List.map (fun p -> p.TaskId))
+                    "the same taskIds"
+
                 Expect.equal emulator.State.TaskIds.Count 5 "no duplicates"
             }
 
@@ -175,7 +202,9 @@ let tests =
                 let graph =
                     [
                         node "a" [] group now
-                        { node "b" [ "a" ] group now with Definition = definition "b" group now -1.0 }
+                        { node "b" [ "a" ] group now with
+                            Definition = definition "b" group now -1.0
+                        }
                         node "c" [ "b" ] group now
                     ]
 

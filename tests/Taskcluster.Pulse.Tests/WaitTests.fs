@@ -32,7 +32,10 @@ let private polling () =
 
 let private create (queue: Queue) (group: string) (dependencies: string list) =
     let taskId = (Helpers.slugId ()).Value
-    ok "createTask" (queue.CreateTask(taskId, taskRequest group [] dependencies).Result) |> ignore
+
+    ok "createTask" (queue.CreateTask(taskId, taskRequest group [] dependencies).Result)
+    |> ignore
+
     taskId
 
 /// Claims the one pending task and reports its run `how`.
@@ -64,8 +67,15 @@ let private waitThenResolve (options: WaitOptions) (how: string) =
         let queue = Queue(clientFor emulator)
         let group = (Helpers.slugId ()).Value
         let taskId = create queue group []
-        let listening = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
-        let options = { options with OnListening = fun _ -> listening.TrySetResult() |> ignore }
+
+        let listening =
+            TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+        let options =
+            { options with
+                OnListening = fun _ -> listening.TrySetResult() |> ignore
+            }
+
         let waiting = Wait.forTask queue options taskId CancellationToken.None
 
         if options.Pulse.IsSome then
@@ -147,7 +157,13 @@ let tests =
 
                 for options in [ pulse (); polling () ] do
                     let! outcome =
-                        Wait.forTask queue { options with Timeout = TimeSpan.FromMilliseconds 300.0 } taskId CancellationToken.None
+                        Wait.forTask
+                            queue
+                            { options with
+                                Timeout = TimeSpan.FromMilliseconds 300.0
+                            }
+                            taskId
+                            CancellationToken.None
 
                     match outcome with
                     | Error(WaitError.TimedOut(what, _) as e) ->

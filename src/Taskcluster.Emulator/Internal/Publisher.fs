@@ -95,7 +95,8 @@ module internal Exchanges =
                     let problem =
                         match ReferenceSet.Instance.Schema schemaId with
                         | None -> Some $"no schema {entry.Schema}"
-                        | Some schema -> Validation.validate entry.Schema schema (JsonSerializer.SerializeToElement body)
+                        | Some schema ->
+                            Validation.validate entry.Schema schema (JsonSerializer.SerializeToElement body)
 
                     match problem with
                     | Some p -> Error $"{reference.ExchangePrefix}{exchange} message does not fit its schema: {p}"
@@ -248,13 +249,17 @@ type internal AmqpPublisher private (factory: ConnectionFactory, log: exn -> str
                 do! p.Open ct
             with ex ->
                 do! p.Close()
-                raise (InvalidOperationException($"cannot publish to the Pulse broker at {describe url}: {ex.Message}", ex))
+
+                raise (
+                    InvalidOperationException($"cannot publish to the Pulse broker at {describe url}: {ex.Message}", ex)
+                )
 
             p.StartLoop()
             return p :> IPublisher
         }
 
-    member private this.StartLoop() = loop <- Task.Run(fun () -> this.Run() :> Task)
+    member private this.StartLoop() =
+        loop <- Task.Run(fun () -> this.Run() :> Task)
 
     interface IPublisher with
         member _.Publish(service, exchange, routing, routes, message) =

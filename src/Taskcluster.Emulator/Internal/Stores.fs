@@ -232,8 +232,7 @@ type internal QueueStore() =
 
     /// Where the queue announces its transitions on Pulse: (exchange, routing-key values, task
     /// routes, message). `None` until the emulator is given a broker, so no message is even built.
-    member val Announce: (string -> Map<string, string> -> string list -> JsonNode -> unit) option =
-        None with get, set
+    member val Announce: (string -> Map<string, string> -> string list -> JsonNode -> unit) option = None with get, set
 
 /// Where an object's bytes are.
 [<RequireQualifiedAccess>]

@@ -17,7 +17,10 @@ open Taskcluster.Emulator.Internal
 let private hooksClientId = "static/taskcluster/hooks"
 
 let private slugIdPattern =
-    Regex("^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$", RegexOptions.CultureInvariant)
+    Regex(
+        "^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$",
+        RegexOptions.CultureInvariant
+    )
 
 /// The next date of a hook without a schedule: far in the future, as the service keeps it.
 let private future = DateTimeOffset(4000, 2, 1, 0, 0, 0, TimeSpan.Zero)
@@ -29,8 +32,7 @@ let private key (hookGroupId: string) (hookId: string) =
 /// A schedule entry as the service's cron parser reads it: five fields (minute first) or six
 /// (seconds first), or a macro such as `@daily`; always in UTC.
 let parseCron (pattern: string) : Result<CronExpression, string> =
-    let fields =
-        pattern.Split([| ' '; '\t' |], StringSplitOptions.RemoveEmptyEntries)
+    let fields = pattern.Split([| ' '; '\t' |], StringSplitOptions.RemoveEmptyEntries)
 
     let text = String.Join(' ', fields)
 
@@ -80,7 +82,8 @@ let private getHook (call: Call) =
 
 // ---- trigger schemas ----
 
-let private schemaBase = Uri "http://taskcluster.emulator.invalid/hooks/trigger-schema.json"
+let private schemaBase =
+    Uri "http://taskcluster.emulator.invalid/hooks/trigger-schema.json"
 
 /// A hook's trigger schema compiled, or why it is not a schema.
 let private compileSchema (schema: JsonNode) : Result<JsonSchema, string> =
@@ -124,7 +127,10 @@ let private createTask (env: Env) (hook: HookRec) (taskId: string) (task: JsonNo
 
     // the pipeline checks a request's body against the input schema before the handler; this
     // call does not pass through it
-    match entry.Input |> Option.bind (fun id -> ReferenceSet.Instance.Schema id |> Option.map (fun s -> id, s)) with
+    match
+        entry.Input
+        |> Option.bind (fun id -> ReferenceSet.Instance.Schema id |> Option.map (fun s -> id, s))
+    with
     | Some(id, schema) ->
         match Validation.validate id schema (JsonSerializer.SerializeToElement task) with
         | Some message ->
@@ -309,7 +315,9 @@ let fireDue (env: Env) (now: DateTimeOffset) =
         lock store.FireGate (fun () ->
             let due =
                 lock store.Gate (fun () ->
-                    store.Hooks.Values |> Seq.filter (fun h -> h.NextScheduledDate < now) |> Seq.toList)
+                    store.Hooks.Values
+                    |> Seq.filter (fun h -> h.NextScheduledDate < now)
+                    |> Seq.toList)
 
             for h in due do
                 let advance =
@@ -357,7 +365,11 @@ let listHookGroups (call: Call) =
     let store = call.Env.Stores.Hooks
 
     let groups =
-        lock store.Gate (fun () -> store.Hooks.Values |> Seq.map (fun h -> h.HookGroupId) |> Seq.distinct |> Seq.toList)
+        lock store.Gate (fun () ->
+            store.Hooks.Values
+            |> Seq.map (fun h -> h.HookGroupId)
+            |> Seq.distinct
+            |> Seq.toList)
 
     Api.ok (J.obj [ "groups", J.strs groups ])
 
@@ -424,7 +436,10 @@ let createHook (call: Call) =
             HookId = h
             Metadata = J.clone call.Body["metadata"]
             Task = J.clone call.Body["task"]
-            Bindings = J.tryField "bindings" call.Body |> Option.map J.clone |> Option.defaultWith (fun () -> JsonArray())
+            Bindings =
+                J.tryField "bindings" call.Body
+                |> Option.map J.clone
+                |> Option.defaultWith (fun () -> JsonArray())
             Schedule = schedule
             TriggerSchema = triggerSchema
             TriggerToken = call.Env.Random.SlugId()
@@ -477,7 +492,11 @@ let updateHook (call: Call) =
         if not (store.Hooks.ContainsKey(key g h)) then
             Fail.notFound "No such hook"
 
-        store.Hooks[key g h] <- { hook with TriggerToken = store.Hooks[key g h].TriggerToken }
+        store.Hooks[key g h] <-
+            { hook with
+                TriggerToken = store.Hooks[key g h].TriggerToken
+            }
+
         store.Recompute())
 
     Api.ok reply
@@ -508,11 +527,21 @@ let getHookStatus (call: Call) =
         match lastFires call hook |> Array.tryLast with
         | None -> J.obj [ "result", J.str "no-fire" ]
         | Some f when f.Result = "success" ->
-            J.obj [ "result", J.str "success"; "taskId", J.str f.TaskId; "time", J.time f.TaskCreateTime ]
+            J.obj
+                [
+                    "result", J.str "success"
+                    "taskId", J.str f.TaskId
+                    "time", J.time f.TaskCreateTime
+                ]
         | Some f ->
             // the error is JSON when the queue refused the task, text otherwise
             let error =
-                match (try JsonNode.Parse f.Error with _ -> null) with
+                match
+                    (try
+                        JsonNode.Parse f.Error
+                     with _ ->
+                         null)
+                with
                 | :? JsonObject as o -> o :> JsonNode
                 | _ -> J.obj [ "message", J.str f.Error ]
 

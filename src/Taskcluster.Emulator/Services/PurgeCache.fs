@@ -55,7 +55,9 @@ let private live (call: Call) =
         |> Seq.toArray)
 
 let allPurgeRequests (call: Call) =
-    let page, token = Api.page call (live call |> Array.map (fun (k, r) -> k, requestJson r))
+    let page, token =
+        Api.page call (live call |> Array.map (fun (k, r) -> k, requestJson r))
+
     Api.ok (Api.withToken token [ "requests", J.arr page ])
 
 let purgeRequests (call: Call) =

@@ -143,7 +143,10 @@ let private resolveDependents (q: QueueStore) (t: TaskRec) (now: DateTimeOffset)
     match q.Groups.TryGetValue group with
     | true, ids when q.Announce.IsSome && ids |> Seq.forall (fun id -> resolved q.Tasks[id].State) ->
         let expires () =
-            ids |> Seq.map (fun id -> J.time' "expires" q.Tasks[id].Definition) |> Seq.max |> J.time
+            ids
+            |> Seq.map (fun id -> J.time' "expires" q.Tasks[id].Definition)
+            |> Seq.max
+            |> J.time
 
         QueuePulse.groupResolved q group (defString t "schedulerId") expires
     | _ -> ()
@@ -534,7 +537,8 @@ let claimWork (call: Call) =
                     run.TakenUntil <- Some(call.Now + claimLength)
                     t.State <- "running"
 
-                    announce q "task-running" t (Some run) true (fun () -> [ "takenUntil", J.time run.TakenUntil.Value ])
+                    announce q "task-running" t (Some run) true (fun () ->
+                        [ "takenUntil", J.time run.TakenUntil.Value ])
 
                     claimed.Add(
                         J.obj
@@ -605,7 +609,10 @@ let private resolve (call: Call) (state: string) (reason: string) =
 
             if retry then
                 t.RetriesLeft <- t.RetriesLeft - 1
-                let next = addRunQuiet q t (if reason = "worker-shutdown" then "retry" else "task-retry") call.Now
+
+                let next =
+                    addRunQuiet q t (if reason = "worker-shutdown" then "retry" else "task-retry") call.Now
+
                 announce q "task-exception" t (Some run) true (fun () -> [])
                 announce q "task-pending" t (Some next) false (fun () -> [])
             else

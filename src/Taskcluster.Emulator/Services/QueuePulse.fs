@@ -19,7 +19,8 @@ let private taskMessage
     =
     let worker =
         match run with
-        | Some r when withWorker && not (isNull r.WorkerGroup) -> [ "workerGroup", r.WorkerGroup; "workerId", r.WorkerId ]
+        | Some r when withWorker && not (isNull r.WorkerGroup) ->
+            [ "workerGroup", r.WorkerGroup; "workerId", r.WorkerId ]
         | _ -> []
 
     let message =

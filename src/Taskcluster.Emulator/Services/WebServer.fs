@@ -13,7 +13,12 @@ open Taskcluster.Emulator.Internal
 // ---- the profile's fixed parts (Firefox Profiler processed format, as the service writes it) ----
 
 let private category (name: string) (color: string) =
-    J.obj [ "name", J.str name; "color", J.str color; "subcategories", J.strs [ "Other" ] ]
+    J.obj
+        [
+            "name", J.str name
+            "color", J.str color
+            "subcategories", J.strs [ "Other" ]
+        ]
 
 let private field (key: string) (label: string) (format: string) (searchable: bool) =
     J.obj
@@ -168,7 +173,14 @@ let private arr (items: JsonNode list) = J.arr items
 let private nul: JsonNode = null
 
 /// A thread with no samples and one empty frame, as the service starts every thread.
-let private thread (name: string) (tid: int) (registerTime: int64) (unregisterTime: int64 option) (markers: Markers) (strings: Strings) =
+let private thread
+    (name: string)
+    (tid: int)
+    (registerTime: int64)
+    (unregisterTime: int64 option)
+    (markers: Markers)
+    (strings: Strings)
+    =
     J.obj
         [
             "processType", J.str "default"
@@ -233,7 +245,14 @@ let private thread (name: string) (tid: int) (registerTime: int64) (unregisterTi
                     "length", J.int 1
                 ]
             "resourceTable",
-            J.obj [ "lib", arr []; "name", arr []; "host", arr []; "type", arr []; "length", J.int 0 ]
+            J.obj
+                [
+                    "lib", arr []
+                    "name", arr []
+                    "host", arr []
+                    "type", arr []
+                    "length", J.int 0
+                ]
             "nativeSymbols",
             J.obj
                 [
@@ -246,7 +265,13 @@ let private thread (name: string) (tid: int) (registerTime: int64) (unregisterTi
             "stringArray", strings.ToJson()
         ]
 
-let private profile (product: string) (startTime: int64) (schemas: JsonNode list) (categories: JsonNode list) (threads: JsonNode list) =
+let private profile
+    (product: string)
+    (startTime: int64)
+    (schemas: JsonNode list)
+    (categories: JsonNode list)
+    (threads: JsonNode list)
+    =
     J.obj
         [
             "meta",
@@ -302,7 +327,10 @@ let taskGroupProfile (call: Call) =
                         match q.Tasks.TryGetValue id with
                         | true, t ->
                             let runs =
-                                [ for r in t.Runs -> r.RunId, r.State, r.ReasonCreated, r.ReasonResolved, r.Started, r.Resolved ]
+                                [
+                                    for r in t.Runs ->
+                                        r.RunId, r.State, r.ReasonCreated, r.ReasonResolved, r.Started, r.Resolved
+                                ]
 
                             t.TaskId, t.Definition.DeepClone() :?> JsonObject, runs
                         | _ -> ()
@@ -312,7 +340,8 @@ let taskGroupProfile (call: Call) =
     if tasks.IsEmpty then
         Fail.notFound "Task group not found"
 
-    let name (def: JsonObject) = J.tryString "name" def["metadata"] |> Option.defaultValue ""
+    let name (def: JsonObject) =
+        J.tryString "name" def["metadata"] |> Option.defaultValue ""
 
     /// The earliest start and the latest resolution of the runs of the tasks `keep` admits.
     let range keep =
@@ -373,7 +402,9 @@ let taskGroupProfile (call: Call) =
         for taskId, def, runs in ordered do
             let retries = J.tryInt64 "retries" def |> Option.defaultValue 5L
             let taskName = name def
-            let meta field = J.tryString field def["metadata"] |> Option.defaultValue ""
+
+            let meta field =
+                J.tryString field def["metadata"] |> Option.defaultValue ""
 
             for runId, state, reasonCreated, reasonResolved, started, resolved in runs do
                 match started with
@@ -386,7 +417,10 @@ let taskGroupProfile (call: Call) =
                         | None -> None
 
                     let grouping =
-                        if String.IsNullOrEmpty reasonResolved then state else reasonResolved
+                        if String.IsNullOrEmpty reasonResolved then
+                            state
+                        else
+                            reasonResolved
 
                     let label = if state = "completed" then "Task" else $"Task ({grouping})"
 
@@ -473,9 +507,13 @@ let private readLog (env: Env) (t: TaskRec) : Stream option =
             | _ -> None)
 
 let private logLine =
-    Regex(@"^\s*\[(?<component>\w+)(:(?<logLevel>\w+))?\s*(?<time>[\d\-T:.Z+]+)\]\s*(?<message>.*)", RegexOptions.CultureInvariant)
+    Regex(
+        @"^\s*\[(?<component>\w+)(:(?<logLevel>\w+))?\s*(?<time>[\d\-T:.Z+]+)\]\s*(?<message>.*)",
+        RegexOptions.CultureInvariant
+    )
 
-let private leadingStamp = Regex(@"^\s*\[[\d\-T:.Z+ ]+\]\s*", RegexOptions.CultureInvariant)
+let private leadingStamp =
+    Regex(@"^\s*\[[\d\-T:.Z+ ]+\]\s*", RegexOptions.CultureInvariant)
 
 let taskProfile (call: Call) =
     let env = call.Env
@@ -512,9 +550,15 @@ let taskProfile (call: Call) =
 
     let taskName = J.tryString "name" def["metadata"] |> Option.defaultValue ""
     let groupId = J.tryString "taskGroupId" def |> Option.defaultValue taskId
-    let created = J.tryString "created" def |> Option.bind Util.tryParseTime |> Option.defaultValue call.Now
+
+    let created =
+        J.tryString "created" def
+        |> Option.bind Util.tryParseTime
+        |> Option.defaultValue call.Now
+
     let strings = Strings()
     let markers = Markers()
+
     let categoryOf (c: string) =
         match List.tryFindIndex ((=) c) logCategoryNames with
         | Some i -> i
@@ -538,7 +582,11 @@ let taskProfile (call: Call) =
 
     let lines = text.Split('\n')
     // a final newline ends the last line rather than starting an empty one
-    let lines = if text.EndsWith '\n' then Array.take (lines.Length - 1) lines else lines
+    let lines =
+        if text.EndsWith '\n' then
+            Array.take (lines.Length - 1) lines
+        else
+            lines
 
     for line in lines do
         if line.Trim() <> "" then
