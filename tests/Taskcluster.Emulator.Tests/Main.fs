@@ -25,6 +25,8 @@ let allTests =
             NotifyTests.tests
             WebServerTests.tests
             QueueViewsTests.tests
+            QueueGroupsTests.tests
+            QueueWorkersTests.tests
             WorkerManagerTests.tests
             FaultTests.tests
             HostTests.tests

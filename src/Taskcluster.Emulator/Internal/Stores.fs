@@ -216,11 +216,49 @@ type internal TaskQueueRec =
         Stability: string
     }
 
+/// What the queue knows of a task group besides its tasks (`task_groups`).
+type internal TaskGroupRec =
+    {
+        SchedulerId: string
+        /// The latest expiry of its tasks.
+        mutable Expires: DateTimeOffset
+        mutable Sealed: DateTimeOffset option
+    }
+
+/// A worker as the queue records it when it claims work or is declared (`queue_workers`).
+type internal QueueWorkerRec =
+    {
+        TaskQueueId: string
+        WorkerGroup: string
+        WorkerId: string
+        FirstClaim: DateTimeOffset
+        mutable Expires: DateTimeOffset
+        mutable LastDateActive: DateTimeOffset
+        /// In the past when the worker is not quarantined.
+        mutable QuarantineUntil: DateTimeOffset
+        /// The runs it claimed last, oldest first, at most 20.
+        RecentTasks: Queue<struct (string * int)>
+        /// Every quarantine, oldest first (`clientId`, `updatedAt`, `quarantineUntil`, `quarantineInfo`).
+        QuarantineDetails: ResizeArray<JsonNode>
+    }
+
+/// What falls due at a time: a task's deadline (`RunId` -1) or the claim of a run expiring.
+[<Struct>]
+type internal DueEntry = { TaskId: string; RunId: int }
+
 /// The queue's tasks, with the indexes its list methods need.
 [<Sealed>]
 type internal QueueStore() =
     member val Gate = obj ()
     member val Tasks = Dictionary<string, TaskRec>(StringComparer.Ordinal)
+    /// taskGroupId → its scheduler, expiry and seal
+    member val GroupInfo = Dictionary<string, TaskGroupRec>(StringComparer.Ordinal)
+    /// taskQueueId → (`<workerGroup>` NUL `<workerId>` → worker)
+    member val Workers =
+        Dictionary<string, SortedDictionary<string, QueueWorkerRec>>(StringComparer.Ordinal)
+    /// Deadlines and claim expiries by UTC ticks; an entry that time or a reclaim has overtaken
+    /// is dropped when it comes up, so nothing else needs scanning to find what is due.
+    member val Due = PriorityQueue<DueEntry, int64>()
     /// taskGroupId → task ids
     member val Groups = Dictionary<string, SortedSet<string>>(StringComparer.Ordinal)
     /// taskId → ids of the tasks that depend on it

@@ -219,7 +219,7 @@ let locked (q: QueueStore) (now: DateTimeOffset) (f: unit -> 'T) =
 
 /// The queue's `task_queue_seen`: creates the task queue or updates the given properties,
 /// marks it active now, and never moves its expiry backwards. Call under the queue's lock.
-let private seen
+let seen
     (q: QueueStore)
     (queueId: string)
     (now: DateTimeOffset)
@@ -248,7 +248,65 @@ let private seen
     next
 
 /// Records what `seen` computed.
-let private store (q: QueueStore) (tq: TaskQueueRec) = q.TaskQueues[tq.TaskQueueId] <- tq
+let store (q: QueueStore) (tq: TaskQueueRec) = q.TaskQueues[tq.TaskQueueId] <- tq
+
+let private workerKey (workerGroup: string) (workerId: string) = workerGroup + "\u0000" + workerId
+
+/// The worker recorded under the task queue, if any (expired or not).
+let tryWorker (q: QueueStore) (queueId: string) (workerGroup: string) (workerId: string) =
+    match q.Workers.TryGetValue queueId with
+    | true, ws ->
+        match ws.TryGetValue(workerKey workerGroup workerId) with
+        | true, w -> Some w
+        | _ -> None
+    | _ -> None
+
+/// The queue's `queue_worker_seen_with_last_date_active`: creates the worker (not quarantined,
+/// first claim now) or keeps it, marks it active now, and never moves its expiry backwards.
+/// Call under the queue's lock.
+let workerSeen (q: QueueStore) (queueId: string) (workerGroup: string) (workerId: string) (now: DateTimeOffset) (expires: DateTimeOffset option) =
+    match tryWorker q queueId workerGroup workerId with
+    | Some w ->
+        match expires with
+        | Some e when e > w.Expires -> w.Expires <- e
+        | _ -> ()
+
+        w.LastDateActive <- now
+        w
+    | None ->
+        let w =
+            {
+                TaskQueueId = queueId
+                WorkerGroup = workerGroup
+                WorkerId = workerId
+                FirstClaim = now
+                Expires = defaultArg expires (now + TimeSpan.FromDays 1.0)
+                LastDateActive = now
+                QuarantineUntil = now.AddYears -10
+                RecentTasks = Queue()
+                QuarantineDetails = ResizeArray()
+            }
+
+        let ws =
+            match q.Workers.TryGetValue queueId with
+            | true, ws -> ws
+            | _ ->
+                let ws = SortedDictionary(StringComparer.Ordinal)
+                q.Workers[queueId] <- ws
+                ws
+
+        ws[workerKey workerGroup workerId] <- w
+        w
+
+/// The queue's `queue_worker_task_seen`: the worker's 20 most recent runs.
+let private taskSeen (w: QueueWorkerRec) (taskId: string) (runId: int) =
+    if w.RecentTasks.Count >= 20 then
+        w.RecentTasks.Dequeue() |> ignore
+
+    w.RecentTasks.Enqueue(struct (taskId, runId))
+
+let private quarantined (w: QueueWorkerRec option) (now: DateTimeOffset) =
+    w |> Option.exists (fun w -> w.QuarantineUntil > now)
 
 /// The definition `queue.task` returns: the request with the schema's defaults filled in.
 let private normalize (taskId: string) (now: DateTimeOffset) (body: JsonNode) : JsonObject =
@@ -345,6 +403,17 @@ let createTask (call: Call) =
         ]
 
     locked q call.Now (fun () ->
+        let group = defString' def "taskGroupId"
+        let schedulerId = defString' def "schedulerId"
+
+        // as the real queue's ensureTaskGroup, before it looks at the task itself
+        match q.GroupInfo.TryGetValue group with
+        | true, g when g.SchedulerId <> schedulerId ->
+            Fail.conflict
+                $"Task group `{group}` contains tasks with a schedulerId other than `{schedulerId}`. All tasks in the same task-group must have the same schedulerId."
+        | true, g when g.Sealed.IsSome -> Fail.conflict $"Task group `{group}` is sealed and does not accept new tasks."
+        | _ -> ()
+
         match q.Tasks.TryGetValue taskId with
         | true, existing ->
             if J.deepEquals existing.Definition def then
@@ -375,7 +444,17 @@ let createTask (call: Call) =
             Api.mustAnswer call "task" t.Definition
             Api.mustAnswer call "createTask" (J.obj [ "status", statusJson t ])
             q.Tasks[taskId] <- t
-            let group = defString' def "taskGroupId"
+            let expires = J.time' "expires" def
+
+            match q.GroupInfo.TryGetValue group with
+            | true, g -> g.Expires <- max g.Expires expires
+            | _ ->
+                q.GroupInfo[group] <-
+                    {
+                        SchedulerId = schedulerId
+                        Expires = expires
+                        Sealed = None
+                    }
 
             match q.Groups.TryGetValue group with
             | true, s -> s.Add taskId |> ignore
@@ -413,6 +492,17 @@ let scheduleTask (call: Call) =
 
         statusReply t)
 
+/// Resolves an unresolved task as `exception`/`canceled`.
+let private cancelOne (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) =
+    let run = openRun t now
+
+    run.State <- "exception"
+    run.ReasonResolved <- "canceled"
+    run.Resolved <- Some now
+    t.State <- "exception"
+    announce q "task-exception" t (Some run) true (fun () -> [])
+    resolveDependents q t now
+
 let cancelTask (call: Call) =
     let q = call.Env.Stores.Queue
 
@@ -421,14 +511,7 @@ let cancelTask (call: Call) =
         Api.authorizeWith call (taskAuthParams t)
 
         if not (resolved t.State) then
-            let run = openRun t call.Now
-
-            run.State <- "exception"
-            run.ReasonResolved <- "canceled"
-            run.Resolved <- Some call.Now
-            t.State <- "exception"
-            announce q "task-exception" t (Some run) true (fun () -> [])
-            resolveDependents q t call.Now
+            cancelOne q t call.Now
 
         statusReply t)
 
@@ -508,6 +591,30 @@ let private runCredentials (call: Call) (t: TaskRec) (run: RunRec) =
 
 let private claimLength = TimeSpan.FromMinutes 20.0
 
+/// Marks a pending run as claimed by the worker and answers the claim (task, status and the
+/// run's credentials), announcing `task-running`.
+let private claimRun (call: Call) (q: QueueStore) (t: TaskRec) (run: RunRec) (workerGroup: string) (workerId: string) =
+    if run.State = "pending" then
+        run.State <- "running"
+        run.WorkerGroup <- workerGroup
+        run.WorkerId <- workerId
+        run.Started <- Some call.Now
+        run.TakenUntil <- Some(call.Now + claimLength)
+        t.State <- "running"
+
+        announce q "task-running" t (Some run) true (fun () -> [ "takenUntil", J.time run.TakenUntil.Value ])
+
+    J.obj
+        [
+            "status", statusJson t
+            "runId", J.int run.RunId
+            "workerGroup", J.str workerGroup
+            "workerId", J.str workerId
+            "takenUntil", J.time run.TakenUntil.Value
+            "task", t.Definition.DeepClone()
+            "credentials", runCredentials call t run
+        ]
+
 let claimWork (call: Call) =
     let q = call.Env.Stores.Queue
     let queueId = Api.param call "taskQueueId"
@@ -517,12 +624,15 @@ let claimWork (call: Call) =
     let wanted = int (J.tryInt64 "tasks" call.Body |> Option.defaultValue 1L)
 
     locked q call.Now (fun () ->
-        // as the queue's workerInfo.seen: a worker keeps its task queue alive for a day
-        seen q queueId call.Now (call.Now + TimeSpan.FromDays 1.0) None None |> store q
+        // as the queue's workerInfo.seen: a worker keeps its task queue, and itself, alive for a day
+        let dayAhead = call.Now + TimeSpan.FromDays 1.0
+        seen q queueId call.Now dayAhead None None |> store q
+        let worker = workerSeen q queueId workerGroup workerId call.Now (Some dayAhead)
         let claimed = ResizeArray()
 
+        // a quarantined worker is seen, but gets no work
         match q.Pending.TryGetValue queueId with
-        | true, pending ->
+        | true, pending when not (quarantined (Some worker) call.Now) ->
             while claimed.Count < wanted && pending.Count > 0 do
                 let struct (taskId, runId) = pending.First.Value
                 pending.RemoveFirst()
@@ -530,31 +640,68 @@ let claimWork (call: Call) =
                 let run = t.Runs[runId]
 
                 if run.State = "pending" then
-                    run.State <- "running"
-                    run.WorkerGroup <- workerGroup
-                    run.WorkerId <- workerId
-                    run.Started <- Some call.Now
-                    run.TakenUntil <- Some(call.Now + claimLength)
-                    t.State <- "running"
-
-                    announce q "task-running" t (Some run) true (fun () ->
-                        [ "takenUntil", J.time run.TakenUntil.Value ])
-
-                    claimed.Add(
-                        J.obj
-                            [
-                                "status", statusJson t
-                                "runId", J.int runId
-                                "workerGroup", J.str workerGroup
-                                "workerId", J.str workerId
-                                "takenUntil", J.time run.TakenUntil.Value
-                                "task", t.Definition.DeepClone()
-                                "credentials", runCredentials call t run
-                            ]
-                    )
+                    claimed.Add(claimRun call q t run workerGroup workerId)
+                    taskSeen worker taskId runId
         | _ -> ()
 
         Api.ok (J.obj [ "tasks", J.arr claimed ]))
+
+/// The deprecated claim of one given run.
+let claimTask (call: Call) =
+    let q = call.Env.Stores.Queue
+    let taskId = Api.param call "taskId"
+    let runIdText = Api.param call "runId"
+    let workerGroup = J.string "workerGroup" call.Body
+    let workerId = J.string "workerId" call.Body
+
+    locked q call.Now (fun () ->
+        let t =
+            match q.Tasks.TryGetValue taskId with
+            | true, t -> t
+            | _ -> Fail.notFound $"Task `{taskId}` not found. Are you sure it was created?"
+
+        let queueId = defString t "taskQueueId"
+
+        Api.authorizeWith
+            call
+            [
+                "workerGroup", J.str workerGroup
+                "workerId", J.str workerId
+                "provisionerId", J.clone t.Definition["provisionerId"]
+                "workerType", J.clone t.Definition["workerType"]
+            ]
+
+        if t.Deadline <= call.Now then
+            let deadline = defString t "deadline"
+            Fail.conflict $"Task `{taskId}` can't be claimed past its deadline of {deadline}."
+
+        // the real queue answers a quarantined worker with an empty object, which its own
+        // output schema refuses; the emulator says why instead
+        if quarantined (tryWorker q queueId workerGroup workerId) call.Now then
+            Fail.conflict $"Worker {workerGroup}/{workerId} is quarantined and cannot claim tasks."
+
+        seen q queueId call.Now (call.Now + TimeSpan.FromDays 5.0) None None |> store q
+
+        let run =
+            match Int32.TryParse runIdText with
+            | true, runId when runId >= 0 && runId < t.Runs.Count -> t.Runs[runId]
+            | _ -> Fail.notFound $"Run {runIdText} not found on task `{taskId}`."
+
+        // a repeated claim by the same worker is answered again; any other is a conflict
+        let ours =
+            run.State = "running" && run.WorkerGroup = workerGroup && run.WorkerId = workerId
+
+        if run.RunId <> t.Runs.Count - 1 || not (run.State = "pending" || ours) then
+            Fail.conflict $"Run {run.RunId} was already claimed by another worker."
+
+        let reply = claimRun call q t run workerGroup workerId
+
+        // as `queue_worker_task_seen`: recorded only on a worker the queue already knows
+        match tryWorker q queueId workerGroup workerId with
+        | Some w when not ours -> taskSeen w taskId run.RunId
+        | _ -> ()
+
+        Api.ok reply)
 
 let private runningRun (t: TaskRec) (runIdText: string) =
     let run = getRun t runIdText
@@ -571,6 +718,11 @@ let reclaimTask (call: Call) =
         let t = getTask q (Api.param call "taskId")
         let run = runningRun t (Api.param call "runId")
         run.TakenUntil <- Some(call.Now + claimLength)
+        // as workerInfo.seen: the task queue and the worker stay alive
+        let queueId = defString t "taskQueueId"
+        let dayAhead = call.Now + TimeSpan.FromDays 1.0
+        seen q queueId call.Now dayAhead None None |> store q
+        workerSeen q queueId run.WorkerGroup run.WorkerId call.Now (Some dayAhead) |> ignore
 
         Api.ok (
             J.obj
@@ -933,25 +1085,168 @@ let rerunTask (call: Call) =
 
         statusReply t)
 
+/// A task group as `getTaskGroup` answers it.
+let private groupJson (groupId: string) (g: TaskGroupRec) =
+    J.obj
+        [
+            "taskGroupId", J.str groupId
+            "schedulerId", J.str g.SchedulerId
+            "expires", J.time g.Expires
+            match g.Sealed with
+            | Some at -> "sealed", J.time at
+            | None -> ()
+        ]
+
+let private getGroup (q: QueueStore) (groupId: string) =
+    match q.GroupInfo.TryGetValue groupId with
+    | true, g -> g
+    | _ -> Fail.notFound $"No task-group with taskGroupId: `{groupId}`"
+
 let getTaskGroup (call: Call) =
+    let q = call.Env.Stores.Queue
+    let groupId = Api.param call "taskGroupId"
+    locked q call.Now (fun () -> Api.ok (groupJson groupId (getGroup q groupId)))
+
+/// Seals the group once (a second call changes nothing): no task can join it afterwards.
+let sealTaskGroup (call: Call) =
     let q = call.Env.Stores.Queue
     let groupId = Api.param call "taskGroupId"
 
     locked q call.Now (fun () ->
-        match q.Groups.TryGetValue groupId with
-        | true, ids when ids.Count > 0 ->
-            let tasks = ids |> Seq.map (fun id -> q.Tasks[id]) |> Seq.toArray
+        let g = getGroup q groupId
+        Api.authorizeWith call [ "schedulerId", J.str g.SchedulerId ]
 
-            Api.ok (
-                J.obj
-                    [
-                        "taskGroupId", J.str groupId
-                        "schedulerId", J.clone tasks[0].Definition["schedulerId"]
-                        "expires", J.time (tasks |> Array.map (fun t -> J.time' "expires" t.Definition) |> Array.max)
-                    ]
-            )
-        | _ -> Fail.notFound $"No task-group with taskGroupId: `{groupId}`")
+        if g.Sealed.IsNone then
+            g.Sealed <- Some call.Now
 
+        let reply = groupJson groupId g
+
+        QueuePulse.group q "task-group-sealed" groupId g.SchedulerId (fun () ->
+            [
+                "expires", J.time g.Expires
+                "sealed", J.time g.Sealed.Value
+            ])
+
+        Api.ok reply)
+
+/// Cancels every unresolved task of a sealed group whose deadline is ahead, as `cancelTask`
+/// does each, and names the tasks this call cancelled.
+let cancelTaskGroup (call: Call) =
+    let q = call.Env.Stores.Queue
+    let groupId = Api.param call "taskGroupId"
+
+    locked q call.Now (fun () ->
+        let g = getGroup q groupId
+
+        if g.Sealed.IsNone then
+            Fail.conflict $"Cannot cancel unsealed task group: `{groupId}`"
+
+        Api.authorizeWith call [ "schedulerId", J.str g.SchedulerId ]
+
+        let ids =
+            match q.Groups.TryGetValue groupId with
+            | true, ids -> ids |> Seq.toArray
+            | _ -> [||]
+
+        let cancelled =
+            ids
+            |> Array.filter (fun id ->
+                let t = q.Tasks[id]
+
+                if not (resolved t.State) && t.Deadline > call.Now then
+                    cancelOne q t call.Now
+                    true
+                else
+                    false)
+
+        Api.ok (
+            J.obj
+                [
+                    "taskGroupId", J.str groupId
+                    "taskGroupSize", J.int ids.Length
+                    "cancelledCount", J.int cancelled.Length
+                    "taskIds", J.strs (List.ofArray cancelled)
+                ]
+        ))
+
+let private priorityOf (call: Call) =
+    let p = J.string "newPriority" call.Body
+
+    if not (List.contains p priorityLevels) then
+        Fail.input $"Unknown priority `{p}`."
+
+    p
+
+/// A new priority for an unresolved task before its deadline; a claimed run keeps its own.
+let changeTaskPriority (call: Call) =
+    let q = call.Env.Stores.Queue
+    let taskId = Api.param call "taskId"
+    let priority = priorityOf call
+
+    locked q call.Now (fun () ->
+        let t =
+            match q.Tasks.TryGetValue taskId with
+            | true, t -> t
+            | _ -> Fail.notFound $"Task `{taskId}` not found. Are you sure it was created?"
+
+        Api.authorizeWith call [ "taskQueueId", J.clone t.Definition["taskQueueId"] ]
+
+        if t.Deadline <= call.Now then
+            let deadline = defString t "deadline"
+            Fail.conflict $"Task `{taskId}` can't be reprioritized past its deadline of {deadline}."
+
+        if resolved t.State then
+            Fail.conflict $"Task `{taskId}` is already resolved and cannot be reprioritized."
+
+        let old = defString t "priority"
+        t.Definition["priority"] <- J.str priority
+
+        announce q "task-priority-changed" t None false (fun () ->
+            [ "oldPriority", J.str old; "newPriority", J.str priority ])
+
+        statusReply t)
+
+/// A new priority for every unresolved task of the group before its deadline that has
+/// another one.
+let changeTaskGroupPriority (call: Call) =
+    let q = call.Env.Stores.Queue
+    let groupId = Api.param call "taskGroupId"
+
+    locked q call.Now (fun () ->
+        let g =
+            match q.GroupInfo.TryGetValue groupId with
+            | true, g -> g
+            | _ -> Fail.notFound $"Task group `{groupId}` not found."
+
+        Api.authorizeWith call [ "schedulerId", J.str g.SchedulerId ]
+        let priority = priorityOf call
+
+        let changed =
+            match q.Groups.TryGetValue groupId with
+            | true, ids ->
+                [
+                    for id in ids do
+                        let t = q.Tasks[id]
+
+                        if not (resolved t.State) && t.Deadline > call.Now && defString t "priority" <> priority then
+                            t.Definition["priority"] <- J.str priority
+                            id
+                ]
+            | _ -> []
+
+        QueuePulse.group q "task-group-priority-changed" groupId g.SchedulerId (fun () ->
+            [ "newPriority", J.str priority; "tasksAffected", J.int changed.Length ])
+
+        Api.ok (
+            J.obj
+                [
+                    "taskGroupId", J.str groupId
+                    "schedulerId", J.str g.SchedulerId
+                    "newPriority", J.str priority
+                    "tasksAffected", J.int changed.Length
+                    "taskIds", J.strs changed
+                ]
+        ))
 let private counts (q: QueueStore) (queueId: string) =
     let inQueue =
         q.Tasks.Values
@@ -1092,6 +1387,11 @@ let handlers: (string * (Call -> Reply)) list =
         "listTaskGroup", listTaskGroup
         "listDependentTasks", listDependentTasks
         "claimWork", claimWork
+        "claimTask", claimTask
+        "sealTaskGroup", sealTaskGroup
+        "cancelTaskGroup", cancelTaskGroup
+        "changeTaskPriority", changeTaskPriority
+        "changeTaskGroupPriority", changeTaskGroupPriority
         "reclaimTask", reclaimTask
         "reportCompleted", reportCompleted
         "reportFailed", reportFailed

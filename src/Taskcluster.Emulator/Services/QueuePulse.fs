@@ -94,3 +94,21 @@ let groupResolved (q: QueueStore) (taskGroupId: string) (schedulerId: string) (e
                     "schedulerId", J.str schedulerId
                     "expires", expires ()
                 ])
+
+/// Announces a change of a whole task group on `exchange` (`task-group-sealed`,
+/// `task-group-priority-changed`): the group's ids and the exchange's own members.
+let group
+    (q: QueueStore)
+    (exchange: string)
+    (taskGroupId: string)
+    (schedulerId: string)
+    (members: unit -> (string * JsonNode) list)
+    =
+    match q.Announce with
+    | None -> ()
+    | Some announce ->
+        announce
+            exchange
+            (Map.ofList [ "taskGroupId", taskGroupId; "schedulerId", schedulerId ])
+            []
+            (J.obj ([ "taskGroupId", J.str taskGroupId; "schedulerId", J.str schedulerId ] @ members ()))

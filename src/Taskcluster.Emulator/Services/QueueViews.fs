@@ -1,5 +1,5 @@
-/// The queue's read-only views that the core queue module does not answer: several tasks or
-/// statuses at once, and the task queues, worker types and provisioners it has seen.
+/// The queue's views that the core queue module does not answer: several tasks or statuses at
+/// once, the task queues, worker types and provisioners it has seen, and its workers.
 module internal Taskcluster.Emulator.Services.QueueViews
 
 open System
@@ -179,6 +179,146 @@ let listClaimedTasks (call: Call) =
     let page, token = Api.page call items
     Api.ok (Api.withToken token [ "tasks", J.arr page ])
 
+// ---------------------------------------------------------------------------------------------
+// Workers, as the queue records them when they claim work or are declared
+
+let private taskRunJson (struct (taskId: string, runId: int)) =
+    J.obj [ "taskId", J.str taskId; "runId", J.int runId ]
+
+/// A worker as `getWorker` answers it (with the split fields and no actions).
+let private workerJson (w: QueueWorkerRec) =
+    let p, t = split w.TaskQueueId
+
+    J.obj
+        [
+            "provisionerId", J.str p
+            "workerType", J.str t
+            "taskQueueId", J.str w.TaskQueueId
+            "workerGroup", J.str w.WorkerGroup
+            "workerId", J.str w.WorkerId
+            "quarantineUntil", J.time w.QuarantineUntil
+            "quarantineDetails", J.arr (w.QuarantineDetails |> Seq.map J.clone)
+            "expires", J.time w.Expires
+            "firstClaim", J.time w.FirstClaim
+            "recentTasks", J.arr (w.RecentTasks |> Seq.map taskRunJson)
+            "lastDateActive", J.time w.LastDateActive
+            "actions", J.arr []
+        ]
+
+let private queueOf (call: Call) =
+    Api.param call "provisionerId" + "/" + Api.param call "workerType"
+
+let private workerMissing (call: Call) =
+    let p = Api.param call "provisionerId"
+    let t = Api.param call "workerType"
+    let g = Api.param call "workerGroup"
+    let w = Api.param call "workerId"
+    $"Worker with workerId `{w}`, workerGroup `{g}`, worker-type `{t}` and provisionerId `{p}` not found"
+
+/// The workers of a task queue that are alive or quarantined, optionally only the
+/// (un)quarantined ones, sorted by worker group and id.
+let listWorkers (call: Call) =
+    let q = call.Env.Stores.Queue
+    let now = call.Now
+
+    let filter =
+        match call.Query "quarantined" with
+        | None
+        | Some "" -> fun (_: QueueWorkerRec) -> true
+        | Some "true" -> fun w -> w.QuarantineUntil >= now
+        | Some "false" -> fun w -> w.QuarantineUntil < now
+        | Some other -> Fail.badArguments $"quarantined must be true or false, got '{other}'"
+
+    let items =
+        Queue.locked q now (fun () ->
+            match q.Workers.TryGetValue(queueOf call) with
+            | true, ws ->
+                [|
+                    for KeyValue(key, w) in ws do
+                        if (w.Expires >= now || w.QuarantineUntil >= now) && filter w then
+                            key,
+                            J.obj
+                                [
+                                    "workerGroup", J.str w.WorkerGroup
+                                    "workerId", J.str w.WorkerId
+                                    "firstClaim", J.time w.FirstClaim
+                                    "lastDateActive", J.time w.LastDateActive
+                                    if w.RecentTasks.Count > 0 then
+                                        "latestTask", taskRunJson (Seq.last w.RecentTasks)
+                                    if w.QuarantineUntil > now then
+                                        "quarantineUntil", J.time w.QuarantineUntil
+                                ]
+                |]
+            | _ -> [||])
+
+    let page, token = Api.page call items
+    Api.ok (Api.withToken token [ "workers", J.arr page ])
+
+/// A worker, until it expires (or, quarantined, until its quarantine ends), while its task
+/// queue lives.
+let getWorker (call: Call) =
+    let q = call.Env.Stores.Queue
+    let now = call.Now
+    let queueId = queueOf call
+
+    Queue.locked q now (fun () ->
+        let queueAlive =
+            match q.TaskQueues.TryGetValue queueId with
+            | true, tq -> tq.Expires > now
+            | _ -> false
+
+        match Queue.tryWorker q queueId (Api.param call "workerGroup") (Api.param call "workerId") with
+        | Some w when queueAlive && not (w.Expires < now && w.QuarantineUntil < now) -> Api.ok (workerJson w)
+        | _ -> Fail.notFound (workerMissing call + ". Are you sure it was created?"))
+
+/// Sets (or, with a time not in the future, lifts) a worker's quarantine, keeping its history.
+let quarantineWorker (call: Call) =
+    let q = call.Env.Stores.Queue
+    let now = call.Now
+    let until = J.time' "quarantineUntil" call.Body
+
+    Queue.locked q now (fun () ->
+        match Queue.tryWorker q (queueOf call) (Api.param call "workerGroup") (Api.param call "workerId") with
+        | None -> Fail.notFound (workerMissing call + ".")
+        | Some w ->
+            w.QuarantineUntil <- until
+            w.Expires <- max w.Expires (now + TimeSpan.FromDays 1.0)
+
+            w.QuarantineDetails.Add(
+                J.obj
+                    [
+                        "clientId", J.str call.ClientId
+                        "updatedAt", J.time now
+                        "quarantineUntil", J.clone call.Body["quarantineUntil"]
+                        "quarantineInfo",
+                        J.str (J.tryString "quarantineInfo" call.Body |> Option.defaultValue "[unspecified]")
+                    ]
+            )
+
+            Api.ok (workerJson w))
+
+/// Declares a worker (and its task queue), with the given expiry when there is one.
+let declareWorker (call: Call) =
+    let q = call.Env.Stores.Queue
+    let now = call.Now
+    let properties = [ for KeyValue(k, _) in call.Body.AsObject() -> k ]
+    Api.authorizeWith call [ "properties", J.strs properties ]
+    let queueId = queueOf call
+
+    let expires =
+        match J.tryString "expires" call.Body with
+        | Some _ -> Some(J.time' "expires" call.Body)
+        | None -> None
+
+    Queue.locked q now (fun () ->
+        let queueExpires = defaultArg expires (now + TimeSpan.FromDays 5.0)
+        Queue.seen q queueId now queueExpires None None |> Queue.store q
+
+        let w =
+            Queue.workerSeen q queueId (Api.param call "workerGroup") (Api.param call "workerId") now expires
+
+        Api.ok (workerJson w))
+
 let handlers: (string * (Call -> Reply)) list =
     [
         "tasks", tasks
@@ -189,4 +329,8 @@ let handlers: (string * (Call -> Reply)) list =
         "listProvisioners", listProvisioners
         "listPendingTasks", listPendingTasks
         "listClaimedTasks", listClaimedTasks
+        "listWorkers", listWorkers
+        "getWorker", getWorker
+        "quarantineWorker", quarantineWorker
+        "declareWorker", declareWorker
     ]
