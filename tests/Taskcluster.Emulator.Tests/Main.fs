@@ -27,6 +27,7 @@ let allTests =
             QueueViewsTests.tests
             QueueGroupsTests.tests
             QueueWorkersTests.tests
+            QueueDueTests.tests
             WorkerManagerTests.tests
             FaultTests.tests
             HostTests.tests

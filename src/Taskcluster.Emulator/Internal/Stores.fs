@@ -259,6 +259,9 @@ type internal QueueStore() =
     /// Deadlines and claim expiries by UTC ticks; an entry that time or a reclaim has overtaken
     /// is dropped when it comes up, so nothing else needs scanning to find what is due.
     member val Due = PriorityQueue<DueEntry, int64>()
+    /// taskQueueId → the (taskId, runId) of its running runs
+    member val Running =
+        Dictionary<string, HashSet<struct (string * int)>>(StringComparer.Ordinal)
     /// taskGroupId → task ids
     member val Groups = Dictionary<string, SortedSet<string>>(StringComparer.Ordinal)
     /// taskId → ids of the tasks that depend on it

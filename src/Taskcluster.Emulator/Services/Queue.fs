@@ -77,6 +77,26 @@ let private getRun (t: TaskRec) (runIdText: string) =
     | true, runId when runId >= 0 && runId < t.Runs.Count -> t.Runs[runId]
     | _ -> Fail.notFound $"Run {runIdText} of task {t.TaskId} not found"
 
+/// Remembers that the task falls due at `at`: its deadline (`runId` -1) or the end of a claim.
+let private dueAt (q: QueueStore) (taskId: string) (runId: int) (at: DateTimeOffset) =
+    q.Due.Enqueue({ TaskId = taskId; RunId = runId }, at.UtcTicks)
+
+let private runningIn (q: QueueStore) (t: TaskRec) =
+    let queueId = defString t "taskQueueId"
+
+    match q.Running.TryGetValue queueId with
+    | true, s -> s
+    | _ ->
+        let s = HashSet()
+        q.Running[queueId] <- s
+        s
+
+/// Forgets a run among the running ones of its task queue (it was resolved or never ran).
+let private stopped (q: QueueStore) (t: TaskRec) (run: RunRec) =
+    match q.Running.TryGetValue(defString t "taskQueueId") with
+    | true, s -> s.Remove(struct (t.TaskId, run.RunId)) |> ignore
+    | _ -> ()
+
 let private enqueuePending (q: QueueStore) (t: TaskRec) (runId: int) =
     let queueId = defString t "taskQueueId"
 
@@ -174,42 +194,57 @@ let private openRun (t: TaskRec) (at: DateTimeOffset) =
         t.Runs.Add r
         r
 
-/// Resolves what time has overtaken: runs whose claim expired (retried while retries are
-/// left, as the real queue does) and tasks past their deadline. Runs under the queue's lock
-/// before every queue call, so a fake clock drives it.
-let private sweep (q: QueueStore) (now: DateTimeOffset) =
-    for t in q.Tasks.Values do
-        if not (resolved t.State) then
-            let deadline = t.Deadline
+/// Resolves what time has overtaken of one unresolved task: its deadline, or else the claim
+/// of its last run (retried while retries are left, as the real queue does).
+let private overtake (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) =
+    let deadline = t.Deadline
 
-            if now > deadline then
-                let run = openRun t deadline
+    if now > deadline then
+        let run = openRun t deadline
 
-                run.State <- "exception"
-                run.ReasonResolved <- "deadline-exceeded"
-                run.Resolved <- Some deadline
-                run.TakenUntil <- None
-                t.State <- "exception"
-                announce q "task-exception" t (Some run) false (fun () -> [])
-                resolveDependents q t now
+        stopped q t run
+        run.State <- "exception"
+        run.ReasonResolved <- "deadline-exceeded"
+        run.Resolved <- Some deadline
+        run.TakenUntil <- None
+        t.State <- "exception"
+        announce q "task-exception" t (Some run) false (fun () -> [])
+        resolveDependents q t now
+    else
+        match Seq.tryLast t.Runs with
+        | Some r when r.State = "running" && r.TakenUntil |> Option.exists (fun u -> u < now) ->
+            stopped q t r
+            r.State <- "exception"
+            r.ReasonResolved <- "claim-expired"
+            r.Resolved <- r.TakenUntil
+            r.TakenUntil <- None
+
+            if t.RetriesLeft > 0 then
+                t.RetriesLeft <- t.RetriesLeft - 1
+                let next = addRunQuiet q t "retry" now
+                announce q "task-exception" t (Some r) true (fun () -> [])
+                announce q "task-pending" t (Some next) false (fun () -> [])
             else
-                match Seq.tryLast t.Runs with
-                | Some r when r.State = "running" && r.TakenUntil |> Option.exists (fun u -> u < now) ->
-                    r.State <- "exception"
-                    r.ReasonResolved <- "claim-expired"
-                    r.Resolved <- r.TakenUntil
-                    r.TakenUntil <- None
+                t.State <- "exception"
+                announce q "task-exception" t (Some r) true (fun () -> [])
+                resolveDependents q t now
+        | _ -> ()
 
-                    if t.RetriesLeft > 0 then
-                        t.RetriesLeft <- t.RetriesLeft - 1
-                        let next = addRunQuiet q t "retry" now
-                        announce q "task-exception" t (Some r) true (fun () -> [])
-                        announce q "task-pending" t (Some next) false (fun () -> [])
-                    else
-                        t.State <- "exception"
-                        announce q "task-exception" t (Some r) true (fun () -> [])
-                        resolveDependents q t now
-                | _ -> ()
+/// Resolves what time has overtaken, taking only what has fallen due from the queue of due
+/// times: each call costs the entries that came due, not the tasks stored. An entry a reclaim
+/// or a resolution made stale finds nothing to do. Runs under the queue's lock before every
+/// queue call, so a fake clock drives it.
+let private sweep (q: QueueStore) (now: DateTimeOffset) =
+    let ticks = now.UtcTicks
+    let mutable entry = Unchecked.defaultof<DueEntry>
+    let mutable at = 0L
+
+    while q.Due.TryPeek(&entry, &at) && at < ticks do
+        q.Due.Dequeue() |> ignore
+
+        match q.Tasks.TryGetValue entry.TaskId with
+        | true, t when not (resolved t.State) -> overtake q t now
+        | _ -> ()
 
 /// Runs `f` under the queue's lock after bringing the state up to `now`.
 let locked (q: QueueStore) (now: DateTimeOffset) (f: unit -> 'T) =
@@ -465,6 +500,7 @@ let createTask (call: Call) =
                 | true, s -> s.Add taskId |> ignore
                 | _ -> q.Dependents[d] <- SortedSet([ taskId ], StringComparer.Ordinal)
 
+            dueAt q taskId -1 t.Deadline
             announce q "task-defined" t None false (fun () -> [])
 
             if dependenciesMet q t then
@@ -496,6 +532,7 @@ let scheduleTask (call: Call) =
 let private cancelOne (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) =
     let run = openRun t now
 
+    stopped q t run
     run.State <- "exception"
     run.ReasonResolved <- "canceled"
     run.Resolved <- Some now
@@ -518,28 +555,49 @@ let cancelTask (call: Call) =
 let private definitionAndStatus (t: TaskRec) =
     J.obj [ "task", t.Definition.DeepClone(); "status", statusJson t ]
 
+/// One page of a group's task ids after the continuation token, in taskId order, and the
+/// token of the next: walks the page only, not the group.
+let private groupPage (call: Call) (ids: SortedSet<string>) =
+    let limit = Pagination.limit (call.Query "limit") call.Env.MaxPageSize
+
+    let from: string seq =
+        match call.Query "continuationToken" with
+        | None
+        | Some "" -> ids
+        | Some token ->
+            match Pagination.tryDecode token with
+            | None -> Fail.badArguments $"Invalid continuationToken '{token}'"
+            | Some after when String.CompareOrdinal(after, ids.Max) >= 0 -> Seq.empty
+            | Some after -> ids.GetViewBetween(after, ids.Max) |> Seq.skipWhile (fun id -> id = after)
+
+    let taken = from |> Seq.truncate (limit + 1) |> Seq.toArray
+    let page = Array.truncate limit taken
+
+    let next =
+        if taken.Length > limit then
+            Some(Pagination.encode page[page.Length - 1])
+        else
+            None
+
+    page, next
+
 let listTaskGroup (call: Call) =
     let q = call.Env.Stores.Queue
     let groupId = Api.param call "taskGroupId"
 
     locked q call.Now (fun () ->
-        match q.Groups.TryGetValue groupId with
-        | true, ids when ids.Count > 0 ->
-            let tasks = ids |> Seq.map (fun id -> q.Tasks[id]) |> Seq.toArray
-            let page, token = Api.page call (tasks |> Array.map (fun t -> t.TaskId, t))
-            let first = tasks[0]
-
-            let expires =
-                tasks |> Array.map (fun t -> J.time' "expires" t.Definition) |> Array.max
+        match q.Groups.TryGetValue groupId, q.GroupInfo.TryGetValue groupId with
+        | (true, ids), (true, g) when ids.Count > 0 ->
+            let page, token = groupPage call ids
 
             Api.ok (
                 Api.withToken
                     token
                     [
                         "taskGroupId", J.str groupId
-                        "schedulerId", J.clone first.Definition["schedulerId"]
-                        "expires", J.time expires
-                        "tasks", J.arr (page |> List.map definitionAndStatus)
+                        "schedulerId", J.str g.SchedulerId
+                        "expires", J.time g.Expires
+                        "tasks", J.arr (page |> Seq.map (fun id -> definitionAndStatus q.Tasks[id]))
                     ]
             )
         | _ -> Fail.notFound $"No task-group with taskGroupId: `{groupId}`")
@@ -601,6 +659,8 @@ let private claimRun (call: Call) (q: QueueStore) (t: TaskRec) (run: RunRec) (wo
         run.Started <- Some call.Now
         run.TakenUntil <- Some(call.Now + claimLength)
         t.State <- "running"
+        (runningIn q t).Add(struct (t.TaskId, run.RunId)) |> ignore
+        dueAt q t.TaskId run.RunId run.TakenUntil.Value
 
         announce q "task-running" t (Some run) true (fun () -> [ "takenUntil", J.time run.TakenUntil.Value ])
 
@@ -718,6 +778,7 @@ let reclaimTask (call: Call) =
         let t = getTask q (Api.param call "taskId")
         let run = runningRun t (Api.param call "runId")
         run.TakenUntil <- Some(call.Now + claimLength)
+        dueAt q t.TaskId run.RunId run.TakenUntil.Value
         // as workerInfo.seen: the task queue and the worker stay alive
         let queueId = defString t "taskQueueId"
         let dayAhead = call.Now + TimeSpan.FromDays 1.0
@@ -749,6 +810,7 @@ let private resolve (call: Call) (state: string) (reason: string) =
             statusReply t
         else
             let run = runningRun t runIdText
+            stopped q t run
             run.State <- state
             run.ReasonResolved <- reason
             run.Resolved <- Some call.Now
@@ -1082,6 +1144,8 @@ let rerunTask (call: Call) =
                 Fail.conflict $"Task {t.TaskId} cannot be rerun: it has reached 50 runs"
 
             addRun q t "rerun" call.Now
+            // unresolved again, so its deadline is due again
+            dueAt q t.TaskId -1 t.Deadline
 
         statusReply t)
 
@@ -1247,16 +1311,25 @@ let changeTaskGroupPriority (call: Call) =
                     "taskIds", J.strs changed
                 ]
         ))
+/// The pending and running runs of a task queue, from its own indexes (the pending list may
+/// still hold runs that were cancelled before a worker came).
 let private counts (q: QueueStore) (queueId: string) =
-    let inQueue =
-        q.Tasks.Values
-        |> Seq.filter (fun t -> J.string "taskQueueId" t.Definition = queueId)
+    let pending =
+        match q.Pending.TryGetValue queueId with
+        | true, l ->
+            l
+            |> Seq.sumBy (fun (struct (taskId, runId)) ->
+                match q.Tasks.TryGetValue taskId with
+                | true, t when t.Runs[runId].State = "pending" -> 1
+                | _ -> 0)
+        | _ -> 0
 
-    let countRuns state =
-        inQueue
-        |> Seq.sumBy (fun t -> t.Runs |> Seq.filter (fun r -> r.State = state) |> Seq.length)
+    let running =
+        match q.Running.TryGetValue queueId with
+        | true, s -> s.Count
+        | _ -> 0
 
-    countRuns "pending", countRuns "running"
+    pending, running
 
 let private queueIds (queueId: string) =
     match queueId.Split('/', 2) with

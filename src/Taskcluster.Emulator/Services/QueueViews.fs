@@ -156,22 +156,24 @@ let listClaimedTasks (call: Call) =
     let items =
         Queue.locked q call.Now (fun () ->
             [|
-                for t in q.Tasks.Values do
-                    if J.tryString "taskQueueId" t.Definition = Some queueId then
-                        for r in t.Runs do
-                            if r.State = "running" then
-                                let claimed = defaultArg r.Started r.Scheduled
+                match q.Running.TryGetValue queueId with
+                | true, running ->
+                    for struct (taskId, runId) in running do
+                        let t = q.Tasks[taskId]
+                        let r = t.Runs[runId]
+                        let claimed = defaultArg r.Started r.Scheduled
 
-                                (claimed, t.TaskId),
-                                J.obj
-                                    [
-                                        "taskId", J.str t.TaskId
-                                        "runId", J.int r.RunId
-                                        "workerGroup", J.str r.WorkerGroup
-                                        "workerId", J.str r.WorkerId
-                                        "claimed", J.time claimed
-                                        "task", t.Definition.DeepClone()
-                                    ]
+                        (claimed, t.TaskId),
+                        J.obj
+                            [
+                                "taskId", J.str t.TaskId
+                                "runId", J.int r.RunId
+                                "workerGroup", J.str r.WorkerGroup
+                                "workerId", J.str r.WorkerId
+                                "claimed", J.time claimed
+                                "task", t.Definition.DeepClone()
+                            ]
+                | _ -> ()
             |])
         |> Array.sortBy fst
         |> Array.mapi (fun i (_, t) -> i.ToString("D10"), t)
