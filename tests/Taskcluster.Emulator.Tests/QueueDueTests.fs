@@ -12,7 +12,9 @@ open Taskcluster.Emulator.Tests.Harness
 open Taskcluster.Emulator.Tests.Clients
 
 let private newQueueId () =
-    "prov-" + (slugId ()).Substring(0, 8).Replace("_", "x").ToLowerInvariant() + "/wt"
+    "prov-"
+    + (slugId ()).Substring(0, 8).Replace("_", "x").ToLowerInvariant()
+    + "/wt"
 
 let private create (queue: Queue) (taskQueueId: string) (extra: (string * Text.Json.Nodes.JsonNode) list) =
     let taskId = slugId ()
@@ -26,7 +28,11 @@ let private create (queue: Queue) (taskQueueId: string) (extra: (string * Text.J
 let private str (name: string) (e: JsonElement) = (prop name e).GetString()
 
 let private runs (queue: Queue) (taskId: string) =
-    run (queue.Status taskId) |> ok "status" |> prop "status" |> prop "runs" |> items
+    run (queue.Status taskId)
+    |> ok "status"
+    |> prop "status"
+    |> prop "runs"
+    |> items
 
 let private claim (queue: Queue) (taskQueueId: string) (n: int) =
     let body =

@@ -11,7 +11,9 @@ open Taskcluster.Emulator.Tests.Harness
 open Taskcluster.Emulator.Tests.Clients
 
 let private newQueueId () =
-    "prov-" + (slugId ()).Substring(0, 8).Replace("_", "x").ToLowerInvariant() + "/wt"
+    "prov-"
+    + (slugId ()).Substring(0, 8).Replace("_", "x").ToLowerInvariant()
+    + "/wt"
 
 /// Creates a task with these members of the definition changed, returning its id.
 let private create (queue: Queue) (taskQueueId: string) (extra: (string * Text.Json.Nodes.JsonNode) list) =
@@ -24,16 +26,26 @@ let private create (queue: Queue) (taskQueueId: string) (extra: (string * Text.J
     taskId
 
 let private str (name: string) (e: JsonElement) = (prop name e).GetString()
-let private state (queue: Queue) (taskId: string) = run (queue.Status taskId) |> ok "status" |> prop "status" |> str "state"
+
+let private state (queue: Queue) (taskId: string) =
+    run (queue.Status taskId) |> ok "status" |> prop "status" |> str "state"
 
 let private lastRun (queue: Queue) (taskId: string) =
-    run (queue.Status taskId) |> ok "status" |> prop "status" |> prop "runs" |> items |> List.last
+    run (queue.Status taskId)
+    |> ok "status"
+    |> prop "status"
+    |> prop "runs"
+    |> items
+    |> List.last
 
 let private worker (group: string) (id: string) =
     Payload.Node(jobj [ "workerGroup", jstr group; "workerId", jstr id; "tasks", jint 4L ])
 
 let private claimOnce (queue: Queue) (taskQueueId: string) =
-    run (queue.ClaimWork(taskQueueId, worker "g" "w")) |> ok "claimWork" |> prop "tasks" |> items
+    run (queue.ClaimWork(taskQueueId, worker "g" "w"))
+    |> ok "claimWork"
+    |> prop "tasks"
+    |> items
 
 let private strs (e: JsonElement) = items e |> List.map _.GetString()
 
@@ -72,11 +84,15 @@ let tests =
                 Expect.stringContains refused.Message "is sealed" "the real error"
                 Expect.stringContains refused.Message group "naming the group"
 
-                run (queue.SealTaskGroup(slugId ())) |> expectError 404 "ResourceNotFound" |> ignore
+                run (queue.SealTaskGroup(slugId ()))
+                |> expectError 404 "ResourceNotFound"
+                |> ignore
 
                 let other = create queue q []
                 let limited = Queue(withScopes emulator [ "queue:seal-task-group:-/" + group ])
-                run (limited.SealTaskGroup other) |> expectMissing $"queue:seal-task-group:-/{other}"
+
+                run (limited.SealTaskGroup other)
+                |> expectMissing $"queue:seal-task-group:-/{other}"
             }
 
             test "a task group keeps one schedulerId" {
@@ -85,7 +101,9 @@ let tests =
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
                 let group = slugId ()
-                create queue q [ "taskGroupId", jstr group; "schedulerId", jstr "sched-a" ] |> ignore
+
+                create queue q [ "taskGroupId", jstr group; "schedulerId", jstr "sched-a" ]
+                |> ignore
 
                 let e =
                     run (
@@ -105,7 +123,10 @@ let tests =
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
                 let group = slugId ()
-                let inGroup extra = create queue q (("taskGroupId", jstr group) :: extra)
+
+                let inGroup extra =
+                    create queue q (("taskGroupId", jstr group) :: extra)
+
                 let running = inGroup []
                 let claims = claimOnce queue q
                 Expect.equal claims.Length 1 "the first task is claimed"
@@ -133,7 +154,9 @@ let tests =
 
                 let limited = Queue(withScopes emulator [ "queue:seal-task-group:-/" + group ])
                 run (limited.SealTaskGroup group) |> ok "sealTaskGroup" |> ignore
-                run (limited.CancelTaskGroup group) |> expectMissing $"queue:cancel-task-group:-/{group}"
+
+                run (limited.CancelTaskGroup group)
+                |> expectMissing $"queue:cancel-task-group:-/{group}"
 
                 let answer = run (queue.CancelTaskGroup group) |> ok "cancelTaskGroup"
                 Expect.equal (str "taskGroupId" answer) group "the group"
@@ -158,7 +181,9 @@ let tests =
                 let third = run (queue.CancelTaskGroup group) |> ok "cancelTaskGroup after a rerun"
                 Expect.equal (strs (prop "taskIds" third)) [ running ] "only the new run"
 
-                run (queue.CancelTaskGroup(slugId ())) |> expectError 404 "ResourceNotFound" |> ignore
+                run (queue.CancelTaskGroup(slugId ()))
+                |> expectError 404 "ResourceNotFound"
+                |> ignore
             }
 
             test "changeTaskPriority changes an unresolved task's priority and refuses a resolved one" {
@@ -167,18 +192,25 @@ let tests =
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
                 let taskId = create queue q []
-                let body p = Payload.Node(jobj [ "newPriority", jstr p ])
 
-                let answer = run (queue.ChangeTaskPriority(taskId, body "high")) |> ok "changeTaskPriority"
+                let body p =
+                    Payload.Node(jobj [ "newPriority", jstr p ])
+
+                let answer =
+                    run (queue.ChangeTaskPriority(taskId, body "high")) |> ok "changeTaskPriority"
+
                 Expect.equal (str "priority" (prop "status" answer)) "high" "the status has it"
                 Expect.equal (run (queue.Task taskId) |> ok "task" |> str "priority") "high" "the task has it"
 
                 // either scope will do
-                let byQueue = Queue(withScopes emulator [ $"queue:change-task-priority-in-queue:{q}" ])
+                let byQueue =
+                    Queue(withScopes emulator [ $"queue:change-task-priority-in-queue:{q}" ])
+
                 run (byQueue.ChangeTaskPriority(taskId, body "low")) |> ok "by queue" |> ignore
                 Expect.equal (run (queue.Task taskId) |> ok "task" |> str "priority") "low" "changed again"
 
-                let neither = Queue(withScopes emulator [ "queue:change-task-priority-in-queue:other/q" ])
+                let neither =
+                    Queue(withScopes emulator [ "queue:change-task-priority-in-queue:other/q" ])
 
                 run (neither.ChangeTaskPriority(taskId, body "high"))
                 |> expectMissing $"queue:change-task-priority:{taskId}"
@@ -186,7 +218,8 @@ let tests =
                 run (queue.CancelTask taskId) |> ok "cancelTask" |> ignore
 
                 let refused =
-                    run (queue.ChangeTaskPriority(taskId, body "high")) |> expectError 409 "RequestConflict"
+                    run (queue.ChangeTaskPriority(taskId, body "high"))
+                    |> expectError 409 "RequestConflict"
 
                 Expect.stringContains refused.Message "already resolved" "a resolved task keeps its priority"
 
@@ -207,7 +240,9 @@ let tests =
                 run (queue.CancelTask c) |> ok "cancelTask" |> ignore
                 let body = Payload.Node(jobj [ "newPriority", jstr "high" ])
 
-                let answer = run (queue.ChangeTaskGroupPriority(group, body)) |> ok "changeTaskGroupPriority"
+                let answer =
+                    run (queue.ChangeTaskGroupPriority(group, body)) |> ok "changeTaskGroupPriority"
+
                 Expect.equal (strs (prop "taskIds" answer)) [ a ] "only the unresolved task of another priority"
                 Expect.equal ((prop "tasksAffected" answer).GetInt32()) 1 "one affected"
                 Expect.equal (str "newPriority" answer) "high" "the new priority"
@@ -232,7 +267,10 @@ let tests =
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
                 let taskId = create queue q []
-                let as' (g: string) (w: string) = Payload.Node(jobj [ "workerGroup", jstr g; "workerId", jstr w ])
+
+                let as' (g: string) (w: string) =
+                    Payload.Node(jobj [ "workerGroup", jstr g; "workerId", jstr w ])
+
                 let now = clock.GetUtcNow()
 
                 let p, wt =
@@ -241,7 +279,9 @@ let tests =
                     | _ -> failtest "queue id"
 
                 let limited = Queue(withScopes emulator [ "queue:worker-id:g/w" ])
-                run (limited.ClaimTask(taskId, "0", as' "g" "w")) |> expectMissing $"queue:claim-task:{p}/{wt}"
+
+                run (limited.ClaimTask(taskId, "0", as' "g" "w"))
+                |> expectMissing $"queue:claim-task:{p}/{wt}"
 
                 let claim = run (queue.ClaimTask(taskId, "0", as' "g" "w")) |> ok "claimTask"
                 Expect.equal ((prop "runId" claim).GetInt32()) 0 "run 0"
@@ -258,10 +298,13 @@ let tests =
 
                 Expect.equal (state queue taskId) "running" "the task runs"
 
-                run (queue.ClaimTask(taskId, "0", as' "g" "w")) |> ok "the same worker again" |> ignore
+                run (queue.ClaimTask(taskId, "0", as' "g" "w"))
+                |> ok "the same worker again"
+                |> ignore
 
                 let conflict =
-                    run (queue.ClaimTask(taskId, "0", as' "g" "other")) |> expectError 409 "RequestConflict"
+                    run (queue.ClaimTask(taskId, "0", as' "g" "other"))
+                    |> expectError 409 "RequestConflict"
 
                 Expect.stringContains conflict.Message "already claimed" "another worker is refused"
 
@@ -275,15 +318,24 @@ let tests =
 
                 // a claim that is not renewed expires and the task is retried
                 clock.Advance(TimeSpan.FromMinutes 21.0)
+
                 let first =
-                    run (queue.Status taskId) |> ok "status" |> prop "status" |> prop "runs" |> items |> List.head
+                    run (queue.Status taskId)
+                    |> ok "status"
+                    |> prop "status"
+                    |> prop "runs"
+                    |> items
+                    |> List.head
 
                 Expect.equal (str "reasonResolved" first) "claim-expired" "expired"
                 Expect.equal (state queue taskId) "pending" "retried"
 
                 clock.Advance(TimeSpan.FromHours 1.0)
 
-                let late = run (queue.ClaimTask(taskId, "1", as' "g" "w")) |> expectError 409 "RequestConflict"
+                let late =
+                    run (queue.ClaimTask(taskId, "1", as' "g" "w"))
+                    |> expectError 409 "RequestConflict"
+
                 Expect.stringContains late.Message "deadline" "past its deadline"
             }
         ]

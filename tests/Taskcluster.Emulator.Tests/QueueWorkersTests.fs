@@ -51,7 +51,9 @@ let tests =
                 let second = create queue q
                 let start = clock.GetUtcNow()
 
-                run (queue.GetWorker(p, wt, "g", "w1")) |> expectError 404 "ResourceNotFound" |> ignore
+                run (queue.GetWorker(p, wt, "g", "w1"))
+                |> expectError 404 "ResourceNotFound"
+                |> ignore
 
                 Expect.equal (claim queue q "w1") [ first ] "claims the first task"
                 clock.Advance(TimeSpan.FromMinutes 5.0)
@@ -93,12 +95,19 @@ let tests =
 
                 let limited = Queue(withScopes emulator [ $"queue:get-worker:{p}/{wt}/g/w0" ])
                 run (limited.ListWorkers(p, wt)) |> expectMissing $"queue:list-workers:{p}/{wt}"
-                run (limited.GetWorker(p, wt, "g", "w1")) |> expectMissing $"queue:get-worker:{p}/{wt}/g/w1"
+
+                run (limited.GetWorker(p, wt, "g", "w1"))
+                |> expectMissing $"queue:get-worker:{p}/{wt}/g/w1"
+
                 run (limited.GetWorker(p, wt, "g", "w0")) |> ok "with the scope" |> ignore
 
                 // a day without claims and the worker is gone
                 clock.Advance(TimeSpan.FromDays 1.0 + TimeSpan.FromMinutes 1.0)
-                run (queue.GetWorker(p, wt, "g", "w0")) |> expectError 404 "ResourceNotFound" |> ignore
+
+                run (queue.GetWorker(p, wt, "g", "w0"))
+                |> expectError 404 "ResourceNotFound"
+                |> ignore
+
                 Expect.equal (workerIds (run (queue.ListWorkers(p, wt)) |> ok "listWorkers")) [] "none listed"
             }
 
@@ -114,15 +123,17 @@ let tests =
 
                 let body (t: DateTimeOffset) (info: string option) =
                     Payload.Node(
-                        jobj [
-                            "quarantineUntil", jstr (iso t)
-                            match info with
-                            | Some i -> "quarantineInfo", jstr i
-                            | None -> ()
-                        ]
+                        jobj
+                            [
+                                "quarantineUntil", jstr (iso t)
+                                match info with
+                                | Some i -> "quarantineInfo", jstr i
+                                | None -> ()
+                            ]
                     )
 
-                let limited = Queue(withScopes emulator [ $"queue:quarantine-worker:{p}/{wt}/g/w2" ])
+                let limited =
+                    Queue(withScopes emulator [ $"queue:quarantine-worker:{p}/{wt}/g/w2" ])
 
                 run (limited.QuarantineWorker(p, wt, "g", "w1", body until None))
                 |> expectMissing $"queue:quarantine-worker:{p}/{wt}/g/w1"
@@ -148,7 +159,9 @@ let tests =
                     (iso until)
                     "with its end"
 
-                let free = run (queue.ListWorkers(p, wt, quarantined = "false")) |> ok "not quarantined"
+                let free =
+                    run (queue.ListWorkers(p, wt, quarantined = "false")) |> ok "not quarantined"
+
                 Expect.equal (workerIds free) [ "w2" ] "the other one"
 
                 // lifting the quarantine (a time not in the future) lets it work again
@@ -184,7 +197,9 @@ let tests =
                 let p, wt, _ = newIds ()
                 let expires = clock.GetUtcNow() + TimeSpan.FromDays 3.0
                 let body = Payload.Node(jobj [ "expires", jstr (iso expires) ])
-                let limited = Queue(withScopes emulator [ $"queue:declare-worker:{p}/{wt}/g/w9#other" ])
+
+                let limited =
+                    Queue(withScopes emulator [ $"queue:declare-worker:{p}/{wt}/g/w9#other" ])
 
                 run (limited.DeclareWorker(p, wt, "g", "w9", body))
                 |> expectMissing $"queue:declare-worker:{p}/{wt}/g/w9#expires"
@@ -195,11 +210,19 @@ let tests =
 
                 let got = run (queue.GetWorker(p, wt, "g", "w9")) |> ok "getWorker"
                 Expect.equal (str "workerId" got) "w9" "known now"
-                Expect.equal (str "taskQueueId" (run (queue.GetTaskQueue $"{p}/{wt}") |> ok "getTaskQueue")) $"{p}/{wt}" "its task queue too"
+
+                Expect.equal
+                    (str "taskQueueId" (run (queue.GetTaskQueue $"{p}/{wt}") |> ok "getTaskQueue"))
+                    $"{p}/{wt}"
+                    "its task queue too"
 
                 // the expiry never moves backwards
-                let earlier = Payload.Node(jobj [ "expires", jstr (iso (clock.GetUtcNow() + TimeSpan.FromDays 1.0)) ])
-                let again = run (queue.DeclareWorker(p, wt, "g", "w9", earlier)) |> ok "declareWorker again"
+                let earlier =
+                    Payload.Node(jobj [ "expires", jstr (iso (clock.GetUtcNow() + TimeSpan.FromDays 1.0)) ])
+
+                let again =
+                    run (queue.DeclareWorker(p, wt, "g", "w9", earlier)) |> ok "declareWorker again"
+
                 Expect.equal (str "expires" again) (iso expires) "kept"
             }
         ]

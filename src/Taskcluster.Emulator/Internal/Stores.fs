@@ -254,14 +254,12 @@ type internal QueueStore() =
     /// taskGroupId → its scheduler, expiry and seal
     member val GroupInfo = Dictionary<string, TaskGroupRec>(StringComparer.Ordinal)
     /// taskQueueId → (`<workerGroup>` NUL `<workerId>` → worker)
-    member val Workers =
-        Dictionary<string, SortedDictionary<string, QueueWorkerRec>>(StringComparer.Ordinal)
+    member val Workers = Dictionary<string, SortedDictionary<string, QueueWorkerRec>>(StringComparer.Ordinal)
     /// Deadlines and claim expiries by UTC ticks; an entry that time or a reclaim has overtaken
     /// is dropped when it comes up, so nothing else needs scanning to find what is due.
     member val Due = PriorityQueue<DueEntry, int64>()
     /// taskQueueId → the (taskId, runId) of its running runs
-    member val Running =
-        Dictionary<string, HashSet<struct (string * int)>>(StringComparer.Ordinal)
+    member val Running = Dictionary<string, HashSet<struct (string * int)>>(StringComparer.Ordinal)
     /// taskGroupId → task ids
     member val Groups = Dictionary<string, SortedSet<string>>(StringComparer.Ordinal)
     /// taskId → ids of the tasks that depend on it

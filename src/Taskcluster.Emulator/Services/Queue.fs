@@ -299,7 +299,14 @@ let tryWorker (q: QueueStore) (queueId: string) (workerGroup: string) (workerId:
 /// The queue's `queue_worker_seen_with_last_date_active`: creates the worker (not quarantined,
 /// first claim now) or keeps it, marks it active now, and never moves its expiry backwards.
 /// Call under the queue's lock.
-let workerSeen (q: QueueStore) (queueId: string) (workerGroup: string) (workerId: string) (now: DateTimeOffset) (expires: DateTimeOffset option) =
+let workerSeen
+    (q: QueueStore)
+    (queueId: string)
+    (workerGroup: string)
+    (workerId: string)
+    (now: DateTimeOffset)
+    (expires: DateTimeOffset option)
+    =
     match tryWorker q queueId workerGroup workerId with
     | Some w ->
         match expires with
@@ -446,7 +453,8 @@ let createTask (call: Call) =
         | true, g when g.SchedulerId <> schedulerId ->
             Fail.conflict
                 $"Task group `{group}` contains tasks with a schedulerId other than `{schedulerId}`. All tasks in the same task-group must have the same schedulerId."
-        | true, g when g.Sealed.IsSome -> Fail.conflict $"Task group `{group}` is sealed and does not accept new tasks."
+        | true, g when g.Sealed.IsSome ->
+            Fail.conflict $"Task group `{group}` is sealed and does not accept new tasks."
         | _ -> ()
 
         match q.Tasks.TryGetValue taskId with
@@ -749,7 +757,9 @@ let claimTask (call: Call) =
 
         // a repeated claim by the same worker is answered again; any other is a conflict
         let ours =
-            run.State = "running" && run.WorkerGroup = workerGroup && run.WorkerId = workerId
+            run.State = "running"
+            && run.WorkerGroup = workerGroup
+            && run.WorkerId = workerId
 
         if run.RunId <> t.Runs.Count - 1 || not (run.State = "pending" || ours) then
             Fail.conflict $"Run {run.RunId} was already claimed by another worker."
@@ -783,7 +793,9 @@ let reclaimTask (call: Call) =
         let queueId = defString t "taskQueueId"
         let dayAhead = call.Now + TimeSpan.FromDays 1.0
         seen q queueId call.Now dayAhead None None |> store q
-        workerSeen q queueId run.WorkerGroup run.WorkerId call.Now (Some dayAhead) |> ignore
+
+        workerSeen q queueId run.WorkerGroup run.WorkerId call.Now (Some dayAhead)
+        |> ignore
 
         Api.ok (
             J.obj
@@ -1186,10 +1198,7 @@ let sealTaskGroup (call: Call) =
         let reply = groupJson groupId g
 
         QueuePulse.group q "task-group-sealed" groupId g.SchedulerId (fun () ->
-            [
-                "expires", J.time g.Expires
-                "sealed", J.time g.Sealed.Value
-            ])
+            [ "expires", J.time g.Expires; "sealed", J.time g.Sealed.Value ])
 
         Api.ok reply)
 
@@ -1292,7 +1301,11 @@ let changeTaskGroupPriority (call: Call) =
                     for id in ids do
                         let t = q.Tasks[id]
 
-                        if not (resolved t.State) && t.Deadline > call.Now && defString t "priority" <> priority then
+                        if
+                            not (resolved t.State)
+                            && t.Deadline > call.Now
+                            && defString t "priority" <> priority
+                        then
                             t.Definition["priority"] <- J.str priority
                             id
                 ]
@@ -1311,6 +1324,7 @@ let changeTaskGroupPriority (call: Call) =
                     "taskIds", J.strs changed
                 ]
         ))
+
 /// The pending and running runs of a task queue, from its own indexes (the pending list may
 /// still hold runs that were cancelled before a worker came).
 let private counts (q: QueueStore) (queueId: string) =

@@ -111,4 +111,7 @@ let group
             exchange
             (Map.ofList [ "taskGroupId", taskGroupId; "schedulerId", schedulerId ])
             []
-            (J.obj ([ "taskGroupId", J.str taskGroupId; "schedulerId", J.str schedulerId ] @ members ()))
+            (J.obj (
+                [ "taskGroupId", J.str taskGroupId; "schedulerId", J.str schedulerId ]
+                @ members ()
+            ))
