@@ -16,6 +16,7 @@ let allTests =
             RouteParamsTests.tests
             RoutingTests.tests
             AuthTests.tests
+            CloudCredentialsTests.tests
             QueueTests.tests
             ObjectTests.tests
             SecretsTests.tests

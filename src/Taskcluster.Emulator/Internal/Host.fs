@@ -615,6 +615,21 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                         ctx.Response.Headers.Location <- location
                                         record ctx 303 service.Name entry.Name clientId
                                         do! writeJson ctx 303 body truncate
+                                    | Reply.Content(statusCode, contentType, headers, bytes) ->
+                                        for name, value in headers do
+                                            ctx.Response.Headers[name] <- value
+
+                                        record ctx statusCode service.Name entry.Name clientId
+                                        ctx.Response.StatusCode <- statusCode
+                                        ctx.Response.ContentType <- contentType
+                                        ctx.Response.ContentLength <- Nullable(int64 bytes.Length)
+
+                                        match truncate with
+                                        | Some n ->
+                                            do! ctx.Response.Body.WriteAsync(bytes.AsMemory(0, min n bytes.Length))
+                                            do! ctx.Response.Body.FlushAsync()
+                                            ctx.Abort()
+                                        | None -> do! ctx.Response.Body.WriteAsync(bytes.AsMemory())
                                 with ApiError(code, statusCode, message) ->
                                     do! fail code statusCode message payload clientId
         }
