@@ -27,6 +27,7 @@ let allTests =
             WebServerTests.tests
             QueueViewsTests.tests
             WorkerManagerTests.tests
+            GithubTests.tests
             FaultTests.tests
             HostTests.tests
             HostileTests.tests

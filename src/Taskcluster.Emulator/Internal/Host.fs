@@ -124,6 +124,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
         add "notify" Notify.handlers
         add "web-server" WebServer.handlers
         add "worker-manager" WorkerManager.handlers
+        add "github" Github.handlers
         d
 
     let services =
@@ -801,6 +802,30 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                     ctx.Abort()
         }
 
+    /// A GitHub webhook delivery: not in the references (the service does not publish the
+    /// method), unauthenticated, checked by its signature; answered with text as there.
+    let handleWebhook (ctx: HttpContext) (rawPath: string) : Task =
+        task {
+            let! body = readBody ctx
+
+            let header (name: string) =
+                match ctx.Request.Headers.TryGetValue name with
+                | true, v when v.Count > 0 -> Some v[0]
+                | _ -> None
+
+            let status, text =
+                match body with
+                | None -> 413, $"The request body is larger than {env.Options.MaxRequestBodyBytes} bytes"
+                | Some bytes -> Github.webhook env header bytes
+
+            record ctx status "github" "githubWebHookConsumer" null
+            ctx.Response.StatusCode <- status
+
+            if status <> 204 then
+                ctx.Response.ContentType <- "text/html; charset=utf-8"
+                do! ctx.Response.WriteAsync text
+        }
+
     let dispatch (ctx: HttpContext) : Task =
         let rawTarget =
             match ctx.Features.Get<IHttpRequestFeature>() with
@@ -810,7 +835,9 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
         let q = rawTarget.IndexOf '?'
         let rawPath = if q < 0 then rawTarget else rawTarget.Substring(0, q)
 
-        if rawPath.StartsWith("/api/", StringComparison.Ordinal) then
+        if rawPath = "/api/github/v1/github" && ctx.Request.Method = "POST" then
+            handleWebhook ctx rawPath
+        elif rawPath.StartsWith("/api/", StringComparison.Ordinal) then
             handleApi ctx rawPath rawTarget
         elif rawPath.StartsWith("/__blobs/", StringComparison.Ordinal) then
             handleBlob ctx rawPath

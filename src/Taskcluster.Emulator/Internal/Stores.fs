@@ -506,8 +506,9 @@ type internal GithubBuildRec =
         EventId: string
         PullRequestNumber: int option
         Created: DateTimeOffset
-        /// `cancelled` once cancelled; otherwise the state follows the tasks.
-        mutable Cancelled: bool
+        /// `cancelled` once cancelled, `error` when its tasks could not be created; `null` while
+        /// the state follows the tasks.
+        mutable FixedState: string
         mutable Updated: DateTimeOffset
     }
 
