@@ -34,6 +34,35 @@ type RecordedNotification internal (n: NotificationRec) =
     override _.ToString() = $"{n.Kind} to {n.Address}"
 
 [<Sealed>]
+type RecordedGithubStatus internal (s: GithubStatusRec) =
+    member _.Time = s.Time
+    member _.Owner = s.Owner
+    member _.Repo = s.Repo
+    member _.Sha = s.Sha
+    member _.State = s.State
+    member _.TargetUrl = s.TargetUrl
+    member _.Description = s.Description
+    member _.Context = s.Context
+    member _.ClientId = s.ClientId
+
+    override _.ToString() =
+        $"{s.State} on {s.Owner}/{s.Repo}@{s.Sha} ({s.Context})"
+
+[<Sealed>]
+type RecordedGithubComment internal (c: GithubCommentRec) =
+    member _.Time = c.Time
+    member _.Owner = c.Owner
+    member _.Repo = c.Repo
+    member _.Number = c.Number
+    member _.Sha = c.Sha
+    member _.Body = c.Body
+    member _.ClientId = c.ClientId
+
+    override _.ToString() =
+        let target = if isNull c.Number then c.Sha else "#" + c.Number
+        $"comment on {c.Owner}/{c.Repo} {target}"
+
+[<Sealed>]
 type EmulatorState internal (env: Env) =
     let stores = env.Stores
 
@@ -129,6 +158,26 @@ type EmulatorState internal (env: Env) =
     member _.Notifications: IReadOnlyList<RecordedNotification> =
         lock stores.Notify.Gate (fun () -> stores.Notify.Sent.ToArray())
         |> Array.map RecordedNotification
+        :> _
+
+    member _.SetRepositoryFile(owner: string, repo: string, sha: string, path: string, text: string) =
+        for name, value in [ "owner", owner; "repo", repo; "sha", sha; "path", path ] do
+            if String.IsNullOrEmpty value then
+                nullArg name
+
+        if isNull text then
+            nullArg "text"
+
+        lock stores.Github.Gate (fun () -> stores.Github.Files[GithubStore.FileKey(owner, repo, sha, path)] <- text)
+
+    member _.GithubStatuses: IReadOnlyList<RecordedGithubStatus> =
+        lock stores.Github.Gate (fun () -> stores.Github.Statuses.ToArray())
+        |> Array.map RecordedGithubStatus
+        :> _
+
+    member _.GithubComments: IReadOnlyList<RecordedGithubComment> =
+        lock stores.Github.Gate (fun () -> stores.Github.Comments.ToArray())
+        |> Array.map RecordedGithubComment
         :> _
 
 [<Sealed>]

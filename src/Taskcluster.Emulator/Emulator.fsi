@@ -37,6 +37,48 @@ type RecordedNotification =
     /// The request as it was sent (JSON).
     member RequestJson: string
 
+/// A commit status the GitHub service posted: recorded for tests, never sent to GitHub.
+[<Sealed>]
+type RecordedGithubStatus =
+    /// When it was posted (by the emulator's clock).
+    member Time: DateTimeOffset
+    /// The repository's owner.
+    member Owner: string
+    /// The repository.
+    member Repo: string
+    /// The commit.
+    member Sha: string
+    /// `pending`, `success`, `error` or `failure`.
+    member State: string
+    /// The link of the status, or `null`.
+    member TargetUrl: string
+    /// The description, or `null`.
+    member Description: string
+    /// The status's context (its label).
+    member Context: string
+    /// Who posted it: the caller of `createStatus`, or `static/taskcluster/github` for the
+    /// service's own statuses of builds.
+    member ClientId: string
+
+/// A comment the GitHub service posted: recorded for tests, never sent to GitHub.
+[<Sealed>]
+type RecordedGithubComment =
+    /// When it was posted (by the emulator's clock).
+    member Time: DateTimeOffset
+    /// The repository's owner.
+    member Owner: string
+    /// The repository.
+    member Repo: string
+    /// The issue or pull request number, or `null` for a comment on a commit.
+    member Number: string
+    /// The commit of a comment on a commit, else `null`.
+    member Sha: string
+    /// The comment's text (Markdown).
+    member Body: string
+    /// Who posted it: the caller of `createComment`, or `static/taskcluster/github` for the
+    /// service's own comments (a `.taskcluster.yml` that failed to render or create tasks).
+    member ClientId: string
+
 /// A view of an emulator's state for tests: seed clients and roles, inspect what calls did.
 [<Sealed>]
 type EmulatorState =
@@ -67,6 +109,14 @@ type EmulatorState =
     member Requests: IReadOnlyList<RecordedRequest>
     /// The notifications the notify service accepted (at most the last 10,000), oldest first.
     member Notifications: IReadOnlyList<RecordedNotification>
+    /// Puts a file in a repository at a commit (or ref), where the GitHub service's webhook
+    /// handling looks for `.taskcluster.yml` (at a push's `after`, a pull request's head sha,
+    /// a release's `target_commitish`).
+    member SetRepositoryFile: owner: string * repo: string * sha: string * path: string * text: string -> unit
+    /// The commit statuses the GitHub service posted (at most the last 10,000), oldest first.
+    member GithubStatuses: IReadOnlyList<RecordedGithubStatus>
+    /// The comments the GitHub service posted (at most the last 10,000), oldest first.
+    member GithubComments: IReadOnlyList<RecordedGithubComment>
 
 /// A running emulator. Dispose it (or call `StopAsync`) to stop it.
 [<Sealed>]

@@ -1,6 +1,12 @@
 namespace Taskcluster.Emulator
 
 open System
+open System.Collections.Generic
+
+[<Sealed; AllowNullLiteral>]
+type EmulatorAzureAccount() =
+    member val Tables: IList<string> = List<string>() with get, set
+    member val Containers: IList<string> = List<string>() with get, set
 
 [<Sealed; AllowNullLiteral>]
 type EmulatorOptions() =
@@ -17,6 +23,18 @@ type EmulatorOptions() =
     member val MaxPageSize = 1000 with get, set
     member val Logger: Microsoft.Extensions.Logging.ILogger = null with get, set
     member val PulseUrl: string = null with get, set
+    member val AwsBuckets: IList<string> = List<string>() with get, set
+
+    member val AzureAccounts: IDictionary<string, EmulatorAzureAccount> =
+        Dictionary<string, EmulatorAzureAccount>(StringComparer.Ordinal) with get, set
+
+    member val GcpProjectId: string = null with get, set
+    member val GcpServiceAccounts: IList<string> = List<string>() with get, set
+    member val SentryHostname: string = null with get, set
+    member val WebsocktunnelSecret: string = null with get, set
+    member val GithubApps: IList<string> = List<string>() with get, set
+    member val GithubWebhookSecret: string = null with get, set
+    member val GithubInstallations: IList<string> = List<string>() with get, set
 
     member this.Validate() : Collections.Generic.IReadOnlyList<string> =
         [|
@@ -44,4 +62,22 @@ type EmulatorOptions() =
                 | true, u -> $"PulseUrl must be an amqp:// or amqps:// URL, got the scheme '{u.Scheme}'"
                 // the text itself may hold a password, so it is not repeated
                 | _ -> "PulseUrl is not an absolute URL"
+            if isNull this.AwsBuckets then
+                "AwsBuckets must not be null"
+            if isNull this.AzureAccounts then
+                "AzureAccounts must not be null"
+            else
+                for KeyValue(name, account) in this.AzureAccounts do
+                    if isNull account || isNull account.Tables || isNull account.Containers then
+                        $"AzureAccounts['{name}'] must have non-null Tables and Containers"
+            if isNull this.GcpServiceAccounts then
+                "GcpServiceAccounts must not be null"
+            if not (isNull this.WebsocktunnelSecret) && this.WebsocktunnelSecret.Length = 0 then
+                "WebsocktunnelSecret must not be empty (leave it null to draw one)"
+            if isNull this.GithubApps then
+                "GithubApps must not be null"
+            if not (isNull this.GithubWebhookSecret) && this.GithubWebhookSecret.Length = 0 then
+                "GithubWebhookSecret must not be empty (leave it null to accept unsigned deliveries)"
+            if isNull this.GithubInstallations then
+                "GithubInstallations must not be null"
         |]

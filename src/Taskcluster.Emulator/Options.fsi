@@ -1,6 +1,17 @@
 namespace Taskcluster.Emulator
 
 open System
+open System.Collections.Generic
+
+/// An Azure storage account the auth service hands (fake) shared-access signatures for.
+[<Sealed; AllowNullLiteral>]
+type EmulatorAzureAccount =
+    /// An account with no tables and no containers.
+    new: unit -> EmulatorAzureAccount
+    /// The tables `azureTables` lists (a `read-write` `azureTableSAS` adds its table).
+    member Tables: IList<string> with get, set
+    /// The containers `azureContainers` lists (a `read-write` `azureContainerSAS` adds its container).
+    member Containers: IList<string> with get, set
 
 /// How an emulator is started. Every property has a working default, so `EmulatorOptions()`
 /// starts an emulator on a free loopback port with fresh root credentials.
@@ -59,6 +70,42 @@ type EmulatorOptions =
     /// what the real services publish (the queue's task and task-group messages). `null` (the
     /// default) publishes nothing. The password never appears in a message or log.
     member PulseUrl: string with get, set
+
+    /// The S3 buckets `auth.awsS3Credentials` hands (fake, never valid at AWS) credentials for;
+    /// any other bucket is answered 404 as by a deployment without credentials for it.
+    member AwsBuckets: IList<string> with get, set
+
+    /// The Azure accounts (by account name) the auth service's Azure methods know; any other
+    /// account is answered 404. The signatures handed out are fake.
+    member AzureAccounts: IDictionary<string, EmulatorAzureAccount> with get, set
+
+    /// The GCP project `auth.gcpCredentials` hands (fake) access tokens for; `null` (the
+    /// default) answers 404 as a deployment without GCP credentials does.
+    member GcpProjectId: string with get, set
+
+    /// The GCP service accounts `auth.gcpCredentials` allows; any other is answered 400.
+    member GcpServiceAccounts: IList<string> with get, set
+
+    /// The Sentry host named in the (fake) DSNs of `auth.sentryDSN`; `null` (the default) means
+    /// Sentry is not configured and the method answers 404, as the real service does then.
+    member SentryHostname: string with get, set
+
+    /// The secret `auth.websocktunnelToken` signs its JWTs with (HS256); `null` (the default)
+    /// draws a random one.
+    member WebsocktunnelSecret: string with get, set
+
+    /// The GitHub app names `auth.githubRepoToken` hands (fake) installation tokens for; any
+    /// other app is answered 404.
+    member GithubApps: IList<string> with get, set
+
+    /// The secret GitHub webhook deliveries must be signed with (`X-Hub-Signature-256`); `null`
+    /// (the default) means no secret is configured, and a signed delivery is refused with 400
+    /// as by the real service.
+    member GithubWebhookSecret: string with get, set
+
+    /// The GitHub organisations (owners) the Taskcluster GitHub app is installed for: their
+    /// repositories are `installed` for `github.repository`; statuses and comments need it.
+    member GithubInstallations: IList<string> with get, set
 
     /// Checks the options, returning a description of each invalid one (empty when valid).
     member Validate: unit -> System.Collections.Generic.IReadOnlyList<string>

@@ -82,9 +82,14 @@ let prop (name: string) (e: JsonElement) =
 /// The items of a JSON array.
 let items (e: JsonElement) = [ for x in e.EnumerateArray() -> x ]
 
-/// A started emulator of its own, with a clock the test moves.
-let startWithClock (start: DateTimeOffset) =
+/// A started emulator of its own with these options, and a clock the test moves.
+let startWithOptions (options: EmulatorOptions) (start: DateTimeOffset) =
     let clock = ManualClock start
-    let emulator = run (Emulator.start (EmulatorOptions(TimeProvider = clock)))
+    options.TimeProvider <- clock
+    let emulator = run (Emulator.start options)
     clocks.Add(emulator, clock)
     emulator, clock
+
+/// A started emulator of its own, with a clock the test moves.
+let startWithClock (start: DateTimeOffset) =
+    startWithOptions (EmulatorOptions()) start

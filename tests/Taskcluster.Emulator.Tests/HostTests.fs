@@ -103,12 +103,15 @@ let tests =
                     exported
                     [
                         "Taskcluster.Emulator.Emulator"
+                        "Taskcluster.Emulator.EmulatorAzureAccount"
                         "Taskcluster.Emulator.EmulatorInstance"
                         "Taskcluster.Emulator.EmulatorOptions"
                         "Taskcluster.Emulator.EmulatorState"
                         "Taskcluster.Emulator.Fault"
                         "Taskcluster.Emulator.FaultInjector"
                         "Taskcluster.Emulator.FaultTarget"
+                        "Taskcluster.Emulator.RecordedGithubComment"
+                        "Taskcluster.Emulator.RecordedGithubStatus"
                         "Taskcluster.Emulator.RecordedNotification"
                         "Taskcluster.Emulator.RecordedRequest"
                         "Taskcluster.Emulator.TaskclusterEmulator"

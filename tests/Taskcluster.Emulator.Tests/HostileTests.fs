@@ -257,6 +257,7 @@ let private implemented =
                 "notify", Services.Notify.handlers
                 "web-server", Services.WebServer.handlers
                 "worker-manager", Services.WorkerManager.handlers
+                "github", Services.Github.handlers
             ] do
             for name, _ in hs -> service, name
     ]

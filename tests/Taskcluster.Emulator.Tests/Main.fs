@@ -16,6 +16,7 @@ let allTests =
             RouteParamsTests.tests
             RoutingTests.tests
             AuthTests.tests
+            CloudCredentialsTests.tests
             QueueTests.tests
             ObjectTests.tests
             SecretsTests.tests
@@ -29,6 +30,7 @@ let allTests =
             QueueWorkersTests.tests
             QueueDueTests.tests
             WorkerManagerTests.tests
+            GithubTests.tests
             FaultTests.tests
             HostTests.tests
             HostileTests.tests

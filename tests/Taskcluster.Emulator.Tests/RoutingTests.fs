@@ -190,12 +190,11 @@ let tests =
                 })
             testCaseTask "an unimplemented method answers 501 after authentication and authorisation" (fun () ->
                 task {
-                    let! r = rootCall "GET" "github" "/builds" null
+                    let path = $"/task-group/{slugId ()}/seal"
+                    let! r = rootCall "POST" "queue" path null
                     expectStatus r 501
                     Expect.equal r.Code "NotImplemented" "code"
-                    let! anon = call NoAuth "GET" "github" "/builds" null
-                    expectStatus anon 403
-                    let! bad = call (Header(Signer.creds "nobody/x" "y")) "GET" "github" "/builds" null
+                    let! bad = call (Header(Signer.creds "nobody/x" "y")) "POST" "queue" path null
                     expectStatus bad 401
                 })
             testCaseTask "an unknown path answers 404 with an error body" (fun () ->

@@ -63,6 +63,9 @@ type internal Reply =
     | Json of status: int * body: JsonNode
     /// A 303 to the location, with a JSON body as the real queue sends.
     | Redirect of location: string * body: JsonNode
+    /// Bytes of a content type with extra headers, sent as they are: not checked against the
+    /// method's output schema (the real services send these past their reply validation).
+    | Content of status: int * contentType: string * headers: (string * string) list * body: byte array
 
 /// One authenticated call of an API method.
 type internal Call =

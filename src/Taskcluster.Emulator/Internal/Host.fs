@@ -124,6 +124,7 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
         add "notify" Notify.handlers
         add "web-server" WebServer.handlers
         add "worker-manager" WorkerManager.handlers
+        add "github" Github.handlers
         d
 
     let services =
@@ -615,6 +616,21 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                         ctx.Response.Headers.Location <- location
                                         record ctx 303 service.Name entry.Name clientId
                                         do! writeJson ctx 303 body truncate
+                                    | Reply.Content(statusCode, contentType, headers, bytes) ->
+                                        for name, value in headers do
+                                            ctx.Response.Headers[name] <- value
+
+                                        record ctx statusCode service.Name entry.Name clientId
+                                        ctx.Response.StatusCode <- statusCode
+                                        ctx.Response.ContentType <- contentType
+                                        ctx.Response.ContentLength <- Nullable(int64 bytes.Length)
+
+                                        match truncate with
+                                        | Some n ->
+                                            do! ctx.Response.Body.WriteAsync(bytes.AsMemory(0, min n bytes.Length))
+                                            do! ctx.Response.Body.FlushAsync()
+                                            ctx.Abort()
+                                        | None -> do! ctx.Response.Body.WriteAsync(bytes.AsMemory())
                                 with ApiError(code, statusCode, message) ->
                                     do! fail code statusCode message payload clientId
         }
@@ -786,6 +802,30 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
                                     ctx.Abort()
         }
 
+    /// A GitHub webhook delivery: not in the references (the service does not publish the
+    /// method), unauthenticated, checked by its signature; answered with text as there.
+    let handleWebhook (ctx: HttpContext) (rawPath: string) : Task =
+        task {
+            let! body = readBody ctx
+
+            let header (name: string) =
+                match ctx.Request.Headers.TryGetValue name with
+                | true, v when v.Count > 0 -> Some v[0]
+                | _ -> None
+
+            let status, text =
+                match body with
+                | None -> 413, $"The request body is larger than {env.Options.MaxRequestBodyBytes} bytes"
+                | Some bytes -> Github.webhook env header bytes
+
+            record ctx status "github" "githubWebHookConsumer" null
+            ctx.Response.StatusCode <- status
+
+            if status <> 204 then
+                ctx.Response.ContentType <- "text/html; charset=utf-8"
+                do! ctx.Response.WriteAsync text
+        }
+
     let dispatch (ctx: HttpContext) : Task =
         let rawTarget =
             match ctx.Features.Get<IHttpRequestFeature>() with
@@ -795,7 +835,9 @@ type internal Pipeline(env: Env, refs: ReferenceSet) =
         let q = rawTarget.IndexOf '?'
         let rawPath = if q < 0 then rawTarget else rawTarget.Substring(0, q)
 
-        if rawPath.StartsWith("/api/", StringComparison.Ordinal) then
+        if rawPath = "/api/github/v1/github" && ctx.Request.Method = "POST" then
+            handleWebhook ctx rawPath
+        elif rawPath.StartsWith("/api/", StringComparison.Ordinal) then
             handleApi ctx rawPath rawTarget
         elif rawPath.StartsWith("/__blobs/", StringComparison.Ordinal) then
             handleBlob ctx rawPath

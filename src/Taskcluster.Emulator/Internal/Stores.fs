@@ -480,6 +480,123 @@ type internal WorkerManagerStore() =
     /// The last 1,000 error emails sent (pool, description, extra): a repeat is not sent again.
     member val EmailsSent = LinkedList<string>()
 
+/// One entry of the auth service's audit history.
+type internal AuditRec =
+    {
+        /// Increasing with every entry: the history's order and its paging key.
+        Seq: int64
+        EntityType: string
+        EntityId: string
+        ClientId: string
+        ActionType: string
+        Created: DateTimeOffset
+    }
+
+[<Sealed>]
+type internal AuditStore() =
+    member val Gate = obj ()
+    /// Oldest first.
+    member val Entries = ResizeArray<AuditRec>()
+    member val NextSeq = 0L with get, set
+
+    /// Records an action on an entity (at most the last 100,000 are kept).
+    member this.Add(entityType: string, entityId: string, clientId: string, actionType: string, now: DateTimeOffset) =
+        lock this.Gate (fun () ->
+            this.NextSeq <- this.NextSeq + 1L
+
+            this.Entries.Add
+                {
+                    Seq = this.NextSeq
+                    EntityType = entityType
+                    EntityId = entityId
+                    ClientId = clientId
+                    ActionType = actionType
+                    Created = now
+                }
+
+            if this.Entries.Count > 100_000 then
+                this.Entries.RemoveRange(0, this.Entries.Count - 100_000))
+
+/// What the auth service's cloud-credential methods created or drew (the configuration itself
+/// stays in the options).
+[<Sealed>]
+type internal CloudStore() =
+    member val Gate = obj ()
+    /// `<account>/<table>` of the tables a read-write SAS created.
+    member val CreatedTables = HashSet<string>(StringComparer.Ordinal)
+    /// `<account>/<container>` of the containers a read-write SAS created.
+    member val CreatedContainers = HashSet<string>(StringComparer.Ordinal)
+    /// Sentry project → (project number, public key, secret key, expiry of the key).
+    member val SentryKeys = Dictionary<string, struct (int * string * string * DateTimeOffset)>(StringComparer.Ordinal)
+    /// The websocktunnel secret drawn when none was configured.
+    member val WebsocktunnelSecret: string = null with get, set
+
+/// A build of the GitHub service: one task group created for one event.
+type internal GithubBuildRec =
+    {
+        Organization: string
+        Repository: string
+        Sha: string
+        /// The branch the event was for (what `latest` and `badge` look up).
+        Branch: string
+        TaskGroupId: string
+        TaskIds: string list
+        EventType: string
+        EventId: string
+        PullRequestNumber: int option
+        Created: DateTimeOffset
+        /// `cancelled` once cancelled, `error` when its tasks could not be created; `null` while
+        /// the state follows the tasks.
+        mutable FixedState: string
+        mutable Updated: DateTimeOffset
+    }
+
+/// A commit status the GitHub service posted (recorded, never sent to GitHub).
+type internal GithubStatusRec =
+    {
+        Time: DateTimeOffset
+        Owner: string
+        Repo: string
+        Sha: string
+        State: string
+        TargetUrl: string
+        Description: string
+        Context: string
+        /// Who asked for it: a clientId, or `taskcluster-github` for the service's own.
+        ClientId: string
+    }
+
+/// A comment the GitHub service posted (recorded, never sent to GitHub).
+type internal GithubCommentRec =
+    {
+        Time: DateTimeOffset
+        Owner: string
+        Repo: string
+        /// The issue or pull request number; `null` for a comment on a commit.
+        Number: string
+        /// The commit, for a comment on a commit; else `null`.
+        Sha: string
+        Body: string
+        ClientId: string
+    }
+
+[<Sealed>]
+type internal GithubStore() =
+    member val Gate = obj ()
+    /// Oldest first.
+    member val Builds = ResizeArray<GithubBuildRec>()
+    /// Oldest first, at most 10,000.
+    member val Statuses = Queue<GithubStatusRec>()
+    /// Oldest first, at most 10,000.
+    member val Comments = Queue<GithubCommentRec>()
+    /// `<owner>/<repo>@<sha>:<path>` (owner and repo lower-cased) → file text
+    member val Files = Dictionary<string, string>(StringComparer.Ordinal)
+    /// Owners (lower-cased) the app was installed for by an `installation` delivery.
+    member val Installed = HashSet<string>(StringComparer.Ordinal)
+
+    static member FileKey(owner: string, repo: string, sha: string, path: string) =
+        $"{owner.ToLowerInvariant()}/{repo.ToLowerInvariant()}@{sha}:{path}"
+
 /// One request the emulator answered, for inspection by tests.
 type internal RequestRecord =
     {
@@ -505,6 +622,9 @@ type internal Stores() =
     member val Hooks = HookStore()
     member val Notify = NotifyStore()
     member val WorkerManager = WorkerManagerStore()
+    member val Audit = AuditStore()
+    member val Cloud = CloudStore()
+    member val Github = GithubStore()
 
     member _.Record(r: RequestRecord) =
         log.Enqueue r

@@ -46,6 +46,10 @@ let private getClient (store: AuthStore) (clientId: string) =
     | Some c -> c
     | None -> Fail.notFound $"Client with clientId '{clientId}' not found"
 
+/// Records an action in the audit history, as the real service does for clients and roles.
+let private audit (call: Call) (entityType: string) (entityId: string) (action: string) =
+    call.Env.Stores.Audit.Add(entityType, entityId, call.ClientId, action, call.Now)
+
 let listClients (call: Call) =
     let store = call.Env.Stores.Auth
     let prefix = call.Query "prefix" |> Option.defaultValue ""
@@ -101,6 +105,8 @@ let createClient (call: Call) =
                 store.PutClient c
                 body)
 
+    audit call "client" clientId "created"
+
     Api.ok body
 
 let updateClient (call: Call) =
@@ -130,6 +136,8 @@ let updateClient (call: Call) =
             store.PutClient c
             c)
 
+    audit call "client" clientId "updated"
+
     Api.ok (clientJson store c)
 
 let private setDisabled (disabled: bool) (call: Call) =
@@ -146,13 +154,18 @@ let private setDisabled (disabled: bool) (call: Call) =
             store.PutClient c
             c)
 
+    audit call "client" c.ClientId (if disabled then "client disabled" else "client enabled")
     Api.ok (clientJson store c)
 
 let enableClient call = setDisabled false call
 let disableClient call = setDisabled true call
 
 let deleteClient (call: Call) =
-    call.Env.Stores.Auth.RemoveClient(Api.param call "clientId") |> ignore
+    let clientId = Api.param call "clientId"
+
+    if call.Env.Stores.Auth.RemoveClient clientId then
+        audit call "client" clientId "deleted"
+
     Api.empty ()
 
 let resetAccessToken (call: Call) =
@@ -170,6 +183,7 @@ let resetAccessToken (call: Call) =
             store.PutClient c
             c)
 
+    audit call "client" c.ClientId "access token reset"
     let body = clientJson store c :?> JsonObject
     body["accessToken"] <- J.str c.AccessToken
     Api.ok body
@@ -243,7 +257,9 @@ let private writeRole (call: Call) (create: bool) =
                 Api.mustAnswer call "role" (roleJson store r)
 
                 match store.ChangeRole(roleId, Some r) with
-                | Ok() -> r
+                | Ok() ->
+                    audit call "role" roleId (if existing.IsSome then "updated" else "created")
+                    r
                 | Error message -> Fail.input message)
 
     Api.ok (roleJson store r)
@@ -252,8 +268,15 @@ let createRole call = writeRole call true
 let updateRole call = writeRole call false
 
 let deleteRole (call: Call) =
-    match call.Env.Stores.Auth.ChangeRole(Api.param call "roleId", None) with
-    | Ok() -> Api.empty ()
+    let roleId = Api.param call "roleId"
+    let existed = call.Env.Stores.Auth.TryRole(roleId).IsSome
+
+    match call.Env.Stores.Auth.ChangeRole(roleId, None) with
+    | Ok() ->
+        if existed then
+            audit call "role" roleId "deleted"
+
+        Api.empty ()
     | Error message -> Fail.input message
 
 let expandScopes (call: Call) =
@@ -342,6 +365,366 @@ let testAuthenticate (call: Call) =
 
 let testAuthenticateGet (call: Call) = testReply call testGetRequiredScopes
 
+// ---- audit history ----
+
+let private auditReply (call: Call) (keep: AuditRec -> bool) =
+    let store = call.Env.Stores.Audit
+
+    let items =
+        lock store.Gate (fun () ->
+            store.Entries
+            |> Seq.filter keep
+            // zero-padded, so the keys sort as the entries were made
+            |> Seq.map (fun e -> e.Seq.ToString("D20"), e)
+            |> Seq.toArray)
+
+    let page, token = Api.page call items
+
+    let entry (e: AuditRec) =
+        J.obj
+            [
+                "clientId", J.str e.ClientId
+                "actionType", J.str e.ActionType
+                "created", J.time e.Created
+                "entityId", J.str e.EntityId
+                "entityType", J.str e.EntityType
+            ]
+
+    Api.ok (Api.withToken token [ "auditHistory", J.arr (page |> List.map entry) ])
+
+/// `getEntityHistory`: what was done to one entity (the emulator records clients and roles).
+let getEntityHistory (call: Call) =
+    let entityType = Api.param call "entityType"
+    let entityId = Api.param call "entityId"
+    auditReply call (fun e -> e.EntityType = entityType && e.EntityId = entityId)
+
+/// `listAuditHistory`: what one client did.
+let listAuditHistory (call: Call) =
+    let clientId = Api.param call "clientId"
+    auditReply call (fun e -> e.ClientId = clientId)
+
+// ---- cloud credentials: correctly shaped, clearly fake, never from a cloud ----
+
+let private alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+/// `n` random characters of `alphabet`.
+let private randomText (call: Call) (n: int) =
+    call.Env.Random.Bytes n
+    |> Array.map (fun b -> alphabet[int b % alphabet.Length])
+    |> String
+
+let private randomBase64 (call: Call) (n: int) =
+    Convert.ToBase64String(call.Env.Random.Bytes n)
+
+let private levelScopes (call: Call) (extra: (string * JsonNode) list) =
+    let level = Api.param call "level"
+    Api.authorizeWith call (("levelIsReadOnly", J.bool (level = "read-only")) :: extra)
+    level
+
+/// `awsS3Credentials`: STS-shaped credentials for a configured bucket (fake: AWS refuses them).
+let awsS3Credentials (call: Call) =
+    let _level = levelScopes call []
+    let bucket = Api.param call "bucket"
+    let prefix = Api.param call "prefix"
+
+    if not (call.Env.Options.AwsBuckets |> Seq.contains bucket) then
+        Fail.notFound $"No credentials available for bucket {bucket}"
+
+    if prefix.StartsWith '/' then
+        Fail.input $"The `prefix` may not start with a slash `/`; got `{prefix}`"
+
+    // the shape of STS temporary credentials; the marker says where they come from
+    let accessKeyId = "ASIAEMU" + randomText call 13
+    let secretAccessKey = (randomBase64 call 30).Substring(0, 40)
+    let sessionToken = "taskcluster-emulator/" + randomBase64 call 96
+    let expires = call.Now + TimeSpan.FromHours 1.0
+
+    if call.Query "format" = Some "iam-role-compat" then
+        // the EC2 metadata service's shape: sent as it is, past the output schema (as there)
+        let body =
+            J.obj
+                [
+                    "Code", J.str "Success"
+                    "Type", J.str "AWS-HMAC"
+                    "LastUpdated", J.time call.Now
+                    "AccessKeyId", J.str accessKeyId
+                    "SecretAccessKey", J.str secretAccessKey
+                    "Token", J.str sessionToken
+                    "Expiration", J.time expires
+                ]
+
+        Reply.Content(200, "application/json; charset=utf-8", [], J.toBytes body)
+    else
+        Api.ok (
+            J.obj
+                [
+                    "credentials",
+                    J.obj
+                        [
+                            "accessKeyId", J.str accessKeyId
+                            "secretAccessKey", J.str secretAccessKey
+                            "sessionToken", J.str sessionToken
+                        ]
+                    "expires", J.time expires
+                ]
+        )
+
+let private azureAccount (call: Call) =
+    let account = Api.param call "account"
+
+    match call.Env.Options.AzureAccounts.TryGetValue account with
+    | true, a when not (isNull a) -> account, a
+    | _ -> Fail.notFound $"Account '{account}' not found, can't delegate access"
+
+/// `azureAccounts`: the configured account names.
+let azureAccounts (call: Call) =
+    Api.ok (J.obj [ "accounts", J.strs call.Env.Options.AzureAccounts.Keys ])
+
+/// Names from `configured` plus the ones created under `account`, sorted, paged by name.
+let private namesPage
+    (call: Call)
+    (field: string)
+    (account: string)
+    (configured: string seq)
+    (created: HashSet<string>)
+    =
+    let store = call.Env.Stores.Cloud
+    let prefix = account + "/"
+
+    let names =
+        lock store.Gate (fun () ->
+            created
+            |> Seq.filter (fun k -> k.StartsWith(prefix, StringComparison.Ordinal))
+            |> Seq.map (fun k -> k.Substring prefix.Length)
+            |> Seq.append configured
+            |> Seq.distinct
+            |> Seq.sortWith (fun a b -> String.CompareOrdinal(a, b))
+            |> Seq.toArray)
+
+    // Azure's own token is the next name to list
+    let start =
+        match call.Query "continuationToken" with
+        | Some t when t <> "" -> names |> Array.filter (fun n -> String.CompareOrdinal(n, t) >= 0)
+        | _ -> names
+
+    let size = call.Env.MaxPageSize
+    let page = start |> Array.truncate size
+
+    let token = if start.Length > size then Some start[size] else None
+
+    Api.ok (Api.withToken token [ field, J.strs page ])
+
+let azureTables (call: Call) =
+    let account, a = azureAccount call
+    namesPage call "tables" account a.Tables call.Env.Stores.Cloud.CreatedTables
+
+let azureContainers (call: Call) =
+    let account, a = azureAccount call
+    namesPage call "containers" account a.Containers call.Env.Stores.Cloud.CreatedContainers
+
+/// A shared-access-signature-shaped query string, signed with random bytes (Azure refuses it).
+let private sas (call: Call) (fields: (string * string) list) (expiry: DateTimeOffset) =
+    let azureTime (t: DateTimeOffset) =
+        t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", Globalization.CultureInfo.InvariantCulture)
+
+    let all =
+        fields
+        @ [
+            "st", azureTime (call.Now - TimeSpan.FromMinutes 15.0)
+            "se", azureTime expiry
+            "sig", randomBase64 call 32
+        ]
+
+    String.Join("&", all |> List.map (fun (k, v) -> k + "=" + Uri.EscapeDataString v))
+
+let private sasReply (call: Call) (created: HashSet<string>) (name: string) (fields: bool -> (string * string) list) =
+    let account, _ = azureAccount call
+    let readWrite = Api.param call "level" = "read-write"
+
+    // a read-write signature creates the table or container if it does not exist
+    if readWrite then
+        lock call.Env.Stores.Cloud.Gate (fun () -> created.Add(account + "/" + name) |> ignore)
+
+    let expiry = call.Now + TimeSpan.FromMinutes 25.0
+    Api.ok (J.obj [ "sas", J.str (sas call (fields readWrite) expiry); "expiry", J.time expiry ])
+
+let azureTableSAS (call: Call) =
+    let table = Api.param call "table"
+    levelScopes call [] |> ignore
+
+    sasReply call call.Env.Stores.Cloud.CreatedTables table (fun readWrite ->
+        [ "sv", "2014-02-14"; "tn", table; "sp", (if readWrite then "raud" else "r") ])
+
+let azureContainerSAS (call: Call) =
+    let container = Api.param call "container"
+    levelScopes call [] |> ignore
+
+    sasReply call call.Env.Stores.Cloud.CreatedContainers container (fun readWrite ->
+        [ "sv", "2015-04-05"; "sr", "c"; "sp", (if readWrite then "racwdl" else "rl") ])
+
+/// `gcpCredentials`: an OAuth2-shaped access token for an allowed service account.
+let gcpCredentials (call: Call) =
+    let projectId = Api.param call "projectId"
+    let serviceAccount = Api.param call "serviceAccount"
+    let options = call.Env.Options
+
+    if not (options.GcpServiceAccounts |> Seq.contains serviceAccount) then
+        Fail.badArguments $"The service account {serviceAccount} isn't allowed"
+
+    match options.GcpProjectId with
+    | null -> Fail.notFound "GCP credentials are not available"
+    | p when p <> projectId -> Fail.notFound $"The projectId {projectId} is not configured"
+    | _ ->
+        Api.ok (
+            J.obj
+                [
+                    "accessToken",
+                    J.str (
+                        "ya29.taskcluster-emulator."
+                        + Util.base64Url (ReadOnlySpan(call.Env.Random.Bytes 48))
+                    )
+                    "expireTime", J.time (call.Now + TimeSpan.FromHours 1.0)
+                ]
+        )
+
+/// `sentryDSN`: a DSN for the project (created on first use, as the real service does), its key
+/// replaced once less than a day of its two remains.
+let sentryDSN (call: Call) =
+    let project = Api.param call "project"
+
+    match call.Env.Options.SentryHostname with
+    | null -> Fail.notFound "Sentry credentials not found"
+    | host ->
+        let store = call.Env.Stores.Cloud
+
+        let struct (number, publicKey, secretKey, expires) =
+            lock store.Gate (fun () ->
+                match store.SentryKeys.TryGetValue project with
+                | true, (struct (_, _, _, expires) as key) when expires - call.Now > TimeSpan.FromDays 1.0 -> key
+                | found, old ->
+                    let number =
+                        if found then
+                            (let struct (n, _, _, _) = old in n)
+                        else
+                            store.SentryKeys.Count + 1
+
+                    let key =
+                        struct (number,
+                                Convert.ToHexStringLower(call.Env.Random.Bytes 16),
+                                Convert.ToHexStringLower(call.Env.Random.Bytes 16),
+                                call.Now + TimeSpan.FromDays 2.0)
+
+                    store.SentryKeys[project] <- key
+                    key)
+
+        Api.ok (
+            J.obj
+                [
+                    "project", J.str project
+                    "dsn",
+                    J.obj
+                        [
+                            "secret", J.str $"https://{publicKey}:{secretKey}@{host}/{number}"
+                            "public", J.str $"https://{publicKey}@{host}/{number}"
+                        ]
+                    "expires", J.time expires
+                ]
+        )
+
+/// The secret websocktunnel tokens are signed with: the configured one, or one drawn once.
+let websocktunnelSecret (env: Env) =
+    match env.Options.WebsocktunnelSecret with
+    | null ->
+        let store = env.Stores.Cloud
+
+        lock store.Gate (fun () ->
+            if isNull store.WebsocktunnelSecret then
+                store.WebsocktunnelSecret <- env.Random.AccessToken()
+
+            store.WebsocktunnelSecret)
+    | secret -> secret
+
+/// `websocktunnelToken`: a JWT (HS256) with the claims the real service gives, valid 96 hours.
+let websocktunnelToken (call: Call) =
+    let wstAudience = Api.param call "wstAudience"
+    let wstClient = Api.param call "wstClient"
+    let now = call.Now.ToUnixTimeSeconds()
+    let expires = now + 96L * 3600L
+
+    let part (node: JsonNode) =
+        Util.base64Url (ReadOnlySpan(J.toBytes node))
+
+    let header = J.obj [ "alg", J.str "HS256"; "typ", J.str "JWT" ]
+
+    let claims =
+        J.obj
+            [
+                "tid", J.str wstClient
+                "aud", J.str wstAudience
+                "sub", J.str call.ClientId
+                "iat", J.num now
+                "exp", J.num expires
+                "nbf", J.num (now - 900L)
+                "iss", J.str "taskcluster-auth"
+            ]
+
+    let signingInput = part header + "." + part claims
+    let key = Text.Encoding.UTF8.GetBytes(websocktunnelSecret call.Env)
+
+    let signature =
+        Security.Cryptography.HMACSHA256.HashData(key, Text.Encoding.ASCII.GetBytes signingInput)
+
+    Api.ok (
+        J.obj
+            [
+                "wstClient", J.str wstClient
+                "wstAudience", J.str wstAudience
+                "token", J.str (signingInput + "." + Util.base64Url (ReadOnlySpan signature))
+                "expires", J.time (DateTimeOffset.FromUnixTimeSeconds expires)
+            ]
+    )
+
+/// `githubRepoToken`: an installation-token-shaped string for a configured app.
+let githubRepoToken (call: Call) =
+    let appName = Api.param call "appName"
+    let owner = (Api.param call "owner").ToLowerInvariant()
+
+    let repositories =
+        J.tryStrings "repositories" call.Body
+        |> Option.defaultValue []
+        |> List.map (fun r -> r.ToLowerInvariant())
+
+    let repoPerms =
+        match J.tryField "permissions" call.Body with
+        | Some(:? JsonObject as permissions) ->
+            [
+                for KeyValue(permission, level) in permissions do
+                    for repo in repositories -> $"{repo}:{permission}:{level.GetValue<string>()}"
+            ]
+        | _ -> []
+
+    Api.authorizeWith call [ "owner", J.str owner; "repoPerms", J.strs repoPerms ]
+    let options = call.Env.Options
+
+    if not (options.GithubApps |> Seq.contains appName) then
+        Fail.notFound $"Application with name `{appName}` is not configured"
+
+    if
+        not (
+            options.GithubInstallations
+            |> Seq.exists (fun o -> o.ToLowerInvariant() = owner)
+        )
+    then
+        Fail.notFound $"Application with name `{appName}` is not installed on `{owner}`"
+
+    Api.ok (
+        J.obj
+            [
+                "token", J.str ("ghs_" + randomText call 36)
+                "expires", J.time (call.Now + TimeSpan.FromHours 1.0)
+            ]
+    )
+
 let handlers: (string * (Call -> Reply)) list =
     [
         "listClients", listClients
@@ -364,4 +747,16 @@ let handlers: (string * (Call -> Reply)) list =
         "authenticateHawk", authenticateHawk
         "testAuthenticate", testAuthenticate
         "testAuthenticateGet", testAuthenticateGet
+        "getEntityHistory", getEntityHistory
+        "listAuditHistory", listAuditHistory
+        "awsS3Credentials", awsS3Credentials
+        "azureAccounts", azureAccounts
+        "azureTables", azureTables
+        "azureTableSAS", azureTableSAS
+        "azureContainers", azureContainers
+        "azureContainerSAS", azureContainerSAS
+        "gcpCredentials", gcpCredentials
+        "sentryDSN", sentryDSN
+        "websocktunnelToken", websocktunnelToken
+        "githubRepoToken", githubRepoToken
     ]
