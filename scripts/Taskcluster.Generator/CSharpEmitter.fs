@@ -322,7 +322,10 @@ let private redirectMembers (w: Writer) (service: Service) (m: Method) =
     let ps =
         [
             for a in m.Args do
-                if isRunId a then $"int {a.CSharp}" else $"string {a.CSharp}"
+                if isRunId a then
+                    $"int {a.CSharp}"
+                else
+                    $"string {a.CSharp}"
             $"{CancellationToken} cancellationToken = default"
         ]
         |> String.concat ", "
@@ -545,11 +548,7 @@ let exchangeSet (source: string) (version: string) (models: Schema.SchemaModel) 
 
                     member'
                         w
-                        [
-                            summary
-                            "<param name=\"body\">The message body.</param>"
-                            returns
-                        ]
+                        [ summary; "<param name=\"body\">The message body.</param>"; returns ]
                         $"public virtual TaskclusterResult<{model}> Decode{e.Member}({JsonElement} body)"
                         $"ModelAdapt.Message<{model}>(body, {exchange})"
 
