@@ -309,10 +309,65 @@ let private typedMembers (w: Writer) (service: Service) (m: Method) (typed: Type
         paged "Pages" "every page" pagesReturns typed.Output
         paged "Items" "every item of every page" itemsReturns typed.Item
 
+/// The form of a method that answers with a redirect (`queue.getArtifact`, `index.findArtifactFromTask`,
+/// ... as the F# emitter picks them): the target URL as a `Uri`, through the F# typed member.
+let private redirectMembers (w: Writer) (service: Service) (m: Method) =
+    let apiMethod = csString $"{service.Reference.ServiceName}.{m.Entry.Name}"
+
+    // The F# typed member takes run ids as `int` and other route arguments as strings; nothing
+    // else (a body, a query) is expected of a redirecting GET, and a new one must be looked at.
+    if m.HasPayload || not m.Query.IsEmpty then
+        failwith $"{apiMethod}: a redirecting method with a body or query parameters has no C# form yet"
+
+    let ps =
+        [
+            for a in m.Args do
+                if isRunId a then
+                    $"int {a.CSharp}"
+                else
+                    $"string {a.CSharp}"
+            $"{CancellationToken} cancellationToken = default"
+        ]
+        |> String.concat ", "
+
+    let args =
+        [
+            for a in m.Args do
+                if isRunId a then
+                    $"ModelAdapt.RunNumber({a.CSharp}, nameof({a.CSharp}))"
+                else
+                    $"Adapt.NotNull({a.CSharp}, nameof({a.CSharp}))"
+            "Adapt.Token(cancellationToken)"
+        ]
+        |> String.concat ", "
+
+    let call = $"_service.Typed.{m.Member}({args})"
+
+    member'
+        w
+        (Docs.methodDoc service m
+         @ paramDocs m
+         @ [
+             $"<returns>The URL the service redirects to (not followed: fetch it without Taskcluster credentials), or why the call failed. The JSON form is <see cref=\"{m.Member}JsonAsync\"/>.</returns>"
+             "<exception cref=\"T:System.ArgumentNullException\">A route argument is null.</exception>"
+         ]
+         @ rangeDocs m)
+        $"public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Uri>> {m.Member}Async({ps})"
+        $"ModelAdapt.LocationAsync({call}, {apiMethod})"
+
+    member'
+        w
+        [ $"<inheritdoc cref=\"{m.Member}Async\"/>" ]
+        $"public virtual TaskclusterResult<global::System.Uri> {m.Member}({ps})"
+        $"ModelAdapt.Location(Sync.Run(() => {call}), {apiMethod})"
+
 let private methodMembers (w: Writer) (models: Schema.SchemaModel) (service: Service) (m: Method) =
     let typed = typedOf models m
 
-    if typed.Input.IsSome || typed.Output.IsSome then
+    if FSharpEmitter.answersWithRedirect m then
+        redirectMembers w service m
+        jsonMembers w service m "Json"
+    elif typed.Input.IsSome || typed.Output.IsSome then
         typedMembers w service m typed
         jsonMembers w service m "Json"
     else
@@ -399,7 +454,7 @@ let service (source: string) (version: string) (models: Schema.SchemaModel) (ser
     w.ToString()
 
 /// The C# source of one exchange set's facade class.
-let exchangeSet (source: string) (version: string) (set: ExchangeSet) =
+let exchangeSet (source: string) (version: string) (models: Schema.SchemaModel) (set: ExchangeSet) =
     let w = Writer()
     let r = set.Reference
     let fsharpType = $"global::Taskcluster.Services.{set.Name}"
@@ -475,7 +530,49 @@ let exchangeSet (source: string) (version: string) (set: ExchangeSet) =
                          "<exception cref=\"T:System.ArgumentNullException\"><paramref name=\"routingKeyPattern\"/> is null.</exception>"
                      ])
                     $"public virtual PulseBinding {e.Member}WithPattern(string routingKeyPattern)"
-                    $"Adapt.Binding({fsharpType}.{e.Member}(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))))")
+                    $"Adapt.Binding({fsharpType}.{e.Member}(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))))"
+
+                // The typed body of the exchange's messages, read through the models' serializer context.
+                match models.Roots.TryFind e.Entry.Schema with
+                | Some shape ->
+                    let model = CSharpModelEmitter.typeOf models.Types shape
+                    let exchange = csString (r.ExchangePrefix + e.Entry.Exchange)
+
+                    let cref = xml (model.Replace("global::", ""))
+
+                    let summary =
+                        $"<summary>Decodes the body of a <c>{xml e.Entry.Exchange}</c> message into <see cref=\"T:{cref}\"/> (schema <c>{xml e.Entry.Schema}</c>).</summary>"
+
+                    let returns =
+                        "<returns>The typed body, or an <see cref=\"F:Taskcluster.TaskclusterErrorKind.InvalidResponse\"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>"
+
+                    member'
+                        w
+                        [ summary; "<param name=\"body\">The message body.</param>"; returns ]
+                        $"public virtual TaskclusterResult<{model}> Decode{e.Member}({JsonElement} body)"
+                        $"ModelAdapt.Message<{model}>(body, {exchange})"
+
+                    member'
+                        w
+                        [
+                            summary
+                            "<param name=\"body\">The message body as UTF-8 JSON.</param>"
+                            returns
+                        ]
+                        $"public virtual TaskclusterResult<{model}> Decode{e.Member}(global::System.ReadOnlyMemory<byte> body)"
+                        $"ModelAdapt.Message<{model}>(body, {exchange})"
+
+                    member'
+                        w
+                        [
+                            summary
+                            "<param name=\"message\">A message a <see cref=\"T:Taskcluster.PulseConsumer\"/> read from this exchange.</param>"
+                            "<returns>The message with its typed body, or an <see cref=\"F:Taskcluster.TaskclusterErrorKind.InvalidResponse\"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>"
+                            "<exception cref=\"T:System.ArgumentNullException\"><paramref name=\"message\"/> is null.</exception>"
+                        ]
+                        $"public virtual TaskclusterResult<PulseMessage<{model}>> Decode{e.Member}(PulseMessage message)"
+                        $"ModelAdapt.Message<{model}>(Adapt.NotNull(message, nameof(message)), {exchange})"
+                | None -> ())
 
         w.Line "}")
 

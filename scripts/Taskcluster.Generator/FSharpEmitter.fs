@@ -294,7 +294,7 @@ let private typedArgument (name: string) =
 
 /// A GET method whose documentation says it answers with a redirect (`queue.getArtifact`,
 /// `index.findArtifactFromTask`, ...): its typed form returns the target URL.
-let private answersWithRedirect (m: Method) =
+let answersWithRedirect (m: Method) =
     m.Entry.Method = RequestMethod.Get
     && m.Entry.Description.Contains("redirect", StringComparison.OrdinalIgnoreCase)
 

@@ -180,7 +180,7 @@ let generate
                 for e in model.ExchangeSets do
                     file
                         $"src/Taskcluster/Generated/{e.Name}.cs"
-                        (CSharpEmitter.exchangeSet Source TaskclusterVersion e)
+                        (CSharpEmitter.exchangeSet Source TaskclusterVersion models e)
                 file
                     "src/Taskcluster/Generated/GeneratedRegistrations.cs"
                     (CSharpEmitter.registrations Source TaskclusterVersion model)

@@ -141,6 +141,28 @@ public sealed class TaskclusterCredentials
         return new TaskclusterCredentials(clientId, accessToken, certificate);
     }
 
+    /// <summary>
+    /// Credentials from the members of a typed model (the <c>ToCredentials()</c> of the
+    /// <c>Taskcluster.Schemas</c> credential models): the same checks as <see cref="FromJson(JsonElement)"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A member is missing or empty, or the certificate cannot be read; the message names the member (never the access token).</exception>
+    internal static TaskclusterCredentials FromModel(string? clientId, string? accessToken, string? certificate, string model)
+    {
+        static string Required(string? value, string member, string model) =>
+            string.IsNullOrEmpty(value)
+                ? throw new InvalidOperationException($"{model}.{member}: {(value is null ? "missing" : "is empty")}.")
+                : value;
+
+        var id = Required(clientId, "clientId", model);
+        var token = Required(accessToken, "accessToken", model);
+        if (certificate is not null && C.CertificateModule.decode(certificate) is { IsError: true } refused)
+        {
+            throw new InvalidOperationException($"{model}.certificate: {refused.ErrorValue.Describe()}");
+        }
+
+        return new TaskclusterCredentials(id, token, certificate);
+    }
+
     private static string RequiredString(JsonElement json, string name, string path)
     {
         if (!json.TryGetProperty(name, out var value))

@@ -16,6 +16,7 @@ let allTests =
             TypedArgumentsTests.tests
             TypedMessageTests.tests
             CredentialInformationTests.tests
+            ModelCredentialsTests.tests
         ]
 
 [<EntryPoint>]

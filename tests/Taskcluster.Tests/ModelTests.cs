@@ -48,7 +48,7 @@ public sealed class ModelTests
     /// Valid JSON for the schema at a location, from the F# test generators, with a seed fixed per
     /// location (so a run is repeatable while the models still see varied JSON).
     /// </summary>
-    private static IEnumerable<string> Samples(string location, int count)
+    internal static IEnumerable<string> Samples(string location, int count)
     {
         var seed = 14695981039346656037UL;
         foreach (var c in location)

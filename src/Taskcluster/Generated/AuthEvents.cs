@@ -66,6 +66,25 @@ namespace Taskcluster
         public virtual PulseBinding ClientCreatedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.ClientCreated(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>client-created</c> message into <see cref="T:Taskcluster.Schemas.ClientMessage"/> (schema <c>/schemas/auth/v1/client-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ClientMessage> DecodeClientCreated(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ClientMessage>(body, "exchange/taskcluster-auth/v1/client-created");
+
+        /// <summary>Decodes the body of a <c>client-created</c> message into <see cref="T:Taskcluster.Schemas.ClientMessage"/> (schema <c>/schemas/auth/v1/client-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ClientMessage> DecodeClientCreated(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ClientMessage>(body, "exchange/taskcluster-auth/v1/client-created");
+
+        /// <summary>Decodes the body of a <c>client-created</c> message into <see cref="T:Taskcluster.Schemas.ClientMessage"/> (schema <c>/schemas/auth/v1/client-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.ClientMessage>> DecodeClientCreated(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ClientMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-auth/v1/client-created");
+
         /// <summary>Client Updated Messages</summary>
         /// <remarks>
         /// <para>Message that a new client has been updated.</para>
@@ -102,6 +121,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding ClientUpdatedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.ClientUpdated(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>client-updated</c> message into <see cref="T:Taskcluster.Schemas.ClientMessage"/> (schema <c>/schemas/auth/v1/client-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ClientMessage> DecodeClientUpdated(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ClientMessage>(body, "exchange/taskcluster-auth/v1/client-updated");
+
+        /// <summary>Decodes the body of a <c>client-updated</c> message into <see cref="T:Taskcluster.Schemas.ClientMessage"/> (schema <c>/schemas/auth/v1/client-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ClientMessage> DecodeClientUpdated(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ClientMessage>(body, "exchange/taskcluster-auth/v1/client-updated");
+
+        /// <summary>Decodes the body of a <c>client-updated</c> message into <see cref="T:Taskcluster.Schemas.ClientMessage"/> (schema <c>/schemas/auth/v1/client-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.ClientMessage>> DecodeClientUpdated(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ClientMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-auth/v1/client-updated");
 
         /// <summary>Client Deleted Messages</summary>
         /// <remarks>
@@ -140,6 +178,25 @@ namespace Taskcluster
         public virtual PulseBinding ClientDeletedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.ClientDeleted(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>client-deleted</c> message into <see cref="T:Taskcluster.Schemas.ClientMessage"/> (schema <c>/schemas/auth/v1/client-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ClientMessage> DecodeClientDeleted(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ClientMessage>(body, "exchange/taskcluster-auth/v1/client-deleted");
+
+        /// <summary>Decodes the body of a <c>client-deleted</c> message into <see cref="T:Taskcluster.Schemas.ClientMessage"/> (schema <c>/schemas/auth/v1/client-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ClientMessage> DecodeClientDeleted(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ClientMessage>(body, "exchange/taskcluster-auth/v1/client-deleted");
+
+        /// <summary>Decodes the body of a <c>client-deleted</c> message into <see cref="T:Taskcluster.Schemas.ClientMessage"/> (schema <c>/schemas/auth/v1/client-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.ClientMessage>> DecodeClientDeleted(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ClientMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-auth/v1/client-deleted");
+
         /// <summary>Role Created Messages</summary>
         /// <remarks>
         /// <para>Message that a new role has been created.</para>
@@ -176,6 +233,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding RoleCreatedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.RoleCreated(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>role-created</c> message into <see cref="T:Taskcluster.Schemas.RoleMessage"/> (schema <c>/schemas/auth/v1/role-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.RoleMessage> DecodeRoleCreated(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.RoleMessage>(body, "exchange/taskcluster-auth/v1/role-created");
+
+        /// <summary>Decodes the body of a <c>role-created</c> message into <see cref="T:Taskcluster.Schemas.RoleMessage"/> (schema <c>/schemas/auth/v1/role-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.RoleMessage> DecodeRoleCreated(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.RoleMessage>(body, "exchange/taskcluster-auth/v1/role-created");
+
+        /// <summary>Decodes the body of a <c>role-created</c> message into <see cref="T:Taskcluster.Schemas.RoleMessage"/> (schema <c>/schemas/auth/v1/role-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.RoleMessage>> DecodeRoleCreated(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.RoleMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-auth/v1/role-created");
 
         /// <summary>Role Updated Messages</summary>
         /// <remarks>
@@ -214,6 +290,25 @@ namespace Taskcluster
         public virtual PulseBinding RoleUpdatedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.RoleUpdated(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>role-updated</c> message into <see cref="T:Taskcluster.Schemas.RoleMessage"/> (schema <c>/schemas/auth/v1/role-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.RoleMessage> DecodeRoleUpdated(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.RoleMessage>(body, "exchange/taskcluster-auth/v1/role-updated");
+
+        /// <summary>Decodes the body of a <c>role-updated</c> message into <see cref="T:Taskcluster.Schemas.RoleMessage"/> (schema <c>/schemas/auth/v1/role-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.RoleMessage> DecodeRoleUpdated(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.RoleMessage>(body, "exchange/taskcluster-auth/v1/role-updated");
+
+        /// <summary>Decodes the body of a <c>role-updated</c> message into <see cref="T:Taskcluster.Schemas.RoleMessage"/> (schema <c>/schemas/auth/v1/role-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.RoleMessage>> DecodeRoleUpdated(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.RoleMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-auth/v1/role-updated");
+
         /// <summary>Role Deleted Messages</summary>
         /// <remarks>
         /// <para>Message that a new role has been deleted.</para>
@@ -250,6 +345,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding RoleDeletedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.RoleDeleted(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>role-deleted</c> message into <see cref="T:Taskcluster.Schemas.RoleMessage"/> (schema <c>/schemas/auth/v1/role-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.RoleMessage> DecodeRoleDeleted(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.RoleMessage>(body, "exchange/taskcluster-auth/v1/role-deleted");
+
+        /// <summary>Decodes the body of a <c>role-deleted</c> message into <see cref="T:Taskcluster.Schemas.RoleMessage"/> (schema <c>/schemas/auth/v1/role-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.RoleMessage> DecodeRoleDeleted(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.RoleMessage>(body, "exchange/taskcluster-auth/v1/role-deleted");
+
+        /// <summary>Decodes the body of a <c>role-deleted</c> message into <see cref="T:Taskcluster.Schemas.RoleMessage"/> (schema <c>/schemas/auth/v1/role-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.RoleMessage>> DecodeRoleDeleted(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.RoleMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-auth/v1/role-deleted");
 
     }
 }

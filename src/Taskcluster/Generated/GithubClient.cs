@@ -358,13 +358,40 @@ namespace Taskcluster
         /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
         /// <param name="branch">The <c>branch</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as JSON, or why the call failed.</returns>
-        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> LatestAsync(string owner, string repo, string branch, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Latest(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(branch, nameof(branch)), Adapt.Token(cancellationToken)));
+        /// <returns>The URL the service redirects to (not followed: fetch it without Taskcluster credentials), or why the call failed. The JSON form is <see cref="LatestJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Uri>> LatestAsync(string owner, string repo, string branch, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.LocationAsync(_service.Typed.Latest(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(branch, nameof(branch)), Adapt.Token(cancellationToken)), "github.latest");
 
         /// <inheritdoc cref="LatestAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Latest(string owner, string repo, string branch, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual TaskclusterResult<global::System.Uri> Latest(string owner, string repo, string branch, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Location(Sync.Run(() => _service.Typed.Latest(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(branch, nameof(branch)), Adapt.Token(cancellationToken))), "github.latest");
+
+        /// <summary>Latest Status for Branch</summary>
+        /// <remarks>
+        /// <para>
+        /// For a given branch of a repository, this will always point
+        /// to a status page for the most recent task triggered by that
+        /// branch.
+        /// </para>
+        /// <para>Note: This is a redirect rather than a direct link.</para>
+        /// <para><c>GET /repository/&lt;owner&gt;/&lt;repo&gt;/&lt;branch&gt;/latest</c> (github.latest, stable)</para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// github:latest-status:&lt;owner&gt;:&lt;repo&gt;:&lt;branch&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+        /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+        /// <param name="branch">The <c>branch</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> LatestJsonAsync(string owner, string repo, string branch, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Latest(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(branch, nameof(branch)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="LatestJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> LatestJson(string owner, string repo, string branch, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Latest(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.NotNull(branch, nameof(branch)), Adapt.Token(cancellationToken))));
 
         /// <summary>Post a status against a given changeset</summary>

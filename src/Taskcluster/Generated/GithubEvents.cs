@@ -78,6 +78,25 @@ namespace Taskcluster
         public virtual PulseBinding PullRequestWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.GithubEvents.PullRequest(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>pull-request</c> message into <see cref="T:Taskcluster.Schemas.GithubPullRequestMessage"/> (schema <c>/schemas/github/v1/github-pull-request-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GithubPullRequestMessage> DecodePullRequest(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubPullRequestMessage>(body, "exchange/taskcluster-github/v1/pull-request");
+
+        /// <summary>Decodes the body of a <c>pull-request</c> message into <see cref="T:Taskcluster.Schemas.GithubPullRequestMessage"/> (schema <c>/schemas/github/v1/github-pull-request-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GithubPullRequestMessage> DecodePullRequest(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubPullRequestMessage>(body, "exchange/taskcluster-github/v1/pull-request");
+
+        /// <summary>Decodes the body of a <c>pull-request</c> message into <see cref="T:Taskcluster.Schemas.GithubPullRequestMessage"/> (schema <c>/schemas/github/v1/github-pull-request-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.GithubPullRequestMessage>> DecodePullRequest(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubPullRequestMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-github/v1/pull-request");
+
         /// <summary>GitHub push Event</summary>
         /// <remarks>
         /// <para>
@@ -128,6 +147,25 @@ namespace Taskcluster
         public virtual PulseBinding PushWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.GithubEvents.Push(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>push</c> message into <see cref="T:Taskcluster.Schemas.GithubPushMessage"/> (schema <c>/schemas/github/v1/github-push-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GithubPushMessage> DecodePush(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubPushMessage>(body, "exchange/taskcluster-github/v1/push");
+
+        /// <summary>Decodes the body of a <c>push</c> message into <see cref="T:Taskcluster.Schemas.GithubPushMessage"/> (schema <c>/schemas/github/v1/github-push-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GithubPushMessage> DecodePush(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubPushMessage>(body, "exchange/taskcluster-github/v1/push");
+
+        /// <summary>Decodes the body of a <c>push</c> message into <see cref="T:Taskcluster.Schemas.GithubPushMessage"/> (schema <c>/schemas/github/v1/github-push-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.GithubPushMessage>> DecodePush(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubPushMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-github/v1/push");
+
         /// <summary>GitHub release Event</summary>
         /// <remarks>
         /// <para>
@@ -177,6 +215,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding ReleaseWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.GithubEvents.Release(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>release</c> message into <see cref="T:Taskcluster.Schemas.GithubReleaseMessage"/> (schema <c>/schemas/github/v1/github-release-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GithubReleaseMessage> DecodeRelease(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubReleaseMessage>(body, "exchange/taskcluster-github/v1/release");
+
+        /// <summary>Decodes the body of a <c>release</c> message into <see cref="T:Taskcluster.Schemas.GithubReleaseMessage"/> (schema <c>/schemas/github/v1/github-release-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GithubReleaseMessage> DecodeRelease(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubReleaseMessage>(body, "exchange/taskcluster-github/v1/release");
+
+        /// <summary>Decodes the body of a <c>release</c> message into <see cref="T:Taskcluster.Schemas.GithubReleaseMessage"/> (schema <c>/schemas/github/v1/github-release-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.GithubReleaseMessage>> DecodeRelease(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubReleaseMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-github/v1/release");
 
         /// <summary>GitHub re-run task Event</summary>
         /// <remarks>
@@ -230,6 +287,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding RerunWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.GithubEvents.Rerun(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>rerun</c> message into <see cref="T:Taskcluster.Schemas.GithubRerunMessage"/> (schema <c>/schemas/github/v1/github-rerun-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GithubRerunMessage> DecodeRerun(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubRerunMessage>(body, "exchange/taskcluster-github/v1/rerun");
+
+        /// <summary>Decodes the body of a <c>rerun</c> message into <see cref="T:Taskcluster.Schemas.GithubRerunMessage"/> (schema <c>/schemas/github/v1/github-rerun-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.GithubRerunMessage> DecodeRerun(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubRerunMessage>(body, "exchange/taskcluster-github/v1/rerun");
+
+        /// <summary>Decodes the body of a <c>rerun</c> message into <see cref="T:Taskcluster.Schemas.GithubRerunMessage"/> (schema <c>/schemas/github/v1/github-rerun-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.GithubRerunMessage>> DecodeRerun(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.GithubRerunMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-github/v1/rerun");
 
         /// <summary>tc-gh requested the Queue service to create all the tasks in a group</summary>
         /// <remarks>
@@ -289,6 +365,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding TaskGroupCreationRequestedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.GithubEvents.TaskGroupCreationRequested(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>task-group-creation-requested</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupCreationRequested"/> (schema <c>/schemas/github/v1/task-group-creation-requested.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupCreationRequested> DecodeTaskGroupCreationRequested(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupCreationRequested>(body, "exchange/taskcluster-github/v1/task-group-creation-requested");
+
+        /// <summary>Decodes the body of a <c>task-group-creation-requested</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupCreationRequested"/> (schema <c>/schemas/github/v1/task-group-creation-requested.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupCreationRequested> DecodeTaskGroupCreationRequested(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupCreationRequested>(body, "exchange/taskcluster-github/v1/task-group-creation-requested");
+
+        /// <summary>Decodes the body of a <c>task-group-creation-requested</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupCreationRequested"/> (schema <c>/schemas/github/v1/task-group-creation-requested.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.TaskGroupCreationRequested>> DecodeTaskGroupCreationRequested(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupCreationRequested>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-github/v1/task-group-creation-requested");
 
     }
 }

@@ -56,6 +56,25 @@ namespace Taskcluster
         public virtual PulseBinding HookCreatedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.HooksEvents.HookCreated(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>hook-created</c> message into <see cref="T:Taskcluster.Schemas.PulseHookChangedMessage"/> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseHookChangedMessage> DecodeHookCreated(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseHookChangedMessage>(body, "exchange/taskcluster-hooks/v1/hook-created");
+
+        /// <summary>Decodes the body of a <c>hook-created</c> message into <see cref="T:Taskcluster.Schemas.PulseHookChangedMessage"/> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseHookChangedMessage> DecodeHookCreated(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseHookChangedMessage>(body, "exchange/taskcluster-hooks/v1/hook-created");
+
+        /// <summary>Decodes the body of a <c>hook-created</c> message into <see cref="T:Taskcluster.Schemas.PulseHookChangedMessage"/> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseHookChangedMessage>> DecodeHookCreated(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseHookChangedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-hooks/v1/hook-created");
+
         /// <summary>Hook Updated Messages</summary>
         /// <remarks>
         /// <para>Whenever the api receives a request to update apulse based hook, a message is posted to this exchange andthe receiver updates the listener associated with that hook.</para>
@@ -93,6 +112,25 @@ namespace Taskcluster
         public virtual PulseBinding HookUpdatedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.HooksEvents.HookUpdated(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>hook-updated</c> message into <see cref="T:Taskcluster.Schemas.PulseHookChangedMessage"/> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseHookChangedMessage> DecodeHookUpdated(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseHookChangedMessage>(body, "exchange/taskcluster-hooks/v1/hook-updated");
+
+        /// <summary>Decodes the body of a <c>hook-updated</c> message into <see cref="T:Taskcluster.Schemas.PulseHookChangedMessage"/> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseHookChangedMessage> DecodeHookUpdated(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseHookChangedMessage>(body, "exchange/taskcluster-hooks/v1/hook-updated");
+
+        /// <summary>Decodes the body of a <c>hook-updated</c> message into <see cref="T:Taskcluster.Schemas.PulseHookChangedMessage"/> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseHookChangedMessage>> DecodeHookUpdated(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseHookChangedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-hooks/v1/hook-updated");
+
         /// <summary>Hook Deleted Messages</summary>
         /// <remarks>
         /// <para>Whenever the api receives a request to delete apulse based hook, a message is posted to this exchange andthe receiver deletes the listener associated with that hook.</para>
@@ -129,6 +167,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding HookDeletedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.HooksEvents.HookDeleted(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>hook-deleted</c> message into <see cref="T:Taskcluster.Schemas.PulseHookChangedMessage"/> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseHookChangedMessage> DecodeHookDeleted(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseHookChangedMessage>(body, "exchange/taskcluster-hooks/v1/hook-deleted");
+
+        /// <summary>Decodes the body of a <c>hook-deleted</c> message into <see cref="T:Taskcluster.Schemas.PulseHookChangedMessage"/> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseHookChangedMessage> DecodeHookDeleted(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseHookChangedMessage>(body, "exchange/taskcluster-hooks/v1/hook-deleted");
+
+        /// <summary>Decodes the body of a <c>hook-deleted</c> message into <see cref="T:Taskcluster.Schemas.PulseHookChangedMessage"/> (schema <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseHookChangedMessage>> DecodeHookDeleted(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseHookChangedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-hooks/v1/hook-deleted");
 
     }
 }

@@ -605,13 +605,50 @@ namespace Taskcluster
         /// <param name="indexPath">The <c>indexPath</c> route argument (sent as one path segment).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as JSON, or why the call failed.</returns>
-        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FindArtifactFromTaskAsync(string indexPath, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.FindArtifactFromTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+        /// <returns>The URL the service redirects to (not followed: fetch it without Taskcluster credentials), or why the call failed. The JSON form is <see cref="FindArtifactFromTaskJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Uri>> FindArtifactFromTaskAsync(string indexPath, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.LocationAsync(_service.Typed.FindArtifactFromTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "index.findArtifactFromTask");
 
         /// <inheritdoc cref="FindArtifactFromTaskAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FindArtifactFromTask(string indexPath, string name, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual TaskclusterResult<global::System.Uri> FindArtifactFromTask(string indexPath, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Location(Sync.Run(() => _service.Typed.FindArtifactFromTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "index.findArtifactFromTask");
+
+        /// <summary>Get Artifact From Indexed Task</summary>
+        /// <remarks>
+        /// <para>
+        /// Find a task by index path and redirect to the artifact on the most recent
+        /// run with the given `name`.
+        /// </para>
+        /// <para>
+        /// Note that multiple calls to this endpoint may return artifacts from differen tasks
+        /// if a new task is inserted into the index between calls. Avoid using this method as
+        /// a stable link to multiple, connected files if the index path does not contain a
+        /// unique identifier.  For example, the following two links may return unrelated files:
+        /// * https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/installer.exe`
+        /// * https://tc.example.com/api/index/v1/task/some-app.win64.latest.installer/artifacts/public/debug-symbols.zip`
+        /// </para>
+        /// <para>
+        /// This problem be remedied by including the revision in the index path or by bundling both
+        /// installer and debug symbols into a single artifact.
+        /// </para>
+        /// <para>If no task exists for the given index path, this API end-point responds with 404.</para>
+        /// <para><c>GET /task/&lt;indexPath&gt;/artifacts/&lt;name&gt;</c> (index.findArtifactFromTask, stable)</para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// queue:get-artifact:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="indexPath">The <c>indexPath</c> route argument (sent as one path segment).</param>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> FindArtifactFromTaskJsonAsync(string indexPath, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.FindArtifactFromTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="FindArtifactFromTaskJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> FindArtifactFromTaskJson(string indexPath, string name, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.FindArtifactFromTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
 
         /// <summary>Heartbeat</summary>

@@ -87,5 +87,24 @@ namespace Taskcluster
         public virtual PulseBinding NotifyWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.NotifyEvents.Notify(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>notification</c> message into <see cref="T:Taskcluster.Schemas.NotificationMessage"/> (schema <c>/schemas/notify/v1/notification-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.NotificationMessage> DecodeNotify(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.NotificationMessage>(body, "exchange/taskcluster-notify/v1/notification");
+
+        /// <summary>Decodes the body of a <c>notification</c> message into <see cref="T:Taskcluster.Schemas.NotificationMessage"/> (schema <c>/schemas/notify/v1/notification-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.NotificationMessage> DecodeNotify(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.NotificationMessage>(body, "exchange/taskcluster-notify/v1/notification");
+
+        /// <summary>Decodes the body of a <c>notification</c> message into <see cref="T:Taskcluster.Schemas.NotificationMessage"/> (schema <c>/schemas/notify/v1/notification-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.NotificationMessage>> DecodeNotify(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.NotificationMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-notify/v1/notification");
+
     }
 }

@@ -381,13 +381,48 @@ namespace Taskcluster
         /// </remarks>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as JSON, or why the call failed.</returns>
-        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DownloadAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => Adapt.ResultAsync(_service.Download(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+        /// <returns>The URL the service redirects to (not followed: fetch it without Taskcluster credentials), or why the call failed. The JSON form is <see cref="DownloadJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Uri>> DownloadAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.LocationAsync(_service.Typed.Download(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "object.download");
 
         /// <inheritdoc cref="DownloadAsync"/>
-        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> Download(string name, global::System.Threading.CancellationToken cancellationToken = default)
+        public virtual TaskclusterResult<global::System.Uri> Download(string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Location(Sync.Run(() => _service.Typed.Download(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "object.download");
+
+        /// <summary>Get an object's data</summary>
+        /// <remarks>
+        /// <para>
+        /// Get the data in an object directly.  This method does not return a JSON body, but
+        /// redirects to a location that will serve the object content directly.
+        /// </para>
+        /// <para>
+        /// URLs for this endpoint, perhaps with attached authentication (`?bewit=..`),
+        /// are typically used for downloads of objects by simple HTTP clients such as
+        /// web browsers, curl, or wget.
+        /// </para>
+        /// <para>
+        /// This method is limited by the common capabilities of HTTP, so it may not be
+        /// the most efficient, resilient, or featureful way to retrieve an artifact.
+        /// Situations where such functionality is required should ues the
+        /// `startDownload` API endpoint.
+        /// </para>
+        /// <para>See [Simple Downloads](https://docs.taskcluster.net/docs/reference/platform/object/simple-downloads) for more detail.</para>
+        /// <para><c>GET /download/&lt;name&gt;</c> (object.download, stable)</para>
+        /// <para>Required scopes:</para>
+        /// <code>
+        /// object:download:&lt;name&gt;
+        /// </code>
+        /// </remarks>
+        /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+        /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
+        /// <returns>The response as JSON, or why the call failed.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Text.Json.JsonElement>> DownloadJsonAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => Adapt.ResultAsync(_service.Download(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)));
+
+        /// <inheritdoc cref="DownloadJsonAsync"/>
+        public virtual TaskclusterResult<global::System.Text.Json.JsonElement> DownloadJson(string name, global::System.Threading.CancellationToken cancellationToken = default)
             => Adapt.Result(Sync.Run(() => _service.Download(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))));
 
         /// <summary>Heartbeat</summary>

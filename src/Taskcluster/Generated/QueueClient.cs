@@ -2013,15 +2013,15 @@ namespace Taskcluster
         /// <param name="runId">The <c>runId</c> route argument: a run of the task (0 or more).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetArtifactJsonAsync"/>.</returns>
-        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
+        /// <returns>The URL the service redirects to (not followed: fetch it without Taskcluster credentials), or why the call failed. The JSON form is <see cref="GetArtifactJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse>> GetArtifactAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetArtifactResponse>(_service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.getArtifact");
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Uri>> GetArtifactAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.LocationAsync(_service.Typed.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunNumber(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.getArtifact");
 
         /// <inheritdoc cref="GetArtifactAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse> GetArtifact(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetArtifactResponse>(Sync.Run(() => _service.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.getArtifact");
+        public virtual TaskclusterResult<global::System.Uri> GetArtifact(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Location(Sync.Run(() => _service.Typed.GetArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunNumber(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.getArtifact");
 
         /// <summary>Get Artifact Data from Run</summary>
         /// <remarks>
@@ -2167,14 +2167,14 @@ namespace Taskcluster
         /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
         /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
         /// <param name="cancellationToken">Cancels the call (it then throws <see cref="T:System.OperationCanceledException"/>).</param>
-        /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetLatestArtifactJsonAsync"/>.</returns>
-        /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
-        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse>> GetLatestArtifactAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetArtifactResponse>(_service.GetLatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.getLatestArtifact");
+        /// <returns>The URL the service redirects to (not followed: fetch it without Taskcluster credentials), or why the call failed. The JSON form is <see cref="GetLatestArtifactJsonAsync"/>.</returns>
+        /// <exception cref="T:System.ArgumentNullException">A route argument is null.</exception>
+        public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Uri>> GetLatestArtifactAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.LocationAsync(_service.Typed.GetLatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.getLatestArtifact");
 
         /// <inheritdoc cref="GetLatestArtifactAsync"/>
-        public virtual TaskclusterResult<global::Taskcluster.Schemas.GetArtifactResponse> GetLatestArtifact(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetArtifactResponse>(Sync.Run(() => _service.GetLatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.getLatestArtifact");
+        public virtual TaskclusterResult<global::System.Uri> GetLatestArtifact(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
+            => ModelAdapt.Location(Sync.Run(() => _service.Typed.GetLatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.getLatestArtifact");
 
         /// <summary>Get Artifact Data from Latest Run</summary>
         /// <remarks>

@@ -144,6 +144,25 @@ namespace Taskcluster
         public virtual PulseBinding TaskDefinedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.QueueEvents.TaskDefined(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>task-defined</c> message into <see cref="T:Taskcluster.Schemas.TaskDefinedMessage"/> (schema <c>/schemas/queue/v1/task-defined-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskDefinedMessage> DecodeTaskDefined(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskDefinedMessage>(body, "exchange/taskcluster-queue/v1/task-defined");
+
+        /// <summary>Decodes the body of a <c>task-defined</c> message into <see cref="T:Taskcluster.Schemas.TaskDefinedMessage"/> (schema <c>/schemas/queue/v1/task-defined-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskDefinedMessage> DecodeTaskDefined(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskDefinedMessage>(body, "exchange/taskcluster-queue/v1/task-defined");
+
+        /// <summary>Decodes the body of a <c>task-defined</c> message into <see cref="T:Taskcluster.Schemas.TaskDefinedMessage"/> (schema <c>/schemas/queue/v1/task-defined-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.TaskDefinedMessage>> DecodeTaskDefined(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskDefinedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-queue/v1/task-defined");
+
         /// <summary>Task Pending Messages</summary>
         /// <remarks>
         /// <para>When a task becomes `pending` a message is posted to this exchange.</para>
@@ -210,6 +229,25 @@ namespace Taskcluster
         public virtual PulseBinding TaskPendingWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.QueueEvents.TaskPending(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>task-pending</c> message into <see cref="T:Taskcluster.Schemas.TaskPendingMessage"/> (schema <c>/schemas/queue/v1/task-pending-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskPendingMessage> DecodeTaskPending(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskPendingMessage>(body, "exchange/taskcluster-queue/v1/task-pending");
+
+        /// <summary>Decodes the body of a <c>task-pending</c> message into <see cref="T:Taskcluster.Schemas.TaskPendingMessage"/> (schema <c>/schemas/queue/v1/task-pending-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskPendingMessage> DecodeTaskPending(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskPendingMessage>(body, "exchange/taskcluster-queue/v1/task-pending");
+
+        /// <summary>Decodes the body of a <c>task-pending</c> message into <see cref="T:Taskcluster.Schemas.TaskPendingMessage"/> (schema <c>/schemas/queue/v1/task-pending-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.TaskPendingMessage>> DecodeTaskPending(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskPendingMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-queue/v1/task-pending");
+
         /// <summary>Task Running Messages</summary>
         /// <remarks>
         /// <para>
@@ -263,6 +301,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding TaskRunningWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.QueueEvents.TaskRunning(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>task-running</c> message into <see cref="T:Taskcluster.Schemas.TaskRunningMessage"/> (schema <c>/schemas/queue/v1/task-running-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskRunningMessage> DecodeTaskRunning(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskRunningMessage>(body, "exchange/taskcluster-queue/v1/task-running");
+
+        /// <summary>Decodes the body of a <c>task-running</c> message into <see cref="T:Taskcluster.Schemas.TaskRunningMessage"/> (schema <c>/schemas/queue/v1/task-running-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskRunningMessage> DecodeTaskRunning(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskRunningMessage>(body, "exchange/taskcluster-queue/v1/task-running");
+
+        /// <summary>Decodes the body of a <c>task-running</c> message into <see cref="T:Taskcluster.Schemas.TaskRunningMessage"/> (schema <c>/schemas/queue/v1/task-running-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.TaskRunningMessage>> DecodeTaskRunning(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskRunningMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-queue/v1/task-running");
 
         /// <summary>Artifact Creation Messages</summary>
         /// <remarks>
@@ -384,6 +441,25 @@ namespace Taskcluster
         public virtual PulseBinding ArtifactCreatedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.QueueEvents.ArtifactCreated(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>artifact-created</c> message into <see cref="T:Taskcluster.Schemas.ArtifactCreatedMessage"/> (schema <c>/schemas/queue/v1/artifact-created-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactCreatedMessage> DecodeArtifactCreated(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ArtifactCreatedMessage>(body, "exchange/taskcluster-queue/v1/artifact-created");
+
+        /// <summary>Decodes the body of a <c>artifact-created</c> message into <see cref="T:Taskcluster.Schemas.ArtifactCreatedMessage"/> (schema <c>/schemas/queue/v1/artifact-created-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactCreatedMessage> DecodeArtifactCreated(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ArtifactCreatedMessage>(body, "exchange/taskcluster-queue/v1/artifact-created");
+
+        /// <summary>Decodes the body of a <c>artifact-created</c> message into <see cref="T:Taskcluster.Schemas.ArtifactCreatedMessage"/> (schema <c>/schemas/queue/v1/artifact-created-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.ArtifactCreatedMessage>> DecodeArtifactCreated(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.ArtifactCreatedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-queue/v1/artifact-created");
+
         /// <summary>Task Completed Messages</summary>
         /// <remarks>
         /// <para>
@@ -447,6 +523,25 @@ namespace Taskcluster
         public virtual PulseBinding TaskCompletedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.QueueEvents.TaskCompleted(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>task-completed</c> message into <see cref="T:Taskcluster.Schemas.TaskCompletedMessage"/> (schema <c>/schemas/queue/v1/task-completed-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskCompletedMessage> DecodeTaskCompleted(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskCompletedMessage>(body, "exchange/taskcluster-queue/v1/task-completed");
+
+        /// <summary>Decodes the body of a <c>task-completed</c> message into <see cref="T:Taskcluster.Schemas.TaskCompletedMessage"/> (schema <c>/schemas/queue/v1/task-completed-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskCompletedMessage> DecodeTaskCompleted(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskCompletedMessage>(body, "exchange/taskcluster-queue/v1/task-completed");
+
+        /// <summary>Decodes the body of a <c>task-completed</c> message into <see cref="T:Taskcluster.Schemas.TaskCompletedMessage"/> (schema <c>/schemas/queue/v1/task-completed-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.TaskCompletedMessage>> DecodeTaskCompleted(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskCompletedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-queue/v1/task-completed");
+
         /// <summary>Task Failed Messages</summary>
         /// <remarks>
         /// <para>
@@ -503,6 +598,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding TaskFailedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.QueueEvents.TaskFailed(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>task-failed</c> message into <see cref="T:Taskcluster.Schemas.TaskFailedMessage"/> (schema <c>/schemas/queue/v1/task-failed-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskFailedMessage> DecodeTaskFailed(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskFailedMessage>(body, "exchange/taskcluster-queue/v1/task-failed");
+
+        /// <summary>Decodes the body of a <c>task-failed</c> message into <see cref="T:Taskcluster.Schemas.TaskFailedMessage"/> (schema <c>/schemas/queue/v1/task-failed-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskFailedMessage> DecodeTaskFailed(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskFailedMessage>(body, "exchange/taskcluster-queue/v1/task-failed");
+
+        /// <summary>Decodes the body of a <c>task-failed</c> message into <see cref="T:Taskcluster.Schemas.TaskFailedMessage"/> (schema <c>/schemas/queue/v1/task-failed-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.TaskFailedMessage>> DecodeTaskFailed(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskFailedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-queue/v1/task-failed");
 
         /// <summary>Task Exception Messages</summary>
         /// <remarks>
@@ -576,6 +690,25 @@ namespace Taskcluster
         public virtual PulseBinding TaskExceptionWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.QueueEvents.TaskException(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>task-exception</c> message into <see cref="T:Taskcluster.Schemas.TaskExceptionMessage"/> (schema <c>/schemas/queue/v1/task-exception-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskExceptionMessage> DecodeTaskException(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskExceptionMessage>(body, "exchange/taskcluster-queue/v1/task-exception");
+
+        /// <summary>Decodes the body of a <c>task-exception</c> message into <see cref="T:Taskcluster.Schemas.TaskExceptionMessage"/> (schema <c>/schemas/queue/v1/task-exception-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskExceptionMessage> DecodeTaskException(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskExceptionMessage>(body, "exchange/taskcluster-queue/v1/task-exception");
+
+        /// <summary>Decodes the body of a <c>task-exception</c> message into <see cref="T:Taskcluster.Schemas.TaskExceptionMessage"/> (schema <c>/schemas/queue/v1/task-exception-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.TaskExceptionMessage>> DecodeTaskException(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskExceptionMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-queue/v1/task-exception");
+
         /// <summary>Task Group Resolved Messages</summary>
         /// <remarks>
         /// <para>
@@ -633,6 +766,25 @@ namespace Taskcluster
         public virtual PulseBinding TaskGroupResolvedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.QueueEvents.TaskGroupResolved(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>task-group-resolved</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupChangedMessage"/> (schema <c>/schemas/queue/v1/task-group-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupChangedMessage> DecodeTaskGroupResolved(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupChangedMessage>(body, "exchange/taskcluster-queue/v1/task-group-resolved");
+
+        /// <summary>Decodes the body of a <c>task-group-resolved</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupChangedMessage"/> (schema <c>/schemas/queue/v1/task-group-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupChangedMessage> DecodeTaskGroupResolved(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupChangedMessage>(body, "exchange/taskcluster-queue/v1/task-group-resolved");
+
+        /// <summary>Decodes the body of a <c>task-group-resolved</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupChangedMessage"/> (schema <c>/schemas/queue/v1/task-group-changed-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.TaskGroupChangedMessage>> DecodeTaskGroupResolved(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupChangedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-queue/v1/task-group-resolved");
+
         /// <summary>Task Group Sealed Messages</summary>
         /// <remarks>
         /// <para>
@@ -681,6 +833,25 @@ namespace Taskcluster
         public virtual PulseBinding TaskGroupSealedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.QueueEvents.TaskGroupSealed(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>task-group-sealed</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupChangedMessage"/> (schema <c>/schemas/queue/v1/task-group-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupChangedMessage> DecodeTaskGroupSealed(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupChangedMessage>(body, "exchange/taskcluster-queue/v1/task-group-sealed");
+
+        /// <summary>Decodes the body of a <c>task-group-sealed</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupChangedMessage"/> (schema <c>/schemas/queue/v1/task-group-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupChangedMessage> DecodeTaskGroupSealed(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupChangedMessage>(body, "exchange/taskcluster-queue/v1/task-group-sealed");
+
+        /// <summary>Decodes the body of a <c>task-group-sealed</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupChangedMessage"/> (schema <c>/schemas/queue/v1/task-group-changed-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.TaskGroupChangedMessage>> DecodeTaskGroupSealed(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupChangedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-queue/v1/task-group-sealed");
+
         /// <summary>Task Priority Changed Messages</summary>
         /// <remarks>
         /// <para>A message published when task priority was updated via `changeTaskPriority` API call.</para>
@@ -726,6 +897,25 @@ namespace Taskcluster
         public virtual PulseBinding TaskPriorityChangedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.QueueEvents.TaskPriorityChanged(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>task-priority-changed</c> message into <see cref="T:Taskcluster.Schemas.TaskPriorityChangedMessage"/> (schema <c>/schemas/queue/v1/task-priority-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskPriorityChangedMessage> DecodeTaskPriorityChanged(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskPriorityChangedMessage>(body, "exchange/taskcluster-queue/v1/task-priority-changed");
+
+        /// <summary>Decodes the body of a <c>task-priority-changed</c> message into <see cref="T:Taskcluster.Schemas.TaskPriorityChangedMessage"/> (schema <c>/schemas/queue/v1/task-priority-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskPriorityChangedMessage> DecodeTaskPriorityChanged(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskPriorityChangedMessage>(body, "exchange/taskcluster-queue/v1/task-priority-changed");
+
+        /// <summary>Decodes the body of a <c>task-priority-changed</c> message into <see cref="T:Taskcluster.Schemas.TaskPriorityChangedMessage"/> (schema <c>/schemas/queue/v1/task-priority-changed-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.TaskPriorityChangedMessage>> DecodeTaskPriorityChanged(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskPriorityChangedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-queue/v1/task-priority-changed");
+
         /// <summary>Task Group Priority Changed Messages</summary>
         /// <remarks>
         /// <para>A message published when task group priority was changed via `changeTaskGroupPriority` API call.</para>
@@ -764,6 +954,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding TaskGroupPriorityChangedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.QueueEvents.TaskGroupPriorityChanged(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>task-group-priority-changed</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupPriorityChangedMessage"/> (schema <c>/schemas/queue/v1/task-group-priority-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupPriorityChangedMessage> DecodeTaskGroupPriorityChanged(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupPriorityChangedMessage>(body, "exchange/taskcluster-queue/v1/task-group-priority-changed");
+
+        /// <summary>Decodes the body of a <c>task-group-priority-changed</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupPriorityChangedMessage"/> (schema <c>/schemas/queue/v1/task-group-priority-changed-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupPriorityChangedMessage> DecodeTaskGroupPriorityChanged(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupPriorityChangedMessage>(body, "exchange/taskcluster-queue/v1/task-group-priority-changed");
+
+        /// <summary>Decodes the body of a <c>task-group-priority-changed</c> message into <see cref="T:Taskcluster.Schemas.TaskGroupPriorityChangedMessage"/> (schema <c>/schemas/queue/v1/task-group-priority-changed-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.TaskGroupPriorityChangedMessage>> DecodeTaskGroupPriorityChanged(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.TaskGroupPriorityChangedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-queue/v1/task-group-priority-changed");
 
     }
 }

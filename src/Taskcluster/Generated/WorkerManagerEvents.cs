@@ -74,6 +74,25 @@ namespace Taskcluster
         public virtual PulseBinding WorkerPoolCreatedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.WorkerManagerEvents.WorkerPoolCreated(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>worker-pool-created</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerPoolMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerPoolMessage> DecodeWorkerPoolCreated(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerPoolMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-pool-created");
+
+        /// <summary>Decodes the body of a <c>worker-pool-created</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerPoolMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerPoolMessage> DecodeWorkerPoolCreated(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerPoolMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-pool-created");
+
+        /// <summary>Decodes the body of a <c>worker-pool-created</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerPoolMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseWorkerPoolMessage>> DecodeWorkerPoolCreated(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerPoolMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-worker-manager/v1/worker-pool-created");
+
         /// <summary>Worker Pool Updated Messages</summary>
         /// <remarks>
         /// <para>
@@ -128,6 +147,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding WorkerPoolUpdatedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.WorkerManagerEvents.WorkerPoolUpdated(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>worker-pool-updated</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerPoolMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerPoolMessage> DecodeWorkerPoolUpdated(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerPoolMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-pool-updated");
+
+        /// <summary>Decodes the body of a <c>worker-pool-updated</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerPoolMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerPoolMessage> DecodeWorkerPoolUpdated(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerPoolMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-pool-updated");
+
+        /// <summary>Decodes the body of a <c>worker-pool-updated</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerPoolMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseWorkerPoolMessage>> DecodeWorkerPoolUpdated(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerPoolMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-worker-manager/v1/worker-pool-updated");
 
         /// <summary>Worker Pool Provisioning Error Messages</summary>
         /// <remarks>
@@ -187,6 +225,25 @@ namespace Taskcluster
         public virtual PulseBinding WorkerPoolErrorWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.WorkerManagerEvents.WorkerPoolError(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>worker-pool-error</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerPoolErrorMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-error-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerPoolErrorMessage> DecodeWorkerPoolError(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerPoolErrorMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-pool-error");
+
+        /// <summary>Decodes the body of a <c>worker-pool-error</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerPoolErrorMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-error-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerPoolErrorMessage> DecodeWorkerPoolError(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerPoolErrorMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-pool-error");
+
+        /// <summary>Decodes the body of a <c>worker-pool-error</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerPoolErrorMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-pool-error-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseWorkerPoolErrorMessage>> DecodeWorkerPoolError(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerPoolErrorMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-worker-manager/v1/worker-pool-error");
+
         /// <summary>Worker Requested Messages</summary>
         /// <remarks>
         /// <para>
@@ -238,6 +295,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding WorkerRequestedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.WorkerManagerEvents.WorkerRequested(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>worker-requested</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerMessage> DecodeWorkerRequested(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-requested");
+
+        /// <summary>Decodes the body of a <c>worker-requested</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerMessage> DecodeWorkerRequested(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-requested");
+
+        /// <summary>Decodes the body of a <c>worker-requested</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseWorkerMessage>> DecodeWorkerRequested(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-worker-manager/v1/worker-requested");
 
         /// <summary>Worker Running Messages</summary>
         /// <remarks>
@@ -294,6 +370,25 @@ namespace Taskcluster
         public virtual PulseBinding WorkerRunningWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.WorkerManagerEvents.WorkerRunning(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>worker-running</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerMessage> DecodeWorkerRunning(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-running");
+
+        /// <summary>Decodes the body of a <c>worker-running</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerMessage> DecodeWorkerRunning(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-running");
+
+        /// <summary>Decodes the body of a <c>worker-running</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseWorkerMessage>> DecodeWorkerRunning(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-worker-manager/v1/worker-running");
+
         /// <summary>Worker Stopped Messages</summary>
         /// <remarks>
         /// <para>
@@ -348,6 +443,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding WorkerStoppedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.WorkerManagerEvents.WorkerStopped(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>worker-stopped</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerMessage> DecodeWorkerStopped(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-stopped");
+
+        /// <summary>Decodes the body of a <c>worker-stopped</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerMessage> DecodeWorkerStopped(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-stopped");
+
+        /// <summary>Decodes the body of a <c>worker-stopped</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseWorkerMessage>> DecodeWorkerStopped(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-worker-manager/v1/worker-stopped");
 
         /// <summary>Worker Removed Messages</summary>
         /// <remarks>
@@ -407,6 +521,25 @@ namespace Taskcluster
         public virtual PulseBinding WorkerRemovedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.WorkerManagerEvents.WorkerRemoved(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>worker-removed</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerRemovedMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-removed-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerRemovedMessage> DecodeWorkerRemoved(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerRemovedMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-removed");
+
+        /// <summary>Decodes the body of a <c>worker-removed</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerRemovedMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-removed-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseWorkerRemovedMessage> DecodeWorkerRemoved(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerRemovedMessage>(body, "exchange/taskcluster-worker-manager/v1/worker-removed");
+
+        /// <summary>Decodes the body of a <c>worker-removed</c> message into <see cref="T:Taskcluster.Schemas.PulseWorkerRemovedMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-worker-removed-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseWorkerRemovedMessage>> DecodeWorkerRemoved(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseWorkerRemovedMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-worker-manager/v1/worker-removed");
+
         /// <summary>Launch Config Created Messages</summary>
         /// <remarks>
         /// <para>
@@ -458,6 +591,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding LaunchConfigCreatedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.WorkerManagerEvents.LaunchConfigCreated(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>launch-config-created</c> message into <see cref="T:Taskcluster.Schemas.PulseLaunchConfigMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseLaunchConfigMessage> DecodeLaunchConfigCreated(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseLaunchConfigMessage>(body, "exchange/taskcluster-worker-manager/v1/launch-config-created");
+
+        /// <summary>Decodes the body of a <c>launch-config-created</c> message into <see cref="T:Taskcluster.Schemas.PulseLaunchConfigMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseLaunchConfigMessage> DecodeLaunchConfigCreated(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseLaunchConfigMessage>(body, "exchange/taskcluster-worker-manager/v1/launch-config-created");
+
+        /// <summary>Decodes the body of a <c>launch-config-created</c> message into <see cref="T:Taskcluster.Schemas.PulseLaunchConfigMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseLaunchConfigMessage>> DecodeLaunchConfigCreated(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseLaunchConfigMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-worker-manager/v1/launch-config-created");
 
         /// <summary>Launch Config Updated Messages</summary>
         /// <remarks>
@@ -511,6 +663,25 @@ namespace Taskcluster
         public virtual PulseBinding LaunchConfigUpdatedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.WorkerManagerEvents.LaunchConfigUpdated(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
 
+        /// <summary>Decodes the body of a <c>launch-config-updated</c> message into <see cref="T:Taskcluster.Schemas.PulseLaunchConfigMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseLaunchConfigMessage> DecodeLaunchConfigUpdated(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseLaunchConfigMessage>(body, "exchange/taskcluster-worker-manager/v1/launch-config-updated");
+
+        /// <summary>Decodes the body of a <c>launch-config-updated</c> message into <see cref="T:Taskcluster.Schemas.PulseLaunchConfigMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseLaunchConfigMessage> DecodeLaunchConfigUpdated(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseLaunchConfigMessage>(body, "exchange/taskcluster-worker-manager/v1/launch-config-updated");
+
+        /// <summary>Decodes the body of a <c>launch-config-updated</c> message into <see cref="T:Taskcluster.Schemas.PulseLaunchConfigMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseLaunchConfigMessage>> DecodeLaunchConfigUpdated(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseLaunchConfigMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-worker-manager/v1/launch-config-updated");
+
         /// <summary>Launch Config Archived Messages</summary>
         /// <remarks>
         /// <para>
@@ -562,6 +733,25 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException"><paramref name="routingKeyPattern"/> is null.</exception>
         public virtual PulseBinding LaunchConfigArchivedWithPattern(string routingKeyPattern)
             => Adapt.Binding(global::Taskcluster.Services.WorkerManagerEvents.LaunchConfigArchived(Adapt.Verbatim(routingKeyPattern, nameof(routingKeyPattern))));
+
+        /// <summary>Decodes the body of a <c>launch-config-archived</c> message into <see cref="T:Taskcluster.Schemas.PulseLaunchConfigMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>).</summary>
+        /// <param name="body">The message body.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseLaunchConfigMessage> DecodeLaunchConfigArchived(global::System.Text.Json.JsonElement body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseLaunchConfigMessage>(body, "exchange/taskcluster-worker-manager/v1/launch-config-archived");
+
+        /// <summary>Decodes the body of a <c>launch-config-archived</c> message into <see cref="T:Taskcluster.Schemas.PulseLaunchConfigMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>).</summary>
+        /// <param name="body">The message body as UTF-8 JSON.</param>
+        /// <returns>The typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error naming the JSON path of what does not fit (members the schema does not name are kept, never an error).</returns>
+        public virtual TaskclusterResult<global::Taskcluster.Schemas.PulseLaunchConfigMessage> DecodeLaunchConfigArchived(global::System.ReadOnlyMemory<byte> body)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseLaunchConfigMessage>(body, "exchange/taskcluster-worker-manager/v1/launch-config-archived");
+
+        /// <summary>Decodes the body of a <c>launch-config-archived</c> message into <see cref="T:Taskcluster.Schemas.PulseLaunchConfigMessage"/> (schema <c>/schemas/worker-manager/v1/pulse-launch-config-message.json#</c>).</summary>
+        /// <param name="message">A message a <see cref="T:Taskcluster.PulseConsumer"/> read from this exchange.</param>
+        /// <returns>The message with its typed body, or an <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> error: the message came from another exchange, or its body does not fit (the error names the JSON path).</returns>
+        /// <exception cref="T:System.ArgumentNullException"><paramref name="message"/> is null.</exception>
+        public virtual TaskclusterResult<PulseMessage<global::Taskcluster.Schemas.PulseLaunchConfigMessage>> DecodeLaunchConfigArchived(PulseMessage message)
+            => ModelAdapt.Message<global::Taskcluster.Schemas.PulseLaunchConfigMessage>(Adapt.NotNull(message, nameof(message)), "exchange/taskcluster-worker-manager/v1/launch-config-archived");
 
     }
 }

@@ -25,6 +25,30 @@ internal static class ModelAdapt
             ? runId.ToString(System.Globalization.CultureInfo.InvariantCulture)
             : throw new ArgumentOutOfRangeException(name, runId, "A run number is 0 or more.");
 
+    /// <summary>A run number for a member that takes it as a number (checked as the string forms check it).</summary>
+    internal static int RunNumber(int runId, string name) =>
+        runId >= 0 ? runId : throw new ArgumentOutOfRangeException(name, runId, "A run number is 0 or more.");
+
+    /// <summary>
+    /// The URL a redirecting method answered with; one that is not an absolute URL is an
+    /// <see cref="TaskclusterErrorKind.InvalidResponse"/> (there is nothing a caller could fetch).
+    /// </summary>
+    internal static TaskclusterResult<Uri> Location(FSharpResult<string, F.TaskclusterError> result, string apiMethod)
+    {
+        var location = Adapt.Result(result);
+        if (!location.TryGetValue(out var text))
+        {
+            return new TaskclusterResult<Uri>(location.Error!);
+        }
+
+        return Uri.TryCreate(text, UriKind.Absolute, out var url)
+            ? new TaskclusterResult<Uri>(url)
+            : Invalid<Uri>(apiMethod, "$", "the redirect target is not an absolute URL (not shown: it may carry a signature)");
+    }
+
+    internal static async Task<TaskclusterResult<Uri>> LocationAsync(Task<FSharpResult<string, F.TaskclusterError>> call, string apiMethod) =>
+        Location(await call.ConfigureAwait(false), apiMethod);
+
     /// <summary>A page size as its query value.</summary>
     internal static FSharpOption<string>? Limit(int? limit, string name) =>
         limit switch
@@ -70,6 +94,55 @@ internal static class ModelAdapt
 
     internal static async Task<TaskclusterResult<T>> ResultAsync<T>(Task<FSharpResult<JsonElement, F.TaskclusterError>> call, string apiMethod) =>
         Result<T>(await call.ConfigureAwait(false), apiMethod);
+
+    /// <summary>A message body read into its model; one that does not fit is an error naming the JSON path.</summary>
+    internal static TaskclusterResult<T> Message<T>(JsonElement body, string exchange)
+    {
+        try
+        {
+            var value = body.Deserialize(ModelJson.Info<T>());
+            return value is null ? InvalidMessage<T>(exchange, "$", "the body is null") : new TaskclusterResult<T>(value);
+        }
+        catch (JsonException e)
+        {
+            return InvalidMessage<T>(exchange, e.Path ?? "$", e.Message);
+        }
+    }
+
+    /// <inheritdoc cref="Message{T}(JsonElement, string)"/>
+    internal static TaskclusterResult<T> Message<T>(ReadOnlyMemory<byte> body, string exchange)
+    {
+        try
+        {
+            var value = JsonSerializer.Deserialize(body.Span, ModelJson.Info<T>());
+            return value is null ? InvalidMessage<T>(exchange, "$", "the body is null") : new TaskclusterResult<T>(value);
+        }
+        catch (JsonException e)
+        {
+            return InvalidMessage<T>(exchange, e.Path ?? "$", e.Message);
+        }
+    }
+
+    /// <summary>A consumer's message with its body read into its model, when it came from <paramref name="exchange"/>.</summary>
+    internal static TaskclusterResult<PulseMessage<T>> Message<T>(PulseMessage message, string exchange)
+    {
+        if (message.Exchange != exchange)
+        {
+            return InvalidMessage<PulseMessage<T>>(exchange, "$", $"the message came from {message.Exchange}, not from {exchange}");
+        }
+
+        return Message<T>(message.Body, exchange).Map(body => new PulseMessage<T>(message, body));
+    }
+
+    private static TaskclusterResult<T> InvalidMessage<T>(string exchange, string path, string message) =>
+        new(new TaskclusterError(
+            TaskclusterErrorKind.InvalidResponse,
+            $"{exchange}: the message body does not fit {typeof(T).Name} at {path}: {message}")
+        {
+            Name = exchange,
+            JsonPath = path,
+            Message = message,
+        });
 
     /// <summary>Each page read into its model; a page that does not fit ends the enumeration as a failed result.</summary>
     internal static async IAsyncEnumerable<TaskclusterResult<T>> Values<T>(
