@@ -99,8 +99,8 @@ public sealed class TransferTests : IClassFixture<EmulatorFixture>
             ProjectId,
             name,
             "application/octet-stream",
-            data.Length,
             Expires(),
+            data.Length,
             _ =>
             {
                 Interlocked.Increment(ref readers);
@@ -239,7 +239,7 @@ public sealed class TransferTests : IClassFixture<EmulatorFixture>
         var data = Bytes(12, 20_000);
 
         var error = Failed(await objects.UploadAsync(
-            ProjectId, ObjectName(), "application/octet-stream", 30_000, Expires(), _ => Task.FromResult<Stream>(new MemoryStream(data))));
+            ProjectId, ObjectName(), "application/octet-stream", Expires(), 30_000, _ => Task.FromResult<Stream>(new MemoryStream(data))));
 
         Assert.Equal(TaskclusterErrorKind.LengthMismatch, error.Kind);
         Assert.Equal(30_000, error.ExpectedLength);
