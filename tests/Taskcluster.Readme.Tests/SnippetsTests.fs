@@ -130,8 +130,11 @@ let private broken (s: Snippet) =
     },
     s.Line + lines.Length + 1
 
+// Sequenced: the C# blocks run in this process, with its environment and current folder set to
+// the emulator's, which nothing else may see change under it.
 let tests =
-    testList
+    testSequenced
+    <| testList
         "README snippets"
         [
             testList
