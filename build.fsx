@@ -460,13 +460,58 @@ let soak (extra: string list) =
     dotnet [ "build"; project; "-c"; configuration; "-nologo"; "-clp:NoSummary" ]
     dotnet ([ "run"; "-c"; configuration; "--no-build"; "--project"; project; "--" ] @ extra)
 
+/// What a package must carry: a description, tags, a licence expression, its README, its XML
+/// docs beside each assembly and a symbols package beside it. The problems found, one a line.
+let checkPackage (nupkg: string) =
+    use zip = System.IO.Compression.ZipFile.OpenRead nupkg
+    let entries = [ for e in zip.Entries -> e.FullName ]
+    let name = Path.GetFileName nupkg
+
+    let nuspec =
+        zip.Entries
+        |> Seq.tryFind (fun e -> e.FullName.EndsWith ".nuspec")
+        |> Option.map (fun e ->
+            use reader = new StreamReader(e.Open())
+            reader.ReadToEnd())
+        |> Option.defaultValue ""
+
+    let has (element: string) =
+        Regex.IsMatch(nuspec, $"<{element}[^>]*>[^<]+</{element}>")
+
+    [
+        if not (has "description") then
+            $"{name}: no description"
+        if not (has "tags") then
+            $"{name}: no tags"
+        if not (Regex.IsMatch(nuspec, @"<license type=""expression"">[^<]+</license>")) then
+            $"{name}: no licence expression"
+        if not (has "readme") || not (List.contains "README.md" entries) then
+            $"{name}: no package README"
+        for dll in entries |> List.filter (fun e -> e.StartsWith "lib/" && e.EndsWith ".dll") do
+            if not (List.contains (Path.ChangeExtension(dll, ".xml")) entries) then
+                $"{name}: {dll} has no XML documentation"
+        if not (File.Exists(Path.ChangeExtension(nupkg, ".snupkg"))) then
+            $"{name}: no symbols package (.snupkg) beside it"
+    ]
+
 let pack () =
     build ()
+    let output = Path.Combine(root, "artifacts", "packages")
 
     for p in projects "src" "*.fsproj" @ projects "src" "*.csproj" do
-        dotnet [ "pack"; p; "-c"; configuration; "--no-build"; "-nologo" ]
+        quietly $"Packing {Path.GetFileName p}..." "dotnet" [ "pack"; p; "-c"; configuration; "--no-build"; "-nologo" ]
 
-    printfn "Packages written to %s" (Path.Combine(root, "artifacts", "packages"))
+    let packages = Directory.GetFiles(output, "*.nupkg") |> List.ofArray
+
+    let problems = packages |> List.collect checkPackage
+
+    for problem in problems do
+        eprintfn "  %s" problem
+
+    printfn "Packages written to %s (%d checked: metadata, README, XML docs, symbols)" output packages.Length
+
+    if not problems.IsEmpty then
+        fail $"{problems.Length} package problem(s)"
 
 let targets: (string * string * (string list -> unit)) list =
     [
@@ -485,7 +530,9 @@ let targets: (string * string * (string list -> unit)) list =
         microbench
         "demo", "start the embedded emulator and run scripts/demo.fsx against it", (fun _ -> demo ())
         "generate", "regenerate the committed code and data derived from ../shared/taskcluster", (fun _ -> generate ())
-        "pack", "build NuGet packages into artifacts/packages", (fun _ -> pack ())
+        "pack",
+        "build NuGet packages (with symbols) into artifacts/packages and check their metadata, README, docs and symbols",
+        (fun _ -> pack ())
         "soak", "100,000 calls and 500 transfers with 5 % faults against the emulator", soak
     ]
 

@@ -187,6 +187,7 @@ type EmulatorInstance internal (app: WebApplication, env: Env, clientId: string,
     let state = EmulatorState env
 
     member _.RootUrl = env.RootUrl
+    member _.RootUri = Uri env.RootUrl
     member _.ClientId = clientId
     member _.AccessToken = accessToken
     member _.State = state

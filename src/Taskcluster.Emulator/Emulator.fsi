@@ -123,6 +123,8 @@ type EmulatorState =
 type EmulatorInstance =
     /// `http://127.0.0.1:<port>`: the root URL to give a Taskcluster client.
     member RootUrl: string
+    /// The same root URL as a `Uri`, the form the C# clients' constructors take.
+    member RootUri: Uri
     /// The root client's id; it holds the scope `*`.
     member ClientId: string
     /// The root client's access token.

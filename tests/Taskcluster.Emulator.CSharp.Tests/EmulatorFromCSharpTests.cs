@@ -28,6 +28,19 @@ public class EmulatorFromCSharpTests
     }
 
     [Fact]
+    public async Task RootUriIsTheRootUrlAsAUriForTheClients()
+    {
+        await using var tc = await TaskclusterEmulator.StartAsync();
+        Uri root = tc.RootUri;
+        Assert.True(root.IsAbsoluteUri);
+        Assert.Equal(tc.RootUrl, root.GetLeftPart(UriPartial.Authority));
+
+        using var http = new HttpClient();
+        var ping = await http.GetAsync(new Uri(root, "/api/queue/v1/ping"));
+        Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
+    }
+
+    [Fact]
     public async Task FaultsAndStateAreProgrammable()
     {
         await using var tc = await TaskclusterEmulator.StartAsync();

@@ -9,7 +9,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
 {
     public EmulatorInstance Emulator { get; private set; } = null!;
 
-    public Uri RootUrl => new(Emulator.RootUrl);
+    public Uri RootUrl => Emulator.RootUri;
 
     public TaskclusterCredentials Root => new(Emulator.ClientId, Emulator.AccessToken);
 

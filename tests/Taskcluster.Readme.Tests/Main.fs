@@ -1,0 +1,7 @@
+module Taskcluster.Readme.Tests.Main
+
+open Expecto
+
+[<EntryPoint>]
+let main argv =
+    runTestsWithCLIArgs [] argv SnippetsTests.tests
