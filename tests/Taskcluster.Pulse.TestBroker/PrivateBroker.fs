@@ -51,6 +51,10 @@ type PrivateBroker
 
     static let startupTimeout = TimeSpan.FromMinutes 2.0
 
+    // A hang guard, not an expectation: each `rabbitmqctl` boots an Erlang VM, which takes well
+    // over a minute on a machine as overloaded as shared CI runners can be.
+    static let ctlTimeout = TimeSpan.FromMinutes 4.0
+
     static let freePort () =
         use listener = new TcpListener(IPAddress.Loopback, 0)
         listener.Start()
@@ -248,11 +252,7 @@ type PrivateBroker
         task {
             let args = [ "-n"; nodeName ] @ List.ofSeq args
 
-            let! r =
-                runToEnd
-                    (startInfo (Path.Combine(sbin, "rabbitmqctl")) args environment folder)
-                    (TimeSpan.FromMinutes 1.0)
-                    ct
+            let! r = runToEnd (startInfo (Path.Combine(sbin, "rabbitmqctl")) args environment folder) ctlTimeout ct
 
             if r.ExitCode <> 0 then
                 raise (
