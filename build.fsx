@@ -1,6 +1,9 @@
 // The repository's only entry point: `dotnet fsi build.fsx <target>`.
 // A plain script on purpose (no FAKE): a table of targets and a small process runner.
 
+// The tests' private RabbitMQ broker (plain .NET, no package), which the demo starts too.
+#load "tests/Taskcluster.Pulse.TestBroker/PrivateBroker.fs"
+
 open System
 open System.Diagnostics
 open System.IO
@@ -369,15 +372,42 @@ let bench (extra: string list) =
 
     dotnet ([ program; "--root"; root ] @ extra)
 
+/// Pulse end to end (publish → broker → consumer → ack) through a private RabbitMQ broker: our
+/// consumer beside a bare RabbitMQ.Client consumer with the same prefetch, and the heap as the
+/// messages go through (tests/Taskcluster.Pulse.Bench; a report, never asserted). Extra
+/// arguments go to the program (`--messages N`, `--prefetch N`).
+let pulseBench (extra: string list) =
+    let project =
+        Path.Combine(root, "tests", "Taskcluster.Pulse.Bench", "Taskcluster.Pulse.Bench.fsproj")
+
+    dotnet [ "build"; project; "-c"; configuration; "-nologo"; "-clp:NoSummary"; "-v:q" ]
+    dotnet ([ "run"; "-c"; configuration; "--no-build"; "--project"; project; "--" ] @ extra)
+
+/// A private RabbitMQ broker for the demo (the tests' own) when `rabbitmq-server` is installed;
+/// otherwise one line says why not and the demo waits by polling.
+let startDemoBroker () =
+    try
+        let broker =
+            Taskcluster.Pulse.TestBroker.PrivateBroker.StartAsync().GetAwaiter().GetResult()
+
+        printfn "Private RabbitMQ broker on 127.0.0.1:%d (stopped when the demo ends)" broker.AmqpPort
+        Some broker
+    with e ->
+        printfn "No RabbitMQ broker for the demo, it waits for its task by polling: %s" (e.Message.Split('\n')[0])
+        None
+
 /// Runs scripts/demo.fsx. Without TASKCLUSTER_ROOT_URL it first starts the embedded emulator
 /// (its command line prints the root URL and root credentials as its first line) and gives the
 /// demo those credentials; with it, the demo runs its read-only steps against that deployment.
+/// With `rabbitmq-server` installed, the embedded emulator publishes to a private broker and the
+/// demo waits for its task over Pulse.
 let demo () =
-    // Only what the demo loads: the services (with the client and core) and the emulator.
+    // Only what the demo loads: the services (with the client and core), Pulse and the emulator.
     buildProjects
         "the demo"
         [
             Path.Combine(root, "src", "Taskcluster.Services", "Taskcluster.Services.fsproj")
+            Path.Combine(root, "src", "Taskcluster.Pulse", "Taskcluster.Pulse.fsproj")
             Path.Combine(root, "src", "Taskcluster.Emulator", "Taskcluster.Emulator.fsproj")
         ]
 
@@ -397,40 +427,74 @@ let demo () =
                 "Taskcluster.Emulator.dll"
             )
 
+        let broker = startDemoBroker ()
+
+        // Whatever happens (a failure, Ctrl+C, SIGTERM), the broker and its epmd are stopped.
+        let stopBroker () =
+            match broker with
+            | Some b -> (b :> IAsyncDisposable).DisposeAsync().AsTask().GetAwaiter().GetResult()
+            | None -> ()
+
+        use _ =
+            Runtime.InteropServices.PosixSignalRegistration.Create(
+                Runtime.InteropServices.PosixSignal.SIGINT,
+                fun _ -> stopBroker ()
+            )
+
+        use _ =
+            Runtime.InteropServices.PosixSignalRegistration.Create(
+                Runtime.InteropServices.PosixSignal.SIGTERM,
+                fun _ -> stopBroker ()
+            )
+
+        let pulseArgs =
+            match broker with
+            | Some b -> [ "--pulse-url"; b.AdminUrl.AbsoluteUri ]
+            | None -> []
+
         let psi =
-            ProcessStartInfo("dotnet", [ emulator; "--port"; "0" ], WorkingDirectory = root)
+            ProcessStartInfo("dotnet", [ emulator; "--port"; "0" ] @ pulseArgs, WorkingDirectory = root)
 
         psi.RedirectStandardOutput <- true
-        use server = Process.Start psi
 
         try
-            let first = server.StandardOutput.ReadLine()
+            use server = Process.Start psi
 
-            if isNull first then
-                fail "the emulator exited before printing its root URL"
+            try
+                let first = server.StandardOutput.ReadLine()
 
-            use doc = System.Text.Json.JsonDocument.Parse first
+                if isNull first then
+                    fail "the emulator exited before printing its root URL"
 
-            let get (name: string) =
-                doc.RootElement.GetProperty(name).GetString()
+                use doc = System.Text.Json.JsonDocument.Parse first
 
-            printfn "Embedded emulator listening on %s" (get "rootUrl")
+                let get (name: string) =
+                    doc.RootElement.GetProperty(name).GetString()
 
-            let demoProcess =
-                ProcessStartInfo("dotnet", [ "fsi"; script ], WorkingDirectory = root)
+                printfn "Embedded emulator listening on %s" (get "rootUrl")
 
-            demoProcess.Environment["TASKCLUSTER_ROOT_URL"] <- get "rootUrl"
-            demoProcess.Environment["TASKCLUSTER_CLIENT_ID"] <- get "clientId"
-            demoProcess.Environment["TASKCLUSTER_ACCESS_TOKEN"] <- get "accessToken"
-            demoProcess.Environment["TASKCLUSTER_DEMO_EMULATOR"] <- "1"
-            use p = Process.Start demoProcess
-            p.WaitForExit()
+                let demoProcess =
+                    ProcessStartInfo("dotnet", [ "fsi"; script ], WorkingDirectory = root)
 
-            if p.ExitCode <> 0 then
-                fail $"the demo exited with {p.ExitCode}"
+                demoProcess.Environment["TASKCLUSTER_ROOT_URL"] <- get "rootUrl"
+                demoProcess.Environment["TASKCLUSTER_CLIENT_ID"] <- get "clientId"
+                demoProcess.Environment["TASKCLUSTER_ACCESS_TOKEN"] <- get "accessToken"
+                demoProcess.Environment["TASKCLUSTER_DEMO_EMULATOR"] <- "1"
+
+                match broker with
+                | Some b -> demoProcess.Environment["TASKCLUSTER_DEMO_PULSE_URL"] <- b.AdminUrl.AbsoluteUri
+                | None -> ()
+
+                use p = Process.Start demoProcess
+                p.WaitForExit()
+
+                if p.ExitCode <> 0 then
+                    fail $"the demo exited with {p.ExitCode}"
+            finally
+                if not server.HasExited then
+                    server.Kill true
         finally
-            if not server.HasExited then
-                server.Kill true
+            stopBroker ()
     | rootUrl ->
         printfn "Running the read-only demo steps against %s" rootUrl
         run "dotnet" [ "fsi"; script ]
@@ -528,6 +592,9 @@ let targets: (string * string * (string list -> unit)) list =
         "microbench",
         "the BenchmarkDotNet micro-benchmarks (extra arguments go to it, e.g. --filter *Hawk*)",
         microbench
+        "pulse-bench",
+        "Pulse messages/s through a private RabbitMQ: our consumer vs bare RabbitMQ.Client (--messages N)",
+        pulseBench
         "demo", "start the embedded emulator and run scripts/demo.fsx against it", (fun _ -> demo ())
         "generate", "regenerate the committed code and data derived from ../shared/taskcluster", (fun _ -> generate ())
         "pack",

@@ -1,7 +1,9 @@
 // The main job: a short tour of Taskcluster.Functional against a deployment.
 // `dotnet fsi build.fsx demo` starts the embedded emulator and runs this with its root
 // credentials; with TASKCLUSTER_ROOT_URL set (and TASKCLUSTER_DEMO_EMULATOR unset) it runs only
-// the read-only steps against that deployment. Exits non-zero when a step fails.
+// the read-only steps against that deployment. Exits non-zero when a step fails. When
+// TASKCLUSTER_DEMO_PULSE_URL names a broker the emulator publishes to, the demo waits for its
+// last task over Pulse; without it, by polling the queue.
 //
 // The same lines work in a notebook: build once (`dotnet fsi build.fsx build`), then `#r` these.
 #r "../src/Taskcluster.Services/bin/Release/net10.0/FsToolkit.ErrorHandling.dll"
@@ -11,14 +13,44 @@
 #r "../src/Taskcluster.Services/bin/Release/net10.0/Taskcluster.Client.dll"
 #r "../src/Taskcluster.Services/bin/Release/net10.0/Taskcluster.Models.dll"
 #r "../src/Taskcluster.Services/bin/Release/net10.0/Taskcluster.Services.dll"
+// A library's output folder holds no packages: the emulator's holds the same RabbitMQ.Client.
+#r "../src/Taskcluster.Emulator/bin/Release/net10.0/RabbitMQ.Client.dll"
+#r "../src/Taskcluster.Pulse/bin/Release/net10.0/Taskcluster.Pulse.dll"
 
 open System
+open System.IO
 open System.Net.Http
 open System.Text.Json
 open System.Threading.Tasks
 open Taskcluster.Core
 open Taskcluster.Client
 open Taskcluster.Services
+
+// RabbitMQ.Client (for the Pulse step) needs System.Threading.RateLimiting, which ships with
+// ASP.NET Core's shared framework (the emulator runs on it) but not with the base framework a
+// script runs on: load it from there, the same version of .NET first.
+Runtime.Loader.AssemblyLoadContext.Default.add_Resolving (fun context name ->
+    if name.Name = "System.Threading.RateLimiting" then
+        let core = Path.GetDirectoryName(typeof<obj>.Assembly.Location)
+
+        let aspnet =
+            Path.GetFullPath(Path.Combine(core, "..", "..", "Microsoft.AspNetCore.App"))
+
+        let candidates =
+            if Directory.Exists aspnet then
+                Directory.GetDirectories aspnet
+                |> Array.sortByDescending (fun d -> Path.GetFileName d = Path.GetFileName core, d)
+                |> Array.map (fun d -> Path.Combine(d, "System.Threading.RateLimiting.dll"))
+                |> Array.filter File.Exists
+            else
+                [||]
+
+        if candidates.Length > 0 then
+            context.LoadFromAssemblyPath candidates[0]
+        else
+            null
+    else
+        null)
 
 let onEmulator =
     Environment.GetEnvironmentVariable "TASKCLUSTER_DEMO_EMULATOR" = "1"
@@ -310,6 +342,93 @@ if onEmulator then
                         Ok $"HTTP {int response.StatusCode} without an Authorization header"
                     else
                         Error $"HTTP {int response.StatusCode}"
+        })
+
+    // 9. Wait for a task to resolve: over Pulse when the emulator publishes to a broker, else by
+    // polling. The subscription is in place before the task's state is read, so completing the
+    // task at any moment after the wait starts is never missed.
+    step "Wait.forTask" (fun () ->
+        task {
+            let pulse =
+                match Environment.GetEnvironmentVariable "TASKCLUSTER_DEMO_PULSE_URL" with
+                | null
+                | "" -> None
+                | url -> Some url
+
+            let listening =
+                TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+            let! options =
+                match pulse with
+                | None ->
+                    listening.SetResult()
+
+                    Task.FromResult(
+                        Ok
+                            { Taskcluster.Pulse.Wait.defaults with
+                                PollInterval = TimeSpan.FromMilliseconds 100.0
+                                MaxPollInterval = TimeSpan.FromSeconds 1.0
+                            }
+                    )
+                | Some url ->
+                    match Taskcluster.Pulse.PulseConnection.parseUrl url with
+                    | Error e -> Task.FromResult(Error(e.Describe()))
+                    | Ok connection ->
+                        Task.FromResult(
+                            Ok
+                                { Taskcluster.Pulse.Wait.overPulse connection with
+                                    OnListening = fun _ -> listening.TrySetResult() |> ignore
+                                }
+                        )
+
+            let request =
+                Encode.object
+                    [
+                        "workerGroup", Encode.string "demo"
+                        "workerId", Encode.string "worker-1"
+                        "tasks", Encode.int 1
+                    ]
+
+            let! claimed = queue.ClaimWork(taskQueueId, Payload.Json request)
+
+            match options, describe claimed with
+            | Error e, _
+            | _, Error e -> return Error e
+            | _, Ok el when el.GetProperty("tasks").GetArrayLength() = 0 -> return Error "no pending task to claim"
+            | Ok options, Ok el ->
+                let claim = el.GetProperty("tasks")[0]
+                let taskId = str (claim.GetProperty "status") "taskId"
+
+                let waiting =
+                    Taskcluster.Pulse.Wait.forTask
+                        queue
+                        { options with
+                            Timeout = TimeSpan.FromMinutes 5.0
+                        }
+                        taskId
+                        Threading.CancellationToken.None
+
+                // Complete the task once the wait listens (at once when polling).
+                let! _ = Task.WhenAny(listening.Task, waiting :> Task)
+                let! completed = queue.ReportCompleted(taskId, string (claim.GetProperty("runId").GetInt32()))
+
+                match describe completed with
+                | Error e -> return Error e
+                | Ok _ ->
+                    let! outcome = waiting
+
+                    let how =
+                        if pulse.IsSome then
+                            "over Pulse"
+                        else
+                            "by polling the queue"
+
+                    return
+                        match outcome with
+                        | Ok(Taskcluster.Pulse.TaskOutcome.Completed runId) ->
+                            Ok $"{taskId} run {runId} completed, seen {how}"
+                        | Ok other -> Error $"{taskId} resolved as {other}, not completed"
+                        | Error e -> Error(e.Describe())
         })
 
 printfn

@@ -17,6 +17,16 @@ exception BrokerException of message: string with
 /// A program run to completion: its exit code and everything it printed.
 type internal Completed = { ExitCode: int; Output: string }
 
+/// A client connection as the broker lists it.
+[<Sealed>]
+type BrokerConnection internal (pid: string, user: string, name: string) =
+    /// The broker's process id of the connection, which `rabbitmqctl close_connection` takes.
+    member _.Pid = pid
+    /// The user the client logged in as.
+    member _.User = user
+    /// The connection's name (its client and broker addresses).
+    member _.Name = name
+
 /// A RabbitMQ broker of its own for a test run: Debian's `rabbitmq-server` started through the
 /// package's own start script (which runs as the caller, unlike the one on the PATH), with its
 /// data, logs, configuration, Erlang cookie and `epmd` in a temporary folder on free ports, so
@@ -36,8 +46,14 @@ type PrivateBroker
         brokerOutput: StringBuilder
     ) =
     let mutable disposed = 0
+    // A restart replaces the broker's process (on the same ports, node and data).
+    let mutable broker = broker
 
     static let startupTimeout = TimeSpan.FromMinutes 2.0
+
+    // A hang guard, not an expectation: each `rabbitmqctl` boots an Erlang VM, which takes well
+    // over a minute on a machine as overloaded as shared CI runners can be.
+    static let ctlTimeout = TimeSpan.FromMinutes 4.0
 
     static let freePort () =
         use listener = new TcpListener(IPAddress.Loopback, 0)
@@ -179,6 +195,32 @@ type PrivateBroker
         |> Array.rev
         |> String.concat "\n"
 
+    /// Waits for the broker process just started to boot; `Some reason` (with the broker's own
+    /// output) when it exits or fails to boot first.
+    member private this.WaitStartedAsync(ct: CancellationToken) : Task<string option> =
+        task {
+            let pidFile = Path.Combine(folder, "broker.pid")
+            let proc = broker
+
+            // `wait` blocks until the pid file exists and the node has booted; a broker that dies
+            // first ends the wait with its own output instead.
+            let waiting =
+                this.CtlAsync([ "wait"; pidFile; "--timeout"; string (int startupTimeout.TotalSeconds) ], ct)
+
+            try
+                let! first = Task.WhenAny(waiting :> Task, proc.WaitForExitAsync ct)
+
+                if first <> (waiting :> Task) then
+                    return
+                        Some
+                            $"the private RabbitMQ broker exited with {proc.ExitCode} while starting: {lastLines 30 this.Output}"
+                else
+                    let! _ = waiting
+                    return None
+            with e ->
+                return Some $"the private RabbitMQ broker did not start: {e.Message}\n{lastLines 30 this.Output}"
+        }
+
     /// What the broker has printed so far (for diagnosing a failed test).
     member _.Output = lock brokerOutput (fun () -> brokerOutput.ToString())
 
@@ -210,11 +252,7 @@ type PrivateBroker
         task {
             let args = [ "-n"; nodeName ] @ List.ofSeq args
 
-            let! r =
-                runToEnd
-                    (startInfo (Path.Combine(sbin, "rabbitmqctl")) args environment folder)
-                    (TimeSpan.FromMinutes 1.0)
-                    ct
+            let! r = runToEnd (startInfo (Path.Combine(sbin, "rabbitmqctl")) args environment folder) ctlTimeout ct
 
             if r.ExitCode <> 0 then
                 raise (
@@ -264,6 +302,79 @@ type PrivateBroker
         task {
             let! out = this.CtlAsync([ "list_connections"; "--quiet"; "--no-table-headers"; "name" ], ct)
             return out.Split('\n') |> Array.filter (fun l -> l.Trim() <> "") |> Array.length
+        }
+
+    /// The client connections the broker has open now (`rabbitmqctl list_connections`).
+    member this.ConnectionsAsync() : Task<BrokerConnection list> =
+        this.ConnectionsAsync(CancellationToken.None)
+
+    /// `ConnectionsAsync` with a cancellation token.
+    member this.ConnectionsAsync(ct: CancellationToken) : Task<BrokerConnection list> =
+        task {
+            let! out = this.CtlAsync([ "list_connections"; "--quiet"; "--no-table-headers"; "pid"; "user"; "name" ], ct)
+
+            return
+                out.Split('\n')
+                |> Array.map (fun l -> l.TrimEnd('\r'))
+                |> Array.filter (fun l -> l.Trim() <> "")
+                |> Array.map (fun l ->
+                    match l.Split('\t') with
+                    | [| pid; user; name |] -> BrokerConnection(pid, user, name)
+                    | _ -> raise (BrokerException $"rabbitmqctl list_connections printed an unexpected line: '{l}'"))
+                |> List.ofArray
+        }
+
+    /// Closes, from the broker's side, every connection a user has open (`rabbitmqctl
+    /// close_connection`), as an operator or a failing network would; the other clients keep
+    /// theirs. Returns how many were closed.
+    member this.CloseConnectionsOfAsync(user: string) : Task<int> =
+        this.CloseConnectionsOfAsync(user, CancellationToken.None)
+
+    /// `CloseConnectionsOfAsync` with a cancellation token.
+    member this.CloseConnectionsOfAsync(user: string, ct: CancellationToken) : Task<int> =
+        task {
+            let! all = this.ConnectionsAsync ct
+            let mine = all |> List.filter (fun c -> c.User = user)
+
+            for c in mine do
+                let! _ = this.CtlAsync([ "close_connection"; c.Pid; "closed by the test" ], ct)
+                ()
+
+            return mine.Length
+        }
+
+    /// Stops the broker's node and starts it again on the same ports with the same data, as a
+    /// broker restarted by its operator: clients lose their connections, and durable queues,
+    /// persistent messages, users and permissions survive. Fails with the broker's own output
+    /// when it does not come back.
+    member this.RestartAsync() : Task =
+        this.RestartAsync(CancellationToken.None)
+
+    /// `RestartAsync` with a cancellation token.
+    member this.RestartAsync(ct: CancellationToken) : Task =
+        task {
+            if Volatile.Read &disposed <> 0 then
+                raise (ObjectDisposedException(nameof PrivateBroker))
+
+            let! _ = this.CtlAsync([ "stop" ], ct)
+            use cts = CancellationTokenSource.CreateLinkedTokenSource ct
+            cts.CancelAfter startupTimeout
+
+            try
+                do! broker.WaitForExitAsync cts.Token
+            with :? OperationCanceledException when not ct.IsCancellationRequested ->
+                broker.Kill true
+
+            broker.Dispose()
+            // The old pid file would make `wait` watch the stopped process.
+            File.Delete(Path.Combine(folder, "broker.pid"))
+            lock brokerOutput (fun () -> brokerOutput.AppendLine "--- restarted by the test ---" |> ignore)
+            broker <- spawn (startInfo (Path.Combine(sbin, "rabbitmq-server")) [] environment folder) brokerOutput
+            let! failure = this.WaitStartedAsync ct
+
+            match failure with
+            | None -> ()
+            | Some message -> raise (BrokerException message)
         }
 
     /// Starts a broker; fails with the broker's own output when it cannot start.
@@ -351,36 +462,7 @@ type PrivateBroker
             let started =
                 new PrivateBroker(folder, nodeName, amqpPort, sbin, environment, broker, epmd, brokerOutput)
 
-            // `wait` blocks until the pid file exists and the node has booted; a broker that dies
-            // first ends the wait with its own output instead.
-            let waiting =
-                started.CtlAsync(
-                    [
-                        "wait"
-                        path "broker.pid"
-                        "--timeout"
-                        string (int startupTimeout.TotalSeconds)
-                    ],
-                    ct
-                )
-
-            let! failure =
-                task {
-                    try
-                        let! first = Task.WhenAny(waiting :> Task, broker.WaitForExitAsync ct)
-
-                        if first <> (waiting :> Task) then
-                            return
-                                Some
-                                    $"the private RabbitMQ broker exited with {broker.ExitCode} while starting: {lastLines 30 started.Output}"
-                        else
-                            let! _ = waiting
-                            return None
-                    with e ->
-                        return
-                            Some
-                                $"the private RabbitMQ broker did not start: {e.Message}\n{lastLines 30 started.Output}"
-                }
+            let! failure = started.WaitStartedAsync ct
 
             match failure with
             | None -> return started

@@ -26,7 +26,7 @@ let private ok what r =
 
 /// An emulator publishing to the run's broker.
 let startEmulator () =
-    Emulator.start (EmulatorOptions(PulseUrl = broker().AdminUrl.AbsoluteUri))
+    Emulator.start (EmulatorOptions(PulseUrl = amqpUrl().AbsoluteUri))
 
 /// A root client of an emulator.
 let clientFor (emulator: EmulatorInstance) : TaskclusterClient =
@@ -82,8 +82,7 @@ let listen (bindings: PulseBinding list) : Task<Listener> =
         let started =
             TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
 
-        let connection =
-            PulseConnection.parseUrl (broker().AdminUrl.AbsoluteUri) |> ok "connection"
+        let connection = PulseConnection.parseUrl (amqpUrl().AbsoluteUri) |> ok "connection"
 
         let options =
             { Consumer.defaults connection with

@@ -16,23 +16,27 @@ let allTests =
             EmulatorPublishingTests.tests
             WaitTests.tests
             TaskGraphTests.tests
+            FaultTests.tests
         ]
 
 [<EntryPoint>]
 let main argv =
-    // One private broker for the whole run; a broker that cannot start fails the run with its
-    // own error (never a skipped test), and it is stopped whatever happens to the tests.
-    let broker =
+    // Without TASKCLUSTER_TEST_AMQP_URL, one private broker for the whole run, started first: a
+    // broker that cannot start fails the run with its own error (never a skipped test). With it,
+    // a private broker is started only when a test needs to drive one.
+    match Support.givenUrl with
+    | Some u -> eprintfn "Pulse tests: publishing and consuming through the broker at %s:%d" u.Host u.Port
+    | None ->
         try
-            PrivateBroker.StartAsync().GetAwaiter().GetResult()
+            Support.setBroker (PrivateBroker.StartAsync().GetAwaiter().GetResult())
         with e ->
             eprintfn "The private RabbitMQ broker could not start: %O" e
             exit 1
 
-    Support.setBroker broker
-
     let stop () =
-        (broker :> IAsyncDisposable).DisposeAsync().AsTask().GetAwaiter().GetResult()
+        match Support.started () with
+        | null -> ()
+        | broker -> (broker :> IAsyncDisposable).DisposeAsync().AsTask().GetAwaiter().GetResult()
 
     // Ctrl+C or SIGTERM: stop the broker before the process goes.
     use _ =

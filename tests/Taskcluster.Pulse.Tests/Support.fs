@@ -7,17 +7,49 @@ open System.Threading.Tasks
 open RabbitMQ.Client
 open Taskcluster.Pulse.TestBroker
 
-/// Started once by `Main` before any test runs and stopped after the last one.
+/// `TASKCLUSTER_TEST_AMQP_URL`: an existing broker for the tests that only publish and consume
+/// (the emulator's publishing, the wait helpers). The tests that drive the broker itself (users
+/// and permissions, closing and counting connections, restarts) need `rabbitmqctl` and so
+/// always use a private broker.
+let givenUrl: Uri option =
+    match Environment.GetEnvironmentVariable "TASKCLUSTER_TEST_AMQP_URL" with
+    | null
+    | "" -> None
+    | s ->
+        match Uri.TryCreate(s, UriKind.Absolute) with
+        | true, u when u.Scheme = "amqp" || u.Scheme = "amqps" -> Some u
+        | _ ->
+            failwith
+                "TASKCLUSTER_TEST_AMQP_URL is not an amqp:// or amqps:// URL (its value is not shown: it may hold a password)"
+
+/// Started by `Main` before any test runs (or on first use when a broker URL is given) and
+/// stopped after the last one.
 let mutable private current: PrivateBroker = null
+let private gate = obj ()
 
-/// The run's broker.
+/// The run's private broker, which the tests may drive with `rabbitmqctl`.
 let broker () =
-    if isNull current then
-        failwith "the private broker was not started (Main starts it before the tests)"
+    lock gate (fun () ->
+        if isNull current then
+            current <-
+                try
+                    PrivateBroker.StartAsync().GetAwaiter().GetResult()
+                with e ->
+                    failwith $"these tests drive a private RabbitMQ broker, which could not start: {e.Message}"
 
-    current
+        current)
 
-let internal setBroker b = current <- b
+/// The private broker if one was started.
+let internal started () = lock gate (fun () -> current)
+
+let internal setBroker b = lock gate (fun () -> current <- b)
+
+/// The URL of the broker for tests that only publish and consume: the given one, else the
+/// run's private broker (administrator).
+let amqpUrl () =
+    match givenUrl with
+    | Some u -> u
+    | None -> broker().AdminUrl
 
 /// A fresh unique name part, so tests never share queues, users or exchanges.
 let unique (prefix: string) =

@@ -19,7 +19,7 @@ let private ok what r =
     | Error e -> failtestf "%s: %A" what e
 
 let private pulse () =
-    { Wait.overPulse (PulseConnection.parseUrl (broker().AdminUrl.AbsoluteUri) |> ok "connection") with
+    { Wait.overPulse (PulseConnection.parseUrl (amqpUrl().AbsoluteUri) |> ok "connection") with
         Timeout = TimeSpan.FromMinutes 2.0
     }
 
