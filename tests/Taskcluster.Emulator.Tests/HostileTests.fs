@@ -428,4 +428,23 @@ let private lastWins =
             Expect.equal (got.Json.["secret"].ToJsonString()) """{"v":"last"}""" "the last value"
         })
 
-let tests = testList "Hostile" [ property; guard; lastWins ]
+/// The methods still without a handler (they answer 501 after authentication and authorisation):
+/// worker-manager's queue-style worker views. The test fails when one more goes missing and when
+/// one is filled, so that this list and the README stay true.
+let private knownGaps = [ "worker-manager.listWorkers"; "worker-manager.getWorker" ]
+
+let private complete =
+    test "every method has a handler but the known gaps (the only methods that answer 501)" {
+        let missing =
+            [
+                for s in ReferenceSet.Instance.Services do
+                    for e in s.Entries do
+                        if not (implemented.Contains(s.Name, e.Name) || monitoring.Contains e.Name) then
+                            $"{s.Name}.{e.Name}"
+            ]
+
+        Expect.isGreaterThan implemented.Count 100 "the handlers are listed"
+        Expect.equal missing knownGaps "methods without a handler"
+    }
+
+let tests = testList "Hostile" [ property; guard; lastWins; complete ]

@@ -188,13 +188,13 @@ let tests =
                         expectStatus r 200
                         Expect.equal (r.Json.["alive"].GetValue<bool>()) true service
                 })
-            testCaseTask "an unimplemented method answers 501 after authentication and authorisation" (fun () ->
+            testCaseTask "an unimplemented method answers 501 after authentication" (fun () ->
                 task {
-                    let path = $"/task-group/{slugId ()}/seal"
-                    let! r = rootCall "POST" "queue" path null
+                    let path = "/provisioners/proj-x/worker-types/wt/workers/wg/w1"
+                    let! r = rootCall "GET" "worker-manager" path null
                     expectStatus r 501
                     Expect.equal r.Code "NotImplemented" "code"
-                    let! bad = call (Header(Signer.creds "nobody/x" "y")) "POST" "queue" path null
+                    let! bad = call (Header(Signer.creds "nobody/x" "y")) "GET" "worker-manager" path null
                     expectStatus bad 401
                 })
             testCaseTask "an unknown path answers 404 with an error body" (fun () ->
