@@ -9,6 +9,7 @@ open Expecto
 open Taskcluster.Client
 open Taskcluster.Emulator
 open Taskcluster.Emulator.Tests.Harness
+open Taskcluster.Services
 
 /// Runs a task to completion (test bodies are synchronous).
 let run (t: Task<'T>) = t.GetAwaiter().GetResult()
@@ -93,3 +94,22 @@ let startWithOptions (options: EmulatorOptions) (start: DateTimeOffset) =
 /// A started emulator of its own, with a clock the test moves.
 let startWithClock (start: DateTimeOffset) =
     startWithOptions (EmulatorOptions()) start
+
+/// A task queue of the test's own (`prov-<8 chars>/wt`), so that its claims take only its tasks.
+let newQueueId () =
+    "prov-"
+    + (slugId ()).Substring(0, 8).Replace("_", "x").ToLowerInvariant()
+    + "/wt"
+
+/// Creates a task in the queue with these members of the definition changed; its taskId.
+let createTaskIn (queue: Queue) (taskQueueId: string) (extra: (string * Nodes.JsonNode) list) =
+    let taskId = slugId ()
+
+    run (queue.CreateTask(taskId, Payload.Node(taskDef taskQueueId extra)))
+    |> ok "createTask"
+    |> ignore
+
+    taskId
+
+/// A string member of a JSON object.
+let propString (name: string) (e: JsonElement) = (prop name e).GetString()

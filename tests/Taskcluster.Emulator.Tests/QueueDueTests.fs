@@ -11,22 +11,6 @@ open Taskcluster.Services
 open Taskcluster.Emulator.Tests.Harness
 open Taskcluster.Emulator.Tests.Clients
 
-let private newQueueId () =
-    "prov-"
-    + (slugId ()).Substring(0, 8).Replace("_", "x").ToLowerInvariant()
-    + "/wt"
-
-let private create (queue: Queue) (taskQueueId: string) (extra: (string * Text.Json.Nodes.JsonNode) list) =
-    let taskId = slugId ()
-
-    run (queue.CreateTask(taskId, Payload.Node(taskDef taskQueueId extra)))
-    |> ok "createTask"
-    |> ignore
-
-    taskId
-
-let private str (name: string) (e: JsonElement) = (prop name e).GetString()
-
 let private runs (queue: Queue) (taskId: string) =
     run (queue.Status taskId)
     |> ok "status"
@@ -42,7 +26,7 @@ let private claim (queue: Queue) (taskQueueId: string) (n: int) =
     |> ok "claimWork"
     |> prop "tasks"
     |> items
-    |> List.map (fun c -> str "taskId" (prop "status" c))
+    |> List.map (fun c -> propString "taskId" (prop "status" c))
 
 let private counts (queue: Queue) (taskQueueId: string) =
     let c = run (queue.TaskQueueCounts taskQueueId) |> ok "taskQueueCounts"
@@ -57,7 +41,7 @@ let tests =
                 use _ = emulator
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
-                let taskId = create queue q []
+                let taskId = createTaskIn queue q []
                 Expect.equal (claim queue q 1) [ taskId ] "claimed"
                 clock.Advance(TimeSpan.FromMinutes 15.0)
                 run (queue.ReclaimTask(taskId, "0")) |> ok "reclaimTask" |> ignore
@@ -65,12 +49,12 @@ let tests =
                 // past the first claim's end: its entry comes due and must find the run renewed
                 clock.Advance(TimeSpan.FromMinutes 10.0)
                 let r = runs queue taskId
-                Expect.equal (r |> List.map (str "state")) [ "running" ] "still running"
+                Expect.equal (r |> List.map (propString "state")) [ "running" ] "still running"
 
                 clock.Advance(TimeSpan.FromMinutes 11.0)
                 let r = runs queue taskId
-                Expect.equal (r |> List.map (str "state")) [ "exception"; "pending" ] "expired, retried"
-                Expect.equal (str "reasonResolved" r.Head) "claim-expired" "claim-expired"
+                Expect.equal (r |> List.map (propString "state")) [ "exception"; "pending" ] "expired, retried"
+                Expect.equal (propString "reasonResolved" r.Head) "claim-expired" "claim-expired"
             }
 
             test "a resolved task's due times do nothing; a rerun past the deadline is resolved at once" {
@@ -78,18 +62,18 @@ let tests =
                 use _ = emulator
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
-                let taskId = create queue q []
+                let taskId = createTaskIn queue q []
                 Expect.equal (claim queue q 1) [ taskId ] "claimed"
                 run (queue.ReportCompleted(taskId, "0")) |> ok "reportCompleted" |> ignore
 
                 // the claim's end and the deadline pass
                 clock.Advance(TimeSpan.FromHours 2.0)
-                Expect.equal (runs queue taskId |> List.map (str "state")) [ "completed" ] "stays completed"
+                Expect.equal (runs queue taskId |> List.map (propString "state")) [ "completed" ] "stays completed"
 
                 run (queue.RerunTask taskId) |> ok "rerunTask" |> ignore
                 let r = runs queue taskId
-                Expect.equal (r |> List.map (str "state")) [ "completed"; "exception" ] "the rerun is too late"
-                Expect.equal (str "reasonResolved" (List.last r)) "deadline-exceeded" "deadline-exceeded"
+                Expect.equal (r |> List.map (propString "state")) [ "completed"; "exception" ] "the rerun is too late"
+                Expect.equal (propString "reasonResolved" (List.last r)) "deadline-exceeded" "deadline-exceeded"
             }
 
             test "taskQueueCounts and listClaimedTasks follow runs as they are claimed, resolved and expire" {
@@ -97,7 +81,7 @@ let tests =
                 use _ = emulator
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
-                let ids = [ for _ in 1..5 -> create queue q [] ]
+                let ids = [ for _ in 1..5 -> createTaskIn queue q [] ]
                 Expect.equal (counts queue q) (5, 0) "five pending"
                 let claimed = claim queue q 3
                 Expect.equal claimed (List.take 3 ids) "the first three, in order"
@@ -112,7 +96,7 @@ let tests =
                     |> ok "listClaimedTasks"
                     |> prop "tasks"
                     |> items
-                    |> List.map (str "taskId")
+                    |> List.map (propString "taskId")
 
                 Expect.equal held [ claimed[2] ] "the run still held"
 
@@ -126,7 +110,7 @@ let tests =
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
                 let group = slugId ()
-                let ids = [ for _ in 1..7 -> create queue q [ "taskGroupId", jstr group ] ]
+                let ids = [ for _ in 1..7 -> createTaskIn queue q [ "taskGroupId", jstr group ] ]
                 let sorted = ids |> List.sortWith (fun a b -> String.CompareOrdinal(a, b))
 
                 for limit in [ 1; 2; 3; 7; 8 ] do
@@ -138,7 +122,8 @@ let tests =
                             |> ok "listTaskGroup"
 
                         let got =
-                            items (prop "tasks" page) |> List.map (fun t -> str "taskId" (prop "status" t))
+                            items (prop "tasks" page)
+                            |> List.map (fun t -> propString "taskId" (prop "status" t))
 
                         Expect.isLessThanOrEqual got.Length limit "at most a page"
 

@@ -10,25 +10,8 @@ open Taskcluster.Services
 open Taskcluster.Emulator.Tests.Harness
 open Taskcluster.Emulator.Tests.Clients
 
-let private newQueueId () =
-    "prov-"
-    + (slugId ()).Substring(0, 8).Replace("_", "x").ToLowerInvariant()
-    + "/wt"
-
-/// Creates a task with these members of the definition changed, returning its id.
-let private create (queue: Queue) (taskQueueId: string) (extra: (string * Text.Json.Nodes.JsonNode) list) =
-    let taskId = slugId ()
-
-    run (queue.CreateTask(taskId, Payload.Node(taskDef taskQueueId extra)))
-    |> ok "createTask"
-    |> ignore
-
-    taskId
-
-let private str (name: string) (e: JsonElement) = (prop name e).GetString()
-
 let private state (queue: Queue) (taskId: string) =
-    run (queue.Status taskId) |> ok "status" |> prop "status" |> str "state"
+    run (queue.Status taskId) |> ok "status" |> prop "status" |> propString "state"
 
 let private lastRun (queue: Queue) (taskId: string) =
     run (queue.Status taskId)
@@ -59,23 +42,23 @@ let tests =
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
                 let group = slugId ()
-                create queue q [ "taskGroupId", jstr group ] |> ignore
+                createTaskIn queue q [ "taskGroupId", jstr group ] |> ignore
 
                 let before = run (queue.GetTaskGroup group) |> ok "getTaskGroup"
                 Expect.isFalse (before.TryGetProperty "sealed" |> fst) "not sealed yet"
 
                 let sealedAt = clock.GetUtcNow()
                 let first = run (queue.SealTaskGroup group) |> ok "sealTaskGroup"
-                Expect.equal (str "taskGroupId" first) group "the group"
-                Expect.equal (str "schedulerId" first) "-" "its scheduler"
-                Expect.equal (str "sealed" first) (iso sealedAt) "sealed now"
+                Expect.equal (propString "taskGroupId" first) group "the group"
+                Expect.equal (propString "schedulerId" first) "-" "its scheduler"
+                Expect.equal (propString "sealed" first) (iso sealedAt) "sealed now"
 
                 clock.Advance(TimeSpan.FromMinutes 1.0)
                 let again = run (queue.SealTaskGroup group) |> ok "sealTaskGroup again"
-                Expect.equal (str "sealed" again) (iso sealedAt) "a second seal changes nothing"
+                Expect.equal (propString "sealed" again) (iso sealedAt) "a second seal changes nothing"
 
                 let shown = run (queue.GetTaskGroup group) |> ok "getTaskGroup"
-                Expect.equal (str "sealed" shown) (iso sealedAt) "getTaskGroup shows it"
+                Expect.equal (propString "sealed" shown) (iso sealedAt) "getTaskGroup shows it"
 
                 let refused =
                     run (queue.CreateTask(slugId (), Payload.Node(taskDef q [ "taskGroupId", jstr group ])))
@@ -88,7 +71,7 @@ let tests =
                 |> expectError 404 "ResourceNotFound"
                 |> ignore
 
-                let other = create queue q []
+                let other = createTaskIn queue q []
                 let limited = Queue(withScopes emulator [ "queue:seal-task-group:-/" + group ])
 
                 run (limited.SealTaskGroup other)
@@ -102,7 +85,7 @@ let tests =
                 let q = newQueueId ()
                 let group = slugId ()
 
-                create queue q [ "taskGroupId", jstr group; "schedulerId", jstr "sched-a" ]
+                createTaskIn queue q [ "taskGroupId", jstr group; "schedulerId", jstr "sched-a" ]
                 |> ignore
 
                 let e =
@@ -125,7 +108,7 @@ let tests =
                 let group = slugId ()
 
                 let inGroup extra =
-                    create queue q (("taskGroupId", jstr group) :: extra)
+                    createTaskIn queue q (("taskGroupId", jstr group) :: extra)
 
                 let running = inGroup []
                 let claims = claimOnce queue q
@@ -135,7 +118,7 @@ let tests =
                 let done' = inGroup []
 
                 let claimedDone =
-                    claimOnce queue q |> List.map (fun c -> str "taskId" (prop "status" c))
+                    claimOnce queue q |> List.map (fun c -> propString "taskId" (prop "status" c))
 
                 Expect.equal claimedDone [ pending; done' ] "the two pending ones are claimed"
                 run (queue.ReportCompleted(done', "0")) |> ok "reportCompleted" |> ignore
@@ -159,7 +142,7 @@ let tests =
                 |> expectMissing $"queue:cancel-task-group:-/{group}"
 
                 let answer = run (queue.CancelTaskGroup group) |> ok "cancelTaskGroup"
-                Expect.equal (str "taskGroupId" answer) group "the group"
+                Expect.equal (propString "taskGroupId" answer) group "the group"
                 Expect.equal ((prop "taskGroupSize" answer).GetInt32()) 4 "its size"
                 Expect.equal ((prop "cancelledCount" answer).GetInt32()) 3 "three were unresolved"
 
@@ -170,7 +153,7 @@ let tests =
 
                 for id in [ running; pending; unscheduled ] do
                     Expect.equal (state queue id) "exception" $"{id} cancelled"
-                    Expect.equal (str "reasonResolved" (lastRun queue id)) "canceled" "as canceled"
+                    Expect.equal (propString "reasonResolved" (lastRun queue id)) "canceled" "as canceled"
 
                 Expect.equal (state queue done') "completed" "the completed task stays completed"
 
@@ -191,7 +174,7 @@ let tests =
                 use _ = emulator
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
-                let taskId = create queue q []
+                let taskId = createTaskIn queue q []
 
                 let body p =
                     Payload.Node(jobj [ "newPriority", jstr p ])
@@ -199,15 +182,15 @@ let tests =
                 let answer =
                     run (queue.ChangeTaskPriority(taskId, body "high")) |> ok "changeTaskPriority"
 
-                Expect.equal (str "priority" (prop "status" answer)) "high" "the status has it"
-                Expect.equal (run (queue.Task taskId) |> ok "task" |> str "priority") "high" "the task has it"
+                Expect.equal (propString "priority" (prop "status" answer)) "high" "the status has it"
+                Expect.equal (run (queue.Task taskId) |> ok "task" |> propString "priority") "high" "the task has it"
 
                 // either scope will do
                 let byQueue =
                     Queue(withScopes emulator [ $"queue:change-task-priority-in-queue:{q}" ])
 
                 run (byQueue.ChangeTaskPriority(taskId, body "low")) |> ok "by queue" |> ignore
-                Expect.equal (run (queue.Task taskId) |> ok "task" |> str "priority") "low" "changed again"
+                Expect.equal (run (queue.Task taskId) |> ok "task" |> propString "priority") "low" "changed again"
 
                 let neither =
                     Queue(withScopes emulator [ "queue:change-task-priority-in-queue:other/q" ])
@@ -234,9 +217,9 @@ let tests =
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
                 let group = slugId ()
-                let a = create queue q [ "taskGroupId", jstr group ]
-                let b = create queue q [ "taskGroupId", jstr group; "priority", jstr "high" ]
-                let c = create queue q [ "taskGroupId", jstr group ]
+                let a = createTaskIn queue q [ "taskGroupId", jstr group ]
+                let b = createTaskIn queue q [ "taskGroupId", jstr group; "priority", jstr "high" ]
+                let c = createTaskIn queue q [ "taskGroupId", jstr group ]
                 run (queue.CancelTask c) |> ok "cancelTask" |> ignore
                 let body = Payload.Node(jobj [ "newPriority", jstr "high" ])
 
@@ -245,11 +228,11 @@ let tests =
 
                 Expect.equal (strs (prop "taskIds" answer)) [ a ] "only the unresolved task of another priority"
                 Expect.equal ((prop "tasksAffected" answer).GetInt32()) 1 "one affected"
-                Expect.equal (str "newPriority" answer) "high" "the new priority"
-                Expect.equal (str "schedulerId" answer) "-" "the group's scheduler"
+                Expect.equal (propString "newPriority" answer) "high" "the new priority"
+                Expect.equal (propString "schedulerId" answer) "-" "the group's scheduler"
 
                 for id, expected in [ a, "high"; b, "high"; c, "lowest" ] do
-                    Expect.equal (run (queue.Task id) |> ok "task" |> str "priority") expected id
+                    Expect.equal (run (queue.Task id) |> ok "task" |> propString "priority") expected id
 
                 let limited = Queue(withScopes emulator [ "queue:change-task-priority:" + a ])
 
@@ -266,7 +249,7 @@ let tests =
                 use _ = emulator
                 let queue = Queue(rootOf emulator)
                 let q = newQueueId ()
-                let taskId = create queue q []
+                let taskId = createTaskIn queue q []
 
                 let as' (g: string) (w: string) =
                     Payload.Node(jobj [ "workerGroup", jstr g; "workerId", jstr w ])
@@ -285,14 +268,19 @@ let tests =
 
                 let claim = run (queue.ClaimTask(taskId, "0", as' "g" "w")) |> ok "claimTask"
                 Expect.equal ((prop "runId" claim).GetInt32()) 0 "run 0"
-                Expect.equal (str "workerId" claim) "w" "the worker"
-                Expect.equal (str "takenUntil" claim) (iso (now + TimeSpan.FromMinutes 20.0)) "taken for 20 minutes"
-                Expect.equal (str "state" (prop "status" claim)) "running" "running"
-                Expect.equal (str "taskId" (prop "status" claim)) taskId "the task"
-                Expect.equal (str "taskQueueId" (prop "task" claim)) q "its definition"
+                Expect.equal (propString "workerId" claim) "w" "the worker"
+
+                Expect.equal
+                    (propString "takenUntil" claim)
+                    (iso (now + TimeSpan.FromMinutes 20.0))
+                    "taken for 20 minutes"
+
+                Expect.equal (propString "state" (prop "status" claim)) "running" "running"
+                Expect.equal (propString "taskId" (prop "status" claim)) taskId "the task"
+                Expect.equal (propString "taskQueueId" (prop "task" claim)) q "its definition"
 
                 Expect.stringStarts
-                    (str "clientId" (prop "credentials" claim))
+                    (propString "clientId" (prop "credentials" claim))
                     $"task-client/{taskId}/0/on/g/w/"
                     "temporary credentials for the run"
 
@@ -327,7 +315,7 @@ let tests =
                     |> items
                     |> List.head
 
-                Expect.equal (str "reasonResolved" first) "claim-expired" "expired"
+                Expect.equal (propString "reasonResolved" first) "claim-expired" "expired"
                 Expect.equal (state queue taskId) "pending" "retried"
 
                 clock.Advance(TimeSpan.FromHours 1.0)

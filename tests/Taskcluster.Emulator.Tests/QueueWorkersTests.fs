@@ -14,15 +14,6 @@ let private newIds () =
     let p = "prov-" + (slugId ()).Substring(0, 8).Replace("_", "x").ToLowerInvariant()
     p, "wt", $"{p}/wt"
 
-let private create (queue: Queue) (taskQueueId: string) =
-    let taskId = slugId ()
-
-    run (queue.CreateTask(taskId, Payload.Node(taskDef taskQueueId [])))
-    |> ok "createTask"
-    |> ignore
-
-    taskId
-
 let private str (name: string) (e: JsonElement) = (prop name e).GetString()
 
 let private claim (queue: Queue) (taskQueueId: string) (workerId: string) =
@@ -47,8 +38,8 @@ let tests =
                 use _ = emulator
                 let queue = Queue(rootOf emulator)
                 let p, wt, q = newIds ()
-                let first = create queue q
-                let second = create queue q
+                let first = createTaskIn queue q []
+                let second = createTaskIn queue q []
                 let start = clock.GetUtcNow()
 
                 run (queue.GetWorker(p, wt, "g", "w1"))
@@ -118,7 +109,7 @@ let tests =
                 let p, wt, q = newIds ()
                 Expect.equal (claim queue q "w1") [] "seen once"
                 Expect.equal (claim queue q "w2") [] "and another worker"
-                let taskId = create queue q
+                let taskId = createTaskIn queue q []
                 let until = clock.GetUtcNow() + TimeSpan.FromHours 1.0
 
                 let body (t: DateTimeOffset) (info: string option) =
