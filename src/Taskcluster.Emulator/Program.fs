@@ -131,7 +131,7 @@ let main argv =
                 if not (isNull options.PulseUrl) then
                     Console.Out.WriteLine "  pulse:        publishing the queue's messages to the given broker"
 
-                Console.Out.WriteLine "  services:     all 11 (worker-manager's listWorkers and getWorker answer 501)"
+                Console.Out.WriteLine "  services:     all 11"
 
                 Console.Out.WriteLine "Press Ctrl+C (or send SIGTERM) to stop."
                 Console.Out.Flush()

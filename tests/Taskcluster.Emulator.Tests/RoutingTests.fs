@@ -188,12 +188,12 @@ let tests =
                         expectStatus r 200
                         Expect.equal (r.Json.["alive"].GetValue<bool>()) true service
                 })
-            testCaseTask "an unimplemented method answers 501 after authentication" (fun () ->
+            testCaseTask "a method's handler answers only after authentication" (fun () ->
                 task {
                     let path = "/provisioners/proj-x/worker-types/wt/workers/wg/w1"
                     let! r = rootCall "GET" "worker-manager" path null
-                    expectStatus r 501
-                    Expect.equal r.Code "NotImplemented" "code"
+                    expectStatus r 404
+                    Expect.equal r.Code "ResourceNotFound" "code"
                     let! bad = call (Header(Signer.creds "nobody/x" "y")) "GET" "worker-manager" path null
                     expectStatus bad 401
                 })

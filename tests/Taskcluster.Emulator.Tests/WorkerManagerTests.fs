@@ -569,4 +569,176 @@ let tests =
                 |> expectError 404 "ResourceNotFound"
                 |> ignore
             }
+
+            test "listWorkers and getWorker show the queue's workers with worker-manager's state, capacity and provider" {
+                let emulator, clock = startWithClock DateTimeOffset.UtcNow
+                use _ = emulator
+                let wm = WorkerManager(rootOf emulator)
+                let queue = Queue(rootOf emulator)
+                let poolId = newQueueId ()
+                let p, wt = poolId.Split('/')[0], poolId.Split('/')[1]
+                let start = clock.GetUtcNow()
+
+                run (wm.CreateWorkerPool(poolId, poolBody "static" (jobj [])))
+                |> ok "pool"
+                |> ignore
+
+                run (wm.CreateWorker(poolId, "g", "w1", workerBody (staticSecret ()) (start.AddDays 30.0) 3L))
+                |> ok "create"
+                |> ignore
+
+                // only worker-manager knows it yet: the view is the queue's
+                run (wm.GetWorker(p, wt, "g", "w1")) |> expectError 404 "ResourceNotFound" |> ignore
+                Expect.equal (workerIds (run (wm.ListWorkers(p, wt)) |> ok "empty")) [] "nothing listed yet"
+
+                let claim (workerId: string) =
+                    let body =
+                        Payload.Node(jobj [ "workerGroup", jstr "g"; "workerId", jstr workerId; "tasks", jint 1L ])
+
+                    run (queue.ClaimWork(poolId, body))
+                    |> ok "claimWork"
+                    |> prop "tasks"
+                    |> items
+                    |> List.map (fun c -> str (prop "taskId" (prop "status" c)))
+
+                let taskId = createTaskIn queue poolId []
+                Expect.equal (claim "w1") [ taskId ] "the static worker claims the task"
+                clock.Advance(TimeSpan.FromMinutes 1.0)
+                Expect.equal (claim "w0") [] "a worker only the queue knows"
+
+                let w1 = run (wm.GetWorker(p, wt, "g", "w1")) |> ok "getWorker w1"
+                Expect.equal (str (prop "provisionerId" w1)) p "provisionerId"
+                Expect.equal (str (prop "workerType" w1)) wt "workerType"
+                Expect.equal (str (prop "workerPoolId" w1)) poolId "workerPoolId"
+                Expect.equal (str (prop "state" w1)) "running" "worker-manager's state"
+                Expect.equal ((prop "capacity" w1).GetInt32()) 3 "worker-manager's capacity"
+                Expect.equal (str (prop "providerId" w1)) "static" "worker-manager's provider"
+                Expect.equal (str (prop "firstClaim" w1)) (iso start) "first claim"
+                Expect.equal (str (prop "expires" w1)) (iso (start.AddDays 1.0)) "the queue's expiry"
+
+                Expect.equal
+                    (items (prop "recentTasks" w1)
+                     |> List.map (fun r -> str (prop "taskId" r), (prop "runId" r).GetInt32()))
+                    [ taskId, 0 ]
+                    "its runs"
+
+                Expect.isFalse (fst (w1.TryGetProperty "quarantineUntil")) "never quarantined"
+                Expect.equal (items (prop "quarantineDetails" w1)) [] "no quarantine history"
+
+                let w0 = run (wm.GetWorker(p, wt, "g", "w0")) |> ok "getWorker w0"
+                Expect.equal (str (prop "state" w0)) "standalone" "only the queue knows it"
+                Expect.equal ((prop "capacity" w0).GetInt32()) 0 "capacity unknown"
+                Expect.equal (str (prop "providerId" w0)) "none" "no provider"
+                Expect.equal (str (prop "lastDateActive" w0)) (iso (start.AddMinutes 1.0)) "active at its claim"
+
+                let listed = run (wm.ListWorkers(p, wt)) |> ok "listWorkers"
+                Expect.equal (workerIds listed) [ "w0"; "w1" ] "both, sorted"
+                let entries = items (prop "workers" listed)
+
+                Expect.equal
+                    (entries |> List.map (fun w -> str (prop "state" w), str (prop "providerId" w)))
+                    [ "standalone", "none"; "running", "static" ]
+                    "states and providers"
+
+                Expect.equal (str (prop "taskId" (prop "latestTask" entries[1]))) taskId "the latest task"
+                Expect.isFalse (fst (entries[0].TryGetProperty "latestTask")) "none for w0"
+
+                let only (state: string) =
+                    workerIds (run (wm.ListWorkers(p, wt, workerState = state)) |> ok state)
+
+                Expect.equal (only "running") [ "w1" ] "running workers"
+                Expect.equal (only "stopped") [] "no stopped worker"
+
+                Expect.equal
+                    (workerIds (run (wm.ListWorkers(p, wt, launchConfigId = "lc-1")) |> ok "launch config"))
+                    []
+                    "no worker has a launch configuration"
+
+                let page = run (wm.ListWorkers(p, wt, limit = "1")) |> ok "page 1"
+                Expect.equal (workerIds page) [ "w0" ] "one per page"
+
+                let next =
+                    run (wm.ListWorkers(p, wt, continuationToken = str (prop "continuationToken" page), limit = "1"))
+                    |> ok "page 2"
+
+                Expect.equal (workerIds next) [ "w1" ] "then the next"
+                Expect.isFalse (fst (next.TryGetProperty "continuationToken")) "and no more"
+
+                run (wm.RemoveWorker(poolId, "g", "w1")) |> ok "removeWorker" |> ignore
+                Expect.equal (only "stopped") [ "w1" ] "stopped once removed"
+
+                let limited =
+                    WorkerManager(withScopes emulator [ $"worker-manager:get-worker:{p}/{wt}/g/w0" ])
+
+                run (limited.ListWorkers(p, wt))
+                |> expectMissing $"worker-manager:list-workers:{p}/{wt}"
+
+                run (limited.GetWorker(p, wt, "g", "w1"))
+                |> expectMissing $"worker-manager:get-worker:{p}/{wt}/g/w1"
+
+                run (limited.GetWorker(p, wt, "g", "w0")) |> ok "with the scope" |> ignore
+            }
+
+            test "the queue-style view keeps a quarantined worker past its expiry and forgets an expired one" {
+                let emulator, clock = startWithClock DateTimeOffset.UtcNow
+                use _ = emulator
+                let wm = WorkerManager(rootOf emulator)
+                let queue = Queue(rootOf emulator)
+                let poolId = newQueueId ()
+                let p, wt = poolId.Split('/')[0], poolId.Split('/')[1]
+
+                for id in [ "w1"; "w2" ] do
+                    let body =
+                        Payload.Node(jobj [ "workerGroup", jstr "g"; "workerId", jstr id; "tasks", jint 1L ])
+
+                    run (queue.ClaimWork(poolId, body)) |> ok "claimWork" |> ignore
+
+                let until = clock.GetUtcNow().AddDays 2.0
+
+                run (
+                    queue.QuarantineWorker(
+                        p,
+                        wt,
+                        "g",
+                        "w1",
+                        Payload.Node(jobj [ "quarantineUntil", jstr (iso until); "quarantineInfo", jstr "bad disk" ])
+                    )
+                )
+                |> ok "quarantineWorker"
+                |> ignore
+
+                let quarantined = run (wm.ListWorkers(p, wt, quarantined = "true")) |> ok "quarantined"
+                Expect.equal (workerIds quarantined) [ "w1" ] "only the quarantined worker"
+
+                Expect.equal
+                    (str (prop "quarantineUntil" (items (prop "workers" quarantined)).Head))
+                    (iso until)
+                    "until when"
+
+                // as in the service, `false` is no filter
+                Expect.equal
+                    (workerIds (run (wm.ListWorkers(p, wt, quarantined = "false")) |> ok "false"))
+                    [ "w1"; "w2" ]
+                    "every worker"
+
+                let w1 = run (wm.GetWorker(p, wt, "g", "w1")) |> ok "getWorker"
+                Expect.equal (str (prop "quarantineUntil" w1)) (iso until) "quarantineUntil"
+
+                Expect.equal
+                    (items (prop "quarantineDetails" w1)
+                     |> List.map (fun d -> str (prop "quarantineInfo" d), str (prop "clientId" d)))
+                    [ "bad disk", emulator.ClientId ]
+                    "the quarantine history"
+
+                // the queue keeps a worker a day after it was last seen
+                clock.Advance(TimeSpan.FromDays 1.0 + TimeSpan.FromMinutes 1.0)
+                run (wm.GetWorker(p, wt, "g", "w2")) |> expectError 404 "ResourceNotFound" |> ignore
+                run (wm.GetWorker(p, wt, "g", "w1")) |> ok "still quarantined" |> ignore
+                Expect.equal (workerIds (run (wm.ListWorkers(p, wt)) |> ok "list")) [ "w1" ] "the quarantined one"
+
+                clock.Advance(TimeSpan.FromDays 1.0)
+                let e = run (wm.GetWorker(p, wt, "g", "w1")) |> expectError 404 "ResourceNotFound"
+                Expect.stringContains e.Message "w1" "names the worker"
+                Expect.equal (workerIds (run (wm.ListWorkers(p, wt)) |> ok "list")) [] "none left"
+            }
         ]

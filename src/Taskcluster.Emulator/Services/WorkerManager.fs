@@ -477,6 +477,156 @@ let listWorkersForWorkerGroup (call: Call) =
     let workerGroup = Api.param call "workerGroup"
     listWorkers call (fun w -> w.WorkerPoolId = workerPoolId && w.WorkerGroup = workerGroup)
 
+// ---- the queue-style view of workers ----
+
+/// What the queue knows of a worker, copied under the queue's lock (its record is mutable).
+type private SeenWorker =
+    {
+        Record: QueueWorkerRec
+        Expires: DateTimeOffset
+        LastDateActive: DateTimeOffset
+        QuarantineUntil: DateTimeOffset
+        /// The database's `quarantine_until` is null until the first quarantine.
+        EverQuarantined: bool
+        RecentTasks: struct (string * int) array
+        QuarantineDetails: JsonNode array
+    }
+
+let private snapshot (w: QueueWorkerRec) =
+    {
+        Record = w
+        Expires = w.Expires
+        LastDateActive = w.LastDateActive
+        QuarantineUntil = w.QuarantineUntil
+        EverQuarantined = w.QuarantineDetails.Count > 0
+        RecentTasks = w.RecentTasks.ToArray()
+        QuarantineDetails = w.QuarantineDetails |> Seq.map J.clone |> Seq.toArray
+    }
+
+/// Alive until it expires or, quarantined, until its quarantine ends (as the queue's expiry
+/// sweeps them away; the service reads the queue's table).
+let private alive (now: DateTimeOffset) (w: SeenWorker) =
+    w.Expires >= now || w.QuarantineUntil >= now
+
+/// The worker-manager's own record of a queue worker: the service's outer join, on the pool,
+/// group and id. Workers only worker-manager knows are not in the view (the queue's table
+/// drives it), so a static worker appears once it has claimed work or been declared.
+let private joined (call: Call) (poolId: string) (seen: SeenWorker array) =
+    let s = store call
+
+    lock s.Gate (fun () ->
+        seen
+        |> Array.map (fun w ->
+            match s.Workers.TryGetValue(workerKey poolId w.Record.WorkerGroup w.Record.WorkerId) with
+            | true, m -> w, Some(m.State, m.Capacity, m.ProviderId)
+            | _ -> w, None))
+
+let private managed (m: (string * int * string) option) =
+    match m with
+    | Some(state, capacity, providerId) -> state, capacity, providerId
+    // what the service answers for a worker only the queue knows
+    | None -> "standalone", 0, "none"
+
+let private taskRunJson (struct (taskId: string, runId: int)) =
+    J.obj [ "taskId", J.str taskId; "runId", J.int runId ]
+
+let private poolOfRoute (call: Call) =
+    Api.param call "provisionerId" + "/" + Api.param call "workerType"
+
+/// The queue workers of a worker pool with worker-manager's state, capacity and provider,
+/// sorted by worker group and id. As in the service, `quarantined=true` keeps the quarantined
+/// ones and `quarantined=false` filters nothing; `workerState` and `launchConfigId` keep the
+/// workers worker-manager knows in that state or launch configuration (none has one here).
+let listQueueWorkers (call: Call) =
+    let poolId = poolOfRoute call
+    let now = call.Now
+    let q = call.Env.Stores.Queue
+    let onlyQuarantined = call.Query "quarantined" = Some "true"
+    let workerState = call.Query "workerState"
+    let launchConfigId = call.Query "launchConfigId"
+
+    let seen =
+        Queue.locked q now (fun () ->
+            match q.Workers.TryGetValue poolId with
+            | true, ws -> ws.Values |> Seq.map snapshot |> Seq.toArray
+            | _ -> [||])
+
+    let items =
+        joined call poolId seen
+        |> Array.filter (fun (w, m) ->
+            alive now w
+            && (not onlyQuarantined || w.QuarantineUntil >= now)
+            && (workerState
+                |> Option.forall (fun st -> m |> Option.exists (fun (state, _, _) -> state = st)))
+            && launchConfigId.IsNone)
+        |> Array.map (fun (w, m) ->
+            let state, capacity, providerId = managed m
+
+            w.Record.WorkerGroup + "\u0000" + w.Record.WorkerId,
+            J.obj
+                [
+                    "workerGroup", J.str w.Record.WorkerGroup
+                    "workerId", J.str w.Record.WorkerId
+                    "workerPoolId", J.str poolId
+                    "firstClaim", J.time w.Record.FirstClaim
+                    "lastDateActive", J.time w.LastDateActive
+                    "state", J.str state
+                    "capacity", J.int capacity
+                    "providerId", J.str providerId
+                    if w.EverQuarantined then
+                        "quarantineUntil", J.time w.QuarantineUntil
+                    if w.RecentTasks.Length > 0 then
+                        "latestTask", taskRunJson w.RecentTasks[w.RecentTasks.Length - 1]
+                ])
+
+    let page, token = Api.page call items
+    Api.ok (Api.withToken token [ "workers", J.arr page ])
+
+/// One queue worker with worker-manager's data, its quarantine history and its 20 most recent
+/// runs; 404 once it has expired (a quarantine keeps it).
+let getQueueWorker (call: Call) =
+    let provisionerId = Api.param call "provisionerId"
+    let workerType = Api.param call "workerType"
+    let workerGroup = Api.param call "workerGroup"
+    let workerId = Api.param call "workerId"
+    let poolId = poolOfRoute call
+    let now = call.Now
+    let q = call.Env.Stores.Queue
+
+    let seen =
+        Queue.locked q now (fun () -> Queue.tryWorker q poolId workerGroup workerId |> Option.map snapshot)
+
+    match seen with
+    | Some w when alive now w ->
+        let w, m = (joined call poolId [| w |])[0]
+        let state, capacity, providerId = managed m
+
+        Api.ok (
+            J.obj
+                [
+                    "provisionerId", J.str provisionerId
+                    "workerType", J.str workerType
+                    "workerPoolId", J.str poolId
+                    "workerGroup", J.str workerGroup
+                    "workerId", J.str workerId
+                    "providerId", J.str providerId
+                    "state", J.str state
+                    "capacity", J.int capacity
+                    "expires", J.time w.Expires
+                    "firstClaim", J.time w.Record.FirstClaim
+                    "lastDateActive", J.time w.LastDateActive
+                    "recentTasks", J.arr (w.RecentTasks |> Seq.map taskRunJson)
+                    if w.EverQuarantined then
+                        "quarantineUntil", J.time w.QuarantineUntil
+                    "quarantineDetails", J.arr w.QuarantineDetails
+                    // required by the response schema; worker-manager registers no actions
+                    "actions", J.arr []
+                ]
+        )
+    | _ ->
+        Fail.notFound
+            $"Worker with workerId `{workerId}`, workerGroup `{workerGroup}`, worker-type `{workerType}` and provisioner `{provisionerId}` not found. Are you sure it was created?"
+
 // ---- the worker interface ----
 
 /// Credentials named `worker/<providerId>/<workerPoolId>/<workerGroup>/<workerId>` with the
@@ -848,6 +998,8 @@ let handlers: (string * (Call -> Reply)) list =
         "shouldWorkerTerminate", shouldWorkerTerminate
         "listWorkersForWorkerPool", listWorkersForWorkerPool
         "listWorkersForWorkerGroup", listWorkersForWorkerGroup
+        "listWorkers", listQueueWorkers
+        "getWorker", getQueueWorker
         "registerWorker", registerWorker
         "reregisterWorker", reregisterWorker
         "reportWorkerError", reportWorkerError
