@@ -79,6 +79,40 @@ let tests =
                 | Error e -> Expect.stringContains e "task-vanished" e
             }
 
+            test "a worker-manager or hooks message gets no version, as their services build them; notify's does" {
+                let pool = JsonObject()
+                pool["workerPoolId"] <- JsonValue.Create "proj/pool"
+                pool["providerId"] <- JsonValue.Create "static"
+
+                match Exchanges.prepare "worker-manager" "worker-pool-created" Map.empty [] pool with
+                | Ok m ->
+                    Expect.equal m.RoutingKey "primary._._._._._._._" "no words for a pool"
+                    let body = JsonNode.Parse(Encoding.UTF8.GetString m.Body)
+                    Expect.isNull body["version"] "no version: the schema allows no other member"
+                | Error e -> failtest e
+
+                let hook = JsonObject()
+                hook["hookGroupId"] <- JsonValue.Create "g"
+                hook["hookId"] <- JsonValue.Create "h"
+
+                match Exchanges.prepare "hooks" "hook-deleted" Map.empty [] hook with
+                | Ok m ->
+                    Expect.equal m.RoutingKey "_" "only the reserved tail"
+                    Expect.isNull (JsonNode.Parse(Encoding.UTF8.GetString m.Body)["version"]) "no version"
+                | Error e -> failtest e
+
+                let note = JsonObject()
+                note["message"] <- JsonObject()
+
+                match Exchanges.prepare "notify" "notification" (Map [ "topic", "a.b" ]) [ "a.b" ] note with
+                | Ok m ->
+                    Expect.equal m.RoutingKey "primary.a.b" "the topic's words"
+                    Expect.equal m.CC [ "route.a.b" ] "the CC"
+                    let body = JsonNode.Parse(Encoding.UTF8.GetString m.Body)
+                    Expect.equal (body["version"].GetValue<int>()) 1 "version 1"
+                | Error e -> failtest e
+            }
+
             test "every exchange of the references is declared, the queue's among them" {
                 let names = Exchanges.names ()
                 Expect.contains names "exchange/taskcluster-queue/v1/task-group-resolved" "queue"

@@ -325,6 +325,140 @@ let tests =
                 Expect.equal last [ "task-exception"; "task-group-resolved" ] "then the group resolves"
             }
 
+            testTask "hooks, notify and worker-manager announce their changes with the services' keys and bodies" {
+                use! emulator = startEmulator ()
+                let client = clientFor emulator
+                let hooks = Hooks client
+                let notify = Notify client
+                let wm = WorkerManager client
+                let group = unique "hg"
+                let topic = "e2e." + unique "topic"
+                let provisionerId = unique "wp"
+                let poolId = provisionerId + "/pool"
+
+                let all (reference: ExchangeReference) entry pattern =
+                    RoutingKey.binding reference entry pattern |> ok "binding"
+
+                let anything = BindingPattern.Values Map.empty
+
+                use! listener =
+                    (listen
+                        [
+                            all HooksEventsReference.reference HooksEventsReference.hookCreated anything
+                            all HooksEventsReference.reference HooksEventsReference.hookUpdated anything
+                            all HooksEventsReference.reference HooksEventsReference.hookDeleted anything
+                            all NotifyEventsReference.reference NotifyEventsReference.notify (BindingPattern.Verbatim $"route.{topic}")
+                            all WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolCreated anything
+                            all WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolUpdated anything
+                            all
+                                WorkerManagerEventsReference.reference
+                                WorkerManagerEventsReference.workerPoolError
+                                (BindingPattern.Values(Map [ "provisionerId", provisionerId ]))
+                        ]
+                    : Task<Listener>)
+
+                let received = (listener: Listener).Received
+
+                let hook =
+                    Payload.Text
+                        """{"metadata":{"name":"h","description":"a hook","owner":"owner@example.com","emailOnError":false},
+                            "task":{"taskQueueId":"proj-pulse/e2e"}}"""
+
+                ok "createHook" (hooks.CreateHook(group, "h1", hook).Result) |> ignore
+                ok "updateHook" (hooks.UpdateHook(group, "h1", hook).Result) |> ignore
+                ok "removeHook" (hooks.RemoveHook(group, "h1").Result) |> ignore
+
+                ok "notify.pulse" (notify.Pulse(Payload.Text $"""{{"routingKey":"{topic}","message":{{"n":1}}}}""").Result)
+                |> ignore
+
+                let pool =
+                    Payload.Text
+                        """{"providerId":"static","description":"d","config":{},"owner":"owner@example.com","emailOnError":false}"""
+
+                ok "createWorkerPool" (wm.CreateWorkerPool(poolId, pool).Result) |> ignore
+                ok "updateWorkerPool" (wm.UpdateWorkerPool(poolId, pool).Result) |> ignore
+
+                ok
+                    "reportWorkerError"
+                    (wm
+                        .ReportWorkerError(
+                            poolId,
+                            Payload.Text
+                                """{"workerGroup":"wg","workerId":"w1","kind":"worker-error","title":"t","description":"d","extra":{}}"""
+                        )
+                        .Result)
+                |> ignore
+
+                ok "deleteWorkerPool" (wm.DeleteWorkerPool(poolId).Result) |> ignore
+
+                // the hook and pool exchanges have no words to bind on: keep this test's own
+                let mine (m: PulseMessage) =
+                    let field (name: string) =
+                        match m.Body.TryGetProperty name with
+                        | true, v when v.ValueKind = JsonValueKind.String -> v.GetString()
+                        | _ -> ""
+
+                    field "hookGroupId" = group || field "workerPoolId" = poolId || m.Routes = [ topic ]
+
+                let ours () = received |> Seq.filter mine |> List.ofSeq
+
+                do! waitUntil "8 messages" timeout (fun () -> Task.FromResult((ours ()).Length >= 8))
+                let messages = ours ()
+
+                Expect.equal
+                    (messages |> List.map (fun m -> m.Exchange))
+                    [
+                        "exchange/taskcluster-hooks/v1/hook-created"
+                        "exchange/taskcluster-hooks/v1/hook-updated"
+                        "exchange/taskcluster-hooks/v1/hook-deleted"
+                        "exchange/taskcluster-notify/v1/notification"
+                        "exchange/taskcluster-worker-manager/v1/worker-pool-created"
+                        "exchange/taskcluster-worker-manager/v1/worker-pool-updated"
+                        "exchange/taskcluster-worker-manager/v1/worker-pool-error"
+                        "exchange/taskcluster-worker-manager/v1/worker-pool-updated"
+                    ]
+                    "each change once, in order"
+
+                // only notify's builder adds a version; the hooks' and worker-manager's do not
+                for m in messages do
+                    Expect.equal
+                        (fst (m.Body.TryGetProperty "version"))
+                        (m.Exchange.Contains "taskcluster-notify")
+                        $"version in {m.Exchange}"
+
+                for m in messages |> List.take 3 do
+                    Expect.equal m.RoutingKey "_" "no routing-key words for a hook"
+                    Expect.equal (m.Body.GetProperty("hookId").GetString()) "h1" "the hook"
+
+                let note = messages[3]
+                Expect.equal note.RoutingKey $"primary.{topic}" "the request's routing key is the topic"
+                Expect.equal note.Routes [ topic ] "and the CC"
+                Expect.equal (note.Body.GetProperty("message").GetRawText()) """{"n":1}""" "the message"
+
+                let created = messages[4]
+                Expect.equal created.RoutingKey "primary._._._._._._._" "no words for a pool"
+                Expect.equal (created.Body.GetProperty("providerId").GetString()) "static" "the provider"
+
+                let updated = messages[5]
+                Expect.equal (updated.Body.GetProperty("previousProviderId").GetString()) "static" "the one before"
+
+                let error = messages[6]
+
+                Expect.equal
+                    error.RoutingKey
+                    $"primary.static.{provisionerId}.pool.wg.w1._._"
+                    "the pool, provider and worker"
+
+                Expect.equal (error.Body.GetProperty("title").GetString()) "t" "the title"
+
+                let deleted = messages[7]
+
+                Expect.equal
+                    (deleted.Body.GetProperty("providerId").GetString(), deleted.Body.GetProperty("previousProviderId").GetString())
+                    ("null-provider", "static")
+                    "deletion hands the pool to the null provider"
+            }
+
             testTask "an emulator given a broker that is not there does not start, and says why without the password" {
                 let port =
                     let l = new Net.Sockets.TcpListener(Net.IPAddress.Loopback, 0)

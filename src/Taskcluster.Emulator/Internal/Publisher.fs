@@ -29,9 +29,9 @@ type internal Outgoing =
 type internal IPublisher =
     /// Queues a message of `service`'s exchange (its short name, e.g. `task-defined`). The
     /// routing key is built from `routing` by the exchange reference (missing optional words
-    /// `_`), `version: 1` is added to `message`, and the message is checked against the
-    /// exchange's schema first; one that does not fit is logged and not sent. Messages are sent
-    /// in the order they were queued.
+    /// `_`), `version: 1` is added to `message` when the exchange's schema has a `version`, and
+    /// the message is checked against the exchange's schema first; one that does not fit is
+    /// logged and not sent. Messages are sent in the order they were queued.
     abstract Publish:
         service: string * exchange: string * routing: Map<string, string> * routes: string list * message: JsonNode ->
             unit
@@ -68,8 +68,30 @@ module internal Exchanges =
                 for e in r.Entries -> r.ExchangePrefix + e.Exchange
         ]
 
-    /// Builds the message as `taskcluster-lib-pulse` does (version 1, routing key from the
-    /// reference, `route.` CCs) and checks it against the exchange's schema.
+    let private versioned = Collections.Concurrent.ConcurrentDictionary<string, bool>()
+
+    /// Whether the schema of a message declares `version`. The services whose message builders
+    /// add `version: 1` (queue, notify, auth, github) are exactly those whose schemas declare it;
+    /// hooks and worker-manager send their messages as built, and worker-manager's schemas allow
+    /// no other member.
+    let private declaresVersion (schemaId: string) =
+        versioned.GetOrAdd(
+            schemaId,
+            fun _ ->
+                match ReferenceSet.Instance.Document(Uri(schemaId).AbsolutePath) with
+                | Some bytes ->
+                    match JsonNode.Parse(Encoding.UTF8.GetString(bytes: byte array)) with
+                    | :? JsonObject as o ->
+                        match o["properties"] with
+                        | :? JsonObject as p -> p.ContainsKey "version"
+                        | _ -> false
+                    | _ -> false
+                | None -> false
+        )
+
+    /// Builds the message as `taskcluster-lib-pulse` and the services' message builders do
+    /// (version 1 where the schema has it, routing key from the reference, `route.` CCs) and
+    /// checks it against the exchange's schema.
     let prepare
         (service: string)
         (exchange: string)
@@ -83,15 +105,17 @@ module internal Exchanges =
             match reference.Entries |> List.tryFind (fun e -> e.Exchange = exchange) with
             | None -> Error $"the {service} exchange reference has no exchange '{exchange}'"
             | Some entry ->
+                let schemaId =
+                    Uri(Uri "http://taskcluster.emulator.invalid", entry.Schema).GetLeftPart UriPartial.Path
+
                 let body = message.DeepClone().AsObject()
-                body["version"] <- JsonValue.Create 1
+
+                if declaresVersion schemaId then
+                    body["version"] <- JsonValue.Create 1
 
                 match RoutingKey.render entry routing with
                 | Error e -> Error $"{reference.ExchangePrefix}{exchange}: {e.Describe()}"
                 | Ok routingKey ->
-                    let schemaId =
-                        Uri(Uri "http://taskcluster.emulator.invalid", entry.Schema).GetLeftPart UriPartial.Path
-
                     let problem =
                         match ReferenceSet.Instance.Schema schemaId with
                         | None -> Some $"no schema {entry.Schema}"

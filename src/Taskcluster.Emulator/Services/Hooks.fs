@@ -1,6 +1,7 @@
 /// The hooks service: hooks and their groups, trigger tokens, last fires, and tasks created
 /// from a hook's JSON-e template in the emulator's queue, with the hook's role
-/// `hook-id:<hookGroupId>/<hookId>`, when triggered or when its schedule comes due.
+/// `hook-id:<hookGroupId>/<hookId>`, when triggered or when its schedule comes due. Creations,
+/// updates and removals are announced on the hooks exchanges when the emulator has a broker.
 module internal Taskcluster.Emulator.Services.Hooks
 
 open System
@@ -424,6 +425,17 @@ let private checkTriggerSchema (schema: JsonNode) =
     | Error message -> Fail.input $"triggerSchema is not a valid JSON schema:\n * {message}"
     | Ok _ -> ()
 
+/// Announces a change of a hook on `exchange` (`hook-created`, `hook-updated`, `hook-deleted`):
+/// the service's message is the hook's ids, with no routing-key words and no CCs.
+let private announce (call: Call) (exchange: string) (hookGroupId: string) (hookId: string) =
+    call.Env.Publisher.Publish(
+        "hooks",
+        exchange,
+        Map.empty,
+        [],
+        J.obj [ "hookGroupId", J.str hookGroupId; "hookId", J.str hookId ]
+    )
+
 let createHook (call: Call) =
     let store = call.Env.Stores.Hooks
     let g, h, schedule, triggerSchema = readRequest call
@@ -459,7 +471,8 @@ let createHook (call: Call) =
                 Fail.conflict $"hook `{g}/{h}` already exists."
         | _ ->
             store.Hooks[key g h] <- hook
-            store.Recompute())
+            store.Recompute()
+            announce call "hook-created" g h)
 
     Api.ok reply
 
@@ -497,18 +510,22 @@ let updateHook (call: Call) =
                 TriggerToken = store.Hooks[key g h].TriggerToken
             }
 
-        store.Recompute())
+        store.Recompute()
+        announce call "hook-updated" g h)
 
     Api.ok reply
 
 let removeHook (call: Call) =
     let store = call.Env.Stores.Hooks
-    let k = key (Api.param call "hookGroupId") (Api.param call "hookId")
+    let g, h = Api.param call "hookGroupId", Api.param call "hookId"
+    let k = key g h
 
     lock store.Gate (fun () ->
         store.Hooks.Remove k |> ignore
         store.LastFires.Remove k |> ignore
-        store.Recompute())
+        store.Recompute()
+        // as the service, which announces the deletion whether or not the hook was there
+        announce call "hook-deleted" g h)
 
     Api.empty ()
 

@@ -1,5 +1,6 @@
 /// The notify service: email, pulse, matrix and slack requests are recorded (never sent) unless
-/// their address is on the denylist, which the denylist methods manage.
+/// their address is on the denylist, which the denylist methods manage; pulse requests are also
+/// published when the emulator has a broker.
 module internal Taskcluster.Emulator.Services.Notify
 
 open System
@@ -52,8 +53,24 @@ let private send (call: Call) (kind: string) (field: string) (describe: string -
 let email (call: Call) =
     send call "email" "address" (fun a -> $"Email {a}")
 
+/// Records the request and, when the emulator has a broker, publishes its message on the
+/// `notification` exchange as the service does: the routing key's words as the topic, and the
+/// routing key itself as the one CC route.
 let pulse (call: Call) =
-    send call "pulse" "routingKey" (fun a -> $"Pulse routing key pattern {a}")
+    let reply =
+        send call "pulse" "routingKey" (fun a -> $"Pulse routing key pattern {a}")
+
+    let routingKey = J.string "routingKey" call.Body
+
+    call.Env.Publisher.Publish(
+        "notify",
+        "notification",
+        Map.ofList [ "topic", routingKey ],
+        [ routingKey ],
+        J.obj [ "message", J.clone call.Body["message"] ]
+    )
+
+    reply
 
 let matrix (call: Call) =
     send call "matrix" "roomId" (fun a -> $"Matrix room {a}")

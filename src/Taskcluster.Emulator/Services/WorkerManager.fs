@@ -22,6 +22,25 @@ let private workerKey (pool: string) (group: string) (id: string) = pool + "\u00
 
 let private store (call: Call) = call.Env.Stores.WorkerManager
 
+/// Announces a change of a worker pool as the service does: `worker-pool-created` and
+/// `worker-pool-updated` carry the pool and its provider (and the one before, for an update)
+/// with no routing-key words. The static provider announces no worker transitions.
+let private announcePool (call: Call) (exchange: string) (pool: WorkerPoolRec) (previous: string option) =
+    call.Env.Publisher.Publish(
+        "worker-manager",
+        exchange,
+        Map.empty,
+        [],
+        J.obj
+            [
+                "workerPoolId", J.str pool.WorkerPoolId
+                "providerId", J.str pool.ProviderId
+                match previous with
+                | Some id -> "previousProviderId", J.str id
+                | None -> ()
+            ]
+    )
+
 // ---- worker pools ----
 
 let private poolJson (call: Call) (p: WorkerPoolRec) =
@@ -160,6 +179,7 @@ let createWorkerPool (call: Call) =
 
         Api.mustAnswer call "workerPool" (poolJson call pool)
         s.Pools[workerPoolId] <- pool
+        announcePool call "worker-pool-created" pool None
         Api.ok (poolJson call pool))
 
 let updateWorkerPool (call: Call) =
@@ -187,6 +207,7 @@ let updateWorkerPool (call: Call) =
             let pool = poolFromBody call workerPoolId providerId previous old.Created
             Api.mustAnswer call "workerPool" (poolJson call pool)
             s.Pools[workerPoolId] <- pool
+            announcePool call "worker-pool-updated" pool (Some old.ProviderId)
             Api.ok (poolJson call pool))
 
 let deleteWorkerPool (call: Call) =
@@ -213,6 +234,7 @@ let deleteWorkerPool (call: Call) =
                 }
 
             s.Pools[workerPoolId] <- pool
+            announcePool call "worker-pool-updated" pool (Some old.ProviderId)
             Api.ok (poolJson call pool))
 
 let private tryPool (call: Call) (workerPoolId: string) =
@@ -827,7 +849,38 @@ let reportWorkerError (call: Call) =
 
     Api.mustAnswer call "listWorkerPoolErrors" (J.obj [ "workerPoolErrors", J.arr [ errorJson error ] ])
     let s = store call
-    lock s.Gate (fun () -> s.Errors[error.ErrorId] <- error)
+
+    lock s.Gate (fun () ->
+        s.Errors[error.ErrorId] <- error
+
+        // the routing key names the pool (split), its provider and the worker
+        let slash = workerPoolId.IndexOf '/'
+
+        call.Env.Publisher.Publish(
+            "worker-manager",
+            "worker-pool-error",
+            Map.ofList
+                [
+                    "providerId", p.ProviderId
+                    if slash > 0 then
+                        "provisionerId", workerPoolId.Substring(0, slash)
+                        "workerType", workerPoolId.Substring(slash + 1)
+                    "workerGroup", workerGroup
+                    "workerId", workerId
+                ],
+            [],
+            J.obj
+                [
+                    "workerPoolId", J.str workerPoolId
+                    "providerId", J.str p.ProviderId
+                    "errorId", J.str error.ErrorId
+                    "kind", J.str error.Kind
+                    "title", J.str error.Title
+                    "timestamp", J.time call.Now
+                    "workerGroup", J.str workerGroup
+                    "workerId", J.str workerId
+                ]
+        ))
 
     // the owner hears of it by email when the pool asks for that (recorded by notify), once
     // for the same pool, description and extra among the last thousand emails, as the service
