@@ -588,7 +588,10 @@ let tests =
                 |> ignore
 
                 // only worker-manager knows it yet: the view is the queue's
-                run (wm.GetWorker(p, wt, "g", "w1")) |> expectError 404 "ResourceNotFound" |> ignore
+                run (wm.GetWorker(p, wt, "g", "w1"))
+                |> expectError 404 "ResourceNotFound"
+                |> ignore
+
                 Expect.equal (workerIds (run (wm.ListWorkers(p, wt)) |> ok "empty")) [] "nothing listed yet"
 
                 let claim (workerId: string) =
@@ -707,7 +710,9 @@ let tests =
                 |> ok "quarantineWorker"
                 |> ignore
 
-                let quarantined = run (wm.ListWorkers(p, wt, quarantined = "true")) |> ok "quarantined"
+                let quarantined =
+                    run (wm.ListWorkers(p, wt, quarantined = "true")) |> ok "quarantined"
+
                 Expect.equal (workerIds quarantined) [ "w1" ] "only the quarantined worker"
 
                 Expect.equal
@@ -732,7 +737,11 @@ let tests =
 
                 // the queue keeps a worker a day after it was last seen
                 clock.Advance(TimeSpan.FromDays 1.0 + TimeSpan.FromMinutes 1.0)
-                run (wm.GetWorker(p, wt, "g", "w2")) |> expectError 404 "ResourceNotFound" |> ignore
+
+                run (wm.GetWorker(p, wt, "g", "w2"))
+                |> expectError 404 "ResourceNotFound"
+                |> ignore
+
                 run (wm.GetWorker(p, wt, "g", "w1")) |> ok "still quarantined" |> ignore
                 Expect.equal (workerIds (run (wm.ListWorkers(p, wt)) |> ok "list")) [ "w1" ] "the quarantined one"
 

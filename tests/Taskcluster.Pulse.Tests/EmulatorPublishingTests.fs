@@ -347,9 +347,18 @@ let tests =
                             all HooksEventsReference.reference HooksEventsReference.hookCreated anything
                             all HooksEventsReference.reference HooksEventsReference.hookUpdated anything
                             all HooksEventsReference.reference HooksEventsReference.hookDeleted anything
-                            all NotifyEventsReference.reference NotifyEventsReference.notify (BindingPattern.Verbatim $"route.{topic}")
-                            all WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolCreated anything
-                            all WorkerManagerEventsReference.reference WorkerManagerEventsReference.workerPoolUpdated anything
+                            all
+                                NotifyEventsReference.reference
+                                NotifyEventsReference.notify
+                                (BindingPattern.Verbatim $"route.{topic}")
+                            all
+                                WorkerManagerEventsReference.reference
+                                WorkerManagerEventsReference.workerPoolCreated
+                                anything
+                            all
+                                WorkerManagerEventsReference.reference
+                                WorkerManagerEventsReference.workerPoolUpdated
+                                anything
                             all
                                 WorkerManagerEventsReference.reference
                                 WorkerManagerEventsReference.workerPoolError
@@ -368,7 +377,9 @@ let tests =
                 ok "updateHook" (hooks.UpdateHook(group, "h1", hook).Result) |> ignore
                 ok "removeHook" (hooks.RemoveHook(group, "h1").Result) |> ignore
 
-                ok "notify.pulse" (notify.Pulse(Payload.Text $"""{{"routingKey":"{topic}","message":{{"n":1}}}}""").Result)
+                ok
+                    "notify.pulse"
+                    (notify.Pulse(Payload.Text $"""{{"routingKey":"{topic}","message":{{"n":1}}}}""").Result)
                 |> ignore
 
                 let pool =
@@ -398,9 +409,12 @@ let tests =
                         | true, v when v.ValueKind = JsonValueKind.String -> v.GetString()
                         | _ -> ""
 
-                    field "hookGroupId" = group || field "workerPoolId" = poolId || m.Routes = [ topic ]
+                    field "hookGroupId" = group
+                    || field "workerPoolId" = poolId
+                    || m.Routes = [ topic ]
 
-                let ours () = received |> Seq.filter mine |> List.ofSeq
+                let ours () =
+                    received |> Seq.filter mine |> List.ofSeq
 
                 do! waitUntil "8 messages" timeout (fun () -> Task.FromResult((ours ()).Length >= 8))
                 let messages = ours ()
@@ -454,7 +468,8 @@ let tests =
                 let deleted = messages[7]
 
                 Expect.equal
-                    (deleted.Body.GetProperty("providerId").GetString(), deleted.Body.GetProperty("previousProviderId").GetString())
+                    (deleted.Body.GetProperty("providerId").GetString(),
+                     deleted.Body.GetProperty("previousProviderId").GetString())
                     ("null-provider", "static")
                     "deletion hands the pool to the null provider"
             }
