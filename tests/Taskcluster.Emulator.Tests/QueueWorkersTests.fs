@@ -216,4 +216,85 @@ let tests =
 
                 Expect.equal (str "expires" again) (iso expires) "kept"
             }
+
+            test "workers claiming and resolving in parallel never share a run, and the counts agree" {
+                let emulator, _ = startWithClock DateTimeOffset.UtcNow
+                use _ = emulator
+                let queue = Queue(rootOf emulator)
+                let p, wt, q = newIds ()
+                let tasks = [ for _ in 1..48 -> createTaskIn queue q [] ]
+                let workers = [ for i in 1..8 -> $"w{i}" ]
+
+                // each worker claims two at a time and resolves what it got (every third fails),
+                // until the queue has nothing left for it
+                let work (workerId: string) =
+                    Threading.Tasks.Task.Run(fun () ->
+                        let claimed = ResizeArray()
+                        let mutable go = true
+
+                        while go do
+                            let body =
+                                Payload.Node(
+                                    jobj [ "workerGroup", jstr "g"; "workerId", jstr workerId; "tasks", jint 2L ]
+                                )
+
+                            let got =
+                                run (queue.ClaimWork(q, body))
+                                |> ok "claimWork"
+                                |> prop "tasks"
+                                |> items
+                                |> List.map (fun c -> str "taskId" (prop "status" c), (prop "runId" c).GetInt32())
+
+                            if got.IsEmpty then
+                                go <- false
+
+                            for taskId, runId in got do
+                                claimed.Add taskId
+
+                                if claimed.Count % 3 = 0 then
+                                    run (queue.ReportFailed(taskId, string runId)) |> ok "reportFailed" |> ignore
+                                else
+                                    run (queue.ReportCompleted(taskId, string runId))
+                                    |> ok "reportCompleted"
+                                    |> ignore
+
+                        workerId, List.ofSeq claimed)
+
+                let results =
+                    run (Threading.Tasks.Task.WhenAll [ for w in workers -> work w ])
+                    |> List.ofArray
+
+                let all = results |> List.collect snd
+                Expect.equal all.Length tasks.Length "as many claims as tasks"
+                Expect.equal (set all) (set tasks) "every task claimed once, none twice"
+
+                for workerId, claimed in results do
+                    for taskId in claimed do
+                        let status = run (queue.Status taskId) |> ok "status" |> prop "status"
+                        let runs = items (prop "runs" status)
+                        Expect.equal runs.Length 1 "one run"
+                        Expect.equal (str "workerId" runs.Head) workerId "run by the worker that claimed it"
+                        Expect.contains [ "completed"; "failed" ] (str "state" status) "resolved"
+
+                    // the queue's record of the worker holds its last 20 runs, all its own
+                    if not claimed.IsEmpty then
+                        let recent =
+                            run (queue.GetWorker(p, wt, "g", workerId))
+                            |> ok "getWorker"
+                            |> prop "recentTasks"
+                            |> items
+                            |> List.map (str "taskId")
+
+                        Expect.equal
+                            recent
+                            (claimed |> List.skip (max 0 (claimed.Length - 20)))
+                            "its recent runs, in order"
+
+                let counts = run (queue.TaskQueueCounts q) |> ok "taskQueueCounts"
+
+                Expect.equal
+                    ((prop "pendingTasks" counts).GetInt32(), (prop "claimedTasks" counts).GetInt32())
+                    (0, 0)
+                    "nothing pending or claimed"
+            }
         ]
