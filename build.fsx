@@ -572,10 +572,18 @@ let pack () =
     for problem in problems do
         eprintfn "  %s" problem
 
+    // Every public member documented and every public F# module signed: the suite loads the
+    // same Release assemblies that were just packed.
+    let api =
+        runExpecto (Path.Combine(root, "tests", "Taskcluster.PublicApi.Tests", "Taskcluster.PublicApi.Tests.fsproj"))
+
     printfn "Packages written to %s (%d checked: metadata, README, XML docs, symbols)" output packages.Length
 
     if not problems.IsEmpty then
         fail $"{problems.Length} package problem(s)"
+
+    if api.Failed > 0 then
+        fail "the packed assemblies have undocumented public members or unsigned public F# files"
 
 let targets: (string * string * (string list -> unit)) list =
     [
@@ -598,7 +606,7 @@ let targets: (string * string * (string list -> unit)) list =
         "demo", "start the embedded emulator and run scripts/demo.fsx against it", (fun _ -> demo ())
         "generate", "regenerate the committed code and data derived from ../shared/taskcluster", (fun _ -> generate ())
         "pack",
-        "build NuGet packages (with symbols) into artifacts/packages and check their metadata, README, docs and symbols",
+        "build NuGet packages (with symbols) into artifacts/packages and check their metadata, README, docs (every public member) and symbols",
         (fun _ -> pack ())
         "soak", "100,000 calls and 500 transfers with 5 % faults against the emulator", soak
     ]

@@ -31,13 +31,21 @@ type FromNowError =
 /// The counts of an offset, each zero or more, and whether the whole offset points backwards.
 type OffsetParts =
     {
+        /// True when the offset points into the past (a leading `-`).
         Negative: bool
+        /// Years of 365 days.
         Years: int64
+        /// Months of 30 days.
         Months: int64
+        /// Weeks of 7 days.
         Weeks: int64
+        /// Days of 24 hours.
         Days: int64
+        /// Hours.
         Hours: int64
+        /// Minutes.
         Minutes: int64
+        /// Seconds.
         Seconds: int64
     }
 

@@ -7,11 +7,17 @@ open System.Text.Json
 /// millisecond timestamps and counts round-trip exactly.
 [<RequireQualifiedAccess; StructuralEquality; NoComparison>]
 type Json =
+    /// JSON `null`.
     | Null
+    /// `true` or `false`.
     | Bool of bool
+    /// A number without fraction or exponent that fits in 64 bits, kept exact.
     | Integer of int64
+    /// Any other number.
     | Number of float
+    /// A string.
     | String of string
+    /// An array, items in order.
     | Array of Json list
     /// Members in the order they are written; the encoder keeps that order.
     | Object of (string * Json) list
@@ -19,7 +25,9 @@ type Json =
 /// One step of the path from the document's root to a value.
 [<RequireQualifiedAccess>]
 type JsonPathSegment =
+    /// An object member, by name.
     | Field of string
+    /// An array item, by zero-based position.
     | Index of int
 
 /// Why a JSON document could not be decoded.
@@ -39,7 +47,9 @@ type DecodeReason =
 /// A decoding failure: the reason plus the path of the offending value, e.g. `$.entries[3].name`.
 and [<StructuralEquality; NoComparison>] DecodeError =
     {
+        /// Where the offending value is, e.g. `$.entries[3].name`.
         Path: string
+        /// What is wrong with it.
         Reason: DecodeReason
     }
 

@@ -6,20 +6,31 @@ open System.Text.Json
 /// How settled an API method is, as its reference declares it.
 [<RequireQualifiedAccess>]
 type Stability =
+    /// Covered by the service's compatibility promise.
     | Stable
+    /// May change or go away without notice.
     | Experimental
+    /// Still served, but to be removed; callers should move away.
     | Deprecated
 
 /// The HTTP method of an API entry.
 [<RequireQualifiedAccess>]
 type RequestMethod =
+    /// HTTP `GET`.
     | Get
+    /// HTTP `POST`.
     | Post
+    /// HTTP `PUT`.
     | Put
+    /// HTTP `DELETE`.
     | Delete
+    /// HTTP `PATCH`.
     | Patch
+    /// HTTP `HEAD`.
     | Head
+    /// HTTP `OPTIONS`.
     | Options
+    /// HTTP `TRACE`.
     | Trace
 
     /// The upper-case name sent on the wire, e.g. `GET`.

@@ -3,11 +3,17 @@ namespace Taskcluster.Core
 /// Why a root URL was refused.
 [<RequireQualifiedAccess>]
 type RootUrlError =
+    /// The root URL is null, empty or only white space.
     | Empty
+    /// The text is not an absolute URL.
     | NotAbsolute of rootUrl: string
+    /// The scheme is neither `http` nor `https`.
     | UnsupportedScheme of rootUrl: string * scheme: string
+    /// The URL carries a user name or password.
     | HasUserInfo of rootUrl: string
+    /// The URL has a path other than `/`.
     | HasPath of rootUrl: string * path: string
+    /// The URL has a query or a fragment.
     | HasQueryOrFragment of rootUrl: string
     /// The host is not an ASCII host name (letters, digits, `-`, `.`, `_`, `~`) or an IP
     /// address, or a WHATWG URL parser refuses it (`256.0.0.1`, `example.123`); an

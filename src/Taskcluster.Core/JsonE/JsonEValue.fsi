@@ -12,13 +12,19 @@ open System.Collections.Generic
 /// differs from itself), functions by identity.
 [<RequireQualifiedAccess; CustomEquality; NoComparison>]
 type JsonEValue =
+    /// JSON `null`.
     | Null
+    /// `true` or `false`.
     | Bool of bool
+    /// A number (JSON-e has one number type, IEEE double).
     | Number of float
+    /// A string.
     | String of string
     /// The items; never mutated once the value is built.
     | Array of JsonEValue array
+    /// An object.
     | Object of JsonEObject
+    /// A built-in or context function, callable from expressions.
     | Function of JsonEFunction
 
     override Equals: obj -> bool
@@ -95,6 +101,7 @@ type JsonEErrorKind =
 [<StructuralEquality; NoComparison>]
 type JsonEError =
     {
+        /// The class of failure, as the reference implementation names its errors.
         Kind: JsonEErrorKind
         /// The message, worded as the reference implementation words it.
         Message: string
