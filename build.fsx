@@ -3,6 +3,8 @@
 
 // The tests' private RabbitMQ broker (plain .NET, no package), which the demo starts too.
 #load "tests/Taskcluster.Pulse.TestBroker/PrivateBroker.fs"
+// The .ipynb versions of scripts/notebooks/*.fsx (the notebooks' tests check they are current).
+#load "scripts/notebooks/Ipynb.fs"
 
 open System
 open System.Diagnostics
@@ -585,6 +587,13 @@ let pack () =
     if api.Failed > 0 then
         fail "the packed assemblies have undocumented public members or unsigned public F# files"
 
+/// Writes the Polyglot Notebooks (.ipynb) of scripts/notebooks/*.fsx beside them.
+let notebooks () =
+    for script in Taskcluster.Notebooks.Ipynb.scripts (Path.Combine(root, "scripts", "notebooks")) do
+        let notebook = Taskcluster.Notebooks.Ipynb.notebookPath script
+        File.WriteAllText(notebook, Taskcluster.Notebooks.Ipynb.render (File.ReadAllText script))
+        printfn "wrote %s" (Path.GetRelativePath(root, notebook))
+
 let targets: (string * string * (string list -> unit)) list =
     [
         "restore", "restore NuGet packages and local tools", (fun _ -> restore ())
@@ -609,6 +618,7 @@ let targets: (string * string * (string list -> unit)) list =
         "build NuGet packages (with symbols) into artifacts/packages and check their metadata, README, docs (every public member) and symbols",
         (fun _ -> pack ())
         "soak", "100,000 calls and 500 transfers with 5 % faults against the emulator", soak
+        "notebooks", "write the .ipynb of every scripts/notebooks/*.fsx beside it", (fun _ -> notebooks ())
     ]
 
 let listTargets () =

@@ -221,7 +221,10 @@ type EmulatorInstance internal (app: WebApplication, env: Env, clientId: string,
 // Hidden from C# completion, where `TaskclusterEmulator.StartAsync` is the form to use.
 [<RequireQualifiedAccess; System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)>]
 module Emulator =
-    let startWith (options: EmulatorOptions) (cancellationToken: CancellationToken) : Task<EmulatorInstance> =
+    // Kept apart from `startWith` so that the shared-framework handler is in place before the
+    // JIT compiles anything that names a Kestrel type (this state machine does).
+    [<Runtime.CompilerServices.MethodImpl(Runtime.CompilerServices.MethodImplOptions.NoInlining)>]
+    let private startCore (options: EmulatorOptions) (cancellationToken: CancellationToken) : Task<EmulatorInstance> =
         task {
             let options = if isNull options then EmulatorOptions() else options
 
@@ -287,6 +290,10 @@ module Emulator =
                 Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw()
                 return Unchecked.defaultof<_>
         }
+
+    let startWith (options: EmulatorOptions) (cancellationToken: CancellationToken) : Task<EmulatorInstance> =
+        SharedFramework.ensure ()
+        startCore options cancellationToken
 
     let start (options: EmulatorOptions) =
         startWith options CancellationToken.None
