@@ -22,7 +22,7 @@ let private recordingQueue () =
                 HttpMessageHandler = Some handler
             })
 
-    handler, QueueApi.ofClient c (queueReference.Force()) (objectReference.Force())
+    handler, QueueApi.ofService (Taskcluster.Services.Queue c)
 
 let private artifactName () = $"public/tests/{slugId ()}.bin"
 
@@ -52,7 +52,7 @@ let private redirectingQueue (target: string) =
                 HttpMessageHandler = Some handler
             })
 
-    handler, QueueApi.ofClient c (queueReference.Force()) (objectReference.Force())
+    handler, QueueApi.ofService (Taskcluster.Services.Queue c)
 
 let private expectNoCredentialsTo (handler: RecordingHandler) (fragment: string) =
     let data = handler.Sent |> List.filter (fun s -> s.Url.Contains fragment)
