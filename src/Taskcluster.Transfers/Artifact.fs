@@ -242,8 +242,12 @@ module Artifact =
             }
 
     let private downloadWith queue managedOnly options taskId runId name writer cancellationToken =
-        DataTransfer.traced QueueReference.reference.ServiceName "download" name (fun (d: Downloaded) -> d.Length) (fun () ->
-            downloadUntraced queue managedOnly options taskId runId name writer cancellationToken)
+        DataTransfer.traced
+            QueueReference.reference.ServiceName
+            "download"
+            name
+            (fun (d: Downloaded) -> d.Length)
+            (fun () -> downloadUntraced queue managedOnly options taskId runId name writer cancellationToken)
 
     let private downloadTo managedOnly queue options taskId runId name (writer: WriterFactory) cancellationToken =
         if isNull (box writer) then
@@ -383,8 +387,12 @@ module Artifact =
     let upload queue options (artifact: ArtifactUpload) contentLength reader cancellationToken =
         let name = if isNull (box artifact) then "" else artifact.Name
 
-        DataTransfer.traced QueueReference.reference.ServiceName "upload" name (fun (u: Uploaded) -> u.Length) (fun () ->
-            uploadUntraced queue options artifact contentLength reader cancellationToken)
+        DataTransfer.traced
+            QueueReference.reference.ServiceName
+            "upload"
+            name
+            (fun (u: Uploaded) -> u.Length)
+            (fun () -> uploadUntraced queue options artifact contentLength reader cancellationToken)
 
     let uploadFromBuf queue options artifact (data: ReadOnlyMemory<byte>) cancellationToken =
         upload queue options artifact (int64 data.Length) (DataTransfer.ofMemory data) cancellationToken

@@ -274,8 +274,12 @@ module Transfer =
     let upload objects options (request: UploadRequest) contentLength reader cancellationToken =
         let name = if isNull (box request) then "" else request.Name
 
-        DataTransfer.traced ObjectReference.reference.ServiceName "upload" name (fun (u: Uploaded) -> u.Length) (fun () ->
-            uploadUntraced objects options request contentLength reader cancellationToken)
+        DataTransfer.traced
+            ObjectReference.reference.ServiceName
+            "upload"
+            name
+            (fun (u: Uploaded) -> u.Length)
+            (fun () -> uploadUntraced objects options request contentLength reader cancellationToken)
 
     let uploadFromBuf objects options request (data: ReadOnlyMemory<byte>) cancellationToken =
         upload objects options request (int64 data.Length) (DataTransfer.ofMemory data) cancellationToken
@@ -408,8 +412,12 @@ module Transfer =
                 }
 
     let internal downloadWith objects options name writer cancellationToken =
-        DataTransfer.traced ObjectReference.reference.ServiceName "download" name (fun (d: Downloaded) -> d.Length) (fun () ->
-            downloadUntraced objects options name writer cancellationToken)
+        DataTransfer.traced
+            ObjectReference.reference.ServiceName
+            "download"
+            name
+            (fun (d: Downloaded) -> d.Length)
+            (fun () -> downloadUntraced objects options name writer cancellationToken)
 
     let download objects options name (writer: WriterFactory) cancellationToken =
         if isNull (box writer) then
