@@ -404,11 +404,13 @@ let startDemoBroker () =
 /// With `rabbitmq-server` installed, the embedded emulator publishes to a private broker and the
 /// demo waits for its task over Pulse.
 let demo () =
-    // Only what the demo loads: the services (with the client and core), Pulse and the emulator.
+    // Only what the demo loads: the services (with the client and core), the transfers, Pulse
+    // and the emulator.
     buildProjects
         "the demo"
         [
             Path.Combine(root, "src", "Taskcluster.Services", "Taskcluster.Services.fsproj")
+            Path.Combine(root, "src", "Taskcluster.Transfers", "Taskcluster.Transfers.fsproj")
             Path.Combine(root, "src", "Taskcluster.Pulse", "Taskcluster.Pulse.fsproj")
             Path.Combine(root, "src", "Taskcluster.Emulator", "Taskcluster.Emulator.fsproj")
         ]

@@ -13,6 +13,7 @@
 #r "../src/Taskcluster.Services/bin/Release/net10.0/Taskcluster.Client.dll"
 #r "../src/Taskcluster.Services/bin/Release/net10.0/Taskcluster.Models.dll"
 #r "../src/Taskcluster.Services/bin/Release/net10.0/Taskcluster.Services.dll"
+#r "../src/Taskcluster.Transfers/bin/Release/net10.0/Taskcluster.Transfers.dll"
 // A library's output folder holds no packages: the emulator's holds the same RabbitMQ.Client.
 #r "../src/Taskcluster.Emulator/bin/Release/net10.0/RabbitMQ.Client.dll"
 #r "../src/Taskcluster.Pulse/bin/Release/net10.0/Taskcluster.Pulse.dll"
@@ -240,7 +241,7 @@ if onEmulator then
                 let claim = el.GetProperty("tasks")[0]
                 let taskId = str (claim.GetProperty "status") "taskId"
                 let runId = claim.GetProperty("runId").GetInt32()
-                let artifacts = QueueApi.ofClient client Queue.Reference Object.Reference
+                let artifacts = QueueApi.ofService (Queue client)
                 let content = Text.Encoding.UTF8.GetBytes "hello from Taskcluster.Functional\n"
                 let expires = now.AddDays 1.0
 

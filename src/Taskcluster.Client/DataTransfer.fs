@@ -121,15 +121,6 @@ module internal DataTransfer =
             Url = redact url
         }
 
-    /// The RequestInfo of an API call made through an `ObjectApi`/`QueueApi` function, for
-    /// errors found in its response.
-    let apiInfo (client: TaskclusterClient) (service: string) (methodName: string) (httpMethod: string) (path: string) =
-        {
-            Name = $"{service}.{methodName}"
-            Method = httpMethod
-            Url = RootUrl.api client.RootUrl service "v1" path
-        }
-
     let invalidResponse (request: RequestInfo) (error: DecodeError) =
         TransferError.Request(TaskclusterError.InvalidResponse(request, 200, error))
 

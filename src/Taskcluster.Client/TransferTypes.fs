@@ -2,7 +2,6 @@ namespace Taskcluster.Client
 
 open System
 open System.IO
-open System.Text.Json
 open System.Threading
 open System.Threading.Tasks
 open Taskcluster.Core
@@ -62,30 +61,6 @@ type TransferError =
 type ReaderFactory = CancellationToken -> Task<Stream>
 
 type WriterFactory = CancellationToken -> Task<Stream>
-
-[<NoEquality; NoComparison>]
-type ObjectApi =
-    {
-        Client: TaskclusterClient
-        CreateUpload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
-        FinishUpload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
-        StartDownload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
-        Metadata: string -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
-    }
-
-[<RequireQualifiedAccess>]
-module ObjectApi =
-    let ofClient (client: TaskclusterClient) (reference: ApiReference) =
-        let call methodName args payload ct =
-            Client.callByName client reference methodName args [] payload ct
-
-        {
-            Client = client
-            CreateUpload = fun name payload ct -> call "createUpload" [ name ] (Payload.Json payload) ct
-            FinishUpload = fun name payload ct -> call "finishUpload" [ name ] (Payload.Json payload) ct
-            StartDownload = fun name payload ct -> call "startDownload" [ name ] (Payload.Json payload) ct
-            Metadata = fun name ct -> call "object" [ name ] Payload.Empty ct
-        }
 
 [<NoEquality; NoComparison>]
 type TransferOptions =

@@ -2,7 +2,6 @@ namespace Taskcluster.Client
 
 open System
 open System.IO
-open System.Text.Json
 open System.Threading
 open System.Threading.Tasks
 open Taskcluster.Core
@@ -68,33 +67,6 @@ type ReaderFactory = CancellationToken -> Task<Stream>
 /// Opens a destination for a download, empty. Called again for every attempt (so it must
 /// discard what an earlier attempt wrote); each stream is disposed when its attempt ends.
 type WriterFactory = CancellationToken -> Task<Stream>
-
-/// The object-service methods transfers call, as functions (the generated `Object` client, or a
-/// fake, can provide them), and the client whose connection, retry settings and clock the data
-/// requests use. Payloads are the methods' JSON inputs; results their JSON outputs.
-[<NoEquality; NoComparison>]
-type ObjectApi =
-    {
-        /// The client data requests are made with (its `HttpClient`, `MaxRetries`, `Backoff`,
-        /// `Timeout` as the longest wait for a byte, and clock). No credentials are sent to data
-        /// URLs.
-        Client: TaskclusterClient
-        /// `object.createUpload(name, payload)`.
-        CreateUpload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
-        /// `object.finishUpload(name, payload)`.
-        FinishUpload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
-        /// `object.startDownload(name, payload)`.
-        StartDownload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
-        /// `object.object(name)`: the object's metadata (its hashes, for `simple` downloads).
-        Metadata: string -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
-    }
-
-/// Building an `ObjectApi`.
-[<RequireQualifiedAccess>]
-module ObjectApi =
-    /// The object-service methods called through `Client.callByName` with the `object` API
-    /// reference.
-    val ofClient: client: TaskclusterClient -> reference: ApiReference -> ObjectApi
 
 /// Settings every transfer takes.
 [<NoEquality; NoComparison>]

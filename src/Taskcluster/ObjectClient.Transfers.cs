@@ -17,7 +17,7 @@ namespace Taskcluster;
 /// </remarks>
 public partial class ObjectClient
 {
-    private F.ObjectApi Objects() => F.ObjectApiModule.ofClient(_service.TaskclusterClient, _service.ApiReference);
+    private F.ObjectApi Objects() => F.ObjectApiModule.ofService(_service);
 
     private DownloadSource Source(string name) => DownloadSource.Object(Objects(), name);
 

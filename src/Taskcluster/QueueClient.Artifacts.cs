@@ -18,8 +18,7 @@ namespace Taskcluster;
 /// </remarks>
 public partial class QueueClient
 {
-    private F.QueueApi Artifacts() =>
-        F.QueueApiModule.ofClient(_service.TaskclusterClient, _service.ApiReference, global::Taskcluster.Services.Object.Reference);
+    private F.QueueApi Artifacts() => F.QueueApiModule.ofService(_service);
 
     private DownloadSource Source(string taskId, int? runId, string name, bool managed) =>
         DownloadSource.Artifact(Artifacts(), taskId, runId, name, managed);

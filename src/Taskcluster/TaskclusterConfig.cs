@@ -146,7 +146,6 @@ public sealed class TaskclusterConfig
         CancellationToken cancellationToken = default)
     {
         var result = await F.TaskclusterConfigModule.loadSecrets(
-            global::Taskcluster.Services.Secrets.Reference,
             Adapt.Option(name),
             ListModule.OfSeq(prefixes ?? []),
             ListModule.OfSeq(required ?? []),

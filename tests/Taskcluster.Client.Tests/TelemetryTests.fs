@@ -267,7 +267,7 @@ let tests =
             test "an object upload and download are one span each, over their API calls, with their bytes counted" {
                 use emulator = startEmulator ()
                 let client = rootClient emulator
-                let objects = ObjectApi.ofClient client (api "object")
+                let objects = ObjectApi.ofService (Taskcluster.Services.Object client)
                 let name = $"telemetry/{Helpers.slugId().Value}"
                 let data = Array.init 100_000 byte
 
@@ -343,7 +343,7 @@ let tests =
             test "a data request retried after a server error is an event of the transfer's span" {
                 use emulator = startEmulator ()
                 let client = rootClient emulator
-                let objects = ObjectApi.ofClient client (api "object")
+                let objects = ObjectApi.ofService (Taskcluster.Services.Object client)
                 let name = $"telemetry/{Helpers.slugId().Value}"
                 let data = Array.init 20_000 byte
 

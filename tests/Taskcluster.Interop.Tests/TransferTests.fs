@@ -23,9 +23,7 @@ let private client =
          | Error e -> failtestf "Client.create: %s" (e.Describe()))
 
 let private objects () =
-    match Reference.tryFindApi "object" (references.Force()) with
-    | Some api -> ObjectApi.ofClient (client.Force()) api
-    | None -> failtest "no object API in our references"
+    ObjectApi.ofService (Taskcluster.Services.Object(client.Force()))
 
 /// Below, at and above the 8 KiB inline limit, and several chunks.
 let sizes = [ 0; 1; 100; 8191; 8192; 8193; 70_000; 600_000 ]
@@ -100,9 +98,7 @@ let private fsUploads =
          Map.ofList (List.zip names answers |> List.map (fun ((size, _), a) -> size, a)))
 
 let private queueApi () =
-    match Reference.tryFindApi "queue" (references.Force()), Reference.tryFindApi "object" (references.Force()) with
-    | Some q, Some o -> QueueApi.ofClient (client.Force()) q o
-    | _ -> failtest "no queue or object API in our references"
+    QueueApi.ofService (Taskcluster.Services.Queue(client.Force()))
 
 let private call (name: string) (args: string list) (payload: Json) =
     let queueRef = Reference.tryFindApi "queue" (references.Force()) |> Option.get

@@ -23,6 +23,7 @@ let assemblies =
         "Taskcluster.Client"
         "Taskcluster.Models"
         "Taskcluster.Services"
+        "Taskcluster.Transfers"
         "Taskcluster.Pulse"
         "Taskcluster.Emulator"
     ]

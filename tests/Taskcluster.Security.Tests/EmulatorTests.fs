@@ -168,7 +168,7 @@ let tests =
 
                 let handler = new RecordingHandler()
                 let client = createClient (optionsWith e handler)
-                let objects = ObjectApi.ofClient client ObjectReference.reference
+                let objects = ObjectApi.ofService (Object client)
 
                 let result =
                     Transfer.uploadFromBuf

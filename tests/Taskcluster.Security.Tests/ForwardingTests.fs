@@ -31,8 +31,7 @@ let tests =
                 let handler = new RecordingHandler()
                 let client = createClient (optionsWith e handler)
 
-                let queue =
-                    QueueApi.ofClient client QueueReference.reference ObjectReference.reference
+                let queue = QueueApi.ofService (Queue client)
 
                 let taskId = runningTask client |> run
 
@@ -80,8 +79,7 @@ let tests =
                 let handler = new RecordingHandler()
                 let client = createClient (optionsWith e handler)
 
-                let queue =
-                    QueueApi.ofClient client QueueReference.reference ObjectReference.reference
+                let queue = QueueApi.ofService (Queue client)
 
                 let taskId = runningTask client |> run
                 let data = RandomNumberGenerator.GetBytes 20_000

@@ -392,7 +392,7 @@ let private session () =
     |> ignore
 
     // transfers: success, retried blob requests, corrupted bytes, a missing object
-    let objects = ObjectApi.ofClient root ObjectReference.reference
+    let objects = ObjectApi.ofService (Object root)
     let data = RandomNumberGenerator.GetBytes 100_000
     let objectName = $"security/{slugId ()}"
 
@@ -440,8 +440,7 @@ let private session () =
     e.Faults.Clear()
 
     // artifacts: an object artifact (temporary credentials from the queue), and a missing one
-    let queueApi =
-        QueueApi.ofClient root QueueReference.reference ObjectReference.reference
+    let queueApi = QueueApi.ofService (Queue root)
 
     let running = runningTask root |> run
 
@@ -486,7 +485,7 @@ let private session () =
 
     for name, required in [ $"security/missing-{slugId ()}", []; secretName, [ "absent" ] ] do
         match
-            TaskclusterConfig.loadSecrets SecretsReference.reference (Some name) [] required Map.empty None config none
+            TaskclusterConfig.loadSecrets (Some name) [] required Map.empty None config none
             |> run
         with
         | Ok _ -> failtest "loadSecrets should fail"

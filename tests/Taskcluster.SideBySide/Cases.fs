@@ -229,7 +229,7 @@ let private expires () = DateTimeOffset.UtcNow.AddHours 1.0
 /// `Transfer.uploadFromStream` and `Transfer.downloadToStream` (SHA-256 and SHA-512 computed on
 /// the way up, verified on the way down), every byte received compared with the pattern.
 let transferOurs (settings: Settings) =
-    let objects = ObjectApi.ofClient (client ()) ObjectReference.reference
+    let objects = ObjectApi.ofService (Object(client ()))
 
     let up name size =
         task {
@@ -269,7 +269,7 @@ let transferOurs (settings: Settings) =
 /// from the same URLs with no hashing (the SHA-256 given to `finishUpload` is computed once,
 /// outside the timing).
 let transferRaw (settings: Settings) =
-    let objects = ObjectApi.ofClient (client ()) ObjectReference.reference
+    let objects = ObjectApi.ofService (Object(client ()))
     use http = rawHttp ()
     let none = CancellationToken.None
     let sha256 = Collections.Generic.Dictionary<int64, string>()

@@ -606,7 +606,7 @@ type private Uploaded =
 let private transferWorker (ctx: Context) (worker: int) (next: int ref) (uploads: ConcurrentQueue<Uploaded>) =
     task {
         let random = Random(ctx.Settings.Seed * 7 + worker)
-        let objects = ObjectApi.ofClient ctx.Client ObjectReference.reference
+        let objects = ObjectApi.ofService (Object ctx.Client)
         let none = CancellationToken.None
 
         let maybeBlobFault (name: string) =
@@ -794,7 +794,7 @@ let private verify (ctx: Context) (uploads: Uploaded list) (state: State) =
         let queue = Queue client
         let secretsApi = Secrets client
         let index = Index client
-        let objects = ObjectApi.ofClient client ObjectReference.reference
+        let objects = ObjectApi.ofService (Object client)
 
         let check
             (what: string)

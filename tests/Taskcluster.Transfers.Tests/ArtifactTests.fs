@@ -22,7 +22,7 @@ let private recordingQueue () =
                 HttpMessageHandler = Some handler
             })
 
-    handler, QueueApi.ofClient c (queueReference.Force()) (objectReference.Force())
+    handler, QueueApi.ofService (Taskcluster.Services.Queue c)
 
 let private artifactName () = $"public/tests/{slugId ()}.bin"
 
@@ -52,7 +52,7 @@ let private redirectingQueue (target: string) =
                 HttpMessageHandler = Some handler
             })
 
-    handler, QueueApi.ofClient c (queueReference.Force()) (objectReference.Force())
+    handler, QueueApi.ofService (Taskcluster.Services.Queue c)
 
 let private expectNoCredentialsTo (handler: RecordingHandler) (fragment: string) =
     let data = handler.Sent |> List.filter (fun s -> s.Url.Contains fragment)
@@ -221,6 +221,59 @@ let tests =
                     Expect.equal e.Path "$.url" "the URL is refused"
                     Expect.stringContains (e.Describe()) "file" "naming the scheme"
                 | other -> failtestf "expected an InvalidResponse, got %A" other
+
+            testCase "an answer of the wrong shape names the call by its generated reference entry and route"
+            <| fun () ->
+                let root = (client.Force()).RootUrl.Value
+                let taskId = runningTask () |> run
+                let name = artifactName ()
+                let escaped = Uri.EscapeDataString name
+                let q = queue ()
+
+                // A queue whose createArtifact answers without the object grant.
+                let grantless =
+                    { q with
+                        CreateArtifact =
+                            fun _ _ _ _ _ ->
+                                Threading.Tasks.Task.FromResult(
+                                    Ok(Text.Json.JsonDocument.Parse("{}").RootElement.Clone())
+                                )
+                    }
+
+                match
+                    Artifact.uploadFromBuf
+                        grantless
+                        Transfer.defaults
+                        (Artifact.uploadRequest taskId 0 name (expires ()))
+                        (ReadOnlyMemory [| 1uy |])
+                        none
+                    |> run
+                with
+                | Error(TransferError.Request(TaskclusterError.InvalidResponse(request, _, _))) ->
+                    Expect.equal request.Name "queue.createArtifact" "the method"
+                    Expect.equal request.Method "POST" "its HTTP method"
+
+                    Expect.equal
+                        request.Url
+                        $"{root}/api/queue/v1/task/{taskId}/runs/0/artifacts/{escaped}"
+                        "its route, as the queue's reference spells it"
+                | other -> failtestf "expected an InvalidResponse, got %A" other
+
+                Artifact.createReference q taskId 0 name "file:///etc/passwd" "text/plain" (expires ()) none
+                |> run
+                |> expectOk "createReference"
+
+                for runId, route in
+                    [
+                        Some 0, $"task/{taskId}/runs/0/artifact-content/{escaped}"
+                        None, $"task/{taskId}/artifact-content/{escaped}"
+                    ] do
+                    match Artifact.downloadToBuf q Transfer.defaults taskId runId name none |> run with
+                    | Error(TransferError.Request(TaskclusterError.InvalidResponse(request, _, _))) ->
+                        let methodName = if runId.IsSome then "artifact" else "latestArtifact"
+                        Expect.equal request.Name $"queue.{methodName}" "the method"
+                        Expect.equal request.Url $"{root}/api/queue/v1/{route}" "its route"
+                    | other -> failtestf "expected an InvalidResponse, got %A" other
 
             testCase "a redirect to ftp: is a typed Redirect error, not an exception"
             <| fun () ->

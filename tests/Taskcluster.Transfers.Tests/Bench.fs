@@ -93,7 +93,7 @@ let private runAsync (quick: bool) =
             Client.create (Options.create e.RootUrl |> Options.withCredentials e.ClientId e.AccessToken)
             |> expect "Client.create"
 
-        let objects = ObjectApi.ofClient client (objectReference.Force())
+        let objects = ObjectApi.ofService (Taskcluster.Services.Object client)
 
         use http =
             new HttpClient(new SocketsHttpHandler(AllowAutoRedirect = false), Timeout = Timeout.InfiniteTimeSpan)

@@ -186,15 +186,7 @@ let private secretTests =
                 Expect.isOk set "secrets.set"
 
                 let load prefixes required existing =
-                    TaskclusterConfig.loadSecrets
-                        (secretsReference.Force())
-                        (Some name)
-                        prefixes
-                        required
-                        existing
-                        None
-                        c
-                        none
+                    TaskclusterConfig.loadSecrets (Some name) prefixes required existing None c none
                     |> run
 
                 Expect.equal
@@ -236,7 +228,7 @@ let private secretTests =
                 | Error ConfigError.MissingSecretName -> ()
                 | other -> failtestf "expected MissingSecretName, got %A" other
 
-                let secrets = SecretsApi.ofClient (client.Force()) (secretsReference.Force())
+                let secrets = SecretsApi.ofService (Taskcluster.Services.Secrets(client.Force()))
 
                 match
                     Secrets.loadSecrets secrets (Some $"absent/{slugId ()}") [] [] Map.empty None none

@@ -121,10 +121,10 @@ let clientWith (e: EmulatorInstance) (configure: ClientOptions -> ClientOptions)
 let client = lazy (clientWith (emulator.Force()) id)
 
 let objects () =
-    ObjectApi.ofClient (client.Force()) (objectReference.Force())
+    ObjectApi.ofService (Taskcluster.Services.Object(client.Force()))
 
 let queue () =
-    QueueApi.ofClient (client.Force()) (queueReference.Force()) (objectReference.Force())
+    QueueApi.ofService (Taskcluster.Services.Queue(client.Force()))
 
 /// A fresh slugId.
 let slugId () = (Helpers.slugId ()).Value

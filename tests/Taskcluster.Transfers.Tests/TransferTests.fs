@@ -597,12 +597,12 @@ let private downloadTests =
                 let handler = new RecordingHandler()
 
                 let objects =
-                    ObjectApi.ofClient
-                        (clientWith (emulator.Force()) (fun o ->
-                            { o with
-                                HttpMessageHandler = Some handler
-                            }))
-                        (objectReference.Force())
+                    clientWith (emulator.Force()) (fun o ->
+                        { o with
+                            HttpMessageHandler = Some handler
+                        })
+                    |> Taskcluster.Services.Object
+                    |> ObjectApi.ofService
 
                 let name = objectName ()
                 rawObject objects name (bytes 1 100) [ "md5", "00" ] |> run
@@ -688,12 +688,12 @@ let private downloadTests =
                 let handler = new GzipBlobsHandler()
 
                 let objects =
-                    ObjectApi.ofClient
-                        (clientWith (emulator.Force()) (fun o ->
-                            { o with
-                                HttpMessageHandler = Some handler
-                            }))
-                        (objectReference.Force())
+                    clientWith (emulator.Force()) (fun o ->
+                        { o with
+                            HttpMessageHandler = Some handler
+                        })
+                    |> Taskcluster.Services.Object
+                    |> ObjectApi.ofService
 
                 let name = objectName ()
                 let data = Array.init 300_000 (fun i -> byte (i / 1000))
@@ -753,13 +753,13 @@ let private downloadTests =
                 let e = emulator.Force()
 
                 let objects =
-                    ObjectApi.ofClient
-                        (clientWith e (fun o ->
-                            { o with
-                                TimeProvider = TimeProvider.System
-                                Timeout = TimeSpan.FromSeconds 1.0
-                            }))
-                        (objectReference.Force())
+                    clientWith e (fun o ->
+                        { o with
+                            TimeProvider = TimeProvider.System
+                            Timeout = TimeSpan.FromSeconds 1.0
+                        })
+                    |> Taskcluster.Services.Object
+                    |> ObjectApi.ofService
 
                 let name = objectName ()
                 let data = bytes 29 10_000

@@ -14,11 +14,9 @@ type SecretsApi =
 
 [<RequireQualifiedAccess>]
 module SecretsApi =
-    let ofClient (client: TaskclusterClient) (reference: ApiReference) =
+    let ofService (secrets: Taskcluster.Services.Secrets) =
         {
-            Get =
-                fun name cancellationToken ->
-                    Client.callByName client reference "get" [ name ] [] Payload.Empty cancellationToken
+            Get = fun name cancellationToken -> secrets.Get(name, cancellationToken)
         }
 
 [<RequireQualifiedAccess>]
@@ -263,12 +261,12 @@ module TaskclusterConfig =
         | Some reference -> getService reference config
         | None -> Error(ConfigError.UnknownService name)
 
-    let loadSecrets secretsReference name prefixes required existing localSecrets config cancellationToken =
-        match getService secretsReference config with
+    let loadSecrets name prefixes required existing localSecrets config cancellationToken =
+        match client config with
         | Error e -> Task.FromResult(Error e)
-        | Ok service ->
+        | Ok client ->
             Secrets.loadSecrets
-                (SecretsApi.ofClient service.Client service.Reference)
+                (SecretsApi.ofService (Taskcluster.Services.Secrets client))
                 name
                 prefixes
                 required

@@ -2,9 +2,32 @@ namespace Taskcluster.Client
 
 open System
 open System.IO
+open System.Text.Json
 open System.Threading
 open System.Threading.Tasks
 open Taskcluster.Core
+open Taskcluster.Services
+
+[<NoEquality; NoComparison>]
+type ObjectApi =
+    {
+        Client: TaskclusterClient
+        CreateUpload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+        FinishUpload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+        StartDownload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+        Metadata: string -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+    }
+
+[<RequireQualifiedAccess>]
+module ObjectApi =
+    let ofService (objects: Taskcluster.Services.Object) =
+        {
+            Client = objects.TaskclusterClient
+            CreateUpload = fun name payload ct -> objects.CreateUpload(name, Payload.Json payload, ct)
+            FinishUpload = fun name payload ct -> objects.FinishUpload(name, Payload.Json payload, ct)
+            StartDownload = fun name payload ct -> objects.StartDownload(name, Payload.Json payload, ct)
+            Metadata = fun name ct -> objects.Object(name, ct)
+        }
 
 [<RequireQualifiedAccess>]
 module Transfer =
@@ -46,8 +69,6 @@ module Transfer =
         }
 
     let private hashesOf (data: byte array) = Hasher.Of(ReadOnlySpan data)
-
-    let private uploadPath (name: string) = "/upload/" + Uri.EscapeDataString name
 
     let private uploadUntraced
         (objects: ObjectApi)
@@ -120,7 +141,7 @@ module Transfer =
                                 ]
 
                         let createInfo =
-                            DataTransfer.apiInfo client "object" "createUpload" "PUT" (uploadPath name)
+                            ServiceCall.info client ObjectReference.reference ObjectReference.createUpload [ name ]
 
                         let create (cancellationToken: CancellationToken) =
                             task {
@@ -180,7 +201,7 @@ module Transfer =
                                 | Some bytes -> fun _ -> Task.FromResult(new MemoryStream(bytes, false) :> Stream)
                                 | None -> reader
 
-                            let origin = "object.createUpload (putUrl)"
+                            let origin = $"{createInfo.Name} (putUrl)"
                             let target = ref first
                             let renew = ref false
                             let method = ref UploadMethod.PutUrl
@@ -253,8 +274,12 @@ module Transfer =
     let upload objects options (request: UploadRequest) contentLength reader cancellationToken =
         let name = if isNull (box request) then "" else request.Name
 
-        DataTransfer.traced "object" "upload" name (fun (u: Uploaded) -> u.Length) (fun () ->
-            uploadUntraced objects options request contentLength reader cancellationToken)
+        DataTransfer.traced
+            ObjectReference.reference.ServiceName
+            "upload"
+            name
+            (fun (u: Uploaded) -> u.Length)
+            (fun () -> uploadUntraced objects options request contentLength reader cancellationToken)
 
     let uploadFromBuf objects options request (data: ReadOnlyMemory<byte>) cancellationToken =
         upload objects options request (int64 data.Length) (DataTransfer.ofMemory data) cancellationToken
@@ -276,10 +301,9 @@ module Transfer =
     let private startDownload (objects: ObjectApi) (name: string) (cancellationToken: CancellationToken) =
         task {
             let client = objects.Client
-            let escaped = Uri.EscapeDataString name
 
             let startInfo =
-                DataTransfer.apiInfo client "object" "startDownload" "PUT" ("/start-download/" + escaped)
+                ServiceCall.info client ObjectReference.reference ObjectReference.startDownload [ name ]
 
             let decode decoder element =
                 Decode.fromElement decoder element
@@ -305,7 +329,7 @@ module Transfer =
                                     Expires = Some(get.Required "expires" DataTransfer.decodeTime)
                                     Hashes = get.Optional "hashes" DataTransfer.hashes |> Option.defaultValue []
                                     Method = DownloadMethod.GetUrl
-                                    Origin = "object.startDownload (getUrl)"
+                                    Origin = $"{startInfo.Name} (getUrl)"
                                     Signed = true
                                     FollowRedirects = false
                                 }
@@ -322,7 +346,7 @@ module Transfer =
                 | Ok url ->
                     // A simple download carries no hashes: the object's metadata has them.
                     let metadataInfo =
-                        DataTransfer.apiInfo client "object" "object" "GET" ("/metadata/" + escaped)
+                        ServiceCall.info client ObjectReference.reference ObjectReference.``object`` [ name ]
 
                     let! metadata = objects.Metadata name cancellationToken
 
@@ -338,7 +362,7 @@ module Transfer =
                                 Expires = None
                                 Hashes = hashes
                                 Method = DownloadMethod.Simple
-                                Origin = "object.startDownload (simple)"
+                                Origin = $"{startInfo.Name} (simple)"
                                 Signed = true
                                 // The simple method's URL may redirect to the storage backend.
                                 FollowRedirects = true
@@ -388,8 +412,12 @@ module Transfer =
                 }
 
     let internal downloadWith objects options name writer cancellationToken =
-        DataTransfer.traced "object" "download" name (fun (d: Downloaded) -> d.Length) (fun () ->
-            downloadUntraced objects options name writer cancellationToken)
+        DataTransfer.traced
+            ObjectReference.reference.ServiceName
+            "download"
+            name
+            (fun (d: Downloaded) -> d.Length)
+            (fun () -> downloadUntraced objects options name writer cancellationToken)
 
     let download objects options name (writer: WriterFactory) cancellationToken =
         if isNull (box writer) then

@@ -7,6 +7,7 @@ open System.Threading
 open System.Threading.Tasks
 open FsToolkit.ErrorHandling
 open Taskcluster.Core
+open Taskcluster.Services
 
 [<NoEquality; NoComparison>]
 type QueueApi =
@@ -23,25 +24,18 @@ type QueueApi =
 
 [<RequireQualifiedAccess>]
 module QueueApi =
-    let ofClient (client: TaskclusterClient) (queue: ApiReference) (objects: ApiReference) =
-        let call methodName args payload cancellationToken =
-            Client.callByName client queue methodName args [] payload cancellationToken
-
+    let ofService (queue: Taskcluster.Services.Queue) =
         {
-            Client = client
-            Artifact =
-                fun taskId runId name cancellationToken ->
-                    call "artifact" [ taskId; string runId; name ] Payload.Empty cancellationToken
-            LatestArtifact =
-                fun taskId name cancellationToken ->
-                    call "latestArtifact" [ taskId; name ] Payload.Empty cancellationToken
+            Client = queue.TaskclusterClient
+            Artifact = fun taskId runId name ct -> queue.Artifact(taskId, string runId, name, ct)
+            LatestArtifact = fun taskId name ct -> queue.LatestArtifact(taskId, name, ct)
             CreateArtifact =
-                fun taskId runId name payload cancellationToken ->
-                    call "createArtifact" [ taskId; string runId; name ] (Payload.Json payload) cancellationToken
+                fun taskId runId name payload ct ->
+                    queue.CreateArtifact(taskId, string runId, name, Payload.Json payload, ct)
             FinishArtifact =
-                fun taskId runId name payload cancellationToken ->
-                    call "finishArtifact" [ taskId; string runId; name ] (Payload.Json payload) cancellationToken
-            Objects = fun objectClient -> ObjectApi.ofClient objectClient objects
+                fun taskId runId name payload ct ->
+                    queue.FinishArtifact(taskId, string runId, name, Payload.Json payload, ct)
+            Objects = fun objectClient -> ObjectApi.ofService (Taskcluster.Services.Object objectClient)
         }
 
 type ArtifactUpload =
@@ -81,10 +75,6 @@ module Artifact =
             match runId with
             | Some r when r < 0 -> Error(TransferError.InvalidArgument("runId", $"must not be negative, not {r}"))
             | _ -> DataTransfer.checkName "name" name
-
-    let private escape (text: string) = Uri.EscapeDataString text
-
-    let private runPath (taskId: string) (runId: int) = $"/task/{escape taskId}/runs/{runId}"
 
     let private credentials: Decoder<Credentials> =
         Decode.object (fun get ->
@@ -138,12 +128,11 @@ module Artifact =
 
                         return
                             answer,
-                            DataTransfer.apiInfo
+                            ServiceCall.info
                                 client
-                                "queue"
-                                "artifact"
-                                "GET"
-                                $"{runPath taskId r}/artifact-content/{escape name}"
+                                QueueReference.reference
+                                QueueReference.artifact
+                                [ taskId; string r; name ]
                     }
                 | None ->
                     task {
@@ -151,12 +140,11 @@ module Artifact =
 
                         return
                             answer,
-                            DataTransfer.apiInfo
+                            ServiceCall.info
                                 client
-                                "queue"
-                                "latestArtifact"
-                                "GET"
-                                $"/task/{escape taskId}/artifact-content/{escape name}"
+                                QueueReference.reference
+                                QueueReference.latestArtifact
+                                [ taskId; name ]
                     }
 
             let decode decoder =
@@ -254,8 +242,12 @@ module Artifact =
             }
 
     let private downloadWith queue managedOnly options taskId runId name writer cancellationToken =
-        DataTransfer.traced "queue" "download" name (fun (d: Downloaded) -> d.Length) (fun () ->
-            downloadUntraced queue managedOnly options taskId runId name writer cancellationToken)
+        DataTransfer.traced
+            QueueReference.reference.ServiceName
+            "download"
+            name
+            (fun (d: Downloaded) -> d.Length)
+            (fun () -> downloadUntraced queue managedOnly options taskId runId name writer cancellationToken)
 
     let private downloadTo managedOnly queue options taskId runId name (writer: WriterFactory) cancellationToken =
         if isNull (box writer) then
@@ -298,9 +290,6 @@ module Artifact =
 
     let downloadManagedToFile queue options taskId runId name path cancellationToken =
         toFile true queue options taskId runId name path cancellationToken
-
-    let private createPath (taskId: string) (runId: int) (name: string) =
-        $"{runPath taskId runId}/artifacts/{escape name}"
 
     /// The `object` artifact's upload grant.
     type private Grant =
@@ -348,7 +337,11 @@ module Artifact =
                     artifact
 
                 let info =
-                    DataTransfer.apiInfo queue.Client "queue" "createArtifact" "POST" (createPath taskId runId name)
+                    ServiceCall.info
+                        queue.Client
+                        QueueReference.reference
+                        QueueReference.createArtifact
+                        [ taskId; string runId; name ]
 
                 let payload =
                     Encode.object
@@ -394,8 +387,12 @@ module Artifact =
     let upload queue options (artifact: ArtifactUpload) contentLength reader cancellationToken =
         let name = if isNull (box artifact) then "" else artifact.Name
 
-        DataTransfer.traced "queue" "upload" name (fun (u: Uploaded) -> u.Length) (fun () ->
-            uploadUntraced queue options artifact contentLength reader cancellationToken)
+        DataTransfer.traced
+            QueueReference.reference.ServiceName
+            "upload"
+            name
+            (fun (u: Uploaded) -> u.Length)
+            (fun () -> uploadUntraced queue options artifact contentLength reader cancellationToken)
 
     let uploadFromBuf queue options artifact (data: ReadOnlyMemory<byte>) cancellationToken =
         upload queue options artifact (int64 data.Length) (DataTransfer.ofMemory data) cancellationToken

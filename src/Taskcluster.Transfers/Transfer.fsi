@@ -2,8 +2,38 @@ namespace Taskcluster.Client
 
 open System
 open System.IO
+open System.Text.Json
 open System.Threading
 open System.Threading.Tasks
+open Taskcluster.Core
+
+/// The object-service methods transfers call, as functions: the generated `Object` client's
+/// (`ObjectApi.ofService`), or a fake's. `Client` is the client whose connection, retry settings
+/// and clock the data requests use. Payloads are the methods' JSON inputs; results their JSON
+/// outputs.
+[<NoEquality; NoComparison>]
+type ObjectApi =
+    {
+        /// The client data requests are made with (its `HttpClient`, `MaxRetries`, `Backoff`,
+        /// `Timeout` as the longest wait for a byte, and clock). No credentials are sent to data
+        /// URLs.
+        Client: TaskclusterClient
+        /// `object.createUpload(name, payload)`.
+        CreateUpload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+        /// `object.finishUpload(name, payload)`.
+        FinishUpload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+        /// `object.startDownload(name, payload)`.
+        StartDownload: string -> Json -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+        /// `object.object(name)`: the object's metadata (its hashes, for `simple` downloads).
+        Metadata: string -> CancellationToken -> Task<Result<JsonElement, TaskclusterError>>
+    }
+
+/// Building an `ObjectApi`.
+[<RequireQualifiedAccess>]
+module ObjectApi =
+    /// The methods of the generated object-service client (`Object client`), which sends with
+    /// its client (request bodies checked against the schemas while `ValidateRequests` is on).
+    val ofService: objects: Taskcluster.Services.Object -> ObjectApi
 
 /// Uploads to and downloads from the object service, as the official clients do them, in
 /// bounded memory: data is streamed in 256 KiB chunks and hashed as it passes (SHA-256 and

@@ -7,9 +7,9 @@ open System.Threading
 open System.Threading.Tasks
 open Taskcluster.Core
 
-/// The queue methods artifact transfers call, as functions (the generated `Queue` client, or a
-/// fake, can provide them), and how to reach the object service with the credentials the queue
-/// hands out for `object` artifacts.
+/// The queue methods artifact transfers call, as functions: the generated `Queue` client's
+/// (`QueueApi.ofService`), or a fake's; and how to reach the object service with the
+/// credentials the queue hands out for `object` artifacts.
 [<NoEquality; NoComparison>]
 type QueueApi =
     {
@@ -33,9 +33,9 @@ type QueueApi =
 /// Building a `QueueApi`.
 [<RequireQualifiedAccess>]
 module QueueApi =
-    /// The queue methods called through `Client.callByName` with the `queue` API reference, and
-    /// the object service through `ObjectApi.ofClient` with the `object` API reference.
-    val ofClient: client: TaskclusterClient -> queue: ApiReference -> objects: ApiReference -> QueueApi
+    /// The methods of the generated queue client (`Queue client`), and the object service
+    /// through the generated `Object` client of the same deployment and settings.
+    val ofService: queue: Taskcluster.Services.Queue -> QueueApi
 
 /// An artifact to upload.
 type ArtifactUpload =

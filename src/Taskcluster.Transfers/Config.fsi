@@ -5,8 +5,8 @@ open System.Threading
 open System.Threading.Tasks
 open Taskcluster.Core
 
-/// The secrets-service method `loadSecrets` calls, as a function (the generated `Secrets`
-/// client, or a fake, can provide it).
+/// The secrets-service method `loadSecrets` calls, as a function: the generated `Secrets`
+/// client's (`SecretsApi.ofService`), or a fake's.
 [<NoEquality; NoComparison>]
 type SecretsApi =
     {
@@ -17,8 +17,8 @@ type SecretsApi =
 /// Building a `SecretsApi`.
 [<RequireQualifiedAccess>]
 module SecretsApi =
-    /// `secrets.get` called through `Client.callByName` with the `secrets` API reference.
-    val ofClient: client: TaskclusterClient -> reference: ApiReference -> SecretsApi
+    /// `get` of the generated secrets-service client (`Secrets client`).
+    val ofService: secrets: Taskcluster.Services.Secrets -> SecretsApi
 
 /// Where a `TaskclusterConfig`'s clients get their authority from.
 [<RequireQualifiedAccess>]
@@ -152,7 +152,6 @@ module TaskclusterConfig =
 
     /// `load_secrets` with a secrets client made from the configuration.
     val loadSecrets:
-        secretsReference: ApiReference ->
         name: string option ->
         prefixes: string list ->
         required: string list ->
