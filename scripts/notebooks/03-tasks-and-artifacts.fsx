@@ -6,6 +6,7 @@ upload an artifact through the object service and read it back with its hashes v
 *)
 #r "nuget: Taskcluster.Functional.Emulator, 0.1.0"
 #r "nuget: Taskcluster.Functional.Services, 0.1.0"
+#r "nuget: Taskcluster.Functional.Transfers, 0.1.0"
 
 open System
 open System.Threading
@@ -86,7 +87,7 @@ printfn "claimed %s, run %d" (claimed.GetProperty("status").GetProperty("taskId"
 Upload an artifact and download it. `Artifact` picks the object service's upload method, sends
 the bytes and records the hashes; the download checks them.
 *)
-let artifacts = QueueApi.ofClient client Queue.Reference Object.Reference
+let artifacts = QueueApi.ofService queue
 let content = Text.Encoding.UTF8.GetBytes "hello from a notebook\n"
 
 let upload =

@@ -24,7 +24,7 @@ let notebooks = Path.Combine(root, "scripts", "notebooks")
 
 /// What the notebooks load, with what those depend on (the Services bring Client and Models).
 let projects =
-    [ "Core"; "Client"; "Models"; "Services"; "Emulator"; "Testing" ]
+    [ "Core"; "Client"; "Models"; "Services"; "Transfers"; "Emulator"; "Testing" ]
     |> List.map (fun p -> Path.Combine(root, "src", $"Taskcluster.{p}", $"Taskcluster.{p}.fsproj"))
 
 /// A finished process: its exit code and its interleaved output.

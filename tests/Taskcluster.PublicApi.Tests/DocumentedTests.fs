@@ -38,6 +38,7 @@ let shipped =
         "Taskcluster.Client"
         "Taskcluster.Models"
         "Taskcluster.Services"
+        "Taskcluster.Transfers"
         "Taskcluster.Pulse"
         "Taskcluster.Emulator"
         "Taskcluster.Testing"
@@ -210,6 +211,23 @@ let tests =
     testList
         "every public member documented"
         [
+            test "every project under src is a shipped assembly the checker covers" {
+                // A new package must not slip past the check: the list above is every src project.
+                let rec up (dir: DirectoryInfo) =
+                    if File.Exists(Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then dir
+                    else up dir.Parent
+
+                let src = Path.Combine((up (DirectoryInfo AppContext.BaseDirectory)).FullName, "src")
+
+                let projects =
+                    Directory.GetDirectories src
+                    |> Array.filter (fun d -> Directory.EnumerateFiles(d, "*.?sproj").GetEnumerator().MoveNext())
+                    |> Array.map Path.GetFileName
+                    |> Set.ofArray
+
+                Expect.equal projects (Set.ofList shipped) "src projects vs the shipped list"
+            }
+
             test "the checker sees the public surface it must" {
                 // A vacuous pass is no pass: each shipped assembly exposes types, and a known
                 // member of each kind is among the IDs the checker requires.
