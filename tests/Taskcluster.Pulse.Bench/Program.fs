@@ -31,6 +31,10 @@ type private Measured =
     {
         Name: string
         Elapsed: TimeSpan
+        /// The whole process's processor time over the run (the publisher's share is the same
+        /// for both consumers, so the difference is the consumers'); less at the mercy of a
+        /// busy machine than the elapsed time.
+        Cpu: TimeSpan
         Messages: int
         Samples: Sample list
     }
@@ -70,7 +74,7 @@ let private publishAll (url: Uri) (routingKey: string) (count: int) =
 
 /// Counts handled messages and samples memory `samples` times over the run (full collections,
 /// outside the timed path of the handler as far as possible: only the crossing message pays).
-type private Counter(total: int, samples: int) =
+type private Counter(total: int, samples: int, live: bool) =
     let mutable handled = 0
     let every = max 1 (total / samples)
     let taken = Collections.Concurrent.ConcurrentQueue<Sample>()
@@ -85,12 +89,18 @@ type private Counter(total: int, samples: int) =
             let heap = GC.GetTotalMemory true
             use self = Process.GetCurrentProcess()
 
-            taken.Enqueue
+            let sample =
                 {
                     After = n
                     Heap = heap
                     WorkingSet = self.WorkingSet64
                 }
+
+            taken.Enqueue sample
+
+            // A long run shows its progress (and keeps its samples if it is stopped early).
+            if live then
+                printfn "| %d | %.2f | %.1f |" sample.After (float heap / 1048576.0) (float sample.WorkingSet / 1048576.0)
 
         if n = total then
             finished.TrySetResult() |> ignore
@@ -126,7 +136,7 @@ let private bare (broker: PrivateBroker) (count: int) (prefetch: int) (samples: 
         let! _ = ch.QueueDeclareAsync(queue, true, false, false, args)
         do! ch.QueueBindAsync(queue, completed, $"*.*.*.*.*.{provisioner}.#")
         do! ch.BasicQosAsync(0u, uint16 prefetch, false)
-        let counter = Counter(count, samples)
+        let counter = Counter(count, samples, samples > 4)
         let consumer = AsyncEventingBasicConsumer ch
 
         consumer.add_ReceivedAsync (fun _ args ->
@@ -136,16 +146,19 @@ let private bare (broker: PrivateBroker) (count: int) (prefetch: int) (samples: 
             })
 
         let! _ = ch.BasicConsumeAsync(queue, false, consumer)
+        let cpu = Process.GetCurrentProcess().TotalProcessorTime
         let watch = Stopwatch.StartNew()
         do! publishAll broker.AdminUrl (routingKeyFor provisioner) count
         do! counter.Finished.WaitAsync(timeoutFor count)
         watch.Stop()
+        let cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu
         let! _ = ch.QueueDeleteAsync(queue, false, false)
 
         return
             {
                 Name = "bare RabbitMQ.Client"
                 Elapsed = watch.Elapsed
+                Cpu = cpu
                 Messages = count
                 Samples = counter.Samples
             }
@@ -178,7 +191,7 @@ let private ours (broker: PrivateBroker) (count: int) (prefetch: int) (samples: 
                 OnConsuming = fun _ -> consuming.TrySetResult() |> ignore
             }
 
-        let counter = Counter(count, samples)
+        let counter = Counter(count, samples, samples > 4)
         use stop = new CancellationTokenSource()
 
         let running =
@@ -190,10 +203,12 @@ let private ours (broker: PrivateBroker) (count: int) (prefetch: int) (samples: 
                 stop.Token
 
         do! consuming.Task.WaitAsync(timeoutFor count)
+        let cpu = Process.GetCurrentProcess().TotalProcessorTime
         let watch = Stopwatch.StartNew()
         do! publishAll broker.AdminUrl (routingKeyFor provisioner) count
         do! counter.Finished.WaitAsync(timeoutFor count)
         watch.Stop()
+        let cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu
         stop.Cancel()
         let! _ = running
 
@@ -207,6 +222,7 @@ let private ours (broker: PrivateBroker) (count: int) (prefetch: int) (samples: 
             {
                 Name = "Taskcluster.Pulse consumer"
                 Elapsed = watch.Elapsed
+                Cpu = cpu
                 Messages = count
                 Samples = counter.Samples
             }
@@ -222,6 +238,9 @@ let private argument (argv: string list) (name: string) (least: int) (fallback: 
 
 let private rate (m: Measured) =
     float m.Messages / m.Elapsed.TotalSeconds
+
+let private cpuPerMessage (m: Measured) =
+    m.Cpu.TotalMicroseconds / float m.Messages
 
 let private mb (bytes: int64) = float bytes / 1024.0 / 1024.0
 
@@ -264,8 +283,8 @@ let private throughput (count: int) (prefetch: int) (rounds: int) (broker: Priva
     task {
         printfn "Pulse end to end (publish → broker → consumer → ack): %d messages, prefetch %d, %d rounds" count prefetch rounds
         printfn "private RabbitMQ broker, durable quorum queue, persistent messages, one machine\n"
-        printfn "| round | consumer | messages/s | time | heap after 1/4, 1/2, 3/4, all of the messages (MB) |"
-        printfn "|---:|---|---:|---:|---|"
+        printfn "| round | consumer | messages/s | time | CPU µs per message | heap after 1/4, 1/2, 3/4, all of the messages (MB) |"
+        printfn "|---:|---|---:|---:|---:|---|"
         let results = Collections.Generic.List<Measured * Measured>()
 
         for round in 1..rounds do
@@ -275,11 +294,16 @@ let private throughput (count: int) (prefetch: int) (rounds: int) (broker: Priva
 
             for m in [ b; o ] do
                 let heap = m.Samples |> List.map (fun s -> sprintf "%.1f" (mb s.Heap)) |> String.concat ", "
-                printfn "| %d | %s | %.0f | %.1f s | %s |" round m.Name (rate m) m.Elapsed.TotalSeconds heap
+                printfn "| %d | %s | %.0f | %.1f s | %.0f | %s |" round m.Name (rate m) m.Elapsed.TotalSeconds (cpuPerMessage m) heap
 
         let bareRate = results |> Seq.map (fst >> rate) |> List.ofSeq |> median
         let oursRate = results |> Seq.map (snd >> rate) |> List.ofSeq |> median
         printfn "\nmedian messages/s: bare %.0f, ours %.0f" bareRate oursRate
+
+        printfn
+            "median CPU µs per message (publisher included): bare %.0f, ours %.0f"
+            (results |> Seq.map (fst >> cpuPerMessage) |> List.ofSeq |> median)
+            (results |> Seq.map (snd >> cpuPerMessage) |> List.ofSeq |> median)
         printfn "ours / bare (medians): %.0f %%" (100.0 * oursRate / bareRate)
 
         printfn
@@ -295,12 +319,9 @@ let private memory (count: int) (prefetch: int) (broker: PrivateBroker) =
     task {
         printfn "Pulse memory over a long stream: %d messages through our consumer, prefetch %d" count prefetch
         printfn "(live managed heap after a full collection, and working set, sampled 20 times)\n"
-        let! o = ours broker count prefetch 20
         printfn "| after messages | heap (MB) | working set (MB) |"
         printfn "|---:|---:|---:|"
-
-        for s in o.Samples do
-            printfn "| %d | %.2f | %.1f |" s.After (mb s.Heap) (mb s.WorkingSet)
+        let! o = ours broker count prefetch 20
 
         let quarter = max 1 (o.Samples.Length / 4)
         let first = o.Samples |> List.take quarter
