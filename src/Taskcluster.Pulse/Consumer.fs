@@ -369,7 +369,7 @@ module Consumer =
 
                         let consumer = AsyncEventingBasicConsumer ch
 
-                        consumer.add_ReceivedAsync (fun _ args -> inflight.Run(handle ch) args)
+                        consumer.add_ReceivedAsync (fun _ args -> inflight.Run (handle ch) args)
 
                         // A deleted queue cancels the consumer: reconnect, which declares it again.
                         consumer.add_UnregisteredAsync (fun _ _ ->

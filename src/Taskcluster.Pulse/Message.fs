@@ -138,7 +138,10 @@ module PulseMessage =
         layouts.GetValue(parts, fun p -> Layout p)
 
     let private fields (parts: RoutingKeyPart list) (routingKey: string) =
-        if isNull routingKey then Map.empty else (layoutOf parts).Fields routingKey
+        if isNull routingKey then
+            Map.empty
+        else
+            (layoutOf parts).Fields routingKey
 
     let ofDelivery
         (lookup: string -> RoutingKeyPart list option)

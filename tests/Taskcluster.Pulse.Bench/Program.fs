@@ -24,7 +24,12 @@ let private completed =
 
 /// One memory sample: after how many messages, the live managed heap (after a full
 /// collection) and the process's working set.
-type private Sample = { After: int; Heap: int64; WorkingSet: int64 }
+type private Sample =
+    {
+        After: int
+        Heap: int64
+        WorkingSet: int64
+    }
 
 /// One consumer's run: how long, and the memory samples taken along the way.
 type private Measured =
@@ -100,7 +105,11 @@ type private Counter(total: int, samples: int, live: bool) =
 
             // A long run shows its progress (and keeps its samples if it is stopped early).
             if live then
-                printfn "| %d | %.2f | %.1f |" sample.After (float heap / 1048576.0) (float sample.WorkingSet / 1048576.0)
+                printfn
+                    "| %d | %.2f | %.1f |"
+                    sample.After
+                    (float heap / 1048576.0)
+                    (float sample.WorkingSet / 1048576.0)
 
         if n = total then
             finished.TrySetResult() |> ignore
@@ -281,9 +290,17 @@ let private withBroker (prefetch: int) (measure: PrivateBroker -> Task<unit>) =
 /// machine load over time; the ratio is of the median rates.
 let private throughput (count: int) (prefetch: int) (rounds: int) (broker: PrivateBroker) =
     task {
-        printfn "Pulse end to end (publish → broker → consumer → ack): %d messages, prefetch %d, %d rounds" count prefetch rounds
+        printfn
+            "Pulse end to end (publish → broker → consumer → ack): %d messages, prefetch %d, %d rounds"
+            count
+            prefetch
+            rounds
+
         printfn "private RabbitMQ broker, durable quorum queue, persistent messages, one machine\n"
-        printfn "| round | consumer | messages/s | time | CPU µs per message | heap after 1/4, 1/2, 3/4, all of the messages (MB) |"
+
+        printfn
+            "| round | consumer | messages/s | time | CPU µs per message | heap after 1/4, 1/2, 3/4, all of the messages (MB) |"
+
         printfn "|---:|---|---:|---:|---:|---|"
         let results = Collections.Generic.List<Measured * Measured>()
 
@@ -293,8 +310,19 @@ let private throughput (count: int) (prefetch: int) (rounds: int) (broker: Priva
             results.Add((b, o))
 
             for m in [ b; o ] do
-                let heap = m.Samples |> List.map (fun s -> sprintf "%.1f" (mb s.Heap)) |> String.concat ", "
-                printfn "| %d | %s | %.0f | %.1f s | %.0f | %s |" round m.Name (rate m) m.Elapsed.TotalSeconds (cpuPerMessage m) heap
+                let heap =
+                    m.Samples
+                    |> List.map (fun s -> sprintf "%.1f" (mb s.Heap))
+                    |> String.concat ", "
+
+                printfn
+                    "| %d | %s | %.0f | %.1f s | %.0f | %s |"
+                    round
+                    m.Name
+                    (rate m)
+                    m.Elapsed.TotalSeconds
+                    (cpuPerMessage m)
+                    heap
 
         let bareRate = results |> Seq.map (fst >> rate) |> List.ofSeq |> median
         let oursRate = results |> Seq.map (snd >> rate) |> List.ofSeq |> median
@@ -304,6 +332,7 @@ let private throughput (count: int) (prefetch: int) (rounds: int) (broker: Priva
             "median CPU µs per message (publisher included): bare %.0f, ours %.0f"
             (results |> Seq.map (fst >> cpuPerMessage) |> List.ofSeq |> median)
             (results |> Seq.map (snd >> cpuPerMessage) |> List.ofSeq |> median)
+
         printfn "ours / bare (medians): %.0f %%" (100.0 * oursRate / bareRate)
 
         printfn
