@@ -377,7 +377,8 @@ let bench (extra: string list) =
 /// Pulse end to end (publish → broker → consumer → ack) through a private RabbitMQ broker: our
 /// consumer beside a bare RabbitMQ.Client consumer with the same prefetch, and the heap as the
 /// messages go through (tests/Taskcluster.Pulse.Bench; a report, never asserted). Extra
-/// arguments go to the program (`--messages N`, `--prefetch N`).
+/// arguments go to the program (`--messages N`, `--prefetch N`, `--rounds N`; `--memory` for the
+/// long memory run, `--micro` for the per-message cost without a broker).
 let pulseBench (extra: string list) =
     let project =
         Path.Combine(root, "tests", "Taskcluster.Pulse.Bench", "Taskcluster.Pulse.Bench.fsproj")
@@ -612,7 +613,7 @@ let targets: (string * string * (string list -> unit)) list =
         "the BenchmarkDotNet micro-benchmarks (extra arguments go to it, e.g. --filter *Hawk*)",
         microbench
         "pulse-bench",
-        "Pulse messages/s through a private RabbitMQ: our consumer vs bare RabbitMQ.Client (--messages N)",
+        "Pulse messages/s through a private RabbitMQ: our consumer vs bare RabbitMQ.Client (--messages N, --rounds N; --memory; --micro)",
         pulseBench
         "demo", "start the embedded emulator and run scripts/demo.fsx against it", (fun _ -> demo ())
         "generate", "regenerate the committed code and data derived from ../shared/taskcluster", (fun _ -> generate ())

@@ -1,7 +1,6 @@
 namespace Taskcluster.Pulse
 
 open System
-open System.Collections.Concurrent
 open System.Collections.Generic
 open System.Security.Cryptography
 open System.Threading
@@ -62,6 +61,37 @@ type internal SessionEnd =
     | Lost of reason: string
     /// The connection could not be set up (connect, declare, bind, consume).
     | CouldNotStart of reason: string
+
+/// Counts the deliveries whose handling has not finished, so that stopping can wait for them
+/// (a counter per delivery instead of a set of tasks and a continuation each).
+[<Sealed>]
+type internal Inflight() =
+    let mutable running = 0
+    let mutable drained: TaskCompletionSource = null
+
+    member _.Run (handle: BasicDeliverEventArgs -> Task) (args: BasicDeliverEventArgs) : Task =
+        Interlocked.Increment &running |> ignore
+
+        task {
+            try
+                do! handle args
+            finally
+                if Interlocked.Decrement &running = 0 then
+                    match Volatile.Read &drained with
+                    | null -> ()
+                    | d -> d.TrySetResult() |> ignore
+        }
+
+    /// Completes once no handler is running (at once when none is).
+    member _.Drained() : Task =
+        let d = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+        Volatile.Write(&drained, d)
+
+        // Read after publishing the source: a handler ending in between completes it either way.
+        if Volatile.Read &running = 0 then
+            d.TrySetResult() |> ignore
+
+        d.Task
 
 [<RequireQualifiedAccess>]
 module Consumer =
@@ -191,18 +221,17 @@ module Consumer =
         let log = options.Logger
 
         task {
-            let! outcome =
-                task {
-                    match message with
-                    | Error e -> return Failed(e.Describe(), null)
-                    | Ok m ->
-                        try
-                            do! handler m ct
-                            return Handled
-                        with
-                        | :? OperationCanceledException when ct.IsCancellationRequested -> return Abandoned
-                        | e -> return Failed(e.Message, e)
-                }
+            // One state machine per delivery: the handler's outcome, then settling it.
+            let mutable outcome = Handled
+
+            match message with
+            | Error e -> outcome <- Failed(e.Describe(), null)
+            | Ok m ->
+                try
+                    do! handler m ct
+                with
+                | :? OperationCanceledException when ct.IsCancellationRequested -> outcome <- Abandoned
+                | e -> outcome <- Failed(e.Message, e)
 
             try
                 match outcome with
@@ -292,7 +321,7 @@ module Consumer =
             let mutable connection: IConnection = null
             let mutable channel: IChannel = null
             let mutable consumerTag: string = null
-            let inflight = ConcurrentDictionary<Task, unit>()
+            let inflight = Inflight()
 
             let lost =
                 TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously)
@@ -340,14 +369,7 @@ module Consumer =
 
                         let consumer = AsyncEventingBasicConsumer ch
 
-                        consumer.add_ReceivedAsync (fun _ args ->
-                            let t = handle ch args
-                            inflight[t] <- ()
-
-                            t.ContinueWith(
-                                (fun (_: Task) -> inflight.TryRemove t |> ignore),
-                                TaskContinuationOptions.ExecuteSynchronously
-                            ))
+                        consumer.add_ReceivedAsync (fun _ args -> inflight.Run (handle ch) args)
 
                         // A deleted queue cancels the consumer: reconnect, which declares it again.
                         consumer.add_UnregisteredAsync (fun _ _ ->
@@ -392,7 +414,7 @@ module Consumer =
                     ()
 
             try
-                do! Task.WhenAll(inflight.Keys).WaitAsync(TimeSpan.FromSeconds 10.0)
+                do! inflight.Drained().WaitAsync(TimeSpan.FromSeconds 10.0)
             with _ ->
                 ()
 
@@ -520,14 +542,24 @@ module Consumer =
                                 inHand.TrySetResult() |> ignore
                                 inHand <- null
 
-                            ValueTask<bool>(
-                                task {
-                                    let! struct (m, processed) = items.Reader.ReadAsync cts.Token
-                                    current <- m
-                                    inHand <- processed
-                                    return true
-                                }
-                            )
+                            // A message already waiting is handed over without a task (cancellation
+                            // still goes through ReadAsync, which throws as before).
+                            let mutable waiting = Unchecked.defaultof<_>
+
+                            if not cts.Token.IsCancellationRequested && items.Reader.TryRead(&waiting) then
+                                let struct (m, processed) = waiting
+                                current <- m
+                                inHand <- processed
+                                ValueTask<bool> true
+                            else
+                                ValueTask<bool>(
+                                    task {
+                                        let! struct (m, processed) = items.Reader.ReadAsync cts.Token
+                                        current <- m
+                                        inHand <- processed
+                                        return true
+                                    }
+                                )
                       interface IAsyncDisposable with
                           member _.DisposeAsync() =
                               ValueTask(

@@ -82,20 +82,66 @@ module PulseMessage =
             ]
         | o -> text o |> Option.toList
 
-    let private fields (parts: RoutingKeyPart list) (routingKey: string) =
-        let entry =
-            {
-                Name = ""
-                Exchange = ""
-                Title = ""
-                Description = ""
-                RoutingKey = parts
-                Schema = ""
-            }
+    /// A routing-key layout made ready once: the same result as `RoutingKey.parse`, without
+    /// rebuilding the layout (arrays, the multi-word position) for every message.
+    [<Sealed>]
+    type private Layout(parts: RoutingKeyPart list) =
+        let names = parts |> List.map (fun p -> p.Name) |> Array.ofList
+        let constants = parts |> List.map (fun p -> Option.toObj p.Constant) |> Array.ofList
+        let multi = parts |> List.filter (fun p -> p.MultipleWords) |> List.length
 
-        match RoutingKey.parse entry routingKey with
-        | Ok m -> m
-        | Error _ -> Map.empty
+        let at =
+            parts |> List.tryFindIndex (fun p -> p.MultipleWords) |> Option.defaultValue -1
+
+        /// The fields, or the empty map when the key does not fit (as `RoutingKey.parse` errors).
+        member _.Fields(routingKey: string) =
+            let n = names.Length
+
+            let words =
+                if n = 0 && routingKey.Length = 0 then
+                    Array.empty
+                else
+                    routingKey.Split '.'
+
+            // Folded in part order with Map.add, so a repeated name keeps its last value.
+            let rec build (i: int) (m: Map<string, string>) (value: int -> string) =
+                if i = n then
+                    m
+                else
+                    let v = value i
+
+                    match constants[i] with
+                    | null -> build (i + 1) (Map.add names[i] v m) value
+                    | c when c = v -> build (i + 1) (Map.add names[i] v m) value
+                    | _ -> Map.empty
+
+            match multi with
+            | 0 when words.Length = n -> build 0 Map.empty (fun i -> words[i])
+            | 0 -> Map.empty
+            | 1 when words.Length >= n - 1 ->
+                let middle = words.Length - n + 1
+
+                build 0 Map.empty (fun i ->
+                    if i < at then words[i]
+                    elif i = at then String.Join('.', words, at, middle)
+                    else words[i + middle - 1])
+            | 1 -> Map.empty
+            // Several multi-word parts cannot be split unambiguously (RoutingKey.parse refuses too).
+            | _ -> Map.empty
+
+    // Keyed by the part list itself: the generated references and bindings hand out the same
+    // list for an exchange every time, and an entry goes when its list is collected.
+    let private layouts =
+        System.Runtime.CompilerServices.ConditionalWeakTable<RoutingKeyPart list, Layout>()
+
+    let private layoutOf (parts: RoutingKeyPart list) =
+        layouts.GetValue(parts, fun p -> Layout p)
+
+    let private fields (parts: RoutingKeyPart list) (routingKey: string) =
+        if isNull routingKey then
+            Map.empty
+        else
+            (layoutOf parts).Fields routingKey
 
     let ofDelivery
         (lookup: string -> RoutingKeyPart list option)
@@ -106,17 +152,18 @@ module PulseMessage =
         (body: ReadOnlyMemory<byte>)
         =
         try
-            // Copied: the delivery's buffer is reused once the handler returns.
-            use doc = JsonDocument.Parse(body.ToArray())
+            // Parsed in place and cloned out: one copy of the bytes (the delivery's buffer is
+            // reused once the handler returns), and the pooled parse state goes back at once.
+            use doc = JsonDocument.Parse body
 
             Ok
                 {
                     Exchange = exchange
                     RoutingKey = routingKey
                     RoutingKeyFields =
-                        lookup exchange
-                        |> Option.map (fun p -> fields p routingKey)
-                        |> Option.defaultValue Map.empty
+                        match lookup exchange with
+                        | Some p -> fields p routingKey
+                        | None -> Map.empty
                     Routes = routes cc
                     Redelivered = redelivered
                     Body = doc.RootElement.Clone()

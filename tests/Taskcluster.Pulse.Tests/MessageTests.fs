@@ -5,6 +5,9 @@ open System.Collections.Generic
 open System.Text
 open System.Text.Json
 open Expecto
+open FsCheck
+open FsCheck.FSharp
+open Taskcluster.Core
 open Taskcluster.Pulse
 
 let private completed = "exchange/taskcluster-queue/v1/task-completed"
@@ -19,6 +22,50 @@ let private lookup (exchange: string) =
     match PulseMessage.knownExchanges.TryGetValue exchange with
     | true, p -> Some p
     | _ -> None
+
+/// Layouts of every shape the references could have: no parts, repeated names, constants,
+/// none, one or several multi-word parts.
+let private genParts =
+    let part =
+        gen {
+            let! name = Gen.elements [ "taskId"; "runId"; "kind"; "reserved"; "taskId" ]
+            let! constant = Gen.frequency [ 4, Gen.constant None; 1, Gen.elements [ Some "primary"; Some "_" ] ]
+            let! multi = Gen.frequency [ 5, Gen.constant false; 1, Gen.constant true ]
+
+            return
+                ({
+                    Name = name
+                    Summary = ""
+                    Constant = constant
+                    MultipleWords = multi
+                    Required = false
+                }
+                : RoutingKeyPart)
+        }
+
+    Gen.choose (0, 7) |> Gen.bind (fun n -> Gen.listOfLength n part)
+
+/// Keys made of words that fit the constants or not, empty words included.
+let private genKey =
+    Gen.choose (0, 9)
+    |> Gen.bind (fun n -> Gen.listOfLength n (Gen.elements [ "primary"; "_"; "abc"; ""; "0" ]))
+    |> Gen.map (String.concat ".")
+
+/// What the fields must be: the reference routing-key parser's answer, empty when it refuses.
+let private oracle (parts: RoutingKeyPart list) (key: string) =
+    let entry: ExchangeEntry =
+        {
+            Name = "e"
+            Exchange = "e"
+            Title = ""
+            Description = ""
+            RoutingKey = parts
+            Schema = ""
+        }
+
+    match RoutingKey.parse entry key with
+    | Ok fields -> fields
+    | Error _ -> Map.empty
 
 let tests =
     testList
@@ -73,12 +120,59 @@ let tests =
                 | Error e -> failtest (e.Describe())
             }
 
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 2000
+                }
+                "the fields are what RoutingKey.parse gives, for any layout and key"
+            <| Prop.forAll (Arb.fromGen (Gen.zip genParts genKey)) (fun (parts, key) ->
+                // Asked twice: the second answer comes from the layout made ready by the first.
+                let fields () =
+                    match PulseMessage.ofDelivery (fun _ -> Some parts) completed key [] false (bytes "{}") with
+                    | Ok m -> m.RoutingKeyFields
+                    | Error e -> failtest (e.Describe())
+
+                let expected = oracle parts key
+                fields () = expected && fields () = expected)
+
+            test "every known exchange's keys are split as RoutingKey.parse splits them" {
+                for KeyValue(exchange, parts) in PulseMessage.knownExchanges do
+                    let fitting =
+                        parts
+                        |> List.map (fun p ->
+                            match p.Constant with
+                            | Some c -> c
+                            | None when p.MultipleWords -> "a.b.c"
+                            | None -> "w")
+                        |> String.concat "."
+
+                    for key in [ fitting; fitting + ".extra"; "short"; "" ] do
+                        match PulseMessage.ofDelivery lookup exchange key [] false (bytes "{}") with
+                        | Ok m -> Expect.equal m.RoutingKeyFields (oracle parts key) $"{exchange} {key}"
+                        | Error e -> failtest (e.Describe())
+            }
+
             test "a body that is not JSON is a typed error naming the exchange and key" {
                 match PulseMessage.ofDelivery lookup completed key [] false (bytes "not json") with
                 | Error(PulseMessageError.NotJson(ex, rk, _) as e) ->
                     Expect.equal (ex, rk) (completed, key) "named"
                     Expect.stringContains (e.Describe()) completed "described"
                 | Ok _ -> failtest "expected NotJson"
+
+                // Trailing content after a value is refused as well, not cut off.
+                match PulseMessage.ofDelivery lookup completed key [] false (bytes """{"a":1} x""") with
+                | Error(PulseMessageError.NotJson _) -> ()
+                | Ok _ -> failtest "expected NotJson for trailing content"
+            }
+
+            test "the body outlives the delivery's buffer, which the broker client reuses" {
+                let buffer = Encoding.UTF8.GetBytes """{"taskId":"abc"}"""
+
+                match PulseMessage.ofDelivery lookup completed key [] false (ReadOnlyMemory buffer) with
+                | Ok m ->
+                    Array.fill buffer 0 buffer.Length (byte ' ')
+                    Expect.equal (m.Body.GetProperty("taskId").GetString()) "abc" "the body kept its own copy"
+                | Error e -> failtest (e.Describe())
             }
 
             test "decode gives the typed form with the message beside it" {
