@@ -231,6 +231,10 @@ let private typedMembers (w: Writer) (service: Service) (m: Method) (typed: Type
     let call token =
         $"_service.{m.Member}({fsharpArgumentsWith payload m token})"
 
+    // A model is read from the body's bytes in one pass (no JsonElement parsed first).
+    let callUtf8 token =
+        $"_service.{m.Member}Utf8({fsharpArgumentsWith payload m token})"
+
     let payloadDocs =
         match typed.Input with
         | Some _ ->
@@ -249,8 +253,8 @@ let private typedMembers (w: Writer) (service: Service) (m: Method) (typed: Type
         match typed.Output with
         | Some t ->
             "<returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref=\"F:Taskcluster.TaskclusterErrorKind.InvalidResponse\"/> with its JSON path).</returns>",
-            $"ModelAdapt.ResultAsync<{t}>({call true}, {apiMethod})",
-            $"ModelAdapt.Result<{t}>(Sync.Run(() => {call true}), {apiMethod})",
+            $"ModelAdapt.ResultAsync<{t}>({callUtf8 true}, {apiMethod})",
+            $"ModelAdapt.Result<{t}>(Sync.Run(() => {callUtf8 true}), {apiMethod})",
             t
         | None ->
             "<returns>The response as JSON, or why the call failed.</returns>",

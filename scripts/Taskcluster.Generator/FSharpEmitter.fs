@@ -193,6 +193,34 @@ let private methodMembers (w: Writer) (service: Service) (m: Method) =
     w.Indented(fun () -> w.Line $"{call callFn} (Taskcluster.Services.Arguments.token cancellationToken)")
     w.Line ""
 
+    // The body unparsed, for readers of their own (the C# models read it in one pass, with no
+    // JsonElement in between).
+    if m.Entry.Output.IsSome then
+        w.Lines(
+            docLines
+                [
+                    $"<summary><c>{m.Member}</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>"
+                ]
+        )
+
+        w.Lines(docLines (paramDocs m [] true))
+
+        w.Lines(
+            docLines
+                [
+                    "<returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>"
+                ]
+        )
+
+        w.Line
+            $"member _.{m.Member}Utf8({parameters m [] true}) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> ="
+
+        let utf8Fn = "Client.callUtf8"
+
+        w.Indented(fun () -> w.Line $"{call utf8Fn} (Taskcluster.Services.Arguments.token cancellationToken)")
+
+        w.Line ""
+
     // The variants of a paginated method point at the method rather than repeat its documentation.
     let variant (what: string) =
         [

@@ -229,25 +229,32 @@ module Client =
 
         bad
 
+    // System.Text.Json does not check the text inside strings: an element (or a model) holding
+    // invalid UTF-8 would throw later, in the caller's GetString.
+    let private notUtf8 (body: byte array) =
+        if System.Text.Unicode.Utf8.IsValid(ReadOnlySpan body) then
+            None
+        else
+            Some $"the body is not valid UTF-8 (byte {invalidUtf8At body})"
+
     /// Parses the body straight into a detached element (one pass, no pooled document to dispose).
     let private parseElement (body: byte array) =
         if isBlank body then
             Ok nullElement
-        // System.Text.Json does not check the text inside strings: an element holding invalid
-        // UTF-8 would throw later, in the caller's GetString.
-        elif not (System.Text.Unicode.Utf8.IsValid(ReadOnlySpan body)) then
-            Error $"the body is not valid UTF-8 (byte {invalidUtf8At body})"
         else
-            try
-                let mutable reader = Utf8JsonReader(ReadOnlySpan body, readerOptions)
-                let element = JsonElement.ParseValue(&reader)
+            match notUtf8 body with
+            | Some reason -> Error reason
+            | None ->
+                try
+                    let mutable reader = Utf8JsonReader(ReadOnlySpan body, readerOptions)
+                    let element = JsonElement.ParseValue(&reader)
 
-                if reader.Read() then
-                    Error "more than one JSON value"
-                else
-                    Ok element
-            with :? JsonException as e ->
-                Error e.Message
+                    if reader.Read() then
+                        Error "more than one JSON value"
+                    else
+                        Ok element
+                with :? JsonException as e ->
+                    Error e.Message
 
     let private invalidJson (info: RequestInfo) status (message: string) =
         TaskclusterError.InvalidResponse(
@@ -284,6 +291,18 @@ module Client =
 
     let call client reference entry args query payload (cancellationToken: CancellationToken) =
         send client reference entry args query payload cancellationToken asElement
+
+    let private nullUtf8 = ReadOnlyMemory("null"B)
+
+    let callUtf8 client reference entry args query payload (cancellationToken: CancellationToken) =
+        send client reference entry args query payload cancellationToken (fun info r ->
+            // Blank is `null`, as `call` reads it; the JSON itself is left to the caller's reader.
+            if isBlank r.Body then
+                Ok nullUtf8
+            else
+                match notUtf8 r.Body with
+                | Some reason -> Error(invalidJson info r.Status reason)
+                | None -> Ok(ReadOnlyMemory r.Body))
 
     let callDecoded (decoder: Decoder<'T>) client reference entry args query payload cancellationToken =
         send client reference entry args query payload cancellationToken (fun info r ->

@@ -111,6 +111,19 @@ module Client =
         cancellationToken: CancellationToken ->
             Task<Result<JsonElement, TaskclusterError>>
 
+    /// `call` without the parse: the 2xx response's body as it arrived, checked to be UTF-8 but
+    /// not parsed, for a caller that reads it straight into a model of its own (an empty body
+    /// gives `null`). A body that is not UTF-8 is `InvalidResponse`, as with `call`.
+    val callUtf8:
+        client: TaskclusterClient ->
+        reference: ApiReference ->
+        entry: ApiEntry ->
+        args: string list ->
+        query: (string * string) list ->
+        payload: Payload ->
+        cancellationToken: CancellationToken ->
+            Task<Result<ReadOnlyMemory<byte>, TaskclusterError>>
+
     /// `call`, decoding the response with a decoder (an empty body is decoded as `null`); a
     /// decoding failure is `InvalidResponse` with the JSON path.
     val callDecoded:

@@ -25,7 +25,8 @@ type internal Received =
         Status: int
         ReasonPhrase: string
         Body: byte array
-        /// The response's `Date` header: the server's clock.
+        /// The response's `Date` header (the server's clock), read for a 401 only: the one answer
+        /// whose clock matters (a stale-timestamp rejection); parsing it costs every other call.
         Date: DateTimeOffset option
         /// The local clock (without offset) when the response arrived.
         ReceivedAt: DateTimeOffset
@@ -67,12 +68,6 @@ type internal RedirectFollowedException(status: int, reasonPhrase: string, final
     member _.ReasonPhrase = reasonPhrase
     member _.FinalUri = finalUri
 
-/// The per-call state an attempt and the retry callbacks share.
-[<Sealed; AllowNullLiteral>]
-type internal CallState(prepared: Prepared) =
-    member _.Prepared = prepared
-    member val Attempts = 0 with get, set
-
 /// The clock offset a client measured (or was given): read on every signature, written after a
 /// stale-timestamp rejection; ticks in a field so that reads and writes are atomic.
 [<Sealed>]
@@ -97,7 +92,7 @@ type internal Verdict =
 module internal Transport =
     /// The library's version, for the `User-Agent`.
     let version =
-        let assembly = typeof<CallState>.Assembly
+        let assembly = typeof<Verdict>.Assembly
 
         match assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>() with
         | null -> string (assembly.GetName().Version)
@@ -234,16 +229,23 @@ module internal Transport =
     /// The services' own id of a request (`x-for-request-id`), for errors and spans: a value
     /// the server chose, so it is kept only when it is short printable ASCII.
     let requestIdOf (response: HttpResponseMessage) =
-        match response.Headers.TryGetValues "x-for-request-id" with
+        // The unvalidated view: no parsing and no copy of the values, on every response.
+        match response.Headers.NonValidated.TryGetValues "x-for-request-id" with
         | true, values ->
-            match Seq.tryHead values with
-            | Some id when
-                id.Length > 0
-                && id.Length <= 128
-                && id |> Seq.forall (fun c -> c > ' ' && c < '\127')
-                ->
-                Some id
-            | _ -> None
+            let mutable e = values.GetEnumerator()
+
+            if e.MoveNext() then
+                match e.Current with
+                | id when
+                    not (isNull id)
+                    && id.Length > 0
+                    && id.Length <= 128
+                    && id |> String.forall (fun c -> c > ' ' && c < '\127')
+                    ->
+                    Some id
+                | _ -> None
+            else
+                None
         | _ -> None
 
     /// What a response received: its status line and the headers the client acts on, with the
@@ -254,7 +256,11 @@ module internal Transport =
             Status = int response.StatusCode
             ReasonPhrase = response.ReasonPhrase |> Option.ofObj |> Option.defaultValue ""
             Body = body
-            Date = Option.ofNullable response.Headers.Date
+            Date =
+                if response.StatusCode = HttpStatusCode.Unauthorized then
+                    Option.ofNullable response.Headers.Date
+                else
+                    None
             ReceivedAt = now
             RetryAfter = retryAfter response now
             Location = location sent response
@@ -289,12 +295,20 @@ module internal Transport =
         member this.Options = this.Valid.Options
         member this.Now = this.Options.TimeProvider.GetUtcNow() + this.Offset.Value
 
+    /// The per-call state an attempt and the retry callbacks share.
+    [<Sealed; AllowNullLiteral>]
+    type CallState(settings: Settings, prepared: Prepared) =
+        member _.Settings = settings
+        member _.Prepared = prepared
+        member val Attempts = 0 with get, set
+
     let private callKey = ResiliencePropertyKey<CallState>("Taskcluster.Call")
 
     /// One attempt: a fresh request message and a fresh signature, sent, and the body read in
     /// full. It never throws (Polly's outcome API requires it): every exception becomes the
     /// outcome, to be judged by `shouldRetry` and `classify`.
-    let private attempt (settings: Settings) (context: ResilienceContext) (call: CallState) =
+    let private attempt (context: ResilienceContext) (call: CallState) =
+        let settings = call.Settings
         call.Attempts <- call.Attempts + 1
         let prepared = call.Prepared
         let options = settings.Options
@@ -373,6 +387,10 @@ module internal Transport =
             }
 
         ValueTask<Outcome<Received>>(run)
+
+    // One delegate for every call (the call's state carries its client's settings).
+    let private attemptCall =
+        Func<ResilienceContext, CallState, ValueTask<Outcome<Received>>>(attempt)
 
     let isTransport (e: exn) =
         match e with
@@ -780,14 +798,7 @@ module internal Transport =
             context.Properties.Set(callKey, call)
 
             try
-                let! outcome =
-                    settings.Pipeline
-                        .ExecuteOutcomeAsync(
-                            Func<ResilienceContext, CallState, ValueTask<Outcome<Received>>>(attempt settings),
-                            context,
-                            call
-                        )
-                        .ConfigureAwait(false)
+                let! outcome = settings.Pipeline.ExecuteOutcomeAsync(attemptCall, context, call).ConfigureAwait(false)
 
                 return outcome
             finally
@@ -851,7 +862,7 @@ module internal Transport =
         task {
             let activity = Telemetry.startCall prepared.Info
             let started = Diagnostics.Stopwatch.GetTimestamp()
-            let call = CallState(prepared)
+            let call = CallState(settings, prepared)
             let mutable ended = false
 
             try

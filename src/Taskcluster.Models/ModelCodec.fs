@@ -14,16 +14,19 @@ type ModelInfo =
 
 [<RequireQualifiedAccess>]
 module ModelCodec =
+    // RFC 3339 only: the invariant culture's general parser would also take "1/2/2026".
+    let private dateTimeFormats =
+        [| "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"; "yyyy-MM-dd'T'HH:mm:ssK" |]
+
     let dateTime: Decoder<DateTimeOffset> =
         fun path element ->
             match Decode.string path element with
             | Error e -> Error e
             | Ok text ->
-                // RFC 3339 only: the invariant culture's general parser would also take "1/2/2026".
                 match
                     DateTimeOffset.TryParseExact(
                         text,
-                        [| "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"; "yyyy-MM-dd'T'HH:mm:ssK" |],
+                        dateTimeFormats,
                         CultureInfo.InvariantCulture,
                         DateTimeStyles.AssumeUniversal
                     )
@@ -76,21 +79,37 @@ module ModelCodec =
 
     let extensionData (known: Set<string>) : Decoder<Map<string, Json>> =
         fun path element ->
-            // Member names are read through the core (which refuses names that are not Unicode);
-            // only the unknown members are turned into JSON.
-            match Decode.keyValuePairs (fun _ e -> Ok e) path element with
-            | Error e -> Error e
-            | Ok members ->
-                let rec go (acc: Map<string, Json>) (rest: (string * JsonElement) list) =
-                    match rest with
-                    | [] -> Ok acc
-                    | (name, _) :: rest when known.Contains name -> go acc rest
-                    | (name, value) :: rest ->
-                        match Decode.json (path.Field name) value with
-                        | Ok json -> go (acc.Add(name, json)) rest
-                        | Error e -> Error e
+            match element.ValueKind with
+            | JsonValueKind.Object ->
+                // One walk over the members, with nothing kept but the unknown ones (most
+                // answers have none): every model decode runs this.
+                let mutable members = element.EnumerateObject()
+                let mutable acc = Map.empty
+                let mutable failure = None
 
-                go Map.empty members
+                while failure.IsNone && members.MoveNext() do
+                    let p = members.Current
+
+                    // A name that is not Unicode throws when read; the core words it the same way.
+                    match
+                        (try
+                            Ok p.Name
+                         with :? InvalidOperationException ->
+                             Decode.failAt
+                                 path
+                                 "a member name is not valid Unicode (invalid UTF-8 or an escaped lone surrogate)")
+                    with
+                    | Error e -> failure <- Some e
+                    | Ok name when known.Contains name -> ()
+                    | Ok name ->
+                        match Decode.json (path.Field name) p.Value with
+                        | Ok json -> acc <- acc.Add(name, json)
+                        | Error e -> failure <- Some e
+
+                match failure with
+                | Some e -> Error e
+                | None -> Ok acc
+            | _ -> Decode.keyValuePairs Decode.json path element |> Result.map Map.ofList
 
     let extension (known: Set<string>) (values: Map<string, Json>) =
         [

@@ -257,6 +257,36 @@ let private bodies =
                 | other -> failtestf "unexpected %s" (other.Describe())
             }
 
+            test "callUtf8 gives the body as it came, an empty body as null, and refuses one that is not UTF-8" {
+                use server = start ()
+                let body = """{"n": 1,  "s":"\u00e9t\u00e9"}"""
+                server.Default <- Reply.json 200 body
+                let client = clientFor server id
+
+                let utf8 () =
+                    Client.callUtf8 client fakeReference ping [] [] Payload.Empty CancellationToken.None
+                    |> run
+
+                let answered = utf8 () |> expectOk "utf8"
+                Expect.equal (answered.ToArray()) (Encoding.UTF8.GetBytes body) "the bytes, unparsed"
+
+                server.Default <- Reply.status 204
+                let empty = utf8 () |> expectOk "empty"
+                Expect.equal (Encoding.UTF8.GetString empty.Span) "null" "an empty body reads as null"
+
+                server.Default <-
+                    fun _ ctx ->
+                        ctx.Response.StatusCode <- 200
+                        ctx.Response.ContentType <- "application/json"
+                        ctx.Response.Body.WriteAsync([| '"'B; 0xC3uy; '"'B |], 0, 3)
+
+                match utf8 () with
+                | Error(TaskclusterError.InvalidResponse(info, 200, e)) ->
+                    Expect.equal info.Name "fake.ping" "name"
+                    Expect.stringContains (e.Describe()) "not valid UTF-8 (byte 1)" "the first bad byte"
+                | other -> failtestf "unexpected %A" other
+            }
+
             test "callDecoded decodes, and reports the JSON path of a mismatch" {
                 use server = start ()
                 server.Default <- Reply.json 200 """{"items":[{"n":1},{"n":"two"}]}"""

@@ -215,6 +215,16 @@ let private apiTests (api: ApiReference) =
                         |> run
                         |> ignore)
 
+                    // The unparsed form of a method with a response schema sends the same request.
+                    if entry.Output.IsSome then
+                        let utf8 = methodOf t (name + "Utf8")
+                        let utf8Args = arguments api entry utf8 [] true
+
+                        checkCall api entry (name + "Utf8") true (fun () ->
+                            utf8.Invoke(service, utf8Args) :?> Task<Result<ReadOnlyMemory<byte>, TaskclusterError>>
+                            |> run
+                            |> ignore)
+
                     let generic = service :?> ApiClient
 
                     checkCall api entry $"Call(\"{entry.Name}\")" true (fun () ->
@@ -265,10 +275,13 @@ let tests =
                         |> List.collect (fun e ->
                             let n = Taskcluster.Generator.Code.pascalCase e.Name
 
-                            if List.contains "continuationToken" e.Query then
-                                [ n; n + "Pages"; n + "Items"; n + "ForEachPage" ]
-                            else
-                                [ n ])
+                            [
+                                n
+                                if e.Output.IsSome then
+                                    n + "Utf8"
+                                if List.contains "continuationToken" e.Query then
+                                    yield! [ n + "Pages"; n + "Items"; n + "ForEachPage" ]
+                            ])
                         |> List.sort
 
                     let declared =

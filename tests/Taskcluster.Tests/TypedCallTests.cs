@@ -177,6 +177,23 @@ public sealed class TypedCallTests : IClassFixture<EmulatorFixture>
         Assert.Equal("not a list", json.GetProperty("status").GetProperty("runs").GetString());
     }
 
+    [Fact]
+    public async Task AnEmptyOrMalformedAnswerToATypedCallIsAnInvalidResponseNotAnException()
+    {
+        foreach (var body in new[] { "", "  ", """{"status":""", """{"status":{}} {}""", "[1, 2" })
+        {
+            var options = new TaskclusterClientOptions { HttpMessageHandler = new Rewrite(body), MaxRetries = 0 };
+            var queue = new QueueClient(_tc.RootUrl, _tc.Root, options);
+
+            var result = await queue.StatusAsync(SlugIds.NewSlugId());
+
+            Assert.False(result.IsSuccess, body);
+            Assert.Equal(TaskclusterErrorKind.InvalidResponse, result.Error!.Kind);
+            Assert.Equal("queue.status", result.Error.ApiMethod);
+            Assert.StartsWith("$", result.Error.JsonPath);
+        }
+    }
+
     /// <summary>Answers every request with the same 200 JSON body.</summary>
     private sealed class Rewrite(string body) : HttpMessageHandler
     {

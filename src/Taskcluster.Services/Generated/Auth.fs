@@ -1551,6 +1551,15 @@ type Auth(client: TaskclusterClient) =
     member _.ListClients(?prefix: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.listClients [] (Taskcluster.Services.Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ListClients</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="prefix">The optional <c>prefix</c> query parameter.</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListClientsUtf8(?prefix: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.listClients [] (Taskcluster.Services.Arguments.query [ "prefix", prefix; "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Clients: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListClients</c> (<c>GET /clients/</c>), following <c>continuationToken</c>; see <c>ListClients</c> for the method and its scopes.</remarks>
     /// <param name="prefix">The optional <c>prefix</c> query parameter.</param>
@@ -1596,6 +1605,13 @@ type Auth(client: TaskclusterClient) =
     member _.Client(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.client [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>Client</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ClientUtf8(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.client [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Create Client</summary>
     /// <remarks>
     /// <para>
@@ -1630,6 +1646,14 @@ type Auth(client: TaskclusterClient) =
     member _.CreateClient(clientId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.createClient [ clientId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>CreateClient</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-client-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CreateClientUtf8(clientId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.createClient [ clientId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Entity History</summary>
     /// <remarks>
     /// <para>Get entity history based on entity type and entity name</para>
@@ -1648,6 +1672,16 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetEntityHistory(entityType: string, entityId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>GetEntityHistory</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="entityType">The <c>entityType</c> route argument (sent as one path segment).</param>
+    /// <param name="entityId">The <c>entityId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetEntityHistoryUtf8(entityType: string, entityId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.getEntityHistory [ entityType; entityId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Entity History: every page, lazily.</summary>
     /// <remarks>The pages of <c>GetEntityHistory</c> (<c>GET /audit/&lt;entityType&gt;/&lt;entityId&gt;</c>), following <c>continuationToken</c>; see <c>GetEntityHistory</c> for the method and its scopes.</remarks>
@@ -1698,6 +1732,15 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListAuditHistory(clientId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListAuditHistory</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListAuditHistoryUtf8(clientId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.listAuditHistory [ clientId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Audit History: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListAuditHistory</c> (<c>GET /clients/&lt;clientId&gt;/audit</c>), following <c>continuationToken</c>; see <c>ListAuditHistory</c> for the method and its scopes.</remarks>
@@ -1752,6 +1795,13 @@ type Auth(client: TaskclusterClient) =
     member _.ResetAccessToken(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.resetAccessToken [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ResetAccessToken</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ResetAccessTokenUtf8(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.resetAccessToken [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Update Client</summary>
     /// <remarks>
     /// <para>
@@ -1778,6 +1828,14 @@ type Auth(client: TaskclusterClient) =
     member _.UpdateClient(clientId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.updateClient [ clientId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>UpdateClient</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-client-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.UpdateClientUtf8(clientId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.updateClient [ clientId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Enable Client</summary>
     /// <remarks>
     /// <para>
@@ -1801,6 +1859,13 @@ type Auth(client: TaskclusterClient) =
     member _.EnableClient(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.enableClient [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>EnableClient</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.EnableClientUtf8(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.enableClient [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Disable Client</summary>
     /// <remarks>
     /// <para>Disable a client.  If the client is already disabled, this does nothing.</para>
@@ -1820,6 +1885,13 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.DisableClient(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.disableClient [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>DisableClient</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="clientId">The <c>clientId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.DisableClientUtf8(clientId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.disableClient [ clientId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Delete Client</summary>
     /// <remarks>
@@ -1859,6 +1931,12 @@ type Auth(client: TaskclusterClient) =
     member _.ListRoles(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.listRoles [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ListRoles</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListRolesUtf8(?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.listRoles [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Roles</summary>
     /// <remarks>
     /// <para>
@@ -1884,6 +1962,14 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListRoles2(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.listRoles2 [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListRoles2</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListRoles2Utf8(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.listRoles2 [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Roles: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListRoles2</c> (<c>GET /roles2/</c>), following <c>continuationToken</c>; see <c>ListRoles2</c> for the method and its scopes.</remarks>
@@ -1933,6 +2019,14 @@ type Auth(client: TaskclusterClient) =
     member _.ListRoleIds(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.listRoleIds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ListRoleIds</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListRoleIdsUtf8(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.listRoleIds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Role IDs: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListRoleIds</c> (<c>GET /roleids/</c>), following <c>continuationToken</c>; see <c>ListRoleIds</c> for the method and its scopes.</remarks>
     /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
@@ -1978,6 +2072,13 @@ type Auth(client: TaskclusterClient) =
     member _.Role(roleId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.role [ roleId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>Role</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="roleId">The <c>roleId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.RoleUtf8(roleId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.role [ roleId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Create Role</summary>
     /// <remarks>
     /// <para>Create a new role.</para>
@@ -2007,6 +2108,14 @@ type Auth(client: TaskclusterClient) =
     member _.CreateRole(roleId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.createRole [ roleId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>CreateRole</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="roleId">The <c>roleId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-role-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CreateRoleUtf8(roleId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.createRole [ roleId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Update Role</summary>
     /// <remarks>
     /// <para>Update an existing role.</para>
@@ -2034,6 +2143,14 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.UpdateRole(roleId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.updateRole [ roleId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>UpdateRole</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="roleId">The <c>roleId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/create-role-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.UpdateRoleUtf8(roleId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.updateRole [ roleId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Delete Role</summary>
     /// <remarks>
@@ -2073,6 +2190,13 @@ type Auth(client: TaskclusterClient) =
     member _.ExpandScopes(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.expandScopes [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ExpandScopes</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/scopeset.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ExpandScopesUtf8(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.expandScopes [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Current Scopes</summary>
     /// <remarks>
     /// <para>
@@ -2091,6 +2215,12 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CurrentScopes(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.currentScopes [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>CurrentScopes</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CurrentScopesUtf8(?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.currentScopes [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Temporary Read/Write Credentials S3</summary>
     /// <remarks>
@@ -2159,6 +2289,16 @@ type Auth(client: TaskclusterClient) =
     member _.AwsS3Credentials(level: string, bucket: string, prefix: string, ?format: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.awsS3Credentials [ level; bucket; prefix ] (Taskcluster.Services.Arguments.query [ "format", format ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>AwsS3Credentials</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="level">The <c>level</c> route argument (sent as one path segment).</param>
+    /// <param name="bucket">The <c>bucket</c> route argument (sent as one path segment).</param>
+    /// <param name="prefix">The <c>prefix</c> route argument (sent as one path segment).</param>
+    /// <param name="format">The optional <c>format</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.AwsS3CredentialsUtf8(level: string, bucket: string, prefix: string, ?format: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.awsS3Credentials [ level; bucket; prefix ] (Taskcluster.Services.Arguments.query [ "format", format ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Accounts Managed by Auth</summary>
     /// <remarks>
     /// <para>Retrieve a list of all Azure accounts managed by Taskcluster Auth.</para>
@@ -2173,6 +2313,12 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AzureAccounts(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.azureAccounts [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>AzureAccounts</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.AzureAccountsUtf8(?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.azureAccounts [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Tables in an Account Managed by Auth</summary>
     /// <remarks>
@@ -2190,6 +2336,14 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AzureTables(account: string, ?continuationToken: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.azureTables [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>AzureTables</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.AzureTablesUtf8(account: string, ?continuationToken: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.azureTables [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Tables in an Account Managed by Auth: every page, lazily.</summary>
     /// <remarks>The pages of <c>AzureTables</c> (<c>GET /azure/&lt;account&gt;/tables</c>), following <c>continuationToken</c>; see <c>AzureTables</c> for the method and its scopes.</remarks>
@@ -2248,6 +2402,15 @@ type Auth(client: TaskclusterClient) =
     member _.AzureTableSAS(account: string, table: string, level: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.azureTableSAS [ account; table; level ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>AzureTableSAS</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+    /// <param name="table">The <c>table</c> route argument (sent as one path segment).</param>
+    /// <param name="level">The <c>level</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.AzureTableSASUtf8(account: string, table: string, level: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.azureTableSAS [ account; table; level ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List containers in an Account Managed by Auth</summary>
     /// <remarks>
     /// <para>Retrieve a list of all containers in an account.</para>
@@ -2264,6 +2427,14 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AzureContainers(account: string, ?continuationToken: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.azureContainers [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>AzureContainers</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.AzureContainersUtf8(account: string, ?continuationToken: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.azureContainers [ account ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List containers in an Account Managed by Auth: every page, lazily.</summary>
     /// <remarks>The pages of <c>AzureContainers</c> (<c>GET /azure/&lt;account&gt;/containers</c>), following <c>continuationToken</c>; see <c>AzureContainers</c> for the method and its scopes.</remarks>
@@ -2322,6 +2493,15 @@ type Auth(client: TaskclusterClient) =
     member _.AzureContainerSAS(account: string, container: string, level: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.azureContainerSAS [ account; container; level ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>AzureContainerSAS</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="account">The <c>account</c> route argument (sent as one path segment).</param>
+    /// <param name="container">The <c>container</c> route argument (sent as one path segment).</param>
+    /// <param name="level">The <c>level</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.AzureContainerSASUtf8(account: string, container: string, level: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.azureContainerSAS [ account; container; level ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get DSN for Sentry Project</summary>
     /// <remarks>
     /// <para>
@@ -2346,6 +2526,13 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.SentryDSN(project: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.sentryDSN [ project ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>SentryDSN</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="project">The <c>project</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.SentryDSNUtf8(project: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.sentryDSN [ project ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a client token for the Websocktunnel service</summary>
     /// <remarks>
@@ -2377,6 +2564,14 @@ type Auth(client: TaskclusterClient) =
     member _.WebsocktunnelToken(wstAudience: string, wstClient: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.websocktunnelToken [ wstAudience; wstClient ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>WebsocktunnelToken</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="wstAudience">The <c>wstAudience</c> route argument (sent as one path segment).</param>
+    /// <param name="wstClient">The <c>wstClient</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.WebsocktunnelTokenUtf8(wstAudience: string, wstClient: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.websocktunnelToken [ wstAudience; wstClient ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Temporary GCP Credentials</summary>
     /// <remarks>
     /// <para>Get temporary GCP credentials for the given serviceAccount in the given project.</para>
@@ -2403,6 +2598,14 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GcpCredentials(projectId: string, serviceAccount: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.gcpCredentials [ projectId; serviceAccount ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>GcpCredentials</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="projectId">The <c>projectId</c> route argument (sent as one path segment).</param>
+    /// <param name="serviceAccount">The <c>serviceAccount</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GcpCredentialsUtf8(projectId: string, serviceAccount: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.gcpCredentials [ projectId; serviceAccount ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a repository scoped github token</summary>
     /// <remarks>
@@ -2441,6 +2644,15 @@ type Auth(client: TaskclusterClient) =
     member _.GithubRepoToken(appName: string, owner: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.githubRepoToken [ appName; owner ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>GithubRepoToken</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="appName">The <c>appName</c> route argument (sent as one path segment).</param>
+    /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/github-repo-token-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GithubRepoTokenUtf8(appName: string, owner: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.githubRepoToken [ appName; owner ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Authenticate Hawk Request</summary>
     /// <remarks>
     /// <para>
@@ -2462,6 +2674,13 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.AuthenticateHawk(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.authenticateHawk [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>AuthenticateHawk</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/authenticate-hawk-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.AuthenticateHawkUtf8(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.authenticateHawk [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Test Authentication</summary>
     /// <remarks>
@@ -2490,6 +2709,13 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.TestAuthenticate(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.testAuthenticate [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>TestAuthenticate</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="payload">The request body (schema <c>/schemas/auth/v1/test-authenticate-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.TestAuthenticateUtf8(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.testAuthenticate [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Test Authentication (GET)</summary>
     /// <remarks>
@@ -2521,6 +2747,12 @@ type Auth(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.TestAuthenticateGet(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client AuthReference.reference AuthReference.testAuthenticateGet [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>TestAuthenticateGet</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.TestAuthenticateGetUtf8(?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client AuthReference.reference AuthReference.testAuthenticateGet [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>

@@ -497,6 +497,18 @@ type Github(client: TaskclusterClient) =
     member _.Builds(?continuationToken: string, ?limit: string, ?organization: string, ?repository: string, ?sha: string, ?pullRequest: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client GithubReference.reference GithubReference.builds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>Builds</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="organization">The optional <c>organization</c> query parameter.</param>
+    /// <param name="repository">The optional <c>repository</c> query parameter.</param>
+    /// <param name="sha">The optional <c>sha</c> query parameter.</param>
+    /// <param name="pullRequest">The optional <c>pullRequest</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.BuildsUtf8(?continuationToken: string, ?limit: string, ?organization: string, ?repository: string, ?sha: string, ?pullRequest: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client GithubReference.reference GithubReference.builds [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "organization", organization; "repository", repository; "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List of Builds: every page, lazily.</summary>
     /// <remarks>The pages of <c>Builds</c> (<c>GET /builds</c>), following <c>continuationToken</c>; see <c>Builds</c> for the method and its scopes.</remarks>
     /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
@@ -554,6 +566,16 @@ type Github(client: TaskclusterClient) =
     member _.CancelBuilds(owner: string, repo: string, ?sha: string, ?pullRequest: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client GithubReference.reference GithubReference.cancelBuilds [ owner; repo ] (Taskcluster.Services.Arguments.query [ "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>CancelBuilds</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+    /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+    /// <param name="sha">The optional <c>sha</c> query parameter.</param>
+    /// <param name="pullRequest">The optional <c>pullRequest</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CancelBuildsUtf8(owner: string, repo: string, ?sha: string, ?pullRequest: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client GithubReference.reference GithubReference.cancelBuilds [ owner; repo ] (Taskcluster.Services.Arguments.query [ "sha", sha; "pullRequest", pullRequest ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Latest Build Status Badge</summary>
     /// <remarks>
     /// <para>
@@ -593,6 +615,14 @@ type Github(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Repository(owner: string, repo: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client GithubReference.reference GithubReference.repository [ owner; repo ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>Repository</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="owner">The <c>owner</c> route argument (sent as one path segment).</param>
+    /// <param name="repo">The <c>repo</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.RepositoryUtf8(owner: string, repo: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client GithubReference.reference GithubReference.repository [ owner; repo ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Latest Status for Branch</summary>
     /// <remarks>
@@ -677,6 +707,13 @@ type Github(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.RenderTaskclusterYml(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client GithubReference.reference GithubReference.renderTaskclusterYml [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>RenderTaskclusterYml</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="payload">The request body (schema <c>/schemas/github/v1/render-taskcluster-yml-input.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.RenderTaskclusterYmlUtf8(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client GithubReference.reference GithubReference.renderTaskclusterYml [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>

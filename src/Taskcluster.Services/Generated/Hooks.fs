@@ -642,6 +642,12 @@ type Hooks(client: TaskclusterClient) =
     member _.ListHookGroups(?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client HooksReference.reference HooksReference.listHookGroups [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ListHookGroups</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListHookGroupsUtf8(?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client HooksReference.reference HooksReference.listHookGroups [] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List hooks in a given group</summary>
     /// <remarks>
     /// <para>
@@ -660,6 +666,13 @@ type Hooks(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListHooks(hookGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client HooksReference.reference HooksReference.listHooks [ hookGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListHooks</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListHooksUtf8(hookGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client HooksReference.reference HooksReference.listHooks [ hookGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get hook definition</summary>
     /// <remarks>
@@ -681,6 +694,14 @@ type Hooks(client: TaskclusterClient) =
     member _.Hook(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client HooksReference.reference HooksReference.hook [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>Hook</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.HookUtf8(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client HooksReference.reference HooksReference.hook [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get hook status</summary>
     /// <remarks>
     /// <para>
@@ -701,6 +722,14 @@ type Hooks(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetHookStatus(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client HooksReference.reference HooksReference.getHookStatus [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>GetHookStatus</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetHookStatusUtf8(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client HooksReference.reference HooksReference.getHookStatus [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Create a hook</summary>
     /// <remarks>
@@ -728,6 +757,15 @@ type Hooks(client: TaskclusterClient) =
     member _.CreateHook(hookGroupId: string, hookId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client HooksReference.reference HooksReference.createHook [ hookGroupId; hookId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>CreateHook</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/create-hook-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CreateHookUtf8(hookGroupId: string, hookId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client HooksReference.reference HooksReference.createHook [ hookGroupId; hookId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Update a hook</summary>
     /// <remarks>
     /// <para>
@@ -751,6 +789,15 @@ type Hooks(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.UpdateHook(hookGroupId: string, hookId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client HooksReference.reference HooksReference.updateHook [ hookGroupId; hookId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>UpdateHook</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/create-hook-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.UpdateHookUtf8(hookGroupId: string, hookId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client HooksReference.reference HooksReference.updateHook [ hookGroupId; hookId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Delete a hook</summary>
     /// <remarks>
@@ -796,6 +843,15 @@ type Hooks(client: TaskclusterClient) =
     member _.TriggerHook(hookGroupId: string, hookId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client HooksReference.reference HooksReference.triggerHook [ hookGroupId; hookId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>TriggerHook</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/trigger-hook.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.TriggerHookUtf8(hookGroupId: string, hookId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client HooksReference.reference HooksReference.triggerHook [ hookGroupId; hookId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get a trigger token</summary>
     /// <remarks>
     /// <para>
@@ -816,6 +872,14 @@ type Hooks(client: TaskclusterClient) =
     member _.GetTriggerToken(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client HooksReference.reference HooksReference.getTriggerToken [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>GetTriggerToken</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetTriggerTokenUtf8(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client HooksReference.reference HooksReference.getTriggerToken [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Reset a trigger token</summary>
     /// <remarks>
     /// <para>
@@ -835,6 +899,14 @@ type Hooks(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ResetTriggerToken(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client HooksReference.reference HooksReference.resetTriggerToken [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ResetTriggerToken</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ResetTriggerTokenUtf8(hookGroupId: string, hookId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client HooksReference.reference HooksReference.resetTriggerToken [ hookGroupId; hookId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Trigger a hook with a token</summary>
     /// <remarks>
@@ -862,6 +934,16 @@ type Hooks(client: TaskclusterClient) =
     member _.TriggerHookWithToken(hookGroupId: string, hookId: string, token: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client HooksReference.reference HooksReference.triggerHookWithToken [ hookGroupId; hookId; token ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>TriggerHookWithToken</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="token">The <c>token</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/hooks/v1/trigger-hook.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.TriggerHookWithTokenUtf8(hookGroupId: string, hookId: string, token: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client HooksReference.reference HooksReference.triggerHookWithToken [ hookGroupId; hookId; token ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get information about recent hook fires</summary>
     /// <remarks>
     /// <para>
@@ -884,6 +966,16 @@ type Hooks(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListLastFires(hookGroupId: string, hookId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListLastFires</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="hookGroupId">The <c>hookGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="hookId">The <c>hookId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListLastFiresUtf8(hookGroupId: string, hookId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client HooksReference.reference HooksReference.listLastFires [ hookGroupId; hookId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get information about recent hook fires: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListLastFires</c> (<c>GET /hooks/&lt;hookGroupId&gt;/&lt;hookId&gt;/last-fires</c>), following <c>continuationToken</c>; see <c>ListLastFires</c> for the method and its scopes.</remarks>

@@ -478,6 +478,13 @@ type Index(client: TaskclusterClient) =
     member _.FindTask(indexPath: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client IndexReference.reference IndexReference.findTask [ indexPath ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>FindTask</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="indexPath">The <c>indexPath</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.FindTaskUtf8(indexPath: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client IndexReference.reference IndexReference.findTask [ indexPath ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Find tasks at indexes</summary>
     /// <remarks>
     /// <para>List the tasks given their labels</para>
@@ -503,6 +510,15 @@ type Index(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.FindTasksAtIndex(payload: Payload, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client IndexReference.reference IndexReference.findTasksAtIndex [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>FindTasksAtIndex</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="payload">The request body (schema <c>/schemas/index/v1/list-tasks-at-index.json#</c>).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.FindTasksAtIndexUtf8(payload: Payload, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client IndexReference.reference IndexReference.findTasksAtIndex [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Find tasks at indexes: every page, lazily.</summary>
     /// <remarks>The pages of <c>FindTasksAtIndex</c> (<c>POST /tasks/indexes</c>), following <c>continuationToken</c>; see <c>FindTasksAtIndex</c> for the method and its scopes.</remarks>
@@ -557,6 +573,15 @@ type Index(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListNamespaces(``namespace``: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListNamespaces</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListNamespacesUtf8(``namespace``: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client IndexReference.reference IndexReference.listNamespaces [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Namespaces: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListNamespaces</c> (<c>GET /namespaces/&lt;namespace&gt;</c>), following <c>continuationToken</c>; see <c>ListNamespaces</c> for the method and its scopes.</remarks>
@@ -616,6 +641,15 @@ type Index(client: TaskclusterClient) =
     member _.ListTasks(``namespace``: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ListTasks</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListTasksUtf8(``namespace``: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client IndexReference.reference IndexReference.listTasks [ ``namespace`` ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Tasks: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListTasks</c> (<c>GET /tasks/&lt;namespace&gt;</c>), following <c>continuationToken</c>; see <c>ListTasks</c> for the method and its scopes.</remarks>
     /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
@@ -669,6 +703,14 @@ type Index(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.InsertTask(``namespace``: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client IndexReference.reference IndexReference.insertTask [ ``namespace`` ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>InsertTask</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="namespace">The <c>namespace</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/index/v1/insert-task-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.InsertTaskUtf8(``namespace``: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client IndexReference.reference IndexReference.insertTask [ ``namespace`` ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Remove Task from Index</summary>
     /// <remarks>

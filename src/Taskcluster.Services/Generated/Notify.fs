@@ -616,6 +616,14 @@ type Notify(client: TaskclusterClient) =
     member _.ListDenylist(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client NotifyReference.reference NotifyReference.listDenylist [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ListDenylist</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListDenylistUtf8(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client NotifyReference.reference NotifyReference.listDenylist [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Denylisted Notifications: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListDenylist</c> (<c>GET /denylist/list</c>), following <c>continuationToken</c>; see <c>ListDenylist</c> for the method and its scopes.</remarks>
     /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>

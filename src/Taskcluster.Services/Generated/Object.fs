@@ -437,6 +437,14 @@ type Object(client: TaskclusterClient) =
     member _.CreateUpload(name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client ObjectReference.reference ObjectReference.createUpload [ name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>CreateUpload</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/object/v1/create-upload-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CreateUploadUtf8(name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client ObjectReference.reference ObjectReference.createUpload [ name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Mark an upload as complete.</summary>
     /// <remarks>
     /// <para>
@@ -489,6 +497,14 @@ type Object(client: TaskclusterClient) =
     member _.StartDownload(name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client ObjectReference.reference ObjectReference.startDownload [ name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>StartDownload</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/object/v1/download-object-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.StartDownloadUtf8(name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client ObjectReference.reference ObjectReference.startDownload [ name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get an object's metadata</summary>
     /// <remarks>
     /// <para>
@@ -507,6 +523,13 @@ type Object(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Object(name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client ObjectReference.reference ObjectReference.``object`` [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>Object</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ObjectUtf8(name: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client ObjectReference.reference ObjectReference.``object`` [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get an object's data</summary>
     /// <remarks>

@@ -345,6 +345,14 @@ type PurgeCache(client: TaskclusterClient) =
     member _.AllPurgeRequests(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>AllPurgeRequests</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.AllPurgeRequestsUtf8(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client PurgeCacheReference.reference PurgeCacheReference.allPurgeRequests [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>All Open Purge Requests: every page, lazily.</summary>
     /// <remarks>The pages of <c>AllPurgeRequests</c> (<c>GET /purge-cache/list</c>), following <c>continuationToken</c>; see <c>AllPurgeRequests</c> for the method and its scopes.</remarks>
     /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
@@ -391,6 +399,14 @@ type PurgeCache(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.PurgeRequests(workerPoolId: string, ?since: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client PurgeCacheReference.reference PurgeCacheReference.purgeRequests [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "since", since ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>PurgeRequests</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="since">The optional <c>since</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.PurgeRequestsUtf8(workerPoolId: string, ?since: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client PurgeCacheReference.reference PurgeCacheReference.purgeRequests [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "since", since ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>

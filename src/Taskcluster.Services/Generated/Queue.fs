@@ -2426,6 +2426,13 @@ type Queue(client: TaskclusterClient) =
     member _.Task(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.task [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>Task</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.TaskUtf8(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.task [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get multiple task definitions</summary>
     /// <remarks>
     /// <para>
@@ -2447,6 +2454,15 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.Tasks(payload: Payload, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.tasks [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>Tasks</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.TasksUtf8(payload: Payload, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.tasks [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get multiple task definitions: every page, lazily.</summary>
     /// <remarks>The pages of <c>Tasks</c> (<c>POST /tasks</c>), following <c>continuationToken</c>; see <c>Tasks</c> for the method and its scopes.</remarks>
@@ -2500,6 +2516,15 @@ type Queue(client: TaskclusterClient) =
     member _.Statuses(payload: Payload, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.statuses [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>Statuses</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.StatusesUtf8(payload: Payload, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.statuses [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get multiple task definitions: every page, lazily.</summary>
     /// <remarks>The pages of <c>Statuses</c> (<c>POST /tasks/status</c>), following <c>continuationToken</c>; see <c>Statuses</c> for the method and its scopes.</remarks>
     /// <param name="payload">The request body (schema <c>/schemas/queue/v1/tasks-request.json#</c>).</param>
@@ -2545,6 +2570,13 @@ type Queue(client: TaskclusterClient) =
     member _.Status(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.status [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>Status</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.StatusUtf8(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.status [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Task Group</summary>
     /// <remarks>
     /// <para>List tasks sharing the same `taskGroupId`.</para>
@@ -2584,6 +2616,15 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListTaskGroup(taskGroupId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListTaskGroup</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListTaskGroupUtf8(taskGroupId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.listTaskGroup [ taskGroupId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Task Group: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListTaskGroup</c> (<c>GET /task-group/&lt;taskGroupId&gt;/list</c>), following <c>continuationToken</c>; see <c>ListTaskGroup</c> for the method and its scopes.</remarks>
@@ -2642,6 +2683,13 @@ type Queue(client: TaskclusterClient) =
     member _.CancelTaskGroup(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.cancelTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>CancelTaskGroup</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CancelTaskGroupUtf8(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.cancelTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Task Group</summary>
     /// <remarks>
     /// <para>Get task group information by `taskGroupId`.</para>
@@ -2665,6 +2713,13 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetTaskGroup(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.getTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>GetTaskGroup</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetTaskGroupUtf8(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.getTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Seal Task Group</summary>
     /// <remarks>
@@ -2691,6 +2746,13 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.SealTaskGroup(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.sealTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>SealTaskGroup</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.SealTaskGroupUtf8(taskGroupId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.sealTaskGroup [ taskGroupId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Dependent Tasks</summary>
     /// <remarks>
@@ -2727,6 +2789,15 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListDependentTasks(taskId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListDependentTasks</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListDependentTasksUtf8(taskId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.listDependentTasks [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Dependent Tasks: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListDependentTasks</c> (<c>GET /task/&lt;taskId&gt;/dependents</c>), following <c>continuationToken</c>; see <c>ListDependentTasks</c> for the method and its scopes.</remarks>
@@ -2817,6 +2888,14 @@ type Queue(client: TaskclusterClient) =
     member _.CreateTask(taskId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.createTask [ taskId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>CreateTask</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/create-task-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CreateTaskUtf8(taskId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.createTask [ taskId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Schedule Defined Task</summary>
     /// <remarks>
     /// <para>
@@ -2856,6 +2935,13 @@ type Queue(client: TaskclusterClient) =
     member _.ScheduleTask(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.scheduleTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ScheduleTask</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ScheduleTaskUtf8(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.scheduleTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Rerun a Resolved Task</summary>
     /// <remarks>
     /// <para>
@@ -2892,6 +2978,13 @@ type Queue(client: TaskclusterClient) =
     member _.RerunTask(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.rerunTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>RerunTask</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.RerunTaskUtf8(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.rerunTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Cancel Task</summary>
     /// <remarks>
     /// <para>
@@ -2927,6 +3020,13 @@ type Queue(client: TaskclusterClient) =
     member _.CancelTask(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.cancelTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>CancelTask</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CancelTaskUtf8(taskId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.cancelTask [ taskId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Change Task Priority</summary>
     /// <remarks>
     /// <para>This method updates the priority of a single unresolved task.</para>
@@ -2951,6 +3051,14 @@ type Queue(client: TaskclusterClient) =
     member _.ChangeTaskPriority(taskId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.changeTaskPriority [ taskId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ChangeTaskPriority</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/change-task-priority-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ChangeTaskPriorityUtf8(taskId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.changeTaskPriority [ taskId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Change Task Group Priority</summary>
     /// <remarks>
     /// <para>This method applies a new priority to unresolved tasks within a task group.</para>
@@ -2973,6 +3081,14 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ChangeTaskGroupPriority(taskGroupId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.changeTaskGroupPriority [ taskGroupId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ChangeTaskGroupPriority</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskGroupId">The <c>taskGroupId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/change-task-priority-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ChangeTaskGroupPriorityUtf8(taskGroupId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.changeTaskGroupPriority [ taskGroupId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Claim Work</summary>
     /// <remarks>
@@ -3002,6 +3118,14 @@ type Queue(client: TaskclusterClient) =
     member _.ClaimWork(taskQueueId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.claimWork [ taskQueueId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ClaimWork</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/claim-work-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ClaimWorkUtf8(taskQueueId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.claimWork [ taskQueueId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Claim Task</summary>
     /// <remarks>
     /// <para>claim a task - never documented</para>
@@ -3022,6 +3146,15 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ClaimTask(taskId: string, runId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.claimTask [ taskId; runId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ClaimTask</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-claim-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ClaimTaskUtf8(taskId: string, runId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.claimTask [ taskId; runId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Reclaim task</summary>
     /// <remarks>
@@ -3065,6 +3198,14 @@ type Queue(client: TaskclusterClient) =
     member _.ReclaimTask(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.reclaimTask [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ReclaimTask</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ReclaimTaskUtf8(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.reclaimTask [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Report Run Completed</summary>
     /// <remarks>
     /// <para>Report a task completed, resolving the run as `completed`.</para>
@@ -3081,6 +3222,14 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ReportCompleted(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.reportCompleted [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ReportCompleted</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ReportCompletedUtf8(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.reportCompleted [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Report Run Failed</summary>
     /// <remarks>
@@ -3107,6 +3256,14 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ReportFailed(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.reportFailed [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ReportFailed</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ReportFailedUtf8(taskId: string, runId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.reportFailed [ taskId; runId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Report Task Exception</summary>
     /// <remarks>
@@ -3143,6 +3300,15 @@ type Queue(client: TaskclusterClient) =
     member _.ReportException(taskId: string, runId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.reportException [ taskId; runId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ReportException</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/task-exception-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ReportExceptionUtf8(taskId: string, runId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.reportException [ taskId; runId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Create Artifact</summary>
     /// <remarks>
     /// <para>
@@ -3173,6 +3339,16 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateArtifact(taskId: string, runId: string, name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.createArtifact [ taskId; runId; name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>CreateArtifact</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/post-artifact-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CreateArtifactUtf8(taskId: string, runId: string, name: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.createArtifact [ taskId; runId; name ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Finish Artifact</summary>
     /// <remarks>
@@ -3272,6 +3448,15 @@ type Queue(client: TaskclusterClient) =
     member _.GetArtifact(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.getArtifact [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>GetArtifact</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetArtifactUtf8(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.getArtifact [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Artifact Data from Latest Run</summary>
     /// <remarks>
     /// <para>Get artifact by `&lt;name&gt;` from the last run of a task.</para>
@@ -3345,6 +3530,14 @@ type Queue(client: TaskclusterClient) =
     member _.GetLatestArtifact(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.getLatestArtifact [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>GetLatestArtifact</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetLatestArtifactUtf8(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.getLatestArtifact [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Artifacts from Run</summary>
     /// <remarks>
     /// <para>Returns a list of artifacts and associated meta-data for a given run.</para>
@@ -3373,6 +3566,16 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListArtifacts(taskId: string, runId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListArtifacts</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListArtifactsUtf8(taskId: string, runId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.listArtifacts [ taskId; runId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifacts from Run: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListArtifacts</c> (<c>GET /task/&lt;taskId&gt;/runs/&lt;runId&gt;/artifacts</c>), following <c>continuationToken</c>; see <c>ListArtifacts</c> for the method and its scopes.</remarks>
@@ -3437,6 +3640,15 @@ type Queue(client: TaskclusterClient) =
     member _.ListLatestArtifacts(taskId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ListLatestArtifacts</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListLatestArtifactsUtf8(taskId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.listLatestArtifacts [ taskId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Artifacts from Latest Run: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListLatestArtifacts</c> (<c>GET /task/&lt;taskId&gt;/artifacts</c>), following <c>continuationToken</c>; see <c>ListLatestArtifacts</c> for the method and its scopes.</remarks>
     /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
@@ -3489,6 +3701,15 @@ type Queue(client: TaskclusterClient) =
     member _.ArtifactInfo(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.artifactInfo [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ArtifactInfo</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ArtifactInfoUtf8(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.artifactInfo [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Artifact Information From Latest Run</summary>
     /// <remarks>
     /// <para>
@@ -3510,6 +3731,14 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.LatestArtifactInfo(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.latestArtifactInfo [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>LatestArtifactInfo</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.LatestArtifactInfoUtf8(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.latestArtifactInfo [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Artifact Content From Run</summary>
     /// <remarks>
@@ -3537,6 +3766,15 @@ type Queue(client: TaskclusterClient) =
     member _.Artifact(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.artifact [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>Artifact</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="runId">The <c>runId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ArtifactUtf8(taskId: string, runId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.artifact [ taskId; runId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Artifact Content From Latest Run</summary>
     /// <remarks>
     /// <para>Returns information about the content of the artifact, in the latest task run.</para>
@@ -3561,6 +3799,14 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.LatestArtifact(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.latestArtifact [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>LatestArtifact</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskId">The <c>taskId</c> route argument (sent as one path segment).</param>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.LatestArtifactUtf8(taskId: string, name: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.latestArtifact [ taskId; name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active provisioners</summary>
     /// <remarks>
@@ -3589,6 +3835,14 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListProvisioners(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.listProvisioners [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListProvisioners</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListProvisionersUtf8(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.listProvisioners [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active provisioners: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListProvisioners</c> (<c>GET /provisioners</c>), following <c>continuationToken</c>; see <c>ListProvisioners</c> for the method and its scopes.</remarks>
@@ -3637,6 +3891,13 @@ type Queue(client: TaskclusterClient) =
     member _.GetProvisioner(provisionerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.getProvisioner [ provisionerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>GetProvisioner</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetProvisionerUtf8(provisionerId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.getProvisioner [ provisionerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Update a provisioner</summary>
     /// <remarks>
     /// <para>Declare a provisioner, supplying some details about it.</para>
@@ -3666,6 +3927,14 @@ type Queue(client: TaskclusterClient) =
     member _.DeclareProvisioner(provisionerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.declareProvisioner [ provisionerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>DeclareProvisioner</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-provisioner-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.DeclareProvisionerUtf8(provisionerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.declareProvisioner [ provisionerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Number of Pending Tasks</summary>
     /// <remarks>
     /// <para>Get an approximate number of pending tasks for the given `taskQueueId`.</para>
@@ -3686,6 +3955,13 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.PendingTasks(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.pendingTasks [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>PendingTasks</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.PendingTasksUtf8(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.pendingTasks [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get Number of Pending and Claimed Tasks</summary>
     /// <remarks>
@@ -3709,6 +3985,13 @@ type Queue(client: TaskclusterClient) =
     member _.TaskQueueCounts(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.taskQueueCounts [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>TaskQueueCounts</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.TaskQueueCountsUtf8(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.taskQueueCounts [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Pending Tasks</summary>
     /// <remarks>
     /// <para>List pending tasks for the given `taskQueueId`.</para>
@@ -3730,6 +4013,15 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListPendingTasks(taskQueueId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListPendingTasks</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListPendingTasksUtf8(taskQueueId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.listPendingTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Pending Tasks: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListPendingTasks</c> (<c>GET /task-queues/&lt;taskQueueId&gt;/pending</c>), following <c>continuationToken</c>; see <c>ListPendingTasks</c> for the method and its scopes.</remarks>
@@ -3781,6 +4073,15 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListClaimedTasks(taskQueueId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListClaimedTasks</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListClaimedTasksUtf8(taskQueueId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.listClaimedTasks [ taskQueueId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List claimed Tasks: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListClaimedTasks</c> (<c>GET /task-queues/&lt;taskQueueId&gt;/claimed</c>), following <c>continuationToken</c>; see <c>ListClaimedTasks</c> for the method and its scopes.</remarks>
@@ -3835,6 +4136,15 @@ type Queue(client: TaskclusterClient) =
     member _.ListWorkerTypes(provisionerId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ListWorkerTypes</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListWorkerTypesUtf8(provisionerId: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.listWorkerTypes [ provisionerId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get a list of all active worker-types: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerTypes</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types</c>), following <c>continuationToken</c>; see <c>ListWorkerTypes</c> for the method and its scopes.</remarks>
     /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
@@ -3881,6 +4191,14 @@ type Queue(client: TaskclusterClient) =
     member _.GetWorkerType(provisionerId: string, workerType: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.getWorkerType [ provisionerId; workerType ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>GetWorkerType</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetWorkerTypeUtf8(provisionerId: string, workerType: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.getWorkerType [ provisionerId; workerType ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Update a worker-type</summary>
     /// <remarks>
     /// <para>Declare a workerType, supplying some details about it.</para>
@@ -3906,6 +4224,15 @@ type Queue(client: TaskclusterClient) =
     member _.DeclareWorkerType(provisionerId: string, workerType: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.declareWorkerType [ provisionerId; workerType ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>DeclareWorkerType</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-workertype-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.DeclareWorkerTypeUtf8(provisionerId: string, workerType: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.declareWorkerType [ provisionerId; workerType ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get a list of all active task queues</summary>
     /// <remarks>
     /// <para>Get all active task queues.</para>
@@ -3928,6 +4255,14 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListTaskQueues(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.listTaskQueues [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListTaskQueues</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListTaskQueuesUtf8(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.listTaskQueues [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active task queues: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListTaskQueues</c> (<c>GET /task-queues</c>), following <c>continuationToken</c>; see <c>ListTaskQueues</c> for the method and its scopes.</remarks>
@@ -3971,6 +4306,13 @@ type Queue(client: TaskclusterClient) =
     member _.GetTaskQueue(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.getTaskQueue [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>GetTaskQueue</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="taskQueueId">The <c>taskQueueId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetTaskQueueUtf8(taskQueueId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.getTaskQueue [ taskQueueId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get a list of all active workers of a workerType</summary>
     /// <remarks>
     /// <para>Get a list of all active workers of a workerType.</para>
@@ -4001,6 +4343,17 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkers(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?quarantined: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListWorkers</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListWorkersUtf8(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?quarantined: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "quarantined", quarantined ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active workers of a workerType: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkers</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c>), following <c>continuationToken</c>; see <c>ListWorkers</c> for the method and its scopes.</remarks>
@@ -4056,6 +4409,16 @@ type Queue(client: TaskclusterClient) =
     member _.GetWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.getWorker [ provisionerId; workerType; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>GetWorker</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetWorkerUtf8(provisionerId: string, workerType: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.getWorker [ provisionerId; workerType; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Quarantine a worker</summary>
     /// <remarks>
     /// <para>Quarantine a worker</para>
@@ -4076,6 +4439,17 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.QuarantineWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.quarantineWorker [ provisionerId; workerType; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>QuarantineWorker</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/quarantine-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.QuarantineWorkerUtf8(provisionerId: string, workerType: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.quarantineWorker [ provisionerId; workerType; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Declare a worker</summary>
     /// <remarks>
@@ -4101,6 +4475,17 @@ type Queue(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.DeclareWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client QueueReference.reference QueueReference.declareWorker [ provisionerId; workerType; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>DeclareWorker</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/queue/v1/update-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.DeclareWorkerUtf8(provisionerId: string, workerType: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client QueueReference.reference QueueReference.declareWorker [ provisionerId; workerType; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>

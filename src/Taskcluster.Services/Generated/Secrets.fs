@@ -376,6 +376,13 @@ type Secrets(client: TaskclusterClient) =
     member _.Get(name: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client SecretsReference.reference SecretsReference.get [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>Get</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="name">The <c>name</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetUtf8(name: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client SecretsReference.reference SecretsReference.get [ name ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Secrets</summary>
     /// <remarks>
     /// <para>List the names of all secrets.</para>
@@ -404,6 +411,14 @@ type Secrets(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.List(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client SecretsReference.reference SecretsReference.list [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>List</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListUtf8(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client SecretsReference.reference SecretsReference.list [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Secrets: every page, lazily.</summary>
     /// <remarks>The pages of <c>List</c> (<c>GET /secrets</c>), following <c>continuationToken</c>; see <c>List</c> for the method and its scopes.</remarks>

@@ -1089,6 +1089,14 @@ type WorkerManager(client: TaskclusterClient) =
     member _.ListProviders(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ListProviders</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListProvidersUtf8(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.listProviders [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Providers: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListProviders</c> (<c>GET /providers</c>), following <c>continuationToken</c>; see <c>ListProviders</c> for the method and its scopes.</remarks>
     /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
@@ -1135,6 +1143,14 @@ type WorkerManager(client: TaskclusterClient) =
     member _.CreateWorkerPool(workerPoolId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.createWorkerPool [ workerPoolId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>CreateWorkerPool</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-pool-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CreateWorkerPoolUtf8(workerPoolId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.createWorkerPool [ workerPoolId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Update Worker Pool</summary>
     /// <remarks>
     /// <para>
@@ -1164,6 +1180,14 @@ type WorkerManager(client: TaskclusterClient) =
     member _.UpdateWorkerPool(workerPoolId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.updateWorkerPool [ workerPoolId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>UpdateWorkerPool</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/update-worker-pool-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.UpdateWorkerPoolUtf8(workerPoolId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.updateWorkerPool [ workerPoolId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Delete Worker Pool</summary>
     /// <remarks>
     /// <para>
@@ -1184,6 +1208,13 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.DeleteWorkerPool(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.deleteWorkerPool [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>DeleteWorkerPool</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.DeleteWorkerPoolUtf8(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.deleteWorkerPool [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Worker Pool Launch Configs</summary>
     /// <remarks>
@@ -1207,6 +1238,16 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkerPoolLaunchConfigs(workerPoolId: string, ?continuationToken: string, ?limit: string, ?includeArchived: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListWorkerPoolLaunchConfigs</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="includeArchived">The optional <c>includeArchived</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListWorkerPoolLaunchConfigsUtf8(workerPoolId: string, ?continuationToken: string, ?limit: string, ?includeArchived: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolLaunchConfigs [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "includeArchived", includeArchived ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Worker Pool Launch Configs: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolLaunchConfigs</c> (<c>GET /worker-pool/&lt;workerPoolId&gt;/launch-configs</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolLaunchConfigs</c> for the method and its scopes.</remarks>
@@ -1259,6 +1300,13 @@ type WorkerManager(client: TaskclusterClient) =
     member _.WorkerPoolStats(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.workerPoolStats [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>WorkerPoolStats</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.WorkerPoolStatsUtf8(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.workerPoolStats [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Get Worker Pool</summary>
     /// <remarks>
     /// <para>Fetch an existing worker pool defition.</para>
@@ -1274,6 +1322,13 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.WorkerPool(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.workerPool [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>WorkerPool</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.WorkerPoolUtf8(workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.workerPool [ workerPoolId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List All Worker Pools</summary>
     /// <remarks>
@@ -1291,6 +1346,14 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkerPools(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListWorkerPools</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListWorkerPoolsUtf8(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.listWorkerPools [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List All Worker Pools: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPools</c> (<c>GET /worker-pools</c>), following <c>continuationToken</c>; see <c>ListWorkerPools</c> for the method and its scopes.</remarks>
@@ -1334,6 +1397,14 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkerPoolsStats(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListWorkerPoolsStats</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListWorkerPoolsStatsUtf8(?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolsStats [] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List All Worker Pools Stats: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolsStats</c> (<c>GET /worker-pools/stats</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolsStats</c> for the method and its scopes.</remarks>
@@ -1393,6 +1464,14 @@ type WorkerManager(client: TaskclusterClient) =
     member _.ReportWorkerError(workerPoolId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.reportWorkerError [ workerPoolId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ReportWorkerError</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/report-worker-error-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ReportWorkerErrorUtf8(workerPoolId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.reportWorkerError [ workerPoolId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Worker Pool Errors Count</summary>
     /// <remarks>
     /// <para>
@@ -1414,6 +1493,13 @@ type WorkerManager(client: TaskclusterClient) =
     member _.WorkerPoolErrorStats(?workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.workerPoolErrorStats [] (Taskcluster.Services.Arguments.query [ "workerPoolId", workerPoolId ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>WorkerPoolErrorStats</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The optional <c>workerPoolId</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.WorkerPoolErrorStatsUtf8(?workerPoolId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.workerPoolErrorStats [] (Taskcluster.Services.Arguments.query [ "workerPoolId", workerPoolId ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>List Worker Pool Errors</summary>
     /// <remarks>
     /// <para>Get the list of worker pool errors.</para>
@@ -1433,6 +1519,17 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkerPoolErrors(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?errorId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListWorkerPoolErrors</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
+    /// <param name="errorId">The optional <c>errorId</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListWorkerPoolErrorsUtf8(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?errorId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.listWorkerPoolErrors [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "errorId", errorId ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>List Worker Pool Errors: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkerPoolErrors</c> (<c>GET /worker-pool-errors/&lt;workerPoolId&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkerPoolErrors</c> for the method and its scopes.</remarks>
@@ -1488,6 +1585,16 @@ type WorkerManager(client: TaskclusterClient) =
     member _.ListWorkersForWorkerGroup(workerPoolId: string, workerGroup: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ListWorkersForWorkerGroup</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListWorkersForWorkerGroupUtf8(workerPoolId: string, workerGroup: string, ?continuationToken: string, ?limit: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerGroup [ workerPoolId; workerGroup ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkersForWorkerGroup</c> (<c>GET /workers/&lt;workerPoolId&gt;/&lt;workerGroup&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkersForWorkerGroup</c> for the method and its scopes.</remarks>
     /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
@@ -1538,6 +1645,15 @@ type WorkerManager(client: TaskclusterClient) =
     member _.Worker(workerPoolId: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.worker [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>Worker</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.WorkerUtf8(workerPoolId: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.worker [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Create a Worker</summary>
     /// <remarks>
     /// <para>
@@ -1564,6 +1680,16 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.CreateWorker(workerPoolId: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.createWorker [ workerPoolId; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>CreateWorker</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.CreateWorkerUtf8(workerPoolId: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.createWorker [ workerPoolId; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Update an existing Worker</summary>
     /// <remarks>
@@ -1592,6 +1718,16 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.UpdateWorker(workerPoolId: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.updateWorker [ workerPoolId; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>UpdateWorker</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/create-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.UpdateWorkerUtf8(workerPoolId: string, workerGroup: string, workerId: string, payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.updateWorker [ workerPoolId; workerGroup; workerId ] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Remove a Worker</summary>
     /// <remarks>
@@ -1641,6 +1777,15 @@ type WorkerManager(client: TaskclusterClient) =
     member _.ShouldWorkerTerminate(workerPoolId: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.shouldWorkerTerminate [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>ShouldWorkerTerminate</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ShouldWorkerTerminateUtf8(workerPoolId: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.shouldWorkerTerminate [ workerPoolId; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Workers in a Worker Pool</summary>
     /// <remarks>
     /// <para>Get the list of all the existing workers in a given worker pool.</para>
@@ -1660,6 +1805,17 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkersForWorkerPool(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?state: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListWorkersForWorkerPool</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="workerPoolId">The <c>workerPoolId</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
+    /// <param name="state">The optional <c>state</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListWorkersForWorkerPoolUtf8(workerPoolId: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?state: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.listWorkersForWorkerPool [ workerPoolId ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "state", state ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Workers in a Worker Pool: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkersForWorkerPool</c> (<c>GET /workers/&lt;workerPoolId&gt;</c>), following <c>continuationToken</c>; see <c>ListWorkersForWorkerPool</c> for the method and its scopes.</remarks>
@@ -1715,6 +1871,13 @@ type WorkerManager(client: TaskclusterClient) =
     member _.RegisterWorker(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.registerWorker [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
+    /// <summary><c>RegisterWorker</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/register-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.RegisterWorkerUtf8(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.registerWorker [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
     /// <summary>Reregister a Worker</summary>
     /// <remarks>
     /// <para>Reregister a running worker.</para>
@@ -1737,6 +1900,13 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ReregisterWorker(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.reregisterWorker [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ReregisterWorker</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="payload">The request body (schema <c>/schemas/worker-manager/v1/reregister-worker-request.json#</c>).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ReregisterWorkerUtf8(payload: Payload, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.reregisterWorker [] [] payload (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active workers of a workerType</summary>
     /// <remarks>
@@ -1771,6 +1941,19 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.ListWorkers(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?quarantined: string, ?workerState: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>ListWorkers</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="continuationToken">The optional <c>continuationToken</c> query parameter.</param>
+    /// <param name="limit">The optional <c>limit</c> query parameter.</param>
+    /// <param name="launchConfigId">The optional <c>launchConfigId</c> query parameter.</param>
+    /// <param name="quarantined">The optional <c>quarantined</c> query parameter.</param>
+    /// <param name="workerState">The optional <c>workerState</c> query parameter.</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.ListWorkersUtf8(provisionerId: string, workerType: string, ?continuationToken: string, ?limit: string, ?launchConfigId: string, ?quarantined: string, ?workerState: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.listWorkers [ provisionerId; workerType ] (Taskcluster.Services.Arguments.query [ "continuationToken", continuationToken; "limit", limit; "launchConfigId", launchConfigId; "quarantined", quarantined; "workerState", workerState ]) Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Get a list of all active workers of a workerType: every page, lazily.</summary>
     /// <remarks>The pages of <c>ListWorkers</c> (<c>GET /provisioners/&lt;provisionerId&gt;/worker-types/&lt;workerType&gt;/workers</c>), following <c>continuationToken</c>; see <c>ListWorkers</c> for the method and its scopes.</remarks>
@@ -1831,6 +2014,16 @@ type WorkerManager(client: TaskclusterClient) =
     /// <returns>The response as JSON, or why the call failed.</returns>
     member _.GetWorker(provisionerId: string, workerType: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<JsonElement, TaskclusterError>> =
         Client.call client WorkerManagerReference.reference WorkerManagerReference.getWorker [ provisionerId; workerType; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
+
+    /// <summary><c>GetWorker</c> with the response's body unparsed: the UTF-8 bytes of the JSON, for a reader of its own (see <c>Client.callUtf8</c>).</summary>
+    /// <param name="provisionerId">The <c>provisionerId</c> route argument (sent as one path segment).</param>
+    /// <param name="workerType">The <c>workerType</c> route argument (sent as one path segment).</param>
+    /// <param name="workerGroup">The <c>workerGroup</c> route argument (sent as one path segment).</param>
+    /// <param name="workerId">The <c>workerId</c> route argument (sent as one path segment).</param>
+    /// <param name="cancellationToken">Cancels the call (it then ends with an <c>OperationCanceledException</c>).</param>
+    /// <returns>The response's body (checked UTF-8, not parsed), or why the call failed.</returns>
+    member _.GetWorkerUtf8(provisionerId: string, workerType: string, workerGroup: string, workerId: string, ?cancellationToken: CancellationToken) : Task<Result<ReadOnlyMemory<byte>, TaskclusterError>> =
+        Client.callUtf8 client WorkerManagerReference.reference WorkerManagerReference.getWorker [ provisionerId; workerType; workerGroup; workerId ] [] Payload.Empty (Taskcluster.Services.Arguments.token cancellationToken)
 
     /// <summary>Heartbeat</summary>
     /// <remarks>

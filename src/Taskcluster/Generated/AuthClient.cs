@@ -132,11 +132,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse>> ListClientsAsync(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListClientsResponse>(_service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listClients");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListClientsResponse>(_service.ListClientsUtf8(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listClients");
 
         /// <inheritdoc cref="ListClientsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListClientsResponse> ListClients(string? prefix = null, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListClientsResponse>(Sync.Run(() => _service.ListClients(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listClients");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListClientsResponse>(Sync.Run(() => _service.ListClientsUtf8(Adapt.Option(prefix), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listClients");
 
         /// <inheritdoc cref="ListClientsAsync"/>
         /// <summary>List Clients: every page, following <c>continuationToken</c>.</summary>
@@ -236,11 +236,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ClientJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> ClientAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.Client(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.client");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.ClientUtf8(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.client");
 
         /// <inheritdoc cref="ClientAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse> Client(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.Client(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.client");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.ClientUtf8(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.client");
 
         /// <summary>Get Client</summary>
         /// <remarks>
@@ -296,11 +296,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateClientJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CreateClientResponse>> CreateClientAsync(string clientId, global::Taskcluster.Schemas.CreateClientRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateClientResponse>(_service.CreateClient(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.createClient");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateClientResponse>(_service.CreateClientUtf8(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.createClient");
 
         /// <inheritdoc cref="CreateClientAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.CreateClientResponse> CreateClient(string clientId, global::Taskcluster.Schemas.CreateClientRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateClientResponse>(Sync.Run(() => _service.CreateClient(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.createClient");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateClientResponse>(Sync.Run(() => _service.CreateClientUtf8(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.createClient");
 
         /// <summary>Create Client</summary>
         /// <remarks>
@@ -360,11 +360,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> GetEntityHistoryAsync(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.getEntityHistory");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.GetEntityHistoryUtf8(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.getEntityHistory");
 
         /// <inheritdoc cref="GetEntityHistoryAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse> GetEntityHistory(string entityType, string entityId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetEntityHistoryResponse>(Sync.Run(() => _service.GetEntityHistory(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.getEntityHistory");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetEntityHistoryResponse>(Sync.Run(() => _service.GetEntityHistoryUtf8(Adapt.NotNull(entityType, nameof(entityType)), Adapt.NotNull(entityId, nameof(entityId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.getEntityHistory");
 
         /// <inheritdoc cref="GetEntityHistoryAsync"/>
         /// <summary>Get Entity History: every page, following <c>continuationToken</c>.</summary>
@@ -457,11 +457,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse>> ListAuditHistoryAsync(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listAuditHistory");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetEntityHistoryResponse>(_service.ListAuditHistoryUtf8(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listAuditHistory");
 
         /// <inheritdoc cref="ListAuditHistoryAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GetEntityHistoryResponse> ListAuditHistory(string clientId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetEntityHistoryResponse>(Sync.Run(() => _service.ListAuditHistory(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listAuditHistory");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetEntityHistoryResponse>(Sync.Run(() => _service.ListAuditHistoryUtf8(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listAuditHistory");
 
         /// <inheritdoc cref="ListAuditHistoryAsync"/>
         /// <summary>List Audit History: every page, following <c>continuationToken</c>.</summary>
@@ -558,11 +558,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ResetAccessTokenJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CreateClientResponse>> ResetAccessTokenAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateClientResponse>(_service.ResetAccessToken(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.resetAccessToken");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateClientResponse>(_service.ResetAccessTokenUtf8(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.resetAccessToken");
 
         /// <inheritdoc cref="ResetAccessTokenAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.CreateClientResponse> ResetAccessToken(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateClientResponse>(Sync.Run(() => _service.ResetAccessToken(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.resetAccessToken");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateClientResponse>(Sync.Run(() => _service.ResetAccessTokenUtf8(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.resetAccessToken");
 
         /// <summary>Reset `accessToken`</summary>
         /// <remarks>
@@ -618,11 +618,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="UpdateClientJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> UpdateClientAsync(string clientId, global::Taskcluster.Schemas.CreateClientRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.UpdateClient(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.updateClient");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.UpdateClientUtf8(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.updateClient");
 
         /// <inheritdoc cref="UpdateClientAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse> UpdateClient(string clientId, global::Taskcluster.Schemas.CreateClientRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.UpdateClient(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.updateClient");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.UpdateClientUtf8(Adapt.NotNull(clientId, nameof(clientId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.updateClient");
 
         /// <summary>Update Client</summary>
         /// <remarks>
@@ -677,11 +677,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="EnableClientJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> EnableClientAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.EnableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.enableClient");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.EnableClientUtf8(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.enableClient");
 
         /// <inheritdoc cref="EnableClientAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse> EnableClient(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.EnableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.enableClient");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.EnableClientUtf8(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.enableClient");
 
         /// <summary>Enable Client</summary>
         /// <remarks>
@@ -730,11 +730,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="DisableClientJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse>> DisableClientAsync(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.DisableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.disableClient");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetClientResponse>(_service.DisableClientUtf8(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken)), "auth.disableClient");
 
         /// <inheritdoc cref="DisableClientAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GetClientResponse> DisableClient(string clientId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.DisableClient(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.disableClient");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetClientResponse>(Sync.Run(() => _service.DisableClientUtf8(Adapt.NotNull(clientId, nameof(clientId)), Adapt.Token(cancellationToken))), "auth.disableClient");
 
         /// <summary>Disable Client</summary>
         /// <remarks>
@@ -803,11 +803,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListRolesJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::System.Collections.Generic.IList<global::Taskcluster.Schemas.GetRoleResponse>>> ListRolesAsync(global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::System.Collections.Generic.IList<global::Taskcluster.Schemas.GetRoleResponse>>(_service.ListRoles(Adapt.Token(cancellationToken)), "auth.listRoles");
+            => ModelAdapt.ResultAsync<global::System.Collections.Generic.IList<global::Taskcluster.Schemas.GetRoleResponse>>(_service.ListRolesUtf8(Adapt.Token(cancellationToken)), "auth.listRoles");
 
         /// <inheritdoc cref="ListRolesAsync"/>
         public virtual TaskclusterResult<global::System.Collections.Generic.IList<global::Taskcluster.Schemas.GetRoleResponse>> ListRoles(global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::System.Collections.Generic.IList<global::Taskcluster.Schemas.GetRoleResponse>>(Sync.Run(() => _service.ListRoles(Adapt.Token(cancellationToken))), "auth.listRoles");
+            => ModelAdapt.Result<global::System.Collections.Generic.IList<global::Taskcluster.Schemas.GetRoleResponse>>(Sync.Run(() => _service.ListRolesUtf8(Adapt.Token(cancellationToken))), "auth.listRoles");
 
         /// <summary>List Roles (no pagination)</summary>
         /// <remarks>
@@ -860,11 +860,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response>> ListRoles2Async(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListRoles2Response>(_service.ListRoles2(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listRoles2");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListRoles2Response>(_service.ListRoles2Utf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listRoles2");
 
         /// <inheritdoc cref="ListRoles2Async"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListRoles2Response> ListRoles2(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListRoles2Response>(Sync.Run(() => _service.ListRoles2(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listRoles2");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListRoles2Response>(Sync.Run(() => _service.ListRoles2Utf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listRoles2");
 
         /// <inheritdoc cref="ListRoles2Async"/>
         /// <summary>List Roles: every page, following <c>continuationToken</c>.</summary>
@@ -968,11 +968,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse>> ListRoleIdsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListRoleIdsResponse>(_service.ListRoleIds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listRoleIds");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListRoleIdsResponse>(_service.ListRoleIdsUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "auth.listRoleIds");
 
         /// <inheritdoc cref="ListRoleIdsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListRoleIdsResponse> ListRoleIds(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListRoleIdsResponse>(Sync.Run(() => _service.ListRoleIds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listRoleIds");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListRoleIdsResponse>(Sync.Run(() => _service.ListRoleIdsUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "auth.listRoleIds");
 
         /// <inheritdoc cref="ListRoleIdsAsync"/>
         /// <summary>List Role IDs: every page, following <c>continuationToken</c>.</summary>
@@ -1068,11 +1068,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="RoleJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> RoleAsync(string roleId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetRoleResponse>(_service.Role(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Token(cancellationToken)), "auth.role");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetRoleResponse>(_service.RoleUtf8(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Token(cancellationToken)), "auth.role");
 
         /// <inheritdoc cref="RoleAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse> Role(string roleId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetRoleResponse>(Sync.Run(() => _service.Role(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Token(cancellationToken))), "auth.role");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetRoleResponse>(Sync.Run(() => _service.RoleUtf8(Adapt.NotNull(roleId, nameof(roleId)), Adapt.Token(cancellationToken))), "auth.role");
 
         /// <summary>Get Role</summary>
         /// <remarks>
@@ -1126,11 +1126,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateRoleJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> CreateRoleAsync(string roleId, global::Taskcluster.Schemas.CreateRoleRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetRoleResponse>(_service.CreateRole(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.createRole");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetRoleResponse>(_service.CreateRoleUtf8(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.createRole");
 
         /// <inheritdoc cref="CreateRoleAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse> CreateRole(string roleId, global::Taskcluster.Schemas.CreateRoleRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetRoleResponse>(Sync.Run(() => _service.CreateRole(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.createRole");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetRoleResponse>(Sync.Run(() => _service.CreateRoleUtf8(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.createRole");
 
         /// <summary>Create Role</summary>
         /// <remarks>
@@ -1193,11 +1193,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="UpdateRoleJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse>> UpdateRoleAsync(string roleId, global::Taskcluster.Schemas.CreateRoleRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetRoleResponse>(_service.UpdateRole(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.updateRole");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetRoleResponse>(_service.UpdateRoleUtf8(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.updateRole");
 
         /// <inheritdoc cref="UpdateRoleAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GetRoleResponse> UpdateRole(string roleId, global::Taskcluster.Schemas.CreateRoleRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetRoleResponse>(Sync.Run(() => _service.UpdateRole(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.updateRole");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetRoleResponse>(Sync.Run(() => _service.UpdateRoleUtf8(Adapt.NotNull(roleId, nameof(roleId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.updateRole");
 
         /// <summary>Update Role</summary>
         /// <remarks>
@@ -1274,11 +1274,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ExpandScopesJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.Scopeset>> ExpandScopesAsync(global::Taskcluster.Schemas.Scopeset payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Scopeset>(_service.ExpandScopes(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.expandScopes");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Scopeset>(_service.ExpandScopesUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.expandScopes");
 
         /// <inheritdoc cref="ExpandScopesAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.Scopeset> ExpandScopes(global::Taskcluster.Schemas.Scopeset payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.Scopeset>(Sync.Run(() => _service.ExpandScopes(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.expandScopes");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.Scopeset>(Sync.Run(() => _service.ExpandScopesUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.expandScopes");
 
         /// <summary>Expand Scopes</summary>
         /// <remarks>
@@ -1323,11 +1323,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CurrentScopesJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.Scopeset>> CurrentScopesAsync(global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Scopeset>(_service.CurrentScopes(Adapt.Token(cancellationToken)), "auth.currentScopes");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Scopeset>(_service.CurrentScopesUtf8(Adapt.Token(cancellationToken)), "auth.currentScopes");
 
         /// <inheritdoc cref="CurrentScopesAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.Scopeset> CurrentScopes(global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.Scopeset>(Sync.Run(() => _service.CurrentScopes(Adapt.Token(cancellationToken))), "auth.currentScopes");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.Scopeset>(Sync.Run(() => _service.CurrentScopesUtf8(Adapt.Token(cancellationToken))), "auth.currentScopes");
 
         /// <summary>Get Current Scopes</summary>
         /// <remarks>
@@ -1419,11 +1419,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AwsS3CredentialsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AwsS3CredentialsResponse>> AwsS3CredentialsAsync(string level, string bucket, string prefix, string? format = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AwsS3CredentialsResponse>(_service.AwsS3Credentials(Adapt.NotNull(level, nameof(level)), Adapt.NotNull(bucket, nameof(bucket)), Adapt.NotNull(prefix, nameof(prefix)), Adapt.Option(format), Adapt.Token(cancellationToken)), "auth.awsS3Credentials");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AwsS3CredentialsResponse>(_service.AwsS3CredentialsUtf8(Adapt.NotNull(level, nameof(level)), Adapt.NotNull(bucket, nameof(bucket)), Adapt.NotNull(prefix, nameof(prefix)), Adapt.Option(format), Adapt.Token(cancellationToken)), "auth.awsS3Credentials");
 
         /// <inheritdoc cref="AwsS3CredentialsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.AwsS3CredentialsResponse> AwsS3Credentials(string level, string bucket, string prefix, string? format = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.AwsS3CredentialsResponse>(Sync.Run(() => _service.AwsS3Credentials(Adapt.NotNull(level, nameof(level)), Adapt.NotNull(bucket, nameof(bucket)), Adapt.NotNull(prefix, nameof(prefix)), Adapt.Option(format), Adapt.Token(cancellationToken))), "auth.awsS3Credentials");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AwsS3CredentialsResponse>(Sync.Run(() => _service.AwsS3CredentialsUtf8(Adapt.NotNull(level, nameof(level)), Adapt.NotNull(bucket, nameof(bucket)), Adapt.NotNull(prefix, nameof(prefix)), Adapt.Option(format), Adapt.Token(cancellationToken))), "auth.awsS3Credentials");
 
         /// <summary>Get Temporary Read/Write Credentials S3</summary>
         /// <remarks>
@@ -1511,11 +1511,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AzureAccountsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AzureAccountListResponse>> AzureAccountsAsync(global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureAccountListResponse>(_service.AzureAccounts(Adapt.Token(cancellationToken)), "auth.azureAccounts");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureAccountListResponse>(_service.AzureAccountsUtf8(Adapt.Token(cancellationToken)), "auth.azureAccounts");
 
         /// <inheritdoc cref="AzureAccountsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.AzureAccountListResponse> AzureAccounts(global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureAccountListResponse>(Sync.Run(() => _service.AzureAccounts(Adapt.Token(cancellationToken))), "auth.azureAccounts");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureAccountListResponse>(Sync.Run(() => _service.AzureAccountsUtf8(Adapt.Token(cancellationToken))), "auth.azureAccounts");
 
         /// <summary>List Accounts Managed by Auth</summary>
         /// <remarks>
@@ -1553,11 +1553,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AzureTablesJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AzureTableListResponse>> AzureTablesAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureTableListResponse>(_service.AzureTables(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken)), "auth.azureTables");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureTableListResponse>(_service.AzureTablesUtf8(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken)), "auth.azureTables");
 
         /// <inheritdoc cref="AzureTablesAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.AzureTableListResponse> AzureTables(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureTableListResponse>(Sync.Run(() => _service.AzureTables(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken))), "auth.azureTables");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureTableListResponse>(Sync.Run(() => _service.AzureTablesUtf8(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken))), "auth.azureTables");
 
         /// <inheritdoc cref="AzureTablesAsync"/>
         /// <summary>List Tables in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
@@ -1659,11 +1659,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AzureTableSASJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AzureTableAccessResponse>> AzureTableSASAsync(string account, string table, string level, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureTableAccessResponse>(_service.AzureTableSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(table, nameof(table)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken)), "auth.azureTableSAS");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureTableAccessResponse>(_service.AzureTableSASUtf8(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(table, nameof(table)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken)), "auth.azureTableSAS");
 
         /// <inheritdoc cref="AzureTableSASAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.AzureTableAccessResponse> AzureTableSAS(string account, string table, string level, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureTableAccessResponse>(Sync.Run(() => _service.AzureTableSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(table, nameof(table)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken))), "auth.azureTableSAS");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureTableAccessResponse>(Sync.Run(() => _service.AzureTableSASUtf8(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(table, nameof(table)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken))), "auth.azureTableSAS");
 
         /// <summary>Get Shared-Access-Signature for Azure Table</summary>
         /// <remarks>
@@ -1717,11 +1717,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AzureContainersJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AzureContainerListResponse>> AzureContainersAsync(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureContainerListResponse>(_service.AzureContainers(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken)), "auth.azureContainers");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureContainerListResponse>(_service.AzureContainersUtf8(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken)), "auth.azureContainers");
 
         /// <inheritdoc cref="AzureContainersAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.AzureContainerListResponse> AzureContainers(string account, string? continuationToken = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureContainerListResponse>(Sync.Run(() => _service.AzureContainers(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken))), "auth.azureContainers");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureContainerListResponse>(Sync.Run(() => _service.AzureContainersUtf8(Adapt.NotNull(account, nameof(account)), Adapt.Option(continuationToken), Adapt.Token(cancellationToken))), "auth.azureContainers");
 
         /// <inheritdoc cref="AzureContainersAsync"/>
         /// <summary>List containers in an Account Managed by Auth: every page, following <c>continuationToken</c>.</summary>
@@ -1823,11 +1823,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AzureContainerSASJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AzureContainerResponse>> AzureContainerSASAsync(string account, string container, string level, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureContainerResponse>(_service.AzureContainerSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(container, nameof(container)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken)), "auth.azureContainerSAS");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AzureContainerResponse>(_service.AzureContainerSASUtf8(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(container, nameof(container)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken)), "auth.azureContainerSAS");
 
         /// <inheritdoc cref="AzureContainerSASAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.AzureContainerResponse> AzureContainerSAS(string account, string container, string level, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureContainerResponse>(Sync.Run(() => _service.AzureContainerSAS(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(container, nameof(container)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken))), "auth.azureContainerSAS");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AzureContainerResponse>(Sync.Run(() => _service.AzureContainerSASUtf8(Adapt.NotNull(account, nameof(account)), Adapt.NotNull(container, nameof(container)), Adapt.NotNull(level, nameof(level)), Adapt.Token(cancellationToken))), "auth.azureContainerSAS");
 
         /// <summary>Get Shared-Access-Signature for Azure Container</summary>
         /// <remarks>
@@ -1889,11 +1889,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="SentryDSNJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.SentryDsnResponse>> SentryDSNAsync(string project, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.SentryDsnResponse>(_service.SentryDSN(Adapt.NotNull(project, nameof(project)), Adapt.Token(cancellationToken)), "auth.sentryDSN");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.SentryDsnResponse>(_service.SentryDSNUtf8(Adapt.NotNull(project, nameof(project)), Adapt.Token(cancellationToken)), "auth.sentryDSN");
 
         /// <inheritdoc cref="SentryDSNAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.SentryDsnResponse> SentryDSN(string project, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.SentryDsnResponse>(Sync.Run(() => _service.SentryDSN(Adapt.NotNull(project, nameof(project)), Adapt.Token(cancellationToken))), "auth.sentryDSN");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.SentryDsnResponse>(Sync.Run(() => _service.SentryDSNUtf8(Adapt.NotNull(project, nameof(project)), Adapt.Token(cancellationToken))), "auth.sentryDSN");
 
         /// <summary>Get DSN for Sentry Project</summary>
         /// <remarks>
@@ -1954,11 +1954,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="WebsocktunnelTokenJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WebsocktunnelTokenResponse>> WebsocktunnelTokenAsync(string wstAudience, string wstClient, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WebsocktunnelTokenResponse>(_service.WebsocktunnelToken(Adapt.NotNull(wstAudience, nameof(wstAudience)), Adapt.NotNull(wstClient, nameof(wstClient)), Adapt.Token(cancellationToken)), "auth.websocktunnelToken");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WebsocktunnelTokenResponse>(_service.WebsocktunnelTokenUtf8(Adapt.NotNull(wstAudience, nameof(wstAudience)), Adapt.NotNull(wstClient, nameof(wstClient)), Adapt.Token(cancellationToken)), "auth.websocktunnelToken");
 
         /// <inheritdoc cref="WebsocktunnelTokenAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WebsocktunnelTokenResponse> WebsocktunnelToken(string wstAudience, string wstClient, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WebsocktunnelTokenResponse>(Sync.Run(() => _service.WebsocktunnelToken(Adapt.NotNull(wstAudience, nameof(wstAudience)), Adapt.NotNull(wstClient, nameof(wstClient)), Adapt.Token(cancellationToken))), "auth.websocktunnelToken");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WebsocktunnelTokenResponse>(Sync.Run(() => _service.WebsocktunnelTokenUtf8(Adapt.NotNull(wstAudience, nameof(wstAudience)), Adapt.NotNull(wstClient, nameof(wstClient)), Adapt.Token(cancellationToken))), "auth.websocktunnelToken");
 
         /// <summary>Get a client token for the Websocktunnel service</summary>
         /// <remarks>
@@ -2021,11 +2021,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GcpCredentialsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GcpCredentialsResponse>> GcpCredentialsAsync(string projectId, string serviceAccount, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GcpCredentialsResponse>(_service.GcpCredentials(Adapt.NotNull(projectId, nameof(projectId)), Adapt.NotNull(serviceAccount, nameof(serviceAccount)), Adapt.Token(cancellationToken)), "auth.gcpCredentials");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GcpCredentialsResponse>(_service.GcpCredentialsUtf8(Adapt.NotNull(projectId, nameof(projectId)), Adapt.NotNull(serviceAccount, nameof(serviceAccount)), Adapt.Token(cancellationToken)), "auth.gcpCredentials");
 
         /// <inheritdoc cref="GcpCredentialsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GcpCredentialsResponse> GcpCredentials(string projectId, string serviceAccount, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GcpCredentialsResponse>(Sync.Run(() => _service.GcpCredentials(Adapt.NotNull(projectId, nameof(projectId)), Adapt.NotNull(serviceAccount, nameof(serviceAccount)), Adapt.Token(cancellationToken))), "auth.gcpCredentials");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GcpCredentialsResponse>(Sync.Run(() => _service.GcpCredentialsUtf8(Adapt.NotNull(projectId, nameof(projectId)), Adapt.NotNull(serviceAccount, nameof(serviceAccount)), Adapt.Token(cancellationToken))), "auth.gcpCredentials");
 
         /// <summary>Get Temporary GCP Credentials</summary>
         /// <remarks>
@@ -2095,11 +2095,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GithubRepoTokenJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GithubTokenResponse>> GithubRepoTokenAsync(string appName, string owner, global::Taskcluster.Schemas.GithubRepoTokenRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GithubTokenResponse>(_service.GithubRepoToken(Adapt.NotNull(appName, nameof(appName)), Adapt.NotNull(owner, nameof(owner)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.githubRepoToken");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GithubTokenResponse>(_service.GithubRepoTokenUtf8(Adapt.NotNull(appName, nameof(appName)), Adapt.NotNull(owner, nameof(owner)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.githubRepoToken");
 
         /// <inheritdoc cref="GithubRepoTokenAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GithubTokenResponse> GithubRepoToken(string appName, string owner, global::Taskcluster.Schemas.GithubRepoTokenRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GithubTokenResponse>(Sync.Run(() => _service.GithubRepoToken(Adapt.NotNull(appName, nameof(appName)), Adapt.NotNull(owner, nameof(owner)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.githubRepoToken");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GithubTokenResponse>(Sync.Run(() => _service.GithubRepoTokenUtf8(Adapt.NotNull(appName, nameof(appName)), Adapt.NotNull(owner, nameof(owner)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.githubRepoToken");
 
         /// <summary>Get a repository scoped github token</summary>
         /// <remarks>
@@ -2164,11 +2164,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="AuthenticateHawkJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AuthenticateHawkResponse>> AuthenticateHawkAsync(global::Taskcluster.Schemas.AuthenticateHawkRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AuthenticateHawkResponse>(_service.AuthenticateHawk(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.authenticateHawk");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AuthenticateHawkResponse>(_service.AuthenticateHawkUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.authenticateHawk");
 
         /// <inheritdoc cref="AuthenticateHawkAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.AuthenticateHawkResponse> AuthenticateHawk(global::Taskcluster.Schemas.AuthenticateHawkRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.AuthenticateHawkResponse>(Sync.Run(() => _service.AuthenticateHawk(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.authenticateHawk");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AuthenticateHawkResponse>(Sync.Run(() => _service.AuthenticateHawkUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.authenticateHawk");
 
         /// <summary>Authenticate Hawk Request</summary>
         /// <remarks>
@@ -2224,11 +2224,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TestAuthenticateJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TestAuthenticateResponse>> TestAuthenticateAsync(global::Taskcluster.Schemas.TestAuthenticateRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TestAuthenticateResponse>(_service.TestAuthenticate(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.testAuthenticate");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TestAuthenticateResponse>(_service.TestAuthenticateUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "auth.testAuthenticate");
 
         /// <inheritdoc cref="TestAuthenticateAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TestAuthenticateResponse> TestAuthenticate(global::Taskcluster.Schemas.TestAuthenticateRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TestAuthenticateResponse>(Sync.Run(() => _service.TestAuthenticate(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.testAuthenticate");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TestAuthenticateResponse>(Sync.Run(() => _service.TestAuthenticateUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "auth.testAuthenticate");
 
         /// <summary>Test Authentication</summary>
         /// <remarks>
@@ -2293,11 +2293,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TestAuthenticateGetJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TestAuthenticateResponse>> TestAuthenticateGetAsync(global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TestAuthenticateResponse>(_service.TestAuthenticateGet(Adapt.Token(cancellationToken)), "auth.testAuthenticateGet");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TestAuthenticateResponse>(_service.TestAuthenticateGetUtf8(Adapt.Token(cancellationToken)), "auth.testAuthenticateGet");
 
         /// <inheritdoc cref="TestAuthenticateGetAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TestAuthenticateResponse> TestAuthenticateGet(global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TestAuthenticateResponse>(Sync.Run(() => _service.TestAuthenticateGet(Adapt.Token(cancellationToken))), "auth.testAuthenticateGet");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TestAuthenticateResponse>(Sync.Run(() => _service.TestAuthenticateGetUtf8(Adapt.Token(cancellationToken))), "auth.testAuthenticateGet");
 
         /// <summary>Test Authentication (GET)</summary>
         /// <remarks>

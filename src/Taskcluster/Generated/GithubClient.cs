@@ -132,11 +132,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> BuildsAsync(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.BuildList>(_service.Builds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)), "github.builds");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.BuildList>(_service.BuildsUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)), "github.builds");
 
         /// <inheritdoc cref="BuildsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.BuildList> Builds(string? continuationToken = null, int? limit = null, string? organization = null, string? repository = null, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.BuildList>(Sync.Run(() => _service.Builds(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))), "github.builds");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.BuildList>(Sync.Run(() => _service.BuildsUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(organization), Adapt.Option(repository), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))), "github.builds");
 
         /// <inheritdoc cref="BuildsAsync"/>
         /// <summary>List of Builds: every page, following <c>continuationToken</c>.</summary>
@@ -235,11 +235,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CancelBuildsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.BuildList>> CancelBuildsAsync(string owner, string repo, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.BuildList>(_service.CancelBuilds(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)), "github.cancelBuilds");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.BuildList>(_service.CancelBuildsUtf8(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken)), "github.cancelBuilds");
 
         /// <inheritdoc cref="CancelBuildsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.BuildList> CancelBuilds(string owner, string repo, string? sha = null, string? pullRequest = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.BuildList>(Sync.Run(() => _service.CancelBuilds(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))), "github.cancelBuilds");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.BuildList>(Sync.Run(() => _service.CancelBuildsUtf8(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Option(sha), Adapt.Option(pullRequest), Adapt.Token(cancellationToken))), "github.cancelBuilds");
 
         /// <summary>Cancel repository builds</summary>
         /// <remarks>
@@ -309,11 +309,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="RepositoryJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.Repository>> RepositoryAsync(string owner, string repo, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Repository>(_service.Repository(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Token(cancellationToken)), "github.repository");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Repository>(_service.RepositoryUtf8(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Token(cancellationToken)), "github.repository");
 
         /// <inheritdoc cref="RepositoryAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.Repository> Repository(string owner, string repo, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.Repository>(Sync.Run(() => _service.Repository(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Token(cancellationToken))), "github.repository");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.Repository>(Sync.Run(() => _service.RepositoryUtf8(Adapt.NotNull(owner, nameof(owner)), Adapt.NotNull(repo, nameof(repo)), Adapt.Token(cancellationToken))), "github.repository");
 
         /// <summary>Get Repository Info</summary>
         /// <remarks>
@@ -518,11 +518,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="RenderTaskclusterYmlJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.RenderTaskclusterYmlOutput>> RenderTaskclusterYmlAsync(global::Taskcluster.Schemas.RenderTaskclusterYmlInput payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.RenderTaskclusterYmlOutput>(_service.RenderTaskclusterYml(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "github.renderTaskclusterYml");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.RenderTaskclusterYmlOutput>(_service.RenderTaskclusterYmlUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "github.renderTaskclusterYml");
 
         /// <inheritdoc cref="RenderTaskclusterYmlAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.RenderTaskclusterYmlOutput> RenderTaskclusterYml(global::Taskcluster.Schemas.RenderTaskclusterYmlInput payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.RenderTaskclusterYmlOutput>(Sync.Run(() => _service.RenderTaskclusterYml(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "github.renderTaskclusterYml");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.RenderTaskclusterYmlOutput>(Sync.Run(() => _service.RenderTaskclusterYmlUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "github.renderTaskclusterYml");
 
         /// <summary>Render .taskcluster.yml file</summary>
         /// <remarks>

@@ -110,11 +110,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListHookGroupsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListHookGroupsResponse>> ListHookGroupsAsync(global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListHookGroupsResponse>(_service.ListHookGroups(Adapt.Token(cancellationToken)), "hooks.listHookGroups");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListHookGroupsResponse>(_service.ListHookGroupsUtf8(Adapt.Token(cancellationToken)), "hooks.listHookGroups");
 
         /// <inheritdoc cref="ListHookGroupsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListHookGroupsResponse> ListHookGroups(global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListHookGroupsResponse>(Sync.Run(() => _service.ListHookGroups(Adapt.Token(cancellationToken))), "hooks.listHookGroups");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListHookGroupsResponse>(Sync.Run(() => _service.ListHookGroupsUtf8(Adapt.Token(cancellationToken))), "hooks.listHookGroups");
 
         /// <summary>List hook groups</summary>
         /// <remarks>
@@ -154,11 +154,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ListHooksJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListHooksResponse>> ListHooksAsync(string hookGroupId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListHooksResponse>(_service.ListHooks(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.Token(cancellationToken)), "hooks.listHooks");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListHooksResponse>(_service.ListHooksUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.Token(cancellationToken)), "hooks.listHooks");
 
         /// <inheritdoc cref="ListHooksAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListHooksResponse> ListHooks(string hookGroupId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListHooksResponse>(Sync.Run(() => _service.ListHooks(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.Token(cancellationToken))), "hooks.listHooks");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListHooksResponse>(Sync.Run(() => _service.ListHooksUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.Token(cancellationToken))), "hooks.listHooks");
 
         /// <summary>List hooks in a given group</summary>
         /// <remarks>
@@ -203,11 +203,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="HookJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.HookDefinition>> HookAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookDefinition>(_service.Hook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.hook");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookDefinition>(_service.HookUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.hook");
 
         /// <inheritdoc cref="HookAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.HookDefinition> Hook(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.HookDefinition>(Sync.Run(() => _service.Hook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.hook");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.HookDefinition>(Sync.Run(() => _service.HookUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.hook");
 
         /// <summary>Get hook definition</summary>
         /// <remarks>
@@ -254,11 +254,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetHookStatusJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.HookStatus>> GetHookStatusAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookStatus>(_service.GetHookStatus(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.getHookStatus");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookStatus>(_service.GetHookStatusUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.getHookStatus");
 
         /// <inheritdoc cref="GetHookStatusAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.HookStatus> GetHookStatus(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.HookStatus>(Sync.Run(() => _service.GetHookStatus(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.getHookStatus");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.HookStatus>(Sync.Run(() => _service.GetHookStatusUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.getHookStatus");
 
         /// <summary>Get hook status</summary>
         /// <remarks>
@@ -311,11 +311,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateHookJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.HookDefinition>> CreateHookAsync(string hookGroupId, string hookId, global::Taskcluster.Schemas.CreateHookRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookDefinition>(_service.CreateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.createHook");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookDefinition>(_service.CreateHookUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.createHook");
 
         /// <inheritdoc cref="CreateHookAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.HookDefinition> CreateHook(string hookGroupId, string hookId, global::Taskcluster.Schemas.CreateHookRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.HookDefinition>(Sync.Run(() => _service.CreateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.createHook");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.HookDefinition>(Sync.Run(() => _service.CreateHookUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.createHook");
 
         /// <summary>Create a hook</summary>
         /// <remarks>
@@ -371,11 +371,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="UpdateHookJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.HookDefinition>> UpdateHookAsync(string hookGroupId, string hookId, global::Taskcluster.Schemas.CreateHookRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookDefinition>(_service.UpdateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.updateHook");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.HookDefinition>(_service.UpdateHookUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.updateHook");
 
         /// <inheritdoc cref="UpdateHookAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.HookDefinition> UpdateHook(string hookGroupId, string hookId, global::Taskcluster.Schemas.CreateHookRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.HookDefinition>(Sync.Run(() => _service.UpdateHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.updateHook");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.HookDefinition>(Sync.Run(() => _service.UpdateHookUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.updateHook");
 
         /// <summary>Update a hook</summary>
         /// <remarks>
@@ -454,11 +454,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TriggerHookJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TriggerHookResponse>> TriggerHookAsync(string hookGroupId, string hookId, global::System.Text.Json.JsonElement payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerHookResponse>(_service.TriggerHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.triggerHook");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerHookResponse>(_service.TriggerHookUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.triggerHook");
 
         /// <inheritdoc cref="TriggerHookAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TriggerHookResponse> TriggerHook(string hookGroupId, string hookId, global::System.Text.Json.JsonElement payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerHookResponse>(Sync.Run(() => _service.TriggerHook(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.triggerHook");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerHookResponse>(Sync.Run(() => _service.TriggerHookUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.triggerHook");
 
         /// <summary>Trigger a hook</summary>
         /// <remarks>
@@ -512,11 +512,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetTriggerTokenJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TriggerTokenResponse>> GetTriggerTokenAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerTokenResponse>(_service.GetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.getTriggerToken");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerTokenResponse>(_service.GetTriggerTokenUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.getTriggerToken");
 
         /// <inheritdoc cref="GetTriggerTokenAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TriggerTokenResponse> GetTriggerToken(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerTokenResponse>(Sync.Run(() => _service.GetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.getTriggerToken");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerTokenResponse>(Sync.Run(() => _service.GetTriggerTokenUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.getTriggerToken");
 
         /// <summary>Get a trigger token</summary>
         /// <remarks>
@@ -562,11 +562,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ResetTriggerTokenJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TriggerTokenResponse>> ResetTriggerTokenAsync(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerTokenResponse>(_service.ResetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.resetTriggerToken");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerTokenResponse>(_service.ResetTriggerTokenUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken)), "hooks.resetTriggerToken");
 
         /// <inheritdoc cref="ResetTriggerTokenAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TriggerTokenResponse> ResetTriggerToken(string hookGroupId, string hookId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerTokenResponse>(Sync.Run(() => _service.ResetTriggerToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.resetTriggerToken");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerTokenResponse>(Sync.Run(() => _service.ResetTriggerTokenUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Token(cancellationToken))), "hooks.resetTriggerToken");
 
         /// <summary>Reset a trigger token</summary>
         /// <remarks>
@@ -618,11 +618,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TriggerHookWithTokenJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TriggerHookResponse>> TriggerHookWithTokenAsync(string hookGroupId, string hookId, string token, global::System.Text.Json.JsonElement payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerHookResponse>(_service.TriggerHookWithToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.NotNull(token, nameof(token)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.triggerHookWithToken");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TriggerHookResponse>(_service.TriggerHookWithTokenUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.NotNull(token, nameof(token)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "hooks.triggerHookWithToken");
 
         /// <inheritdoc cref="TriggerHookWithTokenAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TriggerHookResponse> TriggerHookWithToken(string hookGroupId, string hookId, string token, global::System.Text.Json.JsonElement payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerHookResponse>(Sync.Run(() => _service.TriggerHookWithToken(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.NotNull(token, nameof(token)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.triggerHookWithToken");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TriggerHookResponse>(Sync.Run(() => _service.TriggerHookWithTokenUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.NotNull(token, nameof(token)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "hooks.triggerHookWithToken");
 
         /// <summary>Trigger a hook with a token</summary>
         /// <remarks>
@@ -678,11 +678,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse>> ListLastFiresAsync(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListLastFiresResponse>(_service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "hooks.listLastFires");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListLastFiresResponse>(_service.ListLastFiresUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "hooks.listLastFires");
 
         /// <inheritdoc cref="ListLastFiresAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListLastFiresResponse> ListLastFires(string hookGroupId, string hookId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListLastFiresResponse>(Sync.Run(() => _service.ListLastFires(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "hooks.listLastFires");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListLastFiresResponse>(Sync.Run(() => _service.ListLastFiresUtf8(Adapt.NotNull(hookGroupId, nameof(hookGroupId)), Adapt.NotNull(hookId, nameof(hookId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "hooks.listLastFires");
 
         /// <inheritdoc cref="ListLastFiresAsync"/>
         /// <summary>Get information about recent hook fires: every page, following <c>continuationToken</c>.</summary>

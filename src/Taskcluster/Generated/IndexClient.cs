@@ -122,11 +122,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="FindTaskJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.IndexedTaskResponse>> FindTaskAsync(string indexPath, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.IndexedTaskResponse>(_service.FindTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.Token(cancellationToken)), "index.findTask");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.IndexedTaskResponse>(_service.FindTaskUtf8(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.Token(cancellationToken)), "index.findTask");
 
         /// <inheritdoc cref="FindTaskAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.IndexedTaskResponse> FindTask(string indexPath, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.IndexedTaskResponse>(Sync.Run(() => _service.FindTask(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.Token(cancellationToken))), "index.findTask");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.IndexedTaskResponse>(Sync.Run(() => _service.FindTaskUtf8(Adapt.NotNull(indexPath, nameof(indexPath)), Adapt.Token(cancellationToken))), "index.findTask");
 
         /// <summary>Find Indexed Task</summary>
         /// <remarks>
@@ -178,11 +178,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> FindTasksAtIndexAsync(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTasksResponse>(_service.FindTasksAtIndex(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.findTasksAtIndex");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTasksResponse>(_service.FindTasksAtIndexUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.findTasksAtIndex");
 
         /// <inheritdoc cref="FindTasksAtIndexAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse> FindTasksAtIndex(global::Taskcluster.Schemas.ListTasksAtIndex payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTasksResponse>(Sync.Run(() => _service.FindTasksAtIndex(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.findTasksAtIndex");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTasksResponse>(Sync.Run(() => _service.FindTasksAtIndexUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.findTasksAtIndex");
 
         /// <inheritdoc cref="FindTasksAtIndexAsync"/>
         /// <summary>Find tasks at indexes: every page, following <c>continuationToken</c>.</summary>
@@ -289,11 +289,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse>> ListNamespacesAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListNamespacesResponse>(_service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.listNamespaces");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListNamespacesResponse>(_service.ListNamespacesUtf8(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.listNamespaces");
 
         /// <inheritdoc cref="ListNamespacesAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListNamespacesResponse> ListNamespaces(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListNamespacesResponse>(Sync.Run(() => _service.ListNamespaces(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.listNamespaces");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListNamespacesResponse>(Sync.Run(() => _service.ListNamespacesUtf8(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.listNamespaces");
 
         /// <inheritdoc cref="ListNamespacesAsync"/>
         /// <summary>List Namespaces: every page, following <c>continuationToken</c>.</summary>
@@ -403,11 +403,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse>> ListTasksAsync(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTasksResponse>(_service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.listTasks");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTasksResponse>(_service.ListTasksUtf8(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "index.listTasks");
 
         /// <inheritdoc cref="ListTasksAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTasksResponse> ListTasks(string @namespace, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTasksResponse>(Sync.Run(() => _service.ListTasks(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.listTasks");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTasksResponse>(Sync.Run(() => _service.ListTasksUtf8(Adapt.NotNull(@namespace, nameof(@namespace)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "index.listTasks");
 
         /// <inheritdoc cref="ListTasksAsync"/>
         /// <summary>List Tasks: every page, following <c>continuationToken</c>.</summary>
@@ -516,11 +516,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="InsertTaskJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.IndexedTaskResponse>> InsertTaskAsync(string @namespace, global::Taskcluster.Schemas.InsertTaskRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.IndexedTaskResponse>(_service.InsertTask(Adapt.NotNull(@namespace, nameof(@namespace)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "index.insertTask");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.IndexedTaskResponse>(_service.InsertTaskUtf8(Adapt.NotNull(@namespace, nameof(@namespace)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "index.insertTask");
 
         /// <inheritdoc cref="InsertTaskAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.IndexedTaskResponse> InsertTask(string @namespace, global::Taskcluster.Schemas.InsertTaskRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.IndexedTaskResponse>(Sync.Run(() => _service.InsertTask(Adapt.NotNull(@namespace, nameof(@namespace)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "index.insertTask");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.IndexedTaskResponse>(Sync.Run(() => _service.InsertTaskUtf8(Adapt.NotNull(@namespace, nameof(@namespace)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "index.insertTask");
 
         /// <summary>Insert Task into Index</summary>
         /// <remarks>

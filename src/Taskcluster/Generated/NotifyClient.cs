@@ -448,11 +448,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList>> ListDenylistAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.NotificationAddressList>(_service.ListDenylist(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "notify.listDenylist");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.NotificationAddressList>(_service.ListDenylistUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "notify.listDenylist");
 
         /// <inheritdoc cref="ListDenylistAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.NotificationAddressList> ListDenylist(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.NotificationAddressList>(Sync.Run(() => _service.ListDenylist(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "notify.listDenylist");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.NotificationAddressList>(Sync.Run(() => _service.ListDenylistUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "notify.listDenylist");
 
         /// <inheritdoc cref="ListDenylistAsync"/>
         /// <summary>List Denylisted Notifications: every page, following <c>continuationToken</c>.</summary>

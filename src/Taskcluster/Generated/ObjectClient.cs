@@ -136,11 +136,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateUploadJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CreateUploadResponse>> CreateUploadAsync(string name, global::Taskcluster.Schemas.CreateUploadRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateUploadResponse>(_service.CreateUpload(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "object.createUpload");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateUploadResponse>(_service.CreateUploadUtf8(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "object.createUpload");
 
         /// <inheritdoc cref="CreateUploadAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.CreateUploadResponse> CreateUpload(string name, global::Taskcluster.Schemas.CreateUploadRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateUploadResponse>(Sync.Run(() => _service.CreateUpload(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "object.createUpload");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateUploadResponse>(Sync.Run(() => _service.CreateUploadUtf8(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "object.createUpload");
 
         /// <summary>Begin upload of a new object</summary>
         /// <remarks>
@@ -273,11 +273,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="StartDownloadJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.DownloadObjectResponse>> StartDownloadAsync(string name, global::Taskcluster.Schemas.DownloadObjectRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.DownloadObjectResponse>(_service.StartDownload(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "object.startDownload");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.DownloadObjectResponse>(_service.StartDownloadUtf8(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "object.startDownload");
 
         /// <inheritdoc cref="StartDownloadAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.DownloadObjectResponse> StartDownload(string name, global::Taskcluster.Schemas.DownloadObjectRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.DownloadObjectResponse>(Sync.Run(() => _service.StartDownload(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "object.startDownload");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.DownloadObjectResponse>(Sync.Run(() => _service.StartDownloadUtf8(Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "object.startDownload");
 
         /// <summary>Download object data</summary>
         /// <remarks>
@@ -325,11 +325,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ObjectJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.GetObjectResponse>> ObjectAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetObjectResponse>(_service.Object(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "object.object");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.GetObjectResponse>(_service.ObjectUtf8(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "object.object");
 
         /// <inheritdoc cref="ObjectAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.GetObjectResponse> Object(string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.GetObjectResponse>(Sync.Run(() => _service.Object(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "object.object");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.GetObjectResponse>(Sync.Run(() => _service.ObjectUtf8(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "object.object");
 
         /// <summary>Get an object's metadata</summary>
         /// <remarks>

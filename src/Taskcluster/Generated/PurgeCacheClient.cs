@@ -183,11 +183,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList>> AllPurgeRequestsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(_service.AllPurgeRequests(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "purge-cache.allPurgeRequests");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(_service.AllPurgeRequestsUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "purge-cache.allPurgeRequests");
 
         /// <inheritdoc cref="AllPurgeRequestsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.AllPurgeCacheRequestList> AllPurgeRequests(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(Sync.Run(() => _service.AllPurgeRequests(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "purge-cache.allPurgeRequests");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.AllPurgeCacheRequestList>(Sync.Run(() => _service.AllPurgeRequestsUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "purge-cache.allPurgeRequests");
 
         /// <inheritdoc cref="AllPurgeRequestsAsync"/>
         /// <summary>All Open Purge Requests: every page, following <c>continuationToken</c>.</summary>
@@ -287,11 +287,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="PurgeRequestsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.PurgeCacheRequestList>> PurgeRequestsAsync(string workerPoolId, string? since = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.PurgeCacheRequestList>(_service.PurgeRequests(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(since), Adapt.Token(cancellationToken)), "purge-cache.purgeRequests");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.PurgeCacheRequestList>(_service.PurgeRequestsUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(since), Adapt.Token(cancellationToken)), "purge-cache.purgeRequests");
 
         /// <inheritdoc cref="PurgeRequestsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.PurgeCacheRequestList> PurgeRequests(string workerPoolId, string? since = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.PurgeCacheRequestList>(Sync.Run(() => _service.PurgeRequests(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(since), Adapt.Token(cancellationToken))), "purge-cache.purgeRequests");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.PurgeCacheRequestList>(Sync.Run(() => _service.PurgeRequestsUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(since), Adapt.Token(cancellationToken))), "purge-cache.purgeRequests");
 
         /// <summary>Open Purge Requests for a worker pool</summary>
         /// <remarks>

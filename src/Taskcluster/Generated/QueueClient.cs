@@ -161,11 +161,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TaskJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskDefinition>> TaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskDefinition>(_service.Task(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.task");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskDefinition>(_service.TaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.task");
 
         /// <inheritdoc cref="TaskAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskDefinition> Task(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskDefinition>(Sync.Run(() => _service.Task(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.task");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskDefinition>(Sync.Run(() => _service.TaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.task");
 
         /// <summary>Get Task Definition</summary>
         /// <remarks>
@@ -214,11 +214,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TasksResponse>> TasksAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TasksResponse>(_service.Tasks(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.tasks");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TasksResponse>(_service.TasksUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.tasks");
 
         /// <inheritdoc cref="TasksAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TasksResponse> Tasks(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TasksResponse>(Sync.Run(() => _service.Tasks(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.tasks");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TasksResponse>(Sync.Run(() => _service.TasksUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.tasks");
 
         /// <inheritdoc cref="TasksAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
@@ -319,11 +319,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse>> StatusesAsync(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TasksStatusesResponse>(_service.Statuses(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.statuses");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TasksStatusesResponse>(_service.StatusesUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.statuses");
 
         /// <inheritdoc cref="StatusesAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TasksStatusesResponse> Statuses(global::Taskcluster.Schemas.TasksRequest payload, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TasksStatusesResponse>(Sync.Run(() => _service.Statuses(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.statuses");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TasksStatusesResponse>(Sync.Run(() => _service.StatusesUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.statuses");
 
         /// <inheritdoc cref="StatusesAsync"/>
         /// <summary>Get multiple task definitions: every page, following <c>continuationToken</c>.</summary>
@@ -417,11 +417,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="StatusJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> StatusAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.Status(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.status");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.StatusUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.status");
 
         /// <inheritdoc cref="StatusAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> Status(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.Status(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.status");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.StatusUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.status");
 
         /// <summary>Get task status</summary>
         /// <remarks>
@@ -484,11 +484,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse>> ListTaskGroupAsync(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTaskGroupResponse>(_service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listTaskGroup");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTaskGroupResponse>(_service.ListTaskGroupUtf8(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listTaskGroup");
 
         /// <inheritdoc cref="ListTaskGroupAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTaskGroupResponse> ListTaskGroup(string taskGroupId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTaskGroupResponse>(Sync.Run(() => _service.ListTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listTaskGroup");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTaskGroupResponse>(Sync.Run(() => _service.ListTaskGroupUtf8(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listTaskGroup");
 
         /// <inheritdoc cref="ListTaskGroupAsync"/>
         /// <summary>List Task Group: every page, following <c>continuationToken</c>.</summary>
@@ -611,11 +611,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CancelTaskGroupJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CancelTaskGroupResponse>> CancelTaskGroupAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CancelTaskGroupResponse>(_service.CancelTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)), "queue.cancelTaskGroup");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CancelTaskGroupResponse>(_service.CancelTaskGroupUtf8(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)), "queue.cancelTaskGroup");
 
         /// <inheritdoc cref="CancelTaskGroupAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.CancelTaskGroupResponse> CancelTaskGroup(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.CancelTaskGroupResponse>(Sync.Run(() => _service.CancelTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))), "queue.cancelTaskGroup");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.CancelTaskGroupResponse>(Sync.Run(() => _service.CancelTaskGroupUtf8(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))), "queue.cancelTaskGroup");
 
         /// <summary>Cancel Task Group</summary>
         /// <remarks>
@@ -673,11 +673,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetTaskGroupJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskGroupResponse>> GetTaskGroupAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskGroupResponse>(_service.GetTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)), "queue.getTaskGroup");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskGroupResponse>(_service.GetTaskGroupUtf8(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)), "queue.getTaskGroup");
 
         /// <inheritdoc cref="GetTaskGroupAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupResponse> GetTaskGroup(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskGroupResponse>(Sync.Run(() => _service.GetTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))), "queue.getTaskGroup");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskGroupResponse>(Sync.Run(() => _service.GetTaskGroupUtf8(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))), "queue.getTaskGroup");
 
         /// <summary>Get Task Group</summary>
         /// <remarks>
@@ -733,11 +733,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="SealTaskGroupJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskGroupResponse>> SealTaskGroupAsync(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskGroupResponse>(_service.SealTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)), "queue.sealTaskGroup");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskGroupResponse>(_service.SealTaskGroupUtf8(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken)), "queue.sealTaskGroup");
 
         /// <inheritdoc cref="SealTaskGroupAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupResponse> SealTaskGroup(string taskGroupId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskGroupResponse>(Sync.Run(() => _service.SealTaskGroup(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))), "queue.sealTaskGroup");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskGroupResponse>(Sync.Run(() => _service.SealTaskGroupUtf8(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), Adapt.Token(cancellationToken))), "queue.sealTaskGroup");
 
         /// <summary>Seal Task Group</summary>
         /// <remarks>
@@ -806,11 +806,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse>> ListDependentTasksAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListDependentTasksResponse>(_service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listDependentTasks");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListDependentTasksResponse>(_service.ListDependentTasksUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listDependentTasks");
 
         /// <inheritdoc cref="ListDependentTasksAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListDependentTasksResponse> ListDependentTasks(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListDependentTasksResponse>(Sync.Run(() => _service.ListDependentTasks(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listDependentTasks");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListDependentTasksResponse>(Sync.Run(() => _service.ListDependentTasksUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listDependentTasks");
 
         /// <inheritdoc cref="ListDependentTasksAsync"/>
         /// <summary>List Dependent Tasks: every page, following <c>continuationToken</c>.</summary>
@@ -961,11 +961,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateTaskJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> CreateTaskAsync(string taskId, global::Taskcluster.Schemas.CreateTaskRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.CreateTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.createTask");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.CreateTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.createTask");
 
         /// <inheritdoc cref="CreateTaskAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> CreateTask(string taskId, global::Taskcluster.Schemas.CreateTaskRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.CreateTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.createTask");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.CreateTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.createTask");
 
         /// <summary>Create New Task</summary>
         /// <remarks>
@@ -1070,11 +1070,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ScheduleTaskJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ScheduleTaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ScheduleTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.scheduleTask");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ScheduleTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.scheduleTask");
 
         /// <inheritdoc cref="ScheduleTaskAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ScheduleTask(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ScheduleTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.scheduleTask");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ScheduleTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.scheduleTask");
 
         /// <summary>Schedule Defined Task</summary>
         /// <remarks>
@@ -1155,11 +1155,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="RerunTaskJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> RerunTaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.RerunTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.rerunTask");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.RerunTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.rerunTask");
 
         /// <inheritdoc cref="RerunTaskAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> RerunTask(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.RerunTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.rerunTask");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.RerunTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.rerunTask");
 
         /// <summary>Rerun a Resolved Task</summary>
         /// <remarks>
@@ -1236,11 +1236,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CancelTaskJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> CancelTaskAsync(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.CancelTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.cancelTask");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.CancelTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken)), "queue.cancelTask");
 
         /// <inheritdoc cref="CancelTaskAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> CancelTask(string taskId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.CancelTask(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.cancelTask");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.CancelTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Token(cancellationToken))), "queue.cancelTask");
 
         /// <summary>Cancel Task</summary>
         /// <remarks>
@@ -1305,11 +1305,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ChangeTaskPriorityJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ChangeTaskPriorityAsync(string taskId, global::Taskcluster.Schemas.ChangeTaskPriorityRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ChangeTaskPriority(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.changeTaskPriority");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ChangeTaskPriorityUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.changeTaskPriority");
 
         /// <inheritdoc cref="ChangeTaskPriorityAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ChangeTaskPriority(string taskId, global::Taskcluster.Schemas.ChangeTaskPriorityRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ChangeTaskPriority(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.changeTaskPriority");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ChangeTaskPriorityUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.changeTaskPriority");
 
         /// <summary>Change Task Priority</summary>
         /// <remarks>
@@ -1362,11 +1362,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ChangeTaskGroupPriorityJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskGroupPriorityChangeResponse>> ChangeTaskGroupPriorityAsync(string taskGroupId, global::Taskcluster.Schemas.ChangeTaskPriorityRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskGroupPriorityChangeResponse>(_service.ChangeTaskGroupPriority(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.changeTaskGroupPriority");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskGroupPriorityChangeResponse>(_service.ChangeTaskGroupPriorityUtf8(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.changeTaskGroupPriority");
 
         /// <inheritdoc cref="ChangeTaskGroupPriorityAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskGroupPriorityChangeResponse> ChangeTaskGroupPriority(string taskGroupId, global::Taskcluster.Schemas.ChangeTaskPriorityRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskGroupPriorityChangeResponse>(Sync.Run(() => _service.ChangeTaskGroupPriority(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.changeTaskGroupPriority");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskGroupPriorityChangeResponse>(Sync.Run(() => _service.ChangeTaskGroupPriorityUtf8(Adapt.NotNull(taskGroupId, nameof(taskGroupId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.changeTaskGroupPriority");
 
         /// <summary>Change Task Group Priority</summary>
         /// <remarks>
@@ -1423,11 +1423,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ClaimWorkJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ClaimWorkResponse>> ClaimWorkAsync(string taskQueueId, global::Taskcluster.Schemas.ClaimWorkRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ClaimWorkResponse>(_service.ClaimWork(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.claimWork");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ClaimWorkResponse>(_service.ClaimWorkUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.claimWork");
 
         /// <inheritdoc cref="ClaimWorkAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ClaimWorkResponse> ClaimWork(string taskQueueId, global::Taskcluster.Schemas.ClaimWorkRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ClaimWorkResponse>(Sync.Run(() => _service.ClaimWork(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.claimWork");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ClaimWorkResponse>(Sync.Run(() => _service.ClaimWorkUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.claimWork");
 
         /// <summary>Claim Work</summary>
         /// <remarks>
@@ -1483,11 +1483,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskClaimResponse>> ClaimTaskAsync(string taskId, int runId, global::Taskcluster.Schemas.TaskClaimRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskClaimResponse>(_service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.claimTask");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskClaimResponse>(_service.ClaimTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.claimTask");
 
         /// <inheritdoc cref="ClaimTaskAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskClaimResponse> ClaimTask(string taskId, int runId, global::Taskcluster.Schemas.TaskClaimRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskClaimResponse>(Sync.Run(() => _service.ClaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.claimTask");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskClaimResponse>(Sync.Run(() => _service.ClaimTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.claimTask");
 
         /// <summary>Claim Task</summary>
         /// <remarks>
@@ -1558,11 +1558,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskReclaimResponse>> ReclaimTaskAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskReclaimResponse>(_service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reclaimTask");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskReclaimResponse>(_service.ReclaimTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reclaimTask");
 
         /// <inheritdoc cref="ReclaimTaskAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskReclaimResponse> ReclaimTask(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskReclaimResponse>(Sync.Run(() => _service.ReclaimTask(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reclaimTask");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskReclaimResponse>(Sync.Run(() => _service.ReclaimTaskUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reclaimTask");
 
         /// <summary>Reclaim task</summary>
         /// <remarks>
@@ -1629,11 +1629,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportCompletedAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reportCompleted");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportCompletedUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reportCompleted");
 
         /// <inheritdoc cref="ReportCompletedAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportCompleted(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportCompleted(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reportCompleted");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportCompletedUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reportCompleted");
 
         /// <summary>Report Run Completed</summary>
         /// <remarks>
@@ -1684,11 +1684,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportFailedAsync(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reportFailed");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportFailedUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken)), "queue.reportFailed");
 
         /// <inheritdoc cref="ReportFailedAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportFailed(string taskId, int runId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportFailed(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reportFailed");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportFailedUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Token(cancellationToken))), "queue.reportFailed");
 
         /// <summary>Report Run Failed</summary>
         /// <remarks>
@@ -1757,11 +1757,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse>> ReportExceptionAsync(string taskId, int runId, global::Taskcluster.Schemas.TaskExceptionRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.reportException");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskStatusResponse>(_service.ReportExceptionUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.reportException");
 
         /// <inheritdoc cref="ReportExceptionAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskStatusResponse> ReportException(string taskId, int runId, global::Taskcluster.Schemas.TaskExceptionRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportException(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.reportException");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskStatusResponse>(Sync.Run(() => _service.ReportExceptionUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.reportException");
 
         /// <summary>Report Task Exception</summary>
         /// <remarks>
@@ -1835,11 +1835,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.CreateArtifactResponse>> CreateArtifactAsync(string taskId, int runId, string name, global::Taskcluster.Schemas.CreateArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateArtifactResponse>(_service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.createArtifact");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.CreateArtifactResponse>(_service.CreateArtifactUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.createArtifact");
 
         /// <inheritdoc cref="CreateArtifactAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.CreateArtifactResponse> CreateArtifact(string taskId, int runId, string name, global::Taskcluster.Schemas.CreateArtifactRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateArtifactResponse>(Sync.Run(() => _service.CreateArtifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.createArtifact");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.CreateArtifactResponse>(Sync.Run(() => _service.CreateArtifactUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.createArtifact");
 
         /// <summary>Create Artifact</summary>
         /// <remarks>
@@ -2283,11 +2283,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListArtifactsAsync(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listArtifacts");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListArtifactsUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listArtifacts");
 
         /// <inheritdoc cref="ListArtifactsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse> ListArtifacts(string taskId, int runId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListArtifactsResponse>(Sync.Run(() => _service.ListArtifacts(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listArtifacts");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListArtifactsResponse>(Sync.Run(() => _service.ListArtifactsUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listArtifacts");
 
         /// <inheritdoc cref="ListArtifactsAsync"/>
         /// <summary>Get Artifacts from Run: every page, following <c>continuationToken</c>.</summary>
@@ -2403,11 +2403,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse>> ListLatestArtifactsAsync(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listLatestArtifacts");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListArtifactsResponse>(_service.ListLatestArtifactsUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listLatestArtifacts");
 
         /// <inheritdoc cref="ListLatestArtifactsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListArtifactsResponse> ListLatestArtifacts(string taskId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListArtifactsResponse>(Sync.Run(() => _service.ListLatestArtifacts(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listLatestArtifacts");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListArtifactsResponse>(Sync.Run(() => _service.ListLatestArtifactsUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listLatestArtifacts");
 
         /// <inheritdoc cref="ListLatestArtifactsAsync"/>
         /// <summary>Get Artifacts from Latest Run: every page, following <c>continuationToken</c>.</summary>
@@ -2517,11 +2517,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> ArtifactInfoAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactResponse>(_service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.artifactInfo");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactResponse>(_service.ArtifactInfoUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.artifactInfo");
 
         /// <inheritdoc cref="ArtifactInfoAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse> ArtifactInfo(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactResponse>(Sync.Run(() => _service.ArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.artifactInfo");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactResponse>(Sync.Run(() => _service.ArtifactInfoUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.artifactInfo");
 
         /// <summary>Get Artifact Information From Run</summary>
         /// <remarks>
@@ -2573,11 +2573,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="LatestArtifactInfoJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse>> LatestArtifactInfoAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactResponse>(_service.LatestArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.latestArtifactInfo");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactResponse>(_service.LatestArtifactInfoUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.latestArtifactInfo");
 
         /// <inheritdoc cref="LatestArtifactInfoAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactResponse> LatestArtifactInfo(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactResponse>(Sync.Run(() => _service.LatestArtifactInfo(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.latestArtifactInfo");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactResponse>(Sync.Run(() => _service.LatestArtifactInfoUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.latestArtifactInfo");
 
         /// <summary>Get Artifact Information From Latest Run</summary>
         /// <remarks>
@@ -2632,11 +2632,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse>> ArtifactAsync(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactContentResponse>(_service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.artifact");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactContentResponse>(_service.ArtifactUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.artifact");
 
         /// <inheritdoc cref="ArtifactAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse> Artifact(string taskId, int runId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactContentResponse>(Sync.Run(() => _service.Artifact(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.artifact");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactContentResponse>(Sync.Run(() => _service.ArtifactUtf8(Adapt.NotNull(taskId, nameof(taskId)), ModelAdapt.RunId(runId, nameof(runId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.artifact");
 
         /// <summary>Get Artifact Content From Run</summary>
         /// <remarks>
@@ -2694,11 +2694,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="LatestArtifactJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse>> LatestArtifactAsync(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactContentResponse>(_service.LatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.latestArtifact");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ArtifactContentResponse>(_service.LatestArtifactUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "queue.latestArtifact");
 
         /// <inheritdoc cref="LatestArtifactAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ArtifactContentResponse> LatestArtifact(string taskId, string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactContentResponse>(Sync.Run(() => _service.LatestArtifact(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.latestArtifact");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ArtifactContentResponse>(Sync.Run(() => _service.LatestArtifactUtf8(Adapt.NotNull(taskId, nameof(taskId)), Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "queue.latestArtifact");
 
         /// <summary>Get Artifact Content From Latest Run</summary>
         /// <remarks>
@@ -2758,11 +2758,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse>> ListProvisionersAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListProvisionersResponse>(_service.ListProvisioners(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listProvisioners");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListProvisionersResponse>(_service.ListProvisionersUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listProvisioners");
 
         /// <inheritdoc cref="ListProvisionersAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListProvisionersResponse> ListProvisioners(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListProvisionersResponse>(Sync.Run(() => _service.ListProvisioners(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listProvisioners");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListProvisionersResponse>(Sync.Run(() => _service.ListProvisionersUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listProvisioners");
 
         /// <inheritdoc cref="ListProvisionersAsync"/>
         /// <summary>Get a list of all active provisioners: every page, following <c>continuationToken</c>.</summary>
@@ -2866,11 +2866,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetProvisionerJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ProvisionerResponse>> GetProvisionerAsync(string provisionerId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ProvisionerResponse>(_service.GetProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Token(cancellationToken)), "queue.getProvisioner");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ProvisionerResponse>(_service.GetProvisionerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Token(cancellationToken)), "queue.getProvisioner");
 
         /// <inheritdoc cref="GetProvisionerAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ProvisionerResponse> GetProvisioner(string provisionerId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ProvisionerResponse>(Sync.Run(() => _service.GetProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Token(cancellationToken))), "queue.getProvisioner");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ProvisionerResponse>(Sync.Run(() => _service.GetProvisionerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Token(cancellationToken))), "queue.getProvisioner");
 
         /// <summary>Get an active provisioner</summary>
         /// <remarks>
@@ -2926,11 +2926,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="DeclareProvisionerJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ProvisionerResponse>> DeclareProvisionerAsync(string provisionerId, global::Taskcluster.Schemas.UpdateProvisionerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ProvisionerResponse>(_service.DeclareProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.declareProvisioner");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ProvisionerResponse>(_service.DeclareProvisionerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.declareProvisioner");
 
         /// <inheritdoc cref="DeclareProvisionerAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ProvisionerResponse> DeclareProvisioner(string provisionerId, global::Taskcluster.Schemas.UpdateProvisionerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ProvisionerResponse>(Sync.Run(() => _service.DeclareProvisioner(Adapt.NotNull(provisionerId, nameof(provisionerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.declareProvisioner");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ProvisionerResponse>(Sync.Run(() => _service.DeclareProvisionerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.declareProvisioner");
 
         /// <summary>Update a provisioner</summary>
         /// <remarks>
@@ -2986,11 +2986,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="PendingTasksJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.PendingTasksResponse>> PendingTasksAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.PendingTasksResponse>(_service.PendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)), "queue.pendingTasks");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.PendingTasksResponse>(_service.PendingTasksUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)), "queue.pendingTasks");
 
         /// <inheritdoc cref="PendingTasksAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.PendingTasksResponse> PendingTasks(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.PendingTasksResponse>(Sync.Run(() => _service.PendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))), "queue.pendingTasks");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.PendingTasksResponse>(Sync.Run(() => _service.PendingTasksUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))), "queue.pendingTasks");
 
         /// <summary>Get Number of Pending Tasks</summary>
         /// <remarks>
@@ -3039,11 +3039,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="TaskQueueCountsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskQueueCountsResponse>> TaskQueueCountsAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskQueueCountsResponse>(_service.TaskQueueCounts(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)), "queue.taskQueueCounts");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskQueueCountsResponse>(_service.TaskQueueCountsUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)), "queue.taskQueueCounts");
 
         /// <inheritdoc cref="TaskQueueCountsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskQueueCountsResponse> TaskQueueCounts(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskQueueCountsResponse>(Sync.Run(() => _service.TaskQueueCounts(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))), "queue.taskQueueCounts");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskQueueCountsResponse>(Sync.Run(() => _service.TaskQueueCountsUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))), "queue.taskQueueCounts");
 
         /// <summary>Get Number of Pending and Claimed Tasks</summary>
         /// <remarks>
@@ -3094,11 +3094,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse>> ListPendingTasksAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListPendingTasksResponse>(_service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listPendingTasks");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListPendingTasksResponse>(_service.ListPendingTasksUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listPendingTasks");
 
         /// <inheritdoc cref="ListPendingTasksAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListPendingTasksResponse> ListPendingTasks(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListPendingTasksResponse>(Sync.Run(() => _service.ListPendingTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listPendingTasks");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListPendingTasksResponse>(Sync.Run(() => _service.ListPendingTasksUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listPendingTasks");
 
         /// <inheritdoc cref="ListPendingTasksAsync"/>
         /// <summary>List Pending Tasks: every page, following <c>continuationToken</c>.</summary>
@@ -3198,11 +3198,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse>> ListClaimedTasksAsync(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListClaimedTasksResponse>(_service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listClaimedTasks");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListClaimedTasksResponse>(_service.ListClaimedTasksUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listClaimedTasks");
 
         /// <inheritdoc cref="ListClaimedTasksAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListClaimedTasksResponse> ListClaimedTasks(string taskQueueId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListClaimedTasksResponse>(Sync.Run(() => _service.ListClaimedTasks(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listClaimedTasks");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListClaimedTasksResponse>(Sync.Run(() => _service.ListClaimedTasksUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listClaimedTasks");
 
         /// <inheritdoc cref="ListClaimedTasksAsync"/>
         /// <summary>List claimed Tasks: every page, following <c>continuationToken</c>.</summary>
@@ -3304,11 +3304,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse>> ListWorkerTypesAsync(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListWorkertypesResponse>(_service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listWorkerTypes");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListWorkertypesResponse>(_service.ListWorkerTypesUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listWorkerTypes");
 
         /// <inheritdoc cref="ListWorkerTypesAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListWorkertypesResponse> ListWorkerTypes(string provisionerId, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListWorkertypesResponse>(Sync.Run(() => _service.ListWorkerTypes(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listWorkerTypes");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListWorkertypesResponse>(Sync.Run(() => _service.ListWorkerTypesUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listWorkerTypes");
 
         /// <inheritdoc cref="ListWorkerTypesAsync"/>
         /// <summary>Get a list of all active worker-types: every page, following <c>continuationToken</c>.</summary>
@@ -3404,11 +3404,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetWorkerTypeJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkertypeResponse>> GetWorkerTypeAsync(string provisionerId, string workerType, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkertypeResponse>(_service.GetWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Token(cancellationToken)), "queue.getWorkerType");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkertypeResponse>(_service.GetWorkerTypeUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Token(cancellationToken)), "queue.getWorkerType");
 
         /// <inheritdoc cref="GetWorkerTypeAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkertypeResponse> GetWorkerType(string provisionerId, string workerType, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkertypeResponse>(Sync.Run(() => _service.GetWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Token(cancellationToken))), "queue.getWorkerType");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkertypeResponse>(Sync.Run(() => _service.GetWorkerTypeUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Token(cancellationToken))), "queue.getWorkerType");
 
         /// <summary>Get a worker-type</summary>
         /// <remarks>
@@ -3456,11 +3456,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="DeclareWorkerTypeJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkertypeResponse>> DeclareWorkerTypeAsync(string provisionerId, string workerType, global::Taskcluster.Schemas.UpdateWorkertypeRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkertypeResponse>(_service.DeclareWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.declareWorkerType");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkertypeResponse>(_service.DeclareWorkerTypeUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.declareWorkerType");
 
         /// <inheritdoc cref="DeclareWorkerTypeAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkertypeResponse> DeclareWorkerType(string provisionerId, string workerType, global::Taskcluster.Schemas.UpdateWorkertypeRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkertypeResponse>(Sync.Run(() => _service.DeclareWorkerType(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.declareWorkerType");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkertypeResponse>(Sync.Run(() => _service.DeclareWorkerTypeUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.declareWorkerType");
 
         /// <summary>Update a worker-type</summary>
         /// <remarks>
@@ -3515,11 +3515,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse>> ListTaskQueuesAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTaskqueuesResponse>(_service.ListTaskQueues(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listTaskQueues");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListTaskqueuesResponse>(_service.ListTaskQueuesUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "queue.listTaskQueues");
 
         /// <inheritdoc cref="ListTaskQueuesAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListTaskqueuesResponse> ListTaskQueues(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTaskqueuesResponse>(Sync.Run(() => _service.ListTaskQueues(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listTaskQueues");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListTaskqueuesResponse>(Sync.Run(() => _service.ListTaskQueuesUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "queue.listTaskQueues");
 
         /// <inheritdoc cref="ListTaskQueuesAsync"/>
         /// <summary>Get a list of all active task queues: every page, following <c>continuationToken</c>.</summary>
@@ -3613,11 +3613,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetTaskQueueJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.TaskqueueResponse>> GetTaskQueueAsync(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskqueueResponse>(_service.GetTaskQueue(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)), "queue.getTaskQueue");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.TaskqueueResponse>(_service.GetTaskQueueUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken)), "queue.getTaskQueue");
 
         /// <inheritdoc cref="GetTaskQueueAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.TaskqueueResponse> GetTaskQueue(string taskQueueId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskqueueResponse>(Sync.Run(() => _service.GetTaskQueue(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))), "queue.getTaskQueue");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.TaskqueueResponse>(Sync.Run(() => _service.GetTaskQueueUtf8(Adapt.NotNull(taskQueueId, nameof(taskQueueId)), Adapt.Token(cancellationToken))), "queue.getTaskQueue");
 
         /// <summary>Get a task queue</summary>
         /// <remarks>
@@ -3671,11 +3671,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse>> ListWorkersAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListWorkersResponse>(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken)), "queue.listWorkers");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ListWorkersResponse>(_service.ListWorkersUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken)), "queue.listWorkers");
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ListWorkersResponse> ListWorkers(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? quarantined = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ListWorkersResponse>(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken))), "queue.listWorkers");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ListWorkersResponse>(Sync.Run(() => _service.ListWorkersUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(quarantined), Adapt.Token(cancellationToken))), "queue.listWorkers");
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
@@ -3780,11 +3780,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetWorkerJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse>> GetWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerResponse>(_service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "queue.getWorker");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerResponse>(_service.GetWorkerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "queue.getWorker");
 
         /// <inheritdoc cref="GetWorkerAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse> GetWorker(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerResponse>(Sync.Run(() => _service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "queue.getWorker");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerResponse>(Sync.Run(() => _service.GetWorkerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "queue.getWorker");
 
         /// <summary>Get a worker from worker-type</summary>
         /// <remarks>
@@ -3830,11 +3830,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="QuarantineWorkerJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse>> QuarantineWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::Taskcluster.Schemas.QuarantineWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerResponse>(_service.QuarantineWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.quarantineWorker");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerResponse>(_service.QuarantineWorkerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.quarantineWorker");
 
         /// <inheritdoc cref="QuarantineWorkerAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse> QuarantineWorker(string provisionerId, string workerType, string workerGroup, string workerId, global::Taskcluster.Schemas.QuarantineWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerResponse>(Sync.Run(() => _service.QuarantineWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.quarantineWorker");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerResponse>(Sync.Run(() => _service.QuarantineWorkerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.quarantineWorker");
 
         /// <summary>Quarantine a worker</summary>
         /// <remarks>
@@ -3886,11 +3886,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="DeclareWorkerJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse>> DeclareWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::Taskcluster.Schemas.UpdateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerResponse>(_service.DeclareWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.declareWorker");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerResponse>(_service.DeclareWorkerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "queue.declareWorker");
 
         /// <inheritdoc cref="DeclareWorkerAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerResponse> DeclareWorker(string provisionerId, string workerType, string workerGroup, string workerId, global::Taskcluster.Schemas.UpdateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerResponse>(Sync.Run(() => _service.DeclareWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.declareWorker");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerResponse>(Sync.Run(() => _service.DeclareWorkerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "queue.declareWorker");
 
         /// <summary>Declare a worker</summary>
         /// <remarks>

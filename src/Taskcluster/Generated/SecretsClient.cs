@@ -195,11 +195,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.Secret>> GetAsync(string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Secret>(_service.Get(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "secrets.get");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.Secret>(_service.GetUtf8(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken)), "secrets.get");
 
         /// <inheritdoc cref="GetAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.Secret> Get(string name, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.Secret>(Sync.Run(() => _service.Get(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "secrets.get");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.Secret>(Sync.Run(() => _service.GetUtf8(Adapt.NotNull(name, nameof(name)), Adapt.Token(cancellationToken))), "secrets.get");
 
         /// <summary>Read Secret</summary>
         /// <remarks>
@@ -256,11 +256,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.SecretList>> ListAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.SecretList>(_service.List(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "secrets.list");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.SecretList>(_service.ListUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "secrets.list");
 
         /// <inheritdoc cref="ListAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.SecretList> List(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.SecretList>(Sync.Run(() => _service.List(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "secrets.list");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.SecretList>(Sync.Run(() => _service.ListUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "secrets.list");
 
         /// <inheritdoc cref="ListAsync"/>
         /// <summary>List Secrets: every page, following <c>continuationToken</c>.</summary>

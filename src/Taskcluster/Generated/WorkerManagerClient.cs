@@ -118,11 +118,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ProviderList>> ListProvidersAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ProviderList>(_service.ListProviders(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listProviders");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ProviderList>(_service.ListProvidersUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listProviders");
 
         /// <inheritdoc cref="ListProvidersAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ProviderList> ListProviders(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ProviderList>(Sync.Run(() => _service.ListProviders(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listProviders");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ProviderList>(Sync.Run(() => _service.ListProvidersUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listProviders");
 
         /// <inheritdoc cref="ListProvidersAsync"/>
         /// <summary>List Providers: every page, following <c>continuationToken</c>.</summary>
@@ -214,11 +214,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateWorkerPoolJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> CreateWorkerPoolAsync(string workerPoolId, global::Taskcluster.Schemas.CreateWorkerPoolRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.CreateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.createWorkerPool");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.CreateWorkerPoolUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.createWorkerPool");
 
         /// <inheritdoc cref="CreateWorkerPoolAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull> CreateWorkerPool(string workerPoolId, global::Taskcluster.Schemas.CreateWorkerPoolRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.CreateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.createWorkerPool");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.CreateWorkerPoolUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.createWorkerPool");
 
         /// <summary>Create Worker Pool</summary>
         /// <remarks>
@@ -273,11 +273,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="UpdateWorkerPoolJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> UpdateWorkerPoolAsync(string workerPoolId, global::Taskcluster.Schemas.UpdateWorkerPoolRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.UpdateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.updateWorkerPool");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.UpdateWorkerPoolUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.updateWorkerPool");
 
         /// <inheritdoc cref="UpdateWorkerPoolAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull> UpdateWorkerPool(string workerPoolId, global::Taskcluster.Schemas.UpdateWorkerPoolRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.UpdateWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.updateWorkerPool");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.UpdateWorkerPoolUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.updateWorkerPool");
 
         /// <summary>Update Worker Pool</summary>
         /// <remarks>
@@ -333,11 +333,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="DeleteWorkerPoolJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> DeleteWorkerPoolAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.DeleteWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)), "worker-manager.deleteWorkerPool");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.DeleteWorkerPoolUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)), "worker-manager.deleteWorkerPool");
 
         /// <inheritdoc cref="DeleteWorkerPoolAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull> DeleteWorkerPool(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.DeleteWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))), "worker-manager.deleteWorkerPool");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.DeleteWorkerPoolUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))), "worker-manager.deleteWorkerPool");
 
         /// <summary>Delete Worker Pool</summary>
         /// <remarks>
@@ -388,11 +388,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>> ListWorkerPoolLaunchConfigsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(_service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolLaunchConfigs");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(_service.ListWorkerPoolLaunchConfigsUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolLaunchConfigs");
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList> ListWorkerPoolLaunchConfigs(string workerPoolId, string? continuationToken = null, int? limit = null, string? includeArchived = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(Sync.Run(() => _service.ListWorkerPoolLaunchConfigs(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolLaunchConfigs");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolLaunchConfigList>(Sync.Run(() => _service.ListWorkerPoolLaunchConfigsUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(includeArchived), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolLaunchConfigs");
 
         /// <inheritdoc cref="ListWorkerPoolLaunchConfigsAsync"/>
         /// <summary>List Worker Pool Launch Configs: every page, following <c>continuationToken</c>.</summary>
@@ -489,11 +489,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="WorkerPoolStatsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolStats>> WorkerPoolStatsAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolStats>(_service.WorkerPoolStats(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)), "worker-manager.workerPoolStats");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolStats>(_service.WorkerPoolStatsUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)), "worker-manager.workerPoolStats");
 
         /// <inheritdoc cref="WorkerPoolStatsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolStats> WorkerPoolStats(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolStats>(Sync.Run(() => _service.WorkerPoolStats(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))), "worker-manager.workerPoolStats");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolStats>(Sync.Run(() => _service.WorkerPoolStatsUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))), "worker-manager.workerPoolStats");
 
         /// <summary>Get Worker Pool Statistics</summary>
         /// <remarks>
@@ -534,11 +534,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="WorkerPoolJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull>> WorkerPoolAsync(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.WorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)), "worker-manager.workerPool");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolFull>(_service.WorkerPoolUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken)), "worker-manager.workerPool");
 
         /// <inheritdoc cref="WorkerPoolAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolFull> WorkerPool(string workerPoolId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.WorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))), "worker-manager.workerPool");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolFull>(Sync.Run(() => _service.WorkerPoolUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Token(cancellationToken))), "worker-manager.workerPool");
 
         /// <summary>Get Worker Pool</summary>
         /// <remarks>
@@ -578,11 +578,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList>> ListWorkerPoolsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolList>(_service.ListWorkerPools(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPools");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolList>(_service.ListWorkerPoolsUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPools");
 
         /// <inheritdoc cref="ListWorkerPoolsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolList> ListWorkerPools(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolList>(Sync.Run(() => _service.ListWorkerPools(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPools");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolList>(Sync.Run(() => _service.ListWorkerPoolsUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPools");
 
         /// <inheritdoc cref="ListWorkerPoolsAsync"/>
         /// <summary>List All Worker Pools: every page, following <c>continuationToken</c>.</summary>
@@ -672,11 +672,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats>> ListWorkerPoolsStatsAsync(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolListStats>(_service.ListWorkerPoolsStats(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolsStats");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolListStats>(_service.ListWorkerPoolsStatsUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolsStats");
 
         /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolListStats> ListWorkerPoolsStats(string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolListStats>(Sync.Run(() => _service.ListWorkerPoolsStats(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolsStats");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolListStats>(Sync.Run(() => _service.ListWorkerPoolsStatsUtf8(Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolsStats");
 
         /// <inheritdoc cref="ListWorkerPoolsStatsAsync"/>
         /// <summary>List All Worker Pools Stats: every page, following <c>continuationToken</c>.</summary>
@@ -780,11 +780,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReportWorkerErrorJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolError>> ReportWorkerErrorAsync(string workerPoolId, global::Taskcluster.Schemas.ReportWorkerErrorRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolError>(_service.ReportWorkerError(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.reportWorkerError");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolError>(_service.ReportWorkerErrorUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.reportWorkerError");
 
         /// <inheritdoc cref="ReportWorkerErrorAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolError> ReportWorkerError(string workerPoolId, global::Taskcluster.Schemas.ReportWorkerErrorRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolError>(Sync.Run(() => _service.ReportWorkerError(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.reportWorkerError");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolError>(Sync.Run(() => _service.ReportWorkerErrorUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.reportWorkerError");
 
         /// <summary>Report an error from a worker</summary>
         /// <remarks>
@@ -843,11 +843,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="WorkerPoolErrorStatsJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorStats>> WorkerPoolErrorStatsAsync(string? workerPoolId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolErrorStats>(_service.WorkerPoolErrorStats(Adapt.Option(workerPoolId), Adapt.Token(cancellationToken)), "worker-manager.workerPoolErrorStats");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolErrorStats>(_service.WorkerPoolErrorStatsUtf8(Adapt.Option(workerPoolId), Adapt.Token(cancellationToken)), "worker-manager.workerPoolErrorStats");
 
         /// <inheritdoc cref="WorkerPoolErrorStatsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorStats> WorkerPoolErrorStats(string? workerPoolId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolErrorStats>(Sync.Run(() => _service.WorkerPoolErrorStats(Adapt.Option(workerPoolId), Adapt.Token(cancellationToken))), "worker-manager.workerPoolErrorStats");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolErrorStats>(Sync.Run(() => _service.WorkerPoolErrorStatsUtf8(Adapt.Option(workerPoolId), Adapt.Token(cancellationToken))), "worker-manager.workerPoolErrorStats");
 
         /// <summary>List Worker Pool Errors Count</summary>
         /// <remarks>
@@ -895,11 +895,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList>> ListWorkerPoolErrorsAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolErrorList>(_service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolErrors");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerPoolErrorList>(_service.ListWorkerPoolErrorsUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken)), "worker-manager.listWorkerPoolErrors");
 
         /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerPoolErrorList> ListWorkerPoolErrors(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? errorId = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolErrorList>(Sync.Run(() => _service.ListWorkerPoolErrors(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolErrors");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerPoolErrorList>(Sync.Run(() => _service.ListWorkerPoolErrorsUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(errorId), Adapt.Token(cancellationToken))), "worker-manager.listWorkerPoolErrors");
 
         /// <inheritdoc cref="ListWorkerPoolErrorsAsync"/>
         /// <summary>List Worker Pool Errors: every page, following <c>continuationToken</c>.</summary>
@@ -994,11 +994,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerGroupAsync(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkersForWorkerGroup");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerGroupUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken)), "worker-manager.listWorkersForWorkerGroup");
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerList> ListWorkersForWorkerGroup(string workerPoolId, string workerGroup, string? continuationToken = null, int? limit = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerList>(Sync.Run(() => _service.ListWorkersForWorkerGroup(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkersForWorkerGroup");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerList>(Sync.Run(() => _service.ListWorkersForWorkerGroupUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Token(cancellationToken))), "worker-manager.listWorkersForWorkerGroup");
 
         /// <inheritdoc cref="ListWorkersForWorkerGroupAsync"/>
         /// <summary>Workers in a specific Worker Group in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
@@ -1090,11 +1090,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="WorkerJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> WorkerAsync(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerFull>(_service.Worker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "worker-manager.worker");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerFull>(_service.WorkerUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "worker-manager.worker");
 
         /// <inheritdoc cref="WorkerAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerFull> Worker(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerFull>(Sync.Run(() => _service.Worker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "worker-manager.worker");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerFull>(Sync.Run(() => _service.WorkerUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "worker-manager.worker");
 
         /// <summary>Get a Worker</summary>
         /// <remarks>
@@ -1145,11 +1145,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="CreateWorkerJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> CreateWorkerAsync(string workerPoolId, string workerGroup, string workerId, global::Taskcluster.Schemas.CreateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerFull>(_service.CreateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.createWorker");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerFull>(_service.CreateWorkerUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.createWorker");
 
         /// <inheritdoc cref="CreateWorkerAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerFull> CreateWorker(string workerPoolId, string workerGroup, string workerId, global::Taskcluster.Schemas.CreateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerFull>(Sync.Run(() => _service.CreateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.createWorker");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerFull>(Sync.Run(() => _service.CreateWorkerUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.createWorker");
 
         /// <summary>Create a Worker</summary>
         /// <remarks>
@@ -1210,11 +1210,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="UpdateWorkerJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerFull>> UpdateWorkerAsync(string workerPoolId, string workerGroup, string workerId, global::Taskcluster.Schemas.CreateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerFull>(_service.UpdateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.updateWorker");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerFull>(_service.UpdateWorkerUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.updateWorker");
 
         /// <inheritdoc cref="UpdateWorkerAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerFull> UpdateWorker(string workerPoolId, string workerGroup, string workerId, global::Taskcluster.Schemas.CreateWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerFull>(Sync.Run(() => _service.UpdateWorker(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.updateWorker");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerFull>(Sync.Run(() => _service.UpdateWorkerUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.updateWorker");
 
         /// <summary>Update an existing Worker</summary>
         /// <remarks>
@@ -1301,11 +1301,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ShouldWorkerTerminateJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ShouldWorkerTerminateResponse>> ShouldWorkerTerminateAsync(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ShouldWorkerTerminateResponse>(_service.ShouldWorkerTerminate(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "worker-manager.shouldWorkerTerminate");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ShouldWorkerTerminateResponse>(_service.ShouldWorkerTerminateUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "worker-manager.shouldWorkerTerminate");
 
         /// <inheritdoc cref="ShouldWorkerTerminateAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ShouldWorkerTerminateResponse> ShouldWorkerTerminate(string workerPoolId, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ShouldWorkerTerminateResponse>(Sync.Run(() => _service.ShouldWorkerTerminate(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "worker-manager.shouldWorkerTerminate");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ShouldWorkerTerminateResponse>(Sync.Run(() => _service.ShouldWorkerTerminateUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "worker-manager.shouldWorkerTerminate");
 
         /// <summary>Should worker terminate</summary>
         /// <remarks>
@@ -1357,11 +1357,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerList>> ListWorkersForWorkerPoolAsync(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken)), "worker-manager.listWorkersForWorkerPool");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerList>(_service.ListWorkersForWorkerPoolUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken)), "worker-manager.listWorkersForWorkerPool");
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerList> ListWorkersForWorkerPool(string workerPoolId, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? state = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerList>(Sync.Run(() => _service.ListWorkersForWorkerPool(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken))), "worker-manager.listWorkersForWorkerPool");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerList>(Sync.Run(() => _service.ListWorkersForWorkerPoolUtf8(Adapt.NotNull(workerPoolId, nameof(workerPoolId)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(state), Adapt.Token(cancellationToken))), "worker-manager.listWorkersForWorkerPool");
 
         /// <inheritdoc cref="ListWorkersForWorkerPoolAsync"/>
         /// <summary>Workers in a Worker Pool: every page, following <c>continuationToken</c>.</summary>
@@ -1455,11 +1455,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="RegisterWorkerJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.RegisterWorkerResponse>> RegisterWorkerAsync(global::Taskcluster.Schemas.RegisterWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.RegisterWorkerResponse>(_service.RegisterWorker(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.registerWorker");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.RegisterWorkerResponse>(_service.RegisterWorkerUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.registerWorker");
 
         /// <inheritdoc cref="RegisterWorkerAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.RegisterWorkerResponse> RegisterWorker(global::Taskcluster.Schemas.RegisterWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.RegisterWorkerResponse>(Sync.Run(() => _service.RegisterWorker(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.registerWorker");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.RegisterWorkerResponse>(Sync.Run(() => _service.RegisterWorkerUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.registerWorker");
 
         /// <summary>Register a running worker</summary>
         /// <remarks>
@@ -1507,11 +1507,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="ReregisterWorkerJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.ReregisterWorkerResponse>> ReregisterWorkerAsync(global::Taskcluster.Schemas.ReregisterWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ReregisterWorkerResponse>(_service.ReregisterWorker(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.reregisterWorker");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.ReregisterWorkerResponse>(_service.ReregisterWorkerUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken)), "worker-manager.reregisterWorker");
 
         /// <inheritdoc cref="ReregisterWorkerAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.ReregisterWorkerResponse> ReregisterWorker(global::Taskcluster.Schemas.ReregisterWorkerRequest payload, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.ReregisterWorkerResponse>(Sync.Run(() => _service.ReregisterWorker(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.reregisterWorker");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.ReregisterWorkerResponse>(Sync.Run(() => _service.ReregisterWorkerUtf8(ModelAdapt.Payload(payload, nameof(payload)), Adapt.Token(cancellationToken))), "worker-manager.reregisterWorker");
 
         /// <summary>Reregister a Worker</summary>
         /// <remarks>
@@ -1575,11 +1575,11 @@ namespace Taskcluster
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         /// <exception cref="T:System.ArgumentOutOfRangeException">A run number is negative or a page size is not positive.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>> ListWorkersAsync(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(_service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken)), "worker-manager.listWorkers");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(_service.ListWorkersUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken)), "worker-manager.listWorkers");
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse> ListWorkers(string provisionerId, string workerType, string? continuationToken = null, int? limit = null, string? launchConfigId = null, string? quarantined = null, string? workerState = null, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(Sync.Run(() => _service.ListWorkers(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken))), "worker-manager.listWorkers");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerManagerListWorkersResponse>(Sync.Run(() => _service.ListWorkersUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.Option(continuationToken), ModelAdapt.Limit(limit, nameof(limit)), Adapt.Option(launchConfigId), Adapt.Option(quarantined), Adapt.Option(workerState), Adapt.Token(cancellationToken))), "worker-manager.listWorkers");
 
         /// <inheritdoc cref="ListWorkersAsync"/>
         /// <summary>Get a list of all active workers of a workerType: every page, following <c>continuationToken</c>.</summary>
@@ -1687,11 +1687,11 @@ namespace Taskcluster
         /// <returns>The response as its model, or why the call failed (a response that does not fit the model is <see cref="F:Taskcluster.TaskclusterErrorKind.InvalidResponse"/> with its JSON path). The JSON form is <see cref="GetWorkerJsonAsync"/>.</returns>
         /// <exception cref="T:System.ArgumentNullException">A route argument or the payload is null.</exception>
         public virtual global::System.Threading.Tasks.Task<TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerWorkerResponse>> GetWorkerAsync(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerManagerWorkerResponse>(_service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "worker-manager.getWorker");
+            => ModelAdapt.ResultAsync<global::Taskcluster.Schemas.WorkerManagerWorkerResponse>(_service.GetWorkerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken)), "worker-manager.getWorker");
 
         /// <inheritdoc cref="GetWorkerAsync"/>
         public virtual TaskclusterResult<global::Taskcluster.Schemas.WorkerManagerWorkerResponse> GetWorker(string provisionerId, string workerType, string workerGroup, string workerId, global::System.Threading.CancellationToken cancellationToken = default)
-            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerManagerWorkerResponse>(Sync.Run(() => _service.GetWorker(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "worker-manager.getWorker");
+            => ModelAdapt.Result<global::Taskcluster.Schemas.WorkerManagerWorkerResponse>(Sync.Run(() => _service.GetWorkerUtf8(Adapt.NotNull(provisionerId, nameof(provisionerId)), Adapt.NotNull(workerType, nameof(workerType)), Adapt.NotNull(workerGroup, nameof(workerGroup)), Adapt.NotNull(workerId, nameof(workerId)), Adapt.Token(cancellationToken))), "worker-manager.getWorker");
 
         /// <summary>Get a worker</summary>
         /// <remarks>

@@ -78,6 +78,30 @@ internal static class ModelAdapt
         }
     }
 
+    /// <summary>
+    /// A response body read into its model in one pass, straight from its UTF-8 bytes (the F#
+    /// layer has checked that they are UTF-8; an empty body arrives as <c>null</c>).
+    /// </summary>
+    internal static TaskclusterResult<T> Decode<T>(FSharpResult<ReadOnlyMemory<byte>, F.TaskclusterError> body, string apiMethod)
+    {
+        if (!body.IsOk)
+        {
+            return new TaskclusterResult<T>(TaskclusterError.From(body.ErrorValue));
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize(body.ResultValue.Span, ModelJson.Info<T>());
+            return value is null
+                ? Invalid<T>(apiMethod, "$", "the response is null")
+                : new TaskclusterResult<T>(value);
+        }
+        catch (JsonException e)
+        {
+            return Invalid<T>(apiMethod, e.Path ?? "$", e.Message);
+        }
+    }
+
     private static TaskclusterResult<T> Invalid<T>(string apiMethod, string path, string message) =>
         new(new TaskclusterError(
             TaskclusterErrorKind.InvalidResponse,
@@ -94,6 +118,12 @@ internal static class ModelAdapt
 
     internal static async Task<TaskclusterResult<T>> ResultAsync<T>(Task<FSharpResult<JsonElement, F.TaskclusterError>> call, string apiMethod) =>
         Result<T>(await call.ConfigureAwait(false), apiMethod);
+
+    internal static TaskclusterResult<T> Result<T>(FSharpResult<ReadOnlyMemory<byte>, F.TaskclusterError> result, string apiMethod) =>
+        Decode<T>(result, apiMethod);
+
+    internal static async Task<TaskclusterResult<T>> ResultAsync<T>(Task<FSharpResult<ReadOnlyMemory<byte>, F.TaskclusterError>> call, string apiMethod) =>
+        Decode<T>(await call.ConfigureAwait(false), apiMethod);
 
     /// <summary>A message body read into its model; one that does not fit is an error naming the JSON path.</summary>
     internal static TaskclusterResult<T> Message<T>(JsonElement body, string exchange)

@@ -12,9 +12,15 @@ namespace Taskcluster.Schemas;
 /// </summary>
 internal static class ModelJson
 {
-    internal static JsonTypeInfo<T> Info<T>() =>
-        (JsonTypeInfo<T>)(TaskclusterJsonContext.Default.GetTypeInfo(typeof(T))
-            ?? throw new InvalidOperationException($"{typeof(T)} is not in the models' serializer context"));
+    internal static JsonTypeInfo<T> Info<T>() => InfoOf<T>.Value;
+
+    // Looked up once per type: every typed call and message reads its model's metadata.
+    private static class InfoOf<T>
+    {
+        internal static readonly JsonTypeInfo<T> Value =
+            (JsonTypeInfo<T>)(TaskclusterJsonContext.Default.GetTypeInfo(typeof(T))
+                ?? throw new InvalidOperationException($"{typeof(T)} is not in the models' serializer context"));
+    }
 
     /// <summary>
     /// The setter of a member with a single allowed value: any other value is an error (a
