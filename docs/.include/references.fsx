@@ -1,0 +1,23 @@
+// Loaded (hidden) by every F# page: the packages and their dependencies, gathered in one
+// folder by building Docs.References.csproj beside this file (`dotnet fsi build.fsx docs` does).
+#I "bin/Release/net10.0"
+// ASP.NET Core, which the emulator runs on (copied there by the project).
+#I "bin/Release/net10.0/aspnetcore"
+#r "Microsoft.AspNetCore.dll"
+#r "FsToolkit.ErrorHandling.dll"
+#r "Polly.Core.dll"
+#r "Microsoft.Extensions.Logging.Abstractions.dll"
+#r "Json.More.dll"
+#r "JsonPointer.Net.dll"
+#r "JsonSchema.Net.dll"
+#r "RabbitMQ.Client.dll"
+#r "Taskcluster.Core.dll"
+#r "Taskcluster.Client.dll"
+#r "Taskcluster.Models.dll"
+#r "Taskcluster.Services.dll"
+#r "Taskcluster.Pulse.dll"
+#r "Taskcluster.dll"
+#r "Cronos.dll"
+#r "Taskcluster.Emulator.dll"
+#r "FsCheck.dll"
+#r "Taskcluster.Testing.dll"
