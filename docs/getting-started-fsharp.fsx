@@ -87,8 +87,7 @@ let status =
 
 (**
 In a program you would write these inside `task { }` and `let!` them; `.Result` keeps a script
-short. Next: [calling the services](calling-services.html) in depth, or the
-[API reference](reference/index.html).
+short. Next: [calling the services](calling-services.html) in depth.
 *)
 (*** hide ***)
 tc.StopAsync().Wait()
