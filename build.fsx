@@ -108,7 +108,7 @@ let quietly (title: string) (exe: string) (args: string list) =
         fail $"""'{exe} {String.Join(" ", args)}' exited with {code}"""
 
 let restoreTools () =
-    quietly "Restoring the local tools (fantomas)..." "dotnet" [ "tool"; "restore" ]
+    quietly "Restoring the local tools (fantomas, fsdocs)..." "dotnet" [ "tool"; "restore" ]
 
 let restore () =
     restoreTools ()
@@ -265,6 +265,145 @@ let runXunit (project: string) =
         "dotnet"
         ([ "test"; project; "-c"; configuration; "--no-build"; "--nologo" ] @ listing)
 
+// ---------------------------------------------------------------------------------------------
+// The documentation site (docs/ -> artifacts/docs)
+
+let docsInput = Path.Combine(root, "docs")
+let docsOutput = Path.Combine(root, "artifacts", "docs")
+
+/// The relative links and sources of the site's pages that lead nowhere, one
+/// `page: target` a line. External links (with a scheme) and fragments alone are not followed.
+let brokenLinks (site: string) =
+    let attribute = Regex(@"(?:href|src)\s*=\s*""([^""]*)""", RegexOptions.IgnoreCase)
+
+    [
+        for page in Directory.GetFiles(site, "*.html", SearchOption.AllDirectories) do
+            let text = File.ReadAllText page
+
+            for m in attribute.Matches text do
+                let target = Net.WebUtility.HtmlDecode(m.Groups[1].Value)
+                let path = (target.Split('#')[0]).Split('?')[0]
+
+                // Site-absolute links (fsdocs' menu, under its root) and template parameters left
+                // unset are fsdocs' own; the pages' relative links are what is checked.
+                let external =
+                    Regex.IsMatch(target, @"^[A-Za-z][A-Za-z0-9+.-]*:")
+                    || target.StartsWith "/"
+                    || target.StartsWith "{{"
+
+                if not external && path <> "" then
+                    let full =
+                        if path.StartsWith "/" then
+                            Path.Combine(site, path.TrimStart '/')
+                        else
+                            Path.Combine(Path.GetDirectoryName page, Uri.UnescapeDataString path)
+
+                    let exists =
+                        File.Exists full
+                        || Directory.Exists full && File.Exists(Path.Combine(full, "index.html"))
+
+                    if not exists then
+                        $"{Path.GetRelativePath(site, page)}: {target}"
+    ]
+    |> List.distinct
+
+/// The project whose output folder gathers every package and dependency the F# pages reference.
+let docsReferences = Path.Combine(docsInput, ".include", "Docs.References.csproj")
+
+/// Runs every literate F# page of docs/ as a script, all in one `dotnet fsi`: an example that
+/// throws or does not compile fails the run, with the page and line in its output.
+let runPages (output: ResizeArray<string>) =
+    let driver = Path.Combine(root, "artifacts", "docs-pages", "pages.fsx")
+    Directory.CreateDirectory(Path.GetDirectoryName driver) |> ignore
+
+    File.WriteAllLines(
+        driver,
+        [
+            yield "// Written by build.fsx docs: every page of docs/, in order."
+            for page in Directory.GetFiles(docsInput, "*.fsx") |> Array.sort -> $"#load @\"{page}\""
+        ]
+    )
+
+    runQuiet verbose output.Add "dotnet" [ "fsi"; driver ]
+
+/// Builds what the pages reference (docs/.include, over the packages' Release builds), runs the
+/// F# pages as scripts (fsdocs' own evaluator drops a failing example silently, so `dotnet fsi`
+/// is the judge), then renders the site and the API reference with fsdocs (strict: a page that
+/// does not compile fails it) and checks the internal links. Returns the exit code and every
+/// line of output.
+let buildSite () =
+    let output = ResizeArray<string>()
+
+    let steps: (unit -> int) list =
+        [
+            fun () -> runQuiet verbose output.Add "dotnet" [ "restore"; docsReferences; "-v:q" ]
+            fun () ->
+                runQuiet
+                    verbose
+                    output.Add
+                    "dotnet"
+                    [
+                        "build"
+                        docsReferences
+                        "-c"
+                        configuration
+                        "--no-restore"
+                        "-nologo"
+                        "-v:q"
+                        "-clp:NoSummary"
+                    ]
+            fun () -> runPages output
+            fun () ->
+                runQuiet
+                    verbose
+                    output.Add
+                    "dotnet"
+                    ([
+                        "fsdocs"
+                        "build"
+                        "--input"
+                        docsInput
+                        "--output"
+                        docsOutput
+                        "--strict"
+                        "--clean"
+                        // The API reference is left out: fsdocs could not read the C# facade's
+                        // signatures (shared-framework types) nor the generated services in time.
+                        "--noapidocs"
+                        "--ignoreprojects"
+                    ])
+            fun () ->
+                let broken = brokenLinks docsOutput
+
+                for link in broken do
+                    output.Add $"broken link: {link}"
+
+                if broken.IsEmpty then 0 else 1
+        ]
+
+    // The first step that fails ends the build.
+    let code =
+        steps |> List.fold (fun code step -> if code <> 0 then code else step ()) 0
+
+    code, output
+
+/// `build.fsx docs`: builds the documented projects and the site.
+let docs () =
+    // Every package, through the project that gathers them for the pages.
+    buildProjects "the documented packages" [ docsReferences ]
+    printfn "Building the documentation site (fsdocs, every F# example executed)..."
+    let watch = Stopwatch.StartNew()
+    let code, output = buildSite ()
+
+    if code <> 0 then
+        if not verbose then
+            for line in output do
+                Console.WriteLine line
+
+        fail $"the documentation site did not build (exit code {code})"
+
+    printfn "Site written to %s in %.0f s (open index.html)" docsOutput watch.Elapsed.TotalSeconds
+
 let test () =
     build ()
 
@@ -289,6 +428,20 @@ let test () =
 
         counts
 
+    // The documentation site: its examples run and its links lead somewhere, or it is one failed check.
+    let site =
+        let watch = Stopwatch.StartNew()
+        let code, output = buildSite ()
+
+        let counts =
+            if code = 0 then
+                { Passed = 1; Failed = 0 }
+            else
+                { Passed = 0; Failed = 1 }
+
+        report "documentation site (fsdocs, examples run)" counts watch.Elapsed output
+        counts
+
     // The interop tests need the official JS packages; no npm fails the run, it never skips.
     npmInstall ()
     printfn "Running the test suites (--verbose lists every test):"
@@ -300,7 +453,7 @@ let test () =
         ]
 
     let total =
-        formatting :: suites
+        formatting :: site :: suites
         |> List.fold
             (fun acc c ->
                 {
@@ -622,6 +775,9 @@ let targets: (string * string * (string list -> unit)) list =
         (fun _ -> pack ())
         "soak", "100,000 calls and 500 transfers with 5 % faults against the emulator", soak
         "notebooks", "write the .ipynb of every scripts/notebooks/*.fsx beside it", (fun _ -> notebooks ())
+        "docs",
+        "build the documentation site into artifacts/docs (fsdocs; every F# example runs, links checked)",
+        (fun _ -> docs ())
     ]
 
 let listTargets () =

@@ -69,7 +69,7 @@ let localsFor (p: Prelude) (code: string) =
     p.Locals |> List.filter (fun (n, _) -> chosen.Contains n) |> List.map snd
 
 /// One block as a source file: its `using` lines on top, the rest as the body of
-/// `ReadmeSnippets.Snippet<line>.Run(ctx)`, with `#line` so errors name README lines.
+/// `ReadmeSnippets.Snippet<id>.Run(ctx)`, with `#line` so errors name the Markdown file's lines.
 let source (p: Prelude) (s: Snippet) =
     let lines = s.Code.Split '\n'
 
@@ -82,7 +82,7 @@ let source (p: Prelude) (s: Snippet) =
         out.Append(l).Append('\n') |> ignore
 
     out.Append("namespace ReadmeSnippets;\n") |> ignore
-    out.Append($"public static class Snippet{s.Line}\n{{\n") |> ignore
+    out.Append($"public static class Snippet{s.Id}\n{{\n") |> ignore
 
     out.Append("    public static async Task Run(ReadmeContext ctx)\n    {\n")
     |> ignore
@@ -90,7 +90,7 @@ let source (p: Prelude) (s: Snippet) =
     for l in localsFor p s.Code do
         out.Append("        ").Append(l).Append('\n') |> ignore
 
-    out.Append($"#line {s.Line + 1} \"README.md\"\n") |> ignore
+    out.Append($"#line {s.Line + 1} \"{s.File}\"\n") |> ignore
 
     for l in lines do
         out.Append(if isUsing l then "" else l).Append('\n') |> ignore
@@ -114,7 +114,7 @@ let compile (p: Prelude) (snippets: Snippet list) : Result<Assembly, string list
 
     let trees =
         parse p.Source "Prelude.cs"
-        :: [ for s in snippets -> parse (source p s) $"Snippet{s.Line}.cs" ]
+        :: [ for s in snippets -> parse (source p s) $"Snippet{s.Id}.cs" ]
 
     let options =
         CSharpCompilationOptions(
@@ -143,7 +143,7 @@ let compile (p: Prelude) (snippets: Snippet list) : Result<Assembly, string list
 /// failure, named after the block.
 let run (assembly: Assembly) (context: obj) (s: Snippet) (timeout: TimeSpan) : Task<Result<unit, string>> =
     task {
-        let t = assembly.GetType $"ReadmeSnippets.Snippet{s.Line}"
+        let t = assembly.GetType $"ReadmeSnippets.Snippet{s.Id}"
         let m = t.GetMethod "Run"
 
         try

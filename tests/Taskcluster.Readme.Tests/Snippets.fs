@@ -21,6 +21,8 @@ type Mode =
 /// One fenced block.
 type Snippet =
     {
+        /// The Markdown file's path from the repository root, e.g. `README.md` or `docs/pulse.fsx`.
+        File: string
         Language: Language
         /// The 1-based line of the opening fence.
         Line: int
@@ -36,7 +38,12 @@ type Snippet =
             | FSharp -> "fsharp"
             | CSharp -> "csharp"
 
-        $"README.md:{s.Line} ({language})"
+        $"{s.File}:{s.Line} ({language})"
+
+    /// An identifier unique among the blocks of every file: the file's name and the line.
+    member s.Id =
+        let file = Regex.Replace(s.File, "[^A-Za-z0-9]", "_")
+        $"{file}_{s.Line}"
 
 let private fence = Regex(@"^\s*```\s*([A-Za-z0-9#+-]*)\s*$")
 let private marker = Regex(@"^\s*<!--\s*snippet:\s*([a-z-]+)\s*-->\s*$")
@@ -44,8 +51,9 @@ let private marker = Regex(@"^\s*<!--\s*snippet:\s*([a-z-]+)\s*-->\s*$")
 /// An error in the Markdown itself: an unknown marker or an unclosed fence.
 exception MarkdownError of string
 
-/// Every fenced `fsharp` and `csharp` block of `markdown`, in order, with its marker.
-let extract (markdown: string) : Snippet list =
+/// Every fenced `fsharp` and `csharp` block of `markdown` (the text of `file`), in order, with
+/// its marker. The Markdown comments of a literate `.fsx` page are read the same way.
+let extractFrom (file: string) (markdown: string) : Snippet list =
     let lines = markdown.Replace("\r\n", "\n").Split '\n'
     let result = ResizeArray<Snippet>()
     let mutable i = 0
@@ -98,6 +106,7 @@ let extract (markdown: string) : Snippet list =
             | Some language ->
                 result.Add
                     {
+                        File = file
                         Language = language
                         Line = start + 1
                         Mode = mode
@@ -110,3 +119,6 @@ let extract (markdown: string) : Snippet list =
             i <- i + 1
 
     List.ofSeq result
+
+/// Every fenced `fsharp` and `csharp` block of the README's text.
+let extract (markdown: string) : Snippet list = extractFrom "README.md" markdown

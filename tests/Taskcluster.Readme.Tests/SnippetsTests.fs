@@ -24,6 +24,27 @@ let repoRoot =
 
 let readme = lazy (extract (File.ReadAllText(Path.Combine(repoRoot, "README.md"))))
 
+/// The C# blocks of the documentation site's pages (`docs/*.md` and the Markdown comments of the
+/// literate `docs/*.fsx`, whose F# is executed by the docs build itself).
+let docsCSharp =
+    lazy
+        [
+            let folder = Path.Combine(repoRoot, "docs")
+
+            for path in
+                Array.append (Directory.GetFiles(folder, "*.md")) (Directory.GetFiles(folder, "*.fsx"))
+                |> Array.sort do
+                let file = "docs/" + Path.GetFileName path
+
+                yield!
+                    extractFrom file (File.ReadAllText path)
+                    |> List.filter (fun s -> s.Language = CSharp)
+        ]
+
+/// Every C# block: the README's, then the site's.
+let private allCSharp () =
+    (readme.Value |> List.filter (fun s -> s.Language = CSharp)) @ docsCSharp.Value
+
 let private compiled (snippets: Snippet list) =
     snippets |> List.filter (fun s -> s.Mode <> Partial)
 
@@ -165,16 +186,31 @@ let tests =
                             Expect.stringContains e.Message "line 2" "names the line")
                     }
 
-                    test "the README has its blocks, and few that are not run" {
-                        let all = readme.Value
+                    test "the README and the site's pages have their blocks, and few that are not run" {
+                        let all = readme.Value @ docsCSharp.Value
 
                         let count language =
                             all |> List.filter (fun s -> s.Language = language) |> List.length
 
-                        Expect.isGreaterThanOrEqual (count FSharp) 15 "F# blocks"
-                        Expect.isGreaterThanOrEqual (count CSharp) 8 "C# blocks"
+                        Expect.isGreaterThanOrEqual (count FSharp) 2 "F# blocks of the README"
+                        Expect.isGreaterThanOrEqual (count CSharp) 15 "C# blocks of the README and the site"
+
+                        Expect.isGreaterThanOrEqual
+                            docsCSharp.Value.Length
+                            10
+                            $"""C# blocks of the site: {[ for s in docsCSharp.Value -> s.Name ]}"""
+
                         let partial = all |> List.filter (fun s -> s.Mode = Partial)
-                        let compileOnly = all |> List.filter (fun s -> s.Mode = CompileOnly)
+                        // The README's and the site's limits apart, so that neither hides the other's.
+                        let compileOnly = readme.Value |> List.filter (fun s -> s.Mode = CompileOnly)
+
+                        let siteCompileOnly =
+                            docsCSharp.Value |> List.filter (fun s -> s.Mode = CompileOnly)
+
+                        Expect.isLessThanOrEqual
+                            siteCompileOnly.Length
+                            2
+                            $"""compile-only blocks of the site: {[ for s in siteCompileOnly -> s.Name ]}"""
 
                         Expect.isLessThanOrEqual
                             partial.Length
@@ -192,9 +228,8 @@ let tests =
             <| testList
                 "C#"
                 [
-                    testTask "every C# block compiles, and runs against an emulator" {
-                        let snippets =
-                            readme.Value |> List.filter (fun s -> s.Language = CSharp) |> compiled
+                    testTask "every C# block of the README and the site compiles, and runs against an emulator" {
+                        let snippets = allCSharp () |> compiled
 
                         match CSharpRunner.compile csharpPrelude.Value snippets with
                         | Error errors -> failtestf "the C# blocks do not compile:\n%s" (String.Join("\n", errors))
@@ -282,6 +317,27 @@ let tests =
                                 (fun e ->
                                     e.StartsWith $"README.md({line}," && e.Contains "UndefinedNameOfTheReadmeTest")
                                 $"an error on README line {line}: {errors}"
+                    }
+
+                    test "a C# block of a page that stops compiling fails, naming the page and its line" {
+                        let snippets = allCSharp () |> compiled
+
+                        let target =
+                            docsCSharp.Value |> List.filter (fun s -> s.Mode <> Partial) |> List.last
+
+                        let victim, line = broken target
+
+                        let changed = snippets |> List.map (fun s -> if s.Id = target.Id then victim else s)
+
+                        match CSharpRunner.compile csharpPrelude.Value changed with
+                        | Ok _ -> failtest "a block with an undefined name compiled"
+                        | Error errors ->
+                            Expect.exists
+                                errors
+                                (fun e ->
+                                    e.StartsWith $"{target.File}({line},"
+                                    && e.Contains "UndefinedNameOfTheReadmeTest")
+                                $"an error on {target.File} line {line}: {errors}"
                     }
                 ]
 

@@ -1,0 +1,167 @@
+(**
+---
+title: Names, side by side with the official clients
+category: Reference
+categoryindex: 3
+index: 1
+---
+*)
+(*** hide ***)
+#load ".include/references.fsx"
+(**
+# Names, side by side with the official clients
+
+The official Python (`taskcluster`) and JavaScript (`taskcluster-client`) clients name every API
+method and exchange as the Taskcluster references do: `queue.createTask`,
+`queueEvents.taskCompleted`. Ours keep those names in .NET casing:
+
+| | Python | JavaScript | F# (`Taskcluster.Services`) | C# (`Taskcluster`) |
+|---|---|---|---|---|
+| a client | `taskcluster.Queue(options)` | `new taskcluster.Queue(options)` | `Queue client` | `new QueueClient(rootUrl, credentials)` |
+| a method | `queue.createTask(taskId, payload)` | `queue.createTask(taskId, payload)` | `queue.CreateTask(taskId, payload)`, typed: `queue.Typed.CreateTask` | `queue.CreateTaskAsync(taskId, payload)`, blocking `CreateTask`, JSON `CreateTaskJsonAsync` |
+| pagination | `paginationHandler=` | a `continuationToken` loop | `ListTaskGroupItems`, `…Pages`, `…ForEachPage` | `ListTaskGroupItemsAsync` (`IAsyncEnumerable`) |
+| an exchange | `QueueEvents().taskCompleted(...)` | `queueEvents.taskCompleted(...)` | `QueueEvents.TaskCompleted(...)` | `new QueueEvents().TaskCompleted(...)` |
+| any method by name | `_makeApiCall` | `client.request` | `queue.Call("createTask", ...)`, `Client.callByName` | `queue.CallAsync("createTask", ...)` |
+| a service of your own | `createApiClient` | `createClient` | `ApiClient` over an `ApiReference` | `TaskclusterApiClient` |
+
+## Every method and exchange
+
+[Every API method and exchange, side by side](api-names.html) is generated when this site is
+built, by this page, from the references the clients are generated from; each name in its F# and
+C# columns is looked up by reflection in the built assemblies, and a method missing from either
+client fails the site's build.
+*)
+(*** hide ***)
+open System
+open System.Reflection
+open Taskcluster.Core
+
+let servicesAssembly = typeof<Taskcluster.Services.Queue>.Assembly
+let facadeAssembly = typeof<Taskcluster.QueueClient>.Assembly
+
+/// The values of the generated `<Name>Reference` modules whose `reference` has type `'T`.
+let referencesOf<'T> () =
+    servicesAssembly.GetTypes()
+    |> Array.filter (fun t -> t.IsAbstract && t.IsSealed && t.Name.EndsWith "Reference")
+    |> Array.choose (fun t ->
+        match t.GetProperty("reference", BindingFlags.Public ||| BindingFlags.Static) with
+        | null -> None
+        | p when p.PropertyType = typeof<'T> -> Some(p.GetValue null :?> 'T)
+        | _ -> None)
+    |> List.ofArray
+
+let pascal (name: string) = string (Char.ToUpperInvariant name[0]) + name.Substring 1
+let camel (name: string) = string (Char.ToLowerInvariant name[0]) + name.Substring 1
+
+let hasMethod (typeName: string) (assembly: Assembly) (methodName: string) =
+    match assembly.GetType typeName with
+    | null -> false
+    | t -> t.GetMethods() |> Array.exists (fun m -> m.Name = methodName)
+
+let missing = ResizeArray<string>()
+
+let check (found: bool) (what: string) =
+    if not found then
+        missing.Add what
+
+let code (s: string) = $"`{s}`"
+
+let apiTables =
+    let out = Text.StringBuilder()
+
+    for api in referencesOf<ApiReference> () |> List.sortBy (fun a -> a.ServiceName) do
+        let fsharpType = $"Taskcluster.Services.{api.ClassName}"
+        let csharpType = $"Taskcluster.{api.ClassName}Client"
+        let instance = camel api.ClassName
+        out.Append($"\n## {api.ServiceName}\n\n| Python / JavaScript | F# | C# |\n|---|---|---|\n") |> ignore
+
+        for entry in api.Entries do
+            let name = pascal entry.Name
+            check (hasMethod fsharpType servicesAssembly name) $"F# {fsharpType}.{name}"
+            check (hasMethod csharpType facadeAssembly (name + "Async")) $"C# {csharpType}.{name}Async"
+
+            let python = code (instance + "." + entry.Name)
+            let fsharp = code (api.ClassName + "." + name)
+            let csharp = code (api.ClassName + "Client." + name + "Async")
+            out.Append($"| {python} | {fsharp} | {csharp} |\n") |> ignore
+
+    out.ToString()
+
+let exchangeTables =
+    let out = Text.StringBuilder()
+
+    for exchanges in referencesOf<ExchangeReference> () |> List.sortBy (fun e -> e.ServiceName) do
+        let fsharpType = $"Taskcluster.Services.{exchanges.ClassName}"
+        let csharpType = $"Taskcluster.{exchanges.ClassName}"
+        let instance = camel exchanges.ClassName
+        out.Append($"\n## {exchanges.ServiceName} events\n\n| Python / JavaScript | exchange | F# | C# |\n|---|---|---|---|\n") |> ignore
+
+        for entry in exchanges.Entries do
+            let name = pascal entry.Name
+            check (hasMethod fsharpType servicesAssembly name) $"F# {fsharpType}.{name}"
+            check (hasMethod csharpType facadeAssembly name) $"C# {csharpType}.{name}"
+
+            let python = code (instance + "." + entry.Name)
+            let exchange = code (exchanges.ExchangePrefix + entry.Exchange)
+            let fsharp = code (exchanges.ClassName + "." + name)
+            let csharp = code ("new " + exchanges.ClassName + "()." + name)
+            out.Append($"| {python} | {exchange} | {fsharp} | {csharp} |\n") |> ignore
+
+    out.ToString()
+
+if missing.Count > 0 then
+    failwithf "names in the references that the clients lack: %s" (String.Join(", ", missing))
+// The generated page (git-ignored; fsdocs renders it with the others).
+IO.File.WriteAllText(
+    IO.Path.Combine(__SOURCE_DIRECTORY__, "api-names.md"),
+    String.concat
+        "\n"
+        [
+            "---"
+            "title: Every API method and exchange, side by side"
+            "category: Reference"
+            "categoryindex: 3"
+            "index: 2"
+            "---"
+            "# Every API method and exchange, side by side"
+            ""
+            "Generated from the Taskcluster references when the site is built; every F# and C# name is checked to exist."
+            "See [the names, side by side](name-mapping.html) for how they are formed."
+            ""
+            "# API methods"
+            apiTables
+            ""
+            "# Exchanges"
+            exchangeTables
+        ]
+)
+(**
+## The core and the helpers
+
+| Taskcluster.Functional (F#) | Python `taskcluster` | JS `taskcluster-client` and libraries |
+|---|---|---|
+| `Hawk.header`, `Hawk.bewit`, `Hawk.signUrl` | (inside `Client`, via `mohawk`) | `hawk.client.header`, `hawk.client.getBewit` |
+| `Hawk.parseHeader`, `Hawk.verifyHeader`, `Hawk.verifyBewit` | — | `hawk.server.authenticate`, `authenticateBewit` |
+| `Certificate.createTemporaryCredentials`, C# `credentials.CreateTemporary` | `createTemporaryCredentials` | `createTemporaryCredentials` |
+| `Certificate.isExpired`, C# `credentials.IsExpired` | `Client._credentialsExpired` (20 min) | — |
+| `FromNow.fromNow`, `FromNow.fromNowJSON`, `FromNow.parse` | `fromNow`, `fromNowJSON`, `utils.parseTime` | `fromNow`, `fromNowJSON`, `parseTime` |
+| `SlugId.nice`, `SlugId.v4`, `SlugId.decode`, `SlugId.encode`; C# `SlugIds` | `slugId`, `slugid.nice`, `slugid.decode` | `slugid.nice`, `slugid.v4`, `slugid.decode` |
+| `Scope.scopeMatch` | `scopeMatch` | — |
+| `Scope.satisfiesExpression`, `scopesSatisfying`, `removeGivenScopes`, `normalizeScopeSet`, `scopeUnion`, `scopeIntersection` | — | `taskcluster-lib-scopes`: same names |
+| `RootUrl.api`, `apiReference`, `docs`, `schema`, `ui`, `apiManifest` | `taskcluster_urls.api`, `api_reference`, … | `taskcluster-lib-urls`: same names |
+| `Client.buildUrl`, `queue.BuildUrl(...)` | `Client.buildUrl` | `client.buildUrl` |
+| `Client.buildSignedUrl`, `queue.BuildSignedUrl(...)` | `Client.buildSignedUrl` | `client.buildSignedUrl` |
+| `Options.fromEnvironment`, `Options.proxyFromEnvironment` | `optionsFromEnvironment` | `fromEnvVars` |
+| `Helpers.slugId`, `Helpers.stableSlugId` | `slugId`, `stableSlugId` | `slugid.nice` |
+| `Transfer.upload`, `uploadFromBuf`, `uploadFromFile` | `upload.upload`, `uploadFromBuf`, `uploadFromFile` | `upload` |
+| `Transfer.download`, `downloadToBuf`, `downloadToFile` | `download.download`, `downloadToBuf`, `downloadToFile` | `download` |
+| `Artifact.download…`, `Artifact.upload…` | `downloadArtifact…` | `downloadArtifact` |
+| `TaskclusterConfig`, `Secrets.loadSecrets` | `helper.TaskclusterConfig`, `load_secrets` | — |
+| `RoutingKey.binding` | `QueueEvents().taskDefined(...)` | `queueEvents.taskDefined(...)` |
+| `Backoff.calculateSleepTime` | `utils.calculateSleepTime` | (inside `retry`) |
+| `JsonE.render`, `JsonE.renderJson`, C# `JsonE.Render` | `jsone.render` | `jsone(template, context)` |
+
+Where we differ from the official clients on purpose — route arguments that cannot escape their
+segment, bounded clock corrections, redirects never followed, stricter slugId decoding and more —
+is listed in the repository's README.
+*)
