@@ -214,10 +214,13 @@ let tests =
             test "every project under src is a shipped assembly the checker covers" {
                 // A new package must not slip past the check: the list above is every src project.
                 let rec up (dir: DirectoryInfo) =
-                    if File.Exists(Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then dir
-                    else up dir.Parent
+                    if File.Exists(Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then
+                        dir
+                    else
+                        up dir.Parent
 
-                let src = Path.Combine((up (DirectoryInfo AppContext.BaseDirectory)).FullName, "src")
+                let src =
+                    Path.Combine((up (DirectoryInfo AppContext.BaseDirectory)).FullName, "src")
 
                 let projects =
                     Directory.GetDirectories src
