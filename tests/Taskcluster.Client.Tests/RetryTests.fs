@@ -245,10 +245,13 @@ let private transportTests =
                     p
 
                 let client =
+                    // A day's timeout is 86 real seconds on the fast clock: a refused connect on a
+                    // loaded machine must not lose the race to the per-attempt timeout.
                     createClient
                         { Options.create $"http://127.0.0.1:{port}" with
                             MaxRetries = 1
                             TimeProvider = fastClock ()
+                            Timeout = TimeSpan.FromDays 1.0
                         }
 
                 match callFake client ping [] [] Payload.Empty |> expectError "refused" with
