@@ -79,6 +79,15 @@ public enum TaskclusterErrorKind
 
     /// <summary>A JSON-e template could not be rendered: <see cref="TaskclusterError.Name"/> is the JSON-e kind (<c>SyntaxError</c>, <c>TypeError</c>, <c>InterpreterError</c>, <c>TemplateError</c>, <c>BuiltinError</c>, <c>Error</c> or <c>LimitExceeded</c>), <see cref="TaskclusterError.JsonPath"/> the place in the template (e.g. <c>template.tasks[0]</c>) and <see cref="TaskclusterError.Message"/> the reference implementation's message.</summary>
     TemplateError,
+
+    /// <summary>Two tasks of a task graph have the same label (<see cref="TaskclusterError.Label"/>); nothing was submitted.</summary>
+    DuplicateTaskLabel,
+
+    /// <summary>A task of a task graph (<see cref="TaskclusterError.Label"/>) depends on a label no task of the graph has (<see cref="TaskclusterError.DependsOn"/>); nothing was submitted.</summary>
+    UnknownTaskLabel,
+
+    /// <summary>Tasks of a task graph depend on each other in a circle (<see cref="TaskclusterError.Cycle"/> lists its labels); nothing was submitted.</summary>
+    TaskGraphCycle,
 }
 
 /// <summary>
@@ -118,7 +127,7 @@ public sealed class TaskclusterError
     public TaskclusterErrorKind Kind { get; }
 
     /// <summary>A one-line description: the method, the URL and what went wrong.</summary>
-    public string Description { get; }
+    public string Description { get; private set; }
 
     /// <summary>The API method, e.g. <c>queue.createTask</c>, when a request was built (for <see cref="TaskclusterErrorKind.InvalidRequest"/>, the method asked for).</summary>
     public string? ApiMethod { get; init; }
@@ -174,8 +183,35 @@ public sealed class TaskclusterError
     /// <summary>The object, artifact or service the error is about (transfer and configuration errors).</summary>
     public string? Name { get; init; }
 
-    /// <summary>The task of an <see cref="TaskclusterErrorKind.ArtifactError"/>.</summary>
-    public string? TaskId { get; init; }
+    /// <summary>The task of an <see cref="TaskclusterErrorKind.ArtifactError"/>; of a task graph's task, the taskId given to <see cref="Label"/>.</summary>
+    public string? TaskId { get => _taskId; init => _taskId = value; }
+
+    // Set on a copy of a createTask error by InTaskGraph, hence fields rather than init-only auto-properties.
+    private string? _taskId;
+    private string? _label;
+    private IReadOnlyList<CreatedTask>? _createdTasks;
+
+    /// <summary>
+    /// The task of a task graph at fault: the label given twice (<see cref="TaskclusterErrorKind.DuplicateTaskLabel"/>),
+    /// the task depending on an unknown label (<see cref="TaskclusterErrorKind.UnknownTaskLabel"/>), the first label of a
+    /// <see cref="TaskclusterErrorKind.TaskGraphCycle"/>, the task whose <see cref="TaskGraphOptions.TaskIdOf"/> is not a slugId,
+    /// or the task whose createTask failed (that error keeps its own kind); null for other errors.
+    /// </summary>
+    public string? Label { get => _label; init => _label = value; }
+
+    /// <summary>The label of an <see cref="TaskclusterErrorKind.UnknownTaskLabel"/> that no task of the graph has.</summary>
+    public string? DependsOn { get; init; }
+
+    /// <summary>The labels of a <see cref="TaskclusterErrorKind.TaskGraphCycle"/> in dependency order, the first one repeated at the end (<c>a, b, a</c>: a depends on b, b on a).</summary>
+    public IReadOnlyList<string>? Cycle { get; init; }
+
+    /// <summary>
+    /// Of a createTask call of a task graph that failed (the error keeps the call's own kind, status and code):
+    /// the graph's tasks created before it, in the order they were created. The tasks depending on
+    /// <see cref="Label"/> were not submitted; submitting the graph again with the same <see cref="TaskGraphOptions"/>
+    /// is safe. Null for any error that is not a task graph's failed createTask.
+    /// </summary>
+    public IReadOnlyList<CreatedTask>? CreatedTasks { get => _createdTasks; init => _createdTasks = value; }
 
     /// <summary>The worker's reason of an <see cref="TaskclusterErrorKind.ArtifactError"/>, e.g. <c>file-missing-on-worker</c>.</summary>
     public string? Reason { get; init; }
@@ -350,6 +386,45 @@ public sealed class TaskclusterError
             Taskcluster.Pulse.WaitError.InvalidId i => new(TaskclusterErrorKind.InvalidRequest, description, null) { Field = i.what, Message = description },
             _ => new(TaskclusterErrorKind.InvalidOptions, description, null) { Message = description },
         };
+    }
+
+    /// <summary>A task graph refused before any call, or a failed createTask of one (which keeps its own kind, see <see cref="CreatedTasks"/>).</summary>
+    internal static TaskclusterError From(Taskcluster.Pulse.TaskGraphError error)
+    {
+        var description = error.Describe();
+        return error switch
+        {
+            Taskcluster.Pulse.TaskGraphError.DuplicateLabel d =>
+                new(TaskclusterErrorKind.DuplicateTaskLabel, description, null) { Label = d.label, Message = description },
+            Taskcluster.Pulse.TaskGraphError.UnknownLabel u =>
+                new(TaskclusterErrorKind.UnknownTaskLabel, description, null) { Label = u.label, DependsOn = u.dependsOn, Message = description },
+            Taskcluster.Pulse.TaskGraphError.Cycle c =>
+                new(TaskclusterErrorKind.TaskGraphCycle, description, null) { Label = c.labels.Head, Cycle = c.labels.ToArray(), Message = description },
+            Taskcluster.Pulse.TaskGraphError.InvalidTaskId i =>
+                new(TaskclusterErrorKind.InvalidOptions, description, null)
+                {
+                    Field = nameof(TaskGraphOptions.TaskIdOf),
+                    Label = i.label,
+                    TaskId = i.taskId,
+                    Message = description,
+                },
+            Taskcluster.Pulse.TaskGraphError.InvalidConcurrency =>
+                new(TaskclusterErrorKind.InvalidOptions, description, null) { Field = nameof(TaskGraphOptions.MaxConcurrency), Message = description },
+            Taskcluster.Pulse.TaskGraphError.CreateFailed f =>
+                From(f.error).InTaskGraph(description, f.label, f.taskId, f.created.Select(t => new CreatedTask(t.Item1, t.Item2)).ToArray()),
+            _ => throw new ArgumentOutOfRangeException(nameof(error), description, "A task graph error case this facade does not know."),
+        };
+    }
+
+    /// <summary>This error (status, code, attempts and all) as the failure of a task graph's task.</summary>
+    private TaskclusterError InTaskGraph(string description, string label, string taskId, IReadOnlyList<CreatedTask> created)
+    {
+        var copy = (TaskclusterError)MemberwiseClone();
+        copy.Description = description;
+        copy._label = label;
+        copy._taskId = taskId;
+        copy._createdTasks = created;
+        return copy;
     }
 
     /// <summary>A <c>TaskclusterConfig</c> failure; a failed request keeps its own kind.</summary>
