@@ -153,12 +153,57 @@ match (TaskGraph.submit queue (TaskGraph.defaults ()) graph ct).Result with
 (**
 ## From C#
 
+The `Taskcluster.Functional` package gives the same three from C#: `QueueClient.WaitForTaskAsync`
+for waiting, `QueueClient.SubmitTaskGraphAsync` (and `TaskGraph.Plan`, which only plans) for task
+graphs, and `PulseConsumer` for listening.
+
+Waiting (`PulseUrl` set: over Pulse; null: polling) ends in a `TaskOutcome` whose `Kind` is
+`Completed`, `Failed` or `Exception` (with its `Reason`); the timeout is a `Timeout` error:
+
 ```csharp
 var queue = new QueueClient(new Uri(rootUrl), credentials);
 var outcome = await queue.WaitForTaskAsync(taskId,
     new TaskWaitOptions { PulseUrl = null, Timeout = TimeSpan.FromSeconds(1) }, ct); // PulseUrl null: polling
 Console.WriteLine(outcome.Match(o => o.ToString(), e => e.Description));
 ```
+
+A task graph is a list of `GraphTask(label, dependsOn, definition)`. The taskIds come from
+`TaskGraphOptions.TaskIdOf`, by default one stable slugId per label for each options instance:
+keep the instance to submit the same graph again, which then creates nothing twice. Duplicate
+labels (`DuplicateTaskLabel`), unknown labels (`UnknownTaskLabel`, with `Label` and `DependsOn`)
+and cycles (`TaskGraphCycle`, with the `Cycle`'s labels) are refused before any call. A createTask
+the queue refuses keeps its own error kind, status and code, and says which task it was (`Label`,
+`TaskId`) and which tasks were created before it (`CreatedTasks`); the tasks after it are not
+submitted.
+
+```csharp
+var queue = new QueueClient(new Uri(rootUrl), credentials);
+var options = new TaskGraphOptions { MaxConcurrency = 2 };
+GraphTask[] graph =
+[
+    new("build", [], definition),
+    new("test", ["build"], definition),
+    new("lint", ["build"], definition),
+    new("release", ["test", "lint"], definition),
+];
+
+var submitted = await queue.SubmitTaskGraphAsync(graph, options, ct);
+Console.WriteLine(submitted.Match(
+    planned => string.Join("\n", planned.Select(t => $"{t.Label}: {t.TaskId}")), // in dependency order
+    error => $"{error.Label} failed ({error.Kind}) after {error.CreatedTasks?.Count ?? 0} were created"));
+
+// Definition.Dependencies holds the taskIds of the tasks a task depends on.
+var release = submitted.Value.Single(t => t.Label == "release");
+Console.WriteLine(string.Join(", ", release.Definition.Dependencies!));
+
+var again = await queue.SubmitTaskGraphAsync(graph, options, ct); // the same taskIds, nothing new
+Console.WriteLine(again.Value.Select(t => t.TaskId).SequenceEqual(submitted.Value.Select(t => t.TaskId)));
+
+var cycle = TaskGraph.Plan([new("a", ["b"], definition), new("b", ["a"], definition)]);
+Console.WriteLine($"{cycle.Error!.Kind}: {string.Join(" -> ", cycle.Error.Cycle!)}");  // TaskGraphCycle: a -> b -> a
+```
+
+Listening needs a broker, so this block is compiled only:
 
 <!-- snippet: compile-only -->
 ```csharp
