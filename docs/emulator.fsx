@@ -56,8 +56,8 @@ for r in tc.State.Requests do
 The state is there to read and to prepare: `tc.State.TaskIds`, `TaskState`, `ClientIds`,
 `RoleIds`, `ExpandScopes`, `ObjectNames`, `IndexPaths`, `Notifications` (recorded, never sent),
 `SetRepositoryFile`, `SetCollaborators`, `GithubStatuses` and `GithubComments` for the GitHub
-service. Pass a `TimeProvider` in the
-options for a fake clock (hooks fire on their schedules by it).
+service. Pass a `TimeProvider` in the options for a fake clock (hooks fire on their schedules
+by it).
 
 The GitHub service applies a repository's pull-request policy as tc-github does: it reads
 `policy.pullRequests` from the `.taskcluster.yml` on the default branch (the delivery's
