@@ -55,9 +55,24 @@ for r in tc.State.Requests do
 (**
 The state is there to read and to prepare: `tc.State.TaskIds`, `TaskState`, `ClientIds`,
 `RoleIds`, `ExpandScopes`, `ObjectNames`, `IndexPaths`, `Notifications` (recorded, never sent),
-`SetRepositoryFile` and `GithubStatuses` for the GitHub service. Pass a `TimeProvider` in the
-options for a fake clock (hooks fire on their schedules by it).
+`SetRepositoryFile`, `SetCollaborators`, `GithubStatuses` and `GithubComments` for the GitHub
+service. Pass a `TimeProvider` in the options for a fake clock (hooks fire on their schedules
+by it).
+
+The GitHub service applies a repository's pull-request policy as tc-github does: it reads
+`policy.pullRequests` from the `.taskcluster.yml` on the default branch (the delivery's
+`repository.default_branch`), never from the pull request's own copy, so a pull request cannot
+loosen it. A pull request is trusted when the user who opened it collaborates and its head is a
+collaborator's repository or the base repository itself; trusted ones run with the role
+`repo:github.com/<owner>/<repo>:pull-request`. Others, under `collaborators` (the default), get
+no tasks and, when opened, a comment saying why (`GithubComments`); under `collaborators_quiet`
+(also what a default branch without the file means) no comment; under `public_restricted` they
+run with `…:pull-request-untrusted` and `tasks_for` `github-pull-request-untrusted`; under
+`public` they run as a collaborator's would. The test decides who collaborates:
 *)
+let policy = "version: 1\npolicy:\n  pullRequests: public_restricted\ntasks: []\n"
+tc.State.SetRepositoryFile("myorg", "myrepo", "main", ".taskcluster.yml", policy)
+tc.State.SetCollaborators("myorg", "myrepo", [ "alice"; "bob" ])
 (*** hide ***)
 tc.StopAsync().Wait()
 (**

@@ -170,6 +170,24 @@ type EmulatorState internal (env: Env) =
 
         lock stores.Github.Gate (fun () -> stores.Github.Files[GithubStore.FileKey(owner, repo, sha, path)] <- text)
 
+    member _.SetCollaborators(owner: string, repo: string, logins: IEnumerable<string>) =
+        for name, value in [ "owner", owner; "repo", repo ] do
+            if String.IsNullOrEmpty value then
+                nullArg name
+
+        if isNull logins then
+            nullArg "logins"
+
+        let set = HashSet<string>(StringComparer.OrdinalIgnoreCase)
+
+        for login in logins do
+            if String.IsNullOrEmpty login then
+                invalidArg "logins" "a login must not be null or empty"
+
+            set.Add login |> ignore
+
+        lock stores.Github.Gate (fun () -> stores.Github.Collaborators[GithubStore.RepoKey(owner, repo)] <- set)
+
     member _.GithubStatuses: IReadOnlyList<RecordedGithubStatus> =
         lock stores.Github.Gate (fun () -> stores.Github.Statuses.ToArray())
         |> Array.map RecordedGithubStatus

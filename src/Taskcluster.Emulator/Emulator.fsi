@@ -113,6 +113,11 @@ type EmulatorState =
     /// handling looks for `.taskcluster.yml` (at a push's `after`, a pull request's head sha,
     /// a release's `target_commitish`).
     member SetRepositoryFile: owner: string * repo: string * sha: string * path: string * text: string -> unit
+    /// Sets who collaborates on a repository (replacing the previous list; logins compare
+    /// case-insensitively), as GitHub's collaborator check answers the GitHub service when it
+    /// applies the `policy.pullRequests` of the `.taskcluster.yml` on the default branch.
+    /// A repository never set has no collaborators.
+    member SetCollaborators: owner: string * repo: string * logins: IEnumerable<string> -> unit
     /// The commit statuses the GitHub service posted (at most the last 10,000), oldest first.
     member GithubStatuses: IReadOnlyList<RecordedGithubStatus>
     /// The comments the GitHub service posted (at most the last 10,000), oldest first.

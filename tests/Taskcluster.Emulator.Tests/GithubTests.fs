@@ -165,10 +165,310 @@ let private push (emulator: EmulatorInstance) (branch: string) (sha: string) =
 
     Expect.equal status 204 $"the push is accepted: {text}"
 
+// ---- pull-request policies ----
+
+let private headSha = "abcdefabcdefabcdefabcdefabcdefabcdef0001"
+
+/// An emulator with the repository's two pull-request roles: the trusted role may create tasks
+/// in `proj-ci/trusted` only, the untrusted one in `proj-ci/untrusted` only.
+let private startedForPolicies () =
+    let options = EmulatorOptions()
+    options.GithubWebhookSecret <- secret
+    options.GithubInstallations.Add "myorg"
+    let emulator, _ = startWithOptions options DateTimeOffset.UtcNow
+
+    let role (queue: string) =
+        [
+            "queue:create-task:project:none"
+            "queue:scheduler-id:taskcluster-github"
+            $"queue:create-task:lowest:proj-ci/{queue}"
+            "queue:route:statuses"
+        ]
+
+    emulator.State.CreateRole("repo:github.com/myorg/myrepo:pull-request", role "trusted")
+    emulator.State.CreateRole("repo:github.com/myorg/myrepo:pull-request-untrusted", role "untrusted")
+    emulator.State.SetCollaborators("myorg", "myrepo", [ "alice"; "Bob" ])
+    emulator
+
+/// A `.taskcluster.yml` with this pull-request policy (none when empty) and one task, queued in
+/// `queue` (by default: `proj-ci/untrusted` for untrusted pull requests, else `proj-ci/trusted`)
+/// and describing the `tasks_for` it was rendered for.
+let private policyYml (policy: string) (queue: string) =
+    let policyLines =
+        if policy = "" then
+            ""
+        else
+            $"policy:\n  pullRequests: {policy}\n"
+
+    let queueLine =
+        if queue = "" then
+            "{$if: 'tasks_for == \"github-pull-request-untrusted\"', then: proj-ci/untrusted, else: proj-ci/trusted}"
+        else
+            queue
+
+    $"""version: 1
+{policyLines}tasks:
+  - taskQueueId: {queueLine}
+    deadline: {{$fromNow: '1 day'}}
+    expires: {{$fromNow: '1 month'}}
+    payload: {{}}
+    metadata:
+      name: pr
+      description: "for ${{tasks_for}}"
+      owner: ci@example.com
+      source: '${{event.repository.html_url}}'
+"""
+
+/// Puts the policy file on the default branch (`main`) and the pull request's own at its head.
+let private withFiles (emulator: EmulatorInstance) (defaultBranchYml: string option) (headYml: string) =
+    defaultBranchYml
+    |> Option.iter (fun yml -> emulator.State.SetRepositoryFile("myorg", "myrepo", "main", ".taskcluster.yml", yml))
+
+    emulator.State.SetRepositoryFile("myorg", "myrepo", headSha, ".taskcluster.yml", headYml)
+
+/// A pull request #7 into `myorg/myrepo`'s `main`, opened by `opener` from a branch of
+/// `headOwner`'s repository (`myorg` for a branch of the repository itself, else a fork).
+let private pullRequestEvent (action: string) (opener: string) (headOwner: string) =
+    let repo (owner: string) =
+        jobj
+            [
+                "name", jstr "myrepo"
+                "full_name", jstr $"{owner}/myrepo"
+                "owner", jobj [ "login", jstr owner ]
+                "html_url", jstr $"https://github.com/{owner}/myrepo"
+                "clone_url", jstr $"https://github.com/{owner}/myrepo.git"
+                "default_branch", jstr "main"
+            ]
+
+    jobj
+        [
+            "action", jstr action
+            "number", jint 7L
+            "pull_request",
+            jobj
+                [
+                    "number", jint 7L
+                    "title", jstr "A change"
+                    "user", jobj [ "login", jstr opener ]
+                    "head",
+                    jobj
+                        [
+                            "ref", jstr "feature"
+                            "sha", jstr headSha
+                            "user", jobj [ "login", jstr headOwner ]
+                            "repo", repo headOwner
+                        ]
+                    "base",
+                    jobj
+                        [
+                            "ref", jstr "main"
+                            "sha", jstr "1111111111111111111111111111111111111111"
+                            "user", jobj [ "login", jstr "myorg" ]
+                            "repo", repo "myorg"
+                        ]
+                ]
+            "repository", repo "myorg"
+            "sender", jobj [ "login", jstr opener ]
+            "installation", jobj [ "id", jint 5L ]
+        ]
+
+let private deliverPullRequest (emulator: EmulatorInstance) (action: string) (opener: string) (headOwner: string) =
+    let status, text =
+        deliver emulator "pull_request" (pullRequestEvent action opener headOwner) (Some secret)
+
+    Expect.equal status 204 $"the pull request is accepted: {text}"
+
+/// The tasks created, as (task queue, description).
+let private createdTasks (emulator: EmulatorInstance) =
+    [
+        for id in emulator.State.TaskIds ->
+            let def = JsonNode.Parse(emulator.State.TaskDefinitionJson id)
+            let description = def["metadata"]["description"]
+            string def["taskQueueId"], string description
+    ]
+
+let private refusalBody =
+    "<details>\n\n<summary>No Taskcluster jobs started for this pull request</summary>\n\n"
+    + "The `allowPullRequests` configuration for this repository (in `.taskcluster.yml` on the default "
+    + "branch) does not allow starting tasks for this pull request.\n\n</details>"
+
+let private trusted = [ "proj-ci/trusted", "for github-pull-request" ]
+let private untrusted = [ "proj-ci/untrusted", "for github-pull-request-untrusted" ]
+
+/// One pull request under `policy` (on the default branch and at the head): the tasks created
+/// and the comments recorded.
+let private underPolicy (policy: string) (action: string) (opener: string) (headOwner: string) =
+    let emulator = startedForPolicies ()
+    use _ = emulator
+    let yml = policyYml policy ""
+    withFiles emulator (Some yml) yml
+    deliverPullRequest emulator action opener headOwner
+
+    createdTasks emulator,
+    emulator.State.GithubComments
+    |> Seq.map (fun c -> c.Number, c.Body)
+    |> List.ofSeq
+
+let private policyTests =
+    testList
+        "pull-request policies"
+        [
+            test "collaborators (the default): a collaborator's pull request runs with the pull-request role" {
+                let emulator = startedForPolicies ()
+                use _ = emulator
+                let yml = policyYml "" ""
+                withFiles emulator (Some yml) yml
+                deliverPullRequest emulator "opened" "alice" "myorg"
+                Expect.equal (createdTasks emulator) trusted "one task, rendered for github-pull-request"
+                Expect.isEmpty emulator.State.GithubComments "no comment"
+
+                let builds =
+                    run (Github(rootOf emulator).Builds()) |> ok "builds" |> prop "builds" |> items
+
+                let b = builds |> List.exactlyOne
+                Expect.equal (str (prop "eventType" b)) "pull_request.opened" "event type"
+                Expect.equal ((prop "pullRequestNumber" b).GetInt32()) 7 "the pull request"
+                Expect.equal (str (prop "sha" b)) headSha "at the head"
+                let status = emulator.State.GithubStatuses |> Seq.exactlyOne
+                Expect.equal (status.Sha, status.Context) (headSha, "Taskcluster (pull_request)") "pending status"
+            }
+
+            test "collaborators: a non-collaborator's pull request creates no tasks and is told why once" {
+                let emulator = startedForPolicies ()
+                use _ = emulator
+                let yml = policyYml "collaborators" ""
+                withFiles emulator (Some yml) yml
+                deliverPullRequest emulator "opened" "mallory" "mallory"
+                Expect.isEmpty emulator.State.TaskIds "no tasks"
+                let c = emulator.State.GithubComments |> Seq.exactlyOne
+                Expect.equal (c.Owner, c.Repo, c.Number, c.Sha) ("myorg", "myrepo", "7", null) "on the pull request"
+                Expect.equal c.Body refusalBody "explains the policy"
+                Expect.equal c.ClientId "static/taskcluster/github" "posted by the service"
+                // a redelivery, and later pushes to the pull request, add nothing
+                deliverPullRequest emulator "opened" "mallory" "mallory"
+                deliverPullRequest emulator "synchronize" "mallory" "mallory"
+                Expect.equal emulator.State.GithubComments.Count 1 "still one comment"
+                Expect.isEmpty emulator.State.TaskIds "still no tasks"
+                Expect.isEmpty emulator.State.GithubStatuses "no status"
+            }
+
+            test "collaborators: a collaborator's pull request from a non-collaborator's fork is refused" {
+                let tasks, comments = underPolicy "collaborators" "opened" "alice" "mallory"
+                Expect.isEmpty tasks "no tasks"
+                Expect.equal comments [ "7", refusalBody ] "the comment"
+                // a collaborator's fork is trusted, logins compare case-insensitively
+                let tasks, comments = underPolicy "collaborators" "opened" "ALICE" "bob"
+                Expect.equal tasks trusted "trusted"
+                Expect.isEmpty comments "no comment"
+                // the opener must collaborate even when the head is the repository's own branch
+                let tasks, comments = underPolicy "collaborators" "reopened" "mallory" "myorg"
+                Expect.isEmpty tasks "no tasks for a non-collaborator's branch of the repository"
+                Expect.isEmpty comments "the service explains only when a pull request is opened"
+            }
+
+            test "collaborators_quiet: a non-collaborator's pull request creates no tasks and no comment" {
+                let tasks, comments = underPolicy "collaborators_quiet" "opened" "mallory" "mallory"
+                Expect.isEmpty tasks "no tasks"
+                Expect.isEmpty comments "no comment"
+                let tasks, comments = underPolicy "collaborators_quiet" "opened" "alice" "myorg"
+                Expect.equal tasks trusted "a collaborator's run"
+                Expect.isEmpty comments "no comment"
+            }
+
+            test "public: everyone's pull request runs with the pull-request role" {
+                let tasks, comments = underPolicy "public" "opened" "mallory" "mallory"
+                Expect.equal tasks trusted "a stranger's pull request runs trusted"
+                Expect.isEmpty comments "no comment"
+                let tasks, _ = underPolicy "public" "opened" "alice" "myorg"
+                Expect.equal tasks trusted "a collaborator's too"
+            }
+
+            test "public_restricted: a non-collaborator's pull request runs with the untrusted role" {
+                let tasks, comments = underPolicy "public_restricted" "opened" "mallory" "mallory"
+                Expect.equal tasks untrusted "rendered for github-pull-request-untrusted"
+                Expect.isEmpty comments "no comment"
+                let tasks, comments = underPolicy "public_restricted" "opened" "bob" "myorg"
+                Expect.equal tasks trusted "a collaborator's runs trusted"
+                Expect.isEmpty comments "no comment"
+            }
+
+            test "public_restricted: the untrusted role's scopes are the ones used" {
+                let emulator = startedForPolicies ()
+                use _ = emulator
+                // a task the untrusted role may not create
+                let yml = policyYml "public_restricted" "proj-ci/trusted"
+                withFiles emulator (Some yml) yml
+                deliverPullRequest emulator "opened" "mallory" "mallory"
+                Expect.isEmpty emulator.State.TaskIds "refused by the queue"
+                let c = emulator.State.GithubComments |> Seq.exactlyOne
+                Expect.stringContains c.Body "InsufficientScopes" "an error comment"
+                Expect.stringContains c.Body "queue:create-task:lowest:proj-ci/trusted" "names the missing scope"
+                // the service names no pull request when creating tasks fails
+                Expect.equal (c.Number, c.Sha) (null, headSha) "on the commit"
+            }
+
+            test "a pull request cannot loosen the policy of the default branch in its own .taskcluster.yml" {
+                let emulator = startedForPolicies ()
+                use _ = emulator
+                withFiles emulator (Some(policyYml "collaborators" "")) (policyYml "public" "")
+                deliverPullRequest emulator "opened" "mallory" "mallory"
+                Expect.isEmpty emulator.State.TaskIds "no tasks"
+                Expect.equal (emulator.State.GithubComments |> Seq.map _.Body |> List.ofSeq) [ refusalBody ] "refused"
+                // nor make itself trusted under public_restricted
+                let emulator = startedForPolicies ()
+                use _ = emulator
+                withFiles emulator (Some(policyYml "public_restricted" "")) (policyYml "public" "")
+                deliverPullRequest emulator "opened" "mallory" "mallory"
+                Expect.equal (createdTasks emulator) untrusted "untrusted"
+                // while the default branch's policy applies even to a head file without one
+                let emulator = startedForPolicies ()
+                use _ = emulator
+                withFiles emulator (Some(policyYml "public" "")) (policyYml "" "")
+                deliverPullRequest emulator "opened" "mallory" "mallory"
+                Expect.equal (createdTasks emulator) trusted "public from the default branch"
+            }
+
+            test "without a .taskcluster.yml on the default branch, only collaborators run, quietly" {
+                let emulator = startedForPolicies ()
+                use _ = emulator
+                withFiles emulator None (policyYml "public" "")
+                deliverPullRequest emulator "opened" "mallory" "mallory"
+                Expect.isEmpty emulator.State.TaskIds "no tasks"
+                Expect.isEmpty emulator.State.GithubComments "no comment"
+                deliverPullRequest emulator "synchronize" "alice" "myorg"
+                Expect.equal (createdTasks emulator) trusted "a collaborator's pull request runs"
+            }
+
+            test "SetCollaborators replaces the list and refuses missing arguments" {
+                let emulator = startedForPolicies ()
+                use _ = emulator
+                let yml = policyYml "collaborators_quiet" ""
+                withFiles emulator (Some yml) yml
+                emulator.State.SetCollaborators("MyOrg", "MyRepo", [ "mallory" ])
+                deliverPullRequest emulator "opened" "alice" "myorg"
+                Expect.isEmpty emulator.State.TaskIds "alice is no longer a collaborator"
+                deliverPullRequest emulator "opened" "mallory" "myorg"
+                Expect.equal (createdTasks emulator) trusted "mallory is"
+
+                Expect.throwsT<ArgumentNullException>
+                    (fun () -> emulator.State.SetCollaborators("myorg", "myrepo", null))
+                    "null logins"
+
+                Expect.throwsT<ArgumentException>
+                    (fun () -> emulator.State.SetCollaborators("myorg", "myrepo", [ "ok"; null ]))
+                    "a null login"
+
+                Expect.throwsT<ArgumentNullException>
+                    (fun () -> emulator.State.SetCollaborators(null, "myrepo", [ "alice" ]))
+                    "no owner"
+            }
+        ]
+
 let tests =
     testList
         "Github"
         [
+            policyTests
             test "renderTaskclusterYml renders a push as the service does: ids, routes, scheduler, scopes" {
                 let emulator, _ = started ()
                 use _ = emulator

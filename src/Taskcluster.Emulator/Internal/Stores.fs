@@ -593,6 +593,15 @@ type internal GithubStore() =
     member val Files = Dictionary<string, string>(StringComparer.Ordinal)
     /// Owners (lower-cased) the app was installed for by an `installation` delivery.
     member val Installed = HashSet<string>(StringComparer.Ordinal)
+    /// `<owner>/<repo>` (lower-cased) → the logins of its collaborators (GitHub's logins are
+    /// case-insensitive).
+    member val Collaborators = Dictionary<string, HashSet<string>>(StringComparer.Ordinal)
+    /// The service's own comments, as keys, newest last (at most 1,000): it skips a comment it
+    /// has already posted.
+    member val PostedComments = Queue<string>()
+
+    static member RepoKey(owner: string, repo: string) =
+        $"{owner.ToLowerInvariant()}/{repo.ToLowerInvariant()}"
 
     static member FileKey(owner: string, repo: string, sha: string, path: string) =
         $"{owner.ToLowerInvariant()}/{repo.ToLowerInvariant()}@{sha}:{path}"

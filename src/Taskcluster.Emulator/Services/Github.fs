@@ -936,31 +936,193 @@ let signatureMatches (secret: string) (body: byte array) (signature: string) =
         )
     | None -> false
 
-/// Posts an error as the service does when a `.taskcluster.yml` cannot make tasks: on the pull
-/// request, else on the commit.
-let private exceptionComment
+/// Posts the service's own comment: on the pull request when there is one, else on the commit;
+/// a `summary` with `details` folds into a `<details>` block. Like the service, it skips a
+/// comment it has already posted (among its last 1,000) on the same commit.
+let private serviceComment
     (env: Env)
     (organization: string)
     (repository: string)
     (sha: string)
     (pr: int option)
-    (message: string)
+    (summary: string)
+    (details: string)
     =
-    recordComment
-        env
-        {
-            Time = env.Now()
-            Owner = organization
-            Repo = repository
-            Number = (pr |> Option.map string |> Option.toObj)
-            Sha = (if pr.IsSome then null else sha)
-            Body = $"Uh oh! Looks like an error!\n\n```\n{message}\n```"
-            ClientId = githubClientId
-        }
+    let body =
+        String.Join(
+            "\n",
+            [|
+                "<details>\n"
+                $"<summary>{summary}</summary>"
+                ""
+                details
+                ""
+                "</details>"
+            |]
+        )
+
+    let number = pr |> Option.map string |> Option.toObj
+    let key = JsonSerializer.Serialize [| organization; repository; sha; body; number |]
+    let store = env.Stores.Github
+
+    let fresh =
+        lock store.Gate (fun () ->
+            if store.PostedComments.Contains key then
+                false
+            else
+                store.PostedComments.Enqueue key
+
+                while store.PostedComments.Count > 1_000 do
+                    store.PostedComments.Dequeue() |> ignore
+
+                true)
+
+    if fresh then
+        recordComment
+            env
+            {
+                Time = env.Now()
+                Owner = organization
+                Repo = repository
+                Number = number
+                Sha = (if pr.IsSome then null else sha)
+                Body = body
+                ClientId = githubClientId
+            }
+
+/// Posts an error as the service does when a `.taskcluster.yml` cannot make tasks.
+let private exceptionComment env organization repository sha pr (message: string) =
+    serviceComment env organization repository sha pr "Uh oh! Looks like an error!" message
+
+// ---- pull-request policies ----
+
+/// The `policy.pullRequests` values of `.taskcluster.yml` (version 0's `allowPullRequests`).
+[<RequireQualifiedAccess>]
+module private Policy =
+    let collaborators = "collaborators"
+    let collaboratorsQuiet = "collaborators_quiet"
+    let publicRestricted = "public_restricted"
+
+/// The policy a parsed `.taskcluster.yml` sets, read as the service reads it: `collaborators`
+/// unless a (version 1) `policy.pullRequests` or (version 0) `allowPullRequests` says otherwise;
+/// `Error` for a value that is not a string, on which the service's handler fails.
+let private policyOf (config: JsonNode) : Result<string, unit> =
+    let field =
+        match config with
+        | :? JsonObject as o ->
+            match J.tryInt64 "version" o with
+            | Some 0L -> J.tryField "allowPullRequests" o
+            | Some 1L ->
+                match J.tryField "policy" o with
+                | Some(:? JsonObject as p) -> J.tryField "pullRequests" p
+                | _ -> None
+            | _ -> None
+        | _ -> None
+
+    // JavaScript's `policy || default`: a falsy value gives the default
+    match field with
+    | None -> Ok Policy.collaborators
+    | Some(:? JsonValue as v) ->
+        match v.GetValueKind() with
+        | JsonValueKind.String ->
+            match v.GetValue<string>() with
+            | "" -> Ok Policy.collaborators
+            | p -> Ok p
+        | JsonValueKind.False
+        | JsonValueKind.Null -> Ok Policy.collaborators
+        | JsonValueKind.Number when v.GetValue<double>() = 0.0 -> Ok Policy.collaborators
+        | _ -> Error()
+    | Some _ -> Error()
+
+/// Whether GitHub counts `login` as a collaborator of the repository (as the test set it).
+let private isCollaborator (env: Env) (organization: string) (repository: string) (login: string) =
+    not (isNull login)
+    && lock env.Stores.Github.Gate (fun () ->
+        match env.Stores.Github.Collaborators.TryGetValue(GithubStore.RepoKey(organization, repository)) with
+        | true, logins -> logins.Contains login
+        | _ -> false)
+
+/// What the service does with a pull request under its repository's policy.
+type private PullRequestDecision =
+    /// Tasks are created for `tasks_for` (`github-pull-request` or, for an untrusted pull
+    /// request under `public_restricted`, `github-pull-request-untrusted`).
+    | CreateTasks of tasksFor: string
+    /// No tasks; `comment` when the service explains it on the pull request.
+    | Refuse of comment: bool
+    /// The service's handler fails (a default-branch file it cannot read): nothing happens.
+    | HandlerFails
+
+/// The service's decision for a pull request: the policy comes from the `.taskcluster.yml` on
+/// the repository's default branch (so a pull request cannot loosen its own), and the pull
+/// request is trusted when its opener is a collaborator and its head is a collaborator's or
+/// the base repository's own.
+let private decidePullRequest (env: Env) (event: JsonNode) (organization: string) (repository: string) =
+    let str path =
+        path
+        |> List.fold (fun n name -> n |> Option.bind (J.tryField name)) (Some event)
+        |> Option.bind (function
+            | :? JsonValue as v when v.GetValueKind() = JsonValueKind.String -> Some(v.GetValue<string>())
+            | _ -> None)
+        |> Option.toObj
+
+    // GitHub's repository (what the service asks GitHub for) is in every delivery
+    let defaultBranch =
+        str [ "repository"; "default_branch" ]
+        |> Option.ofObj
+        |> Option.defaultValue "main"
+
+    let defaultFile =
+        lock env.Stores.Github.Gate (fun () ->
+            match
+                env.Stores.Github.Files.TryGetValue(
+                    GithubStore.FileKey(organization, repository, defaultBranch, ".taskcluster.yml")
+                )
+            with
+            | true, text -> Some text
+            | _ -> None)
+
+    let policy =
+        match defaultFile |> Option.map Yaml.parse with
+        // no file (or an empty one): collaborators may try before adding one, quietly
+        | None
+        | Some(Ok null) -> Ok Policy.collaboratorsQuiet
+        | Some(Ok config) -> policyOf config
+        | Some(Error _) -> Error()
+
+    match policy with
+    | Error() -> HandlerFails
+    | Ok policy ->
+        let opener = str [ "pull_request"; "user"; "login" ]
+        let head = str [ "pull_request"; "head"; "user"; "login" ]
+        let baseOwner = str [ "pull_request"; "base"; "user"; "login" ]
+        let openerIsCollaborator = isCollaborator env organization repository opener
+
+        let headIsCollaborator =
+            if head = opener then
+                openerIsCollaborator
+            else
+                isCollaborator env organization repository head
+
+        let trusted =
+            openerIsCollaborator
+            && (headIsCollaborator || (not (isNull head) && head = baseOwner))
+
+        if trusted then
+            CreateTasks "github-pull-request"
+        elif policy.StartsWith Policy.collaborators then
+            Refuse(
+                J.tryString "action" event = Some "opened"
+                && policy <> Policy.collaboratorsQuiet
+            )
+        elif policy = Policy.publicRestricted then
+            CreateTasks "github-pull-request-untrusted"
+        else
+            // `public`, and any other value the service does not know, lets everyone in
+            CreateTasks "github-pull-request"
 
 /// What the service does with an event it publishes: find the `.taskcluster.yml` at the
-/// commit, render it, create the tasks with the repository's role and record the build and
-/// its pending status.
+/// commit, apply the repository's pull-request policy, render the file, create the tasks with
+/// the repository's role and record the build and its pending status.
 let private runEvent
     (env: Env)
     (tasksFor: string)
@@ -974,7 +1136,6 @@ let private runEvent
     =
     let now = env.Now()
     let store = env.Stores.Github
-    let details = detailsOf tasksFor event
 
     let file =
         lock store.Gate (fun () ->
@@ -982,83 +1143,105 @@ let private runEvent
             | true, text -> Some text
             | _ -> None)
 
-    match file with
-    // no .taskcluster.yml: the repository does not use Taskcluster
-    | None -> ()
-    | Some text ->
-        match
-            Yaml.parse text
-            |> Result.bind (fun c -> render env c tasksFor event organization repository branch now)
-        with
-        | Error message -> exceptionComment env organization repository sha pr message
-        | Ok r when r.Tasks.IsEmpty -> ()
-        | Ok r ->
-            let taskGroupId = J.string "taskGroupId" r.Tasks.Head["task"]
-            let taskIds = r.Tasks |> List.map (J.string "taskId")
+    match file |> Option.map Yaml.parse with
+    // no .taskcluster.yml (or an empty one): the repository does not use Taskcluster
+    | None
+    | Some(Ok null) -> ()
+    | Some(Error message) -> exceptionComment env organization repository sha pr message
+    | Some(Ok config) ->
+        let decision =
+            if tasksFor = "github-pull-request" then
+                decidePullRequest env event organization repository
+            else
+                CreateTasks tasksFor
 
-            let build =
-                {
-                    Organization = organization
-                    Repository = repository
-                    Sha = sha
-                    Branch = branch
-                    TaskGroupId = taskGroupId
-                    TaskIds = taskIds
-                    EventType = details.EventType
-                    EventId = eventId
-                    PullRequestNumber = pr
-                    Created = now
-                    FixedState = null
-                    Updated = now
-                }
+        match decision with
+        | HandlerFails
+        | Refuse false -> ()
+        | Refuse true ->
+            serviceComment
+                env
+                organization
+                repository
+                sha
+                pr
+                "No Taskcluster jobs started for this pull request"
+                ("The `allowPullRequests` configuration for this repository (in `.taskcluster.yml` on the "
+                 + "default branch) does not allow starting tasks for this pull request.")
+        | CreateTasks tasksFor ->
+            let details = detailsOf tasksFor event
 
-            // the output schema wants a full sha: a release for a branch name records no build
-            if sha.Length = 40 then
-                lock store.Gate (fun () -> store.Builds.Add build)
+            match render env config tasksFor event organization repository branch now with
+            | Error message -> exceptionComment env organization repository sha pr message
+            | Ok r when r.Tasks.IsEmpty -> ()
+            | Ok r ->
+                let taskGroupId = J.string "taskGroupId" r.Tasks.Head["task"]
+                let taskIds = r.Tasks |> List.map (J.string "taskId")
 
-            let scopes = env.Stores.Auth.Expand r.Scopes
-
-            let failure =
-                r.Tasks
-                |> List.tryPick (fun t ->
-                    try
-                        callQueue
-                            env
-                            Queue.createTask
-                            "createTask"
-                            [ "taskId", J.string "taskId" t ]
-                            t["task"]
-                            scopes
-                            now
-                        |> ignore
-
-                        None
-                    with ApiError(code, _, message) ->
-                        Some $"{code}: {message}")
-
-            match failure with
-            | Some message ->
-                lock store.Gate (fun () ->
-                    build.FixedState <- "error"
-                    build.Updated <- now)
-
-                exceptionComment env organization repository sha pr message
-            | None ->
-                let kind = details.EventType.Split('.')[0]
-
-                recordStatus
-                    env
+                let build =
                     {
-                        Time = now
-                        Owner = organization
-                        Repo = repository
+                        Organization = organization
+                        Repository = repository
                         Sha = sha
-                        State = "pending"
-                        TargetUrl = taskGroupUrl env taskGroupId
-                        Description = $"TaskGroup: Pending (for {details.EventType})"
-                        Context = $"{statusContext} ({kind})"
-                        ClientId = githubClientId
+                        Branch = branch
+                        TaskGroupId = taskGroupId
+                        TaskIds = taskIds
+                        EventType = details.EventType
+                        EventId = eventId
+                        PullRequestNumber = pr
+                        Created = now
+                        FixedState = null
+                        Updated = now
                     }
+
+                // the output schema wants a full sha: a release for a branch name records no build
+                if sha.Length = 40 then
+                    lock store.Gate (fun () -> store.Builds.Add build)
+
+                let scopes = env.Stores.Auth.Expand r.Scopes
+
+                let failure =
+                    r.Tasks
+                    |> List.tryPick (fun t ->
+                        try
+                            callQueue
+                                env
+                                Queue.createTask
+                                "createTask"
+                                [ "taskId", J.string "taskId" t ]
+                                t["task"]
+                                scopes
+                                now
+                            |> ignore
+
+                            None
+                        with ApiError(code, _, message) ->
+                            Some $"{code}: {message}")
+
+                match failure with
+                | Some message ->
+                    lock store.Gate (fun () ->
+                        build.FixedState <- "error"
+                        build.Updated <- now)
+
+                    // the service names no pull request here: the comment goes on the commit
+                    exceptionComment env organization repository sha None message
+                | None ->
+                    let kind = details.EventType.Split('.')[0]
+
+                    recordStatus
+                        env
+                        {
+                            Time = now
+                            Owner = organization
+                            Repo = repository
+                            Sha = sha
+                            State = "pending"
+                            TargetUrl = taskGroupUrl env taskGroupId
+                            Description = $"TaskGroup: Pending (for {details.EventType})"
+                            Context = $"{statusContext} ({kind})"
+                            ClientId = githubClientId
+                        }
 
 /// A webhook delivery (`POST /api/github/v1/github`, a route the references do not publish):
 /// the status and text to answer.
@@ -1106,7 +1289,9 @@ let webhook (env: Env) (header: string -> string option) (body: byte array) : in
             if isNull organization || isNull repository || isNull sha then
                 400, "The event is missing its repository, owner or commit"
             else
-                runEvent env tasksFor event (sanitize organization) (sanitize repository) sha branch pr eventId
+                // the service's handler turns the sanitised `%` back into `.`
+                let restore (name: string) = (sanitize name).Replace('%', '.')
+                runEvent env tasksFor event (restore organization) (restore repository) sha branch pr eventId
                 204, ""
 
         match eventType with
