@@ -158,17 +158,34 @@ module Client =
                         Ok signed
                     | Error e -> invalid (RequestError.SigningFailed e))
 
-    /// The body's violations of the method's input schema, when the client checks requests.
-    let private violationsOf (client: TaskclusterClient) (entry: ApiEntry) (body: ReadOnlyMemory<byte> option) =
-        match entry.Input, body, client.Settings.Validator with
-        | Some schemaId, Some bytes, Some validate when client.Settings.Options.ValidateRequests ->
-            // `Payload.toUtf8` has already checked that the bytes are one JSON value.
-            use document = JsonDocument.Parse bytes
+    // The reader settings `Payload.toUtf8` checks bodies with, so one parse can stand for it.
+    let private bodyOptions =
+        JsonDocumentOptions(CommentHandling = JsonCommentHandling.Disallow, MaxDepth = Decode.maxDepth)
 
-            match validate schemaId document.RootElement with
-            | Some(_ :: _ as violations) -> Some(schemaId, violations)
-            | _ -> None
-        | _ -> None
+    /// The body's bytes and, when the client checks requests against their method's input
+    /// schema, its violations. A checked body is parsed once: the parse the schema check needs is
+    /// also the check that the body is one JSON value.
+    let private bodyOf (client: TaskclusterClient) (entry: ApiEntry) (payload: Payload) =
+        match entry.Input, client.Settings.Validator with
+        | Some schemaId, Some validate when client.Settings.Options.ValidateRequests ->
+            match Payload.toUtf8Unscanned payload with
+            | Error reason -> Error reason
+            | Ok None -> Ok(None, None)
+            | Ok(Some bytes) ->
+                let parsed =
+                    try
+                        Ok(JsonDocument.Parse(bytes, bodyOptions))
+                    with :? JsonException ->
+                        Error(Payload.malformation bytes)
+
+                parsed
+                |> Result.map (fun document ->
+                    use document = document
+
+                    match validate schemaId document.RootElement with
+                    | Some(_ :: _ as violations) -> Some bytes, Some(schemaId, violations)
+                    | _ -> Some bytes, None)
+        | _ -> Payload.toUtf8 payload |> Result.map (fun bytes -> bytes, None)
 
     let private prepare (client: TaskclusterClient) (reference: ApiReference) (entry: ApiEntry) args query payload =
         let name = nameOf reference entry
@@ -182,10 +199,10 @@ module Client =
             | Some _, Payload.Empty -> invalid RequestError.MissingPayload
             | None, Payload.Empty
             | Some _, _ ->
-                match Payload.toUtf8 payload with
+                match bodyOf client entry payload with
                 | Error reason -> invalid (RequestError.InvalidPayload reason)
-                | Ok body ->
-                    match violationsOf client entry body, Uri.TryCreate(url, UriKind.Absolute) with
+                | Ok(body, violations) ->
+                    match violations, Uri.TryCreate(url, UriKind.Absolute) with
                     | Some(schemaId, violations), _ -> invalid (RequestError.SchemaViolations(schemaId, violations))
                     | None, (false, _) ->
                         invalid (RequestError.SigningFailed(HawkError.InvalidUri(url, "not an absolute URI")))

@@ -83,3 +83,14 @@ module Payload =
         | Payload.Json j -> Ok(Some(ReadOnlyMemory(Encode.toUtf8 j)))
         | Payload.Object(null, _) -> Ok(Some(ReadOnlyMemory("null"B)))
         | Payload.Object(value, options) -> serialize value (options |> Option.defaultValue defaultSerializerOptions)
+
+    let internal toUtf8Unscanned (payload: Payload) =
+        match payload with
+        | Payload.Text json when not (isNull json) -> Ok(Some(ReadOnlyMemory(Encoding.UTF8.GetBytes json)))
+        | Payload.Utf8 bytes -> Ok(Some bytes)
+        | other -> toUtf8 other
+
+    let internal malformation (utf8: ReadOnlyMemory<byte>) =
+        match wellFormed utf8 with
+        | Error reason -> reason
+        | Ok() -> "not one JSON value"

@@ -39,3 +39,10 @@ module Payload =
 
     /// The payload as UTF-8 JSON bytes (`None` for `Empty`), or why it is not one JSON value.
     val toUtf8: payload: Payload -> Result<ReadOnlyMemory<byte> option, string>
+
+    /// `toUtf8` without its well-formedness scan of given text or bytes, for a caller that
+    /// parses them anyway (the schema check) and so makes the same check once.
+    val internal toUtf8Unscanned: payload: Payload -> Result<ReadOnlyMemory<byte> option, string>
+
+    /// Why these bytes are not one JSON value, in the words `toUtf8` uses.
+    val internal malformation: utf8: ReadOnlyMemory<byte> -> string

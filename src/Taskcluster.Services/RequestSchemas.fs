@@ -32,7 +32,46 @@ module RequestSchemas =
     [<Literal>]
     let private Draft06 = "http://json-schema.org/draft-06/schema#"
 
-    let private schemas: Lazy<IReadOnlyDictionary<string, JsonSchema>> =
+    // A flag answers the common case; the list is computed only to explain a failure.
+    let private quick =
+        EvaluationOptions(OutputFormat = OutputFormat.Flag, RequireFormatValidation = true)
+
+    let private detailed =
+        EvaluationOptions(OutputFormat = OutputFormat.List, RequireFormatValidation = true)
+
+    /// Whether every `$ref` reachable from the schema points at a schema node: then evaluating it
+    /// only reads the built schema.
+    let private refsResolved (schema: JsonSchema) =
+        let seen = HashSet<JsonSchemaNode>(HashIdentity.Reference)
+        let pending = Stack<JsonSchemaNode>()
+        pending.Push schema.Root
+        let mutable resolved = true
+
+        while resolved && pending.Count > 0 do
+            let node = pending.Pop()
+
+            if seen.Add node then
+                for keyword in node.Keywords do
+                    if
+                        keyword.Handler :? Json.Schema.Keywords.RefKeyword
+                        && keyword.Subschemas.Length = 0
+                    then
+                        resolved <- false
+
+                    for sub in keyword.Subschemas do
+                        pending.Push sub
+
+        resolved
+
+    /// A built schema, and whether it may be evaluated on several threads at once.
+    [<NoComparison; NoEquality>]
+    type private Loaded = { Schema: JsonSchema; Shareable: bool }
+
+    // JsonSchema.Net resolves a schema's `$ref`s on its first evaluation when their targets were
+    // registered after it was built, writing the targets into the schema's nodes; after that an
+    // evaluation only reads. So every schema is evaluated once here, while the bundle loads on
+    // one thread, and one whose references are all resolved then is shared without a lock.
+    let private schemas: Lazy<IReadOnlyDictionary<string, Loaded>> =
         lazy
             (use stream = Taskcluster.Models.SchemaBundle.openRead ()
              let bundle = JsonNode.Parse(stream) :?> JsonObject
@@ -45,17 +84,27 @@ module RequestSchemas =
 
                  built[id] <- JsonSchema.Build(JsonSerializer.SerializeToElement schema, options, Uri(schemaBase, id))
 
-             built :> IReadOnlyDictionary<_, _>)
+             use nothing = JsonDocument.Parse "null"
+             let loaded = Dictionary<string, Loaded>(StringComparer.Ordinal)
 
-    // The registry resolves `$ref`s lazily and is not safe for concurrent first resolutions.
+             for KeyValue(id, schema) in built do
+                 // An unresolvable reference throws when reached; the walk below finds it.
+                 try
+                     schema.Evaluate(nothing.RootElement, quick) |> ignore
+                 with :? JsonSchemaException ->
+                     ()
+
+                 loaded[id] <-
+                     {
+                         Schema = schema
+                         Shareable = refsResolved schema
+                     }
+
+             loaded :> IReadOnlyDictionary<_, _>)
+
+    // Only for a schema with a reference left unresolved (none in the bundle today), which
+    // JsonSchema.Net tries to resolve again, writing into shared nodes, on every evaluation.
     let private gate = obj ()
-
-    // A flag answers the common case; the list is computed only to explain a failure.
-    let private quick =
-        EvaluationOptions(OutputFormat = OutputFormat.Flag, RequireFormatValidation = true)
-
-    let private detailed =
-        EvaluationOptions(OutputFormat = OutputFormat.List, RequireFormatValidation = true)
 
     let private segmentsOf (pointer: string) =
         if String.IsNullOrEmpty pointer then
@@ -132,15 +181,17 @@ module RequestSchemas =
         ]
         |> List.distinct
 
+    let private evaluate (schema: JsonSchema) (value: JsonElement) =
+        if schema.Evaluate(value, quick).IsValid then
+            []
+        else
+            violationsOf value (schema.Evaluate(value, detailed))
+
     let validate (schemaId: string) (value: JsonElement) =
         match schemas.Force().TryGetValue schemaId with
         | false, _ -> None
-        | true, schema ->
-            lock gate (fun () ->
-                if schema.Evaluate(value, quick).IsValid then
-                    Some []
-                else
-                    Some(violationsOf value (schema.Evaluate(value, detailed))))
+        | true, loaded when loaded.Shareable -> Some(evaluate loaded.Schema value)
+        | true, loaded -> Some(lock gate (fun () -> evaluate loaded.Schema value))
 
     let attach (client: TaskclusterClient) =
         if Client.hasSchemaValidator client then

@@ -588,6 +588,54 @@ let private validation =
                 Expect.equal asked.Count 1 "checked once"
             }
 
+            test "a body that is not one JSON value is refused alike with or without the check, the validator not asked" {
+                use server = start ()
+                let asked = Collections.Concurrent.ConcurrentQueue()
+
+                let checking =
+                    clientFor server id |> Client.withSchemaValidator (recordingValidator asked)
+
+                let unchecked = clientFor server (fun o -> { o with ValidateRequests = false })
+
+                let reasonOf client payload =
+                    match callFake client createThing [ "t" ] [] payload with
+                    | Error(TaskclusterError.InvalidRequest(_, RequestError.InvalidPayload reason)) -> reason
+                    | other -> failtestf "expected InvalidPayload, got %A" other
+
+                let deep = String.replicate 65 "[" + String.replicate 65 "]"
+
+                for text in [ "{"; ""; "  "; "{} {}"; """{"a":1,}"""; "// c\n{}"; "{'a':1}"; deep ] do
+                    let withCheck = reasonOf checking (Payload.Text text)
+                    Expect.equal withCheck (reasonOf unchecked (Payload.Text text)) $"text {text}: the same reason"
+
+                    let bytes = Payload.Utf8(ReadOnlyMemory(Text.Encoding.UTF8.GetBytes text))
+                    Expect.equal (reasonOf checking bytes) withCheck $"bytes {text}: the same reason"
+
+                Expect.isEmpty asked "the validator never saw a malformed body"
+                Expect.isEmpty server.Requests "nothing was sent"
+            }
+
+            test "UTF-8 bytes (the facade's typed bodies) are checked once and sent byte for byte" {
+                use server = start ()
+                let asked = Collections.Concurrent.ConcurrentQueue()
+
+                let client =
+                    clientFor server id |> Client.withSchemaValidator (recordingValidator asked)
+
+                let body = """{"name":"x", "n":[1,2]}"""
+
+                callFake client createThing [ "t" ] [] (Payload.Utf8(ReadOnlyMemory(Text.Encoding.UTF8.GetBytes body)))
+                |> expectOk "create"
+                |> ignore
+
+                Expect.equal (single server).BodyText body "sent byte for byte"
+
+                Expect.equal
+                    (List.ofSeq asked)
+                    [ "/schemas/fake/v1/thing-request.json#", body ]
+                    "checked once, on the body"
+            }
+
             test "with ValidateRequests false the validator is not asked and the body is sent" {
                 use server = start ()
                 let asked = Collections.Concurrent.ConcurrentQueue()

@@ -306,6 +306,46 @@ let tests =
                         | None -> ()
             }
 
+            test "threads validating at once get the answers one thread gets" {
+                let createTask = "/schemas/queue/v1/create-task-request.json#"
+                let taskId = (Helpers.slugId ()).Value
+
+                let element (json: Json) =
+                    JsonSerializer.Deserialize<JsonElement>(Encode.toUtf8 json)
+
+                let bodies =
+                    [|
+                        createTask, element (taskJson taskId dockerPayload [])
+                        createTask, element (taskJson taskId dockerPayload [ "created", Some(Json.String "yesterday") ])
+                        createTask,
+                        element (taskJson taskId dockerPayload [ "metadata", None; "extra", Some(Json.Integer 1L) ])
+                        WorkerPayload.DockerWorker.SchemaId, element dockerPayload
+                        WorkerPayload.DockerWorker.SchemaId,
+                        element (Json.Object [ "image", Json.Integer 3L; "maxRunTime", Json.String "long" ])
+                        "/schemas/secrets/v1/secret.json#", JsonSerializer.Deserialize<JsonElement> """{"secret": 1}"""
+                    |]
+
+                let expected =
+                    bodies |> Array.map (fun (id, body) -> RequestSchemas.validate id body)
+
+                Expect.isTrue (expected |> Array.exists (fun r -> r = Some [])) "some bodies are valid"
+
+                Expect.isTrue
+                    (expected |> Array.filter (fun r -> r <> Some []) |> Array.length >= 3)
+                    "and some are refused"
+
+                let rounds = 400
+
+                let answers =
+                    Array.Parallel.init (rounds * bodies.Length) (fun i ->
+                        let k = i % bodies.Length
+                        let id, body = bodies[k]
+                        k, RequestSchemas.validate id body)
+
+                for k, answer in answers do
+                    Expect.equal answer expected[k] $"body {k}, on any thread"
+            }
+
             test "a member named like an index stays a member in the path" {
                 let violations =
                     RequestSchemas.validateTaskPayload

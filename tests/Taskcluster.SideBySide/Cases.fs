@@ -1,5 +1,5 @@
 /// The cases of our client and of raw `HttpClient`, each run in a process of its own
-/// (`--case <name> --impl ours|raw`) so its peak memory is its own. The emulator and the
+/// (`--case <name> --impl ours|raw|floor`) so its peak memory is its own. The emulator and the
 /// credentials come from the standard `TASKCLUSTER_*` variables; the task the GETs read from
 /// `SIDE_BY_SIDE_TASK_ID`.
 module Taskcluster.SideBySide.Cases
@@ -77,6 +77,31 @@ let hawk (settings: Settings) =
         | Ok header when header.StartsWith "Hawk id=" -> ()
         | Ok header -> failwithf "unexpected header shape (%d characters)" header.Length
         | Error e -> failwithf "Hawk.header failed: %s" (e.Describe())
+
+    rate 1.0 one |> ignore
+    report (series "headers" (repeat settings (fun () -> rate settings.Seconds one)))
+
+/// The floor of a Hawk header: one HMAC-SHA256, with the key set up once, of a normalized
+/// string as long as the one `Hawk.header` signs for the same GET (the bytes made once).
+let hawkFloor (settings: Settings) =
+    let normalized =
+        Hawk.normalized "GET" (taskUrl ()) (DateTimeOffset.UtcNow.ToUnixTimeSeconds()) (nonce ()) None None
+        |> orFail "Hawk.normalized"
+        |> Text.Encoding.UTF8.GetBytes
+
+    use keyed =
+        IncrementalHash.CreateHMAC(
+            HashAlgorithmName.SHA256,
+            Text.Encoding.UTF8.GetBytes(env "TASKCLUSTER_ACCESS_TOKEN")
+        )
+
+    let mac = Array.zeroCreate<byte> 32
+
+    let one () =
+        keyed.AppendData normalized
+
+        if keyed.GetHashAndReset(Span mac) <> 32 then
+            failwith "the HMAC is not 32 bytes"
 
     rate 1.0 one |> ignore
     report (series "headers" (repeat settings (fun () -> rate settings.Seconds one)))
@@ -265,10 +290,99 @@ let transferOurs (settings: Settings) =
 
     transferSeries settings up down "ours"
 
-/// The ceiling: the same object-service calls, then `HttpClient` streaming the same bytes to and
-/// from the same URLs with no hashing (the SHA-256 given to `finishUpload` is computed once,
-/// outside the timing).
-let transferRaw (settings: Settings) =
+/// SHA-256 and SHA-512 of bytes given in turn, on the calling thread: the least CPU the two
+/// hashes can cost (no second thread, no copy).
+[<Sealed>]
+type private Digests() =
+    let sha256 = IncrementalHash.CreateHash HashAlgorithmName.SHA256
+    let sha512 = IncrementalHash.CreateHash HashAlgorithmName.SHA512
+
+    member _.Append(data: ReadOnlySpan<byte>) =
+        sha256.AppendData data
+        sha512.AppendData data
+
+    /// The lower-case hex digests of the bytes so far, as the object service records them.
+    member _.Finish() =
+        Convert.ToHexStringLower(sha256.GetHashAndReset()), Convert.ToHexStringLower(sha512.GetHashAndReset())
+
+    interface IDisposable with
+        member _.Dispose() =
+            sha256.Dispose()
+            sha512.Dispose()
+
+/// Hands every byte read from or written through it to `digests` (which it does not own: the
+/// HTTP content that reads it may dispose it before the digests are read).
+[<Sealed>]
+type private HashingStream(inner: Stream, digests: Digests) =
+    inherit Stream()
+
+    let hash (data: ReadOnlySpan<byte>) = digests.Append data
+
+    override _.CanRead = inner.CanRead
+    override _.CanSeek = false
+    override _.CanWrite = inner.CanWrite
+    override _.Length = raise (NotSupportedException())
+
+    override _.Position
+        with get () = raise (NotSupportedException())
+        and set _ = raise (NotSupportedException())
+
+    override _.Flush() = inner.Flush()
+    override _.Seek(_, _) = raise (NotSupportedException())
+    override _.SetLength _ = raise (NotSupportedException())
+
+    override _.Read(destination: Span<byte>) =
+        let n = inner.Read destination
+        hash (Span.op_Implicit (destination.Slice(0, n)))
+        n
+
+    override this.Read(buffer: byte array, offset: int, count: int) = this.Read(Span(buffer, offset, count))
+
+    override _.ReadAsync(destination: Memory<byte>, ct: CancellationToken) =
+        let read = inner.ReadAsync(destination, ct)
+
+        if read.IsCompletedSuccessfully then
+            hash (Span.op_Implicit (destination.Span.Slice(0, read.Result)))
+            read
+        else
+            ValueTask<int>(
+                task {
+                    let! n = read
+                    hash (Span.op_Implicit (destination.Span.Slice(0, n)))
+                    return n
+                }
+            )
+
+    override this.ReadAsync(buffer: byte array, offset: int, count: int, ct: CancellationToken) =
+        this.ReadAsync(Memory(buffer, offset, count), ct).AsTask()
+
+    override _.Write(data: ReadOnlySpan<byte>) =
+        hash data
+        inner.Write data
+
+    override this.Write(buffer: byte array, offset: int, count: int) =
+        this.Write(ReadOnlySpan(buffer, offset, count))
+
+    override _.WriteAsync(data: ReadOnlyMemory<byte>, ct: CancellationToken) =
+        hash data.Span
+        inner.WriteAsync(data, ct)
+
+    override this.WriteAsync(buffer: byte array, offset: int, count: int, ct: CancellationToken) =
+        this.WriteAsync(ReadOnlyMemory(buffer, offset, count), ct).AsTask()
+
+    override _.Dispose(disposing: bool) =
+        if disposing then
+            inner.Dispose()
+
+        base.Dispose disposing
+
+/// The same object-service calls as ours, then `HttpClient` streaming the bytes to and from the
+/// URLs the service gives. Without hashes this is the ceiling (raw): the SHA-256 given to
+/// `finishUpload` is computed once, outside the timing, and nothing is checked on the way down.
+/// With hashes it is the floor: SHA-256 and SHA-512 computed of the bytes as they stream, both
+/// given to `finishUpload`, and both computed again on the way down and compared with the
+/// service's record, the work ours must do, with nothing else added.
+let private transferDirect (withHashes: bool) (settings: Settings) =
     let objects = ObjectApi.ofService (Object(client ()))
     use http = rawHttp ()
     let none = CancellationToken.None
@@ -283,8 +397,9 @@ let transferRaw (settings: Settings) =
             sha256[size] <- h
             h
 
-    hashOf (16L * MiB) |> ignore
-    hashOf settings.Size |> ignore
+    if not withHashes then
+        hashOf (16L * MiB) |> ignore
+        hashOf settings.Size |> ignore
 
     let field (name: string) (e: Text.Json.JsonElement) = e.GetProperty name
 
@@ -314,7 +429,20 @@ let transferRaw (settings: Settings) =
                     none
 
             let putUrl = orFail "createUpload" created |> field "uploadMethod" |> field "putUrl"
-            use content = new StreamContent(new PatternStream(size), 81920)
+            let source = new PatternStream(size)
+            use digests = new Digests()
+
+            use content =
+                new StreamContent(
+                    (if withHashes then
+                         new HashingStream(source, digests) :> Stream
+                     else
+                         source),
+                    81920
+                )
+
+            // The hashing stream cannot seek, so the length is given, as raw's is computed.
+            content.Headers.ContentLength <- Nullable size
 
             for h in (field "headers" putUrl).EnumerateObject() do
                 if h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) then
@@ -326,7 +454,14 @@ let transferRaw (settings: Settings) =
             use! response = http.SendAsync message
 
             if not response.IsSuccessStatusCode then
-                failwithf "raw PUT answered %d" (int response.StatusCode)
+                failwithf "%s PUT answered %d" (if withHashes then "floor" else "raw") (int response.StatusCode)
+
+            let hashes =
+                if withHashes then
+                    let s256, s512 = digests.Finish()
+                    [ "sha256", Encode.string s256; "sha512", Encode.string s512 ]
+                else
+                    [ "sha256", Encode.string (hashOf size) ]
 
             let! finished =
                 objects.FinishUpload
@@ -335,7 +470,7 @@ let transferRaw (settings: Settings) =
                         [
                             "projectId", Encode.string "bench"
                             "uploadId", Encode.string uploadId.Value
-                            "hashes", Encode.object [ "sha256", Encode.string (hashOf size) ]
+                            "hashes", Encode.object hashes
                         ])
                     none
 
@@ -351,31 +486,56 @@ let transferRaw (settings: Settings) =
                     (Encode.object [ "acceptDownloadMethods", Encode.object [ "getUrl", Encode.bool true ] ])
                     none
 
-            let url = orFail "startDownload" started |> field "url"
-            use! response = http.GetAsync(url.GetString(), HttpCompletionOption.ResponseHeadersRead)
+            let started = orFail "startDownload" started
+            use! response = http.GetAsync((field "url" started).GetString(), HttpCompletionOption.ResponseHeadersRead)
 
             if not response.IsSuccessStatusCode then
-                failwithf "raw GET answered %d" (int response.StatusCode)
+                failwithf "%s GET answered %d" (if withHashes then "floor" else "raw") (int response.StatusCode)
 
             use! body = response.Content.ReadAsStreamAsync()
             use sink = new VerifyingSink()
-            do! body.CopyToAsync(sink, 81920)
-            sink.Check("raw GET", size)
+
+            if withHashes then
+                use digests = new Digests()
+                do! body.CopyToAsync(new HashingStream(sink, digests), 81920)
+                let s256, s512 = digests.Finish()
+                let recorded = field "hashes" started
+
+                for algorithm, computed in [ "sha256", s256; "sha512", s512 ] do
+                    match recorded.TryGetProperty algorithm with
+                    | true, v when v.GetString() = computed -> ()
+                    | true, _ ->
+                        failwithf "floor GET: the %s of the bytes received differs from the service's" algorithm
+                    | false, _ -> failwithf "floor GET: the service recorded no %s" algorithm
+            else
+                do! body.CopyToAsync(sink, 81920)
+
+            sink.Check((if withHashes then "floor GET" else "raw GET"), size)
         }
         :> Task
 
-    transferSeries settings up down "raw"
+    transferSeries settings up down (if withHashes then "floor" else "raw")
 
-/// Runs one case of ours or raw; false when there is no such case.
+/// The ceiling: the same object-service calls, then `HttpClient` streaming the same bytes to and
+/// from the same URLs, with no hashing.
+let transferRaw (settings: Settings) = transferDirect false settings
+
+/// The floor of a verified transfer: raw's streaming plus SHA-256 and SHA-512 of the same bytes
+/// (computed on the way up, computed and checked on the way down).
+let transferFloor (settings: Settings) = transferDirect true settings
+
+/// Runs one case of ours, raw or the floor; false when there is no such case.
 let run (case: string) (impl: string) (settings: Settings) =
     let case =
         match case, impl with
         | "hawk", "ours" -> Some hawk
+        | "hawk", "floor" -> Some hawkFloor
         | "scopes", "ours" -> Some scopes
         | "get", "ours" -> Some getOurs
         | "get", "raw" -> Some getRaw
         | "transfer", "ours" -> Some transferOurs
         | "transfer", "raw" -> Some transferRaw
+        | "transfer", "floor" -> Some transferFloor
         | _ -> None
 
     match case with

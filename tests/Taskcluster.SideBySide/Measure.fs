@@ -16,20 +16,31 @@ let ResultPrefix = "SIDE-BY-SIDE-RESULT "
 let cpu () =
     Process.GetCurrentProcess().TotalProcessorTime
 
-/// One timed run: the rate per wall-clock second, and the process CPU time per operation
-/// (µs), which a machine shared with other work disturbs much less than the rate.
-[<Struct>]
-type Run = { Rate: float; CpuPerOp: float }
+/// Bytes allocated so far by the whole process, every thread (exact, not sampled).
+let allocated () = GC.GetTotalAllocatedBytes true
 
-let private runOf (count: float) (wall: TimeSpan) (cpuUsed: TimeSpan) =
+/// One timed run: the rate per wall-clock second, the process CPU time per operation (µs),
+/// which a machine shared with other work disturbs much less than the rate, and the bytes the
+/// process allocated per operation.
+[<Struct>]
+type Run =
+    {
+        Rate: float
+        CpuPerOp: float
+        AllocPerOp: float
+    }
+
+let private runOf (count: float) (wall: TimeSpan) (cpuUsed: TimeSpan) (bytes: int64) =
     {
         Rate = count / wall.TotalSeconds
         CpuPerOp = cpuUsed.TotalMicroseconds / count
+        AllocPerOp = float bytes / count
     }
 
 /// A synchronous operation repeated for `seconds` (the clock is read every 32 operations, so a
 /// cheap operation is not dominated by reading it).
 let rate (seconds: float) (operation: unit -> unit) =
+    let bytesBefore = allocated ()
     let cpuBefore = cpu ()
     let watch = Stopwatch.StartNew()
     let limit = TimeSpan.FromSeconds seconds
@@ -41,11 +52,13 @@ let rate (seconds: float) (operation: unit -> unit) =
 
         count <- count + 32L
 
-    runOf (float count) watch.Elapsed (cpu () - cpuBefore)
+    let cpuUsed = cpu () - cpuBefore
+    runOf (float count) watch.Elapsed cpuUsed (allocated () - bytesBefore)
 
 /// `workers` loops each awaiting `operation` until `seconds` have passed.
 let rateAsync (seconds: float) (workers: int) (operation: unit -> Task) =
     task {
+        let bytesBefore = allocated ()
         let cpuBefore = cpu ()
         let watch = Stopwatch.StartNew()
         let limit = TimeSpan.FromSeconds seconds
@@ -60,23 +73,28 @@ let rateAsync (seconds: float) (workers: int) (operation: unit -> Task) =
             :> Task
 
         do! Task.WhenAll [ for _ in 1..workers -> Task.Run(Func<Task> worker) ]
-        return runOf (float (Interlocked.Read &count)) watch.Elapsed (cpu () - cpuBefore)
+        let cpuUsed = cpu () - cpuBefore
+        return runOf (float (Interlocked.Read &count)) watch.Elapsed cpuUsed (allocated () - bytesBefore)
     }
 
 /// One transfer of `bytes`: MiB per second, and CPU µs per MiB.
 let throughput (bytes: int64) (transfer: unit -> Task) =
     task {
+        let bytesBefore = allocated ()
         let cpuBefore = cpu ()
         let watch = Stopwatch.StartNew()
         do! transfer ()
-        return runOf (float bytes / float Pattern.MiB) watch.Elapsed (cpu () - cpuBefore)
+        let cpuUsed = cpu () - cpuBefore
+        return runOf (float bytes / float Pattern.MiB) watch.Elapsed cpuUsed (allocated () - bytesBefore)
     }
 
-/// The series of a list of runs: `name` (the rates) and `name.cpu` (CPU per operation).
+/// The series of a list of runs: `name` (the rates), `name.cpu` (CPU per operation) and
+/// `name.alloc` (bytes allocated per operation; the JS cases have no such figure).
 let series (name: string) (runs: Run list) =
     [
         name, [ for r in runs -> r.Rate ]
         name + ".cpu", [ for r in runs -> r.CpuPerOp ]
+        name + ".alloc", [ for r in runs -> r.AllocPerOp ]
     ]
 
 /// The process's peak resident set (`VmHWM`) in KiB, from /proc/self/status; elsewhere the
