@@ -498,19 +498,34 @@ let exchangeSet (source: string) (version: string) (models: Schema.SchemaModel) 
                         "<exception cref=\"T:System.ArgumentException\">A value cannot be used in the routing key.</exception>"
                     ]
 
-                let ps =
-                    e.Parts
-                    |> List.map (fun p -> $"string? {p.CSharp} = null")
-                    |> String.concat ", "
-
                 let args =
                     e.Parts |> List.map (fun p -> $"Adapt.Option({p.CSharp})") |> String.concat ", "
 
-                member'
-                    w
-                    (doc @ (e.Parts |> List.map (Docs.partDoc e)) @ returns)
-                    $"public virtual PulseBinding {e.Member}({ps})"
-                    $"Adapt.Binding({fsharpType}.{e.Member}({args}))"
+                match e.Parts with
+                | [ part ] ->
+                    // One part: a form without it and one with it, instead of one optional
+                    // parameter, which would have no more parameters than the dictionary form
+                    // (the public-API analyzer's RS0027); every call compiles as before.
+                    member'
+                        w
+                        (doc @ [ List.head returns ])
+                        $"public virtual PulseBinding {e.Member}()"
+                        $"Adapt.Binding({fsharpType}.{e.Member}(Adapt.Option(null)))"
+
+                    member'
+                        w
+                        (doc @ [ Docs.partDoc e part ] @ returns)
+                        $"public virtual PulseBinding {e.Member}(string? {part.CSharp})"
+                        $"Adapt.Binding({fsharpType}.{e.Member}({args}))"
+                | parts ->
+                    let ps =
+                        parts |> List.map (fun p -> $"string? {p.CSharp} = null") |> String.concat ", "
+
+                    member'
+                        w
+                        (doc @ (parts |> List.map (Docs.partDoc e)) @ returns)
+                        $"public virtual PulseBinding {e.Member}({ps})"
+                        $"Adapt.Binding({fsharpType}.{e.Member}({args}))"
 
                 member'
                     w

@@ -35,10 +35,20 @@ namespace Taskcluster
         /// <para>Exchange <c>exchange/taskcluster-auth/v1/client-created</c>, message <c>/schemas/auth/v1/client-message.json#</c>.</para>
         /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
         /// </remarks>
+        /// <returns>The exchange and routing-key pattern to bind to.</returns>
+        public virtual PulseBinding ClientCreated()
+            => Adapt.Binding(global::Taskcluster.Services.AuthEvents.ClientCreated(Adapt.Option(null)));
+
+        /// <summary>Client Created Messages</summary>
+        /// <remarks>
+        /// <para>Message that a new client has been created.</para>
+        /// <para>Exchange <c>exchange/taskcluster-auth/v1/client-created</c>, message <c>/schemas/auth/v1/client-message.json#</c>.</para>
+        /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
+        /// </remarks>
         /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
         /// <returns>The exchange and routing-key pattern to bind to.</returns>
         /// <exception cref="T:System.ArgumentException">A value cannot be used in the routing key.</exception>
-        public virtual PulseBinding ClientCreated(string? reserved = null)
+        public virtual PulseBinding ClientCreated(string? reserved)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.ClientCreated(Adapt.Option(reserved)));
 
         /// <summary>Client Created Messages</summary>
@@ -91,10 +101,20 @@ namespace Taskcluster
         /// <para>Exchange <c>exchange/taskcluster-auth/v1/client-updated</c>, message <c>/schemas/auth/v1/client-message.json#</c>.</para>
         /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
         /// </remarks>
+        /// <returns>The exchange and routing-key pattern to bind to.</returns>
+        public virtual PulseBinding ClientUpdated()
+            => Adapt.Binding(global::Taskcluster.Services.AuthEvents.ClientUpdated(Adapt.Option(null)));
+
+        /// <summary>Client Updated Messages</summary>
+        /// <remarks>
+        /// <para>Message that a new client has been updated.</para>
+        /// <para>Exchange <c>exchange/taskcluster-auth/v1/client-updated</c>, message <c>/schemas/auth/v1/client-message.json#</c>.</para>
+        /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
+        /// </remarks>
         /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
         /// <returns>The exchange and routing-key pattern to bind to.</returns>
         /// <exception cref="T:System.ArgumentException">A value cannot be used in the routing key.</exception>
-        public virtual PulseBinding ClientUpdated(string? reserved = null)
+        public virtual PulseBinding ClientUpdated(string? reserved)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.ClientUpdated(Adapt.Option(reserved)));
 
         /// <summary>Client Updated Messages</summary>
@@ -147,10 +167,20 @@ namespace Taskcluster
         /// <para>Exchange <c>exchange/taskcluster-auth/v1/client-deleted</c>, message <c>/schemas/auth/v1/client-message.json#</c>.</para>
         /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
         /// </remarks>
+        /// <returns>The exchange and routing-key pattern to bind to.</returns>
+        public virtual PulseBinding ClientDeleted()
+            => Adapt.Binding(global::Taskcluster.Services.AuthEvents.ClientDeleted(Adapt.Option(null)));
+
+        /// <summary>Client Deleted Messages</summary>
+        /// <remarks>
+        /// <para>Message that a new client has been deleted.</para>
+        /// <para>Exchange <c>exchange/taskcluster-auth/v1/client-deleted</c>, message <c>/schemas/auth/v1/client-message.json#</c>.</para>
+        /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
+        /// </remarks>
         /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
         /// <returns>The exchange and routing-key pattern to bind to.</returns>
         /// <exception cref="T:System.ArgumentException">A value cannot be used in the routing key.</exception>
-        public virtual PulseBinding ClientDeleted(string? reserved = null)
+        public virtual PulseBinding ClientDeleted(string? reserved)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.ClientDeleted(Adapt.Option(reserved)));
 
         /// <summary>Client Deleted Messages</summary>
@@ -203,10 +233,20 @@ namespace Taskcluster
         /// <para>Exchange <c>exchange/taskcluster-auth/v1/role-created</c>, message <c>/schemas/auth/v1/role-message.json#</c>.</para>
         /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
         /// </remarks>
+        /// <returns>The exchange and routing-key pattern to bind to.</returns>
+        public virtual PulseBinding RoleCreated()
+            => Adapt.Binding(global::Taskcluster.Services.AuthEvents.RoleCreated(Adapt.Option(null)));
+
+        /// <summary>Role Created Messages</summary>
+        /// <remarks>
+        /// <para>Message that a new role has been created.</para>
+        /// <para>Exchange <c>exchange/taskcluster-auth/v1/role-created</c>, message <c>/schemas/auth/v1/role-message.json#</c>.</para>
+        /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
+        /// </remarks>
         /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
         /// <returns>The exchange and routing-key pattern to bind to.</returns>
         /// <exception cref="T:System.ArgumentException">A value cannot be used in the routing key.</exception>
-        public virtual PulseBinding RoleCreated(string? reserved = null)
+        public virtual PulseBinding RoleCreated(string? reserved)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.RoleCreated(Adapt.Option(reserved)));
 
         /// <summary>Role Created Messages</summary>
@@ -259,10 +299,20 @@ namespace Taskcluster
         /// <para>Exchange <c>exchange/taskcluster-auth/v1/role-updated</c>, message <c>/schemas/auth/v1/role-message.json#</c>.</para>
         /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
         /// </remarks>
+        /// <returns>The exchange and routing-key pattern to bind to.</returns>
+        public virtual PulseBinding RoleUpdated()
+            => Adapt.Binding(global::Taskcluster.Services.AuthEvents.RoleUpdated(Adapt.Option(null)));
+
+        /// <summary>Role Updated Messages</summary>
+        /// <remarks>
+        /// <para>Message that a new role has been updated.</para>
+        /// <para>Exchange <c>exchange/taskcluster-auth/v1/role-updated</c>, message <c>/schemas/auth/v1/role-message.json#</c>.</para>
+        /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
+        /// </remarks>
         /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
         /// <returns>The exchange and routing-key pattern to bind to.</returns>
         /// <exception cref="T:System.ArgumentException">A value cannot be used in the routing key.</exception>
-        public virtual PulseBinding RoleUpdated(string? reserved = null)
+        public virtual PulseBinding RoleUpdated(string? reserved)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.RoleUpdated(Adapt.Option(reserved)));
 
         /// <summary>Role Updated Messages</summary>
@@ -315,10 +365,20 @@ namespace Taskcluster
         /// <para>Exchange <c>exchange/taskcluster-auth/v1/role-deleted</c>, message <c>/schemas/auth/v1/role-message.json#</c>.</para>
         /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
         /// </remarks>
+        /// <returns>The exchange and routing-key pattern to bind to.</returns>
+        public virtual PulseBinding RoleDeleted()
+            => Adapt.Binding(global::Taskcluster.Services.AuthEvents.RoleDeleted(Adapt.Option(null)));
+
+        /// <summary>Role Deleted Messages</summary>
+        /// <remarks>
+        /// <para>Message that a new role has been deleted.</para>
+        /// <para>Exchange <c>exchange/taskcluster-auth/v1/role-deleted</c>, message <c>/schemas/auth/v1/role-message.json#</c>.</para>
+        /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
+        /// </remarks>
         /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
         /// <returns>The exchange and routing-key pattern to bind to.</returns>
         /// <exception cref="T:System.ArgumentException">A value cannot be used in the routing key.</exception>
-        public virtual PulseBinding RoleDeleted(string? reserved = null)
+        public virtual PulseBinding RoleDeleted(string? reserved)
             => Adapt.Binding(global::Taskcluster.Services.AuthEvents.RoleDeleted(Adapt.Option(reserved)));
 
         /// <summary>Role Deleted Messages</summary>

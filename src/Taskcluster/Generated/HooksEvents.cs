@@ -25,10 +25,20 @@ namespace Taskcluster
         /// <para>Exchange <c>exchange/taskcluster-hooks/v1/hook-created</c>, message <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>.</para>
         /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
         /// </remarks>
+        /// <returns>The exchange and routing-key pattern to bind to.</returns>
+        public virtual PulseBinding HookCreated()
+            => Adapt.Binding(global::Taskcluster.Services.HooksEvents.HookCreated(Adapt.Option(null)));
+
+        /// <summary>Hook Created Messages</summary>
+        /// <remarks>
+        /// <para>Whenever the api receives a request to create apulse based hook, a message is posted to this exchange andthe receiver creates a listener with the bindings, to create a task</para>
+        /// <para>Exchange <c>exchange/taskcluster-hooks/v1/hook-created</c>, message <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>.</para>
+        /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
+        /// </remarks>
         /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
         /// <returns>The exchange and routing-key pattern to bind to.</returns>
         /// <exception cref="T:System.ArgumentException">A value cannot be used in the routing key.</exception>
-        public virtual PulseBinding HookCreated(string? reserved = null)
+        public virtual PulseBinding HookCreated(string? reserved)
             => Adapt.Binding(global::Taskcluster.Services.HooksEvents.HookCreated(Adapt.Option(reserved)));
 
         /// <summary>Hook Created Messages</summary>
@@ -81,10 +91,20 @@ namespace Taskcluster
         /// <para>Exchange <c>exchange/taskcluster-hooks/v1/hook-updated</c>, message <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>.</para>
         /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
         /// </remarks>
+        /// <returns>The exchange and routing-key pattern to bind to.</returns>
+        public virtual PulseBinding HookUpdated()
+            => Adapt.Binding(global::Taskcluster.Services.HooksEvents.HookUpdated(Adapt.Option(null)));
+
+        /// <summary>Hook Updated Messages</summary>
+        /// <remarks>
+        /// <para>Whenever the api receives a request to update apulse based hook, a message is posted to this exchange andthe receiver updates the listener associated with that hook.</para>
+        /// <para>Exchange <c>exchange/taskcluster-hooks/v1/hook-updated</c>, message <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>.</para>
+        /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
+        /// </remarks>
         /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
         /// <returns>The exchange and routing-key pattern to bind to.</returns>
         /// <exception cref="T:System.ArgumentException">A value cannot be used in the routing key.</exception>
-        public virtual PulseBinding HookUpdated(string? reserved = null)
+        public virtual PulseBinding HookUpdated(string? reserved)
             => Adapt.Binding(global::Taskcluster.Services.HooksEvents.HookUpdated(Adapt.Option(reserved)));
 
         /// <summary>Hook Updated Messages</summary>
@@ -137,10 +157,20 @@ namespace Taskcluster
         /// <para>Exchange <c>exchange/taskcluster-hooks/v1/hook-deleted</c>, message <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>.</para>
         /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
         /// </remarks>
+        /// <returns>The exchange and routing-key pattern to bind to.</returns>
+        public virtual PulseBinding HookDeleted()
+            => Adapt.Binding(global::Taskcluster.Services.HooksEvents.HookDeleted(Adapt.Option(null)));
+
+        /// <summary>Hook Deleted Messages</summary>
+        /// <remarks>
+        /// <para>Whenever the api receives a request to delete apulse based hook, a message is posted to this exchange andthe receiver deletes the listener associated with that hook.</para>
+        /// <para>Exchange <c>exchange/taskcluster-hooks/v1/hook-deleted</c>, message <c>/schemas/hooks/v1/pulse-hook-changed-message.json#</c>.</para>
+        /// <para>Routing key: <c>&lt;reserved&gt;...</c></para>
+        /// </remarks>
         /// <param name="reserved">Space reserved for future routing-key entries, you should always match this entry with `#`. As automatically done by our tooling, if not specified. (any when not given)</param>
         /// <returns>The exchange and routing-key pattern to bind to.</returns>
         /// <exception cref="T:System.ArgumentException">A value cannot be used in the routing key.</exception>
-        public virtual PulseBinding HookDeleted(string? reserved = null)
+        public virtual PulseBinding HookDeleted(string? reserved)
             => Adapt.Binding(global::Taskcluster.Services.HooksEvents.HookDeleted(Adapt.Option(reserved)));
 
         /// <summary>Hook Deleted Messages</summary>

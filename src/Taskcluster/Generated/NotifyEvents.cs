@@ -38,10 +38,29 @@ namespace Taskcluster
         /// <para>Exchange <c>exchange/taskcluster-notify/v1/notification</c>, message <c>/schemas/notify/v1/notification-message.json#</c>.</para>
         /// <para>Routing key: <c>primary.&lt;topic&gt;...</c></para>
         /// </remarks>
+        /// <returns>The exchange and routing-key pattern to bind to.</returns>
+        public virtual PulseBinding Notify()
+            => Adapt.Binding(global::Taskcluster.Services.NotifyEvents.Notify(Adapt.Option(null)));
+
+        /// <summary>Notification Messages</summary>
+        /// <remarks>
+        /// <para>
+        /// An arbitrary message that a taskcluster user
+        /// can trigger if they like.
+        /// </para>
+        /// <para>
+        /// The standard one that is published by us watching
+        /// for the completion of tasks is just the task status
+        /// data that we pull from the queue `status()` endpoint
+        /// when we notice a task is complete.
+        /// </para>
+        /// <para>Exchange <c>exchange/taskcluster-notify/v1/notification</c>, message <c>/schemas/notify/v1/notification-message.json#</c>.</para>
+        /// <para>Routing key: <c>primary.&lt;topic&gt;...</c></para>
+        /// </remarks>
         /// <param name="topic">Custom topic. This is the &lt;topic&gt; portion of the `notify.pulse.&lt;topic&gt;.on-&lt;event&gt;` routes. (any when not given)</param>
         /// <returns>The exchange and routing-key pattern to bind to.</returns>
         /// <exception cref="T:System.ArgumentException">A value cannot be used in the routing key.</exception>
-        public virtual PulseBinding Notify(string? topic = null)
+        public virtual PulseBinding Notify(string? topic)
             => Adapt.Binding(global::Taskcluster.Services.NotifyEvents.Notify(Adapt.Option(topic)));
 
         /// <summary>Notification Messages</summary>
