@@ -66,48 +66,78 @@ let check (found: bool) (what: string) =
 
 let code (s: string) = $"`{s}`"
 
-let apiTables =
+/// One service's table: its heading and columns, the F# and C# types its members are on, and
+/// per entry the cells of its row with the F# and C# members that must exist for it.
+type Table =
+    {
+        Heading: string
+        Columns: string list
+        FSharpType: string
+        CSharpType: string
+        Rows: (string list * string * string) list
+    }
+
+/// The tables of every reference of type `'R`, by service name, in Markdown; each row's members
+/// are checked in the built assemblies on the way.
+let tables<'R> (serviceName: 'R -> string) (tableOf: 'R -> Table) =
     let out = Text.StringBuilder()
+    let line (cells: string list) = "| " + String.Join(" | ", cells) + " |\n"
 
-    for api in referencesOf<ApiReference> () |> List.sortBy (fun a -> a.ServiceName) do
-        let fsharpType = $"Taskcluster.Services.{api.ClassName}"
-        let csharpType = $"Taskcluster.{api.ClassName}Client"
-        let instance = camel api.ClassName
-        out.Append($"\n## {api.ServiceName}\n\n| Python / JavaScript | F# | C# |\n|---|---|---|\n") |> ignore
+    for table in referencesOf<'R> () |> List.sortBy serviceName |> List.map tableOf do
+        out.Append($"\n## {table.Heading}\n\n").Append(line table.Columns) |> ignore
+        out.Append("|").Append(String.replicate table.Columns.Length "---|").Append("\n") |> ignore
 
-        for entry in api.Entries do
-            let name = pascal entry.Name
-            check (hasMethod fsharpType servicesAssembly name) $"F# {fsharpType}.{name}"
-            check (hasMethod csharpType facadeAssembly (name + "Async")) $"C# {csharpType}.{name}Async"
-
-            let python = code (instance + "." + entry.Name)
-            let fsharp = code (api.ClassName + "." + name)
-            let csharp = code (api.ClassName + "Client." + name + "Async")
-            out.Append($"| {python} | {fsharp} | {csharp} |\n") |> ignore
+        for cells, fsharpMember, csharpMember in table.Rows do
+            check (hasMethod table.FSharpType servicesAssembly fsharpMember) $"F# {table.FSharpType}.{fsharpMember}"
+            check (hasMethod table.CSharpType facadeAssembly csharpMember) $"C# {table.CSharpType}.{csharpMember}"
+            out.Append(line cells) |> ignore
 
     out.ToString()
+
+let apiTables =
+    tables<ApiReference> _.ServiceName (fun api ->
+        {
+            Heading = api.ServiceName
+            Columns = [ "Python / JavaScript"; "F#"; "C#" ]
+            FSharpType = $"Taskcluster.Services.{api.ClassName}"
+            CSharpType = $"Taskcluster.{api.ClassName}Client"
+            Rows =
+                [
+                    for entry in api.Entries do
+                        let name = pascal entry.Name
+
+                        [
+                            code (camel api.ClassName + "." + entry.Name)
+                            code (api.ClassName + "." + name)
+                            code (api.ClassName + "Client." + name + "Async")
+                        ],
+                        name,
+                        name + "Async"
+                ]
+        })
 
 let exchangeTables =
-    let out = Text.StringBuilder()
+    tables<ExchangeReference> _.ServiceName (fun exchanges ->
+        {
+            Heading = $"{exchanges.ServiceName} events"
+            Columns = [ "Python / JavaScript"; "exchange"; "F#"; "C#" ]
+            FSharpType = $"Taskcluster.Services.{exchanges.ClassName}"
+            CSharpType = $"Taskcluster.{exchanges.ClassName}"
+            Rows =
+                [
+                    for entry in exchanges.Entries do
+                        let name = pascal entry.Name
 
-    for exchanges in referencesOf<ExchangeReference> () |> List.sortBy (fun e -> e.ServiceName) do
-        let fsharpType = $"Taskcluster.Services.{exchanges.ClassName}"
-        let csharpType = $"Taskcluster.{exchanges.ClassName}"
-        let instance = camel exchanges.ClassName
-        out.Append($"\n## {exchanges.ServiceName} events\n\n| Python / JavaScript | exchange | F# | C# |\n|---|---|---|---|\n") |> ignore
-
-        for entry in exchanges.Entries do
-            let name = pascal entry.Name
-            check (hasMethod fsharpType servicesAssembly name) $"F# {fsharpType}.{name}"
-            check (hasMethod csharpType facadeAssembly name) $"C# {csharpType}.{name}"
-
-            let python = code (instance + "." + entry.Name)
-            let exchange = code (exchanges.ExchangePrefix + entry.Exchange)
-            let fsharp = code (exchanges.ClassName + "." + name)
-            let csharp = code ("new " + exchanges.ClassName + "()." + name)
-            out.Append($"| {python} | {exchange} | {fsharp} | {csharp} |\n") |> ignore
-
-    out.ToString()
+                        [
+                            code (camel exchanges.ClassName + "." + entry.Name)
+                            code (exchanges.ExchangePrefix + entry.Exchange)
+                            code (exchanges.ClassName + "." + name)
+                            code ("new " + exchanges.ClassName + "()." + name)
+                        ],
+                        name,
+                        name
+                ]
+        })
 
 if missing.Count > 0 then
     failwithf "names in the references that the clients lack: %s" (String.Join(", ", missing))

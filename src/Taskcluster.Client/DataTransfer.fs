@@ -888,19 +888,26 @@ module internal DataTransfer =
                     bytes, downloaded)
         }
 
-    let toStream (stream: Stream) run =
+    /// Checks a caller's stream for a transfer: not null, seekable (a retry goes back to where
+    /// the first attempt started) and usable the transfer's way (`usable`), else an
+    /// `InvalidArgument` saying what it must be (`must`).
+    let private checkStream (stream: Stream) (usable: Stream -> bool) (must: string) =
         if isNull stream then
-            Task.FromResult(Error(TransferError.InvalidArgument("stream", "is null")))
-        elif not stream.CanWrite || not stream.CanSeek then
-            Task.FromResult(
-                Error(
-                    TransferError.InvalidArgument(
-                        "stream",
-                        "must be writable and seekable, so that a retry can discard what an attempt wrote"
-                    )
-                )
-            )
+            Some(TransferError.InvalidArgument("stream", "is null"))
+        elif not (usable stream) || not stream.CanSeek then
+            Some(TransferError.InvalidArgument("stream", must))
         else
+            None
+
+    let toStream (stream: Stream) run =
+        match
+            checkStream
+                stream
+                _.CanWrite
+                "must be writable and seekable, so that a retry can discard what an attempt wrote"
+        with
+        | Some e -> Task.FromResult(Error e)
+        | None ->
             let start = stream.Position
 
             run (fun _ (_: CancellationToken) ->
@@ -989,18 +996,9 @@ module internal DataTransfer =
             Task.FromResult(stream :> Stream)
 
     let fromStream (stream: Stream) (run: int64 -> ReaderFactory -> Task<Result<Uploaded, TransferError>>) =
-        if isNull stream then
-            Task.FromResult(Error(TransferError.InvalidArgument("stream", "is null")))
-        elif not stream.CanRead || not stream.CanSeek then
-            Task.FromResult(
-                Error(
-                    TransferError.InvalidArgument(
-                        "stream",
-                        "must be readable and seekable, so that a retry can read it again"
-                    )
-                )
-            )
-        else
+        match checkStream stream _.CanRead "must be readable and seekable, so that a retry can read it again" with
+        | Some e -> Task.FromResult(Error e)
+        | None ->
             run stream.Length (fun _ ->
                 stream.Position <- 0L
                 Task.FromResult(new BorrowedStream(stream) :> Stream))

@@ -5,20 +5,13 @@ namespace Taskcluster.Client
 
 open System
 open System.Buffers
-open System.Globalization
 open System.IO
-open System.IO.Compression
 open System.Net
 open System.Net.Http
-open System.Net.Sockets
 open System.Runtime.ExceptionServices
 open System.Security.Cryptography
-open System.Text.Json
 open System.Threading
 open System.Threading.Tasks
-open Microsoft.Extensions.Logging
-open Polly
-open Taskcluster.Core
 
 /// A stream over a caller's stream that leaves it open when disposed, so that the stream can be
 /// handed to one attempt after another.

@@ -104,10 +104,6 @@ module Artifact =
                     }
             )
 
-    let private decodeWith (info: RequestInfo) decoder (element: JsonElement) =
-        Decode.fromElement decoder element
-        |> Result.mapError (DataTransfer.invalidResponse info)
-
     /// Asks the queue where the artifact's data is.
     let private locate
         (queue: QueueApi)
@@ -147,8 +143,7 @@ module Artifact =
                                 [ taskId; name ]
                     }
 
-            let decode decoder =
-                answer |> DataTransfer.request |> Result.bind (decodeWith info decoder)
+            let decode decoder = ServiceCall.decode info decoder answer
 
             let atUrl (storageType: string) (signed: bool) =
                 decode (Decode.field "url" DataTransfer.httpUrl)
@@ -356,8 +351,7 @@ module Artifact =
 
                 let granted =
                     result {
-                        let! created = DataTransfer.request created
-                        let! grant = decodeWith info grant created
+                        let! grant = ServiceCall.decode info grant created
                         let! objects = objectsWith queue info grant.Credentials
                         return grant, objects
                     }
@@ -384,25 +378,24 @@ module Artifact =
                         return finished |> DataTransfer.request |> Result.map (fun _ -> uploaded)
             }
 
-    let upload queue options (artifact: ArtifactUpload) contentLength reader cancellationToken =
-        let name = if isNull (box artifact) then "" else artifact.Name
+    let private uploads: UploadEntry.Kind<QueueApi, ArtifactUpload> =
+        {
+            Service = QueueReference.reference.ServiceName
+            NameOf = _.Name
+            Untraced = uploadUntraced
+        }
 
-        DataTransfer.traced
-            QueueReference.reference.ServiceName
-            "upload"
-            name
-            (fun (u: Uploaded) -> u.Length)
-            (fun () -> uploadUntraced queue options artifact contentLength reader cancellationToken)
+    let upload queue options artifact contentLength reader cancellationToken =
+        UploadEntry.upload uploads queue options artifact contentLength reader cancellationToken
 
-    let uploadFromBuf queue options artifact (data: ReadOnlyMemory<byte>) cancellationToken =
-        upload queue options artifact (int64 data.Length) (DataTransfer.ofMemory data) cancellationToken
+    let uploadFromBuf queue options artifact data cancellationToken =
+        UploadEntry.fromBuf uploads queue options artifact data cancellationToken
 
-    let uploadFromStream queue options artifact (stream: Stream) cancellationToken =
-        DataTransfer.fromStream stream (fun length reader ->
-            upload queue options artifact length reader cancellationToken)
+    let uploadFromStream queue options artifact stream cancellationToken =
+        UploadEntry.fromStream uploads queue options artifact stream cancellationToken
 
-    let uploadFromFile queue options artifact (path: string) cancellationToken =
-        DataTransfer.fromFile path (fun length reader -> upload queue options artifact length reader cancellationToken)
+    let uploadFromFile queue options artifact path cancellationToken =
+        UploadEntry.fromFile uploads queue options artifact path cancellationToken
 
     let private create (queue: QueueApi) taskId runId name (members: (string * Json) list) cancellationToken =
         match checkArtifact taskId (Some runId) name with

@@ -1,5 +1,6 @@
 namespace Taskcluster.Client
 
+open System.Text.Json
 open Taskcluster.Core
 
 /// What a workflow needs to name an API call in an error found in its answer (an answer of the
@@ -19,3 +20,16 @@ module internal ServiceCall =
                 // the root URL still says where the call went.
                 | Error _ -> client.RootUrl.Value
         }
+
+    /// The call's answer decoded with `decoder`: a failed call stays its own error, an answer of
+    /// the wrong shape is the call's `InvalidResponse` (named by `info`) with the JSON path.
+    let decode
+        (info: RequestInfo)
+        (decoder: Decoder<'T>)
+        (answer: Result<JsonElement, TaskclusterError>)
+        : Result<'T, TransferError> =
+        answer
+        |> DataTransfer.request
+        |> Result.bind (fun element ->
+            Decode.fromElement decoder element
+            |> Result.mapError (DataTransfer.invalidResponse info))

@@ -146,13 +146,7 @@ module Transfer =
                         let create (cancellationToken: CancellationToken) =
                             task {
                                 let! created = objects.CreateUpload name payload cancellationToken
-
-                                return
-                                    created
-                                    |> DataTransfer.request
-                                    |> Result.bind (fun element ->
-                                        Decode.fromElement DataTransfer.uploadChoice element
-                                        |> Result.mapError (DataTransfer.invalidResponse createInfo))
+                                return ServiceCall.decode createInfo DataTransfer.uploadChoice created
                             }
 
                         let finish (struct (sha256: string, sha512: string)) method =
@@ -271,25 +265,24 @@ module Transfer =
                             | Ok hashes -> return! finish hashes method.Value
                 }
 
-    let upload objects options (request: UploadRequest) contentLength reader cancellationToken =
-        let name = if isNull (box request) then "" else request.Name
+    let private uploads: UploadEntry.Kind<ObjectApi, UploadRequest> =
+        {
+            Service = ObjectReference.reference.ServiceName
+            NameOf = _.Name
+            Untraced = uploadUntraced
+        }
 
-        DataTransfer.traced
-            ObjectReference.reference.ServiceName
-            "upload"
-            name
-            (fun (u: Uploaded) -> u.Length)
-            (fun () -> uploadUntraced objects options request contentLength reader cancellationToken)
+    let upload objects options request contentLength reader cancellationToken =
+        UploadEntry.upload uploads objects options request contentLength reader cancellationToken
 
-    let uploadFromBuf objects options request (data: ReadOnlyMemory<byte>) cancellationToken =
-        upload objects options request (int64 data.Length) (DataTransfer.ofMemory data) cancellationToken
+    let uploadFromBuf objects options request data cancellationToken =
+        UploadEntry.fromBuf uploads objects options request data cancellationToken
 
-    let uploadFromStream objects options request (stream: Stream) cancellationToken =
-        DataTransfer.fromStream stream (fun length reader ->
-            upload objects options request length reader cancellationToken)
+    let uploadFromStream objects options request stream cancellationToken =
+        UploadEntry.fromStream uploads objects options request stream cancellationToken
 
-    let uploadFromFile objects options request (path: string) cancellationToken =
-        DataTransfer.fromFile path (fun length reader -> upload objects options request length reader cancellationToken)
+    let uploadFromFile objects options request path cancellationToken =
+        UploadEntry.fromFile uploads objects options request path cancellationToken
 
     let private accept =
         Encode.object
@@ -305,43 +298,30 @@ module Transfer =
             let startInfo =
                 ServiceCall.info client ObjectReference.reference ObjectReference.startDownload [ name ]
 
-            let decode decoder element =
-                Decode.fromElement decoder element
-                |> Result.mapError (DataTransfer.invalidResponse startInfo)
-
             let! started = objects.StartDownload name accept cancellationToken
 
-            match
-                started
-                |> DataTransfer.request
-                |> Result.bind (decode (Decode.field "method" Decode.string))
-            with
+            let decode decoder =
+                ServiceCall.decode startInfo decoder started
+
+            match decode (Decode.field "method" Decode.string) with
             | Error e -> return Error e
             | Ok "getUrl" ->
                 return
-                    started
-                    |> DataTransfer.request
-                    |> Result.bind (
-                        decode (
-                            Decode.object (fun get ->
-                                {
-                                    Url = get.Required "url" DataTransfer.httpUrl
-                                    Expires = Some(get.Required "expires" DataTransfer.decodeTime)
-                                    Hashes = get.Optional "hashes" DataTransfer.hashes |> Option.defaultValue []
-                                    Method = DownloadMethod.GetUrl
-                                    Origin = $"{startInfo.Name} (getUrl)"
-                                    Signed = true
-                                    FollowRedirects = false
-                                }
-                                : DataTransfer.Source)
-                        )
+                    decode (
+                        Decode.object (fun get ->
+                            {
+                                Url = get.Required "url" DataTransfer.httpUrl
+                                Expires = Some(get.Required "expires" DataTransfer.decodeTime)
+                                Hashes = get.Optional "hashes" DataTransfer.hashes |> Option.defaultValue []
+                                Method = DownloadMethod.GetUrl
+                                Origin = $"{startInfo.Name} (getUrl)"
+                                Signed = true
+                                FollowRedirects = false
+                            }
+                            : DataTransfer.Source)
                     )
             | Ok "simple" ->
-                match
-                    started
-                    |> DataTransfer.request
-                    |> Result.bind (decode (Decode.field "url" DataTransfer.httpUrl))
-                with
+                match decode (Decode.field "url" DataTransfer.httpUrl) with
                 | Error e -> return Error e
                 | Ok url ->
                     // A simple download carries no hashes: the object's metadata has them.
@@ -351,11 +331,7 @@ module Transfer =
                     let! metadata = objects.Metadata name cancellationToken
 
                     return
-                        metadata
-                        |> DataTransfer.request
-                        |> Result.bind (fun element ->
-                            Decode.fromElement DataTransfer.optionalHashes element
-                            |> Result.mapError (DataTransfer.invalidResponse metadataInfo))
+                        ServiceCall.decode metadataInfo DataTransfer.optionalHashes metadata
                         |> Result.map (fun hashes ->
                             {
                                 Url = url

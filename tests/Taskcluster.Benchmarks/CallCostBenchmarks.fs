@@ -15,45 +15,19 @@ open System.Threading.Tasks
 open BenchmarkDotNet.Attributes
 open Taskcluster.Core
 open Taskcluster.Client
-open Taskcluster.Emulator
 open Taskcluster.Services
-
-let private ok what (result: Result<'T, 'E>) =
-    match result with
-    | Ok v -> v
-    | Error e -> failwithf "%s failed: %A" what e
+open Taskcluster.Benchmarks.Fixture
 
 /// The body of `queue.task` for a docker-worker task, as the emulator answers it.
 let private queueTaskBody () =
-    let emulator = (Emulator.start (EmulatorOptions())).GetAwaiter().GetResult()
+    use fixture = QueueTask.Start()
 
-    try
-        let queue =
-            Options.create emulator.RootUrl
-            |> Options.withCredentials emulator.ClientId emulator.AccessToken
-            |> Client.create
-            |> ok "creating the client"
-            |> Queue
+    let url =
+        fixture.Queue.BuildSignedUrl("task", [ fixture.TaskId ])
+        |> ok "building the URL"
 
-        let taskId = (Helpers.slugId ()).Value
-        let now = DateTimeOffset.UtcNow
-        let iso (d: DateTimeOffset) = d.ToString("yyyy-MM-ddTHH:mm:ss.fffZ")
-
-        let task =
-            $$"""{"taskQueueId":"proj-bench/worker","schedulerId":"-","taskGroupId":"{{taskId}}",
-                  "created":"{{iso now}}","deadline":"{{iso (now.AddDays 4.0)}}",
-                  "payload":{"image":"ubuntu:24.04","command":["true"],"maxRunTime":600,"env":{"RUST_LOG":"debug"} },
-                  "metadata":{"name":"bench","description":"queue.task","owner":"bench@example.com","source":"https://example.com/"} }"""
-
-        queue.CreateTask(taskId, Payload.Text task).GetAwaiter().GetResult()
-        |> ok "creating the task"
-        |> ignore
-
-        let url = queue.BuildSignedUrl("task", [ taskId ]) |> ok "building the URL"
-        use http = new HttpClient()
-        http.GetByteArrayAsync(url).GetAwaiter().GetResult()
-    finally
-        (emulator :> IDisposable).Dispose()
+    use http = new HttpClient()
+    http.GetByteArrayAsync(url).GetAwaiter().GetResult()
 
 /// Reading one `queue.task` answer: the pieces of the typed and JSON forms.
 [<MemoryDiagnoser>]

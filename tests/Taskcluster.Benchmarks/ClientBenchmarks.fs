@@ -95,22 +95,8 @@ type ClientRequestBenchmarks() =
             | Ok u -> u
             | Error e -> failwith (e.Describe())
 
-        let credentials =
-            match Hawk.credentials "bench/client" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" with
-            | Ok c -> c
-            | Error e -> failwith (e.Describe())
-
-        // Signed once: the ceiling sends the very same header every time.
-        authorization <-
-            match Hawk.header credentials "GET" url (DateTimeOffset.UtcNow.ToUnixTimeSeconds()) "n0nce" None None with
-            | Ok h -> h
-            | Error e -> failwith (e.Describe())
-
-        raw <-
-            new HttpClient(
-                new SocketsHttpHandler(AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes 5.0),
-                Timeout = Timeout.InfiniteTimeSpan
-            )
+        authorization <- Fixture.signedOnce "bench/client" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" url
+        raw <- Fixture.rawHttpClient ()
 
     [<GlobalCleanup>]
     member _.Cleanup() =
@@ -180,16 +166,15 @@ type EmulatorRequestBenchmarks() =
             |> _.GetAwaiter().GetResult()
 
         let references =
-            let root =
-                let rec up (dir: IO.DirectoryInfo) =
-                    if IO.File.Exists(IO.Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then
-                        dir.FullName
-                    else
-                        up dir.Parent
-
-                up (IO.DirectoryInfo AppContext.BaseDirectory)
-
-            IO.File.ReadAllText(IO.Path.Combine(root, "src", "Taskcluster.Emulator", "Generated", "references.json"))
+            IO.File.ReadAllText(
+                IO.Path.Combine(
+                    Taskcluster.TestSupport.RepoRoot.find (),
+                    "src",
+                    "Taskcluster.Emulator",
+                    "Generated",
+                    "references.json"
+                )
+            )
             |> Reference.parseReferences
             |> function
                 | Ok r -> r
@@ -213,22 +198,8 @@ type EmulatorRequestBenchmarks() =
             | Ok u -> u
             | Error e -> failwith (e.Describe())
 
-        let credentials =
-            match Hawk.credentials emulator.ClientId emulator.AccessToken with
-            | Ok c -> c
-            | Error e -> failwith (e.Describe())
-
-        // Valid for the 15 minutes of clock skew the services allow: long enough for a run.
-        authorization <-
-            match Hawk.header credentials "GET" url (DateTimeOffset.UtcNow.ToUnixTimeSeconds()) "n0nce" None None with
-            | Ok h -> h
-            | Error e -> failwith (e.Describe())
-
-        raw <-
-            new HttpClient(
-                new SocketsHttpHandler(AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes 5.0),
-                Timeout = Timeout.InfiniteTimeSpan
-            )
+        authorization <- Fixture.signedOnce emulator.ClientId emulator.AccessToken url
+        raw <- Fixture.rawHttpClient ()
 
     [<GlobalCleanup>]
     member _.Cleanup() =

@@ -7,19 +7,9 @@ open System
 open System.IO
 open BenchmarkDotNet.Attributes
 open Taskcluster.Core
+open Taskcluster.TestSupport
 
 let private now = DateTimeOffset(2017, 1, 19, 16, 27, 20, 974, TimeSpan.Zero)
-
-let private repositoryRoot () =
-    let rec up (dir: DirectoryInfo) =
-        if isNull dir then
-            failwith "cannot find Taskcluster.Functional.sln above the benchmark binary"
-        elif File.Exists(Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then
-            dir.FullName
-        else
-            up dir.Parent
-
-    up (DirectoryInfo AppContext.BaseDirectory)
 
 let private readJson (path: string) =
     match Decode.fromString Decode.json (File.ReadAllText path) with
@@ -34,7 +24,7 @@ let private field name (json: Json) =
 /// The specification's cases that render without error, as (template, context).
 let specCases () =
     let spec =
-        readJson (Path.Combine(repositoryRoot (), "..", "shared", "json-e", "specification.json"))
+        readJson (Path.Combine(RepoRoot.find (), "..", "shared", "json-e", "specification.json"))
 
     match spec with
     | Json.Array items ->
@@ -55,7 +45,7 @@ let specCases () =
 /// The realistic `.taskcluster.yml` (as JSON) and its push-event context.
 let taskclusterYml () =
     let file =
-        readJson (Path.Combine(repositoryRoot (), "tests", "Taskcluster.Benchmarks", "taskcluster-yml.json"))
+        readJson (Path.Combine(RepoRoot.find (), "tests", "Taskcluster.Benchmarks", "taskcluster-yml.json"))
 
     JsonEValue.ofJson (Option.get (field "template" file)), JsonEValue.ofJson (Option.get (field "context" file))
 

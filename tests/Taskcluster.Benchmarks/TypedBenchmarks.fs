@@ -7,20 +7,14 @@ open System
 open System.Net.Http
 open System.Threading.Tasks
 open BenchmarkDotNet.Attributes
-open Taskcluster.Client
-open Taskcluster.Emulator
 open Taskcluster.Services
-
-let private ok what (result: Result<'T, 'E>) =
-    match result with
-    | Ok v -> v
-    | Error e -> failwithf "%s failed: %A" what e
+open Taskcluster.Benchmarks.Fixture
 
 [<MemoryDiagnoser>]
 [<GroupBenchmarksBy(BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByCategory)>]
 [<CategoriesColumn>]
 type QueueTaskBenchmarks() =
-    let mutable emulator: EmulatorInstance = Unchecked.defaultof<_>
+    let mutable fixture: QueueTask = Unchecked.defaultof<_>
     let mutable queue: Queue = Unchecked.defaultof<_>
     let mutable raw: HttpClient = null
     let mutable taskUrl = ""
@@ -31,29 +25,9 @@ type QueueTaskBenchmarks() =
 
     [<GlobalSetup>]
     member _.Setup() =
-        emulator <- (Emulator.start (EmulatorOptions())).GetAwaiter().GetResult()
-
-        let client =
-            Options.create emulator.RootUrl
-            |> Options.withCredentials emulator.ClientId emulator.AccessToken
-            |> Client.create
-            |> ok "creating the client"
-
-        queue <- Queue client
-        taskId <- (Helpers.slugId ()).Value
-        let now = DateTimeOffset.UtcNow
-        let iso (d: DateTimeOffset) = d.ToString("yyyy-MM-ddTHH:mm:ss.fffZ")
-
-        let task =
-            $$"""{"taskQueueId":"proj-bench/worker","schedulerId":"-","taskGroupId":"{{taskId}}",
-                  "created":"{{iso now}}","deadline":"{{iso (now.AddDays 4.0)}}",
-                  "payload":{"image":"ubuntu:24.04","command":["true"],"maxRunTime":600,"env":{"RUST_LOG":"debug"} },
-                  "metadata":{"name":"bench","description":"queue.task","owner":"bench@example.com","source":"https://example.com/"} }"""
-
-        queue.CreateTask(taskId, Payload.Text task).GetAwaiter().GetResult()
-        |> ok "creating the task"
-        |> ignore
-
+        fixture <- QueueTask.Start()
+        queue <- fixture.Queue
+        taskId <- fixture.TaskId
         raw <- new HttpClient()
         // A bewit for raw HttpClient (the emulator refuses unsigned requests); valid for the run.
         taskUrl <-
@@ -63,7 +37,7 @@ type QueueTaskBenchmarks() =
     [<GlobalCleanup>]
     member _.Cleanup() =
         raw.Dispose()
-        (emulator :> IDisposable).Dispose()
+        (fixture :> IDisposable).Dispose()
 
     member private _.Typed() =
         task {

@@ -6,18 +6,10 @@ open System
 open System.Diagnostics
 open System.IO
 open System.Text
+open Taskcluster.TestSupport
 
 /// The repository's root: the folder holding Taskcluster.Functional.sln above this program.
-let root =
-    let rec up (dir: DirectoryInfo) =
-        if isNull dir then
-            failwith "Taskcluster.Functional.sln not found above the test program"
-        elif File.Exists(Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then
-            dir.FullName
-        else
-            up dir.Parent
-
-    up (DirectoryInfo AppContext.BaseDirectory)
+let root = RepoRoot.find ()
 
 /// The notebooks' folder.
 let notebooks = Path.Combine(root, "scripts", "notebooks")

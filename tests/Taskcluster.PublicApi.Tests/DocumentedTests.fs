@@ -30,6 +30,7 @@ open System.Xml.Linq
 open Expecto
 open Microsoft.FSharp.Core
 open Microsoft.FSharp.Reflection
+open Taskcluster.TestSupport
 
 /// The assemblies the packages ship (one a package).
 let shipped =
@@ -213,14 +214,7 @@ let tests =
         [
             test "every project under src is a shipped assembly the checker covers" {
                 // A new package must not slip past the check: the list above is every src project.
-                let rec up (dir: DirectoryInfo) =
-                    if File.Exists(Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then
-                        dir
-                    else
-                        up dir.Parent
-
-                let src =
-                    Path.Combine((up (DirectoryInfo AppContext.BaseDirectory)).FullName, "src")
+                let src = Path.Combine(RepoRoot.find (), "src")
 
                 let projects =
                     Directory.GetDirectories src

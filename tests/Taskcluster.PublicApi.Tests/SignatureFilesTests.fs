@@ -3,18 +3,10 @@ module Taskcluster.PublicApi.Tests.SignatureFilesTests
 open System
 open System.IO
 open Expecto
+open Taskcluster.TestSupport
 
 /// The repository root: the folder above this program's that holds the solution.
-let repoRoot =
-    let rec up (dir: DirectoryInfo) =
-        if isNull dir then
-            failwith "Taskcluster.Functional.sln was not found above the test's folder"
-        elif File.Exists(Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then
-            dir.FullName
-        else
-            up dir.Parent
-
-    up (DirectoryInfo AppContext.BaseDirectory)
+let repoRoot = RepoRoot.find ()
 
 /// Every F# project under src/.
 let sourceProjects () =

@@ -9,18 +9,10 @@ open Taskcluster.Emulator
 open Taskcluster.Models
 open Taskcluster.Services
 open Taskcluster.Readme.Tests.Snippets
+open Taskcluster.TestSupport
 
 /// The repository root: the folder above this program's that holds README.md and the solution.
-let repoRoot =
-    let rec up (dir: DirectoryInfo) =
-        if isNull dir then
-            failwith "README.md and Taskcluster.Functional.sln were not found above the test's folder"
-        elif File.Exists(Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then
-            dir.FullName
-        else
-            up dir.Parent
-
-    up (DirectoryInfo AppContext.BaseDirectory)
+let repoRoot = RepoRoot.find ()
 
 let readme = lazy (extract (File.ReadAllText(Path.Combine(repoRoot, "README.md"))))
 
