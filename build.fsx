@@ -271,9 +271,12 @@ let runXunit (project: string) =
 let docsInput = Path.Combine(root, "docs")
 let docsOutput = Path.Combine(root, "artifacts", "docs")
 
-/// The relative links and sources of the site's pages that lead nowhere, one
-/// `page: target` a line. External links (with a scheme) and fragments alone are not followed.
-let brokenLinks (site: string) =
+/// The links and sources of the site's pages (the API reference's included) that lead nowhere,
+/// one `page: target` a line. External links (with a scheme) and fragments alone are not
+/// followed; a template parameter fsdocs left unset (`{{...}}`) is reported as broken. Links to
+/// the `unwritten` reference pages (file names) are not followed: fsdocs links every type it
+/// knows, also those whose page it could not write.
+let brokenLinks (site: string) (unwritten: Set<string>) =
     let attribute = Regex(@"(?:href|src)\s*=\s*""([^""]*)""", RegexOptions.IgnoreCase)
 
     [
@@ -284,12 +287,8 @@ let brokenLinks (site: string) =
                 let target = Net.WebUtility.HtmlDecode(m.Groups[1].Value)
                 let path = (target.Split('#')[0]).Split('?')[0]
 
-                // Site-absolute links (fsdocs' menu, under its root) and template parameters left
-                // unset are fsdocs' own; the pages' relative links are what is checked.
                 let external =
-                    Regex.IsMatch(target, @"^[A-Za-z][A-Za-z0-9+.-]*:")
-                    || target.StartsWith "/"
-                    || target.StartsWith "{{"
+                    Regex.IsMatch(target, @"^[A-Za-z][A-Za-z0-9+.-]*:") || target.StartsWith "//"
 
                 if not external && path <> "" then
                     let full =
@@ -301,14 +300,50 @@ let brokenLinks (site: string) =
                     let exists =
                         File.Exists full
                         || Directory.Exists full && File.Exists(Path.Combine(full, "index.html"))
+                        || unwritten.Contains(Path.GetFileName full)
 
                     if not exists then
                         $"{Path.GetRelativePath(site, page)}: {target}"
     ]
     |> List.distinct
 
+/// fsdocs writes every link of its menu and template under one site root (`/` here); this makes
+/// them relative to each page, so that the site works opened from disk or served under any
+/// path. (The search box alone still fetches `/index.json`: it needs the site served at a root.)
+let relativeLinks (site: string) =
+    let siteAbsolute =
+        Regex(@"((?:href|src)\s*=\s*"")/(?!/)([^""]*)""", RegexOptions.IgnoreCase)
+
+    for page in Directory.GetFiles(site, "*.html", SearchOption.AllDirectories) do
+        let depth =
+            Path.GetRelativePath(site, page).Split(Path.DirectorySeparatorChar).Length - 1
+
+        let up = String.replicate depth "../"
+        let text = File.ReadAllText page
+
+        let relative =
+            siteAbsolute.Replace(
+                text,
+                fun (m: Match) ->
+                    let rest = m.Groups[2].Value
+
+                    let target =
+                        if rest = "" || rest.StartsWith "#" then
+                            "index.html" + rest
+                        else
+                            rest
+
+                    $"{m.Groups[1].Value}{up}{target}\""
+            )
+
+        if relative <> text then
+            File.WriteAllText(page, relative)
+
 /// The project whose output folder gathers every package and dependency the F# pages reference.
 let docsReferences = Path.Combine(docsInput, ".include", "Docs.References.csproj")
+
+/// The shipped packages, whose API reference the site carries (every project under src/).
+let documentedProjects = projects "src" "*.fsproj" @ projects "src" "*.csproj"
 
 /// Runs every literate F# page of docs/ as a script, all in one `dotnet fsi`: an example that
 /// throws or does not compile fails the run, with the page and line in its output.
@@ -328,8 +363,9 @@ let runPages (output: ResizeArray<string>) =
 
 /// Builds what the pages reference (docs/.include, over the packages' Release builds), runs the
 /// F# pages as scripts (fsdocs' own evaluator drops a failing example silently, so `dotnet fsi`
-/// is the judge), then renders the site and the API reference with fsdocs (strict: a page that
-/// does not compile fails it) and checks the internal links. Returns the exit code and every
+/// is the judge), then renders the site and the API reference of every package with fsdocs
+/// (strict: a page that does not compile fails it), makes the menu's links relative and checks
+/// every internal link, the API reference's included. Returns the exit code and every
 /// line of output.
 let buildSite () =
     let output = ResizeArray<string>()
@@ -367,13 +403,57 @@ let buildSite () =
                         docsOutput
                         "--strict"
                         "--clean"
-                        // The API reference is left out: fsdocs could not read the C# facade's
-                        // signatures (shared-framework types) nor the generated services in time.
-                        "--noapidocs"
-                        "--ignoreprojects"
-                    ])
+                        // The API reference of every package, read from the Release builds the
+                        // step above made (the emulator is an executable too: allowed).
+                        "--projects"
+                     ]
+                     @ documentedProjects
+                     @ [
+                         "--properties"
+                         $"Configuration={configuration}"
+                         "FsDocsAllowExecutableProject=true"
+                         // The menu's links: one site root (made relative below), pages of the site.
+                         "--parameters"
+                         "root"
+                         "/"
+                         "fsdocs-collection-name"
+                         "Taskcluster.Functional"
+                         "fsdocs-logo-src"
+                         "img/logo.svg"
+                         "fsdocs-favicon-src"
+                         "img/logo.svg"
+                         "fsdocs-logo-link"
+                         "/index.html"
+                         "fsdocs-license-link"
+                         "/license.html"
+                         "fsdocs-release-notes-link"
+                         "/release-notes.html"
+                         // No public repository address is recorded; the menu hides the link (_head.html).
+                         "fsdocs-repository-link"
+                         "/index.html"
+                     ])
             fun () ->
-                let broken = brokenLinks docsOutput
+                relativeLinks docsOutput
+                0
+            fun () ->
+                // fsdocs' compiler service cannot read some attribute arguments (a generic type
+                // in typeof, for one): it reports each such type and writes no page for it.
+                let unwritten =
+                    output
+                    |> Seq.choose (fun line ->
+                        let m = Regex.Match(line, @"Could not read comments from entity '([^']+)'")
+
+                        if m.Success then
+                            Some(m.Groups[1].Value.ToLowerInvariant().Replace('.', '-') + ".html")
+                        else
+                            None)
+                    |> Set.ofSeq
+
+                if not unwritten.IsEmpty then
+                    output.Add
+                        $"{unwritten.Count} API reference pages fsdocs could not write: links to them are not checked"
+
+                let broken = brokenLinks docsOutput unwritten
 
                 for link in broken do
                     output.Add $"broken link: {link}"

@@ -101,6 +101,8 @@ match (Artifact.downloadToBuf artifacts Transfer.defaults taskId None "public/..
 `TaskclusterConfig` and `Secrets.loadSecrets` are the Python helper's `TaskclusterConfig` and
 `load_secrets`: the root URL and credentials from arguments, the environment or the
 taskcluster-proxy, clients of any service, and secrets merged by prefix.
+Since 0.1.0 (breaking, F# only), `TaskclusterConfig.loadSecrets` no longer takes the secrets
+reference and `Secrets.loadSecrets` takes `SecretsApi.ofService (Secrets client)`.
 
 ## From C#
 

@@ -1,9 +1,8 @@
 // Loaded (hidden) by every F# page: the packages and their dependencies, gathered in one
 // folder by building Docs.References.csproj beside this file (`dotnet fsi build.fsx docs` does).
 #I "bin/Release/net10.0"
-// ASP.NET Core, which the emulator runs on (copied there by the project).
-#I "bin/Release/net10.0/aspnetcore"
-#r "Microsoft.AspNetCore.dll"
+// Not ASP.NET Core: the emulator loads it from the installed shared framework by itself, as it
+// does for a notebook's `#r "nuget: ..."`.
 #r "FsToolkit.ErrorHandling.dll"
 #r "Polly.Core.dll"
 #r "Microsoft.Extensions.Logging.Abstractions.dll"

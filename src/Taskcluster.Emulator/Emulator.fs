@@ -236,6 +236,23 @@ type EmulatorInstance internal (app: WebApplication, env: Env, clientId: string,
         member this.Dispose() =
             this.StopAsync().GetAwaiter().GetResult()
 
+[<Sealed>]
+type AspNetCoreRuntimeMissingException internal (missing: SharedFramework.Missing) =
+    inherit
+        Exception(
+            $"The Taskcluster emulator runs on ASP.NET Core, and the shared framework {SharedFramework.Name} "
+            + $"{missing.MajorVersion}.x (for the .NET runtime {missing.RuntimeVersion}) is not installed: "
+            + $"no {missing.MajorVersion}.x version of it is in {missing.SearchedFolder}. Install the ASP.NET Core Runtime {missing.MajorVersion}.0 "
+            + "beside that .NET runtime (the .NET SDK includes it; or your system's package of it, such as "
+            + $"aspnetcore-runtime-{missing.MajorVersion}.0; or `dotnet-install.sh --runtime aspnetcore --channel {missing.MajorVersion}.0`), "
+            + "then start the emulator again. `dotnet --list-runtimes` shows what is installed."
+        )
+
+    member _.Framework = SharedFramework.Name
+    member _.MajorVersion = missing.MajorVersion
+    member _.RuntimeVersion = missing.RuntimeVersion
+    member _.SearchedFolder = missing.SearchedFolder
+
 // Hidden from C# completion, where `TaskclusterEmulator.StartAsync` is the form to use.
 [<RequireQualifiedAccess; System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)>]
 module Emulator =
@@ -309,9 +326,17 @@ module Emulator =
                 return Unchecked.defaultof<_>
         }
 
+    // A missing framework is a faulted task, as invalid options are: the caller's await throws.
+    let private startAfter (found: Result<unit, SharedFramework.Missing>) options cancellationToken =
+        match found with
+        | Ok() -> startCore options cancellationToken
+        | Error missing -> Task.FromException<EmulatorInstance>(AspNetCoreRuntimeMissingException missing)
+
     let startWith (options: EmulatorOptions) (cancellationToken: CancellationToken) : Task<EmulatorInstance> =
-        SharedFramework.ensure ()
-        startCore options cancellationToken
+        startAfter (SharedFramework.ensure ()) options cancellationToken
+
+    let internal startOn (hostHasIt: bool) (runtimeDirectory: string) options cancellationToken =
+        startAfter (SharedFramework.ensureFor hostHasIt runtimeDirectory) options cancellationToken
 
     let start (options: EmulatorOptions) =
         startWith options CancellationToken.None

@@ -148,6 +148,21 @@ type EmulatorInstance =
     interface IAsyncDisposable
     interface IDisposable
 
+/// Starting an emulator failed because the ASP.NET Core runtime it runs on
+/// (`Microsoft.AspNetCore.App` of the running .NET's major version) is not installed beside the
+/// .NET runtime. The message says what is missing and how to install it.
+[<Sealed; Class>]
+type AspNetCoreRuntimeMissingException =
+    inherit Exception
+    /// `Microsoft.AspNetCore.App`: the shared framework that is missing.
+    member Framework: string
+    /// The major version the framework must have: the running .NET's (`10`).
+    member MajorVersion: int
+    /// The version of the .NET runtime running the process (`10.0.1`).
+    member RuntimeVersion: string
+    /// Where the framework was looked for (`.../shared/Microsoft.AspNetCore.App`).
+    member SearchedFolder: string
+
 /// Starting emulators from F#.
 // Hidden from C# completion, where `TaskclusterEmulator.StartAsync` is the form to use.
 [<RequireQualifiedAccess; System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)>]
@@ -157,6 +172,16 @@ module Emulator =
 
     /// Starts an emulator, honouring cancellation while it binds.
     val startWith: options: EmulatorOptions -> cancellationToken: CancellationToken -> Task<EmulatorInstance>
+
+    /// `startWith` as if the process ran on the .NET runtime in `runtimeDirectory`, with the
+    /// host holding ASP.NET Core already (`hostHasIt`) or not: the seam that tests the error
+    /// given when the framework is not installed.
+    val internal startOn:
+        hostHasIt: bool ->
+        runtimeDirectory: string ->
+        options: EmulatorOptions ->
+        cancellationToken: CancellationToken ->
+            Task<EmulatorInstance>
 
 /// Starting emulators from C#: `await using var tc = await TaskclusterEmulator.StartAsync();`.
 [<AbstractClass; Sealed>]

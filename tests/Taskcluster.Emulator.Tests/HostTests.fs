@@ -102,6 +102,7 @@ let tests =
                 Expect.equal
                     exported
                     [
+                        "Taskcluster.Emulator.AspNetCoreRuntimeMissingException"
                         "Taskcluster.Emulator.Emulator"
                         "Taskcluster.Emulator.EmulatorAzureAccount"
                         "Taskcluster.Emulator.EmulatorInstance"

@@ -7,6 +7,7 @@ let allTests =
         "Taskcluster.Emulator"
         [
             UtilTests.tests
+            SharedFrameworkTests.tests
             ScopesTests.tests
             BlobsTests.tests
             RolesTests.tests

@@ -82,21 +82,108 @@ module internal SharedFramework =
             | :? IOException
             | :? BadImageFormatException -> null
 
-    let private hook =
+    /// The shared framework's name, as `dotnet --list-runtimes` shows it.
+    [<Literal>]
+    let Name = "Microsoft.AspNetCore.App"
+
+    /// What could not be found: the runtime that runs us and the folder where its ASP.NET Core
+    /// should have been.
+    type Missing =
+        {
+            /// The .NET runtime's version (`10.0.1`), from its folder's name.
+            RuntimeVersion: string
+            /// The major version an ASP.NET Core framework must have.
+            MajorVersion: int
+            /// `.../shared/Microsoft.AspNetCore.App`, where the framework was looked for.
+            SearchedFolder: string
+        }
+
+    /// Where Kestrel's assemblies come from in this process.
+    type Located =
+        /// The host put the framework on its trusted list (a compiled application with the
+        /// framework in its runtimeconfig): nothing to do.
+        | Host
+        /// The folder of the installed framework, for the Resolving handler.
+        | Folder of string
+
+    /// Whether a host's trusted platform assemblies (the `TRUSTED_PLATFORM_ASSEMBLIES` list,
+    /// path-separated) hold ASP.NET Core.
+    let trusts (trustedPlatformAssemblies: string) =
+        not (String.IsNullOrEmpty trustedPlatformAssemblies)
+        && trustedPlatformAssemblies.Split(Path.PathSeparator)
+           |> Array.exists (fun p ->
+               String.Equals(Path.GetFileName p, "Microsoft.AspNetCore.dll", StringComparison.OrdinalIgnoreCase))
+
+    /// Where ASP.NET Core comes from for a host that has it already (`hostHasIt`) or not, running
+    /// on the runtime in `runtimeDirectory`; `Missing` when the host lacks it and no framework of
+    /// the runtime's major version is installed beside the runtime.
+    let locate (hostHasIt: bool) (runtimeDirectory: string) : Result<Located, Missing> =
+        if hostHasIt then
+            Ok Host
+        else
+            match folderBeside runtimeDirectory with
+            | Some folder -> Ok(Folder folder)
+            | None ->
+                let trimmed =
+                    runtimeDirectory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)
+
+                let version = Path.GetFileName trimmed
+
+                let shared =
+                    match Path.GetDirectoryName trimmed with
+                    | null -> trimmed
+                    | netCore ->
+                        match Path.GetDirectoryName netCore with
+                        | null -> netCore
+                        | shared -> shared
+
+                Error
+                    {
+                        RuntimeVersion = version
+                        MajorVersion =
+                            match numeric version with
+                            | Some v -> v.Major
+                            | None -> Environment.Version.Major
+                        SearchedFolder = Path.Combine(shared, Name)
+                    }
+
+    // The handler goes in once per process, on the first folder found.
+    let mutable private registered = 0
+
+    let private register (folder: string) =
+        if Threading.Interlocked.Exchange(&registered, 1) = 0 then
+            let handler =
+                Func<AssemblyLoadContext, AssemblyName, Assembly>(fun context name -> resolve folder context name)
+
+            AssemblyLoadContext.Default.add_Resolving handler
+
+            // A host may load us into a context of its own; its misses are resolved there.
+            match AssemblyLoadContext.GetLoadContext(Assembly.GetExecutingAssembly()) with
+            | null -> ()
+            | own when obj.ReferenceEquals(own, AssemblyLoadContext.Default) -> ()
+            | own -> own.add_Resolving handler
+
+    /// `locate`, then the Resolving handler when the framework has to be loaded from its folder.
+    let ensureFor (hostHasIt: bool) (runtimeDirectory: string) : Result<unit, Missing> =
+        locate hostHasIt runtimeDirectory
+        |> Result.map (function
+            | Host -> ()
+            | Folder folder -> register folder)
+
+    let private current =
         lazy
-            (match folderBeside (RuntimeEnvironment.GetRuntimeDirectory()) with
-             | None -> ()
-             | Some folder ->
-                 let handler =
-                     Func<AssemblyLoadContext, AssemblyName, Assembly>(fun context name -> resolve folder context name)
+            (let trusted =
+                match AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" with
+                | :? string as s -> trusts s
+                | _ -> false
 
-                 AssemblyLoadContext.Default.add_Resolving handler
+             // A script may have loaded the assemblies from a folder of its own (`#r`).
+             let loaded =
+                 AppDomain.CurrentDomain.GetAssemblies()
+                 |> Array.exists (fun a -> a.GetName().Name = "Microsoft.AspNetCore")
 
-                 // A host may load us into a context of its own; its misses are resolved there.
-                 match AssemblyLoadContext.GetLoadContext(Assembly.GetExecutingAssembly()) with
-                 | null -> ()
-                 | own when obj.ReferenceEquals(own, AssemblyLoadContext.Default) -> ()
-                 | own -> own.add_Resolving handler)
+             ensureFor (trusted || loaded) (RuntimeEnvironment.GetRuntimeDirectory()))
 
-    /// Registers the handler once; called before anything touches an ASP.NET Core type.
-    let ensure () = hook.Force()
+    /// Makes ASP.NET Core loadable in this process (once); called before anything touches an
+    /// ASP.NET Core type. `Missing` when it is not installed.
+    let ensure () = current.Force()
