@@ -7,6 +7,7 @@
 /// - `blob <objectName> <count> <fault>`: inject a fault into the next requests to a blob;
 /// - `clear`: forget every programmed fault;
 /// - `state`: the state as JSON (task ids, secret names, object names, index paths, faults left);
+/// - `memory`: how many entities it stores, its working set and managed heap;
 /// - `quit`.
 ///
 /// A fault is `status:<code>`, `drop`, `truncate:<bytes>`, `corrupt`, `expired`, `delay:<ms>`
@@ -41,6 +42,26 @@ let private stateJson (e: EmulatorInstance) =
                 "index", box e.State.IndexPaths
                 "remainingFaults", box e.Faults.Remaining
                 "workingSet", box p.WorkingSet64
+            ]
+    )
+
+/// What the emulator holds and the memory it uses, cheap enough to ask every few seconds during
+/// the load: no collection is forced, so the heap figure includes garbage not yet collected.
+let private memoryJson (e: EmulatorInstance) =
+    use p = Diagnostics.Process.GetCurrentProcess()
+
+    JsonSerializer.Serialize(
+        dict
+            [
+                "stored",
+                box (
+                    e.State.TaskIds.Count
+                    + e.State.SecretNames.Count
+                    + e.State.ObjectNames.Count
+                    + e.State.IndexPaths.Count
+                )
+                "workingSet", box p.WorkingSet64
+                "managedHeap", box (GC.GetTotalMemory false)
             ]
     )
 
@@ -82,6 +103,7 @@ let serve () =
                         e.Faults.Clear()
                         "ok"
                     | [| "state" |] -> stateJson e
+                    | [| "memory" |] -> memoryJson e
                     | _ -> $"error unknown command {command}"
                 with ex ->
                     $"error {ex.Message}"

@@ -314,6 +314,9 @@ type private Context =
         /// Task ids by group, as created by the group's worker.
         Groups: ConcurrentDictionary<string, ConcurrentDictionary<string, Outcome>>
         CallsMade: int64 ref
+        Clock: Stopwatch
+        /// When each quarter of `Settings.Calls` was reached, in seconds since the start.
+        QuarterEnds: float[]
     }
 
 let private expiresIn (days: float) =
@@ -347,7 +350,12 @@ let private maybeFault (ctx: Context) (random: Random) (service: string) (method
 
 /// Records a call's outcome; returns the value when it succeeded.
 let private called (ctx: Context) (op: string) (result: Result<'T, TaskclusterError>) =
-    Interlocked.Increment(&ctx.CallsMade.contents) |> ignore
+    let made = Interlocked.Increment(&ctx.CallsMade.contents)
+    let quarter = max 1L (int64 ctx.Settings.Calls / 4L)
+
+    if made % quarter = 0L && made / quarter <= 4L then
+        ctx.QuarterEnds[int (made / quarter) - 1] <- ctx.Clock.Elapsed.TotalSeconds
+
     ctx.Counters.Incr("calls." + op)
 
     match result with
@@ -717,6 +725,30 @@ let private sampleMemory
                 ()
     }
 
+/// The emulator's side, asked during the load (no forced collection there).
+type EmulatorSample =
+    {
+        Seconds: float
+        Stored: int
+        WorkingSet: int64
+        ManagedHeap: int64
+    }
+
+let private sampleEmulator (emulator: EmulatorProcess) (started: Stopwatch) =
+    task {
+        let! json = emulator.Command "memory"
+        use doc = JsonDocument.Parse json
+        let root = doc.RootElement
+
+        return
+            {
+                Seconds = started.Elapsed.TotalSeconds
+                Stored = root.GetProperty("stored").GetInt32()
+                WorkingSet = root.GetProperty("workingSet").GetInt64()
+                ManagedHeap = root.GetProperty("managedHeap").GetInt64()
+            }
+    }
+
 let private median (xs: int64 list) =
     let a = List.sort xs |> Array.ofList
     if a.Length = 0 then 0L else a[a.Length / 2]
@@ -1012,6 +1044,8 @@ let run (settings: Settings) =
             IndexPaths = Registry()
             Groups = ConcurrentDictionary()
             CallsMade = ref 0L
+            Clock = started
+            QuarterEnds = Array.create 4 nan
         }
 
     printfn
@@ -1041,20 +1075,28 @@ let run (settings: Settings) =
                 unexpected.Enqueue ex
         }
 
+    let emulatorSamples = ConcurrentQueue<EmulatorSample>()
+
     let progress =
         task {
             while not stopSampling.IsCancellationRequested do
                 try
                     do! Task.Delay(TimeSpan.FromSeconds 10.0, stopSampling.Token)
+                    let! e = sampleEmulator emulator started
+                    emulatorSamples.Enqueue e
 
                     printfn
-                        "  %5.0f s: %d calls, %d transfers"
+                        "  %5.0f s: %d calls, %d transfers; emulator stores %d, heap %.0f MiB"
                         started.Elapsed.TotalSeconds
                         ctx.CallsMade.Value
                         (min nextTransfer.Value settings.Transfers)
+                        e.Stored
+                        (float e.ManagedHeap / 1048576.0)
                 with :? OperationCanceledException ->
                     ()
         }
+
+    let loadStarted = started.Elapsed.TotalSeconds
 
     let workload =
         Task.WhenAll
@@ -1103,6 +1145,19 @@ let run (settings: Settings) =
         violations.Add
             $"working set grew from {mib firstWs:F1} MiB to {mib lastWs:F1} MiB (allowed {mib allowed:F1} MiB)"
 
+    // throughput: the calls of each quarter over the time that quarter took. Transfers run
+    // beside the first calls, so they weigh on the first quarter, not the last.
+    let quarterStarts = Array.append [| loadStarted |] ctx.QuarterEnds[0..2]
+
+    let quarterRates =
+        Array.map2 (fun s e -> float (settings.Calls / 4) / (e - s)) quarterStarts ctx.QuarterEnds
+
+    if quarterRates |> Array.exists Double.IsNaN then
+        violations.Add "the calls did not reach every quarter of --calls"
+    elif quarterRates[3] < 0.8 * quarterRates[0] then
+        violations.Add
+            $"throughput fell from {quarterRates[0]:F0} calls/s in the first quarter to {quarterRates[3]:F0} in the last (allowed 80 %%)"
+
     // the tables
     let calls =
         counters.Get "calls.ok" + (counters.WithPrefix "failed." |> List.sumBy snd)
@@ -1120,6 +1175,27 @@ let run (settings: Settings) =
             "failed calls that had been retried", string (counters.Get "retry.failedAfterRetry")
             "retries logged (API and data)", string (counters.Get "retry.events")
             "calls per second", $"{float calls / loadSeconds:F0}"
+        ]
+
+    let emulatorAt (until: float) =
+        emulatorSamples.ToArray() |> Array.filter (fun e -> e.Seconds <= until) |> Array.tryLast
+
+    printTable
+        "Per quarter of the calls: throughput, and the emulator at the quarter's end (heap not collected)"
+        [
+            for q in 0..3 ->
+                let emulatorSide =
+                    match emulatorAt ctx.QuarterEnds[q] with
+                    | Some e ->
+                        $"stores {e.Stored}, working set {mib e.WorkingSet:F0} MiB, heap {mib e.ManagedHeap:F0} MiB"
+                        + (if e.Stored > 0 then
+                               $" ({float e.ManagedHeap / float e.Stored / 1024.0:F1} KiB per stored entity)"
+                           else
+                               "")
+                    | None -> "no sample"
+
+                $"quarter {q + 1}", $"{quarterRates[q]:F0} calls/s in {ctx.QuarterEnds[q] - quarterStarts[q]:F0} s; {emulatorSide}"
+            yield "last quarter ÷ first", $"{quarterRates[3] / quarterRates[0]:F2} (at least 0.80)"
         ]
 
     printTable
