@@ -208,6 +208,11 @@ type Registry<'T>() =
 
     member _.Count = all.Count
 
+    /// Forgets everything (at the end, to measure what the records took).
+    member _.Clear() =
+        all.Clear()
+        lock gate (fun () -> confirmed.Clear())
+
 /// The kind of a typed error, for the tables.
 let errorKind (e: TaskclusterError) =
     match e with
@@ -694,6 +699,8 @@ let private transferWorker (ctx: Context) (worker: int) (next: int ref) (uploads
 type Sample =
     {
         Seconds: float
+        /// Calls made when the sample was taken.
+        Calls: int64
         WorkingSet: int64
         ManagedHeap: int64
     }
@@ -701,6 +708,7 @@ type Sample =
 /// Samples the working set after a full, compacting collection, every `period`.
 let private sampleMemory
     (started: Stopwatch)
+    (calls: int64 ref)
     (period: TimeSpan)
     (samples: ConcurrentQueue<Sample>)
     (stop: CancellationToken)
@@ -715,6 +723,7 @@ let private sampleMemory
             samples.Enqueue
                 {
                     Seconds = started.Elapsed.TotalSeconds
+                    Calls = Volatile.Read(&calls.contents)
                     WorkingSet = p.WorkingSet64
                     ManagedHeap = GC.GetTotalMemory false
                 }
@@ -991,6 +1000,17 @@ let private verify (ctx: Context) (uploads: Uploaded list) (state: State) =
 // ---------------------------------------------------------------------------------------------
 // Entry
 
+/// Reads the emulator's state and verifies every write against it. A function of its own so
+/// that the state and the lists it builds are garbage once it returns (the memory figures
+/// taken after it must not count them).
+[<System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)>]
+let private verifyAll (ctx: Context) (uploads: ConcurrentQueue<Uploaded>) =
+    let state = (readState ctx.Emulator).GetAwaiter().GetResult()
+    let uploadList = List.ofSeq uploads
+    let rows = (verify ctx uploadList state).GetAwaiter().GetResult()
+
+    rows, state.RemainingFaults, state.WorkingSet, uploadList.Length, uploadList |> List.sumBy (fun u -> int64 u.Length)
+
 let private printTable (title: string) (rows: (string * string) list) =
     printfn ""
     printfn "%s" title
@@ -1061,7 +1081,7 @@ let run (settings: Settings) =
     use stopSampling = new CancellationTokenSource()
 
     let sampler =
-        sampleMemory started (TimeSpan.FromSeconds 1.0) samples stopSampling.Token
+        sampleMemory started ctx.CallsMade (TimeSpan.FromSeconds 1.0) samples stopSampling.Token
 
     let uploads = ConcurrentQueue<Uploaded>()
     let nextTransfer = ref 0
@@ -1119,10 +1139,31 @@ let run (settings: Settings) =
 
     // verification, with every fault forgotten
     emulator.Command("clear").GetAwaiter().GetResult() |> ignore
-    let state = (readState emulator).GetAwaiter().GetResult()
-    let uploadList = List.ofSeq uploads
 
-    let rows = (verify ctx uploadList state).GetAwaiter().GetResult()
+    let rows, remainingFaults, emulatorWorkingSet, uploadCount, uploadBytes =
+        verifyAll ctx uploads
+
+    // The soak keeps a record of every write so that it can read it back: at a million calls
+    // that is tens of MiB that grow with the calls, and it is the soak's memory, not the
+    // client's. Released here and measured, then prorated by the calls made at each sample.
+    let fullHeap () =
+        GC.Collect(2, GCCollectionMode.Forced, true, true)
+        GC.WaitForPendingFinalizers()
+        GC.Collect(2, GCCollectionMode.Forced, true, true)
+        GC.GetTotalMemory false
+
+    let heapWithRecords = fullHeap ()
+    let callsAtEnd = max 1L ctx.CallsMade.Value
+    ctx.Tasks.Clear()
+    ctx.Secrets.Clear()
+    ctx.IndexPaths.Clear()
+    ctx.Groups.Clear()
+    uploads.Clear()
+    let heapAfterRecords = fullHeap ()
+    let recordBytes = max 0L (heapWithRecords - heapAfterRecords)
+
+    let lessRecords (s: Sample) (bytes: int64) =
+        bytes - int64 (float recordBytes * float s.Calls / float callsAtEnd)
 
     // memory: after a warm-up of 15 % of the samples, the last quarter against the first
     let all = samples.ToArray() |> List.ofArray
@@ -1130,10 +1171,13 @@ let run (settings: Settings) =
     let quarter = max 1 (warm.Length / 4)
     let firstQ = warm |> List.truncate quarter
     let lastQ = warm |> List.skip (max 0 (warm.Length - quarter))
-    let firstWs = median (firstQ |> List.map (fun s -> s.WorkingSet))
-    let lastWs = median (lastQ |> List.map (fun s -> s.WorkingSet))
-    let firstHeap = median (firstQ |> List.map (fun s -> s.ManagedHeap))
-    let lastHeap = median (lastQ |> List.map (fun s -> s.ManagedHeap))
+    let firstWs = median (firstQ |> List.map (fun s -> lessRecords s s.WorkingSet))
+    let lastWs = median (lastQ |> List.map (fun s -> lessRecords s s.WorkingSet))
+    let firstHeap = median (firstQ |> List.map (fun s -> lessRecords s s.ManagedHeap))
+    let lastHeap = median (lastQ |> List.map (fun s -> lessRecords s s.ManagedHeap))
+
+    let rawWs (q: Sample list) =
+        median (q |> List.map (fun s -> s.WorkingSet))
 
     let allowed =
         int64 (float firstWs * (1.0 + settings.MemoryGrowth))
@@ -1178,7 +1222,9 @@ let run (settings: Settings) =
         ]
 
     let emulatorAt (until: float) =
-        emulatorSamples.ToArray() |> Array.filter (fun e -> e.Seconds <= until) |> Array.tryLast
+        emulatorSamples.ToArray()
+        |> Array.filter (fun e -> e.Seconds <= until)
+        |> Array.tryLast
 
     printTable
         "Per quarter of the calls: throughput, and the emulator at the quarter's end (heap not collected)"
@@ -1194,7 +1240,8 @@ let run (settings: Settings) =
                                "")
                     | None -> "no sample"
 
-                $"quarter {q + 1}", $"{quarterRates[q]:F0} calls/s in {ctx.QuarterEnds[q] - quarterStarts[q]:F0} s; {emulatorSide}"
+                $"quarter {q + 1}",
+                $"{quarterRates[q]:F0} calls/s in {ctx.QuarterEnds[q] - quarterStarts[q]:F0} s; {emulatorSide}"
             yield "last quarter ÷ first", $"{quarterRates[3] / quarterRates[0]:F2} (at least 0.80)"
         ]
 
@@ -1212,14 +1259,14 @@ let run (settings: Settings) =
         "Faults injected"
         [
             for k, v in counters.WithPrefix "fault." -> k, string v
-            yield "left unconsumed at the end", string state.RemainingFaults
+            yield "left unconsumed at the end", string remainingFaults
         ]
 
     printTable
         "Transfers (0 B to 1 MiB, SHA-256 checked)"
         [
-            yield "uploads", string uploadList.Length
-            yield "bytes uploaded", $"{mib (uploadList |> List.sumBy (fun u -> int64 u.Length)):F1} MiB"
+            yield "uploads", string uploadCount
+            yield "bytes uploaded", $"{mib uploadBytes:F1} MiB"
             for k, v in counters.WithPrefix "transfer." -> k, string v
         ]
 
@@ -1250,15 +1297,18 @@ let run (settings: Settings) =
             r.Unexpected
 
     printTable
-        "Memory (client process, after full GC)"
+        "Memory (client process, after full GC; less the soak's own records of its writes)"
         [
             "samples", string all.Length
-            "working set, first quarter (median)", $"{mib firstWs:F1} MiB"
-            "working set, last quarter (median)", $"{mib lastWs:F1} MiB"
+            "the soak's records at the end (released and measured)", $"{mib recordBytes:F1} MiB"
+            "working set as measured, first / last quarter", $"{mib (rawWs firstQ):F1} / {mib (rawWs lastQ):F1} MiB"
+            "working set less records, first quarter (median)", $"{mib firstWs:F1} MiB"
+            "working set less records, last quarter (median)", $"{mib lastWs:F1} MiB"
             "allowed",
             $"{mib allowed:F1} MiB (+{settings.MemoryGrowth * 100.0:F0} %% + {mib settings.MemorySlackBytes:F0} MiB)"
-            "managed heap, first / last quarter", $"{mib firstHeap:F1} / {mib lastHeap:F1} MiB"
-            "emulator process working set", $"{mib state.WorkingSet:F1} MiB"
+            "managed heap less records, first / last quarter", $"{mib firstHeap:F1} / {mib lastHeap:F1} MiB"
+            "managed heap at the end, records released", $"{mib heapAfterRecords:F1} MiB"
+            "emulator process working set", $"{mib emulatorWorkingSet:F1} MiB"
         ]
 
     printfn ""
