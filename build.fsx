@@ -307,9 +307,21 @@ let brokenLinks (site: string) (unwritten: Set<string>) =
     ]
     |> List.distinct
 
+/// The `data-root` of a page's `<html>` element: where fsdocs' search script looks for the site root.
+let dataRoot =
+    Regex(@"(<html\b[^>]*\bdata-root\s*=\s*"")([^""]*)("")", RegexOptions.IgnoreCase)
+
+/// The way up from a page at `depth` folders below the site root to the root: `.`, `..`, `../..`.
+let upTo depth =
+    if depth = 0 then
+        "."
+    else
+        String.Join("/", Array.create depth "..")
+
 /// fsdocs writes every link of its menu and template under one site root (`/` here); this makes
 /// them relative to each page, so that the site works opened from disk or served under any
-/// path. (The search box alone still fetches `/index.json`: it needs the site served at a root.)
+/// path. The page's `data-root`, which fsdocs' search script puts before `/index.json`, becomes
+/// the way up to the site root the same way (see `relativeSearch` for the rest of the search).
 let relativeLinks (site: string) =
     let siteAbsolute =
         Regex(@"((?:href|src)\s*=\s*"")/(?!/)([^""]*)""", RegexOptions.IgnoreCase)
@@ -336,8 +348,144 @@ let relativeLinks (site: string) =
                     $"{m.Groups[1].Value}{up}{target}\""
             )
 
+        let relative =
+            dataRoot.Replace(
+                relative,
+                fun (m: Match) ->
+                    if m.Groups[2].Value = "/" then
+                        $"{m.Groups[1].Value}{upTo depth}{m.Groups[3].Value}"
+                    else
+                        m.Value
+            )
+
         if relative <> text then
             File.WriteAllText(page, relative)
+
+/// fsdocs' search script, as fsdocs copies it into the site.
+let searchScript (site: string) =
+    Path.Combine(site, "content", "fsdocs-search.js")
+
+/// How fsdocs' search script links a hit (its entry's `uri`, which fsdocs writes under the site
+/// root), and how it links it here: under the page's way up to the root, like the index itself.
+let hitLink = "a.setAttribute(\"href\", item.uri);"
+
+let relativeHitLink =
+    "a.setAttribute(\"href\", `${root}/${item.uri.replace(/^\\//, \"\")}`);"
+
+/// Makes the search box work wherever the site is served: `relativeLinks` gave each page its way
+/// up to the root as `data-root` (fsdocs' script fetches `${root}/index.json`); this makes the
+/// script link each hit under that root too. Another fsdocs version without that line is left as
+/// it is, and `searchProblems` says so.
+let relativeSearch (site: string) =
+    let script = searchScript site
+
+    if File.Exists script then
+        let text = File.ReadAllText script
+
+        if text.Contains hitLink then
+            File.WriteAllText(script, text.Replace(hitLink, relativeHitLink))
+
+/// Why the search box would not work on some page, one line each: every page's `data-root` must
+/// lead, relative to the page, to the site's `index.json` (pages at the root and below it
+/// included), the script must fetch `${root}/index.json` and link hits under `${root}`, and every
+/// hit's `uri` must be a page of the site.
+let searchProblems (site: string) =
+    let script = searchScript site
+    let index = Path.Combine(site, "index.json")
+
+    [
+        if not (File.Exists script) then
+            "content/fsdocs-search.js: missing"
+        else
+            let text = File.ReadAllText script
+
+            if not (Regex.IsMatch(text, @"searchIndexUrl\s*=\s*`\$\{root\}/index\.json`")) then
+                "content/fsdocs-search.js: does not fetch ${root}/index.json (a new fsdocs? see relativeSearch)"
+
+            if not (text.Contains relativeHitLink) then
+                "content/fsdocs-search.js: does not link hits under ${root} (a new fsdocs? see relativeSearch)"
+
+        if not (File.Exists index) then
+            "index.json: missing (fsdocs wrote no search index)"
+        else
+            let pages =
+                [
+                    for page in Directory.GetFiles(site, "*.html", SearchOption.AllDirectories) do
+                        let m = dataRoot.Match(File.ReadAllText page)
+
+                        if m.Success then
+                            let depth =
+                                Path.GetRelativePath(site, page).Split(Path.DirectorySeparatorChar).Length - 1
+
+                            page, depth, m.Groups[2].Value
+                ]
+
+            let depths = pages |> List.map (fun (_, d, _) -> d) |> List.distinct
+
+            if not (List.contains 0 depths) then
+                "no page at the site root has a data-root"
+
+            if not (depths |> List.exists (fun d -> d > 0)) then
+                "no page below the site root has a data-root (the API reference's pages are there)"
+
+            for page, _, up in pages do
+                let name = Path.GetRelativePath(site, page)
+
+                if up.StartsWith "/" || Regex.IsMatch(up, @"^[A-Za-z][A-Za-z0-9+.-]*:") then
+                    $"{name}: data-root \"{up}\" is not relative to the page"
+                elif
+                    Path.GetFullPath(Path.Combine(Path.GetDirectoryName page, up, "index.json"))
+                    <> Path.GetFullPath index
+                then
+                    $"{name}: data-root \"{up}\" does not lead to index.json"
+
+            use entries = Text.Json.JsonDocument.Parse(File.ReadAllText index)
+
+            for entry in entries.RootElement.EnumerateArray() do
+                let uri = entry.GetProperty("uri").GetString()
+                let path = (uri.Split('#')[0]).TrimStart('/')
+
+                if not (File.Exists(Path.Combine(site, Uri.UnescapeDataString path))) then
+                    $"index.json: the hit {uri} is not a page of the site"
+    ]
+
+/// The public types of the C# facade whose own attributes take a `typeof` argument, by full name.
+/// fsdocs reads the packages through the F# compiler service, which cannot evaluate a type
+/// argument of an attribute compiled by C# ("This custom attribute has an argument that cannot
+/// yet be converted using this API"), so fsdocs writes no page for such a type. These cannot do
+/// without one: the typed models' `[JsonConverter(typeof(...))]` is the one form both the
+/// System.Text.Json source generator and the reflection serializer (`JsonSerializer` with any
+/// options) take (an attribute derived from JsonConverterAttribute is refused by the source
+/// generator, SYSLIB1223), and the serializer context is made of `[JsonSerializable(typeof(...))]`.
+/// A member fails the same way when the compiler marks it (`async` and iterator methods: their
+/// state machine's type): the facade's public members are not `async` themselves for that reason.
+let typeofAttributedTypes () =
+    let typeDeclaration =
+        Regex(@"^\s*public\b[\w\s]*?\b(?:class|struct|record|interface|enum)\s+(\w+)")
+
+    set
+        [
+            for file in
+                Directory.GetFiles(Path.Combine(root, "src", "Taskcluster"), "*.cs", SearchOption.AllDirectories) do
+                let mutable ns = ""
+                let mutable typeofAttribute = false
+
+                for line in File.ReadLines file do
+                    let trimmed = line.Trim()
+                    let nsMatch = Regex.Match(trimmed, @"^namespace\s+([\w.]+)")
+
+                    if nsMatch.Success then
+                        ns <- nsMatch.Groups[1].Value
+                    elif trimmed.StartsWith "[" then
+                        typeofAttribute <- typeofAttribute || trimmed.Contains "typeof("
+                    elif not (trimmed.StartsWith "///") then
+                        let m = typeDeclaration.Match line
+
+                        if m.Success && typeofAttribute then
+                            $"{ns}.{m.Groups[1].Value}"
+
+                        typeofAttribute <- false
+        ]
 
 /// The project whose output folder gathers every package and dependency the F# pages reference.
 let docsReferences = Path.Combine(docsInput, ".include", "Docs.References.csproj")
@@ -364,9 +512,10 @@ let runPages (output: ResizeArray<string>) =
 /// Builds what the pages reference (docs/.include, over the packages' Release builds), runs the
 /// F# pages as scripts (fsdocs' own evaluator drops a failing example silently, so `dotnet fsi`
 /// is the judge), then renders the site and the API reference of every package with fsdocs
-/// (strict: a page that does not compile fails it), makes the menu's links relative and checks
-/// every internal link, the API reference's included. Returns the exit code and every
-/// line of output.
+/// (strict: a page that does not compile fails it), makes the menu's links and the search box
+/// relative and checks every internal link, the API reference's included, that every public item
+/// has its reference page (but `typeofAttributedTypes`), and that every page's search finds the
+/// index. Returns the exit code and every line of output.
 let buildSite () =
     let output = ResizeArray<string>()
 
@@ -434,31 +583,47 @@ let buildSite () =
                      ])
             fun () ->
                 relativeLinks docsOutput
+                relativeSearch docsOutput
                 0
             fun () ->
-                // fsdocs' compiler service cannot read some attribute arguments (a generic type
-                // in typeof, for one): it reports each such type and writes no page for it.
+                // fsdocs prints this for an API item it writes no page for (and goes on).
                 let unwritten =
                     output
                     |> Seq.choose (fun line ->
                         let m = Regex.Match(line, @"Could not read comments from entity '([^']+)'")
-
-                        if m.Success then
-                            Some(m.Groups[1].Value.ToLowerInvariant().Replace('.', '-') + ".html")
-                        else
-                            None)
+                        if m.Success then Some m.Groups[1].Value else None)
                     |> Set.ofSeq
 
-                if not unwritten.IsEmpty then
-                    output.Add
-                        $"{unwritten.Count} API reference pages fsdocs could not write: links to them are not checked"
+                // Only the types that cannot do without a typeof attribute may lack a page.
+                let allowed = Set.intersect unwritten (typeofAttributedTypes ())
+                let missing = Set.difference unwritten allowed
 
-                let broken = brokenLinks docsOutput unwritten
+                if not allowed.IsEmpty then
+                    output.Add
+                        $"{allowed.Count} API reference pages fsdocs cannot write (types whose attributes take a typeof argument; see build.fsx): links to them are not checked"
+
+                for item in missing do
+                    output.Add
+                        $"no API reference page for {item}: fsdocs could not read it (an attribute with a typeof argument, an async or iterator member's included: see the lines above)"
+
+                let unwrittenPages =
+                    allowed
+                    |> Set.map (fun name -> name.ToLowerInvariant().Replace('.', '-') + ".html")
+
+                let broken = brokenLinks docsOutput unwrittenPages
 
                 for link in broken do
                     output.Add $"broken link: {link}"
 
-                if broken.IsEmpty then 0 else 1
+                let search = searchProblems docsOutput
+
+                for problem in search do
+                    output.Add $"search: {problem}"
+
+                if missing.IsEmpty && broken.IsEmpty && search.IsEmpty then
+                    0
+                else
+                    1
         ]
 
     // The first step that fails ends the build.

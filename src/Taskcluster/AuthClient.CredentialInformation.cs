@@ -49,7 +49,12 @@ public partial class AuthClient
     /// </summary>
     /// <param name="cancellationToken">Cancels the calls (it then throws <see cref="OperationCanceledException"/>).</param>
     /// <returns>The information, or why it could not be had (a client without credentials is an <see cref="TaskclusterErrorKind.InvalidRequest"/>).</returns>
-    public virtual async Task<TaskclusterResult<TaskclusterCredentialInformation>> CredentialInformationAsync(CancellationToken cancellationToken = default)
+    public virtual Task<TaskclusterResult<TaskclusterCredentialInformation>> CredentialInformationAsync(CancellationToken cancellationToken = default) =>
+        // Not `async` itself: the compiler would mark it [AsyncStateMachine(typeof(...))], an
+        // attribute argument fsdocs cannot read, and the API reference would lose the page.
+        CredentialInformationCoreAsync(cancellationToken);
+
+    private async Task<TaskclusterResult<TaskclusterCredentialInformation>> CredentialInformationCoreAsync(CancellationToken cancellationToken)
     {
         var result = await S.CredentialInformationModule.get(_service.TaskclusterClient, cancellationToken).ConfigureAwait(false);
         return Adapt.Result(result).Map(information => new TaskclusterCredentialInformation(information));

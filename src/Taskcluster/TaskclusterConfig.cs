@@ -137,13 +137,24 @@ public sealed class TaskclusterConfig
     /// <param name="localSecrets">Used instead of the service's secret when given.</param>
     /// <param name="cancellationToken">Cancels the call (it then throws <see cref="OperationCanceledException"/>).</param>
     /// <returns>The merged values, or why they cannot be had (<see cref="TaskclusterErrorKind.MissingSecrets"/> names every missing key; never a secret's value).</returns>
-    public async Task<TaskclusterResult<IReadOnlyDictionary<string, JsonElement>>> LoadSecretsAsync(
+    public Task<TaskclusterResult<IReadOnlyDictionary<string, JsonElement>>> LoadSecretsAsync(
         string? name,
         IEnumerable<string>? prefixes = null,
         IEnumerable<string>? required = null,
         IReadOnlyDictionary<string, JsonElement>? existing = null,
         IReadOnlyDictionary<string, JsonElement>? localSecrets = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        // Not `async` itself: the compiler would mark it [AsyncStateMachine(typeof(...))], an
+        // attribute argument fsdocs cannot read, and the API reference would lose the page.
+        LoadSecretsCoreAsync(name, prefixes, required, existing, localSecrets, cancellationToken);
+
+    private async Task<TaskclusterResult<IReadOnlyDictionary<string, JsonElement>>> LoadSecretsCoreAsync(
+        string? name,
+        IEnumerable<string>? prefixes,
+        IEnumerable<string>? required,
+        IReadOnlyDictionary<string, JsonElement>? existing,
+        IReadOnlyDictionary<string, JsonElement>? localSecrets,
+        CancellationToken cancellationToken)
     {
         var result = await F.TaskclusterConfigModule.loadSecrets(
             Adapt.Option(name),

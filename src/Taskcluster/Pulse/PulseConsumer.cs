@@ -79,7 +79,12 @@ public class PulseConsumer
     /// </summary>
     /// <param name="cancellationToken">Stops consumption and closes the connection.</param>
     /// <returns>The messages.</returns>
-    public virtual async IAsyncEnumerable<PulseMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public virtual IAsyncEnumerable<PulseMessage> ReadAllAsync(CancellationToken cancellationToken = default) =>
+        // Not an iterator itself: the compiler would mark it [AsyncIteratorStateMachine(typeof(...))],
+        // an attribute argument fsdocs cannot read, and the API reference would lose the page.
+        ReadAll(cancellationToken);
+
+    private async IAsyncEnumerable<PulseMessage> ReadAll([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var messages = P.Consumer.messages(_options).ResultValue;
         await foreach (var m in messages.WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -98,8 +103,13 @@ public class PulseConsumer
     /// <param name="options">Serializer options; null for the web defaults.</param>
     /// <param name="cancellationToken">Stops consumption and closes the connection.</param>
     /// <returns>The typed messages.</returns>
-    public virtual async IAsyncEnumerable<PulseMessage<T>> ReadAllAsync<T>(System.Text.Json.JsonSerializerOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public virtual IAsyncEnumerable<PulseMessage<T>> ReadAllAsync<T>(System.Text.Json.JsonSerializerOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        // Not an iterator itself, for the same reason as ReadAllAsync(CancellationToken).
+        ReadAll<T>(options, cancellationToken);
+
+    private async IAsyncEnumerable<PulseMessage<T>> ReadAll<T>(System.Text.Json.JsonSerializerOptions? options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var m in ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -115,7 +125,11 @@ public class PulseConsumer
     /// <param name="handler">Handles one message; throwing means it failed.</param>
     /// <param name="cancellationToken">Stops consumption.</param>
     /// <returns>A task that ends when the consumer has stopped.</returns>
-    public virtual async Task ConsumeAsync(Func<PulseMessage, CancellationToken, Task> handler, CancellationToken cancellationToken = default)
+    public virtual Task ConsumeAsync(Func<PulseMessage, CancellationToken, Task> handler, CancellationToken cancellationToken = default) =>
+        // Not `async` itself, for the same reason as ReadAllAsync(CancellationToken).
+        ConsumeCoreAsync(handler, cancellationToken);
+
+    private async Task ConsumeCoreAsync(Func<PulseMessage, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
         var f = FuncConvert.FromFunc<P.PulseMessage, CancellationToken, Task>((m, ct) => handler(new PulseMessage(m), ct));

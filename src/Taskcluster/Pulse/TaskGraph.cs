@@ -212,8 +212,15 @@ public partial class QueueClient
     /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="graph"/> is null.</exception>
     /// <exception cref="ArgumentException">The graph holds a null task, or a definition that cannot be written as JSON.</exception>
-    public virtual async Task<TaskclusterResult<IReadOnlyList<PlannedTask>>> SubmitTaskGraphAsync(
-        IEnumerable<GraphTask> graph, TaskGraphOptions? options = null, CancellationToken cancellationToken = default)
+    public virtual Task<TaskclusterResult<IReadOnlyList<PlannedTask>>> SubmitTaskGraphAsync(
+        IEnumerable<GraphTask> graph, TaskGraphOptions? options = null, CancellationToken cancellationToken = default) =>
+        // Not `async` itself: the compiler would mark it [AsyncStateMachine(typeof(...))], an
+        // attribute argument fsdocs cannot read, and the API reference would lose the page. The
+        // argument checks stay in the task, as before.
+        SubmitTaskGraphCoreAsync(graph, options, cancellationToken);
+
+    private async Task<TaskclusterResult<IReadOnlyList<PlannedTask>>> SubmitTaskGraphCoreAsync(
+        IEnumerable<GraphTask> graph, TaskGraphOptions? options, CancellationToken cancellationToken)
     {
         var tasks = TaskGraph.ToFSharp(graph);
         var graphOptions = (options ?? new TaskGraphOptions()).ToFSharp();

@@ -109,8 +109,15 @@ public partial class QueueClient
     /// <returns>The outcome, or why there is none (a <see cref="TaskclusterErrorKind.Timeout"/> when the timeout passed first).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="taskId"/> is null.</exception>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
-    public virtual async Task<TaskclusterResult<TaskOutcome>> WaitForTaskAsync(
-        string taskId, TaskWaitOptions? options = null, CancellationToken cancellationToken = default)
+    public virtual Task<TaskclusterResult<TaskOutcome>> WaitForTaskAsync(
+        string taskId, TaskWaitOptions? options = null, CancellationToken cancellationToken = default) =>
+        // Not `async` itself: the compiler would mark it [AsyncStateMachine(typeof(...))], an
+        // attribute argument fsdocs cannot read, and the API reference would lose the page. The
+        // argument checks stay in the task, as before.
+        WaitForTaskCoreAsync(taskId, options, cancellationToken);
+
+    private async Task<TaskclusterResult<TaskOutcome>> WaitForTaskCoreAsync(
+        string taskId, TaskWaitOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(taskId);
         var waitOptions = (options ?? new TaskWaitOptions()).ToFSharp();
