@@ -100,11 +100,14 @@ let tests =
                 Expect.isTrue (blocked.Wait hangGuard) "the held create completes once released"
                 blocked.Result |> ok "the held create" |> ignore
                 emulator.QueueStore.OnLocked <- null
-                let state = run (queue.Status held) |> ok "status" |> prop "status" |> propString "state"
+
+                let state =
+                    run (queue.Status held) |> ok "status" |> prop "status" |> propString "state"
+
                 Expect.equal state "pending" "the held task was created"
             }
 
-            test "concurrent creates, claims, resolutions and reads across groups leave statuses, groups and dependents agreeing" {
+            test "concurrent calls across dependent groups leave statuses, listings and dependents agreeing" {
                 let emulator, _ = startWithClock DateTimeOffset.UtcNow
                 use _ = emulator
                 let queue = Queue(rootOf emulator)
@@ -248,7 +251,8 @@ let tests =
                         |> ok "listTaskGroup"
                         |> prop "tasks"
                         |> items
-                        |> List.map (fun t -> propString "taskId" (prop "status" t), propString "state" (prop "status" t))
+                        |> List.map (fun t ->
+                            propString "taskId" (prop "status" t), propString "state" (prop "status" t))
 
                     let expected =
                         planned

@@ -672,7 +672,10 @@ let listLastFires (call: Call) =
         match q.Tasks.TryGetValue taskId with
         | true, t ->
             lock t.Group.Gate (fun () ->
-                if t.Runs.Count > 0 then t.Runs[t.Runs.Count - 1].State else "unknown")
+                if t.Runs.Count > 0 then
+                    t.Runs[t.Runs.Count - 1].State
+                else
+                    "unknown")
         | _ -> "unknown"
 
     let items =

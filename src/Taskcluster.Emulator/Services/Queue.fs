@@ -175,8 +175,7 @@ let private afterResolve (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) : un
         scheduleDependents q t now
 
         match groupResolved with
-        | Some(group, schedulerId, expires) ->
-            QueuePulse.groupResolved q group schedulerId (fun () -> J.time expires)
+        | Some(group, schedulerId, expires) -> QueuePulse.groupResolved q group schedulerId (fun () -> J.time expires)
         | None -> ()
 
 /// Runs the follow-ups of resolutions, in order, once no lock is held.
@@ -282,8 +281,7 @@ let ensure (q: QueueStore) (now: DateTimeOffset) =
                         match q.Tasks.TryGetValue entry.TaskId with
                         | true, t ->
                             let after =
-                                lock t.Group.Gate (fun () ->
-                                    if resolved t.State then ignore else overtake q t now)
+                                lock t.Group.Gate (fun () -> if resolved t.State then ignore else overtake q t now)
 
                             after ()
                         | _ -> ())
@@ -897,6 +895,7 @@ let reclaimTask (call: Call) =
         // as workerInfo.seen: the task queue and the worker stay alive
         let queueId = defString t "taskQueueId"
         let dayAhead = call.Now + TimeSpan.FromDays 1.0
+
         lock q.WorkersGate (fun () ->
             seen q queueId call.Now dayAhead None None |> store q
 
@@ -1425,7 +1424,8 @@ let private counts (q: QueueStore) (queueId: string) =
     | true, runs ->
         // a run's state is read without its group's lock: a count is a moment's view anyway
         lock runs (fun () ->
-            runs.Pending |> Seq.sumBy (fun (struct (_, run)) -> if run.State = "pending" then 1 else 0),
+            runs.Pending
+            |> Seq.sumBy (fun (struct (_, run)) -> if run.State = "pending" then 1 else 0),
             runs.Running.Count)
     | _ -> 0, 0
 
