@@ -129,19 +129,17 @@ type EmulatorState internal (env: Env) =
 
         stores.Auth.Expand scopes
 
-    member _.TaskIds = lock stores.Queue.Gate (fun () -> stores.Queue.Tasks.Keys |> sorted)
+    member _.TaskIds = stores.Queue.Tasks.Keys |> sorted
 
     member _.TaskState(taskId: string) =
-        lock stores.Queue.Gate (fun () ->
-            match stores.Queue.Tasks.TryGetValue taskId with
-            | true, t -> t.State
-            | _ -> null)
+        match stores.Queue.Tasks.TryGetValue taskId with
+        | true, t -> lock t.Group.Gate (fun () -> t.State)
+        | _ -> null
 
     member _.TaskDefinitionJson(taskId: string) =
-        lock stores.Queue.Gate (fun () ->
-            match stores.Queue.Tasks.TryGetValue taskId with
-            | true, t -> t.Definition.ToJsonString()
-            | _ -> null)
+        match stores.Queue.Tasks.TryGetValue taskId with
+        | true, t -> lock t.Group.Gate (fun () -> t.Definition.ToJsonString())
+        | _ -> null
 
     member _.SecretNames =
         lock stores.Secrets.Gate (fun () -> stores.Secrets.Secrets.Keys |> sorted)
@@ -211,6 +209,7 @@ type EmulatorInstance internal (app: WebApplication, env: Env, clientId: string,
     member _.State = state
     member _.Faults = env.Faults
     member _.BlobDirectory = blobs.Directory
+    member internal _.QueueStore = env.Stores.Queue
 
     member this.StopAsync() : Task = this.StopAsync CancellationToken.None
 

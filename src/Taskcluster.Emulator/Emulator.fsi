@@ -140,6 +140,8 @@ type EmulatorInstance =
     member Faults: FaultInjector
     /// The folder where uploaded blobs are stored.
     member BlobDirectory: string
+    /// The queue's state (for tests of its locking).
+    member internal QueueStore: Taskcluster.Emulator.Internal.QueueStore
     /// Stops the server and deletes the blob folder it created. Safe to call twice.
     member StopAsync: unit -> Task
     /// Stops the server (waiting for requests in flight until the token fires) and deletes the

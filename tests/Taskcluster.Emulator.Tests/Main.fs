@@ -30,6 +30,7 @@ let allTests =
             QueueGroupsTests.tests
             QueueWorkersTests.tests
             QueueDueTests.tests
+            QueueConcurrencyTests.tests
             WorkerManagerTests.tests
             GithubTests.tests
             FaultTests.tests

@@ -192,10 +192,30 @@ type internal ArtifactRec =
         UploadId: string
     }
 
+/// A task group (`task_groups`) and the lock that guards it and every task in it.
+[<Sealed; AllowNullLiteral>]
+type internal TaskGroupRec(taskGroupId: string) =
+    member _.TaskGroupId = taskGroupId
+    /// Guards the group's fields, its tasks' mutable state (runs, artifacts, priority) and
+    /// their definitions.
+    member val Gate = obj ()
+    /// `null` until the group's first task is stored: before that the group does not exist.
+    member val SchedulerId: string = null with get, set
+    /// The latest expiry of its tasks.
+    member val Expires = DateTimeOffset.MinValue with get, set
+    member val Sealed: DateTimeOffset option = None with get, set
+    /// Its task ids, in order.
+    member val Ids = SortedSet<string>(StringComparer.Ordinal)
+    /// Set (under `Gate`) when the group, left without a task by a failed create, was dropped
+    /// from the store: whoever locked it meanwhile looks it up again.
+    member val Retired = false with get, set
+
 /// A task and its runs.
 type internal TaskRec =
     {
         TaskId: string
+        /// The group it belongs to, whose lock guards the mutable parts of the task.
+        Group: TaskGroupRec
         /// The task definition as `queue.task` returns it (defaults filled in).
         Definition: JsonObject
         /// The definition's deadline, parsed once.
@@ -204,6 +224,9 @@ type internal TaskRec =
         mutable RetriesLeft: int
         Runs: ResizeArray<RunRec>
         Artifacts: Dictionary<struct (int * string), ArtifactRec>
+        /// Ids of the tasks that depend on it; guarded by locking the set itself (they may
+        /// belong to other groups).
+        Dependents: SortedSet<string>
     }
 
 /// A task queue the queue has seen (a worker type, in the deprecated terms).
@@ -214,15 +237,6 @@ type internal TaskQueueRec =
         LastDateActive: DateTimeOffset
         Description: string
         Stability: string
-    }
-
-/// What the queue knows of a task group besides its tasks (`task_groups`).
-type internal TaskGroupRec =
-    {
-        SchedulerId: string
-        /// The latest expiry of its tasks.
-        mutable Expires: DateTimeOffset
-        mutable Sealed: DateTimeOffset option
     }
 
 /// A worker as the queue records it when it claims work or is declared (`queue_workers`).
@@ -246,28 +260,60 @@ type internal QueueWorkerRec =
 [<Struct>]
 type internal DueEntry = { TaskId: string; RunId: int }
 
+/// The runs of one task queue waiting for or held by workers; guarded by locking the object.
+[<Sealed>]
+type internal TaskQueueRuns() =
+    /// Pending (task, run) in the order they became pending (it may still hold runs that were
+    /// cancelled or claimed by `claimTask` before a worker came).
+    member val Pending = LinkedList<struct (TaskRec * RunRec)>()
+    /// The (taskId, runId) of its running runs.
+    member val Running = HashSet<struct (string * int)>()
+
 /// The queue's tasks, with the indexes its list methods need.
+///
+/// Locks, so that independent entities do not wait on one another, in the only order they are
+/// ever nested:
+///   1. `SweepGate`: taken by a call, holding nothing, only when something has fallen due;
+///   2. one task group's `Gate`: a call (or the sweep, or the scheduling of dependents) holds at
+///      most one at a time: work that crosses groups (dependents in other groups) is done in
+///      separate steps after the first group's lock is released;
+///   3. leaves, held briefly and never while taking any other lock: a task's `Dependents`, a task
+///      queue's `TaskQueueRuns`, `DueGate`, `WorkersGate`.
+/// Every nesting goes down this list, so no two threads can each hold what the other waits for:
+/// the calls cannot deadlock. Tasks and groups are found in concurrent dictionaries without a lock.
 [<Sealed>]
 type internal QueueStore() =
-    member val Gate = obj ()
-    member val Tasks = Dictionary<string, TaskRec>(StringComparer.Ordinal)
-    /// taskGroupId → its scheduler, expiry and seal
-    member val GroupInfo = Dictionary<string, TaskGroupRec>(StringComparer.Ordinal)
+    let mutable nextDue = Int64.MaxValue
+
+    member val Tasks = ConcurrentDictionary<string, TaskRec>(StringComparer.Ordinal)
+    /// taskGroupId → the group (with its lock)
+    member val Groups = ConcurrentDictionary<string, TaskGroupRec>(StringComparer.Ordinal)
+    /// taskQueueId → its pending and running runs
+    member val Runs = ConcurrentDictionary<string, TaskQueueRuns>(StringComparer.Ordinal)
+    /// Guards `TaskQueues` and `Workers`.
+    member val WorkersGate = obj ()
     /// taskQueueId → (`<workerGroup>` NUL `<workerId>` → worker)
     member val Workers = Dictionary<string, SortedDictionary<string, QueueWorkerRec>>(StringComparer.Ordinal)
+    /// taskQueueId → what the queue knows of it (`task_queue_seen`)
+    member val TaskQueues = Dictionary<string, TaskQueueRec>(StringComparer.Ordinal)
+    /// Guards `Due`.
+    member val DueGate = obj ()
     /// Deadlines and claim expiries by UTC ticks; an entry that time or a reclaim has overtaken
     /// is dropped when it comes up, so nothing else needs scanning to find what is due.
     member val Due = PriorityQueue<DueEntry, int64>()
-    /// taskQueueId → the (taskId, runId) of its running runs
-    member val Running = Dictionary<string, HashSet<struct (string * int)>>(StringComparer.Ordinal)
-    /// taskGroupId → task ids
-    member val Groups = Dictionary<string, SortedSet<string>>(StringComparer.Ordinal)
-    /// taskId → ids of the tasks that depend on it
-    member val Dependents = Dictionary<string, SortedSet<string>>(StringComparer.Ordinal)
-    /// taskQueueId → pending (taskId, runId) in the order they became pending
-    member val Pending = Dictionary<string, LinkedList<struct (string * int)>>(StringComparer.Ordinal)
-    /// taskQueueId → what the queue knows of it (`task_queue_seen`)
-    member val TaskQueues = Dictionary<string, TaskQueueRec>(StringComparer.Ordinal)
+    /// Serialises the sweeps, so that a call that finds something due waits until all of it is
+    /// resolved.
+    member val SweepGate = obj ()
+
+    /// UTC ticks at or before which something may be due and not yet resolved (read without a
+    /// lock by every call; lowered under `DueGate`, raised only by the sweep once it is done).
+    member _.NextDue
+        with get () = Threading.Volatile.Read(&nextDue)
+        and set (v: int64) = Threading.Volatile.Write(&nextDue, v)
+
+    /// Test seam: called with a task's id while its group's lock is held, in the middle of a
+    /// create or a resolution of the task.
+    member val OnLocked: Action<string> = null with get, set
 
     /// Where the queue announces its transitions on Pulse: (exchange, routing-key values, task
     /// routes, message). `None` until the emulator is given a broker, so no message is even built.

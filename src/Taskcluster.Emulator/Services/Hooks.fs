@@ -669,10 +669,14 @@ let listLastFires (call: Call) =
     let q = call.Env.Stores.Queue
 
     let stateOf (taskId: string) =
-        lock q.Gate (fun () ->
-            match q.Tasks.TryGetValue taskId with
-            | true, t when t.Runs.Count > 0 -> t.Runs[t.Runs.Count - 1].State
-            | _ -> "unknown")
+        match q.Tasks.TryGetValue taskId with
+        | true, t ->
+            lock t.Group.Gate (fun () ->
+                if t.Runs.Count > 0 then
+                    t.Runs[t.Runs.Count - 1].State
+                else
+                    "unknown")
+        | _ -> "unknown"
 
     let items =
         page

@@ -67,10 +67,11 @@ let private announce (q: QueueStore) (exchange: string) (t: TaskRec) (run: RunRe
     let withTags = exchange <> "artifact-created"
     QueuePulse.task q exchange t.Definition (fun () -> statusJson t) run withWorker withTags extra
 
-let private getTask (q: QueueStore) (taskId: string) =
+/// The task, found without a lock, or a 404 with the message given.
+let private findTask (q: QueueStore) (taskId: string) (missing: string) =
     match q.Tasks.TryGetValue taskId with
     | true, t -> t
-    | _ -> Fail.notFound $"Task {taskId} not found"
+    | _ -> Fail.notFound missing
 
 let private getRun (t: TaskRec) (runIdText: string) =
     match Int32.TryParse runIdText with
@@ -79,36 +80,26 @@ let private getRun (t: TaskRec) (runIdText: string) =
 
 /// Remembers that the task falls due at `at`: its deadline (`runId` -1) or the end of a claim.
 let private dueAt (q: QueueStore) (taskId: string) (runId: int) (at: DateTimeOffset) =
-    q.Due.Enqueue({ TaskId = taskId; RunId = runId }, at.UtcTicks)
+    lock q.DueGate (fun () ->
+        q.Due.Enqueue({ TaskId = taskId; RunId = runId }, at.UtcTicks)
 
-let private runningIn (q: QueueStore) (t: TaskRec) =
-    let queueId = defString t "taskQueueId"
+        if at.UtcTicks < q.NextDue then
+            q.NextDue <- at.UtcTicks)
 
-    match q.Running.TryGetValue queueId with
-    | true, s -> s
-    | _ ->
-        let s = HashSet()
-        q.Running[queueId] <- s
-        s
+/// The pending and running runs of the task's queue (created on first use).
+let private runsOf (q: QueueStore) (t: TaskRec) =
+    q.Runs.GetOrAdd(defString t "taskQueueId", fun _ -> TaskQueueRuns())
 
 /// Forgets a run among the running ones of its task queue (it was resolved or never ran).
 let private stopped (q: QueueStore) (t: TaskRec) (run: RunRec) =
-    match q.Running.TryGetValue(defString t "taskQueueId") with
-    | true, s -> s.Remove(struct (t.TaskId, run.RunId)) |> ignore
+    match q.Runs.TryGetValue(defString t "taskQueueId") with
+    | true, runs -> lock runs (fun () -> runs.Running.Remove(struct (t.TaskId, run.RunId)) |> ignore)
     | _ -> ()
 
-let private enqueuePending (q: QueueStore) (t: TaskRec) (runId: int) =
-    let queueId = defString t "taskQueueId"
-
-    let list =
-        match q.Pending.TryGetValue queueId with
-        | true, l -> l
-        | _ ->
-            let l = LinkedList()
-            q.Pending[queueId] <- l
-            l
-
-    list.AddLast(struct (t.TaskId, runId)) |> ignore
+let private probe (q: QueueStore) (taskId: string) =
+    match q.OnLocked with
+    | null -> ()
+    | f -> f.Invoke taskId
 
 let private addRunQuiet (q: QueueStore) (t: TaskRec) (reason: string) (now: DateTimeOffset) =
     let run =
@@ -127,13 +118,17 @@ let private addRunQuiet (q: QueueStore) (t: TaskRec) (reason: string) (now: Date
 
     t.Runs.Add run
     t.State <- "pending"
-    enqueuePending q t run.RunId
+    let runs = runsOf q t
+    lock runs (fun () -> runs.Pending.AddLast(struct (t, run)) |> ignore)
     run
 
 let private addRun (q: QueueStore) (t: TaskRec) (reason: string) (now: DateTimeOffset) =
     let run = addRunQuiet q t reason now
     announce q "task-pending" t (Some run) false (fun () -> [])
 
+/// Whether the task's dependencies are resolved as it requires. Reads their states without
+/// their groups' locks: a dependency resolving meanwhile schedules the task itself afterwards
+/// (see `afterResolve`), so a stale read delays nothing.
 let private dependenciesMet (q: QueueStore) (t: TaskRec) =
     let requires = defString t "requires"
 
@@ -145,31 +140,48 @@ let private dependenciesMet (q: QueueStore) (t: TaskRec) =
         | true, d -> d.State = "completed"
         | _ -> false)
 
-/// Schedules the unscheduled dependents whose dependencies are now met.
-let private resolveDependents (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) =
-    match q.Dependents.TryGetValue t.TaskId with
-    | true, ds ->
-        for id in ds do
-            match q.Tasks.TryGetValue id with
-            | true, d when d.State = "unscheduled" && d.Runs.Count = 0 && dependenciesMet q d ->
-                addRun q d "scheduled" now
-            | _ -> ()
-    | _ -> ()
+/// Schedules the unscheduled dependents of `t` whose dependencies are now met, each under its
+/// own group's lock (taken with no other group's lock held).
+let private scheduleDependents (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) =
+    // read after `t` resolved: a dependent registered later reads the new state itself
+    let ids = lock t.Dependents (fun () -> Seq.toArray t.Dependents)
 
-    // as the queue's dependency tracker: a group with no unresolved task left is announced
-    // (checked only when publishing: it reads the whole group)
-    let group = defString t "taskGroupId"
+    for id in ids do
+        match q.Tasks.TryGetValue id with
+        | true, d ->
+            lock d.Group.Gate (fun () ->
+                if d.State = "unscheduled" && d.Runs.Count = 0 && dependenciesMet q d then
+                    addRun q d "scheduled" now)
+        | _ -> ()
 
-    match q.Groups.TryGetValue group with
-    | true, ids when q.Announce.IsSome && ids |> Seq.forall (fun id -> resolved q.Tasks[id].State) ->
-        let expires () =
-            ids
-            |> Seq.map (fun id -> J.time' "expires" q.Tasks[id].Definition)
-            |> Seq.max
-            |> J.time
+/// Call under the group's lock right after `t` resolved. Decides there whether its group has
+/// no unresolved task left (the queue's dependency tracker announces it, checked only when
+/// publishing: it reads the whole group); answers what remains to do once the lock is released:
+/// scheduling the dependents (which may be in other groups), then that announcement.
+let private afterResolve (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) : unit -> unit =
+    let g = t.Group
 
-        QueuePulse.groupResolved q group (defString t "schedulerId") expires
-    | _ -> ()
+    // dependents are unscheduled, so scheduling them cannot change this answer
+    let groupResolved =
+        if q.Announce.IsSome && g.Ids |> Seq.forall (fun id -> resolved q.Tasks[id].State) then
+            let expires =
+                g.Ids |> Seq.map (fun id -> J.time' "expires" q.Tasks[id].Definition) |> Seq.max
+
+            Some(g.TaskGroupId, defString t "schedulerId", expires)
+        else
+            None
+
+    fun () ->
+        scheduleDependents q t now
+
+        match groupResolved with
+        | Some(group, schedulerId, expires) -> QueuePulse.groupResolved q group schedulerId (fun () -> J.time expires)
+        | None -> ()
+
+/// Runs the follow-ups of resolutions, in order, once no lock is held.
+let private runAll (followUps: (unit -> unit) seq) =
+    for f in followUps do
+        f ()
 
 /// The run an exception resolves: the unresolved last run, or (for a task that never ran) a
 /// new one created for the purpose, as the real queue records it.
@@ -195,8 +207,9 @@ let private openRun (t: TaskRec) (at: DateTimeOffset) =
         r
 
 /// Resolves what time has overtaken of one unresolved task: its deadline, or else the claim
-/// of its last run (retried while retries are left, as the real queue does).
-let private overtake (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) =
+/// of its last run (retried while retries are left, as the real queue does). Call under the
+/// group's lock; answers what to do after it.
+let private overtake (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) : unit -> unit =
     let deadline = t.Deadline
 
     if now > deadline then
@@ -209,7 +222,7 @@ let private overtake (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) =
         run.TakenUntil <- None
         t.State <- "exception"
         announce q "task-exception" t (Some run) false (fun () -> [])
-        resolveDependents q t now
+        afterResolve q t now
     else
         match Seq.tryLast t.Runs with
         | Some r when r.State = "running" && r.TakenUntil |> Option.exists (fun u -> u < now) ->
@@ -224,36 +237,72 @@ let private overtake (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) =
                 let next = addRunQuiet q t "retry" now
                 announce q "task-exception" t (Some r) true (fun () -> [])
                 announce q "task-pending" t (Some next) false (fun () -> [])
+                ignore
             else
                 t.State <- "exception"
                 announce q "task-exception" t (Some r) true (fun () -> [])
-                resolveDependents q t now
-        | _ -> ()
+                afterResolve q t now
+        | _ -> ignore
 
 /// Resolves what time has overtaken, taking only what has fallen due from the queue of due
 /// times: each call costs the entries that came due, not the tasks stored. An entry a reclaim
-/// or a resolution made stale finds nothing to do. Runs under the queue's lock before every
-/// queue call, so a fake clock drives it.
-let private sweep (q: QueueStore) (now: DateTimeOffset) =
+/// or a resolution made stale finds nothing to do. Runs before every queue call, so a fake
+/// clock drives it; when nothing is due (a volatile read) it takes no lock at all. One sweep
+/// at a time: a call that finds something due waits until everything due is resolved, so it
+/// never sees a state that time has already overtaken.
+let ensure (q: QueueStore) (now: DateTimeOffset) =
     let ticks = now.UtcTicks
-    let mutable entry = Unchecked.defaultof<DueEntry>
-    let mutable at = 0L
 
-    while q.Due.TryPeek(&entry, &at) && at < ticks do
-        q.Due.Dequeue() |> ignore
+    if q.NextDue < ticks then
+        lock q.SweepGate (fun () ->
+            let mutable go = true
 
-        match q.Tasks.TryGetValue entry.TaskId with
-        | true, t when not (resolved t.State) -> overtake q t now
-        | _ -> ()
+            while go do
+                let batch =
+                    lock q.DueGate (fun () ->
+                        let taken = ResizeArray()
+                        let mutable entry = Unchecked.defaultof<DueEntry>
+                        let mutable at = 0L
 
-/// Runs `f` under the queue's lock after bringing the state up to `now`.
-let locked (q: QueueStore) (now: DateTimeOffset) (f: unit -> 'T) =
-    lock q.Gate (fun () ->
-        sweep q now
-        f ())
+                        while q.Due.TryPeek(&entry, &at) && at < ticks do
+                            q.Due.Dequeue() |> ignore
+                            taken.Add entry
+
+                        // raised only once all that was due is resolved
+                        if taken.Count = 0 then
+                            q.NextDue <- (if q.Due.TryPeek(&entry, &at) then at else Int64.MaxValue)
+
+                        taken)
+
+                if batch.Count = 0 then
+                    go <- false
+                else
+                    for entry in batch do
+                        match q.Tasks.TryGetValue entry.TaskId with
+                        | true, t ->
+                            let after =
+                                lock t.Group.Gate (fun () -> if resolved t.State then ignore else overtake q t now)
+
+                            after ()
+                        | _ -> ())
+
+/// Brings the state up to `now`, then runs `f` on the task under its group's lock (a 404 with
+/// `missing` when there is no such task).
+let private inTask (q: QueueStore) (now: DateTimeOffset) (taskId: string) (missing: string) (f: TaskRec -> 'T) =
+    ensure q now
+    let t = findTask q taskId missing
+    lock t.Group.Gate (fun () -> f t)
+
+let private notFoundTask (taskId: string) = $"Task {taskId} not found"
+
+/// Brings the state up to `now`, then runs `f` under the lock of the queue's task queues and
+/// workers.
+let withWorkers (q: QueueStore) (now: DateTimeOffset) (f: unit -> 'T) =
+    ensure q now
+    lock q.WorkersGate f
 
 /// The queue's `task_queue_seen`: creates the task queue or updates the given properties,
-/// marks it active now, and never moves its expiry backwards. Call under the queue's lock.
+/// marks it active now, and never moves its expiry backwards. Call under `WorkersGate`.
 let seen
     (q: QueueStore)
     (queueId: string)
@@ -298,7 +347,7 @@ let tryWorker (q: QueueStore) (queueId: string) (workerGroup: string) (workerId:
 
 /// The queue's `queue_worker_seen_with_last_date_active`: creates the worker (not quarantined,
 /// first claim now) or keeps it, marks it active now, and never moves its expiry backwards.
-/// Call under the queue's lock.
+/// Call under `WorkersGate`.
 let workerSeen
     (q: QueueStore)
     (queueId: string)
@@ -419,11 +468,35 @@ let private normalize (taskId: string) (now: DateTimeOffset) (body: JsonNode) : 
 
 let task (call: Call) =
     let q = call.Env.Stores.Queue
-    locked q call.Now (fun () -> Api.ok ((getTask q (Api.param call "taskId")).Definition.DeepClone()))
+    let taskId = Api.param call "taskId"
+    inTask q call.Now taskId (notFoundTask taskId) (fun t -> Api.ok (t.Definition.DeepClone()))
 
 let status (call: Call) =
     let q = call.Env.Stores.Queue
-    locked q call.Now (fun () -> statusReply (getTask q (Api.param call "taskId")))
+    let taskId = Api.param call "taskId"
+    inTask q call.Now taskId (notFoundTask taskId) statusReply
+
+/// Runs `f` under the lock of the group, created if need be; a group that `f` leaves without a
+/// task (a create that failed) is dropped again, so refused creates store nothing.
+let rec private inNewGroup (q: QueueStore) (groupId: string) (f: TaskGroupRec -> 'T) : 'T =
+    let g = q.Groups.GetOrAdd(groupId, fun id -> TaskGroupRec id)
+
+    let result =
+        lock g.Gate (fun () ->
+            if g.Retired then
+                None
+            else
+                try
+                    Some(f g)
+                finally
+                    if isNull g.SchedulerId then
+                        g.Retired <- true
+                        q.Groups.TryRemove(KeyValuePair(groupId, g)) |> ignore)
+
+    match result with
+    | Some r -> r
+    // dropped between the look-up and the lock: look it up again
+    | None -> inNewGroup q groupId f
 
 let createTask (call: Call) =
     let q = call.Env.Stores.Queue
@@ -444,25 +517,24 @@ let createTask (call: Call) =
             "priorities", J.strs (levels @ [ priority ])
         ]
 
-    locked q call.Now (fun () ->
-        let group = defString' def "taskGroupId"
-        let schedulerId = defString' def "schedulerId"
+    ensure q call.Now
+    let group = defString' def "taskGroupId"
+    let schedulerId = defString' def "schedulerId"
 
+    inNewGroup q group (fun g ->
         // as the real queue's ensureTaskGroup, before it looks at the task itself
-        match q.GroupInfo.TryGetValue group with
-        | true, g when g.SchedulerId <> schedulerId ->
+        if not (isNull g.SchedulerId) && g.SchedulerId <> schedulerId then
             Fail.conflict
                 $"Task group `{group}` contains tasks with a schedulerId other than `{schedulerId}`. All tasks in the same task-group must have the same schedulerId."
-        | true, g when g.Sealed.IsSome ->
+
+        if g.Sealed.IsSome then
             Fail.conflict $"Task group `{group}` is sealed and does not accept new tasks."
-        | _ -> ()
 
         match q.Tasks.TryGetValue taskId with
-        | true, existing ->
-            if J.deepEquals existing.Definition def then
-                statusReply existing
-            else
-                Fail.conflict "taskId already used by another task"
+        // in this group, so under the lock held; in another, its definition differs
+        | true, existing when obj.ReferenceEquals(existing.Group, g) && J.deepEquals existing.Definition def ->
+            statusReply existing
+        | true, _ -> Fail.conflict "taskId already used by another task"
         | _ ->
             let deps = J.tryStrings "dependencies" def |> Option.defaultValue []
 
@@ -475,40 +547,42 @@ let createTask (call: Call) =
             let t =
                 {
                     TaskId = taskId
+                    Group = g
                     Definition = def
                     Deadline = J.time' "deadline" def
                     State = "unscheduled"
                     RetriesLeft = int (J.tryInt64 "retries" def |> Option.defaultValue 5L)
                     Runs = ResizeArray()
                     Artifacts = Dictionary()
+                    Dependents = SortedSet(StringComparer.Ordinal)
                 }
 
             // stored only if `queue.task` and `createTask` can answer with it
             Api.mustAnswer call "task" t.Definition
             Api.mustAnswer call "createTask" (J.obj [ "status", statusJson t ])
-            q.Tasks[taskId] <- t
+
             let expires = J.time' "expires" def
 
-            match q.GroupInfo.TryGetValue group with
-            | true, g -> g.Expires <- max g.Expires expires
-            | _ ->
-                q.GroupInfo[group] <-
-                    {
-                        SchedulerId = schedulerId
-                        Expires = expires
-                        Sealed = None
-                    }
+            // the same taskId created at once in another group got there first
+            if not (q.Tasks.TryAdd(taskId, t)) then
+                Fail.conflict "taskId already used by another task"
 
-            match q.Groups.TryGetValue group with
-            | true, s -> s.Add taskId |> ignore
-            | _ -> q.Groups[group] <- SortedSet([ taskId ], StringComparer.Ordinal)
+            if isNull g.SchedulerId then
+                g.SchedulerId <- schedulerId
+                g.Expires <- expires
+            else
+                g.Expires <- max g.Expires expires
 
+            g.Ids.Add taskId |> ignore
+
+            // registered before the dependencies' states are read below: a dependency that
+            // resolves meanwhile either sees this task among its dependents or is seen resolved
             for d in deps do
-                match q.Dependents.TryGetValue d with
-                | true, s -> s.Add taskId |> ignore
-                | _ -> q.Dependents[d] <- SortedSet([ taskId ], StringComparer.Ordinal)
+                let dep = q.Tasks[d]
+                lock dep.Dependents (fun () -> dep.Dependents.Add taskId |> ignore)
 
             dueAt q taskId -1 t.Deadline
+            probe q taskId
             announce q "task-defined" t None false (fun () -> [])
 
             if dependenciesMet q t then
@@ -526,9 +600,9 @@ let private taskAuthParams (t: TaskRec) =
 
 let scheduleTask (call: Call) =
     let q = call.Env.Stores.Queue
+    let taskId = Api.param call "taskId"
 
-    locked q call.Now (fun () ->
-        let t = getTask q (Api.param call "taskId")
+    inTask q call.Now taskId (notFoundTask taskId) (fun t ->
         Api.authorizeWith call (taskAuthParams t)
 
         if t.State = "unscheduled" && t.Runs.Count = 0 then
@@ -536,7 +610,8 @@ let scheduleTask (call: Call) =
 
         statusReply t)
 
-/// Resolves an unresolved task as `exception`/`canceled`.
+/// Resolves an unresolved task as `exception`/`canceled` (under its group's lock); answers
+/// what to do once the lock is released.
 let private cancelOne (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) =
     let run = openRun t now
 
@@ -546,19 +621,22 @@ let private cancelOne (q: QueueStore) (t: TaskRec) (now: DateTimeOffset) =
     run.Resolved <- Some now
     t.State <- "exception"
     announce q "task-exception" t (Some run) true (fun () -> [])
-    resolveDependents q t now
+    afterResolve q t now
 
 let cancelTask (call: Call) =
     let q = call.Env.Stores.Queue
+    let taskId = Api.param call "taskId"
 
-    locked q call.Now (fun () ->
-        let t = getTask q (Api.param call "taskId")
-        Api.authorizeWith call (taskAuthParams t)
+    let reply, after =
+        inTask q call.Now taskId (notFoundTask taskId) (fun t ->
+            Api.authorizeWith call (taskAuthParams t)
 
-        if not (resolved t.State) then
-            cancelOne q t call.Now
+            let after = if resolved t.State then ignore else cancelOne q t call.Now
 
-        statusReply t)
+            statusReply t, after)
+
+    after ()
+    reply
 
 let private definitionAndStatus (t: TaskRec) =
     J.obj [ "task", t.Definition.DeepClone(); "status", statusJson t ]
@@ -589,49 +667,55 @@ let private groupPage (call: Call) (ids: SortedSet<string>) =
 
     page, next
 
+/// Brings the state up to `now`, then runs `f` on the group under its lock (a 404 with
+/// `missing` when the group has no task).
+let private inGroup (q: QueueStore) (now: DateTimeOffset) (groupId: string) (missing: string) (f: TaskGroupRec -> 'T) =
+    ensure q now
+
+    match q.Groups.TryGetValue groupId with
+    | true, g ->
+        lock g.Gate (fun () ->
+            if isNull g.SchedulerId || g.Ids.Count = 0 then
+                Fail.notFound missing
+
+            f g)
+    | _ -> Fail.notFound missing
+
 let listTaskGroup (call: Call) =
     let q = call.Env.Stores.Queue
     let groupId = Api.param call "taskGroupId"
 
-    locked q call.Now (fun () ->
-        match q.Groups.TryGetValue groupId, q.GroupInfo.TryGetValue groupId with
-        | (true, ids), (true, g) when ids.Count > 0 ->
-            let page, token = groupPage call ids
-
-            Api.ok (
-                Api.withToken
-                    token
-                    [
-                        "taskGroupId", J.str groupId
-                        "schedulerId", J.str g.SchedulerId
-                        "expires", J.time g.Expires
-                        "tasks", J.arr (page |> Seq.map (fun id -> definitionAndStatus q.Tasks[id]))
-                    ]
-            )
-        | _ -> Fail.notFound $"No task-group with taskGroupId: `{groupId}`")
-
-let listDependentTasks (call: Call) =
-    let q = call.Env.Stores.Queue
-    let taskId = Api.param call "taskId"
-
-    locked q call.Now (fun () ->
-        getTask q taskId |> ignore
-
-        let ids =
-            match q.Dependents.TryGetValue taskId with
-            | true, s -> s |> Seq.toArray
-            | _ -> [||]
-
-        let page, token = Api.page call (ids |> Array.map (fun id -> id, q.Tasks[id]))
+    inGroup q call.Now groupId $"No task-group with taskGroupId: `{groupId}`" (fun g ->
+        let page, token = groupPage call g.Ids
 
         Api.ok (
             Api.withToken
                 token
                 [
-                    "taskId", J.str taskId
-                    "tasks", J.arr (page |> List.map definitionAndStatus)
+                    "taskGroupId", J.str groupId
+                    "schedulerId", J.str g.SchedulerId
+                    "expires", J.time g.Expires
+                    "tasks", J.arr (page |> Seq.map (fun id -> definitionAndStatus q.Tasks[id]))
                 ]
         ))
+
+let listDependentTasks (call: Call) =
+    let q = call.Env.Stores.Queue
+    let taskId = Api.param call "taskId"
+    ensure q call.Now
+    let t = findTask q taskId (notFoundTask taskId)
+    let ids = lock t.Dependents (fun () -> Seq.toArray t.Dependents)
+    let page, token = Api.page call (ids |> Array.map (fun id -> id, q.Tasks[id]))
+
+    Api.ok (
+        Api.withToken
+            token
+            [
+                "taskId", J.str taskId
+                // each under its own group's lock, one at a time
+                "tasks", J.arr (page |> List.map (fun d -> lock d.Group.Gate (fun () -> definitionAndStatus d)))
+            ]
+    )
 
 /// Temporary credentials for a run, as the queue gives workers.
 let private runCredentials (call: Call) (t: TaskRec) (run: RunRec) =
@@ -667,7 +751,8 @@ let private claimRun (call: Call) (q: QueueStore) (t: TaskRec) (run: RunRec) (wo
         run.Started <- Some call.Now
         run.TakenUntil <- Some(call.Now + claimLength)
         t.State <- "running"
-        (runningIn q t).Add(struct (t.TaskId, run.RunId)) |> ignore
+        let runs = runsOf q t
+        lock runs (fun () -> runs.Running.Add(struct (t.TaskId, run.RunId)) |> ignore)
         dueAt q t.TaskId run.RunId run.TakenUntil.Value
 
         announce q "task-running" t (Some run) true (fun () -> [ "takenUntil", J.time run.TakenUntil.Value ])
@@ -691,28 +776,49 @@ let claimWork (call: Call) =
     Api.authorizeWith call [ "workerGroup", J.str workerGroup; "workerId", J.str workerId ]
     let wanted = int (J.tryInt64 "tasks" call.Body |> Option.defaultValue 1L)
 
-    locked q call.Now (fun () ->
-        // as the queue's workerInfo.seen: a worker keeps its task queue, and itself, alive for a day
-        let dayAhead = call.Now + TimeSpan.FromDays 1.0
-        seen q queueId call.Now dayAhead None None |> store q
-        let worker = workerSeen q queueId workerGroup workerId call.Now (Some dayAhead)
-        let claimed = ResizeArray()
+    let worker, isQuarantined =
+        withWorkers q call.Now (fun () ->
+            // as the queue's workerInfo.seen: a worker keeps its task queue, and itself, alive for a day
+            let dayAhead = call.Now + TimeSpan.FromDays 1.0
+            seen q queueId call.Now dayAhead None None |> store q
+            let worker = workerSeen q queueId workerGroup workerId call.Now (Some dayAhead)
+            worker, quarantined (Some worker) call.Now)
 
-        // a quarantined worker is seen, but gets no work
-        match q.Pending.TryGetValue queueId with
-        | true, pending when not (quarantined (Some worker) call.Now) ->
-            while claimed.Count < wanted && pending.Count > 0 do
-                let struct (taskId, runId) = pending.First.Value
-                pending.RemoveFirst()
-                let t = q.Tasks[taskId]
-                let run = t.Runs[runId]
+    let claimed = ResizeArray()
 
-                if run.State = "pending" then
-                    claimed.Add(claimRun call q t run workerGroup workerId)
-                    taskSeen worker taskId runId
-        | _ -> ()
+    // a quarantined worker is seen, but gets no work
+    match q.Runs.TryGetValue queueId with
+    | true, runs when not isQuarantined ->
+        let mutable go = true
 
-        Api.ok (J.obj [ "tasks", J.arr claimed ]))
+        while go && claimed.Count < wanted do
+            // taken off the list under its lock, claimed under the group's: never both at once
+            let next =
+                lock runs (fun () ->
+                    match runs.Pending.First with
+                    | null -> ValueNone
+                    | first ->
+                        runs.Pending.RemoveFirst()
+                        ValueSome first.Value)
+
+            match next with
+            | ValueNone -> go <- false
+            | ValueSome(struct (t, run)) ->
+                let reply =
+                    lock t.Group.Gate (fun () ->
+                        if run.State = "pending" then
+                            Some(claimRun call q t run workerGroup workerId)
+                        else
+                            None)
+
+                match reply with
+                | Some r ->
+                    claimed.Add r
+                    lock q.WorkersGate (fun () -> taskSeen worker t.TaskId run.RunId)
+                | None -> ()
+    | _ -> ()
+
+    Api.ok (J.obj [ "tasks", J.arr claimed ])
 
 /// The deprecated claim of one given run.
 let claimTask (call: Call) =
@@ -722,12 +828,7 @@ let claimTask (call: Call) =
     let workerGroup = J.string "workerGroup" call.Body
     let workerId = J.string "workerId" call.Body
 
-    locked q call.Now (fun () ->
-        let t =
-            match q.Tasks.TryGetValue taskId with
-            | true, t -> t
-            | _ -> Fail.notFound $"Task `{taskId}` not found. Are you sure it was created?"
-
+    inTask q call.Now taskId $"Task `{taskId}` not found. Are you sure it was created?" (fun t ->
         let queueId = defString t "taskQueueId"
 
         Api.authorizeWith
@@ -745,10 +846,11 @@ let claimTask (call: Call) =
 
         // the real queue answers a quarantined worker with an empty object, which its own
         // output schema refuses; the emulator says why instead
-        if quarantined (tryWorker q queueId workerGroup workerId) call.Now then
-            Fail.conflict $"Worker {workerGroup}/{workerId} is quarantined and cannot claim tasks."
+        lock q.WorkersGate (fun () ->
+            if quarantined (tryWorker q queueId workerGroup workerId) call.Now then
+                Fail.conflict $"Worker {workerGroup}/{workerId} is quarantined and cannot claim tasks."
 
-        seen q queueId call.Now (call.Now + TimeSpan.FromDays 5.0) None None |> store q
+            seen q queueId call.Now (call.Now + TimeSpan.FromDays 5.0) None None |> store q)
 
         let run =
             match Int32.TryParse runIdText with
@@ -767,9 +869,10 @@ let claimTask (call: Call) =
         let reply = claimRun call q t run workerGroup workerId
 
         // as `queue_worker_task_seen`: recorded only on a worker the queue already knows
-        match tryWorker q queueId workerGroup workerId with
-        | Some w when not ours -> taskSeen w taskId run.RunId
-        | _ -> ()
+        lock q.WorkersGate (fun () ->
+            match tryWorker q queueId workerGroup workerId with
+            | Some w when not ours -> taskSeen w taskId run.RunId
+            | _ -> ())
 
         Api.ok reply)
 
@@ -783,19 +886,21 @@ let private runningRun (t: TaskRec) (runIdText: string) =
 
 let reclaimTask (call: Call) =
     let q = call.Env.Stores.Queue
+    let taskId = Api.param call "taskId"
 
-    locked q call.Now (fun () ->
-        let t = getTask q (Api.param call "taskId")
+    inTask q call.Now taskId (notFoundTask taskId) (fun t ->
         let run = runningRun t (Api.param call "runId")
         run.TakenUntil <- Some(call.Now + claimLength)
         dueAt q t.TaskId run.RunId run.TakenUntil.Value
         // as workerInfo.seen: the task queue and the worker stay alive
         let queueId = defString t "taskQueueId"
         let dayAhead = call.Now + TimeSpan.FromDays 1.0
-        seen q queueId call.Now dayAhead None None |> store q
 
-        workerSeen q queueId run.WorkerGroup run.WorkerId call.Now (Some dayAhead)
-        |> ignore
+        lock q.WorkersGate (fun () ->
+            seen q queueId call.Now dayAhead None None |> store q
+
+            workerSeen q queueId run.WorkerGroup run.WorkerId call.Now (Some dayAhead)
+            |> ignore)
 
         Api.ok (
             J.obj
@@ -811,42 +916,49 @@ let reclaimTask (call: Call) =
 
 let private resolve (call: Call) (state: string) (reason: string) =
     let q = call.Env.Stores.Queue
+    let taskId = Api.param call "taskId"
 
-    locked q call.Now (fun () ->
-        let t = getTask q (Api.param call "taskId")
-        let runIdText = Api.param call "runId"
-        let run = getRun t runIdText
+    let reply, after =
+        inTask q call.Now taskId (notFoundTask taskId) (fun t ->
+            let runIdText = Api.param call "runId"
+            let run = getRun t runIdText
 
-        // the real queue answers a repeated report of the same resolution idempotently
-        if run.State = state && run.ReasonResolved = reason then
-            statusReply t
-        else
-            let run = runningRun t runIdText
-            stopped q t run
-            run.State <- state
-            run.ReasonResolved <- reason
-            run.Resolved <- Some call.Now
-            run.TakenUntil <- None
-
-            let retry =
-                state = "exception"
-                && (reason = "worker-shutdown" || reason = "intermittent-task")
-                && t.RetriesLeft > 0
-
-            if retry then
-                t.RetriesLeft <- t.RetriesLeft - 1
-
-                let next =
-                    addRunQuiet q t (if reason = "worker-shutdown" then "retry" else "task-retry") call.Now
-
-                announce q "task-exception" t (Some run) true (fun () -> [])
-                announce q "task-pending" t (Some next) false (fun () -> [])
+            // the real queue answers a repeated report of the same resolution idempotently
+            if run.State = state && run.ReasonResolved = reason then
+                statusReply t, ignore
             else
-                t.State <- state
-                announce q $"task-{state}" t (Some run) true (fun () -> [])
-                resolveDependents q t call.Now
+                let run = runningRun t runIdText
+                probe q taskId
+                stopped q t run
+                run.State <- state
+                run.ReasonResolved <- reason
+                run.Resolved <- Some call.Now
+                run.TakenUntil <- None
 
-            statusReply t)
+                let retry =
+                    state = "exception"
+                    && (reason = "worker-shutdown" || reason = "intermittent-task")
+                    && t.RetriesLeft > 0
+
+                let after =
+                    if retry then
+                        t.RetriesLeft <- t.RetriesLeft - 1
+
+                        let next =
+                            addRunQuiet q t (if reason = "worker-shutdown" then "retry" else "task-retry") call.Now
+
+                        announce q "task-exception" t (Some run) true (fun () -> [])
+                        announce q "task-pending" t (Some next) false (fun () -> [])
+                        ignore
+                    else
+                        t.State <- state
+                        announce q $"task-{state}" t (Some run) true (fun () -> [])
+                        afterResolve q t call.Now
+
+                statusReply t, after)
+
+    after ()
+    reply
 
 let reportCompleted call = resolve call "completed" "completed"
 let reportFailed call = resolve call "failed" "failed"
@@ -876,8 +988,7 @@ let createArtifact (call: Call) =
     let body = call.Body
     let storageType = J.string "storageType" body
 
-    locked q call.Now (fun () ->
-        let t = getTask q (Api.param call "taskId")
+    inTask q call.Now (Api.param call "taskId") (notFoundTask (Api.param call "taskId")) (fun t ->
         let run = getRun t (Api.param call "runId")
 
         let recentException =
@@ -996,8 +1107,7 @@ let finishArtifact (call: Call) =
     let q = call.Env.Stores.Queue
     let name = Api.param call "name"
 
-    locked q call.Now (fun () ->
-        let t = getTask q (Api.param call "taskId")
+    inTask q call.Now (Api.param call "taskId") (notFoundTask (Api.param call "taskId")) (fun t ->
         let run = getRun t (Api.param call "runId")
 
         match t.Artifacts.TryGetValue(struct (run.RunId, name)) with
@@ -1037,8 +1147,7 @@ let private authorizeArtifact (call: Call) =
 let private lookup (call: Call) (latest: bool) =
     let q = call.Env.Stores.Queue
 
-    locked q call.Now (fun () ->
-        let t = getTask q (Api.param call "taskId")
+    inTask q call.Now (Api.param call "taskId") (notFoundTask (Api.param call "taskId")) (fun t ->
 
         let run =
             if latest then
@@ -1122,8 +1231,7 @@ let private listImpl (latest: bool) (call: Call) =
     let q = call.Env.Stores.Queue
 
     let items =
-        locked q call.Now (fun () ->
-            let t = getTask q (Api.param call "taskId")
+        inTask q call.Now (Api.param call "taskId") (notFoundTask (Api.param call "taskId")) (fun t ->
 
             let run =
                 if latest then
@@ -1147,8 +1255,7 @@ let listLatestArtifacts call = listImpl true call
 let rerunTask (call: Call) =
     let q = call.Env.Stores.Queue
 
-    locked q call.Now (fun () ->
-        let t = getTask q (Api.param call "taskId")
+    inTask q call.Now (Api.param call "taskId") (notFoundTask (Api.param call "taskId")) (fun t ->
         Api.authorizeWith call (taskAuthParams t)
 
         if resolved t.State then
@@ -1173,23 +1280,20 @@ let private groupJson (groupId: string) (g: TaskGroupRec) =
             | None -> ()
         ]
 
-let private getGroup (q: QueueStore) (groupId: string) =
-    match q.GroupInfo.TryGetValue groupId with
-    | true, g -> g
-    | _ -> Fail.notFound $"No task-group with taskGroupId: `{groupId}`"
+let private noGroup (groupId: string) =
+    $"No task-group with taskGroupId: `{groupId}`"
 
 let getTaskGroup (call: Call) =
     let q = call.Env.Stores.Queue
     let groupId = Api.param call "taskGroupId"
-    locked q call.Now (fun () -> Api.ok (groupJson groupId (getGroup q groupId)))
+    inGroup q call.Now groupId (noGroup groupId) (fun g -> Api.ok (groupJson groupId g))
 
 /// Seals the group once (a second call changes nothing): no task can join it afterwards.
 let sealTaskGroup (call: Call) =
     let q = call.Env.Stores.Queue
     let groupId = Api.param call "taskGroupId"
 
-    locked q call.Now (fun () ->
-        let g = getGroup q groupId
+    inGroup q call.Now groupId (noGroup groupId) (fun g ->
         Api.authorizeWith call [ "schedulerId", J.str g.SchedulerId ]
 
         if g.Sealed.IsNone then
@@ -1208,39 +1312,40 @@ let cancelTaskGroup (call: Call) =
     let q = call.Env.Stores.Queue
     let groupId = Api.param call "taskGroupId"
 
-    locked q call.Now (fun () ->
-        let g = getGroup q groupId
+    let reply, after =
+        inGroup q call.Now groupId (noGroup groupId) (fun g ->
+            if g.Sealed.IsNone then
+                Fail.conflict $"Cannot cancel unsealed task group: `{groupId}`"
 
-        if g.Sealed.IsNone then
-            Fail.conflict $"Cannot cancel unsealed task group: `{groupId}`"
+            Api.authorizeWith call [ "schedulerId", J.str g.SchedulerId ]
 
-        Api.authorizeWith call [ "schedulerId", J.str g.SchedulerId ]
+            let ids = g.Ids |> Seq.toArray
+            let after = ResizeArray()
 
-        let ids =
-            match q.Groups.TryGetValue groupId with
-            | true, ids -> ids |> Seq.toArray
-            | _ -> [||]
+            let cancelled =
+                ids
+                |> Array.filter (fun id ->
+                    let t = q.Tasks[id]
 
-        let cancelled =
-            ids
-            |> Array.filter (fun id ->
-                let t = q.Tasks[id]
+                    if not (resolved t.State) && t.Deadline > call.Now then
+                        after.Add(cancelOne q t call.Now)
+                        true
+                    else
+                        false)
 
-                if not (resolved t.State) && t.Deadline > call.Now then
-                    cancelOne q t call.Now
-                    true
-                else
-                    false)
+            Api.ok (
+                J.obj
+                    [
+                        "taskGroupId", J.str groupId
+                        "taskGroupSize", J.int ids.Length
+                        "cancelledCount", J.int cancelled.Length
+                        "taskIds", J.strs (List.ofArray cancelled)
+                    ]
+            ),
+            after)
 
-        Api.ok (
-            J.obj
-                [
-                    "taskGroupId", J.str groupId
-                    "taskGroupSize", J.int ids.Length
-                    "cancelledCount", J.int cancelled.Length
-                    "taskIds", J.strs (List.ofArray cancelled)
-                ]
-        ))
+    runAll after
+    reply
 
 let private priorityOf (call: Call) =
     let p = J.string "newPriority" call.Body
@@ -1256,12 +1361,7 @@ let changeTaskPriority (call: Call) =
     let taskId = Api.param call "taskId"
     let priority = priorityOf call
 
-    locked q call.Now (fun () ->
-        let t =
-            match q.Tasks.TryGetValue taskId with
-            | true, t -> t
-            | _ -> Fail.notFound $"Task `{taskId}` not found. Are you sure it was created?"
-
+    inTask q call.Now taskId $"Task `{taskId}` not found. Are you sure it was created?" (fun t ->
         Api.authorizeWith call [ "taskQueueId", J.clone t.Definition["taskQueueId"] ]
 
         if t.Deadline <= call.Now then
@@ -1285,31 +1385,23 @@ let changeTaskGroupPriority (call: Call) =
     let q = call.Env.Stores.Queue
     let groupId = Api.param call "taskGroupId"
 
-    locked q call.Now (fun () ->
-        let g =
-            match q.GroupInfo.TryGetValue groupId with
-            | true, g -> g
-            | _ -> Fail.notFound $"Task group `{groupId}` not found."
-
+    inGroup q call.Now groupId $"Task group `{groupId}` not found." (fun g ->
         Api.authorizeWith call [ "schedulerId", J.str g.SchedulerId ]
         let priority = priorityOf call
 
         let changed =
-            match q.Groups.TryGetValue groupId with
-            | true, ids ->
-                [
-                    for id in ids do
-                        let t = q.Tasks[id]
+            [
+                for id in g.Ids do
+                    let t = q.Tasks[id]
 
-                        if
-                            not (resolved t.State)
-                            && t.Deadline > call.Now
-                            && defString t "priority" <> priority
-                        then
-                            t.Definition["priority"] <- J.str priority
-                            id
-                ]
-            | _ -> []
+                    if
+                        not (resolved t.State)
+                        && t.Deadline > call.Now
+                        && defString t "priority" <> priority
+                    then
+                        t.Definition["priority"] <- J.str priority
+                        id
+            ]
 
         QueuePulse.group q "task-group-priority-changed" groupId g.SchedulerId (fun () ->
             [ "newPriority", J.str priority; "tasksAffected", J.int changed.Length ])
@@ -1328,22 +1420,14 @@ let changeTaskGroupPriority (call: Call) =
 /// The pending and running runs of a task queue, from its own indexes (the pending list may
 /// still hold runs that were cancelled before a worker came).
 let private counts (q: QueueStore) (queueId: string) =
-    let pending =
-        match q.Pending.TryGetValue queueId with
-        | true, l ->
-            l
-            |> Seq.sumBy (fun (struct (taskId, runId)) ->
-                match q.Tasks.TryGetValue taskId with
-                | true, t when t.Runs[runId].State = "pending" -> 1
-                | _ -> 0)
-        | _ -> 0
-
-    let running =
-        match q.Running.TryGetValue queueId with
-        | true, s -> s.Count
-        | _ -> 0
-
-    pending, running
+    match q.Runs.TryGetValue queueId with
+    | true, runs ->
+        // a run's state is read without its group's lock: a count is a moment's view anyway
+        lock runs (fun () ->
+            runs.Pending
+            |> Seq.sumBy (fun (struct (_, run)) -> if run.State = "pending" then 1 else 0),
+            runs.Running.Count)
+    | _ -> 0, 0
 
 let private queueIds (queueId: string) =
     match queueId.Split('/', 2) with
@@ -1355,20 +1439,20 @@ let private countsReply (call: Call) (withClaimed: bool) =
     let queueId = Api.param call "taskQueueId"
     let p, w = queueIds queueId
 
-    locked q call.Now (fun () ->
-        let pending, claimed = counts q queueId
+    ensure q call.Now
+    let pending, claimed = counts q queueId
 
-        Api.ok (
-            J.obj
-                [
-                    "provisionerId", J.str p
-                    "workerType", J.str w
-                    "taskQueueId", J.str queueId
-                    "pendingTasks", J.int pending
-                    if withClaimed then
-                        "claimedTasks", J.int claimed
-                ]
-        ))
+    Api.ok (
+        J.obj
+            [
+                "provisionerId", J.str p
+                "workerType", J.str w
+                "taskQueueId", J.str queueId
+                "pendingTasks", J.int pending
+                if withClaimed then
+                    "claimedTasks", J.int claimed
+            ]
+    )
 
 let pendingTasks (call: Call) = countsReply call false
 let taskQueueCounts (call: Call) = countsReply call true
@@ -1411,7 +1495,7 @@ let private provisioner (q: QueueStore) (provisionerId: string) (now: DateTimeOf
 
 let getProvisioner (call: Call) =
     let q = call.Env.Stores.Queue
-    locked q call.Now (fun () -> Api.ok (provisioner q (Api.param call "provisionerId") call.Now))
+    withWorkers q call.Now (fun () -> Api.ok (provisioner q (Api.param call "provisionerId") call.Now))
 
 /// Deprecated, and in v106 it changes nothing: it authorises each property of the body, then
 /// answers the provisioner as it is.
@@ -1419,14 +1503,14 @@ let declareProvisioner (call: Call) =
     let q = call.Env.Stores.Queue
     let properties = [ for KeyValue(k, _) in call.Body.AsObject() -> k ]
     Api.authorizeWith call [ "properties", J.strs properties ]
-    locked q call.Now (fun () -> Api.ok (provisioner q (Api.param call "provisionerId") call.Now))
+    withWorkers q call.Now (fun () -> Api.ok (provisioner q (Api.param call "provisionerId") call.Now))
 
 let getWorkerType (call: Call) =
     let q = call.Env.Stores.Queue
     let p = Api.param call "provisionerId"
     let w = Api.param call "workerType"
 
-    locked q call.Now (fun () ->
+    withWorkers q call.Now (fun () ->
         match q.TaskQueues.TryGetValue $"{p}/{w}" with
         | true, tq when tq.Expires > call.Now -> Api.ok (workerTypeJson tq)
         | _ -> Fail.notFound $"Worker-type `{w}` with Provisioner `{p}` not found. Are you sure it was created?")
@@ -1445,7 +1529,7 @@ let declareWorkerType (call: Call) =
         | Some _ -> J.time' "expires" call.Body
         | None -> call.Now + TimeSpan.FromDays 5.0
 
-    locked q call.Now (fun () ->
+    withWorkers q call.Now (fun () ->
         let tq =
             seen
                 q

@@ -16,13 +16,15 @@ let private several (call: Call) (member': string) (f: TaskRec -> (string * Text
     let q = call.Env.Stores.Queue
     let ids = requested call
 
+    Queue.ensure q call.Now
+
+    // each task under its own group's lock, one at a time
     let found =
-        Queue.locked q call.Now (fun () ->
-            ids
-            |> List.choose (fun id ->
-                match q.Tasks.TryGetValue id with
-                | true, t -> Some(J.obj (("taskId", J.str id) :: f t))
-                | _ -> None))
+        ids
+        |> List.choose (fun id ->
+            match q.Tasks.TryGetValue id with
+            | true, t -> Some(lock t.Group.Gate (fun () -> J.obj (("taskId", J.str id) :: f t)))
+            | _ -> None)
 
     let page, token =
         Api.page call (found |> List.mapi (fun i t -> i.ToString("D10"), t) |> List.toArray)
@@ -39,7 +41,7 @@ let statuses (call: Call) =
 let private liveQueues (call: Call) =
     let q = call.Env.Stores.Queue
 
-    lock q.Gate (fun () ->
+    lock q.WorkersGate (fun () ->
         q.TaskQueues.Values
         |> Seq.filter (fun tq -> tq.Expires > call.Now)
         |> Seq.sortWith (fun a b -> String.CompareOrdinal(a.TaskQueueId, b.TaskQueueId))
@@ -124,24 +126,30 @@ let listPendingTasks (call: Call) =
     let q = call.Env.Stores.Queue
     let queueId = Api.param call "taskQueueId"
 
+    Queue.ensure q call.Now
+
+    // the list copied under its lock, then each run read under its group's lock
+    let pending =
+        match q.Runs.TryGetValue queueId with
+        | true, runs -> lock runs (fun () -> Seq.toArray runs.Pending)
+        | _ -> [||]
+
     let items =
-        Queue.locked q call.Now (fun () ->
-            match q.Pending.TryGetValue queueId with
-            | true, pending ->
-                [|
-                    for struct (taskId, runId) in pending do
-                        match q.Tasks.TryGetValue taskId with
-                        | true, t when runId < t.Runs.Count && t.Runs[runId].State = "pending" ->
-                            J.obj
-                                [
-                                    "taskId", J.str taskId
-                                    "runId", J.int runId
-                                    "task", t.Definition.DeepClone()
-                                    "inserted", J.time t.Runs[runId].Scheduled
-                                ]
-                        | _ -> ()
-                |]
-            | _ -> [||])
+        pending
+        |> Array.choose (fun (struct (t, run)) ->
+            lock t.Group.Gate (fun () ->
+                if run.State = "pending" then
+                    Some(
+                        J.obj
+                            [
+                                "taskId", J.str t.TaskId
+                                "runId", J.int run.RunId
+                                "task", t.Definition.DeepClone()
+                                "inserted", J.time run.Scheduled
+                            ]
+                    )
+                else
+                    None))
 
     let page, token =
         Api.page call (items |> Array.mapi (fun i t -> i.ToString("D10"), t))
@@ -153,16 +161,27 @@ let listClaimedTasks (call: Call) =
     let q = call.Env.Stores.Queue
     let queueId = Api.param call "taskQueueId"
 
-    let items =
-        Queue.locked q call.Now (fun () ->
-            [|
-                match q.Running.TryGetValue queueId with
-                | true, running ->
-                    for struct (taskId, runId) in running do
-                        let t = q.Tasks[taskId]
-                        let r = t.Runs[runId]
-                        let claimed = defaultArg r.Started r.Scheduled
+    Queue.ensure q call.Now
 
+    // the set copied under its lock, then each run read under its group's lock
+    let running =
+        match q.Runs.TryGetValue queueId with
+        | true, runs -> lock runs (fun () -> Seq.toArray runs.Running)
+        | _ -> [||]
+
+    let items =
+        running
+        |> Array.choose (fun (struct (taskId, runId)) ->
+            let t = q.Tasks[taskId]
+
+            lock t.Group.Gate (fun () ->
+                let r = t.Runs[runId]
+
+                // resolved since the copy: no longer held
+                if r.State = "running" then
+                    let claimed = defaultArg r.Started r.Scheduled
+
+                    Some(
                         (claimed, t.TaskId),
                         J.obj
                             [
@@ -173,8 +192,9 @@ let listClaimedTasks (call: Call) =
                                 "claimed", J.time claimed
                                 "task", t.Definition.DeepClone()
                             ]
-                | _ -> ()
-            |])
+                    )
+                else
+                    None))
         |> Array.sortBy fst
         |> Array.mapi (fun i (_, t) -> i.ToString("D10"), t)
 
@@ -232,7 +252,7 @@ let listWorkers (call: Call) =
         | Some other -> Fail.badArguments $"quarantined must be true or false, got '{other}'"
 
     let items =
-        Queue.locked q now (fun () ->
+        Queue.withWorkers q now (fun () ->
             match q.Workers.TryGetValue(queueOf call) with
             | true, ws ->
                 [|
@@ -263,7 +283,7 @@ let getWorker (call: Call) =
     let now = call.Now
     let queueId = queueOf call
 
-    Queue.locked q now (fun () ->
+    Queue.withWorkers q now (fun () ->
         let queueAlive =
             match q.TaskQueues.TryGetValue queueId with
             | true, tq -> tq.Expires > now
@@ -279,7 +299,7 @@ let quarantineWorker (call: Call) =
     let now = call.Now
     let until = J.time' "quarantineUntil" call.Body
 
-    Queue.locked q now (fun () ->
+    Queue.withWorkers q now (fun () ->
         match Queue.tryWorker q (queueOf call) (Api.param call "workerGroup") (Api.param call "workerId") with
         | None -> Fail.notFound (workerMissing call + ".")
         | Some w ->
@@ -312,7 +332,7 @@ let declareWorker (call: Call) =
         | Some _ -> Some(J.time' "expires" call.Body)
         | None -> None
 
-    Queue.locked q now (fun () ->
+    Queue.withWorkers q now (fun () ->
         let queueExpires = defaultArg expires (now + TimeSpan.FromDays 5.0)
         Queue.seen q queueId now queueExpires None None |> Queue.store q
 

@@ -319,11 +319,11 @@ let taskGroupProfile (call: Call) =
 
     // (definition, runs) of each task of the group, in the queue's order
     let tasks =
-        lock q.Gate (fun () ->
-            match q.Groups.TryGetValue groupId with
-            | true, ids ->
+        match q.Groups.TryGetValue groupId with
+        | true, g ->
+            lock g.Gate (fun () ->
                 [
-                    for id in ids do
+                    for id in g.Ids do
                         match q.Tasks.TryGetValue id with
                         | true, t ->
                             let runs =
@@ -334,8 +334,8 @@ let taskGroupProfile (call: Call) =
 
                             t.TaskId, t.Definition.DeepClone() :?> JsonObject, runs
                         | _ -> ()
-                ]
-            | _ -> [])
+                ])
+        | _ -> []
 
     if tasks.IsEmpty then
         Fail.notFound "Task group not found"
@@ -521,10 +521,9 @@ let taskProfile (call: Call) =
     let taskId = Api.param call "taskId"
 
     let found =
-        lock q.Gate (fun () ->
-            match q.Tasks.TryGetValue taskId with
-            | true, t -> Some(t.State, t.Definition.DeepClone() :?> JsonObject, readLog env t)
-            | _ -> None)
+        match q.Tasks.TryGetValue taskId with
+        | true, t -> lock t.Group.Gate (fun () -> Some(t.State, t.Definition.DeepClone() :?> JsonObject, readLog env t))
+        | _ -> None
 
     let state, def, log =
         match found with

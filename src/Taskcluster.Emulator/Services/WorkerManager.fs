@@ -501,7 +501,7 @@ let listWorkersForWorkerGroup (call: Call) =
 
 // ---- the queue-style view of workers ----
 
-/// What the queue knows of a worker, copied under the queue's lock (its record is mutable).
+/// What the queue knows of a worker, copied under the lock of the queue's workers (its record is mutable).
 type private SeenWorker =
     {
         Record: QueueWorkerRec
@@ -568,7 +568,7 @@ let listQueueWorkers (call: Call) =
     let launchConfigId = call.Query "launchConfigId"
 
     let seen =
-        Queue.locked q now (fun () ->
+        Queue.withWorkers q now (fun () ->
             match q.Workers.TryGetValue poolId with
             | true, ws -> ws.Values |> Seq.map snapshot |> Seq.toArray
             | _ -> [||])
@@ -616,7 +616,7 @@ let getQueueWorker (call: Call) =
     let q = call.Env.Stores.Queue
 
     let seen =
-        Queue.locked q now (fun () -> Queue.tryWorker q poolId workerGroup workerId |> Option.map snapshot)
+        Queue.withWorkers q now (fun () -> Queue.tryWorker q poolId workerGroup workerId |> Option.map snapshot)
 
     match seen with
     | Some w when alive now w ->
