@@ -27,3 +27,25 @@ let find () : string =
     match tryFindFrom AppContext.BaseDirectory with
     | Some root -> root
     | None -> failwith $"cannot find {Marker} at or above {AppContext.BaseDirectory}"
+
+/// The environment variable that points at the reference folder when it is not beside the root.
+[<Literal>]
+let SharedVariable = "TASKCLUSTER_SHARED"
+
+/// The folder of reference material (the references, schemas, JSON-e specification and vectors
+/// made by the official implementations): `SharedVariable` when set, else `shared` beside the root.
+let shared () : string =
+    match Environment.GetEnvironmentVariable SharedVariable with
+    | null
+    | "" -> Path.GetFullPath(Path.Combine(find (), "..", "shared"))
+    | dir -> dir
+
+/// The full path of a file under `shared ()`, or, when it is missing, a message naming it and
+/// saying how to put the folder in place. A result, so that each suite fails in its own way.
+let sharedFile (relative: string) : Result<string, string> =
+    let path = Path.Combine(shared (), relative)
+
+    if File.Exists path then
+        Ok path
+    else
+        Error $"reference file {path} is missing: put the shared folder beside the repository (or set {SharedVariable})"

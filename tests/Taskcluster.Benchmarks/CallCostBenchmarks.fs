@@ -74,6 +74,27 @@ type private CannedHandler(body: byte array) =
         content.Headers.ContentLength <- Nullable(int64 body.Length)
         Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK, Content = content, RequestMessage = request))
 
+/// The root URL and credentials the in-memory clients sign with (no server ever checks them).
+let private rootUrl = "https://tc.example.com"
+
+let private clientId = "bench/client"
+let private accessToken = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+/// Two `Queue` clients over `handler`: one with the options every benchmark here signs with and
+/// one with `change` made to them, so that what a benchmark compares is that one option.
+let private queuePair (handler: HttpMessageHandler) (change: ClientOptions -> ClientOptions) =
+    let options =
+        let given = Options.create rootUrl |> Options.withCredentials clientId accessToken
+
+        { given with
+            HttpMessageHandler = Some handler
+        }
+
+    let queue (o: ClientOptions) =
+        Client.create o |> ok "creating the client" |> Queue
+
+    queue options, queue (change options)
+
 /// The client's own cost per call: `queue.task` through the whole pipeline (URL, signature,
 /// retry and timeout strategies, body read, decoding) over an in-memory handler, beside raw
 /// `HttpClient` sending a pre-signed request over the same handler and reading the bytes.
@@ -91,33 +112,23 @@ type PipelineBenchmarks() =
         let body = queueTaskBody ()
         let handler = new CannedHandler(body)
         raw <- new HttpClient(handler, false)
-        let rootUrl = "https://tc.example.com"
-        let accessToken = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
-        let options =
-            let given =
-                Options.create rootUrl |> Options.withCredentials "bench/client" accessToken
-
-            { given with
-                HttpMessageHandler = Some(handler :> HttpMessageHandler)
-            }
-
-        queue <- Client.create options |> ok "creating the client" |> Queue
-
-        // No retries and no timeout: what the two Polly strategies cost, by difference.
-        bare <-
-            Client.create
-                { options with
+        // The bare one has no retries and no timeout: what the two Polly strategies cost, by
+        // difference.
+        let withStrategies, withoutStrategies =
+            queuePair handler (fun o ->
+                { o with
                     MaxRetries = 0
                     Timeout = Timeout.InfiniteTimeSpan
-                }
-            |> ok "creating the client"
-            |> Queue
+                })
+
+        queue <- withStrategies
+        bare <- withoutStrategies
 
         facade <-
             new Taskcluster.QueueClient(
                 Uri rootUrl,
-                Taskcluster.TaskclusterCredentials("bench/client", accessToken),
+                Taskcluster.TaskclusterCredentials(clientId, accessToken),
                 Taskcluster.TaskclusterClientOptions(HttpMessageHandler = handler)
             )
 
@@ -191,24 +202,11 @@ type BodyCheckBenchmarks() =
     member _.Setup() =
         let handler = new CannedHandler(queueTaskBody ())
 
-        let options =
-            let given =
-                Options.create "https://tc.example.com"
-                |> Options.withCredentials "bench/client" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+        let withCheck, withoutCheck =
+            queuePair handler (fun o -> { o with ValidateRequests = false })
 
-            { given with
-                HttpMessageHandler = Some(handler :> HttpMessageHandler)
-            }
-
-        checking <- Client.create options |> ok "creating the client" |> Queue
-
-        unchecked <-
-            Client.create
-                { options with
-                    ValidateRequests = false
-                }
-            |> ok "creating the client"
-            |> Queue
+        checking <- withCheck
+        unchecked <- withoutCheck
 
         body <-
             Text.Encoding.UTF8.GetBytes(

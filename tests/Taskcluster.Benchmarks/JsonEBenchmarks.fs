@@ -24,7 +24,7 @@ let private field name (json: Json) =
 /// The specification's cases that render without error, as (template, context).
 let specCases () =
     let spec =
-        readJson (Path.Combine(RepoRoot.find (), "..", "shared", "json-e", "specification.json"))
+        readJson (RepoRoot.sharedFile "json-e/specification.json" |> Result.defaultWith failwith)
 
     match spec with
     | Json.Array items ->

@@ -2,43 +2,16 @@
 /// A missing folder fails the tests that need it; it never makes them pass silently.
 module Taskcluster.Core.Tests.Vectors
 
-open System
 open System.IO
 open System.Text.Json
 open Expecto
 open Taskcluster.Core
+open Taskcluster.TestSupport
 
-/// The repository root: the folder holding Taskcluster.Functional.sln above the test binary.
-let repositoryRoot =
-    lazy
-        (let rec up (dir: DirectoryInfo) =
-            match dir with
-            | null -> None
-            | d when File.Exists(Path.Combine(d.FullName, "Taskcluster.Functional.sln")) -> Some d.FullName
-            | d -> up d.Parent
-
-         up (DirectoryInfo AppContext.BaseDirectory))
-
-/// The `shared` folder: `TASKCLUSTER_SHARED` if set, else `../shared` beside the repository.
-let sharedFolder () =
-    match Environment.GetEnvironmentVariable "TASKCLUSTER_SHARED" with
-    | null
-    | "" ->
-        match repositoryRoot.Force() with
-        | Some root -> Path.GetFullPath(Path.Combine(root, "..", "shared"))
-        | None -> failtest "cannot find Taskcluster.Functional.sln above the test binary"
-    | dir -> dir
-
-/// The full path of a file under `shared`, failing the test when it is missing.
+/// The full path of a file under `shared` (see `RepoRoot.shared`), failing the test when it is
+/// missing.
 let sharedFile (relative: string) =
-    let path = Path.Combine(sharedFolder (), relative)
-
-    if not (File.Exists path) then
-        failtestf
-            "reference file %s is missing: put the shared folder beside the repository (or set TASKCLUSTER_SHARED)"
-            path
-
-    path
+    RepoRoot.sharedFile relative |> Result.defaultWith failtest
 
 /// Every case of a vectors file, each detached from its document.
 let load (file: string) : JsonElement list =

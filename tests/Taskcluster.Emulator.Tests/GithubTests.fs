@@ -19,27 +19,33 @@ let private str (e: JsonElement) = e.GetString()
 
 let private secret = "a webhook secret"
 
-/// An emulator with the app installed for `myorg`, a webhook secret and the repository's role
-/// allowing the tasks of its `.taskcluster.yml`.
-let private started () =
+/// An emulator with the app installed for `myorg`, the webhook secret, and these roles (role id
+/// and its scopes) for the repository's tasks.
+let private startedWithRoles (roles: (string * string list) list) =
     let options = EmulatorOptions()
     options.GithubWebhookSecret <- secret
     options.GithubInstallations.Add "myorg"
-    let emulator, clock = startWithOptions options DateTimeOffset.UtcNow
+    let emulator, _ = startWithOptions options DateTimeOffset.UtcNow
 
-    emulator.State.CreateRole(
-        "repo:github.com/myorg/myrepo:*",
+    for roleId, scopes in roles do
+        emulator.State.CreateRole(roleId, scopes)
+
+    emulator
+
+/// An emulator whose repository role allows the tasks of its `.taskcluster.yml`.
+let private started () =
+    startedWithRoles
         [
-            "queue:create-task:project:none"
-            "queue:scheduler-id:taskcluster-github"
-            "queue:create-task:lowest:proj-ci/*"
-            "queue:route:statuses"
-            "queue:route:checks"
-            "queue:cancel-task:taskcluster-github/*"
+            "repo:github.com/myorg/myrepo:*",
+            [
+                "queue:create-task:project:none"
+                "queue:scheduler-id:taskcluster-github"
+                "queue:create-task:lowest:proj-ci/*"
+                "queue:route:statuses"
+                "queue:route:checks"
+                "queue:cancel-task:taskcluster-github/*"
+            ]
         ]
-    )
-
-    emulator, clock
 
 /// A `.taskcluster.yml` making a build task and a test task depending on it on pushes, and
 /// one task on pull requests.
@@ -172,11 +178,6 @@ let private headSha = "abcdefabcdefabcdefabcdefabcdefabcdef0001"
 /// An emulator with the repository's two pull-request roles: the trusted role may create tasks
 /// in `proj-ci/trusted` only, the untrusted one in `proj-ci/untrusted` only.
 let private startedForPolicies () =
-    let options = EmulatorOptions()
-    options.GithubWebhookSecret <- secret
-    options.GithubInstallations.Add "myorg"
-    let emulator, _ = startWithOptions options DateTimeOffset.UtcNow
-
     let role (queue: string) =
         [
             "queue:create-task:project:none"
@@ -185,8 +186,13 @@ let private startedForPolicies () =
             "queue:route:statuses"
         ]
 
-    emulator.State.CreateRole("repo:github.com/myorg/myrepo:pull-request", role "trusted")
-    emulator.State.CreateRole("repo:github.com/myorg/myrepo:pull-request-untrusted", role "untrusted")
+    let emulator =
+        startedWithRoles
+            [
+                "repo:github.com/myorg/myrepo:pull-request", role "trusted"
+                "repo:github.com/myorg/myrepo:pull-request-untrusted", role "untrusted"
+            ]
+
     emulator.State.SetCollaborators("myorg", "myrepo", [ "alice"; "Bob" ])
     emulator
 
@@ -470,7 +476,7 @@ let tests =
         [
             policyTests
             test "renderTaskclusterYml renders a push as the service does: ids, routes, scheduler, scopes" {
-                let emulator, _ = started ()
+                let emulator = started ()
                 use _ = emulator
                 // no scopes are needed
                 let gh = Github(withScopes emulator [])
@@ -514,7 +520,7 @@ let tests =
             }
 
             test "renderTaskclusterYml: pull requests, releases, tags and checks reporting" {
-                let emulator, _ = started ()
+                let emulator = started ()
                 use _ = emulator
                 let gh = Github(rootOf emulator)
 
@@ -562,7 +568,7 @@ let tests =
             }
 
             test "renderTaskclusterYml refuses bad YAML, other versions and failing templates with 400" {
-                let emulator, _ = started ()
+                let emulator = started ()
                 use _ = emulator
                 let gh = Github(rootOf emulator)
 
@@ -579,7 +585,7 @@ let tests =
             }
 
             test "webhook deliveries must carry the configured secret's signature" {
-                let emulator, _ = started ()
+                let emulator = started ()
                 use _ = emulator
                 let event = pushEvent "main" sha "a change"
                 let status, text = deliver emulator "push" event None
@@ -602,7 +608,7 @@ let tests =
             }
 
             test "a push creates the .taskcluster.yml's tasks with the branch's role and records a build" {
-                let emulator, _ = started ()
+                let emulator = started ()
                 use _ = emulator
                 emulator.State.SetRepositoryFile("myorg", "myrepo", sha, ".taskcluster.yml", taskclusterYml)
                 // another commit has no .taskcluster.yml: nothing happens
@@ -642,7 +648,7 @@ let tests =
             }
 
             test "a .taskcluster.yml whose tasks the role does not allow leaves an error comment" {
-                let emulator, _ = started ()
+                let emulator = started ()
                 use _ = emulator
                 let yml = taskclusterYml.Replace("proj-ci/linux", "elsewhere/linux")
                 emulator.State.SetRepositoryFile("myorg", "myrepo", sha, ".taskcluster.yml", yml)
@@ -659,7 +665,7 @@ let tests =
             }
 
             test "builds filter and page; cancelBuilds cancels the pending ones" {
-                let emulator, _ = started ()
+                let emulator = started ()
                 use _ = emulator
                 let shas = [ for i in 1..3 -> String(char (int 'a' + i), 40) ]
 
@@ -711,7 +717,7 @@ let tests =
             }
 
             test "statuses and comments are recorded for an installed owner, and need their scopes" {
-                let emulator, _ = started ()
+                let emulator = started ()
                 use _ = emulator
 
                 let gh =
@@ -762,7 +768,7 @@ let tests =
             }
 
             test "the badge is an SVG naming the branch's latest build state" {
-                let emulator, _ = started ()
+                let emulator = started ()
                 use _ = emulator
                 let creds = Header(Signer.creds emulator.ClientId emulator.AccessToken)
 
@@ -789,7 +795,7 @@ let tests =
             }
 
             test "story: a push's tasks are claimed and completed through the queue, and the build succeeds" {
-                let emulator, _ = started ()
+                let emulator = started ()
                 use _ = emulator
                 emulator.State.SetRepositoryFile("myorg", "myrepo", sha, ".taskcluster.yml", taskclusterYml)
                 push emulator "main" sha

@@ -11,19 +11,10 @@ open System.Threading.Tasks
 open Expecto
 open Taskcluster.Core
 open Taskcluster.Emulator
+open Taskcluster.TestSupport
 
-/// The repository root: the nearest folder above the test binary holding the solution.
-let repoRoot =
-    lazy
-        (let rec up (dir: DirectoryInfo) =
-            if isNull dir then
-                failtest "could not find Taskcluster.Functional.sln above the test binary"
-            elif File.Exists(Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then
-                dir.FullName
-            else
-                up dir.Parent
-
-         up (DirectoryInfo AppContext.BaseDirectory))
+/// The repository root, found once, when a test first needs it.
+let repoRoot = lazy (RepoRoot.find ())
 
 let interopDir () =
     Path.Combine(repoRoot.Force(), "scripts", "interop")

@@ -10,6 +10,7 @@ open System.Text.Json.Nodes
 open Expecto
 open Json.Schema
 open Taskcluster.Core
+open Taskcluster.TestSupport
 
 /// The value of an `Ok`, failing the test with the error otherwise.
 let unwrap what (result: Result<'T, 'E>) =
@@ -17,23 +18,9 @@ let unwrap what (result: Result<'T, 'E>) =
     | Ok v -> v
     | Error e -> failtestf "%s failed: %A" what e
 
-/// The repository root: the folder holding Taskcluster.Functional.sln above the test binary.
-let repositoryRoot =
-    lazy
-        (let rec up (dir: DirectoryInfo) =
-            match dir with
-            | null -> failtest "cannot find Taskcluster.Functional.sln above the test binary"
-            | d when File.Exists(Path.Combine(d.FullName, "Taskcluster.Functional.sln")) -> d.FullName
-            | d -> up d.Parent
-
-         up (DirectoryInfo AppContext.BaseDirectory))
-
 /// The generator's copy of the schemas the models come from (committed, so no ../shared needed).
 let bundleText =
-    lazy
-        (File.ReadAllText(
-            Path.Combine(repositoryRoot.Force(), "src", "Taskcluster.Models", "Generated", "schemas.json")
-        ))
+    lazy (File.ReadAllText(Path.Combine(RepoRoot.find (), "src", "Taskcluster.Models", "Generated", "schemas.json")))
 
 /// The schemas by `$id`.
 let bundle: Lazy<Map<string, Json>> =

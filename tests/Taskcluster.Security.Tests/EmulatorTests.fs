@@ -16,6 +16,7 @@ open Taskcluster.Client
 open Taskcluster.Services
 open Taskcluster.Emulator
 open Taskcluster.Security.Tests.Support
+open Taskcluster.TestSupport
 
 let private portOf (e: EmulatorInstance) = Uri(e.RootUrl).Port
 
@@ -54,18 +55,6 @@ let private expectLoopbackOnly (e: EmulatorInstance) =
                 false
 
         Expect.isFalse connected $"reachable on {a}"
-
-/// The repository root (the folder holding the solution), found above the test's binaries.
-let private repositoryRoot () =
-    let rec up (dir: DirectoryInfo) =
-        if isNull dir then
-            failtest "the repository root was not found"
-        elif File.Exists(Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then
-            dir.FullName
-        else
-            up dir.Parent
-
-    up (DirectoryInfo AppContext.BaseDirectory)
 
 /// A Taskcluster error body: `{"code": …, "message": …}`.
 let private expectErrorBody (text: string) (code: string) =
@@ -109,7 +98,7 @@ let tests =
             test "the command line has no way to bind elsewhere" {
                 let dll =
                     Path.Combine(
-                        repositoryRoot (),
+                        RepoRoot.find (),
                         "src",
                         "Taskcluster.Emulator",
                         "bin",

@@ -7,6 +7,7 @@ open System.Text.Json
 open System.Threading.Tasks
 open Expecto
 open Taskcluster.Core
+open Taskcluster.TestSupport
 
 /// Runs a task to completion (test bodies are synchronous).
 let run (t: Task<'T>) = t.GetAwaiter().GetResult()
@@ -17,32 +18,13 @@ let unwrap what (result: Result<'T, 'E>) =
     | Ok v -> v
     | Error e -> failtestf "%s failed: %A" what e
 
-/// The repository root: the folder holding Taskcluster.Functional.sln above the test binary.
-let repositoryRoot =
-    lazy
-        (let rec up (dir: DirectoryInfo) =
-            match dir with
-            | null -> failtest "cannot find Taskcluster.Functional.sln above the test binary"
-            | d when File.Exists(Path.Combine(d.FullName, "Taskcluster.Functional.sln")) -> d.FullName
-            | d -> up d.Parent
+/// The repository root, found once, when a test first needs it.
+let repositoryRoot = lazy (RepoRoot.find ())
 
-         up (DirectoryInfo AppContext.BaseDirectory))
-
-/// A file under `shared` (`TASKCLUSTER_SHARED`, else `../shared` beside the repository); a missing
-/// one fails the test that needs it, it never makes it pass.
+/// A file under `shared` (see `RepoRoot.shared`); a missing one fails the test that needs it, it
+/// never makes it pass.
 let sharedFile (relative: string) =
-    let shared =
-        match Environment.GetEnvironmentVariable "TASKCLUSTER_SHARED" with
-        | null
-        | "" -> Path.GetFullPath(Path.Combine(repositoryRoot.Force(), "..", "shared"))
-        | dir -> dir
-
-    let path = Path.Combine(shared, relative)
-
-    if not (File.Exists path) then
-        failtestf "%s is missing: put the shared folder beside the repository (or set TASKCLUSTER_SHARED)" path
-
-    path
+    RepoRoot.sharedFile relative |> Result.defaultWith failtest
 
 /// The text of `../shared/taskcluster/references.json`, the generator's input.
 let referencesText =

@@ -15,6 +15,7 @@ open Taskcluster.Client
 open Taskcluster.Services
 open Taskcluster.SideBySide.Measure
 open Taskcluster.SideBySide.Report
+open Taskcluster.TestSupport
 
 type private Marker = class end
 
@@ -77,15 +78,8 @@ let private findRoot (argv: string list) =
     match option argv "--root" with
     | Some r -> Path.GetFullPath r
     | None ->
-        let rec up (dir: DirectoryInfo) =
-            if isNull dir then
-                failwith "the repository root was not found: pass --root"
-            elif File.Exists(Path.Combine(dir.FullName, "Taskcluster.Functional.sln")) then
-                dir.FullName
-            else
-                up dir.Parent
-
-        up (DirectoryInfo AppContext.BaseDirectory)
+        RepoRoot.tryFindFrom AppContext.BaseDirectory
+        |> Option.defaultWith (fun () -> failwith $"no {RepoRoot.Marker} at or above this program: pass --root")
 
 /// The emulator, started once as its own process.
 type private Emulator =

@@ -12,6 +12,7 @@ open Microsoft.Extensions.Logging
 open Taskcluster.Core
 open Taskcluster.Client
 open Taskcluster.Client.Tests.TestServer
+open Taskcluster.TestSupport
 
 /// Runs a task to completion (test bodies are synchronous).
 let run (t: Task<'T>) = t.GetAwaiter().GetResult()
@@ -65,21 +66,10 @@ let deleteThing = entry "deleteThing"
 let listThings = entry "listThings"
 let searchThings = entry "searchThings"
 
-/// The repository root: the folder holding Taskcluster.Functional.sln above the test binary.
-let private repositoryRoot =
-    lazy
-        (let rec up (dir: DirectoryInfo) =
-            match dir with
-            | null -> failtest "cannot find Taskcluster.Functional.sln above the test binary"
-            | d when File.Exists(Path.Combine(d.FullName, "Taskcluster.Functional.sln")) -> d.FullName
-            | d -> up d.Parent
-
-         up (DirectoryInfo AppContext.BaseDirectory))
-
 /// Every real Taskcluster API reference (the bundle the emulator embeds).
 let references =
     lazy
-        (Path.Combine(repositoryRoot.Force(), "src", "Taskcluster.Emulator", "Generated", "references.json")
+        (Path.Combine(RepoRoot.find (), "src", "Taskcluster.Emulator", "Generated", "references.json")
          |> File.ReadAllText
          |> Reference.parseReferences
          |> unwrap "parsing references.json")
