@@ -198,9 +198,17 @@ let private record
 
     w.Line "}"
 
+/// A type's `[JsonConverter(typeof(...))]`, left out of the documentation build of the facade
+/// (TASKCLUSTER_DOCS_REFERENCE, never defined in the shipped one): fsdocs cannot read an
+/// attribute's `typeof` argument in a C# assembly and would write no reference page for the type.
+let private converterAttribute (w: Writer) (name: string) =
+    w.Line "#if !TASKCLUSTER_DOCS_REFERENCE"
+    w.Line $"[{Serialization}.JsonConverter(typeof({name}.Converter))]"
+    w.Line "#endif"
+
 let private enumeration (w: Writer) (t: TypeDef) (values: (string * string) list) =
     let name = t.Name
-    w.Line $"[{Serialization}.JsonConverter(typeof({name}.Converter))]"
+    converterAttribute w name
     w.Line $"public readonly partial struct {name} : global::System.IEquatable<{name}>"
     w.Line "{"
 
@@ -332,7 +340,7 @@ let private union
 
     let cases = cases |> List.map (fun c -> c, freeName taken c.Name)
 
-    w.Line $"[{Serialization}.JsonConverter(typeof({name}.Converter))]"
+    converterAttribute w name
     w.Line $"public abstract partial class {name}"
     w.Line "{"
 

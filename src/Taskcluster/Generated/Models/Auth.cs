@@ -13,7 +13,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/auth/v1/authenticate-hawk-request.json#/properties/method</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(AuthenticateHawkRequestMethod.Converter))]
+    #endif
     public readonly partial struct AuthenticateHawkRequestMethod : global::System.IEquatable<AuthenticateHawkRequestMethod>
     {
         private readonly string? _value;
@@ -448,7 +450,9 @@ namespace Taskcluster.Schemas
     /// <para>Response from a request to authenticate a hawk request.</para>
     /// <para>Schema: <c>/schemas/auth/v1/authenticate-hawk-response.json#</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(AuthenticateHawkResponse.Converter))]
+    #endif
     public abstract partial class AuthenticateHawkResponse
     {
         private protected AuthenticateHawkResponse()
@@ -1246,7 +1250,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/actions</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsActions.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsActions : global::System.IEquatable<GithubRepoTokenRequestPermissionsActions>
     {
         private readonly string? _value;
@@ -1319,7 +1325,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/administration</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsAdministration.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsAdministration : global::System.IEquatable<GithubRepoTokenRequestPermissionsAdministration>
     {
         private readonly string? _value;
@@ -1392,7 +1400,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/artifact_metadata</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsArtifactMetadata.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsArtifactMetadata : global::System.IEquatable<GithubRepoTokenRequestPermissionsArtifactMetadata>
     {
         private readonly string? _value;
@@ -1465,7 +1475,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/attestations</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsAttestations.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsAttestations : global::System.IEquatable<GithubRepoTokenRequestPermissionsAttestations>
     {
         private readonly string? _value;
@@ -1538,7 +1550,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/checks</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsChecks.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsChecks : global::System.IEquatable<GithubRepoTokenRequestPermissionsChecks>
     {
         private readonly string? _value;
@@ -1611,7 +1625,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/code_quality</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsCodeQuality.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsCodeQuality : global::System.IEquatable<GithubRepoTokenRequestPermissionsCodeQuality>
     {
         private readonly string? _value;
@@ -1684,7 +1700,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/codespaces</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsCodespaces.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsCodespaces : global::System.IEquatable<GithubRepoTokenRequestPermissionsCodespaces>
     {
         private readonly string? _value;
@@ -1757,7 +1775,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/contents</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsContents.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsContents : global::System.IEquatable<GithubRepoTokenRequestPermissionsContents>
     {
         private readonly string? _value;
@@ -1830,7 +1850,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/dependabot_secrets</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsDependabotSecrets.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsDependabotSecrets : global::System.IEquatable<GithubRepoTokenRequestPermissionsDependabotSecrets>
     {
         private readonly string? _value;
@@ -1903,7 +1925,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/deployments</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsDeployments.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsDeployments : global::System.IEquatable<GithubRepoTokenRequestPermissionsDeployments>
     {
         private readonly string? _value;
@@ -1976,7 +2000,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/discussions</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsDiscussions.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsDiscussions : global::System.IEquatable<GithubRepoTokenRequestPermissionsDiscussions>
     {
         private readonly string? _value;
@@ -2049,7 +2075,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/environments</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsEnvironments.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsEnvironments : global::System.IEquatable<GithubRepoTokenRequestPermissionsEnvironments>
     {
         private readonly string? _value;
@@ -2122,7 +2150,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/issues</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsIssues.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsIssues : global::System.IEquatable<GithubRepoTokenRequestPermissionsIssues>
     {
         private readonly string? _value;
@@ -2195,7 +2225,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/merge_queues</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsMergeQueues.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsMergeQueues : global::System.IEquatable<GithubRepoTokenRequestPermissionsMergeQueues>
     {
         private readonly string? _value;
@@ -2268,7 +2300,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/metadata</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsMetadata.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsMetadata : global::System.IEquatable<GithubRepoTokenRequestPermissionsMetadata>
     {
         private readonly string? _value;
@@ -2341,7 +2375,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/packages</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsPackages.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsPackages : global::System.IEquatable<GithubRepoTokenRequestPermissionsPackages>
     {
         private readonly string? _value;
@@ -2414,7 +2450,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/pages</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsPages.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsPages : global::System.IEquatable<GithubRepoTokenRequestPermissionsPages>
     {
         private readonly string? _value;
@@ -2487,7 +2525,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/pull_requests</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsPullRequests.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsPullRequests : global::System.IEquatable<GithubRepoTokenRequestPermissionsPullRequests>
     {
         private readonly string? _value;
@@ -2560,7 +2600,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/repository_custom_properties</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsRepositoryCustomProperties.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsRepositoryCustomProperties : global::System.IEquatable<GithubRepoTokenRequestPermissionsRepositoryCustomProperties>
     {
         private readonly string? _value;
@@ -2633,7 +2675,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/repository_hooks</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsRepositoryHooks.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsRepositoryHooks : global::System.IEquatable<GithubRepoTokenRequestPermissionsRepositoryHooks>
     {
         private readonly string? _value;
@@ -2706,7 +2750,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/repository_projects</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsRepositoryProjects.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsRepositoryProjects : global::System.IEquatable<GithubRepoTokenRequestPermissionsRepositoryProjects>
     {
         private readonly string? _value;
@@ -2785,7 +2831,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/secret_scanning_alerts</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsSecretScanningAlerts.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsSecretScanningAlerts : global::System.IEquatable<GithubRepoTokenRequestPermissionsSecretScanningAlerts>
     {
         private readonly string? _value;
@@ -2858,7 +2906,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/secrets</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsSecrets.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsSecrets : global::System.IEquatable<GithubRepoTokenRequestPermissionsSecrets>
     {
         private readonly string? _value;
@@ -2931,7 +2981,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/security_events</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsSecurityEvents.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsSecurityEvents : global::System.IEquatable<GithubRepoTokenRequestPermissionsSecurityEvents>
     {
         private readonly string? _value;
@@ -3004,7 +3056,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/single_file</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsSingleFile.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsSingleFile : global::System.IEquatable<GithubRepoTokenRequestPermissionsSingleFile>
     {
         private readonly string? _value;
@@ -3077,7 +3131,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/statuses</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsStatuses.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsStatuses : global::System.IEquatable<GithubRepoTokenRequestPermissionsStatuses>
     {
         private readonly string? _value;
@@ -3150,7 +3206,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/auth/v1/github-repo-token-request.json#/properties/permissions/properties/vulnerability_alerts</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GithubRepoTokenRequestPermissionsVulnerabilityAlerts.Converter))]
+    #endif
     public readonly partial struct GithubRepoTokenRequestPermissionsVulnerabilityAlerts : global::System.IEquatable<GithubRepoTokenRequestPermissionsVulnerabilityAlerts>
     {
         private readonly string? _value;

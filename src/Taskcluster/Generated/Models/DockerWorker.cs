@@ -13,7 +13,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/docker-worker/v1/payload.json#/definitions/artifact/properties/type</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(DockerWorkerPayloadArtifactType.Converter))]
+    #endif
     public readonly partial struct DockerWorkerPayloadArtifactType : global::System.IEquatable<DockerWorkerPayloadArtifactType>
     {
         private readonly string? _value;
@@ -340,7 +342,9 @@ namespace Taskcluster.Schemas
     /// <para>Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace</para>
     /// <para>Schema: <c>/schemas/docker-worker/v1/payload.json#/properties/image</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(DockerWorkerPayloadImage.Converter))]
+    #endif
     public abstract partial class DockerWorkerPayloadImage
     {
         private protected DockerWorkerPayloadImage()

@@ -52,7 +52,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 16.2.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/insecure_posix.json#/oneOf/0/properties/artifacts/items/properties/contentEncoding</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerInsecurePayloadGenericArtifactsItemContentEncoding.Converter))]
+    #endif
     public readonly partial struct GenericWorkerInsecurePayloadGenericArtifactsItemContentEncoding : global::System.IEquatable<GenericWorkerInsecurePayloadGenericArtifactsItemContentEncoding>
     {
         private readonly string? _value;
@@ -135,7 +137,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 1.0.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/insecure_posix.json#/oneOf/0/properties/artifacts/items/properties/type</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerInsecurePayloadGenericArtifactsItemType.Converter))]
+    #endif
     public readonly partial struct GenericWorkerInsecurePayloadGenericArtifactsItemType : global::System.IEquatable<GenericWorkerInsecurePayloadGenericArtifactsItemType>
     {
         private readonly string? _value;
@@ -634,7 +638,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/generic-worker/insecure_posix.json#/definitions/content</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerInsecurePayloadContent.Converter))]
+    #endif
     public abstract partial class GenericWorkerInsecurePayloadContent
     {
         private protected GenericWorkerInsecurePayloadContent()
@@ -773,7 +779,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 55.3.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/insecure_posix.json#/definitions/fileMount/properties/format</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerInsecurePayloadFileMountFormat.Converter))]
+    #endif
     public readonly partial struct GenericWorkerInsecurePayloadFileMountFormat : global::System.IEquatable<GenericWorkerInsecurePayloadFileMountFormat>
     {
         private readonly string? _value;
@@ -938,7 +946,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 5.4.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/insecure_posix.json#/definitions/writableDirectoryCache/properties/format</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerInsecurePayloadWritableDirectoryCacheFormat.Converter))]
+    #endif
     public readonly partial struct GenericWorkerInsecurePayloadWritableDirectoryCacheFormat : global::System.IEquatable<GenericWorkerInsecurePayloadWritableDirectoryCacheFormat>
     {
         private readonly string? _value;
@@ -1143,7 +1153,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 5.4.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/insecure_posix.json#/definitions/readOnlyDirectory/properties/format</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerInsecurePayloadReadOnlyDirectoryFormat.Converter))]
+    #endif
     public readonly partial struct GenericWorkerInsecurePayloadReadOnlyDirectoryFormat : global::System.IEquatable<GenericWorkerInsecurePayloadReadOnlyDirectoryFormat>
     {
         private readonly string? _value;
@@ -1331,7 +1343,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/generic-worker/insecure_posix.json#/definitions/mount</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerInsecurePayloadMount.Converter))]
+    #endif
     public abstract partial class GenericWorkerInsecurePayloadMount
     {
         private protected GenericWorkerInsecurePayloadMount()
@@ -1475,7 +1489,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/generic-worker/insecure_posix.json#/oneOf/0/properties/taskclusterProxyInterface</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerInsecurePayloadGenericTaskclusterProxyInterface.Converter))]
+    #endif
     public readonly partial struct GenericWorkerInsecurePayloadGenericTaskclusterProxyInterface : global::System.IEquatable<GenericWorkerInsecurePayloadGenericTaskclusterProxyInterface>
     {
         private readonly string? _value;
@@ -1691,7 +1707,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/generic-worker/insecure_posix.json#/definitions/artifact/properties/type</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerInsecurePayloadArtifactType.Converter))]
+    #endif
     public readonly partial struct GenericWorkerInsecurePayloadArtifactType : global::System.IEquatable<GenericWorkerInsecurePayloadArtifactType>
     {
         private readonly string? _value;
@@ -2023,7 +2041,9 @@ namespace Taskcluster.Schemas
     /// <para>Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace</para>
     /// <para>Schema: <c>/schemas/generic-worker/insecure_posix.json#/oneOf/1/properties/image</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerInsecurePayloadDockerImage.Converter))]
+    #endif
     public abstract partial class GenericWorkerInsecurePayloadDockerImage
     {
         private protected GenericWorkerInsecurePayloadDockerImage()
@@ -2265,7 +2285,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/generic-worker/insecure_posix.json#</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerInsecurePayload.Converter))]
+    #endif
     public abstract partial class GenericWorkerInsecurePayload
     {
         private protected GenericWorkerInsecurePayload()
@@ -2378,7 +2400,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 16.2.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_posix.json#/oneOf/0/properties/artifacts/items/properties/contentEncoding</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerPayloadGenericArtifactsItemContentEncoding.Converter))]
+    #endif
     public readonly partial struct GenericWorkerPayloadGenericArtifactsItemContentEncoding : global::System.IEquatable<GenericWorkerPayloadGenericArtifactsItemContentEncoding>
     {
         private readonly string? _value;
@@ -2461,7 +2485,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 1.0.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_posix.json#/oneOf/0/properties/artifacts/items/properties/type</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerPayloadGenericArtifactsItemType.Converter))]
+    #endif
     public readonly partial struct GenericWorkerPayloadGenericArtifactsItemType : global::System.IEquatable<GenericWorkerPayloadGenericArtifactsItemType>
     {
         private readonly string? _value;
@@ -2997,7 +3023,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/generic-worker/multiuser_posix.json#/definitions/content</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerPayloadContent.Converter))]
+    #endif
     public abstract partial class GenericWorkerPayloadContent
     {
         private protected GenericWorkerPayloadContent()
@@ -3136,7 +3164,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 55.3.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_posix.json#/definitions/fileMount/properties/format</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerPayloadFileMountFormat.Converter))]
+    #endif
     public readonly partial struct GenericWorkerPayloadFileMountFormat : global::System.IEquatable<GenericWorkerPayloadFileMountFormat>
     {
         private readonly string? _value;
@@ -3303,7 +3333,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 5.4.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_posix.json#/definitions/writableDirectoryCache/properties/format</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerPayloadWritableDirectoryCacheFormat.Converter))]
+    #endif
     public readonly partial struct GenericWorkerPayloadWritableDirectoryCacheFormat : global::System.IEquatable<GenericWorkerPayloadWritableDirectoryCacheFormat>
     {
         private readonly string? _value;
@@ -3510,7 +3542,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 5.4.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_posix.json#/definitions/readOnlyDirectory/properties/format</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerPayloadReadOnlyDirectoryFormat.Converter))]
+    #endif
     public readonly partial struct GenericWorkerPayloadReadOnlyDirectoryFormat : global::System.IEquatable<GenericWorkerPayloadReadOnlyDirectoryFormat>
     {
         private readonly string? _value;
@@ -3700,7 +3734,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_posix.json#/definitions/mount</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerPayloadMount.Converter))]
+    #endif
     public abstract partial class GenericWorkerPayloadMount
     {
         private protected GenericWorkerPayloadMount()
@@ -3844,7 +3880,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_posix.json#/oneOf/0/properties/taskclusterProxyInterface</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerPayloadGenericTaskclusterProxyInterface.Converter))]
+    #endif
     public readonly partial struct GenericWorkerPayloadGenericTaskclusterProxyInterface : global::System.IEquatable<GenericWorkerPayloadGenericTaskclusterProxyInterface>
     {
         private readonly string? _value;
@@ -4072,7 +4110,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_posix.json#/definitions/artifact/properties/type</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerPayloadArtifactType.Converter))]
+    #endif
     public readonly partial struct GenericWorkerPayloadArtifactType : global::System.IEquatable<GenericWorkerPayloadArtifactType>
     {
         private readonly string? _value;
@@ -4404,7 +4444,9 @@ namespace Taskcluster.Schemas
     /// <para>Image to use for the task.  Images can be specified as an image tag as used by a docker registry, or as an object declaring type and name/namespace</para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_posix.json#/oneOf/1/properties/image</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerPayloadDockerImage.Converter))]
+    #endif
     public abstract partial class GenericWorkerPayloadDockerImage
     {
         private protected GenericWorkerPayloadDockerImage()
@@ -4646,7 +4688,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_posix.json#</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerPayload.Converter))]
+    #endif
     public abstract partial class GenericWorkerPayload
     {
         private protected GenericWorkerPayload()
@@ -4759,7 +4803,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 16.2.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_windows.json#/properties/artifacts/items/properties/contentEncoding</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerWindowsPayloadArtifactsItemContentEncoding.Converter))]
+    #endif
     public readonly partial struct GenericWorkerWindowsPayloadArtifactsItemContentEncoding : global::System.IEquatable<GenericWorkerWindowsPayloadArtifactsItemContentEncoding>
     {
         private readonly string? _value;
@@ -4842,7 +4888,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 1.0.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_windows.json#/properties/artifacts/items/properties/type</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerWindowsPayloadArtifactsItemType.Converter))]
+    #endif
     public readonly partial struct GenericWorkerWindowsPayloadArtifactsItemType : global::System.IEquatable<GenericWorkerWindowsPayloadArtifactsItemType>
     {
         private readonly string? _value;
@@ -5376,7 +5424,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/generic-worker/multiuser_windows.json#/definitions/content</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerWindowsPayloadContent.Converter))]
+    #endif
     public abstract partial class GenericWorkerWindowsPayloadContent
     {
         private protected GenericWorkerWindowsPayloadContent()
@@ -5515,7 +5565,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 55.3.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_windows.json#/definitions/fileMount/properties/format</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerWindowsPayloadFileMountFormat.Converter))]
+    #endif
     public readonly partial struct GenericWorkerWindowsPayloadFileMountFormat : global::System.IEquatable<GenericWorkerWindowsPayloadFileMountFormat>
     {
         private readonly string? _value;
@@ -5682,7 +5734,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 5.4.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_windows.json#/definitions/writableDirectoryCache/properties/format</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerWindowsPayloadWritableDirectoryCacheFormat.Converter))]
+    #endif
     public readonly partial struct GenericWorkerWindowsPayloadWritableDirectoryCacheFormat : global::System.IEquatable<GenericWorkerWindowsPayloadWritableDirectoryCacheFormat>
     {
         private readonly string? _value;
@@ -5889,7 +5943,9 @@ namespace Taskcluster.Schemas
     /// <para>Since: generic-worker 5.4.0</para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_windows.json#/definitions/readOnlyDirectory/properties/format</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerWindowsPayloadReadOnlyDirectoryFormat.Converter))]
+    #endif
     public readonly partial struct GenericWorkerWindowsPayloadReadOnlyDirectoryFormat : global::System.IEquatable<GenericWorkerWindowsPayloadReadOnlyDirectoryFormat>
     {
         private readonly string? _value;
@@ -6079,7 +6135,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_windows.json#/definitions/mount</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerWindowsPayloadMount.Converter))]
+    #endif
     public abstract partial class GenericWorkerWindowsPayloadMount
     {
         private protected GenericWorkerWindowsPayloadMount()
@@ -6223,7 +6281,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/generic-worker/multiuser_windows.json#/properties/taskclusterProxyInterface</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(GenericWorkerWindowsPayloadTaskclusterProxyInterface.Converter))]
+    #endif
     public readonly partial struct GenericWorkerWindowsPayloadTaskclusterProxyInterface : global::System.IEquatable<GenericWorkerWindowsPayloadTaskclusterProxyInterface>
     {
         private readonly string? _value;

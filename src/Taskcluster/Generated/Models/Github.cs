@@ -13,7 +13,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/github/v1/build-list.json#/properties/builds/items/properties/state</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(BuildListBuildsItemState.Converter))]
+    #endif
     public readonly partial struct BuildListBuildsItemState : global::System.IEquatable<BuildListBuildsItemState>
     {
         private readonly string? _value;
@@ -231,7 +233,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/github/v1/create-status.json#/properties/state</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(CreateStatusState.Converter))]
+    #endif
     public readonly partial struct CreateStatusState : global::System.IEquatable<CreateStatusState>
     {
         private readonly string? _value;
@@ -691,7 +695,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/github/v1/render-taskcluster-yml-input.json#/properties/fakeEvent/oneOf/1/properties/action</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(PullRequestEventsAction.Converter))]
+    #endif
     public readonly partial struct PullRequestEventsAction : global::System.IEquatable<PullRequestEventsAction>
     {
         private readonly string? _value;
@@ -854,7 +860,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/github/v1/render-taskcluster-yml-input.json#/properties/fakeEvent/oneOf/1/properties/type</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(PullRequestEventsType.Converter))]
+    #endif
     public readonly partial struct PullRequestEventsType : global::System.IEquatable<PullRequestEventsType>
     {
         private readonly string? _value;
@@ -977,7 +985,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/github/v1/render-taskcluster-yml-input.json#/properties/fakeEvent/oneOf/2/properties/action</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ReleaseEventsAction.Converter))]
+    #endif
     public readonly partial struct ReleaseEventsAction : global::System.IEquatable<ReleaseEventsAction>
     {
         private readonly string? _value;
@@ -1126,7 +1136,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/github/v1/render-taskcluster-yml-input.json#/properties/fakeEvent/oneOf/3/properties/action</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(IssueCommentEventsAction.Converter))]
+    #endif
     public readonly partial struct IssueCommentEventsAction : global::System.IEquatable<IssueCommentEventsAction>
     {
         private readonly string? _value;
@@ -1249,7 +1261,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/github/v1/render-taskcluster-yml-input.json#/properties/fakeEvent</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(RenderTaskclusterYmlInputFakeEvent.Converter))]
+    #endif
     public abstract partial class RenderTaskclusterYmlInputFakeEvent
     {
         private protected RenderTaskclusterYmlInputFakeEvent()

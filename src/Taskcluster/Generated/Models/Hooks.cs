@@ -311,7 +311,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/hooks/v1/hook-status.json#/properties/lastFire</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(HookStatusLastFire.Converter))]
+    #endif
     public abstract partial class HookStatusLastFire
     {
         private protected HookStatusLastFire()
@@ -494,7 +496,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/hooks/v1/list-lastFires-response.json#/properties/lastFires/items/properties/firedBy</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ListLastFiresResponseLastFiresItemFiredBy.Converter))]
+    #endif
     public readonly partial struct ListLastFiresResponseLastFiresItemFiredBy : global::System.IEquatable<ListLastFiresResponseLastFiresItemFiredBy>
     {
         private readonly string? _value;
@@ -584,7 +588,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/hooks/v1/list-lastFires-response.json#/properties/lastFires/items/properties/result</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ListLastFiresResponseLastFiresItemResult.Converter))]
+    #endif
     public readonly partial struct ListLastFiresResponseLastFiresItemResult : global::System.IEquatable<ListLastFiresResponseLastFiresItemResult>
     {
         private readonly string? _value;
@@ -666,7 +672,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/hooks/v1/list-lastFires-response.json#/properties/lastFires/items/properties/taskState</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ListLastFiresResponseLastFiresItemTaskState.Converter))]
+    #endif
     public readonly partial struct ListLastFiresResponseLastFiresItemTaskState : global::System.IEquatable<ListLastFiresResponseLastFiresItemTaskState>
     {
         private readonly string? _value;
@@ -954,7 +962,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/hooks/v1/trigger-hook-response.json#</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TriggerHookResponse.Converter))]
+    #endif
     public abstract partial class TriggerHookResponse
     {
         private protected TriggerHookResponse()

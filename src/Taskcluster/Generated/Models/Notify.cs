@@ -38,7 +38,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/notify/v1/email-request.json#/properties/template</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(EmailRequestTemplate.Converter))]
+    #endif
     public readonly partial struct EmailRequestTemplate : global::System.IEquatable<EmailRequestTemplate>
     {
         private readonly string? _value;
@@ -173,7 +175,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/notify/v1/matrix-request.json#/properties/msgtype</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(MatrixRequestMsgtype.Converter))]
+    #endif
     public readonly partial struct MatrixRequestMsgtype : global::System.IEquatable<MatrixRequestMsgtype>
     {
         private readonly string? _value;
@@ -312,7 +316,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/notify/v1/notification-address.json#/properties/notificationType</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(NotificationAddressNotificationType.Converter))]
+    #endif
     public readonly partial struct NotificationAddressNotificationType : global::System.IEquatable<NotificationAddressNotificationType>
     {
         private readonly string? _value;

@@ -520,7 +520,9 @@ namespace Taskcluster.Schemas
     /// <para>See [Download Methods](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details.</para>
     /// <para>Schema: <c>/schemas/object/v1/download-object-response.json#</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(DownloadObjectResponse.Converter))]
+    #endif
     public abstract partial class DownloadObjectResponse
     {
         private protected DownloadObjectResponse()

@@ -24,7 +24,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/actions.json#/items/properties/context</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ActionsItemContext.Converter))]
+    #endif
     public readonly partial struct ActionsItemContext : global::System.IEquatable<ActionsItemContext>
     {
         private readonly string? _value;
@@ -109,7 +111,9 @@ namespace Taskcluster.Schemas
     /// <para>Method to indicate the desired action to be performed for a given resource.</para>
     /// <para>Schema: <c>/schemas/queue/v1/actions.json#/items/properties/method</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ActionsItemMethod.Converter))]
+    #endif
     public readonly partial struct ActionsItemMethod : global::System.IEquatable<ActionsItemMethod>
     {
         private readonly string? _value;
@@ -458,7 +462,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/artifact-content-response.json#</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ArtifactContentResponse.Converter))]
+    #endif
     public abstract partial class ArtifactContentResponse
     {
         private protected ArtifactContentResponse()
@@ -599,7 +605,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/artifact-created-message.json#/properties/artifact/properties/storageType</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ArtifactCreatedMessageArtifactStorageType.Converter))]
+    #endif
     public readonly partial struct ArtifactCreatedMessageArtifactStorageType : global::System.IEquatable<ArtifactCreatedMessageArtifactStorageType>
     {
         private readonly string? _value;
@@ -748,7 +756,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/task.json#/properties/priority</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskDefinitionPriority.Converter))]
+    #endif
     public readonly partial struct TaskDefinitionPriority : global::System.IEquatable<TaskDefinitionPriority>
     {
         private readonly string? _value;
@@ -860,7 +870,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/task-status.json#/properties/runs/items/properties/reasonCreated</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskStatusRunsItemReasonCreated.Converter))]
+    #endif
     public readonly partial struct TaskStatusRunsItemReasonCreated : global::System.IEquatable<TaskStatusRunsItemReasonCreated>
     {
         private readonly string? _value;
@@ -966,7 +978,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/task-status.json#/properties/runs/items/properties/reasonResolved</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskStatusRunsItemReasonResolved.Converter))]
+    #endif
     public readonly partial struct TaskStatusRunsItemReasonResolved : global::System.IEquatable<TaskStatusRunsItemReasonResolved>
     {
         private readonly string? _value;
@@ -1099,7 +1113,9 @@ namespace Taskcluster.Schemas
     /// <para>State of this run</para>
     /// <para>Schema: <c>/schemas/queue/v1/task-status.json#/properties/runs/items/properties/state</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskStatusRunsItemState.Converter))]
+    #endif
     public readonly partial struct TaskStatusRunsItemState : global::System.IEquatable<TaskStatusRunsItemState>
     {
         private readonly string? _value;
@@ -1308,7 +1324,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/task-status.json#/properties/state</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskStatusState.Converter))]
+    #endif
     public readonly partial struct TaskStatusState : global::System.IEquatable<TaskStatusState>
     {
         private readonly string? _value;
@@ -1615,7 +1633,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/artifact-response.json#/properties/storageType</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ArtifactResponseStorageType.Converter))]
+    #endif
     public readonly partial struct ArtifactResponseStorageType : global::System.IEquatable<ArtifactResponseStorageType>
     {
         private readonly string? _value;
@@ -1816,7 +1836,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/queue/v1/change-task-priority-request.json#/properties/newPriority</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ChangeTaskPriorityRequestNewPriority.Converter))]
+    #endif
     public readonly partial struct ChangeTaskPriorityRequestNewPriority : global::System.IEquatable<ChangeTaskPriorityRequestNewPriority>
     {
         private readonly string? _value;
@@ -2093,7 +2115,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/task.json#/properties/requires</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskDefinitionRequires.Converter))]
+    #endif
     public readonly partial struct TaskDefinitionRequires : global::System.IEquatable<TaskDefinitionRequires>
     {
         private readonly string? _value;
@@ -3033,7 +3057,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/list-provisioners-response.json#/properties/provisioners/items/properties/stability</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ListProvisionersResponseProvisionersItemStability.Converter))]
+    #endif
     public readonly partial struct ListProvisionersResponseProvisionersItemStability : global::System.IEquatable<ListProvisionersResponseProvisionersItemStability>
     {
         private readonly string? _value;
@@ -3288,7 +3314,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/list-taskqueues-response.json#/properties/taskQueues/items/properties/stability</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ListTaskqueuesResponseTaskQueuesItemStability.Converter))]
+    #endif
     public readonly partial struct ListTaskqueuesResponseTaskQueuesItemStability : global::System.IEquatable<ListTaskqueuesResponseTaskQueuesItemStability>
     {
         private readonly string? _value;
@@ -3588,7 +3616,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/list-workertypes-response.json#/properties/workerTypes/items/properties/stability</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ListWorkertypesResponseWorkerTypesItemStability.Converter))]
+    #endif
     public readonly partial struct ListWorkertypesResponseWorkerTypesItemStability : global::System.IEquatable<ListWorkertypesResponseWorkerTypesItemStability>
     {
         private readonly string? _value;
@@ -4045,7 +4075,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/queue/v1/post-artifact-request.json#/oneOf/4/properties/reason</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ErrorArtifactRequestReason.Converter))]
+    #endif
     public readonly partial struct ErrorArtifactRequestReason : global::System.IEquatable<ErrorArtifactRequestReason>
     {
         private readonly string? _value;
@@ -4183,7 +4215,9 @@ namespace Taskcluster.Schemas
     /// <para>Request a authorization to put and artifact or posting of a URL as an artifact. Note that the `storageType` property is referenced in the response as well.</para>
     /// <para>Schema: <c>/schemas/queue/v1/post-artifact-request.json#</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(CreateArtifactRequest.Converter))]
+    #endif
     public abstract partial class CreateArtifactRequest
     {
         private protected CreateArtifactRequest()
@@ -4533,7 +4567,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/post-artifact-response.json#</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(CreateArtifactResponse.Converter))]
+    #endif
     public abstract partial class CreateArtifactResponse
     {
         private protected CreateArtifactResponse()
@@ -4696,7 +4732,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/provisioner-response.json#/properties/stability</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(ProvisionerResponseStability.Converter))]
+    #endif
     public readonly partial struct ProvisionerResponseStability : global::System.IEquatable<ProvisionerResponseStability>
     {
         private readonly string? _value;
@@ -5220,7 +5258,9 @@ namespace Taskcluster.Schemas
     /// <remarks>
     /// <para>Schema: <c>/schemas/queue/v1/task-exception-request.json#/properties/reason</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskExceptionRequestReason.Converter))]
+    #endif
     public readonly partial struct TaskExceptionRequestReason : global::System.IEquatable<TaskExceptionRequestReason>
     {
         private readonly string? _value;
@@ -5485,7 +5525,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/queue/v1/task-group-priority-change-response.json#/properties/newPriority</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskGroupPriorityChangeResponseNewPriority.Converter))]
+    #endif
     public readonly partial struct TaskGroupPriorityChangeResponseNewPriority : global::System.IEquatable<TaskGroupPriorityChangeResponseNewPriority>
     {
         private readonly string? _value;
@@ -5641,7 +5683,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/queue/v1/task-group-priority-changed-message.json#/properties/newPriority</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskGroupPriorityChangedMessageNewPriority.Converter))]
+    #endif
     public readonly partial struct TaskGroupPriorityChangedMessageNewPriority : global::System.IEquatable<TaskGroupPriorityChangedMessageNewPriority>
     {
         private readonly string? _value;
@@ -5912,7 +5956,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/queue/v1/task-priority-changed-message.json#/properties/newPriority</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskPriorityChangedMessageNewPriority.Converter))]
+    #endif
     public readonly partial struct TaskPriorityChangedMessageNewPriority : global::System.IEquatable<TaskPriorityChangedMessageNewPriority>
     {
         private readonly string? _value;
@@ -6015,7 +6061,9 @@ namespace Taskcluster.Schemas
     }
 
     /// <summary>The schema at <c>/schemas/queue/v1/task-priority-changed-message.json#/properties/oldPriority</c>.</summary>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskPriorityChangedMessageOldPriority.Converter))]
+    #endif
     public readonly partial struct TaskPriorityChangedMessageOldPriority : global::System.IEquatable<TaskPriorityChangedMessageOldPriority>
     {
         private readonly string? _value;
@@ -6393,7 +6441,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/taskqueue-response.json#/properties/stability</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(TaskqueueResponseStability.Converter))]
+    #endif
     public readonly partial struct TaskqueueResponseStability : global::System.IEquatable<TaskqueueResponseStability>
     {
         private readonly string? _value;
@@ -6660,7 +6710,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/update-provisioner-request.json#/properties/stability</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(UpdateProvisionerRequestStability.Converter))]
+    #endif
     public readonly partial struct UpdateProvisionerRequestStability : global::System.IEquatable<UpdateProvisionerRequestStability>
     {
         private readonly string? _value;
@@ -6819,7 +6871,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/update-workertype-request.json#/properties/stability</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(UpdateWorkertypeRequestStability.Converter))]
+    #endif
     public readonly partial struct UpdateWorkertypeRequestStability : global::System.IEquatable<UpdateWorkertypeRequestStability>
     {
         private readonly string? _value;
@@ -6944,7 +6998,9 @@ namespace Taskcluster.Schemas
     /// <para>Method to indicate the desired action to be performed for a given resource.</para>
     /// <para>Schema: <c>/schemas/queue/v1/worker-response.json#/properties/actions/items/properties/method</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(WorkerResponseActionsItemMethod.Converter))]
+    #endif
     public readonly partial struct WorkerResponseActionsItemMethod : global::System.IEquatable<WorkerResponseActionsItemMethod>
     {
         private readonly string? _value;
@@ -7291,7 +7347,9 @@ namespace Taskcluster.Schemas
     /// <para>Method to indicate the desired action to be performed for a given resource.</para>
     /// <para>Schema: <c>/schemas/queue/v1/workertype-response.json#/properties/actions/items/properties/method</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(WorkertypeResponseActionsItemMethod.Converter))]
+    #endif
     public readonly partial struct WorkertypeResponseActionsItemMethod : global::System.IEquatable<WorkertypeResponseActionsItemMethod>
     {
         private readonly string? _value;
@@ -7485,7 +7543,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/queue/v1/workertype-response.json#/properties/stability</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(WorkertypeResponseStability.Converter))]
+    #endif
     public readonly partial struct WorkertypeResponseStability : global::System.IEquatable<WorkertypeResponseStability>
     {
         private readonly string? _value;

@@ -168,7 +168,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/worker-manager/v1/list-workers-response.json#/properties/workers/items/properties/state</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(WorkerManagerListWorkersResponseWorkersItemState.Converter))]
+    #endif
     public readonly partial struct WorkerManagerListWorkersResponseWorkersItemState : global::System.IEquatable<WorkerManagerListWorkersResponseWorkersItemState>
     {
         private readonly string? _value;
@@ -872,7 +874,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/worker-manager/v1/register-worker-request.json#/properties/workerIdentityProof</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(RegisterWorkerRequestWorkerIdentityProof.Converter))]
+    #endif
     public abstract partial class RegisterWorkerRequestWorkerIdentityProof
     {
         private protected RegisterWorkerRequestWorkerIdentityProof()
@@ -1450,7 +1454,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/worker-manager/v1/worker-full.json#/properties/state</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(WorkerFullState.Converter))]
+    #endif
     public readonly partial struct WorkerFullState : global::System.IEquatable<WorkerFullState>
     {
         private readonly string? _value;
@@ -2290,7 +2296,9 @@ namespace Taskcluster.Schemas
     /// <para>Method to indicate the desired action to be performed for a given resource.</para>
     /// <para>Schema: <c>/schemas/worker-manager/v1/worker-response.json#/properties/actions/items/properties/method</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(WorkerManagerWorkerResponseActionsItemMethod.Converter))]
+    #endif
     public readonly partial struct WorkerManagerWorkerResponseActionsItemMethod : global::System.IEquatable<WorkerManagerWorkerResponseActionsItemMethod>
     {
         private readonly string? _value;
@@ -2527,7 +2535,9 @@ namespace Taskcluster.Schemas
     /// </para>
     /// <para>Schema: <c>/schemas/worker-manager/v1/worker-response.json#/properties/state</c></para>
     /// </remarks>
+    #if !TASKCLUSTER_DOCS_REFERENCE
     [global::System.Text.Json.Serialization.JsonConverter(typeof(WorkerManagerWorkerResponseState.Converter))]
+    #endif
     public readonly partial struct WorkerManagerWorkerResponseState : global::System.IEquatable<WorkerManagerWorkerResponseState>
     {
         private readonly string? _value;
