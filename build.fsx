@@ -449,14 +449,16 @@ let searchProblems (site: string) =
                     $"index.json: the hit {uri} is not a page of the site"
     ]
 
-/// The public types of the C# facade whose own attributes take a `typeof` argument, by full name.
-/// fsdocs reads the packages through the F# compiler service, which cannot evaluate a type
-/// argument of an attribute compiled by C# ("This custom attribute has an argument that cannot
-/// yet be converted using this API"), so fsdocs writes no page for such a type. These cannot do
-/// without one: the typed models' `[JsonConverter(typeof(...))]` is the one form both the
-/// System.Text.Json source generator and the reflection serializer (`JsonSerializer` with any
-/// options) take (an attribute derived from JsonConverterAttribute is refused by the source
-/// generator, SYSLIB1223), and the serializer context is made of `[JsonSerializable(typeof(...))]`.
+/// The public types of the C# facade whose own attributes take a `typeof` argument, by full name,
+/// in the build fsdocs documents (`docsReference`). fsdocs reads the packages through the F#
+/// compiler service, which cannot evaluate a type argument of an attribute compiled by C# ("This
+/// custom attribute has an argument that cannot yet be converted using this API"), so fsdocs
+/// writes no page for such a type. The typed models' `[JsonConverter(typeof(...))]` (the one form
+/// both the System.Text.Json source generator and the reflection serializer take: an attribute
+/// derived from JsonConverterAttribute is refused by the source generator, SYSLIB1223) is compiled
+/// out of that build (`#if !TASKCLUSTER_DOCS_REFERENCE`), so the models have their pages and are
+/// not counted here. What is left is TaskclusterJsonContext: it is made of
+/// `[JsonSerializable(typeof(...))]`, and without them it would be another type.
 /// A member fails the same way when the compiler marks it (`async` and iterator methods: their
 /// state machine's type): the facade's public members are not `async` themselves for that reason.
 let typeofAttributedTypes () =
@@ -469,6 +471,8 @@ let typeofAttributedTypes () =
                 Directory.GetFiles(Path.Combine(root, "src", "Taskcluster"), "*.cs", SearchOption.AllDirectories) do
                 let mutable ns = ""
                 let mutable typeofAttribute = false
+                // Inside `#if !TASKCLUSTER_DOCS_REFERENCE`: not in the documented build.
+                let mutable compiledOut = false
 
                 for line in File.ReadLines file do
                     let trimmed = line.Trim()
@@ -476,8 +480,13 @@ let typeofAttributedTypes () =
 
                     if nsMatch.Success then
                         ns <- nsMatch.Groups[1].Value
+                    elif trimmed.StartsWith "#" then
+                        if Regex.IsMatch(trimmed, @"^#if\s+!\s*TASKCLUSTER_DOCS_REFERENCE\b") then
+                            compiledOut <- true
+                        elif trimmed.StartsWith "#endif" then
+                            compiledOut <- false
                     elif trimmed.StartsWith "[" then
-                        typeofAttribute <- typeofAttribute || trimmed.Contains "typeof("
+                        typeofAttribute <- typeofAttribute || (not compiledOut && trimmed.Contains "typeof(")
                     elif not (trimmed.StartsWith "///") then
                         let m = typeDeclaration.Match line
 
@@ -486,6 +495,14 @@ let typeofAttributedTypes () =
 
                         typeofAttribute <- false
         ]
+
+/// The MSBuild property that makes the facade's documentation build (its Taskcluster.csproj): the
+/// models' typeof attributes compiled out, into bin/DocsReference and obj/DocsReference, so the
+/// Release build that tests and packages use is left as it is.
+let docsReference = "TaskclusterDocsReference=true"
+
+/// The facade, the one project built a second time for fsdocs.
+let facadeProject = Path.Combine(root, "src", "Taskcluster", "Taskcluster.csproj")
 
 /// The project whose output folder gathers every package and dependency the F# pages reference.
 let docsReferences = Path.Combine(docsInput, ".include", "Docs.References.csproj")
@@ -537,6 +554,24 @@ let buildSite () =
                         "-v:q"
                         "-clp:NoSummary"
                     ]
+            // The facade's documentation build, over the Release builds of the packages it uses.
+            fun () ->
+                runQuiet
+                    verbose
+                    output.Add
+                    "dotnet"
+                    [
+                        "build"
+                        facadeProject
+                        "-c"
+                        configuration
+                        $"-p:{docsReference}"
+                        "--no-restore"
+                        "--no-dependencies"
+                        "-nologo"
+                        "-v:q"
+                        "-clp:NoSummary"
+                    ]
             fun () -> runPages output
             fun () ->
                 runQuiet
@@ -553,13 +588,15 @@ let buildSite () =
                         "--strict"
                         "--clean"
                         // The API reference of every package, read from the Release builds the
-                        // step above made (the emulator is an executable too: allowed).
+                        // steps above made (the emulator is an executable too: allowed).
                         "--projects"
                      ]
                      @ documentedProjects
                      @ [
                          "--properties"
                          $"Configuration={configuration}"
+                         // The facade's from its documentation build (the others do not read it).
+                         docsReference
                          "FsDocsAllowExecutableProject=true"
                          // The menu's links: one site root (made relative below), pages of the site.
                          "--parameters"

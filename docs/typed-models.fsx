@@ -135,12 +135,12 @@ keep values a newer deployment adds (`IsKnown`), `oneOf` types as an abstract cl
 class per alternative, and `TaskclusterJsonContext.Default`, their System.Text.Json
 source-generated metadata.
 
-The [API reference](reference/index.html) has a page for each record, but none for the enum
-structs, the `oneOf` classes and `TaskclusterJsonContext`: their converters are named in
-`[JsonConverter(typeof(…))]` (the one form both the source generator and `JsonSerializer` with any
-options accept) and the context is made of `[JsonSerializable(typeof(…))]`, and fsdocs cannot
-read a `typeof` argument of a compiled C# attribute. Their documentation comes with the package
-(your editor shows it) and names each one's schema.
+The [API reference](reference/index.html) has a page for each record, enum struct and `oneOf`
+class, but none for `TaskclusterJsonContext`: it is made of `[JsonSerializable(typeof(…))]`, and
+fsdocs cannot read a `typeof` argument of a compiled C# attribute. (The models' own
+`[JsonConverter(typeof(…))]`, the one form both the source generator and `JsonSerializer` with any
+options accept, is left out of the build the reference is made from, and only there.) The
+context's documentation comes with the package (your editor shows it).
 
 ```csharp
 using System.Text.Json;
